@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Watashi's checks need, when they are missing.
+# Called by `npm test` (scripts/test.sh) and `npm start`; safe to run again (it only installs what is absent).
+#   libpcsclite-dev — headers for the optional `smartcard` PC/SC binding (built by npm ci)
+#   openssl        — independent check of every certificate, CRL, OCSP response and CMS we produce
+#   chromium       — real browser for the wallet end-to-end tests (driven by playwright-core)
+#   opensc, pcscd, vsmartcard-vpcd, pcsc-tools — PC/SC conformance of the virtual My Number card
+#   postgresql     — only when no PostgreSQL answers on 127.0.0.1:5432 (the suite then starts a private one)
+set -euo pipefail
+need=()
+have() { command -v "$1" >/dev/null 2>&1; }
+have openssl || need+=(openssl)
+have chromium || need+=(chromium)
+have pkcs11-tool || need+=(opensc opensc-pkcs11)
+have pcscd || need+=(pcscd)
+[ -e /usr/lib/pcsc/drivers/serial/libifdvpcd.so ] || ls /usr/lib/pcsc/drivers/serial/ 2>/dev/null | grep -q vpcd || need+=(vsmartcard-vpcd)
+have pcsc_scan || need+=(pcsc-tools)
+[ -e /usr/include/PCSC/winscard.h ] || need+=(libpcsclite-dev)
+if ! have pg_ctl && ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then need+=(postgresql); fi
+if [ ${#need[@]} -eq 0 ]; then exit 0; fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "ensure-system-deps: missing Debian packages: ${need[*]} (run as root, or install them)" >&2
+  exit 1
+fi
+echo "ensure-system-deps: installing ${need[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
