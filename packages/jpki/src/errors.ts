@@ -1,0 +1,28 @@
+/** Error codes raised by `@watashi/jpki` (thrown as {@link WatashiError}). */
+import { WatashiError } from '@watashi/pki';
+
+export type JpkiErrorCode =
+  // card protocol (reference/jpki.md §3)
+  | 'card_transport_failed'
+  | 'card_status'
+  | 'card_security_status_not_satisfied'
+  | 'card_file_not_found'
+  | 'card_pin_incorrect'
+  | 'card_pin_blocked'
+  | 'card_pin_format'
+  | 'card_not_jpki'
+  | 'card_response_malformed'
+  // profiles and basic 4 information (reference/jpki.md §1)
+  | 'not_jpki_certificate'
+  | 'jpki_profile_mismatch'
+  | 'basic4_missing'
+  | 'basic4_malformed'
+  // trust store
+  | 'trust_mixed_roots'
+  | 'trust_simulator_root_in_production'
+  | 'trust_no_anchor';
+
+/** Shorthand for a jpki error. */
+export function jpkiError(code: JpkiErrorCode, message: string, options?: { cause?: unknown; detail?: Record<string, unknown> }): WatashiError<JpkiErrorCode> {
+  return new WatashiError(code, message, options);
+}
