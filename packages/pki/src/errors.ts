@@ -50,7 +50,11 @@ export type PkiErrorCode =
   | 'path_too_long';
 
 /** Shorthand for a pki error. */
-export function pkiError(code: PkiErrorCode, message: string, options?: { cause?: unknown; detail?: Record<string, unknown> }): WatashiError<PkiErrorCode> {
+export function pkiError(
+  code: PkiErrorCode,
+  message: string,
+  options?: { cause?: unknown; detail?: Record<string, unknown> },
+): WatashiError<PkiErrorCode> {
   return new WatashiError(code, message, options);
 }
 

@@ -68,7 +68,8 @@ export function readDigestAlgorithm(buf: Uint8Array, tlv: Tlv): DigestAlgorithm 
   const o = decodeOidContent(valueOf(buf, r.expect(Tag.OID, 'digest OID')));
   if (!r.done) r.expect(Tag.NULL, 'NULL parameters');
   r.end('AlgorithmIdentifier');
-  for (const [name, value] of Object.entries(DIGEST_OID) as [DigestAlgorithm, string][]) if (value === o) return name;
+  for (const [name, value] of Object.entries(DIGEST_OID) as [DigestAlgorithm, string][])
+    if (value === o) return name;
   throw pkiError('unsupported_algorithm', `unsupported digest algorithm ${o}`);
 }
 

@@ -21,7 +21,12 @@ export interface Signer {
 /** Verifies signatures by SubjectPublicKeyInfo. Implementations cache imported keys. */
 export interface SignatureVerifier {
   /** True when `signature` over `data` verifies with `spki` under `algorithm`. Never throws for a bad signature. */
-  verify(spki: Uint8Array, algorithm: SignatureAlgorithm, data: Uint8Array, signature: Uint8Array): Promise<boolean>;
+  verify(
+    spki: Uint8Array,
+    algorithm: SignatureAlgorithm,
+    data: Uint8Array,
+    signature: Uint8Array,
+  ): Promise<boolean>;
 }
 
 /** Digest function port. */
@@ -43,7 +48,11 @@ function signParams(alg: SignatureAlgorithm): AlgorithmIdentifier | EcdsaParams 
 export const own = (b: Uint8Array): Uint8Array<ArrayBuffer> => new Uint8Array(b);
 
 /** A Signer over a WebCrypto private key. ECDSA signatures are converted to DER (X9.62) as X.509 needs. */
-export async function webCryptoSigner(keyPair: CryptoKeyPair, algorithm: SignatureAlgorithm, c?: Crypto): Promise<Signer> {
+export async function webCryptoSigner(
+  keyPair: CryptoKeyPair,
+  algorithm: SignatureAlgorithm,
+  c?: Crypto,
+): Promise<Signer> {
   const subtle = subtleOf(c);
   const spki = new Uint8Array(await subtle.exportKey('spki', keyPair.publicKey));
   return {
@@ -57,13 +66,22 @@ export async function webCryptoSigner(keyPair: CryptoKeyPair, algorithm: Signatu
 }
 
 /** Generates an RSA-2048 (e = 65537) or P-256 key pair with WebCrypto. */
-export async function generateKeyPair(algorithm: SignatureAlgorithm, c?: Crypto, extractable = false): Promise<CryptoKeyPair> {
+export async function generateKeyPair(
+  algorithm: SignatureAlgorithm,
+  c?: Crypto,
+  extractable = false,
+): Promise<CryptoKeyPair> {
   const subtle = subtleOf(c);
   if (algorithm === 'ECDSA-SHA256') {
     return subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, extractable, ['sign', 'verify']);
   }
   return subtle.generateKey(
-    { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: Uint8Array.of(1, 0, 1), hash: digestOf(algorithm) },
+    {
+      name: 'RSASSA-PKCS1-v1_5',
+      modulusLength: 2048,
+      publicExponent: Uint8Array.of(1, 0, 1),
+      hash: digestOf(algorithm),
+    },
     extractable,
     ['sign', 'verify'],
   );

@@ -26,7 +26,9 @@ describe('DER', () => {
     for (const o of ['1.2.840.113549.1.1.11', '2.5.29.17', '1.2.392.200149.8.5.5.1', '2.999.1']) {
       expect(decodeOidContent(encodeOidContent(o))).toBe(o);
     }
-    expect(Array.from(oid('1.2.392.200149.8.5.5.1'))).toEqual([0x06, 0x0a, 0x2a, 0x83, 0x08, 0x8c, 0x9b, 0x55, 0x08, 0x05, 0x05, 0x01]);
+    expect(Array.from(oid('1.2.392.200149.8.5.5.1'))).toEqual([
+      0x06, 0x0a, 0x2a, 0x83, 0x08, 0x8c, 0x9b, 0x55, 0x08, 0x05, 0x05, 0x01,
+    ]);
   });
 
   it('ok-sorts SET OF by encoding', () => {

@@ -36,11 +36,14 @@ export function fromBase64(b64: string): Uint8Array {
 }
 
 /** URL-safe base64 without padding (RFC 4648 §5). */
-export const toBase64Url = (bytes: Uint8Array): string => toBase64(bytes).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+export const toBase64Url = (bytes: Uint8Array): string =>
+  toBase64(bytes).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 
 /** PEM armour with 64-character lines. Use label `X509 CRL` for CRLs (OpenSSL refuses `CRL`; deps.md §6). */
 export function toPem(der: Uint8Array, label: string): string {
-  const b64 = toBase64(der).replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
+  const b64 = toBase64(der)
+    .replace(/(.{64})/g, '$1\n')
+    .replace(/\n$/, '');
   return `-----BEGIN ${label}-----\n${b64}\n-----END ${label}-----\n`;
 }
 

@@ -130,7 +130,10 @@ export class DerReader {
   expect(tag: number, what = 'element'): Tlv {
     const t = this.next();
     if (t.tag !== tag) {
-      throw pkiError('der_unexpected_tag', `DER: expected ${what} (tag 0x${tag.toString(16)}), found 0x${t.tag.toString(16)}`);
+      throw pkiError(
+        'der_unexpected_tag',
+        `DER: expected ${what} (tag 0x${tag.toString(16)}), found 0x${t.tag.toString(16)}`,
+      );
     }
     return t;
   }
@@ -162,9 +165,14 @@ export function encodingOf(buf: Uint8Array, tlv: Tlv): Uint8Array {
  * `maxLength` guards callers against oversized input (`der_too_large`).
  */
 export function parseTopLevel(buf: Uint8Array, tag: number, what: string, maxLength = 64 * 1024 * 1024): Tlv {
-  if (buf.length > maxLength) throw pkiError('der_too_large', `${what}: ${buf.length} bytes exceeds the ${maxLength}-byte limit`);
+  if (buf.length > maxLength)
+    throw pkiError('der_too_large', `${what}: ${buf.length} bytes exceeds the ${maxLength}-byte limit`);
   const t = readTlv(buf, 0, buf.length);
-  if (t.tag !== tag) throw pkiError('der_unexpected_tag', `${what}: expected tag 0x${tag.toString(16)}, found 0x${t.tag.toString(16)}`);
+  if (t.tag !== tag)
+    throw pkiError(
+      'der_unexpected_tag',
+      `${what}: expected tag 0x${tag.toString(16)}, found 0x${t.tag.toString(16)}`,
+    );
   if (t.end !== buf.length) throw pkiError('der_malformed', `${what}: trailing data after the DER structure`);
   return t;
 }
@@ -185,7 +193,8 @@ export function readBigInt(buf: Uint8Array, tlv: Tlv): bigint {
 /** Decodes a small non-negative INTEGER (or ENUMERATED) as a number; `der_malformed` if it does not fit. */
 export function readSmallInt(buf: Uint8Array, tlv: Tlv): number {
   const n = readBigInt(buf, tlv);
-  if (n < 0n || n > BigInt(Number.MAX_SAFE_INTEGER)) throw pkiError('der_malformed', 'DER: integer out of range');
+  if (n < 0n || n > BigInt(Number.MAX_SAFE_INTEGER))
+    throw pkiError('der_malformed', 'DER: integer out of range');
   return Number(n);
 }
 
@@ -201,7 +210,8 @@ export function readBitString(buf: Uint8Array, tlv: Tlv): { bytes: Uint8Array; u
   const v = valueOf(buf, tlv);
   if (v.length === 0) throw pkiError('der_malformed', 'DER: empty BIT STRING');
   const unusedBits = v[0]!;
-  if (unusedBits > 7 || (v.length === 1 && unusedBits !== 0)) throw pkiError('der_malformed', 'DER: bad BIT STRING');
+  if (unusedBits > 7 || (v.length === 1 && unusedBits !== 0))
+    throw pkiError('der_malformed', 'DER: bad BIT STRING');
   return { bytes: v.subarray(1), unusedBits };
 }
 
@@ -229,6 +239,9 @@ export function readString(buf: Uint8Array, tlv: Tlv): string {
       return s;
     }
     default:
-      throw pkiError('der_unexpected_tag', `DER: tag 0x${tlv.tag.toString(16)} is not a supported string type`);
+      throw pkiError(
+        'der_unexpected_tag',
+        `DER: tag 0x${tlv.tag.toString(16)} is not a supported string type`,
+      );
   }
 }

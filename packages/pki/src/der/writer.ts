@@ -90,7 +90,9 @@ export function int(value: bigint | number | Uint8Array): Uint8Array {
     let i = 0;
     while (i < value.length - 1 && value[i] === 0) i++;
     const mag = value.subarray(i);
-    return (mag[0] ?? 0) & 0x80 ? tlv(Tag.INTEGER, Uint8Array.of(0), mag) : tlv(Tag.INTEGER, mag.length ? mag : Uint8Array.of(0));
+    return (mag[0] ?? 0) & 0x80
+      ? tlv(Tag.INTEGER, Uint8Array.of(0), mag)
+      : tlv(Tag.INTEGER, mag.length ? mag : Uint8Array.of(0));
   }
   return tlv(Tag.INTEGER, integerContent(value));
 }
@@ -106,14 +108,16 @@ export const bool = (v: boolean): Uint8Array => Uint8Array.of(0x01, 0x01, v ? 0x
 /** OCTET STRING */
 export const octets = (v: Uint8Array): Uint8Array => tlv(Tag.OCTET_STRING, v);
 /** BIT STRING with `unusedBits` unused bits in the last octet. */
-export const bitString = (v: Uint8Array, unusedBits = 0): Uint8Array => tlv(Tag.BIT_STRING, Uint8Array.of(unusedBits), v);
+export const bitString = (v: Uint8Array, unusedBits = 0): Uint8Array =>
+  tlv(Tag.BIT_STRING, Uint8Array.of(unusedBits), v);
 
 const utf8Encoder = new TextEncoder();
 /** UTF8String */
 export const utf8 = (s: string): Uint8Array => tlv(Tag.UTF8_STRING, utf8Encoder.encode(s));
 /** PrintableString (caller guarantees the character set; checked). */
 export function printable(s: string): Uint8Array {
-  if (!/^[A-Za-z0-9 '()+,\-./:=?]*$/.test(s)) throw new RangeError(`not a PrintableString: ${JSON.stringify(s)}`);
+  if (!/^[A-Za-z0-9 '()+,\-./:=?]*$/.test(s))
+    throw new RangeError(`not a PrintableString: ${JSON.stringify(s)}`);
   return tlv(Tag.PRINTABLE_STRING, utf8Encoder.encode(s));
 }
 /** IA5String (ASCII). */
@@ -139,10 +143,12 @@ export function generalizedTime(d: Date): Uint8Array {
 }
 
 /** RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050. */
-export const x509Time = (d: Date): Uint8Array => (d.getUTCFullYear() < 2050 ? utcTime(d) : generalizedTime(d));
+export const x509Time = (d: Date): Uint8Array =>
+  d.getUTCFullYear() < 2050 ? utcTime(d) : generalizedTime(d);
 
 /** `[n] EXPLICIT inner` */
-export const explicit = (n: number, ...inner: ReadonlyArray<Uint8Array>): Uint8Array => tlv(0xa0 | n, ...inner);
+export const explicit = (n: number, ...inner: ReadonlyArray<Uint8Array>): Uint8Array =>
+  tlv(0xa0 | n, ...inner);
 
 /**
  * `[n] IMPLICIT` re-tagging of an already-encoded TLV: replaces its identifier octet, keeping the

@@ -1,1 +1,1 @@
-export {};
+export * from './crypto.ts';
