@@ -38,6 +38,8 @@ export type PkiErrorCode =
   | 'cms_malformed'
   | 'cms_signature_invalid'
   | 'cms_content_mismatch'
+  | 'cms_unsupported'
+  | 'cms_signer_not_found'
   | 'path_no_trust_anchor'
   | 'path_signature_invalid'
   | 'path_expired'
@@ -47,7 +49,8 @@ export type PkiErrorCode =
   | 'path_policy'
   | 'path_revoked'
   | 'path_revocation_unknown'
-  | 'path_too_long';
+  | 'path_too_long'
+  | 'path_unknown_critical_extension';
 
 /** Shorthand for a pki error. */
 export function pkiError(
