@@ -1,0 +1,218 @@
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect } from 'kysely';
+import type { Transaction } from 'kysely';
+import pg from 'pg';
+import { storeError } from './errors.ts';
+import { pglitePool } from './pglite-pool.ts';
+import type { Schema } from './schema.ts';
+
+/**
+ * Where the platform keeps its data (DESIGN.md §7): an embedded PGlite for `npm start` and tests,
+ * PostgreSQL (`DATABASE_URL`) in production. Give `url`, or `dataDir` / `loadDataDir`, not both.
+ */
+export interface DatabaseConfig {
+  /** `postgres://…` or `postgresql://…`: PostgreSQL through a `pg.Pool`. */
+  url?: string;
+  /** PGlite data directory; `'memory://'` (the default with `loadDataDir`) keeps it in memory. */
+  dataDir?: string;
+  /** A PGlite data-directory tarball (`dumpDataDir()`) to start from, e.g. a migrated snapshot. */
+  loadDataDir?: Blob | File;
+  /** PostgreSQL pool settings; ignored for PGlite. */
+  pool?: {
+    /** Connections per process (default 10). Stateless platform instances multiply this. */
+    max?: number;
+    /** `statement_timeout` per session (default 30 s): no query may hold locks forever. */
+    statementTimeoutMs?: number;
+    /** `idle_in_transaction_session_timeout` (default 60 s): a stuck caller frees its locks. */
+    idleInTransactionTimeoutMs?: number;
+    /** How long to wait for a connection (default 10 s). */
+    connectionTimeoutMs?: number;
+  };
+  /** PGlite only: how long a caller may wait for the single session (default 30 s). */
+  acquireTimeoutMs?: number;
+}
+
+/** Fields common to both engines. */
+interface DatabaseBase {
+  /** The typed query builder. */
+  readonly db: Kysely<Schema>;
+  /** Run `fn` in a transaction with retries; see {@link withTransaction}. */
+  transaction<T>(fn: TransactionBody<T>, options?: TransactionOptions): Promise<T>;
+  /** Close the pool (PostgreSQL) or the instance (PGlite) after in-flight work finishes. */
+  close(): Promise<void>;
+}
+
+/** An embedded PGlite database. */
+export interface PgliteDatabase extends DatabaseBase {
+  readonly engine: 'pglite';
+  /** Tarball of the data directory, for `loadDataDir` (snapshots in tests, backups in dev). */
+  dumpDataDir(): Promise<Blob>;
+}
+
+/** A PostgreSQL database. */
+export interface PostgresDatabase extends DatabaseBase {
+  readonly engine: 'postgres';
+}
+
+/** An open store: the Kysely handle, which engine is behind it, transactions, close. */
+export type Database = PgliteDatabase | PostgresDatabase;
+
+/** Transaction isolation levels (PostgreSQL names). */
+export type Isolation = 'read committed' | 'repeatable read' | 'serializable';
+
+/** The body of a transaction: gets the transaction handle and the attempt number (1-based). */
+export type TransactionBody<T> = (trx: Transaction<Schema>, attempt: number) => Promise<T>;
+
+/** Options of {@link withTransaction}. */
+export interface TransactionOptions {
+  /** Isolation level (default: the server's, `read committed`). */
+  isolation?: Isolation;
+  /** `read only` transaction. */
+  readOnly?: boolean;
+  /** How many times to retry after a serialization failure or deadlock (default 5). */
+  retries?: number;
+  /** Delay before retry `attempt` (1-based), in ms; default 5·2^(attempt−1) ms plus jitter, ≤ 250 ms. */
+  backoffMs?: (attempt: number) => number;
+  /** Called before each retry (e.g. to log or count conflicts). */
+  onRetry?: (error: unknown, attempt: number) => void;
+}
+
+const PG_INT8 = 20;
+const PG_BYTEA = 17;
+
+/**
+ * Open the store. Does not migrate; call `migrateToLatest(database.db)` (store/migrate.ts).
+ *
+ * Both engines return the same JavaScript types, so code and tests do not branch on the engine:
+ * `bigint`/`bigserial` → `bigint` (pg's default is a string, PGlite's a lossy number), `bytea` →
+ * a plain `Uint8Array` (pg's default is a Buffer), `numeric` → string, `timestamptz` → Date,
+ * `jsonb` → parsed JSON (write it with `jsonb()` from store/json.ts).
+ */
+export async function openDatabase(config: DatabaseConfig): Promise<Database> {
+  const embedded = config.dataDir !== undefined || config.loadDataDir !== undefined;
+  if (config.url !== undefined && embedded) {
+    throw new TypeError(
+      'openDatabase: give either url (PostgreSQL) or dataDir/loadDataDir (PGlite), not both',
+    );
+  }
+  if (config.url !== undefined) return openPostgres(config.url, config.pool ?? {});
+  if (!embedded) throw new TypeError('openDatabase: url or dataDir/loadDataDir is required');
+  return openPglite(config);
+}
+
+async function openPglite(config: DatabaseConfig): Promise<PgliteDatabase> {
+  const session = await PGlite.create({
+    dataDir: config.dataDir ?? 'memory://',
+    ...(config.loadDataDir === undefined ? {} : { loadDataDir: config.loadDataDir }),
+    parsers: { [PG_INT8]: (v: string) => BigInt(v) },
+  });
+  const db = new Kysely<Schema>({
+    dialect: new PostgresDialect({
+      pool: pglitePool(session, { acquireTimeoutMs: config.acquireTimeoutMs ?? 30_000 }),
+    }),
+  });
+  return {
+    engine: 'pglite',
+    db,
+    transaction: (fn, options) => withTransaction(db, fn, options),
+    close: () => db.destroy(),
+    // Take the session through Kysely so no transaction is in flight while the files are read.
+    dumpDataDir: () => db.connection().execute(() => session.dumpDataDir('none')),
+  };
+}
+
+function openPostgres(url: string, options: NonNullable<DatabaseConfig['pool']>): PostgresDatabase {
+  if (!/^postgres(ql)?:\/\//.test(url)) throw new TypeError('openDatabase: url must start with postgres://');
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.max ?? 10,
+    statement_timeout: options.statementTimeoutMs ?? 30_000,
+    idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? 60_000,
+    connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000,
+    application_name: 'watashi',
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+        if (oid === PG_INT8) return (v: string) => BigInt(v);
+        if (oid === PG_BYTEA) {
+          const parse = pg.types.getTypeParser(PG_BYTEA, 'text') as (v: string) => Buffer;
+          return (v: string) => {
+            const b = parse(v);
+            return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+          };
+        }
+        return pg.types.getTypeParser(oid, format ?? 'text') as (v: string) => unknown;
+      }) as typeof pg.types.getTypeParser,
+    },
+  });
+  // An idle client that loses its server (restart, failover) emits 'error' on the pool; without a
+  // listener Node would crash the process. The pool discards that client and connects anew.
+  pool.on('error', () => undefined);
+  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    engine: 'postgres',
+    db,
+    transaction: (fn, options) => withTransaction(db, fn, options),
+    close: () => db.destroy(),
+  };
+}
+
+/** SQLSTATEs after which re-running the whole transaction is the documented remedy. */
+const RETRYABLE = new Set([
+  '40001', // serialization_failure (PostgreSQL §13.2.3, §13.4: "retry the whole transaction")
+  '40P01', // deadlock_detected (one victim is aborted; its transaction can be retried)
+]);
+
+/** True when `error` is a serialization failure (40001) or deadlock (40P01) from the server. */
+export function isRetryableTransactionError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && RETRYABLE.has(code);
+}
+
+/**
+ * Run `fn` in a transaction and commit, retrying the whole transaction after a serialization
+ * failure or a deadlock (both roll it back entirely, so a retry starts clean). Any other error
+ * rolls back and propagates unchanged. After `retries` retries the last conflict is wrapped in
+ * `store_transaction_conflict`.
+ *
+ * `fn` may run more than once: keep side effects outside the database (HTTP calls, e-mails) out of
+ * it, or make them idempotent. Inside `fn` use `trx`, never the outer `db`: on PGlite the outer
+ * handle waits for the session this transaction holds (and fails with `store_busy`).
+ */
+export async function withTransaction<T>(
+  db: Kysely<Schema>,
+  fn: TransactionBody<T>,
+  options: TransactionOptions = {},
+): Promise<T> {
+  const retries = options.retries ?? 5;
+  if (!Number.isInteger(retries) || retries < 0) throw new RangeError('withTransaction: retries must be ≥ 0');
+  if (db.isTransaction)
+    throw new TypeError('withTransaction: already inside a transaction; pass trx along instead');
+  const backoff = options.backoffMs ?? defaultBackoff;
+  for (let attempt = 1; ; attempt++) {
+    let builder = db.transaction();
+    if (options.isolation !== undefined) builder = builder.setIsolationLevel(options.isolation);
+    if (options.readOnly === true) builder = builder.setAccessMode('read only');
+    try {
+      return await builder.execute((trx) => fn(trx, attempt));
+    } catch (error) {
+      if (!isRetryableTransactionError(error)) throw error;
+      if (attempt > retries) {
+        throw storeError(
+          'store_transaction_conflict',
+          `transaction still conflicting after ${retries} retries`,
+          {
+            cause: error,
+            detail: { attempts: attempt },
+          },
+        );
+      }
+      options.onRetry?.(error, attempt);
+      await new Promise((r) => setTimeout(r, backoff(attempt)));
+    }
+  }
+}
+
+function defaultBackoff(attempt: number): number {
+  // Jitter spreads the retries of transactions that collided at the same moment.
+  return Math.min(250, 5 * 2 ** (attempt - 1) + Math.random() * 5 * attempt);
+}

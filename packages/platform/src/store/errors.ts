@@ -1,0 +1,25 @@
+import { WatashiError } from '@watashi/pki';
+
+/**
+ * Error codes raised by the platform store (`packages/platform/src/store`). Caller bugs (a query
+ * issued on a closed database, an audit payload carrying basic 4 information) are `TypeError`s
+ * instead; these codes are for conditions a running platform must handle.
+ */
+export type StoreErrorCode =
+  /** The database holds migrations this build does not know: it was migrated by newer code. */
+  | 'store_migrations_unknown'
+  /** A migration failed; the whole batch was rolled back (PostgreSQL DDL is transactional). */
+  | 'store_migration_failed'
+  /** `withTransaction` gave up after repeated serialization failures or deadlocks. */
+  | 'store_transaction_conflict'
+  /** Waiting for the single PGlite session took longer than the configured limit. */
+  | 'store_busy';
+
+/** Shorthand for a store error. */
+export function storeError(
+  code: StoreErrorCode,
+  message: string,
+  options?: { cause?: unknown; detail?: Record<string, unknown> },
+): WatashiError<StoreErrorCode> {
+  return new WatashiError(code, message, options);
+}
