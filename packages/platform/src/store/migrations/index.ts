@@ -1,0 +1,12 @@
+import type { Migration } from 'kysely';
+import * as m0001 from './0001-initial.ts';
+
+/**
+ * Every migration, by name, in the order they apply (Kysely sorts by name; the four-digit prefix
+ * makes that the numeric order). Append a new `NNNN-what.ts` module here; never rename, edit or
+ * remove one that has shipped — the database records names, and `migrateToLatest` refuses to run
+ * against a database holding names this list lacks.
+ */
+export const migrations: Readonly<Record<string, Migration>> = {
+  '0001-initial': m0001,
+};

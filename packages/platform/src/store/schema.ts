@@ -1,0 +1,355 @@
+/**
+ * The Kysely view of the tables created by store/migrations/. Hand-written and kept in sync with
+ * the migrations by two checks: `schemaColumns` below must name exactly the columns of these
+ * interfaces, with a type and nullability that match their TypeScript types (checked by tsc), and
+ * test/db/schema-drift.test.ts compares `schemaColumns` with `information_schema` on both engines.
+ *
+ * Column comments (meaning, rationale) live with the SQL in the migrations. Names are the SQL
+ * snake_case names: the database is a wire edge (STYLE.md §3).
+ *
+ * Value types are what `openDatabase` makes both engines return: bigint → `bigint`, bytea →
+ * `Uint8Array`, numeric → decimal `string`, timestamptz → `Date`, jsonb → parsed JSON (written as
+ * `JsonbText` made by `jsonb()`), text[] → `string[]`.
+ */
+import type { ColumnType, Generated, Selectable } from 'kysely';
+import type { JsonbText, JsonObject } from './json.ts';
+
+/**
+ * A `jsonb` column: reads as `T`, written only as text made by `jsonb()`. Our `jsonb` columns hold
+ * JSON objects, never a bare JSON `null`, so SQL NULL stays the only null a reader can see.
+ */
+export type Jsonb<T extends JsonObject = JsonObject> = ColumnType<T, JsonbText<T>, JsonbText<T>>;
+/** A `jsonb` column with a database default. */
+export type JsonbWithDefault<T extends JsonObject = JsonObject> = ColumnType<
+  T,
+  JsonbText<T> | undefined,
+  JsonbText<T>
+>;
+
+/** `accounts.status`. */
+export type AccountStatus = 'live' | 'suspended' | 'needs_reproofing' | 'closed';
+/** `accounts.proofing_method`. */
+export type ProofingMethod = 'jpki_sign_card' | 'jpki_sign_smartphone';
+/** JPKI certificate purpose: signing (署名用) or user authentication (利用者証明用). */
+export type AnchorPurpose = 'sign' | 'auth';
+/** JPKI certificate variant. */
+export type AnchorVariant = 'card' | 'smartphone';
+/** Last known revocation status of an anchor (RFC 6960 §2.2 vocabulary). */
+export type AnchorStatus = 'good' | 'revoked' | 'unknown';
+/** `enrolment_nonces.purpose`. */
+export type NoncePurpose = 'enrolment' | 'reproofing' | 'consent';
+/** `authenticators.type`. */
+export type AuthenticatorType = 'passkey' | 'device_cert' | 'card_auth';
+
+/** `accounts`: one private ID. */
+export interface AccountsTable {
+  id: Generated<string>;
+  status: ColumnType<AccountStatus, AccountStatus | undefined, AccountStatus>;
+  status_reason: string | null;
+  status_changed_at: Generated<Date>;
+  person_key: Uint8Array;
+  person_key_id: string;
+  proofing_level: number | null;
+  proofing_method: ProofingMethod | null;
+  proofed_at: Date | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+/** `anchors`: JPKI certificates an account is anchored on (issuer + serial, never the certificate). */
+export interface AnchorsTable {
+  id: Generated<string>;
+  account_id: string;
+  purpose: AnchorPurpose;
+  variant: AnchorVariant;
+  issuer_key_hash: Uint8Array;
+  issuer_name_hash: Uint8Array;
+  /** Decimal digits (numeric); `serial.toString()` of the certificate's bigint serial. */
+  serial: string;
+  certificate_hash: Uint8Array;
+  not_before: Date;
+  not_after: Date;
+  status: AnchorStatus;
+  revocation_reason: string | null;
+  revoked_at: Date | null;
+  status_checked_at: Date;
+  evidence: Jsonb;
+  superseded_by: string | null;
+  superseded_at: Date | null;
+  created_at: Generated<Date>;
+}
+
+/** `basic4`: the encrypted basic 4 information of an account. */
+export interface Basic4Table {
+  account_id: string;
+  alg: ColumnType<'A256GCM', 'A256GCM' | undefined, 'A256GCM'>;
+  key_id: string;
+  nonce: Uint8Array;
+  ciphertext: Uint8Array;
+  updated_at: Generated<Date>;
+}
+
+/** `enrolment_nonces`: single-use nonces of enrolment documents. */
+export interface EnrolmentNoncesTable {
+  nonce: Uint8Array;
+  purpose: ColumnType<NoncePurpose, NoncePurpose | undefined, NoncePurpose>;
+  document_hash: Uint8Array;
+  account_id: string | null;
+  created_at: Generated<Date>;
+  expires_at: Date;
+  used_at: Date | null;
+}
+
+/** `authenticators`: passkeys, device certificates, card authentication certificates. */
+export interface AuthenticatorsTable {
+  id: Generated<string>;
+  account_id: string;
+  type: AuthenticatorType;
+  credential_id: Uint8Array;
+  public_key: Uint8Array;
+  sign_count: ColumnType<bigint, bigint | undefined, bigint>;
+  transports: ColumnType<string[], string[] | undefined, string[]>;
+  backup_eligible: ColumnType<boolean, boolean | undefined, boolean>;
+  backed_up: ColumnType<boolean, boolean | undefined, boolean>;
+  attestation_fmt: string | null;
+  aaguid: string | null;
+  user_verified: ColumnType<boolean, boolean | undefined, boolean>;
+  certificate: Uint8Array | null;
+  device_slot: string | null;
+  activated_at: Date | null;
+  label: string | null;
+  created_at: Generated<Date>;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+  revocation_reason: string | null;
+}
+
+/** `sessions`: platform logins (token stored as a hash only). */
+export interface SessionsTable {
+  id: Generated<string>;
+  token_hash: Uint8Array;
+  account_id: string;
+  authenticator_id: string | null;
+  auth_time: Date;
+  acr: string | null;
+  amr: ColumnType<string[], string[] | undefined, string[]>;
+  created_at: Generated<Date>;
+  last_seen_at: Generated<Date>;
+  expires_at: Date;
+  revoked_at: Date | null;
+}
+
+/** `consents`: J-LIS latest-basic-4 provision consents. */
+export interface ConsentsTable {
+  id: Generated<string>;
+  account_id: string;
+  anchor_id: string;
+  kind: ColumnType<'jlis_basic4_provision', 'jlis_basic4_provision' | undefined, 'jlis_basic4_provision'>;
+  service: string;
+  jlis_reference: string | null;
+  document_hash: Uint8Array;
+  granted_at: Date;
+  expires_at: Date | null;
+  withdrawn_at: Date | null;
+  evidence: JsonbWithDefault;
+}
+
+/** `audit_log`: the hash-chained audit log (write through store/audit.ts only). */
+export interface AuditLogTable {
+  seq: bigint;
+  at: Date;
+  actor: string;
+  type: string;
+  account_id: string | null;
+  payload: Jsonb;
+  prev_hash: Uint8Array;
+  hash: Uint8Array;
+}
+
+/** `audit_head`: the single chain-head row. */
+export interface AuditHeadTable {
+  id: ColumnType<number, number | undefined, never>;
+  seq: bigint;
+  hash: Uint8Array;
+}
+
+/** `kv`: small settings and wrapped key material. */
+export interface KvTable {
+  key: string;
+  value: Jsonb;
+  updated_at: Generated<Date>;
+}
+
+/** Every table of the platform store. */
+export interface Schema {
+  accounts: AccountsTable;
+  anchors: AnchorsTable;
+  basic4: Basic4Table;
+  enrolment_nonces: EnrolmentNoncesTable;
+  authenticators: AuthenticatorsTable;
+  sessions: SessionsTable;
+  consents: ConsentsTable;
+  audit_log: AuditLogTable;
+  audit_head: AuditHeadTable;
+  kv: KvTable;
+}
+
+/**
+ * The PostgreSQL `udt_name`s a column whose JavaScript type is `V` may have (non-distributive, so
+ * literal unions such as `AccountStatus` map as `string`; anything else is JSON).
+ */
+type UdtFor<V> = [V] extends [Uint8Array]
+  ? 'bytea'
+  : [V] extends [Date]
+    ? 'timestamptz'
+    : [V] extends [bigint]
+      ? 'int8'
+      : [V] extends [number]
+        ? 'int2' | 'int4'
+        : [V] extends [boolean]
+          ? 'bool'
+          : [V] extends [string[]]
+            ? '_text'
+            : [V] extends [string]
+              ? 'uuid' | 'text' | 'numeric'
+              : 'jsonb';
+
+/** Runtime description of one column, tied by type to the column's TypeScript type. */
+export interface ColumnSpec<V> {
+  /** `information_schema.columns.udt_name`. */
+  readonly udt: UdtFor<NonNullable<V>>;
+  /** Whether the column accepts NULL. */
+  readonly nullable: null extends V ? true : false;
+}
+
+/** The runtime mirror of `Schema` that the drift test compares with the database. */
+export type SchemaColumns = {
+  readonly [T in keyof Schema]: {
+    readonly [C in keyof Selectable<Schema[T]>]-?: ColumnSpec<Selectable<Schema[T]>[C]>;
+  };
+};
+
+const u = <V extends string>(udt: V) => ({ udt, nullable: false }) as const;
+const n = <V extends string>(udt: V) => ({ udt, nullable: true }) as const;
+
+/** Every column of every table, as the migrations create them (checked against the database). */
+export const schemaColumns = {
+  accounts: {
+    id: u('uuid'),
+    status: u('text'),
+    status_reason: n('text'),
+    status_changed_at: u('timestamptz'),
+    person_key: u('bytea'),
+    person_key_id: u('text'),
+    proofing_level: n('int2'),
+    proofing_method: n('text'),
+    proofed_at: n('timestamptz'),
+    created_at: u('timestamptz'),
+    updated_at: u('timestamptz'),
+  },
+  anchors: {
+    id: u('uuid'),
+    account_id: u('uuid'),
+    purpose: u('text'),
+    variant: u('text'),
+    issuer_key_hash: u('bytea'),
+    issuer_name_hash: u('bytea'),
+    serial: u('numeric'),
+    certificate_hash: u('bytea'),
+    not_before: u('timestamptz'),
+    not_after: u('timestamptz'),
+    status: u('text'),
+    revocation_reason: n('text'),
+    revoked_at: n('timestamptz'),
+    status_checked_at: u('timestamptz'),
+    evidence: u('jsonb'),
+    superseded_by: n('uuid'),
+    superseded_at: n('timestamptz'),
+    created_at: u('timestamptz'),
+  },
+  basic4: {
+    account_id: u('uuid'),
+    alg: u('text'),
+    key_id: u('text'),
+    nonce: u('bytea'),
+    ciphertext: u('bytea'),
+    updated_at: u('timestamptz'),
+  },
+  enrolment_nonces: {
+    nonce: u('bytea'),
+    purpose: u('text'),
+    document_hash: u('bytea'),
+    account_id: n('uuid'),
+    created_at: u('timestamptz'),
+    expires_at: u('timestamptz'),
+    used_at: n('timestamptz'),
+  },
+  authenticators: {
+    id: u('uuid'),
+    account_id: u('uuid'),
+    type: u('text'),
+    credential_id: u('bytea'),
+    public_key: u('bytea'),
+    sign_count: u('int8'),
+    transports: u('_text'),
+    backup_eligible: u('bool'),
+    backed_up: u('bool'),
+    attestation_fmt: n('text'),
+    aaguid: n('uuid'),
+    user_verified: u('bool'),
+    certificate: n('bytea'),
+    device_slot: n('text'),
+    activated_at: n('timestamptz'),
+    label: n('text'),
+    created_at: u('timestamptz'),
+    last_used_at: n('timestamptz'),
+    revoked_at: n('timestamptz'),
+    revocation_reason: n('text'),
+  },
+  sessions: {
+    id: u('uuid'),
+    token_hash: u('bytea'),
+    account_id: u('uuid'),
+    authenticator_id: n('uuid'),
+    auth_time: u('timestamptz'),
+    acr: n('text'),
+    amr: u('_text'),
+    created_at: u('timestamptz'),
+    last_seen_at: u('timestamptz'),
+    expires_at: u('timestamptz'),
+    revoked_at: n('timestamptz'),
+  },
+  consents: {
+    id: u('uuid'),
+    account_id: u('uuid'),
+    anchor_id: u('uuid'),
+    kind: u('text'),
+    service: u('text'),
+    jlis_reference: n('text'),
+    document_hash: u('bytea'),
+    granted_at: u('timestamptz'),
+    expires_at: n('timestamptz'),
+    withdrawn_at: n('timestamptz'),
+    evidence: u('jsonb'),
+  },
+  audit_log: {
+    seq: u('int8'),
+    at: u('timestamptz'),
+    actor: u('text'),
+    type: u('text'),
+    account_id: n('uuid'),
+    payload: u('jsonb'),
+    prev_hash: u('bytea'),
+    hash: u('bytea'),
+  },
+  audit_head: {
+    id: u('int2'),
+    seq: u('int8'),
+    hash: u('bytea'),
+  },
+  kv: {
+    key: u('text'),
+    value: u('jsonb'),
+    updated_at: u('timestamptz'),
+  },
+} as const satisfies SchemaColumns;
