@@ -12,6 +12,7 @@ export type JpkiErrorCode =
   | 'card_pin_format'
   | 'card_not_jpki'
   | 'card_response_malformed'
+  | 'card_state_invalid'
   // profiles and basic 4 information (reference/jpki.md §1)
   | 'not_jpki_certificate'
   | 'jpki_profile_mismatch'
@@ -23,6 +24,10 @@ export type JpkiErrorCode =
   | 'trust_no_anchor';
 
 /** Shorthand for a jpki error. */
-export function jpkiError(code: JpkiErrorCode, message: string, options?: { cause?: unknown; detail?: Record<string, unknown> }): WatashiError<JpkiErrorCode> {
+export function jpkiError(
+  code: JpkiErrorCode,
+  message: string,
+  options?: { cause?: unknown; detail?: Record<string, unknown> },
+): WatashiError<JpkiErrorCode> {
   return new WatashiError(code, message, options);
 }
