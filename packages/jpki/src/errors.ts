@@ -21,7 +21,8 @@ export type JpkiErrorCode =
   // trust store
   | 'trust_mixed_roots'
   | 'trust_simulator_root_in_production'
-  | 'trust_no_anchor';
+  | 'trust_no_anchor'
+  | 'trust_root_invalid';
 
 /** Shorthand for a jpki error. */
 export function jpkiError(

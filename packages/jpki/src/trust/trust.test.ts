@@ -1,0 +1,249 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  buildCertificate,
+  ext,
+  fromPem,
+  isWatashiError,
+  keyIdentifierOf,
+  toHex,
+  type Signer,
+} from '@watashi/pki';
+import { nodeGenerateKey, nodeSigner } from '@watashi/pki/node';
+import { buildJpkiCaCertificate } from '../profile/ca.ts';
+import { jpkiCaName } from '../profile/names.ts';
+import { JLIS_ROOTS } from './jlis-roots.ts';
+import { JpkiTrustStore } from './store.ts';
+
+const ROOTS = '/work/shared/reference/jlis-roots';
+const shared = (f: string): Uint8Array => fromPem(readFileSync(`${ROOTS}/${f}`, 'utf8'), 'CERTIFICATE');
+const sha256 = (d: Uint8Array): string => createHash('sha256').update(d).digest('hex');
+
+async function expectCode(
+  p: Promise<unknown> | (() => unknown),
+  code: string,
+  check?: string,
+): Promise<void> {
+  try {
+    await (typeof p === 'function' ? p() : p);
+  } catch (e) {
+    expect(isWatashiError(e, code), String(e)).toBe(true);
+    if (check !== undefined) expect((e as { detail?: { check?: string } }).detail?.check).toBe(check);
+    return;
+  }
+  expect.fail(`expected ${code}`);
+}
+
+// reference/jpki.md §1.1, as published by J-LIS (sign_fingerprint.pdf).
+const PUBLISHED: Record<string, [string, string]> = {
+  signca01: ['sign_ca_2015.pem', '19645405a1fe14377434bd55957628ac4038557c542403a2243f21c706fc9355'],
+  signca03: ['sign_ca_2023.pem', 'd227f6cde11d35c5252178f106f843d24651944975413b539fa2fb68dbfa365f'],
+  authca01: ['auth_ca_2015.pem', '4dcfc4ca0aaf9fb2a3081b3f0c991c320b3acc008667a341eeaec5af1d58ca7d'],
+  authca03: ['auth_ca_2023.pem', '64114f29620c24ed2631d46476a040e7ee740d956089c00b036a6a8118c322b5'],
+};
+
+describe('embedded J-LIS roots (reference/jpki.md §1.1)', () => {
+  it.each(Object.entries(PUBLISHED))(
+    'ok-%s: embedded = shared file, fingerprint = published',
+    (name, [file, fp]) => {
+      const r = JLIS_ROOTS.find((x) => x.name === name);
+      expect(r).toBeDefined();
+      const der = shared(file);
+      expect(sha256(der)).toBe(fp);
+      expect(toHex(fromPem(r!.pem, 'CERTIFICATE'))).toBe(toHex(der));
+      expect(r!.sha256).toBe(fp);
+    },
+  );
+});
+
+describe('JpkiTrustStore', () => {
+  let simSign1: Signer;
+  let simSign2: Signer;
+  let simAuth: Signer;
+  let sign1: Uint8Array;
+  let sign2: Uint8Array;
+  let auth: Uint8Array;
+  let testRoot: Uint8Array;
+  let fakeJpki: Uint8Array;
+
+  beforeAll(async () => {
+    simSign1 = nodeSigner(nodeGenerateKey('RSA-SHA256'), 'RSA-SHA256');
+    simSign2 = nodeSigner(nodeGenerateKey('RSA-SHA256'), 'RSA-SHA256');
+    simAuth = nodeSigner(nodeGenerateKey('RSA-SHA256'), 'RSA-SHA256');
+    const ca = (
+      purpose: 'sign' | 'auth',
+      organization: 'JPKI' | 'JPKI-SIM' | 'JPKI-TEST',
+      serial: bigint,
+      nb: string,
+      signer: Signer,
+    ) => buildJpkiCaCertificate({ purpose, organization, serial, notBefore: new Date(nb), signer });
+    sign1 = await ca('sign', 'JPKI-SIM', 1n, '2015-10-20T02:40:28Z', simSign1);
+    sign2 = await ca('sign', 'JPKI-SIM', 3n, '2023-07-16T00:50:27Z', simSign2);
+    auth = await ca('auth', 'JPKI-SIM', 4n, '2023-07-16T01:01:04Z', simAuth);
+    testRoot = await ca('sign', 'JPKI-TEST', 5n, '2024-08-28T00:00:00Z', simSign1);
+    fakeJpki = await ca('sign', 'JPKI', 6n, '2024-08-28T00:00:00Z', simSign2);
+  });
+
+  describe('production', () => {
+    it('ok-loads the real roots, both generations per purpose, expiry flagged', async () => {
+      const store = await JpkiTrustStore.production();
+      expect(store.mode).toBe('production');
+      expect(store.anchors('sign').map((c) => toHex(c.serialBytes))).toEqual(['01', '067c6a21']);
+      expect(store.anchors('auth').map((c) => toHex(c.serialBytes))).toEqual(['01', '06d18006']);
+      const d = store.describe(new Date('2026-01-01T00:00:00Z'));
+      expect(d.map((x) => [x.name, x.serial, x.expired, x.notAfter])).toEqual([
+        ['signca01', '01', true, '2025-10-19T14:59:59.000Z'],
+        ['signca03', '067C6A21', false, '2033-07-15T14:59:59.000Z'],
+        ['authca01', '01', true, '2025-10-19T14:59:59.000Z'],
+        ['authca03', '06D18006', false, '2033-07-15T14:59:59.000Z'],
+      ]);
+      expect(d.every((x) => x.organization === 'JPKI')).toBe(true);
+      // Before generation 1 expired, nothing is flagged.
+      expect(store.describe(new Date('2025-10-19T14:59:59Z')).some((x) => x.expired)).toBe(false);
+      expect(store.has(shared('sign_ca_2023.pem'))).toBe(true);
+      expect(store.has(sign1)).toBe(false);
+    });
+
+    it('fail-refuses simulator and test roots, even with a matching pin', async () => {
+      await expectCode(
+        JpkiTrustStore.production({ extraRoots: [{ der: sign1, sha256: sha256(sign1) }] }),
+        'trust_simulator_root_in_production',
+      );
+      await expectCode(
+        JpkiTrustStore.production({ extraRoots: [{ der: testRoot, sha256: sha256(testRoot) }] }),
+        'trust_simulator_root_in_production',
+      );
+    });
+
+    it('fail-an extra root must match its pinned fingerprint', async () => {
+      await expectCode(
+        JpkiTrustStore.production({ extraRoots: [{ der: fakeJpki, sha256: '00'.repeat(32) }] }),
+        'trust_root_invalid',
+        'fingerprint',
+      );
+    });
+
+    it('ok-a well-formed extra O=JPKI root with its pin is accepted (e.g. generation 02)', async () => {
+      const fp = sha256(fakeJpki)
+        .replace(/(..)(?!$)/g, '$1:')
+        .toUpperCase();
+      const store = await JpkiTrustStore.production({ extraRoots: [{ der: fakeJpki, sha256: fp }] });
+      expect(store.anchors('sign')).toHaveLength(3);
+    });
+  });
+
+  describe('simulator', () => {
+    it('ok-two generations with one DN, and an auth root', async () => {
+      const store = await JpkiTrustStore.simulator([sign1, sign2, auth, sign2]);
+      expect(store.mode).toBe('simulator');
+      const s = store.anchors('sign');
+      expect(s).toHaveLength(2); // the duplicate is dropped
+      expect(toHex(s[0]!.subject.der)).toBe(toHex(s[1]!.subject.der));
+      expect(toHex(s[0]!.subject.der)).toBe(toHex(jpkiCaName('sign', 'JPKI-SIM')));
+      expect(store.anchors('auth')).toHaveLength(1);
+      expect(store.describe(new Date('2026-01-01T00:00:00Z')).map((x) => x.expired)).toEqual([
+        true,
+        false,
+        false,
+      ]);
+    });
+
+    it('fail-refuses real J-LIS roots and test roots (never mixed)', async () => {
+      await expectCode(JpkiTrustStore.simulator([sign1, shared('sign_ca_2023.pem')]), 'trust_mixed_roots');
+      await expectCode(JpkiTrustStore.simulator([testRoot]), 'trust_mixed_roots');
+      await expectCode(JpkiTrustStore.test([sign1]), 'trust_mixed_roots');
+      expect((await JpkiTrustStore.test([testRoot])).anchors('sign')).toHaveLength(1);
+    });
+
+    it('fail-no anchors', async () => {
+      await expectCode(JpkiTrustStore.simulator([]), 'trust_no_anchor');
+      const store = await JpkiTrustStore.simulator([sign1]);
+      await expectCode(() => store.anchors('auth'), 'trust_no_anchor');
+    });
+  });
+
+  describe('root validation on load', () => {
+    const simName = (): Uint8Array => jpkiCaName('sign', 'JPKI-SIM');
+    const tmpl = async (
+      signer: Signer,
+      spki: Uint8Array,
+      extensions: Parameters<typeof buildCertificate>[0]['extensions'],
+      issuer = simName(),
+    ) =>
+      buildCertificate(
+        {
+          serial: 7n,
+          issuer,
+          subject: simName(),
+          notBefore: new Date('2023-01-01T00:00:00Z'),
+          notAfter: new Date('2033-01-01T14:59:59Z'),
+          spki,
+          extensions,
+        },
+        signer,
+      );
+    const goodExt = async (spki: Uint8Array) => [
+      ext.keyUsage(['keyCertSign', 'cRLSign']),
+      ext.basicConstraints(true),
+      ext.subjectKeyIdentifier(await keyIdentifierOf(spki)),
+    ];
+
+    it('ok-a minimal hand-made root passes (the failures below each change one thing)', async () => {
+      const der = await tmpl(simSign1, simSign1.spki, await goodExt(simSign1.spki));
+      expect((await JpkiTrustStore.simulator([der])).anchors('sign')).toHaveLength(1);
+    });
+
+    it('fail-not a certificate', async () => {
+      await expectCode(
+        JpkiTrustStore.simulator([Uint8Array.of(0x30, 0x03, 0x02, 0x01, 0x01)]),
+        'trust_root_invalid',
+        'parse',
+      );
+    });
+
+    it('fail-self-signature does not verify', async () => {
+      const der = await tmpl(simSign2, simSign1.spki, await goodExt(simSign1.spki));
+      await expectCode(JpkiTrustStore.simulator([der]), 'trust_root_invalid', 'signature');
+    });
+
+    it('fail-not self-issued', async () => {
+      const der = await tmpl(
+        simSign1,
+        simSign1.spki,
+        await goodExt(simSign1.spki),
+        jpkiCaName('auth', 'JPKI-SIM'),
+      );
+      await expectCode(JpkiTrustStore.simulator([der]), 'trust_root_invalid', 'selfIssued');
+    });
+
+    it('fail-keyUsage not critical / wrong bits', async () => {
+      const [, bc, ski] = await goodExt(simSign1.spki);
+      const a = await tmpl(simSign1, simSign1.spki, [
+        ext.keyUsage(['keyCertSign', 'cRLSign'], false),
+        bc!,
+        ski!,
+      ]);
+      await expectCode(JpkiTrustStore.simulator([a]), 'trust_root_invalid', 'keyUsage');
+      const b = await tmpl(simSign1, simSign1.spki, [
+        ext.keyUsage(['keyCertSign', 'cRLSign', 'digitalSignature']),
+        bc!,
+        ski!,
+      ]);
+      await expectCode(JpkiTrustStore.simulator([b]), 'trust_root_invalid', 'keyUsage');
+    });
+
+    it('fail-basicConstraints missing, not CA, or with pathLen', async () => {
+      const [ku, , ski] = await goodExt(simSign1.spki);
+      for (const bc of [
+        undefined,
+        ext.basicConstraints(false),
+        ext.basicConstraints(true, 0),
+        ext.basicConstraints(true, undefined, false),
+      ]) {
+        const der = await tmpl(simSign1, simSign1.spki, bc ? [ku!, bc, ski!] : [ku!, ski!]);
+        await expectCode(JpkiTrustStore.simulator([der]), 'trust_root_invalid', 'basicConstraints');
+      }
+    });
+  });
+});
