@@ -14,3 +14,4 @@ export type { OcspErrorStatus, OcspResponseStatus, OcspRevocationReason } from '
 export * from './request.ts';
 export * from './respond.ts';
 export * from './parse-response.ts';
+export * from './verify.ts';
