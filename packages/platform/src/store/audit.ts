@@ -1,0 +1,245 @@
+/**
+ * The append-only, hash-chained audit log (DESIGN.md §1: operators audit; §3.4 lifecycle events).
+ *
+ * Each record's hash is SHA-256(prev_hash ‖ canonical JSON of the record), where prev_hash is the
+ * previous record's hash (32 zero bytes for seq 1). Changing, inserting or deleting a row breaks
+ * the chain at that row; deleting the newest rows is caught by the `audit_head` row, which every
+ * append updates in the same transaction. The chain proves integrity against edits through SQL,
+ * not against someone who can rewrite every later row and the head: anchoring the head outside
+ * the database (e.g. a periodic signed checkpoint) is the later step that closes that gap.
+ */
+import { createHash } from 'node:crypto';
+import { bytesEqual } from '@watashi/pki';
+import type { Kysely, Transaction } from 'kysely';
+import { canonicalJson, jsonb } from './json.ts';
+import type { JsonObject } from './json.ts';
+import type { Schema } from './schema.ts';
+
+/** An event to append. */
+export interface AuditEvent {
+  /** Who acted: `account:<uuid>`, `operator:<name>`, `system:<job>`, `rp:<client_id>`. */
+  actor: string;
+  /** Dotted event type, e.g. `account.created`, `anchor.revoked`. */
+  type: string;
+  /** The account the event is about, if any. */
+  accountId?: string;
+  /** Event details. Never basic 4 information: keys like `name`, `address`, `birthDate` throw. */
+  payload: JsonObject;
+  /** When it happened (default: now). Stored with millisecond precision. */
+  at?: Date;
+}
+
+/** A record of the audit log as stored. */
+export interface AuditRecord {
+  seq: bigint;
+  at: Date;
+  actor: string;
+  type: string;
+  accountId: string | null;
+  payload: JsonObject;
+  prevHash: Uint8Array;
+  hash: Uint8Array;
+}
+
+/** The result of {@link verifyAuditChain}. */
+export type AuditChainVerification =
+  | { ok: true; count: bigint }
+  | {
+      ok: false;
+      /** The first seq that does not verify (for a truncated tail: the first missing seq). */
+      firstBrokenSeq: bigint;
+      reason: 'hash_mismatch' | 'prev_hash_mismatch' | 'seq_gap' | 'head_mismatch';
+    };
+
+const GENESIS = new Uint8Array(32);
+/** Version of the hashed record layout, part of what is hashed. */
+const RECORD_VERSION = 1;
+
+/**
+ * Keys that name basic 4 information (基本4情報: name, address, date of birth, sex) or the My
+ * Number, compared after lower-casing and removing `_`, `-` and spaces. The audit log is kept
+ * for years and copied to operators; personal data stays in the encrypted `basic4` table. A
+ * denylist catches mistakes (a whole Basic4 object passed as payload), it is not a proof: event
+ * payloads should carry ids and hashes, not values.
+ */
+const DENIED_KEYS = new Set([
+  'name',
+  'fullname',
+  'familyname',
+  'givenname',
+  'legalname',
+  'kananame',
+  'namesubstitute',
+  'shimei',
+  'address',
+  'homeaddress',
+  'residentaddress',
+  'postaladdress',
+  'addresssubstitute',
+  'jusho',
+  'birth',
+  'birthdate',
+  'dateofbirth',
+  'dob',
+  'birthday',
+  'sex',
+  'gender',
+  'basic4',
+  'basic4info',
+  'kihon4',
+  'mynumber',
+  'individualnumber',
+  'kojinbango',
+]);
+/** Fragments that mark a key as personal wherever they appear (`ownerBirthDate`, `myNumberHash`). */
+const DENIED_FRAGMENTS = ['birth', 'basic4', 'mynumber', 'individualnumber'];
+
+function deniedKey(key: string): boolean {
+  const k = key.toLowerCase().replace(/[\s_-]/g, '');
+  return DENIED_KEYS.has(k) || DENIED_FRAGMENTS.some((f) => k.includes(f));
+}
+
+/** Throw `TypeError` if any key of `value`, at any depth, is on the basic 4 denylist. */
+export function assertNoBasic4(value: unknown, path = 'payload'): void {
+  if (Array.isArray(value)) {
+    value.forEach((v, i) => assertNoBasic4(v, `${path}[${i}]`));
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [key, v] of Object.entries(value)) {
+      if (deniedKey(key)) {
+        throw new TypeError(`audit payload must not contain basic 4 information (key ${path}.${key})`);
+      }
+      assertNoBasic4(v, `${path}.${key}`);
+    }
+  }
+}
+
+/** The bytes hashed for a record: prev_hash ‖ UTF-8 canonical JSON (RFC 8785 style). */
+function recordHash(r: Omit<AuditRecord, 'hash'>): Uint8Array {
+  const body = canonicalJson({
+    v: RECORD_VERSION,
+    seq: r.seq.toString(),
+    at: r.at.toISOString(),
+    actor: r.actor,
+    type: r.type,
+    accountId: r.accountId,
+    payload: r.payload,
+  });
+  const h = createHash('sha256').update(r.prevHash).update(body, 'utf8').digest();
+  return new Uint8Array(h.buffer, h.byteOffset, h.byteLength);
+}
+
+/**
+ * Append one event to the audit log inside the caller's transaction, so the event commits or
+ * rolls back with the change it records.
+ *
+ * Locks the chain head (`SELECT … FOR UPDATE` on `audit_head`) so concurrent appends queue and
+ * never fork the chain; the lock is held until the caller commits, so append as the last step of
+ * a transaction to keep that short (and to avoid lock-order deadlocks with other rows).
+ * Throws `TypeError` outside a transaction, for a payload with basic 4 keys, or for a payload
+ * that is not canonical JSON (see `canonicalJson`).
+ */
+export async function appendAudit(trx: Transaction<Schema>, event: AuditEvent): Promise<AuditRecord> {
+  if (!trx.isTransaction) throw new TypeError('appendAudit must run inside the caller’s transaction');
+  if (event.actor.length === 0 || event.type.length === 0) {
+    throw new TypeError('appendAudit: actor and type are required');
+  }
+  assertNoBasic4(event.payload);
+  const payloadText = jsonb(event.payload); // validates before any lock is taken
+  // timestamptz keeps microseconds but a Date only milliseconds; store exactly what is hashed.
+  const at = new Date((event.at ?? new Date()).getTime());
+  if (Number.isNaN(at.getTime())) throw new TypeError('appendAudit: invalid date');
+
+  const head = await trx
+    .selectFrom('audit_head')
+    .select(['seq', 'hash'])
+    .where('id', '=', 1)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
+  const record: Omit<AuditRecord, 'hash'> = {
+    seq: head.seq + 1n,
+    at,
+    actor: event.actor,
+    type: event.type,
+    accountId: event.accountId ?? null,
+    payload: event.payload,
+    prevHash: head.hash,
+  };
+  const hash = recordHash(record);
+  await trx
+    .insertInto('audit_log')
+    .values({
+      seq: record.seq,
+      at: record.at,
+      actor: record.actor,
+      type: record.type,
+      account_id: record.accountId,
+      payload: payloadText,
+      prev_hash: record.prevHash,
+      hash,
+    })
+    .execute();
+  await trx.updateTable('audit_head').set({ seq: record.seq, hash }).where('id', '=', 1).execute();
+  return { ...record, hash };
+}
+
+/**
+ * Recompute the whole chain and compare it with the stored hashes and the head. Reads in one
+ * repeatable-read, read-only transaction (a consistent snapshot while appends continue), in
+ * batches of `batchSize` rows by seq.
+ */
+export async function verifyAuditChain(
+  db: Kysely<Schema>,
+  options: { batchSize?: number } = {},
+): Promise<AuditChainVerification> {
+  const batchSize = options.batchSize ?? 1000;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError('verifyAuditChain: batchSize ≥ 1');
+  return db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .setAccessMode('read only')
+    .execute(async (trx) => {
+      let expectedSeq = 1n;
+      let prevHash: Uint8Array = GENESIS;
+      for (;;) {
+        const rows = await trx
+          .selectFrom('audit_log')
+          .selectAll()
+          .where('seq', '>=', expectedSeq)
+          .orderBy('seq')
+          .limit(batchSize)
+          .execute();
+        for (const row of rows) {
+          if (row.seq !== expectedSeq) return broken(expectedSeq, 'seq_gap');
+          if (!bytesEqual(row.prev_hash, prevHash)) return broken(row.seq, 'prev_hash_mismatch');
+          const hash = recordHash({
+            seq: row.seq,
+            at: row.at,
+            actor: row.actor,
+            type: row.type,
+            accountId: row.account_id,
+            payload: row.payload,
+            prevHash: row.prev_hash,
+          });
+          if (!bytesEqual(hash, row.hash)) return broken(row.seq, 'hash_mismatch');
+          prevHash = row.hash;
+          expectedSeq++;
+        }
+        if (rows.length < batchSize) break;
+      }
+      const head = await trx.selectFrom('audit_head').select(['seq', 'hash']).executeTakeFirstOrThrow();
+      const count = expectedSeq - 1n;
+      if (head.seq !== count || !bytesEqual(head.hash, prevHash)) {
+        // Fewer rows than the head says: the tail was deleted. More: rows were added past it.
+        const first = count < head.seq ? expectedSeq : count > head.seq ? head.seq + 1n : head.seq;
+        return broken(first, 'head_mismatch');
+      }
+      return { ok: true, count } as const;
+    });
+}
+
+function broken(
+  firstBrokenSeq: bigint,
+  reason: Extract<AuditChainVerification, { ok: false }>['reason'],
+): AuditChainVerification {
+  return { ok: false, firstBrokenSeq, reason };
+}

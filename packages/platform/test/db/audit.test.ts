@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Transaction } from 'kysely';
+import { beforeEach, expect, it } from 'vitest';
+import { appendAudit, verifyAuditChain } from '../../src/store/audit.ts';
+import type { AuditEvent } from '../../src/store/audit.ts';
+import { jsonb } from '../../src/store/json.ts';
+import type { Schema } from '../../src/store/schema.ts';
+import { forEachEngine, resetDatabase } from './harness.ts';
+
+const event = (i: number): AuditEvent => ({
+  actor: 'system:test',
+  type: 'test.event',
+  accountId: randomUUID(),
+  payload: { i, anchor: { serial: '12345', issuerKeyHash: 'ab'.repeat(32) }, list: [1, 'two', null] },
+  at: new Date(Date.UTC(2026, 0, 1, 0, 0, i)),
+});
+
+forEachEngine((t) => {
+  beforeEach(async () => {
+    await resetDatabase(t.db);
+  });
+
+  const append = (e: AuditEvent) => t.database.transaction((trx) => appendAudit(trx, e));
+
+  it('ok-empty-chain-verifies', async () => {
+    expect(await verifyAuditChain(t.db)).toEqual({ ok: true, count: 0n });
+  });
+
+  it('ok-append-and-verify', async () => {
+    const records = [];
+    for (let i = 1; i <= 5; i++) records.push(await append(event(i)));
+    expect(records.map((r) => r.seq)).toEqual([1n, 2n, 3n, 4n, 5n]);
+    expect(records[0]?.prevHash).toEqual(new Uint8Array(32));
+    for (let i = 1; i < records.length; i++) expect(records[i]?.prevHash).toEqual(records[i - 1]?.hash);
+    expect(await verifyAuditChain(t.db, { batchSize: 2 })).toEqual({ ok: true, count: 5n });
+    const stored = await t.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('seq', '=', 3n)
+      .executeTakeFirstOrThrow();
+    expect(stored.payload).toEqual(event(3).payload);
+    expect(stored.at).toEqual(event(3).at);
+  });
+
+  it('ok-concurrent-appends-never-fork', async () => {
+    await Promise.all(Array.from({ length: 20 }, (_, i) => append(event(i + 1))));
+    expect(await verifyAuditChain(t.db)).toEqual({ ok: true, count: 20n });
+    const rows = await t.db
+      .selectFrom('audit_log')
+      .select(['seq', 'prev_hash', 'hash'])
+      .orderBy('seq')
+      .execute();
+    expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 20 }, (_, i) => BigInt(i + 1)));
+    expect(new Set(rows.map((r) => Buffer.from(r.prev_hash).toString('hex'))).size).toBe(20);
+  });
+
+  it('ok-rolled-back-append-leaves-no-gap', async () => {
+    await append(event(1));
+    const error = await t.database
+      .transaction(async (trx) => {
+        await appendAudit(trx, event(2));
+        throw new Error('abort');
+      })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    const next = await append(event(3));
+    expect(next.seq).toBe(2n);
+    expect(await verifyAuditChain(t.db)).toEqual({ ok: true, count: 2n });
+  });
+
+  it('fail-tampered-payload-detected-at-its-seq', async () => {
+    for (let i = 1; i <= 6; i++) await append(event(i));
+    await t.db
+      .updateTable('audit_log')
+      .set({ payload: jsonb({ i: 999 }) })
+      .where('seq', '=', 4n)
+      .execute();
+    expect(await verifyAuditChain(t.db, { batchSize: 3 })).toEqual({
+      ok: false,
+      firstBrokenSeq: 4n,
+      reason: 'hash_mismatch',
+    });
+  });
+
+  it('fail-rehashed-row-breaks-the-next-link', async () => {
+    for (let i = 1; i <= 5; i++) await append(event(i));
+    // A forger who edits row 3 and fixes its hash still breaks row 4's prev_hash.
+    await t.db
+      .updateTable('audit_log')
+      .set({ actor: 'operator:mallory', hash: new Uint8Array(32).fill(7) })
+      .where('seq', '=', 3n)
+      .execute();
+    const result = await verifyAuditChain(t.db);
+    expect(result).toEqual({ ok: false, firstBrokenSeq: 3n, reason: 'hash_mismatch' });
+  });
+
+  it('fail-deleted-middle-row-is-a-gap', async () => {
+    for (let i = 1; i <= 5; i++) await append(event(i));
+    await t.db.deleteFrom('audit_log').where('seq', '=', 2n).execute();
+    expect(await verifyAuditChain(t.db)).toEqual({ ok: false, firstBrokenSeq: 2n, reason: 'seq_gap' });
+  });
+
+  it('fail-truncated-tail-caught-by-head', async () => {
+    for (let i = 1; i <= 5; i++) await append(event(i));
+    await t.db.deleteFrom('audit_log').where('seq', '>=', 4n).execute();
+    expect(await verifyAuditChain(t.db)).toEqual({ ok: false, firstBrokenSeq: 4n, reason: 'head_mismatch' });
+  });
+
+  it('fail-spliced-prev-hash', async () => {
+    for (let i = 1; i <= 3; i++) await append(event(i));
+    await sql`UPDATE audit_log SET prev_hash = decode(repeat('11', 32), 'hex') WHERE seq = 2`.execute(t.db);
+    expect(await verifyAuditChain(t.db)).toEqual({
+      ok: false,
+      firstBrokenSeq: 2n,
+      reason: 'prev_hash_mismatch',
+    });
+  });
+
+  it.each([
+    ['name', { name: '山田太郎' }],
+    ['address', { subject: { Address: 'Tokyo' } }],
+    ['birth date', { items: [{ date_of_birth: '2000-01-01' }] }],
+    ['birth fragment', { ownerBirthDate: '2000-01-01' }],
+    ['sex', { sex: '1' }],
+    ['basic4 object', { basic4: {} }],
+    ['my number', { myNumber: 'x' }],
+  ])('fail-basic4-key-%s', async (_name, payload) => {
+    const error = await append({ actor: 'system:test', type: 'test.pii', payload }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TypeError);
+    expect(await verifyAuditChain(t.db)).toEqual({ ok: true, count: 0n });
+  });
+
+  it('ok-ordinary-keys-allowed', async () => {
+    const r = await append({
+      actor: 'system:test',
+      type: 'test.ok',
+      payload: { rpName: 'Example RP', ipAddress: '192.0.2.1', serial: '1', reason: 'affiliationChanged' },
+    });
+    expect(r.seq).toBe(1n);
+  });
+
+  it('fail-outside-a-transaction', async () => {
+    const error = await appendAudit(t.db as unknown as Transaction<Schema>, event(1)).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(TypeError);
+  });
+});
