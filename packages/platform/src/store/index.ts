@@ -1,0 +1,24 @@
+/**
+ * The platform store (DESIGN.md §7): PGlite embedded or PostgreSQL, one Kysely API over both,
+ * numbered migrations, transactions with conflict retry, the hash-chained audit log and
+ * single-use nonces.
+ */
+export * from './errors.ts';
+export * from './json.ts';
+export * from './schema.ts';
+export { openDatabase, withTransaction, isRetryableTransactionError } from './database.ts';
+export type {
+  Database,
+  DatabaseConfig,
+  PgliteDatabase,
+  PostgresDatabase,
+  Isolation,
+  TransactionBody,
+  TransactionOptions,
+} from './database.ts';
+export { migrateToLatest, executedMigrations } from './migrate.ts';
+export type { MigrationReport } from './migrate.ts';
+export { appendAudit, verifyAuditChain, assertNoBasic4 } from './audit.ts';
+export type { AuditEvent, AuditRecord, AuditChainVerification } from './audit.ts';
+export { consumeNonce } from './nonces.ts';
+export type { NonceOutcome } from './nonces.ts';
