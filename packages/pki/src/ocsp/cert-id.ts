@@ -15,7 +15,7 @@
  * a lookup key, not a signature, so SHA-1 here decides nothing on its own (STYLE.md §5).
  */
 import { pkiError } from '../errors.ts';
-import { DerReader, readBigInt, readBitString, Tag, valueOf, type Tlv } from '../der/reader.ts';
+import { DerReader, readBigInt, Tag, valueOf, type Tlv } from '../der/reader.ts';
 import { int, octets, seq, tlv } from '../der/writer.ts';
 import { bytesEqual } from '../der/hex.ts';
 import {
@@ -24,6 +24,8 @@ import {
   type DigestAlgorithm,
 } from '../crypto/algorithms.ts';
 import { webCryptoDigest, type Digest } from '../crypto/provider.ts';
+// RFC 6960 §4.1.1 hashes the key bits the same way RFC 5280 §4.2.1.2 method (1) does.
+import { subjectPublicKeyBits } from '../crypto/key-id.ts';
 import type { Certificate } from '../cert/parse.ts';
 
 /** Hash algorithms accepted in a CertID. */
@@ -53,25 +55,6 @@ export interface CertIdIssuerHashes {
   readonly hashAlgorithm: CertIdHashAlgorithm;
   readonly issuerNameHash: Uint8Array;
   readonly issuerKeyHash: Uint8Array;
-}
-
-/**
- * The subjectPublicKey BIT STRING value of an SPKI, whatever its algorithm (RFC 6960 §4.1.1:
- * "excluding the tag and length fields" — and the unused-bits octet, as every implementation does).
- */
-export function subjectPublicKeyBits(spki: Uint8Array): Uint8Array {
-  try {
-    const r = new DerReader(spki);
-    const top = r.expect(Tag.SEQUENCE, 'SubjectPublicKeyInfo');
-    r.end('SubjectPublicKeyInfo');
-    const s = DerReader.of(spki, top);
-    s.expect(Tag.SEQUENCE, 'AlgorithmIdentifier');
-    const bits = readBitString(spki, s.expect(Tag.BIT_STRING, 'subjectPublicKey'));
-    s.end('SubjectPublicKeyInfo');
-    return bits.bytes;
-  } catch (cause) {
-    throw pkiError('certificate_malformed', 'malformed SubjectPublicKeyInfo', { cause });
-  }
 }
 
 /**

@@ -10,7 +10,7 @@ export {
 export type { CertId, CertIdHashAlgorithm, CertIdIssuerHashes } from './cert-id.ts';
 export type { OcspExtension } from './extensions.ts';
 export { MAX_NONCE_LENGTH_ACCEPTED, MAX_NONCE_LENGTH_SENT } from './extensions.ts';
-export type { OcspErrorStatus, OcspResponseStatus, OcspRevocationReason } from './status.ts';
+export type { OcspErrorStatus, OcspResponseStatus } from './status.ts';
 export * from './request.ts';
 export * from './respond.ts';
 export * from './parse-response.ts';

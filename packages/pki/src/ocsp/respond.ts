@@ -39,14 +39,16 @@ import { bytesEqual } from '../der/hex.ts';
 import { signatureAlgorithmIdentifier } from '../crypto/algorithms.ts';
 import { webCryptoDigest, type Digest, type Signer } from '../crypto/provider.ts';
 import { parseCertificate } from '../cert/parse.ts';
-import { encodeCertId, subjectPublicKeyBits, type CertId } from './cert-id.ts';
+import { encodeCertId, type CertId } from './cert-id.ts';
+import { subjectPublicKeyBits } from '../crypto/key-id.ts';
 import { encodeNonceExtension, MAX_NONCE_LENGTH_ACCEPTED } from './extensions.ts';
-import { reasonCode, responseStatusCode, type OcspErrorStatus, type OcspRevocationReason } from './status.ts';
+import { reasonCode, responseStatusCode, type OcspErrorStatus } from './status.ts';
+import type { CrlReason } from '../crl/reason.ts';
 
 /** The status of one certificate in a response (RFC 6960 §2.2). */
 export type OcspCertStatus =
   | { readonly type: 'good' }
-  | { readonly type: 'revoked'; readonly revocationTime: Date; readonly reason?: OcspRevocationReason }
+  | { readonly type: 'revoked'; readonly revocationTime: Date; readonly reason?: CrlReason }
   | { readonly type: 'unknown' };
 
 /** One SingleResponse to encode. */

@@ -1,8 +1,10 @@
 /**
  * Named OCSP enumerations. The wire numbers live here and nowhere else: the public API speaks
  * `'malformedRequest'`, `'revoked'`, `'keyCompromise'` (STYLE.md: no bare numeric statuses).
+ * Revocation reasons are the CRL module's `CrlReason`.
  */
 import { pkiError } from '../errors.ts';
+import { CRL_REASON_CODE, crlReasonOf, type CrlReason } from '../crl/reason.ts';
 
 /**
  * RFC 6960 §4.2.1 OCSPResponseStatus.
@@ -41,51 +43,16 @@ export function responseStatusName(n: number): OcspResponseStatus {
   throw pkiError('ocsp_malformed', `undefined OCSPResponseStatus ${n}`);
 }
 
-/**
- * RFC 5280 §5.3.1 CRLReason, as used in OCSP RevokedInfo (RFC 6960 §4.2.1). Structurally the same
- * union as the CRL module's `CrlReason`.
- *
- * ```asn1
- * CRLReason ::= ENUMERATED { unspecified (0), keyCompromise (1), cACompromise (2),
- *   affiliationChanged (3), superseded (4), cessationOfOperation (5), certificateHold (6),
- *   -- value 7 is not used -- removeFromCRL (8), privilegeWithdrawn (9), aACompromise (10) }
- * ```
- */
-export type OcspRevocationReason =
-  | 'unspecified'
-  | 'keyCompromise'
-  | 'cACompromise'
-  | 'affiliationChanged'
-  | 'superseded'
-  | 'cessationOfOperation'
-  | 'certificateHold'
-  | 'removeFromCRL'
-  | 'privilegeWithdrawn'
-  | 'aACompromise';
-
-const REASON: Record<OcspRevocationReason, number> = {
-  unspecified: 0,
-  keyCompromise: 1,
-  cACompromise: 2,
-  affiliationChanged: 3,
-  superseded: 4,
-  cessationOfOperation: 5,
-  certificateHold: 6,
-  removeFromCRL: 8,
-  privilegeWithdrawn: 9,
-  aACompromise: 10,
-};
-
-/** Wire value of a revocation reason (RangeError for a name outside the union: a caller bug). */
-export function reasonCode(r: OcspRevocationReason): number {
-  const n = REASON[r] as number | undefined;
+/** RevokedInfo's revocationReason is an RFC 5280 §5.3.1 CRLReason (RFC 6960 §4.2.1): one vocabulary with CRLs. */
+export function reasonCode(r: CrlReason): number {
+  const n = CRL_REASON_CODE[r] as number | undefined;
   if (n === undefined) throw new RangeError(`unknown CRLReason ${String(r)}`);
   return n;
 }
 
 /** Revocation reason from its wire value (`ocsp_malformed` for 7 and values above 10). */
-export function reasonName(n: number): OcspRevocationReason {
-  for (const [name, v] of Object.entries(REASON) as [OcspRevocationReason, number][])
-    if (v === n) return name;
-  throw pkiError('ocsp_malformed', `undefined CRLReason ${n}`);
+export function reasonName(n: number): CrlReason {
+  const r = crlReasonOf(n);
+  if (r === undefined) throw pkiError('ocsp_malformed', `undefined CRLReason ${n}`);
+  return r;
 }

@@ -18,10 +18,11 @@ import { OID } from '../der/oid.ts';
 import { bytesEqual } from '../der/hex.ts';
 import { webCryptoDigest, type Digest, type SignatureVerifier } from '../crypto/provider.ts';
 import { parseCertificate, type Certificate } from '../cert/parse.ts';
-import { certIdFor, certIdMatches, subjectPublicKeyBits, type CertId } from './cert-id.ts';
+import { certIdFor, certIdMatches, type CertId } from './cert-id.ts';
+import { subjectPublicKeyBits } from '../crypto/key-id.ts';
 import { parseOcspResponse, type BasicOcspResponse, type OcspSingleResponse } from './parse-response.ts';
 import type { OcspResponderId } from './respond.ts';
-import type { OcspRevocationReason } from './status.ts';
+import type { CrlReason } from '../crl/reason.ts';
 
 /** Default tolerance between our clock and the responder's (OpenSSL's default validity period too). */
 export const DEFAULT_OCSP_CLOCK_SKEW_SECONDS = 300;
@@ -71,7 +72,7 @@ export type OcspResponder =
 export interface OcspVerification {
   readonly status: 'good' | 'revoked' | 'unknown';
   readonly revocationTime?: Date;
-  readonly reason?: OcspRevocationReason;
+  readonly reason?: CrlReason;
   readonly thisUpdate: Date;
   readonly nextUpdate?: Date;
   readonly producedAt: Date;
