@@ -301,6 +301,12 @@ describe('buildCrl → readCrl', () => {
     expect(mem.size).toBe(N);
     const file = await readCrlFile(join(dir, 'big.der'), { chunkSize: 64 * 1024 });
     expect(file.size).toBe(N);
+    // other chunk boundaries (entries and the tail split at different places) give the same digest
+    for (const chunkSize of [65_537, 100_003, 1 << 20, 8 << 20]) {
+      const f = await readCrlFile(join(dir, 'big.der'), { chunkSize });
+      expect(f.size).toBe(N);
+      expect(f.tbsDigest).toEqual(file.tbsDigest);
+    }
     expect(file.tbs).toBeUndefined();
     let i = 0;
     for (const e of entries()) {
@@ -506,6 +512,26 @@ describe('verifyCrl', () => {
       ),
     ).toBe('crl_stale');
     expect(isStale({ nextUpdate: undefined }, THIS)).toBe(true);
+  });
+});
+
+describe('ECDSA', () => {
+  it('ok-ecdsa-in-memory / fail-ecdsa-from-digest: ECDSA CRLs verify from bytes, not from a streamed digest', async () => {
+    const ec = nodeSigner(nodeGenerateKey('ECDSA-SHA256'), 'ECDSA-SHA256');
+    const der = await buildCrl({
+      ...baseOpts(),
+      issuerSpki: ec.spki,
+      signer: ec,
+      entries: [{ serial: 77n, revocationDate: THIS }],
+    });
+    const idx = readCrl(der);
+    expect(idx.signatureAlgorithm).toBe('ECDSA-SHA256');
+    await verifyCrl(idx, ec.spki, webCryptoVerifier(), { issuerName: ca.subject.der });
+    writeFileSync(join(dir, 'ec.der'), der);
+    const f = await readCrlFile(join(dir, 'ec.der'));
+    expect(await codeAsync(verifyCrl(f, ec.spki, nodeCrlVerifier(), { issuerName: ca.subject.der }))).toBe(
+      'unsupported_algorithm',
+    );
   });
 });
 

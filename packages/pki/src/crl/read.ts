@@ -275,13 +275,19 @@ export function readCrl(der: Uint8Array, opts: ReadCrlOptions = {}): CrlIndex {
  * Offsets named `…Start`/`…End` are absolute positions in the whole DER.
  */
 export class CrlScanner {
-  /** Absolute offsets, known after {@link head}. */
+  /** Absolute offset of the TBSCertList's first byte (known after {@link head}). */
   tbsStart = 0;
+  /** Absolute offset just past the TBSCertList. */
   tbsEnd = 0;
+  /** Absolute offset of the first revoked entry (= revokedEnd when there are none). */
   revokedStart = 0;
+  /** Absolute offset just past the last revoked entry. */
   revokedEnd = 0;
+  /** Absolute offset just past the CertificateList (the input's length). */
   outerEnd = 0;
+  /** CRL version from the header. */
   version: 1 | 2 = 1;
+  /** Signature algorithm from the TBS `signature` field. */
   signatureAlgorithm: SignatureAlgorithm = 'RSA-SHA256';
 
   private readonly maxEntries: number;
