@@ -2,7 +2,8 @@
  * Conformance of the virtual My Number card with independent software (STYLE.md §11): the card is
  * plugged into a real pcscd through the vsmartcard vpcd driver (deps.md §5.7), then OpenSC's own
  * `jpki` driver (pkcs11-tool + opensc-pkcs11.so) lists, reads and signs, openssl checks the
- * signature, and our PcscTransport + JpkiCardClient talk to it through pcscd.
+ * signature, and our PcscTransport + JpkiCardClient talk to it through pcscd (from a child process,
+ * see pcsc-client.ts: never use PcscTransport in the thread that serves a virtual card).
  *
  * pcscd is a per-machine daemon (fixed socket /run/pcscd/pcscd.comm). This file starts its own
  * instance with a private reader.conf.d (vpcd on a private port, so nothing else's vpcd clients
@@ -15,11 +16,11 @@ import type { JsonWebKey as NodeJwk } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toHex } from '@watashi/pki';
-import { JpkiCardClient, VirtualJpkiCard } from '@watashi/jpki';
-import { PcscTransport } from '@watashi/jpki/pcsc';
+import { VirtualJpkiCard } from '@watashi/jpki';
 import { startVpcdBridge } from '@watashi/jpki/vpcd';
 import type { VpcdBridge } from '@watashi/jpki/vpcd';
 
@@ -253,43 +254,38 @@ describe('OpenSC (pkcs11-tool, jpki driver) against the virtual card through pcs
 });
 
 describe('PcscTransport + JpkiCardClient through pcscd', () => {
-  it('ok-reads the token name and certificates and signs', async () => {
-    const t = await PcscTransport.connect({ reader: READER, timeoutMs: 10_000 });
-    try {
-      expect(toHex(t.atr)).toBe('3be000ff8131fe4514');
-      const client = new JpkiCardClient(t);
-      expect(await client.readTokenInfo()).toBe('JPKIAPICCTOKEN2');
-      expect(await client.pinStatus('sign')).toBe(5);
-      expect(toHex(await client.readCertificate('auth'))).toBe(toHex(der.auth));
-      await expect(client.readCertificate('sign')).rejects.toMatchObject({
-        code: 'card_security_status_not_satisfied',
-      });
-      await client.verifyPin('sign', 'watashi1');
-      expect(toHex(await client.readCertificate('sign'))).toBe(toHex(der.sign));
-      const data = new TextEncoder().encode('signed over PC/SC');
-      const sig = await client.sign('sign', 'WATASHI1', data);
-      writeFileSync(join(dir, 'pcsc.bin'), data);
-      writeFileSync(join(dir, 'pcsc.sig'), sig);
-      await run('openssl', [
-        'x509',
-        '-in',
-        join(dir, 'sign.pem'),
-        '-pubkey',
-        '-noout',
-        '-out',
-        join(dir, 'sign.pub'),
-      ]);
-      const { stdout } = await run('openssl', ['dgst', '-sha256', '-verify', join(dir, 'sign.pub'), '-signature', join(dir, 'pcsc.sig'), join(dir, 'pcsc.bin')]); // prettier-ignore
-      expect(stdout).toContain('Verified OK');
-    } finally {
-      await t.close();
-    }
-  });
-
-  it('fail-an empty reader is card_transport_failed', async () => {
-    expect(await PcscTransport.listReaders()).toEqual(expect.arrayContaining([READER, 'Virtual PCD 00 01']));
-    await expect(PcscTransport.connect({ reader: 'Virtual PCD 00 01' })).rejects.toMatchObject({
-      code: 'card_transport_failed',
-    });
+  it('ok-reads the token name and certificates and signs; an empty reader is card_transport_failed', async () => {
+    const data = new TextEncoder().encode('signed over PC/SC');
+    const script = fileURLToPath(new URL('./pcsc-client.ts', import.meta.url));
+    const { stdout } = await run(
+      process.execPath,
+      ['--import', 'tsx', script, READER, 'Virtual PCD 00 01', toHex(data)],
+      {
+        timeout: 30_000,
+      },
+    );
+    const r = JSON.parse(stdout) as Record<string, unknown>;
+    expect(r.readers).toEqual(expect.arrayContaining([READER, 'Virtual PCD 00 01']));
+    expect(r.emptyReaderError).toBe('card_transport_failed');
+    expect(r.readerName).toBe(READER);
+    expect(r.atr).toBe('3be000ff8131fe4514');
+    expect(r.token).toBe('JPKIAPICCTOKEN2');
+    expect(r.signTries).toBe(5);
+    expect(r.authCert).toBe(toHex(der.auth));
+    expect(r.signCertWithoutPin).toBe('card_security_status_not_satisfied');
+    expect(r.signCert).toBe(toHex(der.sign));
+    writeFileSync(join(dir, 'pcsc.bin'), data);
+    writeFileSync(join(dir, 'pcsc.sig'), Buffer.from(String(r.signature), 'hex'));
+    await run('openssl', [
+      'x509',
+      '-in',
+      join(dir, 'sign.pem'),
+      '-pubkey',
+      '-noout',
+      '-out',
+      join(dir, 'sign.pub'),
+    ]);
+    const { stdout: v } = await run('openssl', ['dgst', '-sha256', '-verify', join(dir, 'sign.pub'), '-signature', join(dir, 'pcsc.sig'), join(dir, 'pcsc.bin')]); // prettier-ignore
+    expect(v).toContain('Verified OK');
   });
 });

@@ -38,7 +38,12 @@ function matches(name: string, want: string | RegExp | undefined): boolean {
   return typeof want === 'string' ? name === want || name.includes(want) : want.test(name);
 }
 
-/** A card in a PC/SC reader. Handles T=0 `61xx` (GET RESPONSE) and `6Cxx` (retry with Le) itself. */
+/**
+ * A card in a PC/SC reader. Handles T=0 `61xx` (GET RESPONSE) and `6Cxx` (retry with Le) itself.
+ * `smartcard` makes some calls synchronously (listReaders, disconnect, context close): never use
+ * this in the same thread that serves a virtual card through the vpcd bridge, or pcscd and the
+ * card wait for each other.
+ */
 export class PcscTransport implements CardTransport {
   readonly #ctx: ContextInterface;
   readonly #card: CardInterface;
