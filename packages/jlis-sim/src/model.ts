@@ -3,6 +3,7 @@
  * decimal strings, DER as base64. No individual number (個人番号) exists anywhere in it: residents
  * are keyed by opaque `r-…` IDs.
  */
+import type { VirtualJpkiCardState } from '@watashi/jpki';
 import type { RandomState } from './random.ts';
 import type { ResidentInput } from './residents/generate.ts';
 
@@ -71,7 +72,7 @@ export interface CertRecord {
 }
 
 /** Virtual card state as exported by `VirtualJpkiCard.exportState()` (opaque JSON here); null once erased. */
-export type CardState = unknown;
+export type CardState = VirtualJpkiCardState | null;
 
 /** A hosted token: a My Number card or a smartphone (Android SE / iPhone). */
 export interface TokenRecord {
