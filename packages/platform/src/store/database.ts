@@ -106,16 +106,18 @@ async function openPglite(config: DatabaseConfig): Promise<PgliteDatabase> {
     ...(config.loadDataDir === undefined ? {} : { loadDataDir: config.loadDataDir }),
     parsers: { [PG_INT8]: (v: string) => BigInt(v) },
   });
-  const db = new Kysely<Schema>({
-    dialect: new PostgresDialect({
-      pool: pglitePool(session, { acquireTimeoutMs: config.acquireTimeoutMs ?? 30_000 }),
-    }),
-  });
+  const pool = pglitePool(session, { acquireTimeoutMs: config.acquireTimeoutMs ?? 30_000 });
+  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   return {
     engine: 'pglite',
     db,
     transaction: (fn, options) => withTransaction(db, fn, options),
-    close: () => db.destroy(),
+    // Kysely ends the pool only if it ever ran a query; an unclosed PGlite keeps Node from
+    // exiting, so end it ourselves as well (`end()` is idempotent).
+    close: async () => {
+      await db.destroy();
+      await pool.end();
+    },
     // Take the session through Kysely so no transaction is in flight while the files are read.
     dumpDataDir: () => db.connection().execute(() => session.dumpDataDir('none')),
   };
@@ -152,7 +154,11 @@ function openPostgres(url: string, options: NonNullable<DatabaseConfig['pool']>)
     engine: 'postgres',
     db,
     transaction: (fn, options) => withTransaction(db, fn, options),
-    close: () => db.destroy(),
+    // As for PGlite: Kysely skips `pool.end()` when it never ran a query.
+    close: async () => {
+      await db.destroy();
+      if (!pool.ended) await pool.end();
+    },
   };
 }
 
