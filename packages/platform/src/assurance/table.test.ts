@@ -398,6 +398,10 @@ describe('assurance table', () => {
       expect(md).toContain(label);
     }
     expect(md).toContain(`version ${ASSURANCE_TABLE.version}`);
+    for (const r of [...ASSURANCE_TABLE.identityProofing, ...ASSURANCE_TABLE.authentication]) {
+      expect(md).toContain(r.mappingNote);
+    }
+    expect(md).toContain('| JP IAL3 |');
     expect(html).not.toMatch(/<script/i);
     expect(html.startsWith('<section')).toBe(true);
   });

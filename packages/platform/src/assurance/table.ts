@@ -518,7 +518,7 @@ export function assuranceTableMarkdown(): string {
     mdTable(
       ['Level', '名称', 'Name', 'Watashi', 'NIST', 'eIDAS', 'Source'],
       t.identityProofing.map((r) => [
-        `IAL${r.level}`,
+        `JP IAL${r.level}`,
         r.nameJa,
         r.nameEn,
         r.watashi,
@@ -533,7 +533,7 @@ export function assuranceTableMarkdown(): string {
     mdTable(
       ['Level', '名称', 'Name', 'Watashi', 'NIST', 'eIDAS', 'Reauthenticate within', 'Source'],
       t.authentication.map((r) => [
-        `AAL${r.level}`,
+        `JP AAL${r.level}`,
         r.nameJa,
         r.nameEn,
         r.watashi,
@@ -543,6 +543,11 @@ export function assuranceTableMarkdown(): string {
         r.source,
       ]),
     ),
+    '',
+    '## Mapping notes',
+    '',
+    ...t.identityProofing.map((r) => `- JP IAL${r.level} → ${r.nist} / eIDAS ${r.eidas}: ${r.mappingNote}`),
+    ...t.authentication.map((r) => `- JP AAL${r.level} → ${r.nist} / eIDAS ${r.eidas}: ${r.mappingNote}`),
     '',
     '## Federation',
     '',
@@ -614,12 +619,12 @@ export function assuranceTableHtml(): string {
     htmlTable(
       '身元確認保証レベル / Identity proofing',
       ['Level', '名称', 'NIST', 'eIDAS', 'Watashi', 'Source'],
-      t.identityProofing.map((r) => [`IAL${r.level}`, r.nameJa, r.nist, r.eidas, r.watashi, r.source]),
+      t.identityProofing.map((r) => [`JP IAL${r.level}`, r.nameJa, r.nist, r.eidas, r.watashi, r.source]),
     ),
     htmlTable(
       '当人認証保証レベル / Authentication',
       ['Level', '名称', 'NIST', 'eIDAS', 'Watashi', 'Source'],
-      t.authentication.map((r) => [`AAL${r.level}`, r.nameJa, r.nist, r.eidas, r.watashi, r.source]),
+      t.authentication.map((r) => [`JP AAL${r.level}`, r.nameJa, r.nist, r.eidas, r.watashi, r.source]),
     ),
     htmlTable(
       'Federation',
