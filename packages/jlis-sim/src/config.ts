@@ -20,6 +20,16 @@ const generationSchema = z.strictObject({
   ),
 });
 
+/** A web origin, `scheme://host[:port]` exactly as a browser sends it in `Origin` (RFC 6454 §6.1). */
+const webOrigin = z.string().refine((s) => {
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === s;
+  } catch {
+    return false; // not a URL: refused by this check
+  }
+}, 'expected an origin such as http://localhost:8780 (scheme, host and port; no path, no trailing slash)');
+
 /** The configuration schema. */
 export const configSchema = z.strictObject({
   dataDir: z
@@ -37,6 +47,15 @@ export const configSchema = z.strictObject({
     .url()
     .optional()
     .describe('Base URL advertised in /info (CRL, OCSP and CA URLs). Default: http://<host>:<port>.'),
+  cardOrigins: z
+    .array(webOrigin)
+    .max(32)
+    .default([])
+    .describe(
+      'Browser origins allowed to drive the hosted cards cross-origin (CORS on /cards, /cards/{id}/apdu, ' +
+        '/cards/{id}/session and /devices/…; no other route), e.g. the platform wallet "http://localhost:8780". ' +
+        'Empty: same-origin pages only. Other origins get 403 origin_not_allowed.',
+    ),
   seed: z
     .string()
     .min(1)

@@ -1,9 +1,11 @@
 /**
  * The Fastify application of the simulator, in explicit load order: body parsers and limits,
- * error and not-found handlers (RFC 9457 problems), then the routes.
+ * error and not-found handlers (RFC 9457 problems), the hosted cards' CORS check, the routes and
+ * their preflights.
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Simulator } from '../simulator.ts';
+import { installHostedCardCors, registerPreflights } from './cors.ts';
 import { openApiDocument } from './openapi.ts';
 import { problem, problemOf, sendProblem } from './problem.ts';
 import { registerRoutes } from './routes.ts';
@@ -41,8 +43,18 @@ export function buildApp(sim: Simulator): FastifyInstance {
     sendProblem(reply, problem('not_found', `no route ${req.method} ${req.url.split('?')[0] ?? ''}`, 404)),
   );
 
-  // 3. Routes.
+  // 3. Cross-origin access to the hosted cards, for the origins of `cardOrigins` only (cors.ts).
+  const baseUrl = (): string => sim.baseUrl;
+  installHostedCardCors(app, sim.config.cardOrigins, baseUrl);
+
+  // 4. Routes, then the preflight (OPTIONS) of every hosted-card URL.
   let doc: Record<string, unknown> | undefined;
   const routes = registerRoutes(app, sim, () => (doc ??= openApiDocument(routes, sim.baseUrl)));
+  registerPreflights(
+    app,
+    routes.filter((r) => r.hostedCard === true),
+    sim.config.cardOrigins,
+    baseUrl,
+  );
   return app;
 }

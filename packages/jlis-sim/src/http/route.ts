@@ -29,6 +29,8 @@ export interface RouteSpec<
   /** Request body content types other than JSON. */
   readonly requestBinary?: ReadonlyArray<string>;
   readonly status?: number;
+  /** A hosted-card route: browsers of the `cardOrigins` configuration may call it (cors.ts). */
+  readonly hostedCard?: boolean;
   readonly handler: (input: {
     params: z.output<P>;
     query: z.output<Q>;
@@ -64,6 +66,7 @@ export function route<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodT
   app.route({
     method: spec.method,
     url: spec.url,
+    config: { hostedCard: spec.hostedCard === true },
     handler: async (req, reply) => {
       const params = parse(spec.params, req.params, 'path parameters');
       const query = parse(spec.query, req.query, 'query');

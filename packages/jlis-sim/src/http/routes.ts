@@ -3,8 +3,9 @@
  * - operator-facing (what a platform operator reaches at J-LIS): `/ca/{purpose}/{generation}.cer`,
  *   `/crl/{purpose}/{generation}.crl`, `/ocsp` (POST and GET, RFC 6960 Appendix A), latest basic 4
  *   (`/basic4/latest`) and consents (`/consents`);
- * - hosted cards (what an NFC reader would do): `/cards/{id}/apdu`, `/cards/{id}/session`,
- *   `/devices/{id}/start`, `/devices/{id}/revoke`, `/devices/revoke-with-card`;
+ * - hosted cards (what an NFC reader would do): `/cards`, `/cards/{id}/apdu`, `/cards/{id}/session`,
+ *   `/devices/{id}/start`, `/devices/{id}/revoke`, `/devices/revoke-with-card`; these (and only
+ *   these) answer the browser origins of the `cardOrigins` configuration (cors.ts);
  * - admin (the CLI): `/residents…`, `/cards/{id}/export|sign|pins`, `/admin/crl/publish`,
  *   `/admin/ocsp/refresh`, `/fees`, `/certificates/{serial}`.
  * Operators are identified by `X-Operator-Id` or the basic-auth user name (fees.ts); the check
@@ -177,9 +178,31 @@ export function registerRoutes(app: FastifyInstance, sim: Simulator, openapi: ()
 
   // --- hosted cards ---------------------------------------------------------------------------
   route(app, reg, {
+    method: 'GET',
+    url: '/cards',
+    tag: 'cards',
+    hostedCard: true,
+    summary:
+      'The hosted cards and smartphones "in the reader": id, kind, status, holder (synthetic) and whether a signing certificate is on it.',
+    response: S.hostedCardList,
+    handler: () => ({
+      cards: sim.listResidents().flatMap((r) =>
+        r.tokens.map((t) => ({
+          id: t.id,
+          kind: t.kind,
+          status: t.status,
+          holder: r.name,
+          signing: t.signSerial !== undefined,
+          expiresAt: t.expiresAt,
+        })),
+      ),
+    }),
+  });
+  route(app, reg, {
     method: 'POST',
     url: '/cards/:id/apdu',
     tag: 'cards',
+    hostedCard: true,
     summary:
       'Sends one C-APDU (application/octet-stream, or JSON {apdu: hex}); returns the R-APDU in the same form.',
     params: S.idParams,
@@ -212,6 +235,7 @@ export function registerRoutes(app: FastifyInstance, sim: Simulator, openapi: ()
     method: 'POST',
     url: '/cards/:id/session',
     tag: 'cards',
+    hostedCard: true,
     summary: 'Begins a reader session (the card enters the field; security status reset).',
     params: S.idParams,
     response: S.anyObject,
@@ -221,6 +245,7 @@ export function registerRoutes(app: FastifyInstance, sim: Simulator, openapi: ()
     method: 'DELETE',
     url: '/cards/:id/session',
     tag: 'cards',
+    hostedCard: true,
     summary: 'Ends the reader session (the card leaves the field; security status reset).',
     params: S.idParams,
     response: S.anyObject,
@@ -230,6 +255,7 @@ export function registerRoutes(app: FastifyInstance, sim: Simulator, openapi: ()
     method: 'POST',
     url: '/devices/:id/start',
     tag: 'cards',
+    hostedCard: true,
     summary: 'A hosted smartphone starts or polls: it erases its keys if its certificates were revoked.',
     params: S.idParams,
     response: S.anyObject,
@@ -239,6 +265,7 @@ export function registerRoutes(app: FastifyInstance, sim: Simulator, openapi: ()
     method: 'POST',
     url: '/devices/:id/revoke',
     tag: 'cards',
+    hostedCard: true,
     summary:
       'Revocation from the phone alone (hand-over): proves possession with the auth PIN; the phone erases its keys.',
     params: S.idParams,
@@ -250,6 +277,7 @@ export function registerRoutes(app: FastifyInstance, sim: Simulator, openapi: ()
     method: 'POST',
     url: '/devices/revoke-with-card',
     tag: 'cards',
+    hostedCard: true,
     summary:
       'Revocation of a lost phone with the card: {type:"jlis-sim/device-revocation", deviceId, date} CMS-signed with the card signing key.',
     body: S.cmsBody,

@@ -114,6 +114,20 @@ const tokenView = z.object({
   authSerial: z.string().optional(),
 });
 
+/** `GET /cards`: the hosted tokens, for a wallet page to offer (holder names are synthetic). */
+export const hostedCardList = z.object({
+  cards: z.array(
+    z.object({
+      id: z.string(),
+      kind: z.enum(['card', 'android', 'ios']),
+      status: z.enum(['active', 'lost', 'revoked', 'wiped']),
+      holder: z.string(),
+      signing: z.boolean().describe('A signing certificate is on the token (none under 15).'),
+      expiresAt: z.string(),
+    }),
+  ),
+});
+
 /** A resident with tokens and certificates. */
 export const residentView = z.object({
   id: z.string(),
