@@ -25,8 +25,22 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['node:*', 'fs', 'path', 'crypto', 'http', 'https', 'net'], message: 'pki and jpki are isomorphic: no Node built-ins outside node-only files.' },
-            { group: ['fastify', 'pg', 'kysely', '@electric-sql/*', '@watashi/jlis-sim', '@watashi/platform', '@watashi/cli'], message: 'pki/jpki must not depend outward (DESIGN.md §2).' },
+            {
+              group: ['node:*', 'fs', 'path', 'crypto', 'http', 'https', 'net'],
+              message: 'pki and jpki are isomorphic: no Node built-ins outside node-only files.',
+            },
+            {
+              group: [
+                'fastify',
+                'pg',
+                'kysely',
+                '@electric-sql/*',
+                '@watashi/jlis-sim',
+                '@watashi/platform',
+                '@watashi/cli',
+              ],
+              message: 'pki/jpki must not depend outward (DESIGN.md §2).',
+            },
           ],
         },
       ],
@@ -46,7 +60,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['@watashi/jlis-sim', '@watashi/jlis-sim/*'], message: 'platform reaches J-LIS only through the JpkiBackend port (DESIGN.md §2).' }] },
+        {
+          patterns: [
+            {
+              group: ['@watashi/jlis-sim', '@watashi/jlis-sim/*'],
+              message: 'platform reaches J-LIS only through the JpkiBackend port (DESIGN.md §2).',
+            },
+          ],
+        },
       ],
     },
   },

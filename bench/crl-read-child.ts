@@ -12,7 +12,7 @@ import { parseCertificate } from '../packages/pki/src/cert/parse.ts';
 import { fromPem } from '../packages/pki/src/der/hex.ts';
 import { readCrl, type CrlIndex } from '../packages/pki/src/crl/read.ts';
 import { verifyCrl } from '../packages/pki/src/crl/verify.ts';
-import { nodeCrlVerifier, readCrlFile } from '../packages/pki/src/node/crl-file.ts';
+import { nodeCrlVerifier, readCrlFile } from '@watashi/pki/node';
 import { nodeDigest } from '../packages/pki/src/node/crypto.ts';
 
 const [crlPath, caPath, mode = 'file', q = '1000000'] = process.argv.slice(2);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Watashi's checks need, when they are missing.
-# Called by `npm test` (scripts/test.sh) and `npm start`; safe to run again (it only installs what is absent).
+# Called by `npm test` (scripts/test.sh) and `.ci/run`; safe to run again (it only installs what is absent).
 #   libpcsclite-dev — headers for the optional `smartcard` PC/SC binding (built by npm ci)
 #   openssl        — independent check of every certificate, CRL, OCSP response and CMS we produce
 #   chromium       — real browser for the wallet end-to-end tests (driven by playwright-core)
@@ -18,11 +18,16 @@ have pcsc_scan || need+=(pcsc-tools)
 [ -e /usr/include/PCSC/winscard.h ] || need+=(libpcsclite-dev)
 if ! have pg_ctl && ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then need+=(postgresql); fi
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
+as_root=()
 if [ "$(id -u)" -ne 0 ]; then
-  echo "ensure-system-deps: missing Debian packages: ${need[*]} (run as root, or install them)" >&2
-  exit 1
+  if have sudo; then
+    as_root=(sudo -n)
+  else
+    echo "ensure-system-deps: missing Debian packages: ${need[*]} (run as root, or install them)" >&2
+    exit 1
+  fi
 fi
 echo "ensure-system-deps: installing ${need[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq >/dev/null
-apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+"${as_root[@]}" apt-get update -qq >/dev/null
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

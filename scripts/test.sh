@@ -3,7 +3,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-system-deps.sh
-[ -d node_modules ] || npm ci
+[ -d node_modules ] || npm ci --no-audit --no-fund
+# The optional PC/SC package is native: if node_modules was installed before libpcsclite-dev was
+# (ensure-system-deps installs it), npm left it out; install again now that it can build.
+node -e "require('smartcard')" 2>/dev/null || { echo "== reinstalling to build the optional PC/SC package"; npm ci --no-audit --no-fund; }
 echo "== lint"; npx eslint .
 echo "== format"; npx prettier --check . >/dev/null && echo "prettier: ok"
 echo "== typecheck"; npx tsc -p tsconfig.json --noEmit && echo "tsc: ok"

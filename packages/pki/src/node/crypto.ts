@@ -45,9 +45,7 @@ export function nodePrivateKey(pemOrDer: string | Uint8Array): KeyObject {
 }
 
 /** A synchronous node:crypto verifier with an LRU cache of public KeyObjects keyed by SPKI. */
-export function nodeVerifier(
-  cacheSize = 1024,
-): SignatureVerifier & {
+export function nodeVerifier(cacheSize = 1024): SignatureVerifier & {
   verifySync(spki: Uint8Array, alg: SignatureAlgorithm, data: Uint8Array, sig: Uint8Array): boolean;
 } {
   const cache = new Map<string, KeyObject | null>();
