@@ -15,6 +15,9 @@ import {
   buildJpkiSigningCertificate,
   generateCardKeyPair,
   jpkiValidity,
+  birthdayIn,
+  endOfJstDay,
+  jstDate,
 } from '@watashi/jpki';
 import { caOf, issuingCa } from './ca.ts';
 import { createCardState, hasSignPin, replaceOnCard } from './cards.ts';
@@ -74,16 +77,20 @@ export function ageAt(birthDate: string, at: Date): number {
   return y - by - (m < bm || (m === bm && dd < bd) ? 1 : 0);
 }
 
-/** The n-th birthday strictly after `at`, at 14:59:59Z (23:59:59 JST); 29 Feb falls on 1 Mar in common years. */
+/**
+ * The n-th birthday strictly after the JST day of `at`, at 14:59:59Z (23:59:59 JST). Built on the
+ * same calendar rules as `jpkiValidity` (`@watashi/jpki`), so a card's expiry and its certificates'
+ * validity agree: 29 February falls on 28 February in common years, and a birthday on the day of
+ * issuance counts as already passed.
+ */
 export function nthBirthdayAfter(birthDate: string, at: Date, n: number): Date {
   const [, bm, bd] = birthDate.split('-').map(Number) as [number, number, number];
-  const on = (y: number): Date => {
-    const d = new Date(Date.UTC(y, bm - 1, bd, 14, 59, 59));
-    return d.getUTCMonth() === bm - 1 ? d : new Date(Date.UTC(y, 2, 1, 14, 59, 59));
-  };
-  let year = new Date(at.getTime() + 9 * 3600_000).getUTCFullYear();
-  if (on(year).getTime() <= at.getTime()) year++;
-  return on(year + n - 1);
+  const today = jstDate(at);
+  let year = today[0];
+  const on = (y: number): [number, number, number] => birthdayIn(y, bm, bd);
+  const [, m0, d0] = on(year);
+  if (m0 < today[1] || (m0 === today[1] && d0 <= today[2])) year++;
+  return endOfJstDay(...on(year + n - 1));
 }
 
 /** The resident `id`, which must be living in the registry. */

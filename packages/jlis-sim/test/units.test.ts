@@ -129,8 +129,13 @@ describe('validity helpers', () => {
     expect(nthBirthdayAfter('1980-02-17', new Date('2025-10-27T00:00:00Z'), 5).toISOString()).toBe(
       '2030-02-17T14:59:59.000Z',
     );
+    // Same calendar rule as jpkiValidity: 29 February → 28 February in common years.
     expect(nthBirthdayAfter('2000-02-29', new Date('2026-01-01T00:00:00Z'), 1).toISOString()).toBe(
-      '2026-03-01T14:59:59.000Z',
+      '2026-02-28T14:59:59.000Z',
+    );
+    // A birthday on the (JST) day of issuance has already passed.
+    expect(nthBirthdayAfter('1990-11-22', new Date('2026-11-22T03:00:00Z'), 1).toISOString()).toBe(
+      '2027-11-22T14:59:59.000Z',
     );
   });
   it('fail-pin-formats', () => {
