@@ -3,8 +3,6 @@
  * package (N-API). The package is loaded on demand so `@watashi/jpki` works without it; a missing
  * package, a stopped service or no reader is `card_transport_failed`.
  */
-import type * as Smartcard from 'smartcard';
-import type { CardInterface, ContextInterface } from 'smartcard';
 import { isWatashiError } from '@watashi/pki';
 import { jpkiError } from '../errors.ts';
 import type { CardTransport } from './transport.ts';
@@ -17,11 +15,36 @@ export interface PcscConnectOptions {
   readonly timeoutMs?: number;
 }
 
-type SmartcardModule = typeof Smartcard;
+/*
+ * The parts of the optional `smartcard` package (3.x) this transport uses, declared here so that
+ * type-checking and lint do not depend on whether the optional native package could be built.
+ */
+interface CardInterface {
+  readonly atr?: Buffer;
+  getStatus(): { readonly atr: Buffer };
+  transmit(command: Buffer, options: { maxRecvLength: number }): Promise<Buffer>;
+  disconnect(disposition: number): void;
+}
+interface ReaderInterface {
+  readonly name: string;
+  connect(shareMode: number, protocol: number): Promise<CardInterface>;
+}
+interface ContextInterface {
+  listReaders(): ReaderInterface[];
+  close(): void;
+}
+interface SmartcardModule {
+  readonly Context: new () => ContextInterface;
+  readonly SCARD_SHARE_SHARED: number;
+  readonly SCARD_PROTOCOL_T0: number;
+  readonly SCARD_PROTOCOL_T1: number;
+  readonly SCARD_LEAVE_CARD: number;
+}
 
 async function loadSmartcard(): Promise<SmartcardModule> {
   try {
-    const mod = (await import('smartcard')) as SmartcardModule & { default?: SmartcardModule };
+    const specifier = 'smartcard'; // a variable: the optional package need not resolve at type-check time
+    const mod = (await import(specifier)) as SmartcardModule & { default?: SmartcardModule };
     // CommonJS package: named exports may only be on `default` depending on the loader.
     return typeof mod.Context === 'function' ? mod : (mod.default ?? mod);
   } catch (cause) {
@@ -88,7 +111,7 @@ export class PcscTransport implements CardTransport {
     let lastError: unknown;
     try {
       for (;;) {
-        let readers: ReturnType<ContextInterface['listReaders']> = [];
+        let readers: ReaderInterface[] = [];
         try {
           readers = ctx.listReaders().filter((r) => matches(r.name, options.reader));
         } catch (e) {
