@@ -11,4 +11,3 @@ export * from './crl/index.ts';
 export * from './ocsp/index.ts';
 export * from './cms/index.ts';
 export * from './path/index.ts';
-export * from './ca/index.ts';

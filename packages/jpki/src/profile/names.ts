@@ -103,10 +103,26 @@ export function matchJpkiCaName(
   name: ParsedName | Uint8Array,
 ): { purpose: JpkiPurpose; organization: JpkiOrganization } | undefined {
   const der = name instanceof Uint8Array ? name : name.der;
-  for (const organization of Object.keys(JPKI_ORGANIZATIONS) as JpkiOrganization[])
-    for (const purpose of ['sign', 'auth'] as const)
-      if (bytesEqual(der, jpkiCaName(purpose, organization))) return { purpose, organization };
+  for (const c of (caNames ??= allCaNames()))
+    if (bytesEqual(der, c.der)) return { purpose: c.purpose, organization: c.organization };
   return undefined;
+}
+
+/** Every JPKI CA name, encoded once: matching runs for every certificate verified (perf.md §3). */
+let caNames:
+  ReadonlyArray<{ der: Uint8Array; purpose: JpkiPurpose; organization: JpkiOrganization }> | undefined;
+function allCaNames(): ReadonlyArray<{
+  der: Uint8Array;
+  purpose: JpkiPurpose;
+  organization: JpkiOrganization;
+}> {
+  return (Object.keys(JPKI_ORGANIZATIONS) as JpkiOrganization[]).flatMap((organization) =>
+    (['sign', 'auth'] as const).map((purpose) => ({
+      der: jpkiCaName(purpose, organization),
+      purpose,
+      organization,
+    })),
+  );
 }
 
 /** The JPKI CA that issued `cert` according to its issuer name, or `undefined`. */

@@ -2,7 +2,8 @@
 import { pkiError } from '../errors.ts';
 import { DerReader, parseTopLevel, readBitString, Tag, valueOf } from '../der/reader.ts';
 import { decodeOidContent, OID } from '../der/oid.ts';
-import { own } from '../crypto/provider.ts';
+import { webCryptoDigest } from '../crypto/provider.ts';
+import { keyIdentifier } from '../crypto/key-id.ts';
 
 /** The parts of an SPKI. */
 export interface SpkiInfo {
@@ -45,10 +46,10 @@ export function parseSpki(spki: Uint8Array): SpkiInfo {
 }
 
 /**
- * Key identifier by RFC 5280 §4.2.1.2 method (1): SHA-1 of the subjectPublicKey bits. SHA-1 here
- * names a key; it is not used for any security decision (JPKI CAs use it, reference/jpki.md §1.1).
+ * Key identifier by RFC 5280 §4.2.1.2 method (1), after checking that `spki` is a key type we
+ * support. The hashing itself is {@link keyIdentifier} (crypto/key-id.ts), shared with CRL and OCSP.
  */
 export async function keyIdentifierOf(spki: Uint8Array, c?: Crypto): Promise<Uint8Array> {
-  const { publicKey } = parseSpki(spki);
-  return new Uint8Array(await (c ?? globalThis.crypto).subtle.digest('SHA-1', own(publicKey)));
+  parseSpki(spki);
+  return keyIdentifier(spki, webCryptoDigest(c));
 }

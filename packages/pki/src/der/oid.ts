@@ -26,8 +26,28 @@ export function encodeOidContent(oid: string): Uint8Array {
   return Uint8Array.from(out);
 }
 
+/**
+ * Decoded OIDs by content octets (as a latin1 key). Certificates, CRLs, OCSP responses and CMS
+ * repeat the same few dozen OIDs, and the BigInt decoding below was the largest single cost of
+ * parsing a certificate (perf.md §3). Bounded; only well-formed OIDs are stored.
+ */
+const oidCache = new Map<string, string>();
+const OID_CACHE_MAX = 4096;
+const OID_CACHE_MAX_OCTETS = 64;
+
 /** Decodes OID content octets to the dotted form. */
 export function decodeOidContent(v: Uint8Array): string {
+  if (v.length === 0 || v.length > OID_CACHE_MAX_OCTETS) return decodeOidUncached(v);
+  const key = String.fromCharCode(...v);
+  let dotted = oidCache.get(key);
+  if (dotted === undefined) {
+    dotted = decodeOidUncached(v);
+    if (oidCache.size < OID_CACHE_MAX) oidCache.set(key, dotted);
+  }
+  return dotted;
+}
+
+function decodeOidUncached(v: Uint8Array): string {
   if (v.length === 0) throw pkiError('der_malformed', 'DER: empty OID');
   const arcs: bigint[] = [];
   let acc = 0n;
