@@ -202,7 +202,7 @@ export function evaluateIdentityProofing(
 // One authenticator
 
 /** Kinds of authenticator the platform binds (`device_cert` is the store's name for a device key). */
-export type AuthenticatorType = 'passkey' | 'device_key' | 'device_cert' | 'card_auth' | 'password';
+export type AssuranceAuthenticatorType = 'passkey' | 'device_key' | 'device_cert' | 'card_auth' | 'password';
 /** How the key was activated, when known. WebAuthn reports only the UV flag, not the method. */
 export type Activation = 'pin' | 'biometric' | 'fingerprint' | 'face' | 'none';
 /** Authentication factor kinds; `user-verification` is a local check of unreported method (PIN or biometric). */
@@ -210,7 +210,7 @@ export type FactorKind = 'possession' | 'knowledge' | 'inherence' | 'user-verifi
 
 /** The facts of one authenticator as used in this session. */
 export interface AuthenticatorFacts {
-  readonly type: AuthenticatorType;
+  readonly type: AssuranceAuthenticatorType;
   /** Synced or syncable (WebAuthn BE flag). `undefined` = not reported, treated as syncable (fail closed). */
   readonly synced: boolean | undefined;
   /** WebAuthn BE flag, if the caller keeps it separately. */

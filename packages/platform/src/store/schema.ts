@@ -98,6 +98,10 @@ export interface EnrolmentNoncesTable {
   created_at: Generated<Date>;
   expires_at: Date;
   used_at: Date | null;
+  /** The exact document issued (migration 0002). */
+  document: Uint8Array | null;
+  /** The consent document for latest-basic-4 provision, when offered (migration 0002). */
+  consent_document: Uint8Array | null;
 }
 
 /** `authenticators`: passkeys, device certificates, card authentication certificates. */
@@ -283,6 +287,8 @@ export const schemaColumns = {
     created_at: u('timestamptz'),
     expires_at: u('timestamptz'),
     used_at: n('timestamptz'),
+    document: n('bytea'),
+    consent_document: n('bytea'),
   },
   authenticators: {
     id: u('uuid'),

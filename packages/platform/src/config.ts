@@ -1,0 +1,178 @@
+/**
+ * The platform's one configuration object (STYLE.md §9): a zod schema with every option documented
+ * where it is defined; unknown keys are an error. `parsePlatformConfig` turns a plain object (from a
+ * file, the environment or code) into a typed, defaulted configuration or a `config_invalid` error.
+ */
+import { z } from 'zod';
+import { WatashiError } from '@watashi/pki';
+
+/** One rate-limit bucket: at most `max` requests per client address per `windowSeconds`. */
+const rateLimitBucket = z.strictObject({
+  max: z.number().int().min(1).describe('Requests allowed per window and client address.'),
+  windowSeconds: z.number().int().min(1).max(86_400).describe('Length of the window in seconds.'),
+});
+
+/** The configuration schema. */
+export const platformConfigSchema = z.strictObject({
+  mode: z
+    .enum(['production', 'simulation'])
+    .default('simulation')
+    .describe(
+      'production: real J-LIS roots only, PostgreSQL required, simulator refused. simulation: the simulator roots only (never both).',
+    ),
+  host: z.string().default('127.0.0.1').describe('Address to listen on.'),
+  port: z.number().int().min(0).max(65535).default(8780).describe('TCP port; 0 picks a free one.'),
+  publicUrl: z
+    .url()
+    .optional()
+    .describe('Base URL residents and RPs see (WebAuthn origin, links). Default: http://<host>:<port>.'),
+  dataDir: z
+    .string()
+    .min(1)
+    .default('.data/platform')
+    .describe('Directory for the embedded database (PGlite) and the local key store.'),
+  databaseUrl: z
+    .string()
+    .optional()
+    .describe('postgres://… to use PostgreSQL; absent: embedded PGlite in <dataDir>/db.'),
+  jlis: z
+    .discriminatedUnion('kind', [
+      z.strictObject({
+        kind: z.literal('simulator'),
+        url: z.url().describe('Base URL of the J-LIS simulator (its /info lists OCSP, CRL and CA URLs).'),
+        operatorId: z
+          .string()
+          .min(1)
+          .max(64)
+          .default('watashi')
+          .describe('Operator id sent to J-LIS (fee ledger).'),
+      }),
+      z.strictObject({
+        kind: z.literal('standard'),
+        ocspUrl: z.url().describe('OCSP responder URL (RFC 6960).'),
+        crlUrls: z.array(z.url()).min(1).describe('Full CRL URLs, one per CA generation.'),
+        operatorId: z.string().min(1).max(64).default('watashi').describe('Operator id sent to J-LIS.'),
+      }),
+    ])
+    .optional()
+    .describe('How the platform reaches J-LIS (the JpkiBackend port).'),
+  wallet: z
+    .strictObject({
+      hostedCardsUrl: z
+        .url()
+        .optional()
+        .describe(
+          "Base URL of the J-LIS simulator as the resident's browser reaches it: the enrolment page drives a hosted virtual card there (POST <url>/cards/<id>/apdu). Default: jlis.url when jlis.kind is simulator; absent with a standard J-LIS (no hosted cards). The simulator must list the wallet's origin in its cardOrigins.",
+        ),
+    })
+    .default({})
+    .describe('The wallet pages served under /wallet (src/wallet).'),
+  revocationPolicy: z
+    .enum(['hard-fail', 'soft-fail'])
+    .default('hard-fail')
+    .describe('What an unknown revocation status means at enrolment: hard-fail refuses (default).'),
+  enrolmentTtlSeconds: z
+    .number()
+    .int()
+    .min(30)
+    .max(3600)
+    .default(600)
+    .describe('How long an enrolment document (and its nonce) can be signed.'),
+  allowMultipleAccountsPerPerson: z
+    .boolean()
+    .default(false)
+    .describe('false: one live private ID per person; a second enrolment re-proofs the existing account.'),
+  bodyLimitBytes: z.number().int().min(1024).default(65_536).describe('Largest accepted request body.'),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  adminToken: z
+    .string()
+    .min(32)
+    .max(512)
+    .optional()
+    .describe(
+      'Operator bearer token for `auth: admin` routes (Authorization: Bearer …), compared in constant time. Absent: admin routes answer 403 admin_forbidden.',
+    ),
+  sessionTtlSeconds: z
+    .number()
+    .int()
+    .min(60)
+    .max(30 * 86_400)
+    .default(8 * 3600)
+    .describe('Lifetime of a resident session (cookie watashi_session) from sign-in; not extended by use.'),
+  keyStore: z
+    .strictObject({
+      kind: z
+        .enum(['local', 'memory'])
+        .default('local')
+        .describe(
+          'local: key files (0600) in `dir`, created on first start. memory: fresh keys per process (tests, demos; sealed data is lost on restart).',
+        ),
+      dir: z
+        .string()
+        .min(1)
+        .optional()
+        .describe('Directory of the local key files. Default: <dataDir>/keys.'),
+    })
+    .default({ kind: 'local' })
+    .describe('Where the data key (basic 4 sealing) and the HMAC secrets (person keys) live.'),
+  rateLimits: z
+    .strictObject({
+      enabled: z.boolean().default(true).describe('false disables rate limiting (benchmarks only).'),
+      default: rateLimitBucket
+        .default({ max: 600, windowSeconds: 60 })
+        .describe('Every route not marked otherwise.'),
+      authentication: rateLimitBucket
+        .default({ max: 30, windowSeconds: 60 })
+        .describe('Routes with `rateLimit: authentication` (enrolment, sign-in): stricter.'),
+    })
+    .default({
+      enabled: true,
+      default: { max: 600, windowSeconds: 60 },
+      authentication: { max: 30, windowSeconds: 60 },
+    })
+    .describe('Per-client-address request limits; over the limit: 429 problem rate_limited.'),
+  trustProxy: z
+    .boolean()
+    .default(false)
+    .describe('Trust X-Forwarded-* from a reverse proxy (client address for rate limits and logs).'),
+  allowInProduction: z
+    .strictObject({
+      simulatorBackend: z
+        .boolean()
+        .default(false)
+        .describe('Let a production platform reach the J-LIS simulator (roots stay the real ones).'),
+      embeddedDatabase: z
+        .boolean()
+        .default(false)
+        .describe(
+          'Let a production platform run on embedded PGlite instead of PostgreSQL (single node only).',
+        ),
+    })
+    .default({ simulatorBackend: false, embeddedDatabase: false })
+    .describe('Escape hatches for production mode; both off by default.'),
+});
+
+/** The parsed, defaulted configuration. */
+export type PlatformConfig = z.infer<typeof platformConfigSchema>;
+/** What callers may pass (defaults filled in by {@link parsePlatformConfig}). */
+export type PlatformConfigInput = z.input<typeof platformConfigSchema>;
+
+/**
+ * Parses and defaults a configuration; unknown keys and bad values are `config_invalid` (the
+ * message names the first offending path; `detail.issues` lists all of them).
+ */
+export function parsePlatformConfig(input: unknown): PlatformConfig {
+  const r = platformConfigSchema.safeParse(input ?? {});
+  if (r.success) return r.data;
+  const issues = r.error.issues.map((i) => ({
+    path: i.path.map(String).join('.'),
+    message: i.message,
+    ...('keys' in i && Array.isArray(i.keys) ? { keys: i.keys } : {}),
+  }));
+  const first = issues[0];
+  throw new WatashiError(
+    'config_invalid',
+    `invalid platform configuration${first === undefined ? '' : ` at ${first.path || '(root)'}: ${first.message}`}`,
+    { detail: { issues } },
+  );
+}

@@ -1,0 +1,347 @@
+/**
+ * Verification of an enrolment signature (DESIGN.md §3.1 step 3), a pure function: no database and
+ * no network except through the injected status check (`ctx.backend.ocspStatus`) and nonce check
+ * (`ctx.checkNonce`). It fails closed, in exactly this order, with one stable code per failure
+ * (errors.ts):
+ *
+ * 0. the input has an accepted size and shape (`enrolment_body_too_large`, `enrolment_cms_malformed`
+ *    when the CMS does not parse or carries no signer certificate);
+ * 1. the certificate parses (`enrolment_certificate_malformed`);
+ * 2. it is a JPKI signing certificate following the profile — KU critical with nonRepudiation, the
+ *    policy OID, the six basic-4 SAN entries (`enrolment_not_jpki_certificate`,
+ *    `enrolment_certificate_profile`), reference/jpki.md §1.2, §6.5;
+ * 3. it chains to a pinned root chosen by signature — all generations share one DN, §1.1
+ *    (`enrolment_simulator_root_in_production`, `enrolment_certificate_chain`);
+ * 4. the certificate and its root are valid at the signing time (`enrolment_certificate_expired`,
+ *    `enrolment_certificate_not_yet_valid`);
+ * 5. J-LIS says it is not revoked (`enrolment_certificate_revoked`, `enrolment_certificate_on_hold`,
+ *    `enrolment_revocation_unavailable` under hard-fail);
+ * 6. the signature covers the exact document — CMS SignedData (attached or detached, signed
+ *    attributes) or a raw RSASSA-PKCS1-v1_5 SHA-256 signature (`enrolment_signature_mismatch`);
+ * 7. the document's nonce is unused and unexpired (`enrolment_nonce_replayed`,
+ *    `enrolment_nonce_expired`, `enrolment_nonce_invalid`).
+ *
+ * The signing time is the verification time `ctx.now`: the document was issued at most
+ * `enrolmentTtlSeconds` earlier and its nonce is checked unexpired in step 7, so the signature was
+ * made inside that window. The CMS signingTime attribute is signer-asserted and not used.
+ */
+import { createHash } from 'node:crypto';
+import {
+  bytesEqual,
+  ctx as ctxTag,
+  ctxPrim,
+  DerReader,
+  encodingOf,
+  isWatashiError,
+  parseCertificate,
+  parseTopLevel,
+  Tag,
+  valueOf,
+  verifyCms,
+  type Certificate,
+  type PathValidationCache,
+  type SignatureVerifier,
+  validatePath,
+} from '@watashi/pki';
+import { nodeDigest, nodeVerifier } from '@watashi/pki/node';
+import { assertJpkiProfile, type JpkiTrustStore, type JpkiVariant } from '@watashi/jpki';
+import type { JpkiBackend, StatusEvidence } from '../jlis/backend.ts';
+import type { NonceOutcome } from '../store/nonces.ts';
+import { enrolmentError } from './errors.ts';
+import { parseEnrolmentDocument } from './document.ts';
+
+/** Largest signature input accepted (a JPKI CMS with its certificate is about 3 KB). */
+export const MAX_SIGNATURE_INPUT_BYTES = 32 * 1024;
+
+/** The resident's signature: a CMS SignedData, or a raw PKCS#1 v1.5 signature plus the certificate. */
+export type EnrolmentSignature =
+  { readonly cms: Uint8Array } | { readonly signature: Uint8Array; readonly certificate: Uint8Array };
+
+/** What was signed. */
+export interface VerifyEnrolmentInput {
+  /** The exact document bytes the platform issued. */
+  readonly document: Uint8Array;
+  readonly signature: EnrolmentSignature;
+}
+
+/** Everything verification needs from outside. */
+export interface VerifyEnrolmentContext {
+  /** Pinned roots (production: real J-LIS roots only; simulation: the simulator's). */
+  readonly trust: JpkiTrustStore;
+  /** The status check (OCSP through the JpkiBackend port). */
+  readonly backend: Pick<JpkiBackend, 'ocspStatus'>;
+  /** The verification (= signing) time. */
+  readonly now: Date;
+  /** What an unknown status means; default hard-fail. */
+  readonly revocationPolicy?: 'hard-fail' | 'soft-fail';
+  /**
+   * Step 7: is the nonce unused and unexpired, and bound to this document? The route passes a
+   * read-only check here and consumes the nonce for real inside the enrolment transaction.
+   */
+  readonly checkNonce: (nonce: Uint8Array, documentHash: Uint8Array) => Promise<NonceOutcome>;
+  /** Signature verifier (default: node:crypto with a key cache). */
+  readonly verifier?: SignatureVerifier;
+  /** Remembers verified CA signatures across calls. */
+  readonly pathCache?: PathValidationCache;
+}
+
+/** A verified enrolment signature. */
+export interface VerifiedEnrolment {
+  readonly certificate: Certificate;
+  /** The pinned root that issued it. */
+  readonly issuer: Certificate;
+  readonly variant: JpkiVariant;
+  /** J-LIS's answer (status `good`, or `unknown` under soft-fail). */
+  readonly status: StatusEvidence;
+  readonly format: 'cms' | 'pkcs1';
+  readonly documentHash: Uint8Array;
+  readonly nonce: Uint8Array;
+  readonly signedAt: Date;
+}
+
+let defaultVerifier: SignatureVerifier | undefined;
+
+const sha256 = (b: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(b).digest());
+
+/**
+ * Finds the signer certificate of a CMS SignedData without verifying anything (step 0/1): the
+ * certificates come before the signature in the documented order. RFC 5652 §5.1, §5.3.
+ */
+function cmsSignerCertificateDer(der: Uint8Array): Uint8Array {
+  try {
+    const top = parseTopLevel(der, Tag.SEQUENCE, 'ContentInfo', MAX_SIGNATURE_INPUT_BYTES);
+    const ci = DerReader.of(der, top);
+    ci.expect(Tag.OID, 'contentType');
+    const wrapper = DerReader.of(der, ci.expect(ctxTag(0), 'content'));
+    const sd = DerReader.of(der, wrapper.expect(Tag.SEQUENCE, 'SignedData'));
+    sd.expect(Tag.INTEGER, 'version');
+    sd.expect(Tag.SET, 'digestAlgorithms');
+    sd.expect(Tag.SEQUENCE, 'encapContentInfo');
+    const certSet = sd.optional(ctxTag(0));
+    sd.optional(ctxTag(1));
+    const signerInfos = DerReader.of(der, sd.expect(Tag.SET, 'signerInfos'));
+    const si = DerReader.of(der, signerInfos.expect(Tag.SEQUENCE, 'SignerInfo'));
+    si.expect(Tag.INTEGER, 'SignerInfo version');
+    const sid = si.next();
+    const certs: Uint8Array[] = [];
+    if (certSet) {
+      const r = DerReader.of(der, certSet);
+      while (!r.done) {
+        const c = r.next();
+        if (c.tag === Tag.SEQUENCE) certs.push(encodingOf(der, c));
+      }
+    }
+    // One certificate (what a card's CMS carries): step 1 parses it, and step 6 checks that it is
+    // the signer the SignerInfo names. Several: find the signer now.
+    if (certs.length === 1) return certs[0]!;
+    if (sid.tag === Tag.SEQUENCE) {
+      // issuerAndSerialNumber: match on the raw issuer Name and serial INTEGER encodings.
+      const ias = DerReader.of(der, sid);
+      const issuer = encodingOf(der, ias.expect(Tag.SEQUENCE, 'issuer'));
+      const serial = valueOf(der, ias.expect(Tag.INTEGER, 'serialNumber'));
+      for (const c of certs) {
+        const cert = parseCertificate(c);
+        if (bytesEqual(cert.issuer.der, issuer) && bytesEqual(cert.serialBytes, serial)) return c;
+      }
+    } else if (sid.tag === ctxPrim(0)) {
+      const keyId = valueOf(der, sid);
+      for (const c of certs) {
+        const cert = parseCertificate(c);
+        if (cert.subjectKeyId !== undefined && bytesEqual(cert.subjectKeyId, keyId)) return c;
+      }
+    }
+  } catch (cause) {
+    throw enrolmentError('enrolment_cms_malformed', 'the CMS SignedData is malformed', { cause });
+  }
+  throw enrolmentError('enrolment_cms_malformed', 'the CMS SignedData carries no signer certificate');
+}
+
+function unknownEvidence(now: Date, cause: unknown): StatusEvidence {
+  const why = isWatashiError(cause) ? cause.code : 'status_unavailable';
+  return { source: 'ocsp', status: 'unknown', reason: why, thisUpdate: now, checkedAt: now };
+}
+
+/** Verifies an enrolment signature in the documented order; throws an `enrolment_*` error. */
+export async function verifyEnrolmentSignature(
+  input: VerifyEnrolmentInput,
+  ctx: VerifyEnrolmentContext,
+): Promise<VerifiedEnrolment> {
+  const now = ctx.now;
+  const verifier = ctx.verifier ?? (defaultVerifier ??= nodeVerifier());
+  const sig = input.signature;
+
+  // 0. Size and shape.
+  const size = 'cms' in sig ? sig.cms.length : sig.signature.length + sig.certificate.length;
+  if (size > MAX_SIGNATURE_INPUT_BYTES)
+    throw enrolmentError(
+      'enrolment_body_too_large',
+      `the signature input exceeds ${MAX_SIGNATURE_INPUT_BYTES} bytes`,
+    );
+  const certificateDer = 'cms' in sig ? cmsSignerCertificateDer(sig.cms) : sig.certificate;
+
+  // 1. The certificate parses.
+  let cert: Certificate;
+  try {
+    cert = parseCertificate(certificateDer);
+  } catch (cause) {
+    throw enrolmentError('enrolment_certificate_malformed', 'the certificate does not parse', { cause });
+  }
+
+  // 2. The JPKI signing profile (reference/jpki.md §1.2, §1.4).
+  let variant: JpkiVariant;
+  let environment: string;
+  try {
+    const c = assertJpkiProfile(cert, 'sign');
+    variant = c.variant;
+    environment = c.environment;
+  } catch (cause) {
+    if (isWatashiError(cause, 'not_jpki_certificate'))
+      throw enrolmentError('enrolment_not_jpki_certificate', 'not a JPKI certificate', { cause });
+    if (isWatashiError(cause, 'jpki_profile_mismatch'))
+      throw enrolmentError('enrolment_certificate_profile', 'not a JPKI signing certificate', {
+        cause,
+        detail: { check: cause.detail?.['check'] },
+      });
+    throw cause;
+  }
+
+  // 3. Chain to a pinned root, chosen by signature. A production platform names the offence
+  // when a simulator or test-card certificate is offered (STYLE.md §12).
+  if (ctx.trust.mode === 'production' && environment !== 'production')
+    throw enrolmentError(
+      'enrolment_simulator_root_in_production',
+      'a simulator or test certificate cannot enrol on a production platform',
+      { detail: { environment } },
+    );
+  let issuer: Certificate;
+  try {
+    // Validity is step 4: here the chain is built at a time inside the leaf's own period, and the
+    // anchor's period is not checked, so a wrong chain is reported as such even when expired.
+    const path = await validatePath({
+      leaf: cert,
+      anchors: ctx.trust.anchors('sign'),
+      now: cert.notBefore,
+      checkAnchorValidity: false,
+      verifier,
+      ...(ctx.pathCache ? { cache: ctx.pathCache } : {}),
+    });
+    issuer = path.anchor;
+  } catch (cause) {
+    if ((isWatashiError(cause) && cause.code.startsWith('path_')) || isWatashiError(cause, 'trust_no_anchor'))
+      throw enrolmentError(
+        'enrolment_certificate_chain',
+        'the certificate does not chain to a pinned J-LIS root',
+        {
+          cause,
+        },
+      );
+    throw cause;
+  }
+
+  // 4. Validity at the signing time, of the certificate and of its root (RFC 5280 §6.1.3 (a)(2)).
+  for (const c of [cert, issuer]) {
+    if (now.getTime() < c.notBefore.getTime())
+      throw enrolmentError('enrolment_certificate_not_yet_valid', 'the certificate is not yet valid', {
+        detail: { notBefore: c.notBefore.toISOString(), root: c === issuer },
+      });
+    if (now.getTime() > c.notAfter.getTime())
+      throw enrolmentError('enrolment_certificate_expired', 'the certificate has expired', {
+        detail: { notAfter: c.notAfter.toISOString(), root: c === issuer },
+      });
+  }
+
+  // 5. Revocation through J-LIS (the JpkiBackend port); unknown → the configured policy.
+  let status: StatusEvidence;
+  try {
+    status = await ctx.backend.ocspStatus(cert, issuer, { purpose: 'signature_verification' });
+  } catch (cause) {
+    status = unknownEvidence(now, cause);
+    if ((ctx.revocationPolicy ?? 'hard-fail') === 'hard-fail')
+      throw enrolmentError(
+        'enrolment_revocation_unavailable',
+        'the certificate status could not be checked',
+        {
+          cause,
+        },
+      );
+  }
+  if (status.status === 'revoked') {
+    if (status.reason === 'certificateHold')
+      throw enrolmentError(
+        'enrolment_certificate_on_hold',
+        'the certificate is on hold (card reported lost)',
+      );
+    throw enrolmentError('enrolment_certificate_revoked', 'the certificate is revoked', {
+      detail: { reason: status.reason ?? 'unspecified' },
+    });
+  }
+  if (status.status === 'unknown' && (ctx.revocationPolicy ?? 'hard-fail') === 'hard-fail')
+    throw enrolmentError('enrolment_revocation_unavailable', 'J-LIS does not know the certificate status');
+
+  // 6. The signature over the exact document.
+  let format: 'cms' | 'pkcs1';
+  if ('cms' in sig) {
+    format = 'cms';
+    let verified;
+    try {
+      verified = await verifyCms({
+        der: sig.cms,
+        content: input.document,
+        verifier,
+        digest: nodeDigest,
+        certificates: [cert],
+      });
+    } catch (cause) {
+      if (isWatashiError(cause, 'cms_content_mismatch') || isWatashiError(cause, 'cms_signature_invalid'))
+        throw enrolmentError(
+          'enrolment_signature_mismatch',
+          'the signature is not over this enrolment document',
+          {
+            cause,
+          },
+        );
+      throw enrolmentError('enrolment_cms_malformed', 'the CMS SignedData is malformed or unsupported', {
+        cause,
+      });
+    }
+    if (!bytesEqual(verified.signerCertificate.der, cert.der))
+      throw enrolmentError('enrolment_cms_malformed', 'the CMS signer is not the certificate checked');
+  } else {
+    format = 'pkcs1';
+    // The card signs a SHA-256 DigestInfo with PKCS#1 v1.5 padding (reference/jpki.md §3.3).
+    if (!(await verifier.verify(cert.spki, 'RSA-SHA256', input.document, sig.signature)))
+      throw enrolmentError(
+        'enrolment_signature_mismatch',
+        'the signature is not over this enrolment document',
+      );
+  }
+
+  // 7. The nonce: unused, unexpired, issued for this document.
+  const { nonce } = parseEnrolmentDocument(input.document);
+  const documentHash = sha256(input.document);
+  const outcome = await ctx.checkNonce(nonce, documentHash);
+  throwForNonce(outcome);
+
+  return {
+    certificate: cert,
+    issuer,
+    variant,
+    status,
+    format,
+    documentHash,
+    nonce,
+    signedAt: now,
+  };
+}
+
+/** Maps a nonce outcome to its error (nothing for `ok`). */
+export function throwForNonce(outcome: NonceOutcome): void {
+  if (outcome === 'ok') return;
+  if (outcome === 'used')
+    throw enrolmentError('enrolment_nonce_replayed', 'this enrolment document was already used');
+  if (outcome === 'expired')
+    throw enrolmentError('enrolment_nonce_expired', 'this enrolment document has expired');
+  throw enrolmentError('enrolment_nonce_invalid', 'the enrolment nonce is not valid for this document', {
+    detail: { outcome },
+  });
+}

@@ -1,0 +1,3 @@
+/** Key stores (the KeyStore port and its local and in-memory implementations). */
+export * from './key-store.ts';
+export * from './local.ts';

@@ -1,0 +1,201 @@
+/**
+ * Key store implementations of the {@link KeyStore} port: a local one whose keys live in files
+ * under `<dataDir>/keys/` (mode 0600, directory 0700), and an in-memory one for tests and
+ * ephemeral runs. Both seal with AES-256-GCM and MAC with HMAC-SHA-256 through node:crypto.
+ *
+ * Files (32 random bytes each, created on first start):
+ * - `data-<keyId>.key` — the data key sealing basic 4 information (AES-256-GCM);
+ * - `mac-<keyId>.key` — the MAC master secret; the secret of a purpose (`person-key`, `pairwise`,
+ *   …) is HKDF-SHA-256(master, info = `watashi mac <purpose>`), so purposes never share a key.
+ *
+ * Key ids are `<yyyymmddhhmmss>-<8 hex>`; the newest id (by name) is the current one, older data
+ * keys stay usable for {@link KeyStore.open}, so a rotation is: add a newer file, re-seal rows.
+ * Key material stays inside the closures: the objects expose only the three operations.
+ */
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { WatashiError } from '@watashi/pki';
+import type { KeyStore, SealedBox } from './key-store.ts';
+
+/** Error codes of the key stores. */
+export type KeyStoreErrorCode =
+  /** The box does not open: wrong key, nonce, tag, aad, or a tampered ciphertext. */
+  | 'key_store_decrypt_failed'
+  /** The box names a data key this store does not hold. */
+  | 'key_store_unknown_key'
+  /** A key file is not 32 bytes, or the box is not an A256GCM box of the documented shape. */
+  | 'key_store_invalid'
+  /** A key file or the key directory can be read by group or others (must be 0600 / 0700). */
+  | 'key_store_permissions';
+
+function keyError(
+  code: KeyStoreErrorCode,
+  message: string,
+  options?: { cause?: unknown; detail?: Record<string, unknown> },
+): WatashiError<KeyStoreErrorCode> {
+  return new WatashiError(code, message, options);
+}
+
+const KEY_BYTES = 32;
+const NONCE_BYTES = 12;
+const TAG_BYTES = 16;
+const FILE_RE = /^(data|mac)-(\d{14}-[0-9a-f]{8})\.key$/;
+const PURPOSE_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+interface Keyring {
+  /** Data keys by id; `current` names the one seal uses. */
+  readonly data: ReadonlyMap<string, Buffer>;
+  readonly currentData: string;
+  readonly mac: Buffer;
+  readonly macId: string;
+}
+
+function newKeyId(now: Date): string {
+  const t = now.toISOString().replace(/[-:T]/g, '').slice(0, 14);
+  return `${t}-${randomBytes(4).toString('hex')}`;
+}
+
+function keyringStore(ring: Keyring): KeyStore {
+  const macKeys = new Map<string, Buffer>();
+  const macKey = (purpose: string): Buffer => {
+    let k = macKeys.get(purpose);
+    if (k === undefined) {
+      k = Buffer.from(hkdfSync('sha256', ring.mac, Buffer.alloc(0), `watashi mac ${purpose}`, KEY_BYTES));
+      macKeys.set(purpose, k);
+    }
+    return k;
+  };
+  const store: KeyStore = {
+    seal(plaintext, aad) {
+      const key = ring.data.get(ring.currentData);
+      if (key === undefined) throw new TypeError('no current data key');
+      const nonce = randomBytes(NONCE_BYTES);
+      const c = createCipheriv('aes-256-gcm', key, nonce);
+      c.setAAD(aad);
+      const ct = Buffer.concat([c.update(plaintext), c.final(), c.getAuthTag()]);
+      const box: SealedBox = {
+        alg: 'A256GCM',
+        keyId: ring.currentData,
+        nonce: new Uint8Array(nonce),
+        ciphertext: new Uint8Array(ct),
+      };
+      return Promise.resolve(box);
+    },
+    open(box, aad) {
+      try {
+        if (box.alg !== 'A256GCM' || box.nonce.length !== NONCE_BYTES || box.ciphertext.length < TAG_BYTES)
+          throw keyError('key_store_invalid', 'not an A256GCM sealed box');
+        const key = ring.data.get(box.keyId);
+        if (key === undefined)
+          throw keyError('key_store_unknown_key', 'the box was sealed under a key this store does not hold', {
+            detail: { keyId: box.keyId },
+          });
+        const d = createDecipheriv('aes-256-gcm', key, box.nonce);
+        d.setAAD(aad);
+        d.setAuthTag(box.ciphertext.subarray(box.ciphertext.length - TAG_BYTES));
+        let plain: Buffer;
+        try {
+          plain = Buffer.concat([
+            d.update(box.ciphertext.subarray(0, box.ciphertext.length - TAG_BYTES)),
+            d.final(),
+          ]);
+        } catch (cause) {
+          throw keyError(
+            'key_store_decrypt_failed',
+            'the sealed box does not open (key, aad or ciphertext)',
+            {
+              cause,
+            },
+          );
+        }
+        return Promise.resolve(new Uint8Array(plain));
+      } catch (e) {
+        return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+      }
+    },
+    mac(purpose, data) {
+      if (!PURPOSE_RE.test(purpose))
+        return Promise.reject(new TypeError(`bad MAC purpose ${JSON.stringify(purpose)}`));
+      const mac = createHmac('sha256', macKey(purpose)).update(data).digest();
+      return Promise.resolve({ mac: new Uint8Array(mac), keyId: ring.macId });
+    },
+  };
+  return Object.freeze(store);
+}
+
+/** A key store holding fresh random keys in memory only (tests, ephemeral runs). */
+export function createMemoryKeyStore(options: { readonly now?: () => Date } = {}): KeyStore {
+  const now = options.now?.() ?? new Date();
+  const dataId = newKeyId(now);
+  return keyringStore({
+    data: new Map([[dataId, randomBytes(KEY_BYTES)]]),
+    currentData: dataId,
+    mac: randomBytes(KEY_BYTES),
+    macId: newKeyId(now),
+  });
+}
+
+function checkMode(path: string, allowed: number, what: string): void {
+  if (process.platform === 'win32') return;
+  const mode = statSync(path).mode & 0o777;
+  if ((mode & ~allowed) !== 0)
+    throw keyError('key_store_permissions', `${what} must not be accessible to group or others`, {
+      detail: { path, mode: mode.toString(8), expected: allowed.toString(8) },
+    });
+}
+
+function readKey(path: string): Buffer {
+  checkMode(path, 0o600, 'a key file');
+  const b = readFileSync(path);
+  if (b.length !== KEY_BYTES)
+    throw keyError('key_store_invalid', `a key file must hold ${KEY_BYTES} bytes`, {
+      detail: { path, length: b.length },
+    });
+  return b;
+}
+
+function writeKey(dir: string, kind: 'data' | 'mac', now: Date): void {
+  const path = join(dir, `${kind}-${newKeyId(now)}.key`);
+  // 'wx': never overwrite; mode applies on creation (and chmod in case the umask widened it).
+  writeFileSync(path, randomBytes(KEY_BYTES), { flag: 'wx', mode: 0o600 });
+  chmodSync(path, 0o600);
+}
+
+/**
+ * Opens (creating on first start) the local key store in `<dataDir>/keys/`. Refuses key files
+ * readable by group or others (`key_store_permissions`) and malformed ones (`key_store_invalid`).
+ */
+export function openLocalKeyStore(options: { readonly dir: string; readonly now?: () => Date }): KeyStore {
+  const now = options.now?.() ?? new Date();
+  const dir = options.dir;
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  checkMode(dir, 0o700, 'the key directory');
+  const list = (): Array<{ kind: string; id: string; file: string }> =>
+    readdirSync(dir)
+      .map((file) => ({ file, m: FILE_RE.exec(file) }))
+      .filter((x): x is { file: string; m: RegExpExecArray } => x.m !== null)
+      .map(({ file, m }) => ({ kind: m[1] ?? '', id: m[2] ?? '', file }))
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  let files = list();
+  if (!files.some((f) => f.kind === 'data')) writeKey(dir, 'data', now);
+  if (!files.some((f) => f.kind === 'mac')) writeKey(dir, 'mac', now);
+  files = list();
+  const data = new Map<string, Buffer>();
+  let currentData = '';
+  let mac: Buffer | undefined;
+  let macId = '';
+  for (const f of files) {
+    const key = readKey(join(dir, f.file));
+    if (f.kind === 'data') {
+      data.set(f.id, key);
+      currentData = f.id;
+    } else {
+      mac = key;
+      macId = f.id;
+    }
+  }
+  if (mac === undefined || currentData === '')
+    throw keyError('key_store_invalid', 'the key directory holds no keys');
+  return keyringStore({ data, currentData, mac, macId });
+}

@@ -1,0 +1,366 @@
+/**
+ * The platform as one object (issue 3): `createPlatform(config, overrides?)` opens the database
+ * (PGlite in `<dataDir>/db`, or PostgreSQL with `databaseUrl`) and migrates it, opens the key store,
+ * builds the JPKI trust store and the J-LIS backend, builds the HTTP app and registers every
+ * area's routes. `listen()` starts it and returns its URL; `close()` stops it and closes what it
+ * opened (never what was passed in as an override).
+ *
+ * Modes (config `mode`):
+ * - `production`: the pinned real J-LIS roots only (`JpkiTrustStore.production()`); a simulator
+ *   backend is refused (`config_simulator_in_production`) and so is embedded PGlite
+ *   (`config_database_required`) unless `allowInProduction` says otherwise; J-LIS must be
+ *   configured (`config_jlis_required`).
+ * - `simulation`: the simulator's own roots, fetched from its `/info` document (each CA
+ *   certificate checked against the SHA-256 the document gives); `config_simulator_required` when
+ *   J-LIS is not the simulator, `config_simulator_unreachable` when its roots cannot be fetched.
+ *
+ * Routes of its own: `GET /health`, `GET /api/assurance/table`, `GET /assurance`, `GET /api/me`,
+ * `POST /api/logout`.
+ */
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
+import { WatashiError } from '@watashi/pki';
+import { JpkiTrustStore } from '@watashi/jpki';
+import {
+  assuranceTableHtml,
+  assuranceTableJson,
+  evaluateAuthenticator,
+  evaluateIdentityProofing,
+  type AnchorCheckStatus,
+} from './assurance/index.ts';
+import { parsePlatformConfig, type PlatformConfig } from './config.ts';
+import { registerAuthnRoutes } from './authn/index.ts';
+import { authenticatorFacts } from './authn/passkeys.ts';
+import { registerEnrolmentRoutes } from './enrolment/index.ts';
+import { createJpkiBackend, type JpkiBackend } from './jlis/index.ts';
+import { createMemoryKeyStore, openLocalKeyStore, type KeyStore } from './keys/index.ts';
+import { buildServer } from './server/app.ts';
+import type { PlatformDeps } from './server/context.ts';
+import { problem } from './server/problem.ts';
+import { endSession } from './server/sessions.ts';
+import { openDatabase, type Database } from './store/database.ts';
+import { migrateToLatest } from './store/migrate.ts';
+
+/** Error codes of platform start-up. */
+export type PlatformConfigErrorCode =
+  /** No J-LIS configured (and no backend override). */
+  | 'config_jlis_required'
+  /** Production mode with the J-LIS simulator as backend, not allowed by `allowInProduction`. */
+  | 'config_simulator_in_production'
+  /** Production mode on embedded PGlite, not allowed by `allowInProduction`. */
+  | 'config_database_required'
+  /** Simulation mode with a J-LIS that is not the simulator (its roots come from the simulator). */
+  | 'config_simulator_required'
+  /** Simulation mode and the simulator's roots could not be fetched or did not match /info. */
+  | 'config_simulator_unreachable';
+
+const configError = (
+  code: PlatformConfigErrorCode,
+  message: string,
+  options?: { cause?: unknown; detail?: Record<string, unknown> },
+): WatashiError<PlatformConfigErrorCode> => new WatashiError(code, message, options);
+
+/** Parts a caller (tests, the CLI) can supply instead of having the platform build them. */
+export interface PlatformOverrides {
+  /** The platform clock (default: the system clock). */
+  readonly now?: () => Date;
+  /** The J-LIS backend (default: from `config.jlis`). A `kind: 'simulator'` one is refused in production. */
+  readonly backend?: JpkiBackend;
+  /** The key store (default: from `config.keyStore`). */
+  readonly keys?: KeyStore;
+  /** An open database (default: opened from the configuration); migrated, but not closed by `close()`. */
+  readonly database?: Database;
+  /** The trust store (default: from the mode). Production refuses one that is not `production`. */
+  readonly trust?: JpkiTrustStore;
+  /** The logger (default: pino at `config.logLevel`). */
+  readonly logger?: FastifyBaseLogger;
+}
+
+/** A built platform. */
+export interface Platform {
+  readonly app: FastifyInstance;
+  readonly deps: PlatformDeps;
+  /**
+   * Starts listening on `config.host:config.port` and returns the base URL. When `publicUrl` was
+   * not configured it is set to this URL.
+   */
+  listen(): Promise<string>;
+  /** Stops the server and closes the database and anything else the platform opened. */
+  close(): Promise<void>;
+}
+
+/** Refusals that need no I/O, so a bad production configuration fails before anything opens. */
+function checkMode(config: PlatformConfig, overrides: PlatformOverrides): void {
+  if (config.jlis === undefined && overrides.backend === undefined)
+    throw configError('config_jlis_required', 'configure jlis (simulator or standard)');
+  if (config.mode === 'production') {
+    const simulator =
+      overrides.backend?.kind === 'simulator' ||
+      (overrides.backend === undefined && config.jlis?.kind === 'simulator');
+    if (simulator && !config.allowInProduction.simulatorBackend)
+      throw configError(
+        'config_simulator_in_production',
+        'production mode refuses the J-LIS simulator (set allowInProduction.simulatorBackend to override)',
+      );
+    if (overrides.trust !== undefined && overrides.trust.mode !== 'production')
+      throw configError('config_simulator_in_production', 'production mode needs the real J-LIS roots', {
+        detail: { trustMode: overrides.trust.mode },
+      });
+    const embedded =
+      overrides.database?.engine === 'pglite' ||
+      (overrides.database === undefined && config.databaseUrl === undefined);
+    if (embedded && !config.allowInProduction.embeddedDatabase)
+      throw configError(
+        'config_database_required',
+        'production mode needs PostgreSQL (databaseUrl / DATABASE_URL); embedded PGlite is for simulation',
+      );
+  } else if (overrides.trust === undefined && config.jlis?.kind !== 'simulator') {
+    throw configError(
+      'config_simulator_required',
+      'simulation mode takes its roots from the J-LIS simulator (jlis.kind: simulator)',
+    );
+  }
+}
+
+/** The simulator's CA certificates, from its /info document, each checked against its SHA-256. */
+export async function fetchSimulatorRoots(
+  baseUrl: string,
+  fetchImpl: typeof fetch = fetch,
+): Promise<Uint8Array[]> {
+  const base = baseUrl.replace(/\/+$/, '');
+  try {
+    const res = await fetchImpl(`${base}/info`, { signal: AbortSignal.timeout(10_000) });
+    if (!res.ok) throw new Error(`GET /info: HTTP ${res.status}`);
+    const info = (await res.json()) as { caCertificates?: unknown };
+    if (!Array.isArray(info.caCertificates)) throw new Error('/info lists no caCertificates');
+    const out: Uint8Array[] = [];
+    for (const c of info.caCertificates as Array<{ url?: unknown; sha256?: unknown }>) {
+      if (typeof c.url !== 'string' || typeof c.sha256 !== 'string')
+        throw new Error('bad caCertificates entry');
+      const r = await fetchImpl(new URL(c.url, `${base}/`), { signal: AbortSignal.timeout(10_000) });
+      if (!r.ok) throw new Error(`GET ${c.url}: HTTP ${r.status}`);
+      const der = new Uint8Array(await r.arrayBuffer());
+      const got = createHash('sha256').update(der).digest('hex');
+      if (got !== c.sha256.replace(/[:\s]/g, '').toLowerCase())
+        throw new Error(`${c.url} does not match the SHA-256 in /info`);
+      out.push(der);
+    }
+    return out;
+  } catch (cause) {
+    throw configError('config_simulator_unreachable', 'cannot fetch the J-LIS simulator roots', {
+      cause,
+      detail: { url: base },
+    });
+  }
+}
+
+/** Builds the platform (does not listen). */
+export async function createPlatform(
+  configInput: unknown,
+  overrides: PlatformOverrides = {},
+): Promise<Platform> {
+  const config = parsePlatformConfig(configInput);
+  checkMode(config, overrides);
+  const now = overrides.now ?? (() => new Date());
+  const opened: Array<() => Promise<void>> = [];
+  const closeOpened = async (): Promise<void> => {
+    for (const c of opened.splice(0).reverse()) await c();
+  };
+  try {
+    // Roots first: a misconfigured trust source fails before anything is opened.
+    let trust = overrides.trust;
+    if (trust === undefined) {
+      if (config.mode === 'production') trust = await JpkiTrustStore.production();
+      else if (config.jlis?.kind === 'simulator')
+        trust = await JpkiTrustStore.simulator(await fetchSimulatorRoots(config.jlis.url));
+      else throw configError('config_simulator_required', 'simulation mode needs the simulator');
+    }
+
+    let database = overrides.database;
+    if (database === undefined) {
+      database = await openDatabase(
+        config.databaseUrl === undefined
+          ? { dataDir: join(config.dataDir, 'db') }
+          : { url: config.databaseUrl },
+      );
+      const d = database;
+      opened.push(() => d.close());
+    }
+    await migrateToLatest(database.db);
+
+    const keys =
+      overrides.keys ??
+      (config.keyStore.kind === 'memory'
+        ? createMemoryKeyStore({ now })
+        : openLocalKeyStore({ dir: config.keyStore.dir ?? join(config.dataDir, 'keys'), now }));
+
+    let backend = overrides.backend;
+    if (backend === undefined) {
+      if (config.jlis === undefined) throw configError('config_jlis_required', 'configure jlis');
+      backend = createJpkiBackend(config.jlis, { now });
+    }
+
+    const deps: PlatformDeps = { config, database, db: database.db, keys, backend, trust, now };
+    const app = await buildServer(deps, overrides.logger === undefined ? {} : { logger: overrides.logger });
+    opened.push(() => app.close());
+    registerPlatformRoutes(app, deps);
+    registerEnrolmentRoutes(app, deps);
+    registerAuthnRoutes(app, deps);
+    await app.ready();
+
+    return {
+      app,
+      deps,
+      async listen() {
+        const url = await app.listen({ host: config.host, port: config.port });
+        config.publicUrl ??= url;
+        return url;
+      },
+      close: closeOpened,
+    };
+  } catch (e) {
+    await closeOpened();
+    throw e;
+  }
+}
+
+/** The anchor status the assurance engine understands (hold = revoked with certificateHold). */
+function anchorCheckStatus(
+  a: { status: string; revocation_reason: string | null; not_after: Date },
+  now: Date,
+): AnchorCheckStatus {
+  if (a.status === 'revoked') return a.revocation_reason === 'certificateHold' ? 'hold' : 'revoked';
+  if (a.not_after.getTime() <= now.getTime()) return 'expired';
+  return a.status === 'good' ? 'good' : 'unknown';
+}
+
+/** The platform's own routes (health, assurance table, the resident's account, logout). */
+export function registerPlatformRoutes(app: FastifyInstance, deps: PlatformDeps): void {
+  app.get('/health', { config: { auth: 'public', rateLimit: false } }, async (_req, reply) => {
+    try {
+      await sql`SELECT 1`.execute(deps.db);
+    } catch (cause) {
+      throw new WatashiError('service_unavailable', 'the database does not answer', {
+        cause,
+        detail: { status: 503 },
+      });
+    }
+    return reply.send({
+      status: 'ok',
+      mode: deps.config.mode,
+      database: deps.database.engine,
+      jlis: deps.backend.kind,
+    });
+  });
+
+  app.get('/api/assurance/table', { config: { auth: 'public' } }, (_req, reply) =>
+    reply
+      .type('application/json; charset=utf-8')
+      .header('cache-control', 'public, max-age=3600')
+      .send(assuranceTableJson()),
+  );
+
+  app.get('/assurance', { config: { auth: 'public' } }, (_req, reply) =>
+    reply
+      .type('text/html; charset=utf-8')
+      .header('cache-control', 'public, max-age=3600')
+      .send(
+        `<!doctype html>\n<html lang="ja">\n<head>\n<meta charset="utf-8">\n<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>保証レベル対応表 / Watashi assurance levels</title>\n</head>\n<body>\n<main>\n${assuranceTableHtml()}\n<p><a href="/api/assurance/table">JSON</a></p>\n</main>\n</body>\n</html>\n`,
+      ),
+  );
+
+  app.get('/api/me', { config: { auth: 'session' } }, async (req) => {
+    const session = req.session;
+    if (session === null) throw problem('session_required', 401, 'sign in first');
+    const now = deps.now();
+    const account = await deps.db
+      .selectFrom('accounts')
+      .select(['id', 'status', 'status_changed_at', 'proofing_method', 'proofed_at', 'created_at'])
+      .where('id', '=', session.accountId)
+      .executeTakeFirst();
+    if (account === undefined) throw problem('session_required', 401, 'the account of this session is gone');
+    const anchor = await deps.db
+      .selectFrom('anchors')
+      .select(['purpose', 'variant', 'status', 'revocation_reason', 'status_checked_at', 'not_after'])
+      .where('account_id', '=', account.id)
+      .where('superseded_by', 'is', null)
+      .orderBy('created_at', 'desc')
+      .executeTakeFirst();
+    const proofing = evaluateIdentityProofing(
+      {
+        ...(anchor === undefined
+          ? {}
+          : {
+              anchor: {
+                kind: anchor.purpose === 'sign' ? ('jpki-sign' as const) : ('jpki-auth' as const),
+                status: anchorCheckStatus(anchor, now),
+                lastCheckedAt: anchor.status_checked_at,
+                ...(anchor.revocation_reason === null ? {} : { reason: anchor.revocation_reason }),
+              },
+            }),
+        reproofingRequired: account.status === 'needs_reproofing',
+        ...(account.proofed_at === null ? {} : { proofedAt: account.proofed_at }),
+      },
+      now,
+    );
+    const authenticators = await deps.db
+      .selectFrom('authenticators')
+      .selectAll()
+      .where('account_id', '=', account.id)
+      .where('revoked_at', 'is', null)
+      .orderBy('created_at', 'asc')
+      .execute();
+    return {
+      account: {
+        id: account.id,
+        status: account.status,
+        statusChangedAt: account.status_changed_at.toISOString(),
+        createdAt: account.created_at.toISOString(),
+        proofingMethod: account.proofing_method,
+        proofedAt: account.proofed_at?.toISOString() ?? null,
+      },
+      identityProofing: {
+        level: proofing.level,
+        reasons: proofing.reasons,
+        reproofingWouldHelp: proofing.reproofingWouldHelp,
+        evidenceCheckedAt: proofing.evidenceCheckedAt?.toISOString() ?? null,
+      },
+      anchor:
+        anchor === undefined
+          ? null
+          : {
+              purpose: anchor.purpose,
+              variant: anchor.variant,
+              status: anchorCheckStatus(anchor, now),
+              notAfter: anchor.not_after.toISOString(),
+            },
+      authenticators: authenticators.map((a) => {
+        const assessed = evaluateAuthenticator(authenticatorFacts(a, a.user_verified));
+        return {
+          id: a.id,
+          type: a.type,
+          label: a.label,
+          createdAt: a.created_at.toISOString(),
+          lastUsedAt: a.last_used_at?.toISOString() ?? null,
+          level: assessed.level,
+          amr: assessed.amr,
+          reasons: assessed.reasons,
+        };
+      }),
+      session: {
+        id: session.id,
+        authTime: session.authTime.toISOString(),
+        acr: session.acr,
+        amr: session.amr,
+        authenticatorId: session.authenticatorId,
+      },
+    };
+  });
+
+  app.post('/api/logout', { config: { auth: 'public' } }, async (req, reply) => {
+    await endSession(deps, req, reply);
+    return reply.code(204).send();
+  });
+}
