@@ -184,6 +184,36 @@ export interface KvTable {
   updated_at: Generated<Date>;
 }
 
+/** `oidc_models`: oidc-provider's persisted artefacts (migration 0003; oidc/adapter.ts). */
+export interface OidcModelsTable {
+  model: string;
+  id: string;
+  payload: Jsonb;
+  grant_id: string | null;
+  uid: string | null;
+  user_code: string | null;
+  expires_at: Date | null;
+  consumed_at: Date | null;
+  created_at: Generated<Date>;
+}
+
+/** `relying_parties`: the RP registry (migration 0003; oidc/registry.ts). */
+export interface RelyingPartiesTable {
+  client_id: string;
+  name: string;
+  purpose: string;
+  metadata: Jsonb;
+  secret_key_id: string | null;
+  secret_nonce: Uint8Array | null;
+  secret_ciphertext: Uint8Array | null;
+  allowed_claims: ColumnType<string[], string[] | undefined, string[]>;
+  min_acr: string | null;
+  sector_identifier: string;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  disabled_at: Date | null;
+}
+
 /** Every table of the platform store. */
 export interface Schema {
   accounts: AccountsTable;
@@ -196,6 +226,8 @@ export interface Schema {
   audit_log: AuditLogTable;
   audit_head: AuditHeadTable;
   kv: KvTable;
+  oidc_models: OidcModelsTable;
+  relying_parties: RelyingPartiesTable;
 }
 
 /**
@@ -357,5 +389,31 @@ export const schemaColumns = {
     key: u('text'),
     value: u('jsonb'),
     updated_at: u('timestamptz'),
+  },
+  oidc_models: {
+    model: u('text'),
+    id: u('text'),
+    payload: u('jsonb'),
+    grant_id: n('text'),
+    uid: n('text'),
+    user_code: n('text'),
+    expires_at: n('timestamptz'),
+    consumed_at: n('timestamptz'),
+    created_at: u('timestamptz'),
+  },
+  relying_parties: {
+    client_id: u('text'),
+    name: u('text'),
+    purpose: u('text'),
+    metadata: u('jsonb'),
+    secret_key_id: n('text'),
+    secret_nonce: n('bytea'),
+    secret_ciphertext: n('bytea'),
+    allowed_claims: u('_text'),
+    min_acr: n('text'),
+    sector_identifier: u('text'),
+    created_at: u('timestamptz'),
+    updated_at: u('timestamptz'),
+    disabled_at: n('timestamptz'),
   },
 } as const satisfies SchemaColumns;

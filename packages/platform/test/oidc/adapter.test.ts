@@ -1,0 +1,151 @@
+// The oidc-provider adapter on both engines: the behaviour of oidc-provider's reference memory
+// adapter (expiry, consume, uid and user-code lookups, revocation by grant), plus the atomic
+// consume that turns a racing second consume of a code into invalid_grant and a revoked grant.
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { AdapterPayload } from 'oidc-provider';
+import { KyselyOidcAdapter, purgeExpiredOidcModels } from '../../src/oidc/adapter.ts';
+import { forEachEngine } from '../db/harness.ts';
+
+forEachEngine((t) => {
+  let now = new Date('2026-12-01T00:00:00Z');
+  const clients = new Map<string, AdapterPayload>();
+  const adapter = (model: string) =>
+    new KyselyOidcAdapter(model, {
+      db: t.db,
+      now: () => now,
+      findClient: (id) => Promise.resolve(clients.get(id)),
+    });
+
+  describe('rows', () => {
+    it('ok-upsert-find-update-destroy', async () => {
+      const a = adapter('AccessToken');
+      const id = randomUUID();
+      await a.upsert(
+        id,
+        { jti: id, grantId: 'g1', accountId: 'acc', scope: 'openid', exp: 1, x: undefined },
+        60,
+      );
+      expect(await a.find(id)).toEqual({ jti: id, grantId: 'g1', accountId: 'acc', scope: 'openid', exp: 1 });
+      await a.upsert(id, { jti: id, grantId: 'g1', scope: 'openid profile' }, 60);
+      expect((await a.find(id))?.scope).toBe('openid profile');
+      // Another model with the same id is another row.
+      expect(await adapter('RefreshToken').find(id)).toBeUndefined();
+      await a.destroy(id);
+      expect(await a.find(id)).toBeUndefined();
+    });
+
+    it('ok-expired-rows-are-not-found-and-purged', async () => {
+      const a = adapter('Interaction');
+      const id = randomUUID();
+      await a.upsert(id, { jti: id }, 10);
+      expect(await a.find(id)).toBeDefined();
+      now = new Date(now.getTime() + 11_000);
+      expect(await a.find(id)).toBeUndefined();
+      expect(await purgeExpiredOidcModels(t.db, now)).toBeGreaterThanOrEqual(1);
+      const left = await t.db.selectFrom('oidc_models').select('id').where('id', '=', id).execute();
+      expect(left).toEqual([]);
+    });
+
+    it('ok-no-ttl-means-no-expiry', async () => {
+      const a = adapter('Grant');
+      const id = randomUUID();
+      await a.upsert(id, { jti: id, accountId: 'x' });
+      now = new Date(now.getTime() + 365 * 86_400_000);
+      expect(await a.find(id)).toMatchObject({ accountId: 'x' });
+    });
+
+    it('ok-session-find-by-uid', async () => {
+      const a = adapter('Session');
+      const id = randomUUID();
+      const uid = randomUUID();
+      await a.upsert(id, { jti: id, uid, accountId: 'acc' }, 600);
+      expect(await a.findByUid(uid)).toMatchObject({ jti: id, accountId: 'acc' });
+      expect(await a.findByUid(randomUUID())).toBeUndefined();
+      // Identifier rotation: oidc-provider destroys the old id, then saves under a new one.
+      await a.destroy(id);
+      const id2 = randomUUID();
+      await a.upsert(id2, { jti: id2, uid, accountId: 'acc' }, 600);
+      expect(await a.findByUid(uid)).toMatchObject({ jti: id2 });
+    });
+
+    it('ok-find-by-user-code', async () => {
+      const a = adapter('DeviceCode');
+      const id = randomUUID();
+      await a.upsert(id, { jti: id, userCode: 'ABCD-EFGH' }, 600);
+      expect(await a.findByUserCode('ABCD-EFGH')).toMatchObject({ jti: id });
+    });
+  });
+
+  describe('consume and revoke', () => {
+    it('ok-consume-marks-payload', async () => {
+      const a = adapter('AuthorizationCode');
+      const id = randomUUID();
+      await a.upsert(id, { jti: id, grantId: randomUUID() }, 60);
+      await a.consume(id);
+      const found = await a.find(id);
+      expect(found?.consumed).toBe(Math.floor(now.getTime() / 1000));
+      const row = await t.db
+        .selectFrom('oidc_models')
+        .select('consumed_at')
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
+      expect(row.consumed_at).toEqual(now);
+    });
+
+    it('fail-second-consume-of-a-code-is-invalid-grant-and-revokes-the-grant', async () => {
+      const grantId = randomUUID();
+      const code = adapter('AuthorizationCode');
+      const at = adapter('AccessToken');
+      const id = randomUUID();
+      const tokenId = randomUUID();
+      await code.upsert(id, { jti: id, grantId }, 60);
+      await at.upsert(tokenId, { jti: tokenId, grantId }, 60);
+      const results = await Promise.allSettled([code.consume(id), code.consume(id)]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const failed = results.find((r) => r.status === 'rejected');
+      expect((failed as PromiseRejectedResult).reason).toMatchObject({ error: 'invalid_grant' });
+      expect(await at.find(tokenId)).toBeUndefined();
+    });
+
+    it('ok-consume-of-a-non-one-time-model-is-idempotent', async () => {
+      const a = adapter('PushedAuthorizationRequest');
+      const id = randomUUID();
+      await a.upsert(id, { jti: id }, 60);
+      await a.consume(id);
+      await a.consume(id);
+      expect((await a.find(id))?.consumed).toBeTypeOf('number');
+    });
+
+    it('ok-revoke-by-grant-id-only-touches-that-model-and-grant', async () => {
+      const g1 = randomUUID();
+      const g2 = randomUUID();
+      const at = adapter('AccessToken');
+      const rt = adapter('RefreshToken');
+      const [a1, a2, r1] = [randomUUID(), randomUUID(), randomUUID()];
+      await at.upsert(a1, { jti: a1, grantId: g1 }, 60);
+      await at.upsert(a2, { jti: a2, grantId: g2 }, 60);
+      await rt.upsert(r1, { jti: r1, grantId: g1 }, 60);
+      await at.revokeByGrantId(g1);
+      expect(await at.find(a1)).toBeUndefined();
+      expect(await at.find(a2)).toBeDefined();
+      expect(await rt.find(r1)).toBeDefined();
+    });
+  });
+
+  describe('clients', () => {
+    it('ok-client-model-reads-the-registry-function', async () => {
+      clients.set('rp-1', { client_id: 'rp-1', redirect_uris: ['https://rp.example/cb'] });
+      expect(await adapter('Client').find('rp-1')).toMatchObject({ client_id: 'rp-1' });
+      expect(await adapter('Client').find('rp-2')).toBeUndefined();
+    });
+
+    it('fail-client-upsert-is-refused', async () => {
+      await expect(adapter('Client').upsert('x', { client_id: 'x' })).rejects.toThrow(TypeError);
+    });
+
+    it('fail-bad-model-name', () => {
+      expect(() => adapter('Bad Model')).toThrow(TypeError);
+    });
+  });
+});
