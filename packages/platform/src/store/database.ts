@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import type { Transaction } from 'kysely';
@@ -101,6 +102,9 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
 }
 
 async function openPglite(config: DatabaseConfig): Promise<PgliteDatabase> {
+  // PGlite creates only the last directory of its path; a fresh data directory needs its parents.
+  if (config.dataDir !== undefined && !/^[a-z]+:\/\//.test(config.dataDir))
+    mkdirSync(config.dataDir, { recursive: true });
   const session = await PGlite.create({
     dataDir: config.dataDir ?? 'memory://',
     ...(config.loadDataDir === undefined ? {} : { loadDataDir: config.loadDataDir }),

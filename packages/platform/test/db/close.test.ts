@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +34,12 @@ async function exitsAfterClose(config: string): Promise<void> {
 }
 
 describe('close', () => {
+  it('ok-pglite-creates-missing-parent-directories-of-its-data-dir', async () => {
+    const nested = join(dir, 'fresh', 'platform', 'db');
+    await exitsAfterClose(`{ dataDir: ${JSON.stringify(nested)} }`);
+    expect(existsSync(join(nested, 'PG_VERSION'))).toBe(true);
+  });
+
   it('ok-pglite-without-any-query-lets-the-process-exit', async () => {
     const snapshot = join(dir, 'snapshot.tar');
     writeFileSync(snapshot, new Uint8Array(await (await pgliteSnapshot()).arrayBuffer()));
