@@ -33,7 +33,7 @@ import {
 import { parsePlatformConfig, type PlatformConfig } from './config.ts';
 import { registerAuthnRoutes } from './authn/index.ts';
 import { authenticatorFacts } from './authn/passkeys.ts';
-import { registerEnrolmentRoutes } from './enrolment/index.ts';
+import { openBasic4, registerEnrolmentRoutes } from './enrolment/index.ts';
 import { createJpkiBackend, type JpkiBackend } from './jlis/index.ts';
 import { createMemoryKeyStore, openLocalKeyStore, type KeyStore } from './keys/index.ts';
 import { buildServer } from './server/app.ts';
@@ -355,6 +355,41 @@ export function registerPlatformRoutes(app: FastifyInstance, deps: PlatformDeps)
         acr: session.acr,
         amr: session.amr,
         authenticatorId: session.authenticatorId,
+      },
+    };
+  });
+
+  /**
+   * The resident's own verified attributes (the basic 4 information read from the card at the last
+   * proofing), unsealed for the signed-in resident only and never cached. Relying parties never use
+   * this route: they receive claims through OpenID Connect, with consent.
+   */
+  app.get('/api/me/attributes', { config: { auth: 'session' } }, async (req, reply) => {
+    const session = req.session;
+    if (session === null)
+      throw new WatashiError('session_required', 'sign in first', { detail: { status: 401 } });
+    const b4 = await openBasic4(deps, deps.db, session.accountId);
+    void reply.header('cache-control', 'no-store');
+    if (b4 === undefined) return { verified: null };
+    const anchor = await deps.db
+      .selectFrom('anchors')
+      .select(['created_at', 'status_checked_at'])
+      .where('account_id', '=', session.accountId)
+      .where('purpose', '=', 'sign')
+      .where('superseded_by', 'is', null)
+      .orderBy('created_at', 'desc')
+      .executeTakeFirst();
+    return {
+      verified: {
+        name: b4.name,
+        address: b4.address,
+        dateOfBirth: b4.dateOfBirth.date,
+        era: b4.dateOfBirth.era,
+        sex: b4.sex,
+        substituteCharacters: b4.nameSubstitute.includes('1') || b4.addressSubstitute.includes('1'),
+        source: 'jpki-sign',
+        verifiedAt: anchor?.created_at.toISOString() ?? null,
+        lastCheckedAt: anchor?.status_checked_at?.toISOString() ?? null,
       },
     };
   });

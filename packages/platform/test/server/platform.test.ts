@@ -178,6 +178,52 @@ forEachEngine((t) => {
       expect(text).not.toContain(`"${k}"`);
   });
 
+  it('ok-me-attributes-only-for-the-resident-no-store', async () => {
+    const accountId = await createAccount(t);
+    const other = await createAccount(t);
+    const basic4 = {
+      name: '渡辺\u3000結衣',
+      nameSubstitute: '00000',
+      dateOfBirth: { era: 4, date: '1992-03-04' },
+      sex: '2',
+      address: '京都府京都市左京区吉田本町',
+      addressSubstitute: '0'.repeat(13),
+    };
+    const box = await p.deps.keys.seal(
+      new TextEncoder().encode(JSON.stringify(basic4)),
+      new TextEncoder().encode(accountId),
+    );
+    await p.deps.db
+      .insertInto('basic4')
+      .values({
+        account_id: accountId,
+        alg: box.alg,
+        key_id: box.keyId,
+        nonce: box.nonce,
+        ciphertext: box.ciphertext,
+        updated_at: new Date(),
+      })
+      .execute();
+    expect((await fetch(`${url}/api/me/attributes`)).status).toBe(401);
+    const res = await fetch(`${url}/api/me/attributes`, {
+      headers: { cookie: await sessionCookie(p, accountId) },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(((await res.json()) as { verified: unknown }).verified).toMatchObject({
+      name: '渡辺\u3000結衣',
+      address: '京都府京都市左京区吉田本町',
+      dateOfBirth: '1992-03-04',
+      sex: '2',
+      substituteCharacters: false,
+    });
+    // Another resident sees only their own (here: nothing verified yet).
+    const theirs = await fetch(`${url}/api/me/attributes`, {
+      headers: { cookie: await sessionCookie(p, other) },
+    });
+    expect(await theirs.json()).toEqual({ verified: null });
+  });
+
   it('ok-logout-ends-session', async () => {
     const accountId = await createAccount(t);
     const cookie = await sessionCookie(p, accountId);
