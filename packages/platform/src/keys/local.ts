@@ -7,16 +7,30 @@
  * - `data-<keyId>.key` — the data key sealing basic 4 information (AES-256-GCM);
  * - `mac-<keyId>.key` — the MAC master secret; the secret of a purpose (`person-key`, `pairwise`,
  *   …) is HKDF-SHA-256(master, info = `watashi mac <purpose>`), so purposes never share a key.
+ * - `sign-<purpose>-<keyId>.p8` — an ECDSA P-256 signing key (PKCS#8 DER) of a purpose (`oidc`:
+ *   ID tokens), created on first use; the newest is current, older ones stay published until the
+ *   operator deletes their file (rotation: {@link KeyStore.rotateSigningKey}).
  *
  * Key ids are `<yyyymmddhhmmss>-<8 hex>`; the newest id (by name) is the current one, older data
  * keys stay usable for {@link KeyStore.open}, so a rotation is: add a newer file, re-seal rows.
  * Key material stays inside the closures: the objects expose only the three operations.
  */
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  hkdfSync,
+  randomBytes,
+  sign,
+  type KeyObject,
+} from 'node:crypto';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WatashiError } from '@watashi/pki';
-import type { KeyStore, SealedBox } from './key-store.ts';
+import type { KeyStore, PublicSigningJwk, SealedBox, SigningKey, SigningKeyStore } from './key-store.ts';
 
 /** Error codes of the key stores. */
 export type KeyStoreErrorCode =
@@ -49,6 +63,59 @@ interface Keyring {
   readonly currentData: string;
   readonly mac: Buffer;
   readonly macId: string;
+  /** Where signing keys live: loads a purpose's keys (oldest first) and creates new ones. */
+  readonly signing: SigningKeyring;
+}
+
+/** Storage of signing keys (private keys as PKCS#8 DER), per purpose. */
+interface SigningKeyring {
+  load(purpose: string): Array<{ readonly id: string; readonly der: Buffer }>;
+  create(purpose: string): void;
+}
+
+const SIGN_FILE_RE = /^sign-([a-z0-9][a-z0-9._-]{0,63})-(\d{14}-[0-9a-f]{8})\.p8$/;
+
+function newSigningDer(): Buffer {
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  return privateKey.export({ format: 'der', type: 'pkcs8' });
+}
+
+function signingKeyOf(id: string, der: Buffer): SigningKey {
+  const privateKey: KeyObject = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+  if (privateKey.asymmetricKeyType !== 'ec' || privateKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1')
+    throw keyError('key_store_invalid', 'a signing key must be ECDSA P-256', { detail: { keyId: id } });
+  const jwk = createPublicKey(privateKey).export({ format: 'jwk' });
+  if (typeof jwk.x !== 'string' || typeof jwk.y !== 'string')
+    throw keyError('key_store_invalid', 'a signing key has no public point', { detail: { keyId: id } });
+  const publicJwk: PublicSigningJwk = Object.freeze({ kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y });
+  return Object.freeze({
+    keyId: id,
+    alg: 'ES256' as const,
+    publicJwk,
+    sign(data: Uint8Array) {
+      // RFC 7518 §3.4: the JWS signature is R ‖ S, not DER.
+      return Promise.resolve(
+        new Uint8Array(sign('sha256', data, { key: privateKey, dsaEncoding: 'ieee-p1363' })),
+      );
+    },
+  });
+}
+
+/** Signing keys held in memory only. */
+function memorySigning(now: () => Date): SigningKeyring {
+  const byPurpose = new Map<string, Array<{ id: string; der: Buffer }>>();
+  return {
+    load: (purpose) => [...(byPurpose.get(purpose) ?? [])],
+    create(purpose) {
+      const list = byPurpose.get(purpose) ?? [];
+      let id = newKeyId(now());
+      // Keep ids strictly increasing even within one second.
+      while (list.some((k) => k.id >= id))
+        id = newKeyId(new Date(now().getTime() + 1000 * list.length + 1000));
+      list.push({ id, der: newSigningDer() });
+      byPurpose.set(purpose, list);
+    },
+  };
 }
 
 function newKeyId(now: Date): string {
@@ -56,7 +123,7 @@ function newKeyId(now: Date): string {
   return `${t}-${randomBytes(4).toString('hex')}`;
 }
 
-function keyringStore(ring: Keyring): KeyStore {
+function keyringStore(ring: Keyring): SigningKeyStore {
   const macKeys = new Map<string, Buffer>();
   const macKey = (purpose: string): Buffer => {
     let k = macKeys.get(purpose);
@@ -66,7 +133,7 @@ function keyringStore(ring: Keyring): KeyStore {
     }
     return k;
   };
-  const store: KeyStore = {
+  const base: KeyStore = {
     seal(plaintext, aad) {
       const key = ring.data.get(ring.currentData);
       if (key === undefined) throw new TypeError('no current data key');
@@ -121,11 +188,50 @@ function keyringStore(ring: Keyring): KeyStore {
       return Promise.resolve({ mac: new Uint8Array(mac), keyId: ring.macId });
     },
   };
+  const signingCache = new Map<string, SigningKey>();
+  const cacheSigning = (id: string, der: Buffer): SigningKey => {
+    const k = signingKeyOf(id, der);
+    signingCache.set(id, k);
+    return k;
+  };
+  // The signing capability is added as non-enumerable methods: the enumerable surface of a store
+  // stays the base port (seal, open, mac), which is what serialisers and the tests of that port
+  // look at; none of the methods exposes key material.
+  const signing: Pick<SigningKeyStore, 'signingKeys' | 'rotateSigningKey'> = {
+    signingKeys(purpose) {
+      try {
+        if (!PURPOSE_RE.test(purpose)) throw new TypeError(`bad signing purpose ${JSON.stringify(purpose)}`);
+        let stored = ring.signing.load(purpose);
+        if (stored.length === 0) {
+          ring.signing.create(purpose);
+          stored = ring.signing.load(purpose);
+        }
+        const keys = stored
+          .sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+          .map((k) => signingCache.get(k.id) ?? cacheSigning(k.id, k.der));
+        return Promise.resolve(keys);
+      } catch (e) {
+        return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+      }
+    },
+    async rotateSigningKey(purpose) {
+      if (!PURPOSE_RE.test(purpose)) throw new TypeError(`bad signing purpose ${JSON.stringify(purpose)}`);
+      await store.signingKeys(purpose);
+      ring.signing.create(purpose);
+      const [current] = await store.signingKeys(purpose);
+      if (current === undefined) throw new TypeError('no signing key after rotation');
+      return current;
+    },
+  };
+  const store = Object.defineProperties(base, {
+    signingKeys: { value: signing.signingKeys, enumerable: false },
+    rotateSigningKey: { value: signing.rotateSigningKey, enumerable: false },
+  }) as SigningKeyStore;
   return Object.freeze(store);
 }
 
 /** A key store holding fresh random keys in memory only (tests, ephemeral runs). */
-export function createMemoryKeyStore(options: { readonly now?: () => Date } = {}): KeyStore {
+export function createMemoryKeyStore(options: { readonly now?: () => Date } = {}): SigningKeyStore {
   const now = options.now?.() ?? new Date();
   const dataId = newKeyId(now);
   return keyringStore({
@@ -133,6 +239,7 @@ export function createMemoryKeyStore(options: { readonly now?: () => Date } = {}
     currentData: dataId,
     mac: randomBytes(KEY_BYTES),
     macId: newKeyId(now),
+    signing: memorySigning(options.now ?? (() => new Date())),
   });
 }
 
@@ -166,7 +273,10 @@ function writeKey(dir: string, kind: 'data' | 'mac', now: Date): void {
  * Opens (creating on first start) the local key store in `<dataDir>/keys/`. Refuses key files
  * readable by group or others (`key_store_permissions`) and malformed ones (`key_store_invalid`).
  */
-export function openLocalKeyStore(options: { readonly dir: string; readonly now?: () => Date }): KeyStore {
+export function openLocalKeyStore(options: {
+  readonly dir: string;
+  readonly now?: () => Date;
+}): SigningKeyStore {
   const now = options.now?.() ?? new Date();
   const dir = options.dir;
   mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -197,5 +307,22 @@ export function openLocalKeyStore(options: { readonly dir: string; readonly now?
   }
   if (mac === undefined || currentData === '')
     throw keyError('key_store_invalid', 'the key directory holds no keys');
-  return keyringStore({ data, currentData, mac, macId });
+  const clock = options.now ?? (() => new Date());
+  const signing: SigningKeyring = {
+    load: (purpose) =>
+      readdirSync(dir)
+        .map((file) => ({ file, m: SIGN_FILE_RE.exec(file) }))
+        .filter((x) => x.m !== null && x.m[1] === purpose)
+        .map(({ file, m }) => {
+          const path = join(dir, file);
+          checkMode(path, 0o600, 'a key file');
+          return { id: m?.[2] ?? '', der: readFileSync(path) };
+        }),
+    create(purpose) {
+      const path = join(dir, `sign-${purpose}-${newKeyId(clock())}.p8`);
+      writeFileSync(path, newSigningDer(), { flag: 'wx', mode: 0o600 });
+      chmodSync(path, 0o600);
+    },
+  };
+  return keyringStore({ data, currentData, mac, macId, signing });
 }
