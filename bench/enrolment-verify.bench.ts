@@ -18,7 +18,7 @@
  * End to end (issue 3 asks for it too): when a PostgreSQL answers (127.0.0.1:5432 or
  * `WATASHI_TEST_PG_URL`), `BENCH_E2E` residents (default 40; 0 skips) each get a document over
  * HTTP and sign it on their hosted card; then the `POST /api/enrolments/:id/complete` requests are
- * timed, 8 at a time, through real HTTP into a scratch database: verification with a live OCSP
+ * timed, 8 at a time, through real HTTP into the whole platform (createPlatform) on a scratch database: verification with a live OCSP
  * query to the in-process simulator, the transaction, sealing, audit. The simulator shares this
  * process (and its core); PostgreSQL runs outside it.
  */
@@ -33,16 +33,11 @@ import {
   type EnrolmentSignature,
   type VerifyEnrolmentContext,
 } from '../packages/platform/src/enrolment/verify-enrolment-signature.ts';
-import Fastify from 'fastify';
-import { fromBase64, isWatashiError, toBase64 } from '../packages/pki/src/index.ts';
-import { platformConfigSchema } from '../packages/platform/src/config.ts';
-import { createJpkiBackend } from '../packages/platform/src/jlis/index.ts';
-import { registerEnrolmentRoutes } from '../packages/platform/src/enrolment/routes.ts';
+import { fromBase64, toBase64 } from '../packages/pki/src/index.ts';
+import { createPlatform } from '../packages/platform/src/platform.ts';
 import { openDatabase } from '../packages/platform/src/store/database.ts';
-import { migrateToLatest } from '../packages/platform/src/store/migrate.ts';
 import { createScratchDatabase, findPostgres } from '../packages/platform/test/db/postgres.ts';
 import {
-  memoryKeyStore,
   newResident,
   simTrust,
   startSim,
@@ -182,29 +177,21 @@ async function endToEnd(sim: TestSim, trust: JpkiTrustStore, n: number): Promise
     return '  end to end: skipped (no PostgreSQL at 127.0.0.1:5432 or WATASHI_TEST_PG_URL)\n';
   const scratch = await createScratchDatabase(admin);
   const database = await openDatabase({ url: scratch.url, pool: { max: 10 } });
-  const app = Fastify({ bodyLimit: 65_536 });
-  try {
-    await migrateToLatest(database.db);
-    const config = platformConfigSchema.parse({
+  // The whole platform (createPlatform: security headers, sessions, audit, problem documents),
+  // with rate limits off: the bench is one client address sending many enrolments.
+  const platform = await createPlatform(
+    {
+      mode: 'simulation',
+      port: 0,
       jlis: { kind: 'simulator', url: sim.url, operatorId: 'bench' },
-      publicUrl: 'https://watashi.example',
-    });
-    const now = (): Date => sim.clock.now();
-    const deps = {
-      config,
-      database,
-      db: database.db,
-      keys: memoryKeyStore(),
-      backend: createJpkiBackend(config.jlis!, { now }),
-      trust,
-      now,
-    };
-    app.decorateRequest('session', null);
-    app.setErrorHandler((err, _req, reply) =>
-      reply.code(500).send({ code: isWatashiError(err) ? err.code : 'internal' }),
-    );
-    registerEnrolmentRoutes(app, deps);
-    const base = await app.listen({ host: '127.0.0.1', port: 0 });
+      keyStore: { kind: 'memory' },
+      rateLimits: { enabled: false },
+      logLevel: 'silent',
+    },
+    { database, trust, now: () => sim.clock.now() },
+  );
+  try {
+    const base = await platform.listen();
     const requests: { id: string; body: string }[] = [];
     for (let i = 0; i < n; i++) {
       const holder = await newResident(sim);
@@ -237,7 +224,7 @@ async function endToEnd(sim: TestSim, trust: JpkiTrustStore, n: number): Promise
     const seconds = (performance.now() - start) / 1000;
     return `  end to end (HTTP + OCSP to the simulator + PostgreSQL), ${n} enrolments, 8 at a time: ${(n / seconds).toFixed(0)} /s (${failed} failed)\n`;
   } finally {
-    await app.close();
+    await platform.close();
     await database.close();
     await scratch.drop();
   }
