@@ -1,0 +1,184 @@
+/**
+ * Platform commands (issue 3):
+ *
+ * - `watashi serve [--config FILE] [--port N] [--host H] [--data-dir DIR] [--database-url URL]
+ *   [--public-url URL]` — runs the platform (`createPlatform`), prints its URL, stops cleanly on
+ *   SIGINT/SIGTERM. The configuration is the JSON file, then the environment (`DATABASE_URL`,
+ *   `WATASHI_ADMIN_TOKEN`), then the flags. In simulation mode without a `jlis` section the J-LIS
+ *   simulator at `--sim` (or `WATASHI_SIM_URL`) is used. Production (`"mode": "production"`)
+ *   requires PostgreSQL (`databaseUrl` / `DATABASE_URL`), uses the real J-LIS roots and refuses the
+ *   simulator.
+ * - `watashi audit verify [--database-url URL | --data-dir DIR] [--json]` — recomputes the audit
+ *   hash chain; a broken chain exits 4 (`audit_chain_mismatch`) naming the first broken record.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Option, type Command } from 'commander';
+import { WatashiError } from '@watashi/pki';
+import type * as PlatformModule from '@watashi/platform';
+import type { Platform } from '@watashi/platform';
+
+/**
+ * The platform (database engines, HTTP server, OIDC) takes seconds to load; it is imported when a
+ * platform command runs, so that `--help` and the simulator and card commands start quickly.
+ */
+const loadPlatform = (): Promise<typeof PlatformModule> => import('@watashi/platform');
+import { DEFAULT_SIM_URL } from '../http.ts';
+import { emit, table } from '../output.ts';
+import { untilSignal } from '../signals.ts';
+
+/** Options of `serve`. */
+interface ServeOptions {
+  config?: string;
+  port?: string;
+  host?: string;
+  dataDir?: string;
+  databaseUrl?: string;
+  publicUrl?: string;
+}
+
+const cliError = (code: string, message: string, cause?: unknown): WatashiError =>
+  new WatashiError(code, message, cause === undefined ? undefined : { cause });
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (cause) {
+    throw cliError('config_file_not_found', `cannot read ${path}`, cause);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (cause) {
+    throw cliError('config_invalid', `${path} is not JSON`, cause);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw cliError('config_invalid', `${path} must hold a JSON object`);
+  return parsed as Record<string, unknown>;
+}
+
+function parsePort(s: string): number {
+  const n = Number(s);
+  if (!/^\d{1,5}$/.test(s) || n > 65535)
+    throw cliError('invalid_port', `--port must be 0–65535, not ${JSON.stringify(s)}`);
+  return n;
+}
+
+/** The platform configuration `serve` runs with (file, environment, flags, in that order). */
+export function serveConfig(
+  opts: ServeOptions,
+  env: NodeJS.ProcessEnv,
+  simUrl: string | undefined,
+): Record<string, unknown> {
+  const config: Record<string, unknown> = opts.config === undefined ? {} : readConfigFile(opts.config);
+  if (env['DATABASE_URL'] !== undefined && env['DATABASE_URL'] !== '')
+    config['databaseUrl'] = env['DATABASE_URL'];
+  if (env['WATASHI_ADMIN_TOKEN'] !== undefined && env['WATASHI_ADMIN_TOKEN'] !== '')
+    config['adminToken'] = env['WATASHI_ADMIN_TOKEN'];
+  if (opts.port !== undefined) config['port'] = parsePort(opts.port);
+  if (opts.host !== undefined) config['host'] = opts.host;
+  if (opts.dataDir !== undefined) config['dataDir'] = opts.dataDir;
+  if (opts.databaseUrl !== undefined) config['databaseUrl'] = opts.databaseUrl;
+  if (opts.publicUrl !== undefined) config['publicUrl'] = opts.publicUrl;
+  const production = config['mode'] === 'production';
+  if (production) {
+    if (typeof config['databaseUrl'] !== 'string')
+      throw cliError(
+        'config_database_required',
+        'production needs PostgreSQL: set DATABASE_URL, --database-url or databaseUrl in the config file',
+      );
+  } else if (config['jlis'] === undefined && simUrl !== undefined) {
+    config['jlis'] = { kind: 'simulator', url: simUrl };
+  }
+  return config;
+}
+
+/** Registers `serve` and `audit verify` on `program`. */
+export function registerPlatformCommands(program: Command): void {
+  program
+    .command('serve')
+    .description('Run the Watashi platform (prints its URL; stops on SIGINT/SIGTERM).')
+    .option('--config <file>', 'JSON configuration file (unknown keys are errors)')
+    .option('--port <n>', 'TCP port (0: a free one)')
+    .option('--host <addr>', 'address to listen on')
+    .option('--data-dir <dir>', 'directory of the embedded database and the key files')
+    .option('--database-url <url>', 'PostgreSQL URL (default: env DATABASE_URL; required in production)')
+    .option('--public-url <url>', 'base URL residents see')
+    .action(async (opts: ServeOptions, cmd: Command) => {
+      const globals = cmd.optsWithGlobals<{ sim?: string }>();
+      const simUrl = globals.sim ?? DEFAULT_SIM_URL;
+      const config = serveConfig(opts, process.env, simUrl);
+      const { createPlatform } = await loadPlatform();
+      const platform: Platform = await createPlatform(config);
+      let url: string;
+      try {
+        url = await platform.listen();
+      } catch (cause) {
+        await platform.close();
+        throw cliError('listen_failed', 'the platform could not listen', cause);
+      }
+      process.stdout.write(
+        `watashi platform (${platform.deps.config.mode}) listening on ${url}\n` +
+          `  database: ${platform.deps.database.engine}   J-LIS: ${platform.deps.backend.kind}   roots: ${platform.deps.trust.mode}\n` +
+          `  assurance table: ${url}/assurance\n`,
+      );
+      const sig = await untilSignal();
+      process.stderr.write(`watashi: ${sig}, stopping\n`);
+      await platform.close();
+    });
+
+  const audit = program.command('audit').description('Audit log tools.');
+  audit
+    .command('verify')
+    .description(
+      'Recompute the audit hash chain; exit 4 and name the first broken record if it does not verify.',
+    )
+    .addOption(
+      new Option('--database-url <url>', 'PostgreSQL URL (default: env DATABASE_URL)').conflicts('dataDir'),
+    )
+    .addOption(new Option('--data-dir <dir>', 'platform data directory (embedded database in <dir>/db)'))
+    .option('--json', 'print JSON')
+    .action(async (opts: { databaseUrl?: string; dataDir?: string; json?: boolean }) => {
+      const url = opts.databaseUrl ?? (opts.dataDir === undefined ? process.env['DATABASE_URL'] : undefined);
+      if (url === undefined && opts.dataDir === undefined)
+        throw cliError('invalid_arguments', 'give --database-url, --data-dir or DATABASE_URL');
+      const { openDatabase, verifyAuditChain } = await loadPlatform();
+      const database = await openDatabase(
+        url !== undefined ? { url } : { dataDir: join(opts.dataDir ?? '', 'db') },
+      );
+      let result;
+      try {
+        result = await verifyAuditChain(database.db);
+      } catch (cause) {
+        throw cliError(
+          'audit_unreadable',
+          'cannot read the audit log (is this a migrated Watashi database?)',
+          cause,
+        );
+      } finally {
+        await database.close();
+      }
+      if (result.ok) {
+        emit(opts.json, { ok: true, count: result.count }, () =>
+          table([
+            ['audit chain', 'ok'],
+            ['records', result.count.toString()],
+          ]),
+        );
+        return;
+      }
+      const broken = result;
+      emit(opts.json, { ok: false, firstBrokenSeq: broken.firstBrokenSeq, reason: broken.reason }, () =>
+        table([
+          ['audit chain', 'BROKEN'],
+          ['first broken record', broken.firstBrokenSeq.toString()],
+          ['reason', broken.reason],
+        ]),
+      );
+      throw cliError(
+        'audit_chain_mismatch',
+        `the audit chain is broken at record ${broken.firstBrokenSeq.toString()} (${broken.reason})`,
+      );
+    });
+}

@@ -1,0 +1,163 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Command } from 'commander';
+import { isWatashiError } from '@watashi/pki';
+import { appendAudit, jsonb, migrateToLatest, openDatabase } from '@watashi/platform';
+import { registerPlatformCommands, serveConfig } from '../src/commands/platform.ts';
+import { exitCodeFor } from '../src/exit-codes.ts';
+
+const dirs: string[] = [];
+const tempDir = (): string => {
+  const d = mkdtempSync(join(tmpdir(), 'watashi-cli-platform-'));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** Runs the platform commands in process; returns the exit code and what went to stdout. */
+async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const program = new Command('watashi').exitOverride().option('--sim <url>');
+  registerPlatformCommands(program);
+  let out = '';
+  let err = '';
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = (chunk: string | Uint8Array) => {
+    out += String(chunk);
+    return true;
+  };
+  try {
+    await program.parseAsync(['node', 'watashi', ...argv]);
+    return { code: 0, out, err };
+  } catch (e) {
+    if (isWatashiError(e)) {
+      err = `watashi: ${e.message} [${e.code}]`;
+      return { code: exitCodeFor(e.code), out, err };
+    }
+    throw e;
+  } finally {
+    process.stdout.write = write;
+  }
+}
+
+async function auditedDataDir(): Promise<string> {
+  const dir = tempDir();
+  const database = await openDatabase({ dataDir: join(dir, 'db') });
+  await migrateToLatest(database.db);
+  for (let i = 0; i < 3; i++)
+    await database.db
+      .transaction()
+      .execute((trx) => appendAudit(trx, { actor: 'system:test', type: 'test.event', payload: { i } }));
+  await database.close();
+  return dir;
+}
+
+describe('audit verify', () => {
+  it('ok-chain-verifies-then-fail-tampered-exit-4', async () => {
+    const dir = await auditedDataDir();
+    const ok = await run(['audit', 'verify', '--data-dir', dir, '--json']);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.out)).toEqual({ ok: true, count: '3' });
+    const human = await run(['audit', 'verify', '--data-dir', dir]);
+    expect(human.out).toMatch(/audit chain\s+ok/);
+
+    const database = await openDatabase({ dataDir: join(dir, 'db') });
+    await database.db
+      .updateTable('audit_log')
+      .set({ payload: jsonb({ i: 99 }) })
+      .where('seq', '=', 2n)
+      .execute();
+    await database.close();
+
+    const bad = await run(['audit', 'verify', '--data-dir', dir, '--json']);
+    expect(bad.code).toBe(4);
+    expect(JSON.parse(bad.out)).toEqual({ ok: false, firstBrokenSeq: '2', reason: 'hash_mismatch' });
+    expect(bad.err).toMatch(/broken at record 2 .*\[audit_chain_mismatch\]/);
+  }, 60_000);
+
+  it('fail-no-database-given', async () => {
+    const saved = process.env['DATABASE_URL'];
+    delete process.env['DATABASE_URL'];
+    try {
+      const r = await run(['audit', 'verify']);
+      expect(r.err).toMatch(/\[invalid_arguments\]/);
+      expect(r.code).toBe(3);
+    } finally {
+      if (saved !== undefined) process.env['DATABASE_URL'] = saved;
+    }
+  });
+
+  it('fail-both-database-options-usage', async () => {
+    await expect(
+      run(['audit', 'verify', '--data-dir', 'x', '--database-url', 'postgres://x']),
+    ).rejects.toThrow(/cannot be used with/);
+  });
+});
+
+describe('serve configuration', () => {
+  it('ok-file-env-flags-and-simulator-default', () => {
+    const file = join(tempDir(), 'platform.json');
+    writeFileSync(file, JSON.stringify({ port: 9000, logLevel: 'warn' }));
+    const c = serveConfig(
+      { config: file, port: '0', dataDir: '/tmp/x' },
+      { WATASHI_ADMIN_TOKEN: 't'.repeat(40) },
+      'http://127.0.0.1:8790',
+    );
+    expect(c).toEqual({
+      port: 0,
+      logLevel: 'warn',
+      dataDir: '/tmp/x',
+      adminToken: 't'.repeat(40),
+      jlis: { kind: 'simulator', url: 'http://127.0.0.1:8790' },
+    });
+  });
+
+  it('fail-production-requires-database-url', () => {
+    const file = join(tempDir(), 'prod.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        mode: 'production',
+        jlis: { kind: 'standard', ocspUrl: 'http://x/ocsp', crlUrls: ['http://x/crl'] },
+      }),
+    );
+    expect(() => serveConfig({ config: file }, {}, 'http://127.0.0.1:8790')).toThrow(
+      expect.objectContaining({ code: 'config_database_required' }),
+    );
+    // With DATABASE_URL, production never falls back to the simulator.
+    const c = serveConfig({ config: file }, { DATABASE_URL: 'postgres://db/w' }, 'http://127.0.0.1:8790');
+    expect(c['databaseUrl']).toBe('postgres://db/w');
+    expect((c['jlis'] as { kind: string }).kind).toBe('standard');
+  });
+
+  it('fail-bad-port', () => {
+    expect(() => serveConfig({ port: '70000' }, {}, undefined)).toThrow(
+      expect.objectContaining({ code: 'invalid_port' }),
+    );
+  });
+
+  it('fail-serve-production-with-simulator-refused', async () => {
+    const file = join(tempDir(), 'prod-sim.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        mode: 'production',
+        logLevel: 'silent',
+        jlis: { kind: 'simulator', url: 'http://127.0.0.1:9' },
+      }),
+    );
+    const r = await run(['serve', '--config', file, '--database-url', 'postgres://127.0.0.1:9/none']);
+    expect(r.err).toMatch(/\[config_simulator_in_production\]/);
+    expect(r.code).not.toBe(0);
+  });
+
+  it('fail-serve-unknown-config-key', async () => {
+    const file = join(tempDir(), 'bad.json');
+    writeFileSync(file, JSON.stringify({ colour: 'blue' }));
+    const r = await run(['serve', '--config', file]);
+    expect(r.err).toMatch(/\[config_invalid\]/);
+  });
+});
