@@ -1,0 +1,48 @@
+/**
+ * `watashi` — a thin shell over library functions and the simulator's HTTP API (STYLE.md §14):
+ * `--help` on every command, `--json` on every command that prints data, exit codes from error codes.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { isWatashiError } from '@watashi/pki';
+import { EXIT, exitCodeFor } from './exit-codes.ts';
+import { DEFAULT_SIM_URL } from './http.ts';
+import { parseSimUrl } from './options.ts';
+import { registerCardCommands } from './commands/card.ts';
+import { registerPlatformCommands } from './commands/platform.ts';
+import { registerSimCommands } from './commands/sim.ts';
+
+/** Builds the command tree (exported for tests). */
+export function program(): Command {
+  const p = new Command('watashi')
+    .description('Watashi — open digital identity anchored on the My Number card (JPKI).')
+    .addOption(
+      new Option('--sim <url>', 'J-LIS simulator URL (env WATASHI_SIM_URL)')
+        .argParser(parseSimUrl)
+        .default(DEFAULT_SIM_URL),
+    )
+    .configureHelp({ showGlobalOptions: true })
+    .showHelpAfterError()
+    .exitOverride();
+  registerPlatformCommands(p);
+  registerSimCommands(p);
+  registerCardCommands(p);
+  return p;
+}
+
+/** Runs the CLI; resolves to the process exit code. */
+export async function main(argv: ReadonlyArray<string>): Promise<number> {
+  try {
+    await program().parseAsync([...argv]);
+    return EXIT.ok;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (isWatashiError(e)) {
+      process.stderr.write(`watashi: ${e.message} [${e.code}]\n`);
+      return exitCodeFor(e.code);
+    }
+    process.stderr.write(`watashi: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return EXIT.failure;
+  }
+}
