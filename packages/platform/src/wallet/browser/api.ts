@@ -1,0 +1,100 @@
+/**
+ * Calls to the platform's own API (same origin, so the session cookie goes along). Errors are RFC
+ * 9457 problem documents; they become an {@link ApiError} carrying the stable `code`.
+ */
+
+/** A problem answered by the platform (or no answer at all: `network_error`, status 0). */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    /** The problem's stable `code`. */
+    readonly code: string,
+    /** HTTP status (0: no answer). */
+    readonly status: number,
+    message: string,
+    /** The whole problem document. */
+    readonly problem: Readonly<Record<string, unknown>> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** Sends a request; resolves with the JSON answer (undefined for 204). */
+export async function api<T>(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      credentials: 'same-origin',
+      headers: {
+        accept: 'application/json, application/problem+json',
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  } catch (cause) {
+    throw new ApiError('network_error', 0, cause instanceof Error ? cause.message : 'no answer');
+  }
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = text === '' ? {} : JSON.parse(text);
+  } catch {
+    json = undefined; // not JSON (a proxy's error page): reported by status below
+  }
+  if (res.ok && json !== undefined) return json as T;
+  const p = (typeof json === 'object' && json !== null ? json : {}) as Record<string, unknown>;
+  const code = typeof p['code'] === 'string' ? p['code'] : `http_${res.status}`;
+  const detail = typeof p['detail'] === 'string' ? p['detail'] : res.statusText;
+  throw new ApiError(code, res.status, detail, p);
+}
+
+/** `/api/me` (platform.ts), the parts the wallet shows. */
+export interface Me {
+  readonly account: {
+    readonly id: string;
+    readonly status: string;
+    readonly createdAt: string;
+    readonly proofingMethod: string | null;
+    readonly proofedAt: string | null;
+  };
+  readonly identityProofing: {
+    readonly level: number;
+    readonly reasons: ReadonlyArray<{ readonly code: string; readonly ja: string; readonly en: string }>;
+    readonly reproofingWouldHelp: boolean;
+    readonly evidenceCheckedAt: string | null;
+  };
+  readonly anchor: {
+    readonly purpose: string;
+    readonly variant: string;
+    readonly status: string;
+    readonly notAfter: string;
+  } | null;
+  readonly authenticators: ReadonlyArray<{
+    readonly id: string;
+    readonly type: string;
+    readonly label: string | null;
+    readonly createdAt: string;
+    readonly lastUsedAt: string | null;
+    readonly level: number;
+    readonly amr: ReadonlyArray<string>;
+  }>;
+  readonly session: {
+    readonly id: string;
+    readonly authTime: string;
+    readonly acr: string | null;
+    readonly amr: ReadonlyArray<string>;
+    readonly authenticatorId: string | null;
+  };
+}
+
+/** The signed-in resident, or null (401 `session_required`). */
+export async function me(): Promise<Me | null> {
+  try {
+    return await api<Me>('GET', '/api/me');
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) return null;
+    throw e;
+  }
+}

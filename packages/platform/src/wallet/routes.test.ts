@@ -1,0 +1,128 @@
+import Fastify from 'fastify';
+import { describe, expect, it } from 'vitest';
+import { parsePlatformConfig } from '../config.ts';
+import { escapeHtml, walletPage } from './pages.ts';
+import {
+  canonicalPageUrl,
+  hostedCardsUrl,
+  ipPublicUrlWarning,
+  registerWalletRoutes,
+  withConnectSrc,
+} from './routes.ts';
+
+const config = (extra: Record<string, unknown> = {}) =>
+  parsePlatformConfig({
+    logLevel: 'silent',
+    jlis: { kind: 'simulator', url: 'http://127.0.0.1:8790/' },
+    ...extra,
+  });
+
+describe('configuration', () => {
+  it('ok-hosted-cards-default-to-the-simulator', () => {
+    expect(hostedCardsUrl(config())).toBe('http://127.0.0.1:8790');
+    expect(hostedCardsUrl(config({ wallet: { hostedCardsUrl: 'https://sim.example/' } }))).toBe(
+      'https://sim.example',
+    );
+    const standard = config({
+      jlis: { kind: 'standard', ocspUrl: 'http://o.example/', crlUrls: ['http://c.example/a.crl'] },
+    });
+    expect(hostedCardsUrl(standard)).toBeUndefined();
+  });
+
+  it('fail-unknown-wallet-option', () => {
+    expect(() => config({ wallet: { cards: 'x' } })).toThrow(/wallet/);
+  });
+});
+
+describe('CSP and URLs', () => {
+  it('ok-connect-src-gets-the-origin-once', () => {
+    const csp = "default-src 'self';connect-src 'self';frame-ancestors 'none'";
+    expect(withConnectSrc(csp, 'http://sim.example')).toBe(
+      "default-src 'self'; connect-src 'self' http://sim.example; frame-ancestors 'none'",
+    );
+    expect(withConnectSrc("connect-src 'self' http://sim.example", 'http://sim.example')).toBe(
+      "connect-src 'self' http://sim.example",
+    );
+    expect(withConnectSrc("default-src 'self'", 'http://sim.example')).toBe(
+      "default-src 'self'; connect-src 'self' http://sim.example",
+    );
+  });
+
+  it('ok-loopback-ip-redirects-to-localhost-only', () => {
+    const pub = 'http://localhost:8780';
+    expect(canonicalPageUrl(pub, '127.0.0.1:8780', '/wallet/enrol?x=1')).toBe(
+      'http://localhost:8780/wallet/enrol?x=1',
+    );
+    expect(canonicalPageUrl(pub, '[::1]:8780', '/')).toBe('http://localhost:8780/');
+    expect(canonicalPageUrl(pub, '127.0.0.1:8780', '//evil.example/x')).toBe('http://localhost:8780/');
+    expect(canonicalPageUrl(pub, 'localhost:8780', '/')).toBeUndefined();
+    expect(canonicalPageUrl(pub, '127.0.0.1:9999', '/')).toBeUndefined();
+    expect(canonicalPageUrl('https://id.example', '127.0.0.1', '/')).toBeUndefined();
+    expect(canonicalPageUrl(undefined, '127.0.0.1:8780', '/')).toBeUndefined();
+  });
+
+  it('ok-ip-public-url-warns', () => {
+    expect(ipPublicUrlWarning('http://127.0.0.1:8780')).toMatch(/http:\/\/localhost:8780/);
+    expect(ipPublicUrlWarning('http://[::1]:8780')).toMatch(/IP address/);
+    expect(ipPublicUrlWarning('http://localhost:8780')).toBeUndefined();
+    expect(ipPublicUrlWarning('https://id.example')).toBeUndefined();
+  });
+});
+
+describe('pages', () => {
+  it('ok-no-inline-script-or-style-and-escaped-config', () => {
+    const html = walletPage('enrol', { hostedCardsUrl: 'http://sim.example/"><script>x</script>' });
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+    expect(html).not.toMatch(/\sstyle=|<style/);
+    expect(html).not.toMatch(/\son[a-z]+=/);
+    expect(html).toContain(
+      `data-hosted-cards-url="${escapeHtml('http://sim.example/"><script>x</script>')}"`,
+    );
+    expect(html).toContain('<html lang="ja">');
+    expect(html.match(/<h1>/g)).toHaveLength(1);
+  });
+
+  it('ok-no-reader-without-hosted-cards', () => {
+    const html = walletPage('enrol', {});
+    expect(html).toContain('id="no-reader"');
+    expect(html).not.toContain('id="enrol-form"');
+  });
+
+  it('ok-every-control-has-a-label', () => {
+    for (const id of ['home', 'enrol', 'login', 'passkeys', 'account'] as const) {
+      const html = walletPage(id, { hostedCardsUrl: 'http://sim.example' });
+      for (const m of html.matchAll(/<input id="([^"]+)"/g))
+        expect(html, `${id} #${m[1]}`).toContain(`<label for="${m[1]}">`);
+    }
+  });
+});
+
+describe('routes', () => {
+  it('ok-pages-script-and-style', async () => {
+    const app = Fastify();
+    registerWalletRoutes(app, { config: config({ publicUrl: 'http://localhost:8780' }) });
+    const page = await app.inject({ url: '/wallet/account', headers: { host: 'localhost:8780' } });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(page.body).toContain('data-page="account"');
+
+    const moved = await app.inject({ url: '/wallet/login', headers: { host: '127.0.0.1:8780' } });
+    expect(moved.statusCode).toBe(302);
+    expect(moved.headers.location).toBe('http://localhost:8780/wallet/login');
+    expect((await app.inject({ url: '/wallet' })).headers.location).toBe('/');
+
+    const js = await app.inject({ url: '/wallet/app.js' });
+    expect(js.statusCode).toBe(200);
+    expect(js.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(js.body.length).toBeGreaterThan(10_000);
+    expect(js.body).not.toContain('node:');
+    const etag = String(js.headers.etag);
+    const again = await app.inject({ url: '/wallet/app.js', headers: { 'if-none-match': etag } });
+    expect(again.statusCode).toBe(304);
+
+    const css = await app.inject({ url: '/wallet/wallet.css' });
+    expect(css.statusCode).toBe(200);
+    expect(css.headers['content-type']).toBe('text/css; charset=utf-8');
+    await app.close();
+  });
+});
