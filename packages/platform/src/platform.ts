@@ -42,6 +42,7 @@ import { problem } from './server/problem.ts';
 import { endSession } from './server/sessions.ts';
 import { openDatabase, type Database } from './store/database.ts';
 import { migrateToLatest } from './store/migrate.ts';
+import { registerWalletRoutes } from './wallet/index.ts';
 
 /** Error codes of platform start-up. */
 export type PlatformConfigErrorCode =
@@ -208,6 +209,7 @@ export async function createPlatform(
     registerPlatformRoutes(app, deps);
     registerEnrolmentRoutes(app, deps);
     registerAuthnRoutes(app, deps);
+    registerWalletRoutes(app, deps);
     await app.ready();
 
     return {
