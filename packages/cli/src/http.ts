@@ -60,8 +60,8 @@ export async function call<T = unknown>(
       problem = { detail: text.slice(0, 200) };
     }
     throw new WatashiError(
-      problem.code ?? `http_${res.status}`,
-      problem.detail ?? problem.title ?? `HTTP ${res.status}`,
+      problem.code ?? `http_${String(res.status)}`,
+      problem.detail ?? problem.title ?? `HTTP ${String(res.status)}`,
       {
         detail: {
           status: res.status,

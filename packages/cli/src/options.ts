@@ -25,7 +25,7 @@ export function integerIn(min: number, max: number): (value: string) => number {
   return (value) => {
     const n = Number(value);
     if (!/^-?\d+$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max)
-      throw new InvalidArgumentError(`expected an integer from ${min} to ${max}`);
+      throw new InvalidArgumentError(`expected an integer from ${String(min)} to ${String(max)}`);
     return n;
   };
 }

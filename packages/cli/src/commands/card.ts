@@ -57,8 +57,8 @@ function explainCardError(e: unknown, cardId: string, kind: PinKind): unknown {
     const n = typeof left === 'number' ? left : 0;
     return new WatashiError(
       'card_pin_incorrect',
-      `wrong ${PIN_NAME[kind]} for ${cardId}: ${n} ${n === 1 ? 'try' : 'tries'} left ` +
-        `(of ${PIN_MAX_TRIES[kind]}) before it is blocked`,
+      `wrong ${PIN_NAME[kind]} for ${cardId}: ${String(n)} ${n === 1 ? 'try' : 'tries'} left ` +
+        `(of ${String(PIN_MAX_TRIES[kind])}) before it is blocked`,
       { cause: e, detail: { kind, triesLeft: n } },
     );
   }
@@ -172,7 +172,9 @@ function summarize(
  * is replaced in the certificate and its position flagged `1` in the substitute map).
  */
 function substituteNote(map: string): string {
-  const at = [...map].flatMap((c, i) => (c === '1' ? [String(i + 1)] : []));
+  const at: string[] = [];
+  // The map is ASCII `0`/`1`, one per character of the field.
+  for (let i = 0; i < map.length; i++) if (map[i] === '1') at.push(String(i + 1));
   return at.length === 0 ? '' : `  (substitute characters at ${at.join(', ')})`;
 }
 
