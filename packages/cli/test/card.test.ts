@@ -55,7 +55,7 @@ beforeEach(() => {
 
 /** Writes the CA certificate of a card's key as PEM (read from the card itself) and returns its path. */
 async function caPem(kind: 'sign-ca' | 'auth-ca'): Promise<string> {
-  const r = await watashi('export', card, '--cert', kind);
+  const r = await watashi('export', card, '--what', kind);
   expect(r.code, r.err).toBe(0);
   const path = join(work, `${kind}.pem`);
   writeFileSync(path, r.out);
@@ -75,7 +75,7 @@ describe('card export', () => {
   it('ok-signing-certificate-der-to-file-checked-by-openssl', async () => {
     const out = join(work, 'sign.der');
     // Lowercase input is upper-cased, as jpki-pw does (reference/jpki.md §3.5).
-    const r = await watashi('export', card, '--cert', 'sign', '--pin', 'abc123', '--out', out, '--json');
+    const r = await watashi('export', card, '--what', 'sign-cert', '--pin', 'abc123', '--out', out, '--json');
     expect(r.code, r.err).toBe(0);
     const summary = json<{
       token: string;
@@ -96,7 +96,7 @@ describe('card export', () => {
     const serial = openssl(['x509', '-inform', 'DER', '-in', out, '-noout', '-serial']);
     expect(BigInt(`0x${serial.trim().split('=')[1] ?? ''}`).toString()).toBe(summary.serial);
 
-    const human = await watashi('export', card, '--cert', 'sign', '--pin', 'ABC123', '--out', out);
+    const human = await watashi('export', card, '--what', 'sign-cert', '--pin', 'ABC123', '--out', out);
     expect(human.out).toMatch(/^name\s+/m);
     expect(human.out).toMatch(/^date of birth\s+1980-04-01 \(昭和\)$/m);
     expect(human.out).toMatch(/^written to\s+/m);
@@ -106,8 +106,8 @@ describe('card export', () => {
     const r = await watashi(
       'export',
       substituteCard,
-      '--cert',
-      'sign',
+      '--what',
+      'sign-cert',
       '--pin',
       'ABC123',
       '--out',
@@ -115,7 +115,7 @@ describe('card export', () => {
     );
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/^name\s+高橋\u3000一郎 {2}\(substitute characters at 1\)$/m);
-    const j = await watashi('export', substituteCard, '--cert', 'sign', '--pin', 'ABC123', '--json');
+    const j = await watashi('export', substituteCard, '--what', 'sign-cert', '--pin', 'ABC123', '--json');
     expect(json<{ basic4: { nameSubstitute: string } }>(j).basic4.nameSubstitute).toBe('10000');
   });
 
@@ -132,19 +132,19 @@ describe('card export', () => {
 
   it('ok-pin-from-environment', async () => {
     process.env['WATASHI_PIN'] = 'ABC123';
-    const r = await watashi('export', card, '--cert', 'sign', '--json');
+    const r = await watashi('export', card, '--what', 'sign-cert', '--json');
     expect(r.code, r.err).toBe(0);
     expect(json<{ certificate: string }>(r).certificate).toBe('sign');
   });
 
   it('fail-signing-certificate-without-pin-usage-exit-2', async () => {
-    const r = await watashi('export', card, '--cert', 'sign');
+    const r = await watashi('export', card, '--what', 'sign-cert');
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/signing certificate is read only after the signing password .*: give --pin/);
   });
 
   it('fail-wrong-pin-exit-6-with-tries-left', async () => {
-    const r = await watashi('export', card, '--cert', 'sign', '--pin', 'WRONG1');
+    const r = await watashi('export', card, '--what', 'sign-cert', '--pin', 'WRONG1');
     expect(r.code).toBe(6);
     expect(r.err).toMatch(
       /wrong signing password .* for c-\w+: 4 tries left \(of 5\) before it is blocked \[card_pin_incorrect\]/,
@@ -154,7 +154,7 @@ describe('card export', () => {
     );
     expect(status.pins.sign.triesLeft).toBe(4);
     // The right PIN resets the counter (reference/jpki.md §3.5).
-    expect((await watashi('export', card, '--cert', 'sign', '--pin', 'ABC123')).code).toBe(0);
+    expect((await watashi('export', card, '--what', 'sign-cert', '--pin', 'ABC123')).code).toBe(0);
     expect(
       json<{ pins: { sign: { triesLeft: number } } }>(await watashi('pin-status', card, '--json')).pins.sign
         .triesLeft,
@@ -162,7 +162,7 @@ describe('card export', () => {
   });
 
   it('fail-malformed-pin-exit-3-no-try-used', async () => {
-    const r = await watashi('export', card, '--cert', 'sign', '--pin', 'abc');
+    const r = await watashi('export', card, '--what', 'sign-cert', '--pin', 'abc');
     expect(r.code).toBe(3);
     expect(r.err).toMatch(/\[card_pin_format\]/);
     expect(
@@ -172,7 +172,7 @@ describe('card export', () => {
   });
 
   it('fail-child-card-has-no-signing-certificate-exit-8', async () => {
-    const r = await watashi('export', childCard, '--cert', 'sign', '--pin', 'ABC123');
+    const r = await watashi('export', childCard, '--what', 'sign-cert', '--pin', 'ABC123');
     expect(r.code).toBe(8);
     expect(r.err).toMatch(/has no signing certificate .*\[signing_certificate_absent\]/);
   });
@@ -196,14 +196,14 @@ describe('card export', () => {
     const down = await run('--sim', `http://127.0.0.1:${String(await closedPort())}`, 'card', 'export', card);
     expect(down.code).toBe(7);
     expect(down.err).toMatch(/\[sim_unreachable\]/);
-    expect((await watashi('export', card, '--cert', 'root')).code).toBe(2);
+    expect((await watashi('export', card, '--what', 'root')).code).toBe(2);
     expect((await watashi('export')).code).toBe(2);
   });
 });
 
 describe('card sign', () => {
   it('ok-raw-signature-verifies-with-node-crypto', async () => {
-    const r = await watashi('sign', card, '--file', content, '--pin', 'ABC123', '--json');
+    const r = await watashi('sign', card, '--in', content, '--pin', 'ABC123', '--raw', '--json');
     expect(r.code, r.err).toBe(0);
     const d = json<{ format: string; key: string; signature: string; certificate: string; serial: string }>(
       r,
@@ -217,16 +217,27 @@ describe('card sign', () => {
     expect(BigInt(`0x${cert.serialNumber}`).toString()).toBe(d.serial);
 
     // Human form: the signature as base64 on stdout; with --out, the raw bytes in the file.
-    const human = await watashi('sign', card, '--file', content, '--pin', 'ABC123');
+    const human = await watashi('sign', card, '--in', content, '--pin', 'ABC123', '--raw');
     expect(human.out.trim()).toBe(d.signature); // PKCS#1 v1.5 is deterministic
     const out = join(work, 'document.sig');
-    const filed = await watashi('sign', card, '--file', content, '--pin', 'ABC123', '--out', out);
+    const filed = await watashi('sign', card, '--in', content, '--pin', 'ABC123', '--raw', '--out', out);
     expect(filed.out).toMatch(/^written to\s+.*document\.sig \(256 bytes\)$/m);
     expect(verify('sha256', data, cert.publicKey, readFileSync(out))).toBe(true);
   });
 
   it('ok-auth-key-signature', async () => {
-    const r = await watashi('sign', card, '--file', content, '--key', 'auth', '--pin', '1234', '--json');
+    const r = await watashi(
+      'sign',
+      card,
+      '--in',
+      content,
+      '--key',
+      'auth',
+      '--pin',
+      '1234',
+      '--raw',
+      '--json',
+    );
     expect(r.code, r.err).toBe(0);
     const d = json<{ signature: string; certificate: string }>(r);
     const cert = new X509Certificate(Buffer.from(d.certificate, 'base64'));
@@ -239,7 +250,7 @@ describe('card sign', () => {
   it('ok-cms-attached-and-detached-verify-with-openssl', async () => {
     const ca = await caPem('sign-ca');
     const p7 = join(work, 'document.p7m');
-    const r = await watashi('sign', card, '--file', content, '--pin', 'ABC123', '--cms', '--out', p7);
+    const r = await watashi('sign', card, '--in', content, '--pin', 'ABC123', '--out', p7);
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/^format\s+cms$/m);
     const verified = openssl([
@@ -257,18 +268,7 @@ describe('card sign', () => {
     expect(verified).toBe(readFileSync(content, 'utf8'));
 
     const p7s = join(work, 'document.p7s');
-    const d = await watashi(
-      'sign',
-      card,
-      '--file',
-      content,
-      '--pin',
-      'ABC123',
-      '--cms',
-      '--detached',
-      '--out',
-      p7s,
-    );
+    const d = await watashi('sign', card, '--in', content, '--pin', 'ABC123', '--detached', '--out', p7s);
     expect(d.code, d.err).toBe(0);
     const det = openssl([
       'cms',
@@ -291,21 +291,21 @@ describe('card sign', () => {
     expect(det).toBe('');
     expect(readFileSync(join(work, 'detached.out'), 'utf8')).toBe(readFileSync(content, 'utf8'));
 
-    const pem = await watashi('sign', card, '--file', content, '--pin', 'ABC123', '--cms');
+    const pem = await watashi('sign', card, '--in', content, '--pin', 'ABC123');
     expect(pem.out).toMatch(/^-----BEGIN CMS-----\n[\s\S]+-----END CMS-----\n$/);
   });
 
   it('fail-wrong-pin-exit-6-tries-left-then-blocked', async () => {
-    const first = await watashi('sign', card, '--file', content, '--key', 'auth', '--pin', '0000');
+    const first = await watashi('sign', card, '--in', content, '--key', 'auth', '--pin', '0000');
     expect(first.code).toBe(6);
     expect(first.err).toMatch(/wrong user-authentication PIN .* 2 tries left \(of 3\)/);
-    const second = await watashi('sign', card, '--file', content, '--key', 'auth', '--pin', '0000');
+    const second = await watashi('sign', card, '--in', content, '--key', 'auth', '--pin', '0000');
     expect(second.err).toMatch(/1 try left \(of 3\)/);
-    const third = await watashi('sign', card, '--file', content, '--key', 'auth', '--pin', '0000');
+    const third = await watashi('sign', card, '--in', content, '--key', 'auth', '--pin', '0000');
     expect(third.code).toBe(6);
     expect(third.err).toMatch(/user-authentication PIN .* of c-\w+ is blocked .*\[card_pin_blocked\]/);
     // Blocked means blocked: the right PIN is refused too.
-    const right = await watashi('sign', card, '--file', content, '--key', 'auth', '--pin', '1234');
+    const right = await watashi('sign', card, '--in', content, '--key', 'auth', '--pin', '1234');
     expect(right.code).toBe(6);
     expect(right.err).toMatch(/\[card_pin_blocked\]/);
     const status = await watashi('pin-status', card);
@@ -317,13 +317,15 @@ describe('card sign', () => {
   });
 
   it('fail-usage-exit-2-and-missing-file-exit-5', async () => {
-    expect((await watashi('sign', card, '--pin', 'ABC123')).code).toBe(2); // no --file
-    const noPin = await watashi('sign', card, '--file', content);
+    expect((await watashi('sign', card, '--pin', 'ABC123')).code).toBe(2); // no --in
+    const noPin = await watashi('sign', card, '--in', content);
     expect(noPin.code).toBe(2);
     expect(noPin.err).toMatch(/signing needs the signing password/);
-    expect((await watashi('sign', card, '--file', content, '--pin', 'ABC123', '--detached')).code).toBe(2);
-    expect((await watashi('sign', card, '--file', content, '--pin', 'ABC123', '--key', 'x')).code).toBe(2);
-    const missing = await watashi('sign', card, '--file', join(work, 'absent.txt'), '--pin', 'ABC123');
+    expect(
+      (await watashi('sign', card, '--in', content, '--pin', 'ABC123', '--raw', '--detached')).code,
+    ).toBe(2);
+    expect((await watashi('sign', card, '--in', content, '--pin', 'ABC123', '--key', 'x')).code).toBe(2);
+    const missing = await watashi('sign', card, '--in', join(work, 'absent.txt'), '--pin', 'ABC123');
     expect(missing.code).toBe(5);
     expect(missing.err).toMatch(/\[input_not_found\]/);
   });

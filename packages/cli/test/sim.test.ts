@@ -22,7 +22,7 @@ afterAll(async () => {
 });
 
 async function addAdult(): Promise<string> {
-  const r = await sim('resident', 'add', '--birth-date', '1980-04-01', '--json');
+  const r = await sim('resident', 'add', '--birth', '1980-04-01', '--json');
   expect(r.code, r.err).toBe(0);
   return json<{ id: string }>(r).id;
 }
@@ -71,7 +71,7 @@ describe('sim resident', () => {
       'ヤマダ\u3000ハナコ',
       '--address',
       '東京都千代田区千代田１－１',
-      '--birth-date',
+      '--birth',
       '1990-02-03',
       '--sex',
       'female',
@@ -114,7 +114,7 @@ describe('sim resident', () => {
     const saved = process.env['WATASHI_PROGRESS'];
     process.env['WATASHI_PROGRESS'] = 'always';
     try {
-      const r = await sim('resident', 'add', '--count', '3', '--birth-date', '2000-01-01', '--json');
+      const r = await sim('resident', 'add', '--count', '3', '--birth', '2000-01-01', '--json');
       expect(r.code, r.err).toBe(0);
       const added = json<ResidentView[]>(r);
       expect(added).toHaveLength(3);
@@ -136,7 +136,7 @@ describe('sim resident', () => {
 
   it('fail-bad-usage-exit-2', async () => {
     for (const argv of [
-      ['resident', 'add', '--birth-date', '1990-02-30'],
+      ['resident', 'add', '--birth', '1990-02-30'],
       ['resident', 'add', '--sex', 'x'],
       ['resident', 'add', '--count', '0'],
       ['resident', 'show'],
@@ -173,13 +173,7 @@ describe('sim card issue', () => {
 
   it('ok-under-15-no-signing-certificate', async () => {
     const young = json<{ id: string }>(
-      await sim(
-        'resident',
-        'add',
-        '--birth-date',
-        `${String(new Date().getUTCFullYear() - 10)}-01-01`,
-        '--json',
-      ),
+      await sim('resident', 'add', '--birth', `${String(new Date().getUTCFullYear() - 10)}-01-01`, '--json'),
     ).id;
     const r = await sim('card', 'issue', young, '--auth-pin', '4321');
     expect(r.code, r.err).toBe(0);
@@ -207,6 +201,23 @@ describe('sim card issue', () => {
     const issued = json<Issued>(r);
     expect(issued.card?.kind).toBe('card');
     expect(issued.device?.kind).toBe('android');
+    // The issue's spelling: --smartphone ios, with the PINs given.
+    const other = await addAdult();
+    const ios = await sim(
+      'card',
+      'issue',
+      other,
+      '--sign-pin',
+      'ABC123',
+      '--auth-pin',
+      '1234',
+      '--smartphone',
+      'ios',
+      '--json',
+    );
+    expect(ios.code, ios.err).toBe(0);
+    expect(json<Issued>(ios).device?.kind).toBe('ios');
+    expect((await sim('card', 'issue', other, '--smartphone', 'ios', '--kind', 'smartphone')).code).toBe(2);
   });
 
   it('fail-unknown-resident-exit-5-and-bad-usage-exit-2', async () => {
@@ -232,7 +243,7 @@ describe('sim event', () => {
   it('ok-move-revokes-and-reissues-then-events-listed', async () => {
     const id = await addAdult();
     const issued = json<Issued>(await sim('card', 'issue', id, '--json')).card;
-    const r = await sim('event', id, 'move', '--address', '大阪府大阪市北区梅田１－１', '--json');
+    const r = await sim('event', 'move', id, '--address', '大阪府大阪市北区梅田１－１', '--json');
     expect(r.code, r.err).toBe(0);
     const e = json<{ type: string; effects: Array<{ serial: string; effect: string }> }>(r);
     expect(e.type).toBe('move');
@@ -244,7 +255,7 @@ describe('sim event', () => {
       '大阪府大阪市北区梅田１－１',
     );
 
-    const lose = await sim('event', id, 'lose');
+    const lose = await sim('event', 'lose', id);
     expect(lose.code, lose.err).toBe(0);
     expect(lose.out).toMatch(/^SERIAL\s+PURPOSE\s+EFFECT$/m);
     expect(lose.out).toMatch(/\s+hold$/m);
@@ -257,7 +268,7 @@ describe('sim event', () => {
   it('ok-marriage-without-reissue', async () => {
     const id = await addAdult();
     await sim('card', 'issue', id);
-    const r = await sim('event', id, 'marriage', '--name', '佐藤\u3000一郎', '--no-reissue', '--json');
+    const r = await sim('event', 'marriage', id, '--name', '佐藤\u3000一郎', '--no-reissue', '--json');
     expect(r.code, r.err).toBe(0);
     const e = json<{ effects: Array<{ effect: string }> }>(r);
     expect(e.effects.map((x) => x.effect)).toEqual(['revoked:affiliationChanged']);
@@ -265,16 +276,16 @@ describe('sim event', () => {
 
   it('fail-not-living-exit-8-unknown-exit-5-usage-exit-2', async () => {
     const id = await addAdult();
-    expect((await sim('event', id, 'death')).code).toBe(0);
-    const again = await sim('event', id, 'move');
+    expect((await sim('event', 'death', id)).code).toBe(0);
+    const again = await sim('event', 'move', id);
     expect(again.code).toBe(8);
     expect(again.err).toMatch(/\[resident_not_living\]/);
-    expect((await sim('event', 'r-zzzz9999', 'move')).code).toBe(5);
-    expect((await sim('event', id, 'explode')).code).toBe(2);
-    expect((await sim('event', id, 'move', '--name', 'x')).code).toBe(2);
-    expect((await sim('event', id, 'death', '--no-reissue')).code).toBe(2);
+    expect((await sim('event', 'move', 'r-zzzz9999')).code).toBe(5);
+    expect((await sim('event', 'explode', id)).code).toBe(2);
+    expect((await sim('event', 'move', id, '--name', 'x')).code).toBe(2);
+    expect((await sim('event', 'death', id, '--no-reissue')).code).toBe(2);
     const noCard = await addAdult();
-    const lose = await sim('event', noCard, 'lose');
+    const lose = await sim('event', 'lose', noCard);
     expect(lose.code).toBe(8);
     expect(lose.err).toMatch(/\[no_active_card\]/);
   });
@@ -284,7 +295,7 @@ describe('sim crl publish, ocsp refresh, fees', () => {
   it('ok-publish-downloads-crls-that-list-the-revocation', async () => {
     const id = await addAdult();
     const card = json<Issued>(await sim('card', 'issue', id, '--json')).card;
-    await sim('event', id, 'move');
+    await sim('event', 'move', id);
     const out = join(tempDir(), 'crls');
     const saved = process.env['WATASHI_PROGRESS'];
     process.env['WATASHI_PROGRESS'] = 'always';

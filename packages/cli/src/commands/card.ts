@@ -4,8 +4,8 @@
  * BINARY, VERIFY, COMPUTE DIGITAL SIGNATURE (reference/jpki.md §3) — with the APDUs carried over
  * HTTP by {@link HostedCardTransport}; nothing here imports the simulator.
  *
- * - `watashi card export <card> [--cert sign|auth|sign-ca|auth-ca] [--pin P] [--out FILE] [--pem] [--json]`
- * - `watashi card sign <card> --file F [--key sign|auth] --pin P [--out FILE] [--cms [--detached]] [--json]`
+ * - `watashi card export <card> [--what sign-cert|auth-cert|sign-ca|auth-ca] [--pin P] [--out FILE] [--pem] [--json]`
+ * - `watashi card sign <card> --in FILE [--key sign|auth] --pin P [--out FILE] [--detached | --raw] [--json]`
  * - `watashi card pin-status <card> [--json]`
  *
  * A wrong PIN is exit 6 with the tries left; a blocked PIN is exit 6 too. PINs can come from
@@ -222,8 +222,16 @@ function readInput(path: string): Uint8Array {
 
 const pinOption = (what: string): Option => new Option('--pin <pin>', what).env('WATASHI_PIN');
 
+/** What `card export --what` names (the issue's vocabulary), and the client's certificate kind. */
+const EXPORT_WHAT = {
+  'sign-cert': 'sign',
+  'auth-cert': 'auth',
+  'sign-ca': 'sign-ca',
+  'auth-ca': 'auth-ca',
+} as const satisfies Record<string, JpkiCertificateKind>;
+
 interface ExportOptions {
-  cert: JpkiCertificateKind;
+  what: keyof typeof EXPORT_WHAT;
   pin?: string;
   out?: string;
   pem?: boolean;
@@ -231,11 +239,11 @@ interface ExportOptions {
 }
 
 interface SignOptions {
-  file: string;
+  in: string;
   key: PinKind;
   pin?: string;
   out?: string;
-  cms?: boolean;
+  raw?: boolean;
   detached?: boolean;
   json?: boolean;
 }
@@ -256,20 +264,18 @@ export function registerCardCommands(program: Command): void {
     )
     .argument('<card>', 'card or smartphone id (c-…)')
     .addOption(
-      new Option('--cert <kind>', 'which certificate')
-        .choices(['sign', 'auth', 'sign-ca', 'auth-ca'])
-        .default('auth'),
+      new Option('--what <what>', 'which certificate').choices(Object.keys(EXPORT_WHAT)).default('auth-cert'),
     )
     .addOption(
       pinOption(
-        'signing password for --cert sign; user-authentication PIN for a smartphone (env WATASHI_PIN)',
+        'signing password for --what sign-cert; user-authentication PIN for a smartphone (env WATASHI_PIN)',
       ),
     )
     .option('--out <file>', 'write the certificate to FILE (DER unless --pem)')
     .option('--pem', 'write PEM instead of DER')
     .option('--json', 'print JSON (with the DER as base64)')
     .action(async (cardId: string, opts: ExportOptions, cmd: Command) => {
-      const kind = opts.cert;
+      const kind = EXPORT_WHAT[opts.what];
       const pin = opts.pin;
       if (kind === 'sign' && pin === undefined)
         cmd.error(`error: the signing certificate is read only after the ${PIN_NAME.sign}: give --pin`, {
@@ -299,15 +305,15 @@ export function registerCardCommands(program: Command): void {
   card
     .command('sign')
     .description(
-      'Have the card sign a file: RSASSA-PKCS1-v1_5 with SHA-256 (raw signature), or CMS SignedData with --cms.',
+      'Have the card sign a file: CMS SignedData (RFC 5652, DER; the certificate and its CA included), or a raw RSASSA-PKCS1-v1_5 SHA-256 signature with --raw.',
     )
     .argument('<card>', 'card or smartphone id (c-…)')
-    .requiredOption('--file <file>', 'the file to sign')
+    .requiredOption('--in <file>', 'the file to sign')
     .addOption(new Option('--key <kind>', 'which key').choices(['sign', 'auth']).default('sign'))
     .addOption(pinOption('PIN of the key: signing password or user-authentication PIN (env WATASHI_PIN)'))
-    .option('--out <file>', 'write the signature (or the CMS, DER) to FILE')
-    .option('--cms', 'produce CMS SignedData (RFC 5652) with the certificate and its CA')
-    .option('--detached', 'with --cms: leave the content out of the CMS')
+    .option('--out <file>', 'write the CMS (DER), or the raw signature with --raw, to FILE')
+    .option('--raw', 'a raw RSASSA-PKCS1-v1_5 signature (SHA-256) instead of CMS')
+    .option('--detached', 'CMS: leave the content out (a .p7s beside the file)')
     .option('--json', 'print JSON')
     .action(async (cardId: string, opts: SignOptions, cmd: Command) => {
       const key = opts.key;
@@ -317,14 +323,15 @@ export function registerCardCommands(program: Command): void {
           exitCode: 2,
           code: 'watashi.pinRequired',
         });
-      if (opts.detached && !opts.cms)
-        cmd.error('error: --detached applies to --cms', { exitCode: 2, code: 'watashi.usage' });
-      const content = readInput(opts.file);
+      const cms = opts.raw !== true;
+      if (opts.detached && !cms)
+        cmd.error('error: --detached applies to CMS, not --raw', { exitCode: 2, code: 'watashi.usage' });
+      const content = readInput(opts.in);
       const r = await withHostedCard(simUrlOf(cmd), cardId, async (client) => {
         const token = await tokenKind(client, cardId);
         await step(cardId, key, () => client.verifyPin(key, pin));
         const certificate = await step(cardId, key, () => client.readCertificate(key));
-        if (opts.cms) {
+        if (cms) {
           const ca = await step(cardId, key, () =>
             client.readCertificate(key === 'sign' ? 'sign-ca' : 'auth-ca'),
           );
@@ -351,11 +358,11 @@ export function registerCardCommands(program: Command): void {
         card: cardId,
         token: r.token,
         key,
-        format: opts.cms ? (opts.detached ? 'cms-detached' : 'cms') : 'pkcs1-sha256',
+        format: cms ? (opts.detached ? 'cms-detached' : 'cms') : 'pkcs1-sha256',
         signer: nameToString(cert.subject),
         serial: cert.serial.toString(),
         contentSha256: toHex(new Uint8Array(createHash('sha256').update(content).digest())),
-        ...(opts.cms ? { cms: toBase64(r.output) } : { signature: toBase64(r.output) }),
+        ...(cms ? { cms: toBase64(r.output) } : { signature: toBase64(r.output) }),
         certificate: toBase64(r.certificate),
         ...(opts.out === undefined ? {} : { file: opts.out }),
       };
@@ -372,9 +379,7 @@ export function registerCardCommands(program: Command): void {
           ]),
         );
       else
-        process.stdout.write(
-          opts.cms ? toPem(r.output, 'CMS').replace(/\n?$/, '\n') : `${toBase64(r.output)}\n`,
-        );
+        process.stdout.write(cms ? toPem(r.output, 'CMS').replace(/\n?$/, '\n') : `${toBase64(r.output)}\n`);
     });
 
   card

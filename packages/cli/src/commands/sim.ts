@@ -7,12 +7,12 @@
  * - `sim serve [--port N] [--host H] [--data-dir DIR] [--seed S] [--public-url URL] [--residents N]
  *   [--config FILE] [--log-level L] [--json]` — prints the banner, stops on SIGINT/SIGTERM;
  * - `sim info` — `GET /info`;
- * - `sim resident add [--name …] [--kana …] [--address …] [--birth-date …] [--sex …] [--count N]`
+ * - `sim resident add [--name …] [--kana …] [--address …] [--birth YYYY-MM-DD] [--sex …] [--count N]`
  *   — `POST /residents` (N times, with a progress bar);
  * - `sim resident list`, `sim resident show <id>`, `sim resident events <id>`;
  * - `sim card issue <resident> [--kind card|smartphone] [--os android|ios] [--with-smartphone]
  *   [--sign-pin P] [--auth-pin P] [--generation G] [--replace]` — `POST /residents/{id}/cards|devices`;
- * - `sim event <resident> <type> [--address A] [--name N] [--no-reissue]` — `POST /residents/{id}/events`;
+ * - `sim event <type> <resident> [--address A] [--name N] [--no-reissue]` — `POST /residents/{id}/events`;
  * - `sim crl publish [--out DIR]` — `POST /admin/crl/publish`, then downloads each CRL (progress bar);
  * - `sim ocsp refresh` — `POST /admin/ocsp/refresh`;
  * - `sim fees [--month YYYY-MM] [--operator ID]` — `GET /fees`.
@@ -324,7 +324,7 @@ export function registerSimCommands(program: Command): void {
     .option('--name <name>', '氏名: surname, U+3000 (ideographic space), given name')
     .option('--kana <reading>', 'reading in katakana')
     .option('--address <address>', '住所, from the prefecture')
-    .option('--birth-date <date>', 'date of birth, YYYY-MM-DD', isoDate)
+    .option('--birth <date>', 'date of birth, YYYY-MM-DD', isoDate)
     .option('--sex <sex>', 'male, female or unknown (1, 2, 3)', parseSex)
     .option('--count <n>', 'add N residents (the same given fields for each)', integerIn(1, 1000))
     .option('--json', 'print JSON (an array with --count)')
@@ -334,7 +334,7 @@ export function registerSimCommands(program: Command): void {
           name?: string;
           kana?: string;
           address?: string;
-          birthDate?: string;
+          birth?: string;
           sex?: '1' | '2' | '3';
           count?: number;
           json?: boolean;
@@ -345,7 +345,7 @@ export function registerSimCommands(program: Command): void {
           ...(opts.name === undefined ? {} : { name: opts.name }),
           ...(opts.kana === undefined ? {} : { nameKana: opts.kana }),
           ...(opts.address === undefined ? {} : { address: opts.address }),
-          ...(opts.birthDate === undefined ? {} : { birthDate: opts.birthDate }),
+          ...(opts.birth === undefined ? {} : { birthDate: opts.birth }),
           ...(opts.sex === undefined ? {} : { sex: opts.sex }),
         };
         const base = simUrlOf(cmd);
@@ -445,6 +445,14 @@ export function registerSimCommands(program: Command): void {
       new Option('--os <os>', 'smartphone operating system').choices(['android', 'ios']).default('android'),
     )
     .option('--with-smartphone', 'card: also set up a smartphone (--os) with the same PINs')
+    .addOption(
+      new Option(
+        '--smartphone <os>',
+        'card: also set up a smartphone of this OS (= --with-smartphone --os OS)',
+      )
+        .choices(['android', 'ios'])
+        .conflicts(['withSmartphone', 'kind']),
+    )
     .option('--sign-pin <pin>', 'signing password: 6–16 of A–Z and 0–9 with both letters and digits')
     .option('--auth-pin <pin>', 'user-authentication PIN: 4 digits')
     .option('--generation <name>', 'card: issue from this CA generation (e.g. 2019)')
@@ -457,6 +465,7 @@ export function registerSimCommands(program: Command): void {
           kind: 'card' | 'smartphone';
           os: 'android' | 'ios';
           withSmartphone?: boolean;
+          smartphone?: 'android' | 'ios';
           signPin?: string;
           authPin?: string;
           generation?: string;
@@ -465,6 +474,10 @@ export function registerSimCommands(program: Command): void {
         },
         cmd: Command,
       ) => {
+        if (opts.smartphone !== undefined) {
+          opts.withSmartphone = true;
+          opts.os = opts.smartphone;
+        }
         const pins = {
           ...(opts.signPin === undefined ? {} : { signPin: opts.signPin }),
           ...(opts.authPin === undefined ? {} : { authPin: opts.authPin }),
@@ -519,16 +532,16 @@ export function registerSimCommands(program: Command): void {
         '(affiliationChanged) and re-issue it; renew supersedes both; lose puts both on hold, found releases ' +
         'them, revoke-lost revokes them; death and emigrate end everything.',
     )
-    .argument('<resident>', 'resident id (r-…)')
     .addArgument(new Argument('<type>', 'event type').choices(EVENT_TYPES))
+    .argument('<resident>', 'resident id (r-…)')
     .option('--address <address>', 'move: the new address (generated when omitted)')
     .option('--name <name>', 'marriage: the new name (generated when omitted)')
     .option('--no-reissue', 'move/marriage: do not re-issue the signing certificate now')
     .option('--json', 'print JSON')
     .action(
       async (
-        id: string,
         type: LifeEventType,
+        id: string,
         opts: { address?: string; name?: string; reissue: boolean; json?: boolean },
         cmd: Command,
       ) => {
