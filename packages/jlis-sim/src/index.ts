@@ -66,7 +66,13 @@ export async function startSimulator(
   options: SimulatorOptions & { print?: (text: string) => void } = {},
 ): Promise<RunningSimulator> {
   const s = await createSimulator(config, options);
-  await s.listen();
+  try {
+    await s.listen();
+  } catch (e) {
+    // A port in use must not leave the data directory locked (the caller never gets `s` to close).
+    await s.close();
+    throw e;
+  }
   (options.print ?? ((t: string) => process.stderr.write(t)))(
     banner(s.sim.info(), s.sim.config.dataDir, s.sim.ctx.state.seed),
   );
