@@ -181,6 +181,40 @@ describe('CMS SignedData', () => {
     }
   }
 
+  it('ok-known certificates stand for their embedded copies, others do not, and the digest is returned', async () => {
+    const der = await signCms({
+      content,
+      detached: false,
+      signer: rsa,
+      certificate: rsaCert,
+      extraCertificates: [caDer],
+    });
+    const known = parseCertificate(rsaCert);
+    // Another certificate with the signer's issuer and serial but a different key: never substituted.
+    const impostor = parseCertificate(
+      await buildCertificate(
+        {
+          serial: 0x0705d990n,
+          issuer: parseCertificate(rsaCert).issuer.der,
+          subject: parseCertificate(rsaCert).subject.der,
+          notBefore: new Date('2024-01-01T00:00:00Z'),
+          notAfter: new Date('2029-01-01T14:59:59Z'),
+          spki: nodeSigner(otherKey, 'RSA-SHA256').spki,
+          extensions: [ext.keyUsage(['digitalSignature', 'nonRepudiation'])],
+        },
+        caSigner,
+      ),
+    );
+    const v = await verifyCms(opts(der, { content, certificates: [known] }));
+    expect(v.signerCertificate).toBe(known);
+    expect(v.certificates[0]).toBe(known);
+    expect(toHex(v.contentDigest!)).toBe(toHex(await nodeDigest('SHA-256', content)));
+    const w = await verifyCms(opts(der, { certificates: [impostor] }));
+    expect(w.signerCertificate).not.toBe(impostor);
+    expect(toHex(w.signerCertificate.der)).toBe(toHex(rsaCert));
+    expect(toHex(w.signerCertificate.spki)).not.toBe(toHex(impostor.spki));
+  });
+
   it('ok-signed attributes are a DER-sorted SET', async () => {
     const p = await prepareCmsSignature({
       content,

@@ -52,7 +52,10 @@ export interface VerifyCmsOptions {
    * default: without them nothing binds the content type, and Watashi always signs attributes.
    */
   readonly allowNoSignedAttributes?: boolean;
-  /** Extra candidates for the signer certificate, for signatures that do not embed it. */
+  /**
+   * Extra candidates for the signer certificate, for signatures that do not embed it. An embedded
+   * certificate whose DER equals one of these is not parsed again: the given object stands for it.
+   */
   readonly certificates?: ReadonlyArray<Certificate>;
 }
 
@@ -72,6 +75,11 @@ export interface VerifiedCms {
   readonly signatureAlgorithm: SignatureAlgorithm;
   /** Whether the signature covered signed attributes (always true unless `allowNoSignedAttributes`). */
   readonly signedAttributes: boolean;
+  /**
+   * The `digestAlgorithm` digest of `content`, equal to the messageDigest attribute, when the
+   * signature covered signed attributes — so a caller that also needs this hash need not compute it.
+   */
+  readonly contentDigest?: Uint8Array;
 }
 
 /** Signer identifier: issuerAndSerialNumber (SignerInfo v1) or subjectKeyIdentifier (v3). */
@@ -100,7 +108,9 @@ interface ParsedSignedData {
 
 /** Verifies a CMS SignedData with one signer; throws `cms_*` errors. */
 export async function verifyCms(o: VerifyCmsOptions): Promise<VerifiedCms> {
-  const sd = parseOrThrow(() => parseSignedData(o.der, o.maxSize ?? DEFAULT_MAX_CMS_SIZE));
+  const sd = parseOrThrow(() =>
+    parseSignedData(o.der, o.maxSize ?? DEFAULT_MAX_CMS_SIZE, o.certificates ?? []),
+  );
   if (sd.signerInfos.length !== 1) {
     throw pkiError(
       'cms_unsupported',
@@ -124,6 +134,7 @@ export async function verifyCms(o: VerifyCmsOptions): Promise<VerifiedCms> {
   const digest = o.digest ?? webCryptoDigest();
 
   let signed: Uint8Array;
+  let contentDigest: Uint8Array | undefined;
   if (si.signedAttrs) {
     // RFC 5652 §11.1: the contentType attribute must equal eContentType.
     if (si.contentTypeAttr !== sd.contentType)
@@ -133,6 +144,7 @@ export async function verifyCms(o: VerifyCmsOptions): Promise<VerifiedCms> {
     if (!si.messageDigest || !bytesEqual(md, si.messageDigest))
       throw pkiError('cms_signature_invalid', 'message digest does not match the content');
     signed = si.signedAttrs;
+    contentDigest = md;
   } else {
     if (!o.allowNoSignedAttributes)
       throw pkiError('cms_unsupported', 'SignerInfo without signed attributes is not accepted');
@@ -153,6 +165,7 @@ export async function verifyCms(o: VerifyCmsOptions): Promise<VerifiedCms> {
     digestAlgorithm: si.digestAlgorithm,
     signatureAlgorithm: si.signatureAlgorithm,
     signedAttributes: si.signedAttrs !== undefined,
+    ...(contentDigest ? { contentDigest } : {}),
   };
 }
 
@@ -180,7 +193,11 @@ function parseOrThrow<T>(f: () => T): T {
 
 const malformed = (msg: string): WatashiError<PkiErrorCode> => pkiError('cms_malformed', msg);
 
-function parseSignedData(der: Uint8Array, maxSize: number): ParsedSignedData {
+function parseSignedData(
+  der: Uint8Array,
+  maxSize: number,
+  known: ReadonlyArray<Certificate>,
+): ParsedSignedData {
   const top = parseTopLevel(der, Tag.SEQUENCE, 'ContentInfo', maxSize);
   const ci = DerReader.of(der, top);
   const ciType = decodeOidContent(valueOf(der, ci.expect(Tag.OID, 'contentType')));
@@ -217,7 +234,10 @@ function parseSignedData(der: Uint8Array, maxSize: number): ParsedSignedData {
     while (!cr.done) {
       const c = cr.next();
       // CertificateChoices: only plain certificates matter; other choices ([0]–[3]) are skipped.
-      if (c.tag === Tag.SEQUENCE) certificates.push(parseCertificate(encodingOf(der, c)));
+      if (c.tag !== Tag.SEQUENCE) continue;
+      const encoding = encodingOf(der, c);
+      // The caller's copy, already parsed (a card's CMS embeds the certificate it checked first).
+      certificates.push(known.find((k) => bytesEqual(k.der, encoding)) ?? parseCertificate(encoding));
     }
   }
   r.optional(ctx(1)); // crls: revocation data is the caller's business (validatePath + a checker)
