@@ -13,6 +13,7 @@
  * format is in its NDA specification (reference/jpki.md §4.2); a standard-CA backend has no
  * provision service, so the consent is offered only with the simulator backend.
  */
+import { isUtf8 } from 'node:buffer';
 import { fromBase64, toBase64Url } from '@watashi/pki';
 import type { NoncePurpose } from '../store/schema.ts';
 import { enrolmentError } from './errors.ts';
@@ -172,6 +173,14 @@ export function renderEnrolmentDocument(d: EnrolmentDocument): string {
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** The checks both readers apply: this platform's document type and version, a nonce of ≥ 16 bytes. */
+function checkedNonce(d: Partial<EnrolmentDocument>): Uint8Array {
+  const nonce = typeof d.nonce === 'string' ? fromBase64Url(d.nonce) : undefined;
+  if (d.type !== ENROLMENT_DOCUMENT_TYPE || d.version !== 1 || nonce === undefined || nonce.length < 16)
+    throw enrolmentError('enrolment_nonce_invalid', 'not an enrolment document of this platform');
+  return nonce;
+}
+
 /**
  * Parses document bytes the platform issued (from `enrolment_nonces.document`) and returns the
  * document and its nonce. A malformed document here is a platform bug or a tampered row.
@@ -186,10 +195,28 @@ export function parseEnrolmentDocument(bytes: Uint8Array): {
   } catch (cause) {
     throw enrolmentError('enrolment_nonce_invalid', 'the enrolment document does not parse', { cause });
   }
-  const nonce = typeof d.nonce === 'string' ? fromBase64Url(d.nonce) : undefined;
-  if (d.type !== ENROLMENT_DOCUMENT_TYPE || d.version !== 1 || nonce === undefined || nonce.length < 16)
-    throw enrolmentError('enrolment_nonce_invalid', 'not an enrolment document of this platform');
-  return { document: d as EnrolmentDocument, nonce };
+  return { document: d as EnrolmentDocument, nonce: checkedNonce(d) };
+}
+
+/**
+ * The nonce of a document, accepting and rejecting exactly what {@link parseEnrolmentDocument}
+ * does, at a fraction of the cost: decoding the 3 KB of Japanese terms to UTF-16 took 20 µs, a
+ * tenth of a whole verification. The bytes are checked to be UTF-8 (native), then parsed as
+ * latin1: every byte of a multi-byte UTF-8 sequence is ≥ 0x80, which JSON allows inside strings
+ * and nowhere else, so the parse succeeds or fails alike, and the ASCII fields checked here
+ * (type, version, nonce) read the same. TextDecoder drops a leading BOM; so does this.
+ */
+export function readEnrolmentNonce(bytes: Uint8Array): Uint8Array {
+  let d: Partial<EnrolmentDocument>;
+  try {
+    if (!isUtf8(bytes)) throw new TypeError('the enrolment document is not UTF-8');
+    const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+    const text = Buffer.from(bytes.buffer, bytes.byteOffset + bom, bytes.length - bom).toString('latin1');
+    d = JSON.parse(text) as Partial<EnrolmentDocument>;
+  } catch (cause) {
+    throw enrolmentError('enrolment_nonce_invalid', 'the enrolment document does not parse', { cause });
+  }
+  return checkedNonce(d);
 }
 
 /** `type` of the simulator's consent documents. */

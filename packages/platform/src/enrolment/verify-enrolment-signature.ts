@@ -48,7 +48,7 @@ import { assertJpkiProfile, type JpkiTrustStore, type JpkiVariant } from '@watas
 import type { JpkiBackend, StatusEvidence } from '../jlis/backend.ts';
 import type { NonceOutcome } from '../store/nonces.ts';
 import { enrolmentError } from './errors.ts';
-import { parseEnrolmentDocument } from './document.ts';
+import { readEnrolmentNonce } from './document.ts';
 
 /** Largest signature input accepted (a JPKI CMS with its certificate is about 3 KB). */
 export const MAX_SIGNATURE_INPUT_BYTES = 32 * 1024;
@@ -280,6 +280,7 @@ export async function verifyEnrolmentSignature(
 
   // 6. The signature over the exact document.
   let format: 'cms' | 'pkcs1';
+  let documentHash: Uint8Array | undefined;
   if ('cms' in sig) {
     format = 'cms';
     let verified;
@@ -306,6 +307,8 @@ export async function verifyEnrolmentSignature(
     }
     if (!bytesEqual(verified.signerCertificate.der, cert.der))
       throw enrolmentError('enrolment_cms_malformed', 'the CMS signer is not the certificate checked');
+    // One SHA-256 of the document: the messageDigest check just computed it.
+    if (verified.digestAlgorithm === 'SHA-256') documentHash = verified.contentDigest;
   } else {
     format = 'pkcs1';
     // The card signs a SHA-256 DigestInfo with PKCS#1 v1.5 padding (reference/jpki.md §3.3).
@@ -317,8 +320,8 @@ export async function verifyEnrolmentSignature(
   }
 
   // 7. The nonce: unused, unexpired, issued for this document.
-  const { nonce } = parseEnrolmentDocument(input.document);
-  const documentHash = sha256(input.document);
+  const nonce = readEnrolmentNonce(input.document);
+  documentHash ??= sha256(input.document);
   const outcome = await ctx.checkNonce(nonce, documentHash);
   throwForNonce(outcome);
 
