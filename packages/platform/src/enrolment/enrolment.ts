@@ -29,6 +29,7 @@ import {
 } from './document.ts';
 import { enrolmentError } from './errors.ts';
 import { normaliseName, personKeyOf } from './person-key.ts';
+import { sealBasic4 } from './seal-basic4.ts';
 import {
   throwForNonce,
   verifyEnrolmentSignature,
@@ -149,21 +150,6 @@ async function peekNonce(
   if (row.purpose !== purpose) return 'wrong_purpose';
   if (!bytesEqual(row.document_hash, documentHash)) return 'document_mismatch';
   return 'ok';
-}
-
-/** The sealed plaintext of the basic4 table: the basic 4 information (never logged). */
-function basic4Plaintext(b4: Basic4): Uint8Array {
-  return new TextEncoder().encode(
-    JSON.stringify({
-      v: 1,
-      name: b4.name,
-      nameSubstitute: b4.nameSubstitute,
-      dateOfBirth: b4.dateOfBirth,
-      sex: b4.sex,
-      address: b4.address,
-      addressSubstitute: b4.addressSubstitute,
-    }),
-  );
 }
 
 /** Opens an account's sealed basic 4 information. */
@@ -481,6 +467,11 @@ export async function completeEnrolment(
           revoked_at: null,
           status_checked_at: v.status.checkedAt,
           evidence: jsonb(evidence),
+          // An anchor made from the latest-basic-4 provision (lifecycle) had only the serial: the
+          // certificate itself is seen now.
+          certificate_hash: certificateHash,
+          not_before: v.certificate.notBefore,
+          not_after: v.certificate.notAfter,
         })
         .where('id', '=', anchorId)
         .execute();
@@ -518,27 +509,7 @@ export async function completeEnrolment(
     }
 
     // The basic 4 information, sealed with the account id as associated data.
-    const box = await deps.keys.seal(basic4Plaintext(v.basic4), new TextEncoder().encode(accountId));
-    await trx
-      .insertInto('basic4')
-      .values({
-        account_id: accountId,
-        alg: box.alg,
-        key_id: box.keyId,
-        nonce: box.nonce,
-        ciphertext: box.ciphertext,
-        updated_at: now,
-      })
-      .onConflict((oc) =>
-        oc.column('account_id').doUpdateSet({
-          alg: box.alg,
-          key_id: box.keyId,
-          nonce: box.nonce,
-          ciphertext: box.ciphertext,
-          updated_at: now,
-        }),
-      )
-      .execute();
+    await sealBasic4(deps.keys, trx, accountId, v.basic4, now);
 
     let consentId: string | undefined;
     if (consent !== undefined && row.consent_document !== null) {

@@ -183,6 +183,69 @@ export async function appendAudit(trx: Transaction<Schema>, event: AuditEvent): 
 }
 
 /**
+ * Append several events in order, inside the caller's transaction, taking the chain-head lock
+ * once: the same records and hashes as calling {@link appendAudit} for each in turn, in one
+ * multi-row insert per 500 events. For jobs that record many effects per transaction (the
+ * revocation sweep). Same checks and errors as {@link appendAudit}.
+ */
+export async function appendAuditMany(
+  trx: Transaction<Schema>,
+  events: ReadonlyArray<AuditEvent>,
+): Promise<void> {
+  if (!trx.isTransaction) throw new TypeError('appendAuditMany must run inside the caller’s transaction');
+  if (events.length === 0) return;
+  const prepared = events.map((event) => {
+    if (event.actor.length === 0 || event.type.length === 0) {
+      throw new TypeError('appendAudit: actor and type are required');
+    }
+    assertNoBasic4(event.payload);
+    const payloadText = jsonb(event.payload);
+    const at = new Date((event.at ?? new Date()).getTime());
+    if (Number.isNaN(at.getTime())) throw new TypeError('appendAudit: invalid date');
+    return { event, payloadText, at };
+  });
+  const head = await trx
+    .selectFrom('audit_head')
+    .select(['seq', 'hash'])
+    .where('id', '=', 1)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
+  let seq = head.seq;
+  let prevHash = head.hash;
+  const rows = prepared.map(({ event, payloadText, at }) => {
+    seq += 1n;
+    const record: Omit<AuditRecord, 'hash'> = {
+      seq,
+      at,
+      actor: event.actor,
+      type: event.type,
+      accountId: event.accountId ?? null,
+      payload: event.payload,
+      prevHash,
+    };
+    const hash = recordHash(record);
+    prevHash = hash;
+    return {
+      seq,
+      at,
+      actor: record.actor,
+      type: record.type,
+      account_id: record.accountId,
+      payload: payloadText,
+      prev_hash: record.prevHash,
+      hash,
+    };
+  });
+  for (let i = 0; i < rows.length; i += 500) {
+    await trx
+      .insertInto('audit_log')
+      .values(rows.slice(i, i + 500))
+      .execute();
+  }
+  await trx.updateTable('audit_head').set({ seq, hash: prevHash }).where('id', '=', 1).execute();
+}
+
+/**
  * Recompute the whole chain and compare it with the stored hashes and the head. Reads in one
  * repeatable-read, read-only transaction (a consistent snapshot while appends continue), in
  * batches of `batchSize` rows by seq.

@@ -18,7 +18,7 @@ export type {
 } from './database.ts';
 export { migrateToLatest, executedMigrations } from './migrate.ts';
 export type { MigrationReport } from './migrate.ts';
-export { appendAudit, verifyAuditChain, assertNoBasic4 } from './audit.ts';
+export { appendAudit, appendAuditMany, verifyAuditChain, assertNoBasic4 } from './audit.ts';
 export type { AuditEvent, AuditRecord, AuditChainVerification } from './audit.ts';
 export { consumeNonce } from './nonces.ts';
 export type { NonceOutcome } from './nonces.ts';

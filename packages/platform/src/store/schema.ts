@@ -66,7 +66,8 @@ export interface AnchorsTable {
   issuer_name_hash: Uint8Array;
   /** Decimal digits (numeric); `serial.toString()` of the certificate's bigint serial. */
   serial: string;
-  certificate_hash: Uint8Array;
+  /** NULL only for an anchor made from the latest-basic-4 provision (migration 0004). */
+  certificate_hash: Uint8Array | null;
   not_before: Date;
   not_after: Date;
   status: AnchorStatus;
@@ -214,6 +215,78 @@ export interface RelyingPartiesTable {
   disabled_at: Date | null;
 }
 
+/** `jobs.state`. */
+export type JobState = 'queued' | 'running' | 'done' | 'failed';
+/** `sweep_runs.status`. */
+export type SweepRunStatus = 'running' | 'completed' | 'partial' | 'failed';
+
+/** `jobs`: the shared job queue (migration 0004; lifecycle/postgres-job-queue.ts). */
+export interface JobsTable {
+  id: Generated<string>;
+  queue: string;
+  key: string;
+  payload: Jsonb;
+  state: ColumnType<JobState, JobState | undefined, JobState>;
+  attempts: ColumnType<number, number | undefined, number>;
+  max_attempts: ColumnType<number, number | undefined, number>;
+  run_at: Date;
+  locked_by: string | null;
+  locked_until: Date | null;
+  last_error: string | null;
+  created_at: Date;
+  updated_at: Date;
+  finished_at: Date | null;
+}
+
+/** `sweep_runs`: one revocation sweep (migration 0004; lifecycle/sweep.ts). */
+export interface SweepRunsTable {
+  id: Generated<string>;
+  status: SweepRunStatus;
+  started_at: Date;
+  finished_at: Date | null;
+  duration_ms: bigint | null;
+  shard_count: number;
+  anchors_checked: ColumnType<bigint, bigint | undefined, bigint>;
+  revoked_found: ColumnType<bigint, bigint | undefined, bigint>;
+  released: ColumnType<bigint, bigint | undefined, bigint>;
+  unchecked: ColumnType<bigint, bigint | undefined, bigint>;
+  error_code: string | null;
+  actor: string;
+}
+
+/** `sweep_crls`: the CRL a sweep used per issuer, or why none (migration 0004). */
+export interface SweepCrlsTable {
+  run_id: string;
+  issuer_key_hash: Uint8Array;
+  purpose: AnchorPurpose;
+  /** Decimal digits (numeric). */
+  crl_number: string | null;
+  this_update: Date | null;
+  next_update: Date | null;
+  entries: bigint | null;
+  bytes: bigint | null;
+  url: string | null;
+  error_code: string | null;
+  fetched_at: Date;
+}
+
+/** `sweep_shards`: the checkpoint of one shard of a sweep (migration 0004). */
+export interface SweepShardsTable {
+  run_id: string;
+  shard: number;
+  lo: string;
+  hi: string | null;
+  state: ColumnType<'pending' | 'done', 'pending' | 'done' | undefined, 'pending' | 'done'>;
+  cursor_account_id: string | null;
+  cursor_anchor_id: string | null;
+  anchors_checked: ColumnType<bigint, bigint | undefined, bigint>;
+  revoked_found: ColumnType<bigint, bigint | undefined, bigint>;
+  released: ColumnType<bigint, bigint | undefined, bigint>;
+  unchecked: ColumnType<bigint, bigint | undefined, bigint>;
+  batches: ColumnType<number, number | undefined, number>;
+  updated_at: Date;
+}
+
 /** Every table of the platform store. */
 export interface Schema {
   accounts: AccountsTable;
@@ -228,6 +301,10 @@ export interface Schema {
   kv: KvTable;
   oidc_models: OidcModelsTable;
   relying_parties: RelyingPartiesTable;
+  jobs: JobsTable;
+  sweep_runs: SweepRunsTable;
+  sweep_crls: SweepCrlsTable;
+  sweep_shards: SweepShardsTable;
 }
 
 /**
@@ -291,7 +368,7 @@ export const schemaColumns = {
     issuer_key_hash: u('bytea'),
     issuer_name_hash: u('bytea'),
     serial: u('numeric'),
-    certificate_hash: u('bytea'),
+    certificate_hash: n('bytea'),
     not_before: u('timestamptz'),
     not_after: u('timestamptz'),
     status: u('text'),
@@ -415,5 +492,63 @@ export const schemaColumns = {
     created_at: u('timestamptz'),
     updated_at: u('timestamptz'),
     disabled_at: n('timestamptz'),
+  },
+  jobs: {
+    id: u('uuid'),
+    queue: u('text'),
+    key: u('text'),
+    payload: u('jsonb'),
+    state: u('text'),
+    attempts: u('int4'),
+    max_attempts: u('int4'),
+    run_at: u('timestamptz'),
+    locked_by: n('text'),
+    locked_until: n('timestamptz'),
+    last_error: n('text'),
+    created_at: u('timestamptz'),
+    updated_at: u('timestamptz'),
+    finished_at: n('timestamptz'),
+  },
+  sweep_runs: {
+    id: u('uuid'),
+    status: u('text'),
+    started_at: u('timestamptz'),
+    finished_at: n('timestamptz'),
+    duration_ms: n('int8'),
+    shard_count: u('int4'),
+    anchors_checked: u('int8'),
+    revoked_found: u('int8'),
+    released: u('int8'),
+    unchecked: u('int8'),
+    error_code: n('text'),
+    actor: u('text'),
+  },
+  sweep_crls: {
+    run_id: u('uuid'),
+    issuer_key_hash: u('bytea'),
+    purpose: u('text'),
+    crl_number: n('numeric'),
+    this_update: n('timestamptz'),
+    next_update: n('timestamptz'),
+    entries: n('int8'),
+    bytes: n('int8'),
+    url: n('text'),
+    error_code: n('text'),
+    fetched_at: u('timestamptz'),
+  },
+  sweep_shards: {
+    run_id: u('uuid'),
+    shard: u('int4'),
+    lo: u('uuid'),
+    hi: n('uuid'),
+    state: u('text'),
+    cursor_account_id: n('uuid'),
+    cursor_anchor_id: n('uuid'),
+    anchors_checked: u('int8'),
+    revoked_found: u('int8'),
+    released: u('int8'),
+    unchecked: u('int8'),
+    batches: u('int4'),
+    updated_at: u('timestamptz'),
   },
 } as const satisfies SchemaColumns;

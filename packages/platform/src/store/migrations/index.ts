@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as m0001 from './0001-initial.ts';
 import * as m0002 from './0002-enrolment-documents.ts';
 import * as m0003 from './0003-oidc.ts';
+import * as m0004 from './0004-lifecycle.ts';
 
 /**
  * Every migration, by name, in the order they apply (Kysely sorts by name; the four-digit prefix
@@ -13,4 +14,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0001-initial': m0001,
   '0002-enrolment-documents': m0002,
   '0003-oidc': m0003,
+  '0004-lifecycle': m0004,
 };

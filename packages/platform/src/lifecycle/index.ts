@@ -1,0 +1,22 @@
+/** Lifecycle (DESIGN.md §3.4): the job queue and the revocation sweep. */
+export { lifecycleError, type LifecycleErrorCode } from './errors.ts';
+export { MemoryJobQueue, workQueue } from './job-queue.ts';
+export type {
+  DrainOptions,
+  DrainResult,
+  EnqueueOptions,
+  Job,
+  JobContext,
+  JobHandler,
+  JobQueue,
+  QueueCounts,
+} from './job-queue.ts';
+export { PostgresJobQueue, type PostgresJobQueueOptions } from './postgres-job-queue.ts';
+export {
+  issuingSignCa,
+  reanchorFromProvision,
+  type ProvisionOutcome,
+  type ReanchorInput,
+} from './reanchor.ts';
+export { runSweep, shardBound, Sweeper, SWEEP_QUEUE } from './sweep.ts';
+export type { SweepCrlReport, SweepDeps, SweepOptions, SweepProgress, SweepResult } from './sweep.ts';

@@ -1,0 +1,987 @@
+/**
+ * The revocation sweep (DESIGN.md §3.4; reference/jpki.md §2.2 "CRL提供方式": J-LIS publishes a
+ * full CRL per CA once a day, verifiers download it and match serials offline).
+ *
+ * One run:
+ * 1. **CRLs.** For every CA generation of the trust store that has current anchors, download its
+ *    latest full CRL through the `JpkiBackend`, which verifies it (issuer name and key, signature,
+ *    thisUpdate ≤ now ≤ nextUpdate: `crl_*` codes) and reads it with the streaming reader into a
+ *    compact index (typed arrays, never an object tree). The sweep then refuses a CRL whose
+ *    cRLNumber is lower than the highest one an earlier sweep used for that CA
+ *    (`sweep_crl_number_regressed`: a replayed or rolled-back CRL would un-revoke certificates) or
+ *    that has none (`sweep_crl_number_missing`). A refused CA's anchors are left unchecked: their
+ *    `status_checked_at` does not move, so their proofing level decays on its own (fail closed).
+ * 2. **Shards.** The account-id space is cut into `shards` equal ranges (ids are random v4
+ *    UUIDs), recorded in `sweep_shards`, and one job per shard goes to the JobQueue, so several
+ *    workers — threads of one process or platform instances sharing PostgreSQL — share the run.
+ * 3. **Batches.** A shard visits its current anchors in (account_id, id) order by keyset
+ *    pagination. For each batch, in ONE transaction: `status_checked_at` of every unchanged anchor
+ *    (set to the CRL's thisUpdate, the age of the information), each status change with its
+ *    per-reason effect, the audit events, and the shard's new cursor and counters. A sweep killed
+ *    anywhere resumes after the last committed batch, so each anchor is checked exactly once per
+ *    run; a second worker that took a lapsed shard meets a moved cursor and drops its batch
+ *    (`sweep_shard_conflict`).
+ * 4. **Finish.** When no shard is pending, the run records its totals and duration.
+ *
+ * Effects by CRL reason (reference/jpki.md §2.2 mapping [I]; RP events and wallet notices are
+ * later slices of issue 5):
+ * - `certificateHold` (lost card): the anchor is on hold (revoked + certificateHold, RFC 5280
+ *   §5.3.1), a live account is `suspended`; when a later CRL no longer lists it (the hold was
+ *   released: a full CRL simply drops it) the anchor is `good` again and the account `live`.
+ * - `cessationOfOperation` (death, emigration): the account is `closed`, its sessions revoked.
+ * - `affiliationChanged` on the signing certificate (the basic 4 information changed): with the
+ *   resident's consent (an active `consents` row), J-LIS's latest-basic-4 provision gives the new
+ *   items and the new certificate's serial; the account is re-anchored on that serial and its
+ *   basic 4 information resealed (reanchor.ts). Without consent, or when J-LIS has nothing yet
+ *   (no new certificate), the account `needs_reproofing` — and the next sweeps ask J-LIS again
+ *   while it does.
+ * - any other reason on the signing certificate (superseded by a renewal, keyCompromise, …): the
+ *   account `needs_reproofing` (the new certificate is anchored when the resident signs with it).
+ * - other reasons on the user-authentication certificate: the anchor is marked; the card can no
+ *   longer log in (card login checks revocation itself).
+ * A revoked anchor that drops out of the CRL (RFC 5280 §3.3: entries leave after expiry) stays
+ * revoked; only a hold is ever lifted. Closed accounts are terminal. An account suspended by an
+ * operator (status_reason other than certificateHold) is only ever changed by closing it.
+ */
+import { createHash } from 'node:crypto';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { isWatashiError, toHex, WatashiError, type Certificate, type CrlIndex } from '@watashi/pki';
+import type { JpkiTrustStore } from '@watashi/jpki';
+import type { JlisPurpose, JpkiBackend, LatestBasic4Result, VerifiedCrl } from '../jlis/backend.ts';
+import type { KeyStore } from '../keys/key-store.ts';
+import { appendAuditMany, type AuditEvent } from '../store/audit.ts';
+import { withTransaction } from '../store/database.ts';
+import type { AccountStatus, AnchorPurpose, AnchorStatus, AnchorVariant, Schema } from '../store/schema.ts';
+import { lifecycleError } from './errors.ts';
+import { MemoryJobQueue, sleep, type JobHandler, type JobQueue } from './job-queue.ts';
+import { reanchorFromProvision, type ProvisionOutcome } from './reanchor.ts';
+
+/** What the sweep needs of the platform (a subset of PlatformDeps, so the CLI and tests can build it). */
+export interface SweepDeps {
+  readonly db: Kysely<Schema>;
+  readonly keys: KeyStore;
+  readonly backend: JpkiBackend;
+  readonly trust: JpkiTrustStore;
+  readonly now: () => Date;
+}
+
+/** The queue the shard jobs go to. */
+export const SWEEP_QUEUE = 'sweep.shard';
+
+/** Options of {@link runSweep}. */
+export interface SweepOptions {
+  /** Where shard jobs go (default: a new in-process queue). */
+  readonly queue?: JobQueue;
+  /** Account-id ranges per run (default 16). */
+  readonly shards?: number;
+  /** Anchors per transaction (default 2000). */
+  readonly batchSize?: number;
+  /** Shards worked at once by this process (default 2). */
+  readonly concurrency?: number;
+  /** Audit actor (default `system:sweep`). */
+  readonly actor?: string;
+  /** Stops after the current batches; the run stays `running` for a later resume. */
+  readonly signal?: AbortSignal;
+  /** Called after every batch and at each phase change. */
+  readonly onProgress?: (p: SweepProgress) => void;
+  /** How long to wait between looks at shards other workers hold (default 1 s). */
+  readonly pollMs?: number;
+  /** Give up waiting for other workers' shards after this long (default: wait until done). */
+  readonly waitMs?: number;
+  /** Worker name for the job queue. */
+  readonly workerId?: string;
+  /** Why J-LIS is asked (fee ledger): default `liveness_check` (現況確認). */
+  readonly purpose?: JlisPurpose;
+}
+
+/** Progress of a run, for bars and the admin API. */
+export interface SweepProgress {
+  readonly runId: string;
+  readonly phase: 'crl' | 'anchors' | 'done';
+  /** Current anchors when the run started (for the bar's total). */
+  readonly anchorsTotal: number;
+  readonly anchorsChecked: number;
+  readonly revokedFound: number;
+  readonly shardsDone: number;
+  readonly shardCount: number;
+}
+
+/** The CRL a run used for one CA, or why none. */
+export interface SweepCrlReport {
+  readonly purpose: AnchorPurpose;
+  readonly issuerKeyHash: string;
+  readonly crlNumber?: string;
+  readonly thisUpdate?: string;
+  readonly nextUpdate?: string;
+  readonly entries?: number;
+  readonly bytes?: number;
+  readonly errorCode?: string;
+}
+
+/** What {@link runSweep} did. */
+export interface SweepResult {
+  readonly runId: string;
+  readonly status: 'running' | 'completed' | 'partial' | 'failed';
+  /** True when this call resumed a run that an earlier (killed or stopped) call began. */
+  readonly resumed: boolean;
+  readonly anchorsChecked: number;
+  readonly revokedFound: number;
+  readonly released: number;
+  /** Current anchors of a CA whose CRL was refused or unavailable. */
+  readonly unchecked: number;
+  readonly shardsDone: number;
+  readonly shardCount: number;
+  /** Whole run, from its start (across resumes) to its end; this call's time while running. */
+  readonly durationMs: number;
+  readonly crls: ReadonlyArray<SweepCrlReport>;
+}
+
+const sha256 = (b: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(b).digest());
+
+/** The lower bound of shard `i` of `n` over the 128-bit UUID space, as a UUID. */
+export function shardBound(i: number, n: number): string {
+  const v = ((1n << 128n) * BigInt(i)) / BigInt(n);
+  const h = v.toString(16).padStart(32, '0');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/** One CA of the run, with its verified CRL once loaded. */
+interface RunIssuer {
+  readonly certificate: Certificate;
+  readonly purpose: AnchorPurpose;
+  readonly keyHash: Uint8Array;
+  readonly keyHex: string;
+  crl?: VerifiedCrl;
+  errorCode?: string;
+}
+
+/** The issuers of a run with loaded CRLs, by key hash. */
+interface RunCrls {
+  readonly runId: string;
+  readonly issuers: ReadonlyArray<RunIssuer>;
+}
+
+/** Counters of one batch or shard. */
+interface Counts {
+  checked: number;
+  revoked: number;
+  released: number;
+  unchecked: number;
+}
+
+/**
+ * The sweep engine. One per process: it keeps the CRL indexes of the runs it works on, so a
+ * platform instance that only works shard jobs downloads each CRL once.
+ */
+export class Sweeper {
+  readonly #deps: SweepDeps;
+  readonly #runs = new Map<string, Promise<RunCrls>>();
+  #progress: ((c: Counts, shardDone: boolean) => void) | undefined;
+
+  constructor(deps: SweepDeps) {
+    this.#deps = deps;
+  }
+
+  /** The trust store's CAs, with their key hashes. */
+  #issuers(): RunIssuer[] {
+    return this.#deps.trust.list().map((a) => {
+      const keyHash = sha256(a.certificate.spki);
+      return { certificate: a.certificate, purpose: a.purpose, keyHash, keyHex: toHex(keyHash) };
+    });
+  }
+
+  /** Downloads, verifies and checks the number of one CA's CRL; records the error code on failure. */
+  async #loadCrl(issuer: RunIssuer, floor: bigint | undefined, purpose: JlisPurpose): Promise<void> {
+    try {
+      const crl = await this.#deps.backend.fetchCrl(issuer.certificate, { purpose });
+      if (crl.crlNumber === undefined)
+        throw lifecycleError('sweep_crl_number_missing', 'the CRL has no cRLNumber', {
+          detail: { issuerKeyHash: issuer.keyHex },
+        });
+      if (floor !== undefined && crl.crlNumber < floor)
+        throw lifecycleError('sweep_crl_number_regressed', 'the CRL is older than one a sweep already used', {
+          detail: {
+            issuerKeyHash: issuer.keyHex,
+            crlNumber: crl.crlNumber.toString(),
+            lastUsed: floor.toString(),
+          },
+        });
+      issuer.crl = crl;
+    } catch (e) {
+      if (!isWatashiError(e)) throw e;
+      issuer.errorCode = e.code;
+    }
+  }
+
+  /** The CRLs of an existing run, loaded once per process (a resume, or a worker joining). */
+  #runCrls(runId: string, purpose: JlisPurpose): Promise<RunCrls> {
+    let p = this.#runs.get(runId);
+    if (p === undefined) {
+      p = (async () => {
+        const rows = await this.#deps.db
+          .selectFrom('sweep_crls')
+          .select(['issuer_key_hash', 'crl_number', 'error_code'])
+          .where('run_id', '=', runId)
+          .execute();
+        const known = this.#issuers();
+        const issuers: RunIssuer[] = [];
+        for (const r of rows) {
+          const hex = toHex(r.issuer_key_hash);
+          const issuer = known.find((k) => k.keyHex === hex);
+          if (issuer === undefined)
+            throw lifecycleError('sweep_issuer_unknown', 'the run names a CA the trust store does not hold', {
+              detail: { runId, issuerKeyHash: hex },
+            });
+          if (r.error_code !== null) issuer.errorCode = r.error_code;
+          // The CRL the run recorded is the floor: the same or a newer one is fine.
+          else await this.#loadCrl(issuer, BigInt(r.crl_number ?? '0'), purpose);
+          issuers.push(issuer);
+        }
+        return { runId, issuers };
+      })();
+      this.#runs.set(runId, p);
+      p.catch(() => this.#runs.delete(runId));
+    }
+    return p;
+  }
+
+  /** Starts a new run, or returns the one already running (to resume or join it). */
+  async #startOrResume(
+    options: SweepOptions,
+  ): Promise<{ runId: string; resumed: boolean; startedAt: Date; shardCount: number }> {
+    const db = this.#deps.db;
+    const running = await db
+      .selectFrom('sweep_runs')
+      .select(['id', 'started_at', 'shard_count'])
+      .where('status', '=', 'running')
+      .executeTakeFirst();
+    if (running !== undefined)
+      return {
+        runId: running.id,
+        resumed: true,
+        startedAt: running.started_at,
+        shardCount: running.shard_count,
+      };
+
+    const shardCount = options.shards ?? 16;
+    if (!Number.isInteger(shardCount) || shardCount < 1 || shardCount > 65536)
+      throw new RangeError('shards must be an integer from 1 to 65536');
+    const startedAt = this.#deps.now();
+    const purpose = options.purpose ?? 'liveness_check';
+    // Only CAs that anchor someone: a generation nobody is anchored on needs no download.
+    const issuers: RunIssuer[] = [];
+    for (const issuer of this.#issuers()) {
+      const live = await db
+        .selectFrom('anchors')
+        .select('id')
+        .where('issuer_key_hash', '=', issuer.keyHash)
+        .where('superseded_by', 'is', null)
+        .limit(1)
+        .executeTakeFirst();
+      if (live === undefined) continue;
+      const last = await db
+        .selectFrom('sweep_crls')
+        .select((eb) => eb.fn.max('crl_number').as('n'))
+        .where('issuer_key_hash', '=', issuer.keyHash)
+        .executeTakeFirst();
+      await this.#loadCrl(issuer, last?.n == null ? undefined : BigInt(last.n), purpose);
+      issuers.push(issuer);
+    }
+    const usable = issuers.filter((i) => i.crl !== undefined);
+    const runId = crypto.randomUUID();
+    try {
+      await withTransaction(db, async (trx) => {
+        await trx
+          .insertInto('sweep_runs')
+          .values({
+            id: runId,
+            status: issuers.length > 0 && usable.length === 0 ? 'failed' : 'running',
+            started_at: startedAt,
+            shard_count: shardCount,
+            actor: options.actor ?? 'system:sweep',
+            ...(issuers.length > 0 && usable.length === 0
+              ? {
+                  finished_at: this.#deps.now(),
+                  duration_ms: BigInt(this.#deps.now().getTime() - startedAt.getTime()),
+                  error_code: issuers[0]?.errorCode ?? null,
+                }
+              : {}),
+          })
+          .execute();
+        const fetchedAt = this.#deps.now();
+        for (const i of issuers)
+          await trx
+            .insertInto('sweep_crls')
+            .values({
+              run_id: runId,
+              issuer_key_hash: i.keyHash,
+              purpose: i.purpose,
+              crl_number: i.crl?.crlNumber?.toString() ?? null,
+              this_update: i.crl?.thisUpdate ?? null,
+              next_update: i.crl?.nextUpdate ?? null,
+              entries: i.crl === undefined ? null : BigInt(i.crl.index.size),
+              bytes: i.crl === undefined ? null : BigInt(i.crl.bytes),
+              url: i.crl?.url ?? null,
+              error_code: i.crl === undefined ? (i.errorCode ?? 'jlis_unavailable') : null,
+              fetched_at: fetchedAt,
+            })
+            .execute();
+        if (issuers.length > 0 && usable.length === 0) return;
+        const rows = Array.from({ length: shardCount }, (_, s) => ({
+          run_id: runId,
+          shard: s,
+          lo: shardBound(s, shardCount),
+          hi: s + 1 === shardCount ? null : shardBound(s + 1, shardCount),
+          updated_at: startedAt,
+        }));
+        for (let i = 0; i < rows.length; i += 1000)
+          await trx
+            .insertInto('sweep_shards')
+            .values(rows.slice(i, i + 1000))
+            .execute();
+      });
+    } catch (e) {
+      // Another coordinator started a run at the same moment (one running run at most): join it.
+      if ((e as { code?: unknown }).code === '23505') return this.#startOrResume(options);
+      throw e;
+    }
+    this.#runs.set(runId, Promise.resolve({ runId, issuers }));
+    if (issuers.length > 0 && usable.length === 0) {
+      const first = issuers[0]!;
+      throw new WatashiError(
+        first.errorCode ?? 'jlis_unavailable',
+        'no CRL could be used; nothing was checked',
+        {
+          detail: { runId, crls: issuers.map((i) => ({ issuerKeyHash: i.keyHex, errorCode: i.errorCode })) },
+        },
+      );
+    }
+    return { runId, resumed: false, startedAt, shardCount };
+  }
+
+  /** The job handler of one shard (for `queue.drain(SWEEP_QUEUE, …)` or a long-running worker). */
+  shardHandler(options: Pick<SweepOptions, 'batchSize' | 'actor' | 'purpose'> = {}): JobHandler<{
+    runId: string;
+    shard: number;
+  }> {
+    return async (job, ctx) => {
+      const crls = await this.#runCrls(job.payload.runId, options.purpose ?? 'liveness_check');
+      await this.#sweepShard(crls, job.payload.shard, options, ctx.signal);
+    };
+  }
+
+  async #sweepShard(
+    crls: RunCrls,
+    shard: number,
+    options: Pick<SweepOptions, 'batchSize' | 'actor' | 'purpose'>,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const db = this.#deps.db;
+    const batchSize = options.batchSize ?? 2000;
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 20_000)
+      throw new RangeError('batchSize must be an integer from 1 to 20000');
+    for (;;) {
+      const s = await db
+        .selectFrom('sweep_shards')
+        .selectAll()
+        .where('run_id', '=', crls.runId)
+        .where('shard', '=', shard)
+        .executeTakeFirstOrThrow();
+      if (s.state === 'done') return;
+      if (signal.aborted) throw lifecycleError('sweep_interrupted', 'the sweep was stopped');
+      let q = db
+        .selectFrom('anchors')
+        .select([
+          'id',
+          'account_id',
+          'purpose',
+          'variant',
+          'issuer_key_hash',
+          'serial',
+          'status',
+          'revocation_reason',
+        ])
+        .where('superseded_by', 'is', null)
+        .where('account_id', '>=', s.lo)
+        .orderBy('account_id')
+        .orderBy('id')
+        .limit(batchSize);
+      if (s.hi !== null) q = q.where('account_id', '<', s.hi);
+      if (s.cursor_account_id !== null && s.cursor_anchor_id !== null)
+        q = q.where(
+          sql<boolean>`(account_id, id) > (${s.cursor_account_id}::uuid, ${s.cursor_anchor_id}::uuid)`,
+        );
+      const rows = await q.execute();
+      const final = rows.length < batchSize;
+      const counts = await this.#batch(crls, s, rows, final, options);
+      this.#progress?.(counts, final);
+      if (final) return;
+    }
+  }
+
+  /** Decides, then applies one batch with its checkpoint in one transaction. */
+  async #batch(
+    crls: RunCrls,
+    s: { run_id: string; shard: number; cursor_account_id: string | null; cursor_anchor_id: string | null },
+    rows: ReadonlyArray<AnchorRow>,
+    final: boolean,
+    options: Pick<SweepOptions, 'actor' | 'purpose'>,
+  ): Promise<Counts> {
+    const counts: Counts = { checked: 0, revoked: 0, released: 0, unchecked: 0 };
+    const touch = new Map<number, { at: Date; ids: string[] }>();
+    const changes: Change[] = [];
+    const reaffirmed: AnchorRow[] = [];
+    let last: RunIssuer | undefined;
+    for (const r of rows) {
+      let issuer = last;
+      if (issuer === undefined || !sameBytes(issuer.keyHash, r.issuer_key_hash)) {
+        issuer = crls.issuers.find((i) => sameBytes(i.keyHash, r.issuer_key_hash));
+        last = issuer;
+      }
+      const crl = issuer?.crl;
+      if (crl === undefined) {
+        counts.unchecked++;
+        continue;
+      }
+      counts.checked++;
+      const change = decide(r, crl.index);
+      if (change === undefined) {
+        const t = crl.thisUpdate.getTime();
+        let g = touch.get(t);
+        if (g === undefined) touch.set(t, (g = { at: crl.thisUpdate, ids: [] }));
+        g.ids.push(r.id);
+        // Still revoked for a changed affiliation: while the account waits for re-proofing, J-LIS
+        // is asked again (the resident may have a new certificate by now).
+        if (r.status === 'revoked' && r.revocation_reason === 'affiliationChanged' && r.purpose === 'sign')
+          reaffirmed.push(r);
+        continue;
+      }
+      change.crl = crl;
+      changes.push(change);
+      if (change.to.status === 'revoked') counts.revoked++;
+      else if (r.status === 'revoked') counts.released++;
+    }
+
+    // Facts the effects need, read before the transaction: accounts, consents, provisions.
+    const accountIds = [
+      ...new Set([...changes.map((c) => c.row.account_id), ...reaffirmed.map((r) => r.account_id)]),
+    ];
+    const accounts = new Map<string, { status: AccountStatus; status_reason: string | null }>();
+    const consents = new Map<string, { id: string; jlis_reference: string }>();
+    const now = this.#deps.now();
+    if (accountIds.length > 0) {
+      for (const a of await this.#deps.db
+        .selectFrom('accounts')
+        .select(['id', 'status', 'status_reason'])
+        .where('id', 'in', accountIds)
+        .execute())
+        accounts.set(a.id, a);
+      for (const c of await this.#deps.db
+        .selectFrom('consents')
+        .select(['id', 'account_id', 'jlis_reference', 'granted_at'])
+        .where('account_id', 'in', accountIds)
+        .where('withdrawn_at', 'is', null)
+        .where('jlis_reference', 'is not', null)
+        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+        .orderBy('granted_at', 'desc')
+        .execute())
+        if (!consents.has(c.account_id) && c.jlis_reference !== null)
+          consents.set(c.account_id, { id: c.id, jlis_reference: c.jlis_reference });
+    }
+    const provisions = new Map<string, ProvisionOutcome>();
+    const wantsProvision = (row: AnchorRow): boolean =>
+      row.purpose === 'sign' &&
+      consents.has(row.account_id) &&
+      accounts.get(row.account_id)?.status !== 'closed';
+    for (const c of changes)
+      if (c.to.status === 'revoked' && c.to.reason === 'affiliationChanged' && wantsProvision(c.row))
+        provisions.set(
+          c.row.id,
+          await this.#provision(c.row, consents.get(c.row.account_id)!.jlis_reference),
+        );
+    for (const r of reaffirmed)
+      if (accounts.get(r.account_id)?.status === 'needs_reproofing' && wantsProvision(r))
+        provisions.set(r.id, await this.#provision(r, consents.get(r.account_id)!.jlis_reference));
+
+    const actor = options.actor ?? 'system:sweep';
+    const last_ = rows.at(-1);
+    await withTransaction(this.#deps.db, async (trx) => {
+      const audit: AuditEvent[] = [];
+      for (const g of touch.values())
+        for (let i = 0; i < g.ids.length; i += 5000)
+          await trx
+            .updateTable('anchors')
+            .set({ status_checked_at: g.at })
+            .where('id', 'in', g.ids.slice(i, i + 5000))
+            .where('superseded_by', 'is', null)
+            .execute();
+
+      // Per account, the strongest effect wins: close > re-proof > suspend > release.
+      const effect = new Map<string, { kind: AccountEffect; reason: string; anchorId: string }>();
+      const want = (accountId: string, kind: AccountEffect, reason: string, anchorId: string): void => {
+        const cur = effect.get(accountId);
+        if (cur === undefined || EFFECT_RANK[kind] > EFFECT_RANK[cur.kind])
+          effect.set(accountId, { kind, reason, anchorId });
+      };
+      const reanchored = new Set<string>();
+      for (const c of changes) {
+        const r = c.row;
+        let u = trx
+          .updateTable('anchors')
+          .set({
+            status: c.to.status,
+            revocation_reason: c.to.reason,
+            revoked_at: c.to.revokedAt,
+            status_checked_at: c.crl!.thisUpdate,
+          })
+          .where('id', '=', r.id)
+          .where('superseded_by', 'is', null)
+          .where('status', '=', r.status);
+        u =
+          r.revocation_reason === null
+            ? u.where('revocation_reason', 'is', null)
+            : u.where('revocation_reason', '=', r.revocation_reason);
+        const done = await u.returning('id').executeTakeFirst();
+        // Changed meanwhile (re-proofed, re-anchored): the next sweep sees its new state.
+        if (done === undefined) continue;
+        audit.push({
+          actor,
+          type:
+            c.to.status === 'good'
+              ? r.status === 'revoked'
+                ? 'anchor.released'
+                : 'anchor.confirmed'
+              : c.to.reason === 'certificateHold'
+                ? 'anchor.held'
+                : 'anchor.revoked',
+          accountId: r.account_id,
+          at: now,
+          payload: {
+            anchorId: r.id,
+            runId: s.run_id,
+            purpose: r.purpose,
+            serial: r.serial,
+            issuerKeyHash: toHex(r.issuer_key_hash),
+            crlNumber: c.crl!.crlNumber?.toString() ?? null,
+            from: r.revocation_reason === null ? r.status : `${r.status}:${r.revocation_reason}`,
+            to: c.to.reason === null ? c.to.status : `${c.to.status}:${c.to.reason}`,
+            ...(c.to.revokedAt === null ? {} : { revokedAt: c.to.revokedAt.toISOString() }),
+          },
+        });
+        if (c.to.status === 'good') {
+          if (r.status === 'revoked') want(r.account_id, 'release', 'certificateHold', r.id);
+          continue;
+        }
+        const reason = c.to.reason ?? 'unspecified';
+        if (reason === 'cessationOfOperation') want(r.account_id, 'close', reason, r.id);
+        else if (reason === 'certificateHold') want(r.account_id, 'suspend', reason, r.id);
+        else if (r.purpose === 'sign') {
+          const p = provisions.get(r.id);
+          if (
+            p !== undefined &&
+            (await this.#reanchor(trx, r, c.to.revokedAt ?? now, p, consents, s.run_id, actor, audit))
+          )
+            reanchored.add(r.account_id);
+          else want(r.account_id, 'reproof', reason, r.id);
+        }
+      }
+      // Accounts waiting for re-proofing whose revoked anchor J-LIS now answers for.
+      for (const r of reaffirmed) {
+        const p = provisions.get(r.id);
+        if (p !== undefined && (await this.#reanchor(trx, r, now, p, consents, s.run_id, actor, audit)))
+          reanchored.add(r.account_id);
+      }
+      for (const [accountId, e] of effect) {
+        if (reanchored.has(accountId) && e.kind === 'reproof') continue;
+        const from = accounts.get(accountId);
+        const changed = await applyAccountEffect(trx, accountId, e.kind, e.reason, now);
+        if (changed === undefined) continue;
+        audit.push({
+          actor,
+          type: e.kind === 'close' ? 'account.closed' : 'account.status_changed',
+          accountId,
+          at: now,
+          payload: {
+            runId: s.run_id,
+            anchorId: e.anchorId,
+            from: from?.status ?? null,
+            to: changed.status,
+            reason: e.reason,
+            ...(changed.sessionsRevoked === undefined ? {} : { sessionsRevoked: changed.sessionsRevoked }),
+          },
+        });
+      }
+      await appendAuditMany(trx, audit);
+
+      // The checkpoint, guarded by the cursor this batch started from.
+      let cp = trx
+        .updateTable('sweep_shards')
+        .set((eb) => ({
+          cursor_account_id: last_?.account_id ?? s.cursor_account_id,
+          cursor_anchor_id: last_?.id ?? s.cursor_anchor_id,
+          anchors_checked: eb('anchors_checked', '+', BigInt(counts.checked)),
+          revoked_found: eb('revoked_found', '+', BigInt(counts.revoked)),
+          released: eb('released', '+', BigInt(counts.released)),
+          unchecked: eb('unchecked', '+', BigInt(counts.unchecked)),
+          batches: eb('batches', '+', 1),
+          updated_at: now,
+          ...(final ? { state: 'done' as const } : {}),
+        }))
+        .where('run_id', '=', s.run_id)
+        .where('shard', '=', s.shard)
+        .where('state', '=', 'pending');
+      cp =
+        s.cursor_anchor_id === null
+          ? cp.where('cursor_anchor_id', 'is', null)
+          : cp.where('cursor_anchor_id', '=', s.cursor_anchor_id);
+      const moved = await cp.executeTakeFirst();
+      if (moved.numUpdatedRows !== 1n)
+        throw lifecycleError('sweep_shard_conflict', 'another worker advanced this shard first', {
+          detail: { runId: s.run_id, shard: s.shard },
+        });
+    });
+    return counts;
+  }
+
+  /** Asks J-LIS for the latest basic 4 information (outside any transaction). */
+  async #provision(row: AnchorRow, consentRef: string): Promise<ProvisionOutcome> {
+    try {
+      const answer: LatestBasic4Result = await this.#deps.backend.latestBasic4(row.serial, consentRef, {
+        purpose: 'provision',
+      });
+      return { ok: true, answer };
+    } catch (e) {
+      if (!isWatashiError(e)) throw e;
+      return { ok: false, code: e.code };
+    }
+  }
+
+  #reanchor(
+    trx: Transaction<Schema>,
+    row: AnchorRow,
+    revokedAt: Date,
+    p: ProvisionOutcome,
+    consents: Map<string, { id: string; jlis_reference: string }>,
+    runId: string,
+    actor: string,
+    audit: AuditEvent[],
+  ): Promise<boolean> {
+    return reanchorFromProvision(
+      { keys: this.#deps.keys, trust: this.#deps.trust, now: this.#deps.now },
+      trx,
+      {
+        anchor: {
+          id: row.id,
+          accountId: row.account_id,
+          variant: row.variant,
+          serial: row.serial,
+          revokedAt,
+        },
+        consentId: consents.get(row.account_id)?.id ?? null,
+        outcome: p,
+        runId,
+        actor,
+      },
+      audit,
+    );
+  }
+
+  /** Marks the run finished when no shard is pending; returns its final row, or undefined. */
+  async #finish(runId: string): Promise<boolean> {
+    const now = this.#deps.now();
+    return withTransaction(this.#deps.db, async (trx) => {
+      const run = await trx
+        .selectFrom('sweep_runs')
+        .select(['status', 'started_at'])
+        .where('id', '=', runId)
+        .forUpdate()
+        .executeTakeFirstOrThrow();
+      if (run.status !== 'running') return true;
+      const pending = await trx
+        .selectFrom('sweep_shards')
+        .select('shard')
+        .where('run_id', '=', runId)
+        .where('state', '=', 'pending')
+        .limit(1)
+        .executeTakeFirst();
+      if (pending !== undefined) return false;
+      const sums = await trx
+        .selectFrom('sweep_shards')
+        .select((eb) => [
+          eb.fn.sum<string>('anchors_checked').as('checked'),
+          eb.fn.sum<string>('revoked_found').as('revoked'),
+          eb.fn.sum<string>('released').as('released'),
+          eb.fn.sum<string>('unchecked').as('unchecked'),
+        ])
+        .where('run_id', '=', runId)
+        .executeTakeFirstOrThrow();
+      const errors = await trx
+        .selectFrom('sweep_crls')
+        .select('error_code')
+        .where('run_id', '=', runId)
+        .where('error_code', 'is not', null)
+        .execute();
+      await trx
+        .updateTable('sweep_runs')
+        .set({
+          status: errors.length > 0 ? 'partial' : 'completed',
+          finished_at: now,
+          duration_ms: BigInt(now.getTime() - run.started_at.getTime()),
+          anchors_checked: BigInt(sums.checked ?? '0'),
+          revoked_found: BigInt(sums.revoked ?? '0'),
+          released: BigInt(sums.released ?? '0'),
+          unchecked: BigInt(sums.unchecked ?? '0'),
+          error_code: errors[0]?.error_code ?? null,
+        })
+        .where('id', '=', runId)
+        .execute();
+      await appendAuditMany(trx, [
+        {
+          actor: 'system:sweep',
+          type: 'sweep.finished',
+          at: now,
+          payload: {
+            runId,
+            anchorsChecked: sums.checked ?? '0',
+            revokedFound: sums.revoked ?? '0',
+            released: sums.released ?? '0',
+            unchecked: sums.unchecked ?? '0',
+            errors: errors.map((e) => e.error_code ?? ''),
+          },
+        },
+      ]);
+      return true;
+    });
+  }
+
+  /**
+   * Runs (or resumes, or joins) a sweep until every shard is done, working shards with this
+   * process's `concurrency` and waiting for shards other workers hold. Throws the CRL's error code
+   * when no CRL at all could be used (the run is recorded `failed`).
+   */
+  async run(options: SweepOptions = {}): Promise<SweepResult> {
+    const t0 = Date.now();
+    const purpose = options.purpose ?? 'liveness_check';
+    const queue = options.queue ?? new MemoryJobQueue({ now: this.#deps.now });
+    const { runId, resumed, shardCount } = await this.#startOrResume(options);
+    await this.#runCrls(runId, purpose);
+
+    const db = this.#deps.db;
+    const anchorsTotal = Number(
+      (
+        await db
+          .selectFrom('anchors')
+          .select((eb) => eb.fn.countAll<bigint>().as('n'))
+          .where('superseded_by', 'is', null)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+    const done = async (): Promise<{ shardsDone: number; checked: number; revoked: number }> => {
+      const r = await db
+        .selectFrom('sweep_shards')
+        .select((eb) => [
+          eb.fn.countAll<bigint>().filterWhere('state', '=', 'done').as('d'),
+          eb.fn.sum<string>('anchors_checked').as('c'),
+          eb.fn.sum<string>('revoked_found').as('r'),
+        ])
+        .where('run_id', '=', runId)
+        .executeTakeFirstOrThrow();
+      return { shardsDone: Number(r.d), checked: Number(r.c ?? 0), revoked: Number(r.r ?? 0) };
+    };
+    let state = await done();
+    const report = (phase: SweepProgress['phase']): void =>
+      options.onProgress?.({
+        runId,
+        phase,
+        anchorsTotal,
+        anchorsChecked: state.checked,
+        revokedFound: state.revoked,
+        shardsDone: state.shardsDone,
+        shardCount,
+      });
+    report('anchors');
+    this.#progress = (c, shardDone) => {
+      state = {
+        shardsDone: state.shardsDone + (shardDone ? 1 : 0),
+        checked: state.checked + c.checked,
+        revoked: state.revoked + c.revoked,
+      };
+      report('anchors');
+    };
+
+    try {
+      const pending = await db
+        .selectFrom('sweep_shards')
+        .select('shard')
+        .where('run_id', '=', runId)
+        .where('state', '=', 'pending')
+        .orderBy('shard')
+        .execute();
+      for (const p of pending)
+        await queue.enqueue(
+          SWEEP_QUEUE,
+          { runId, shard: p.shard },
+          { key: `${runId}:${p.shard}`, maxAttempts: 10 },
+        );
+      const handler = this.shardHandler(options);
+      const deadline = options.waitMs === undefined ? Infinity : Date.now() + options.waitMs;
+      for (;;) {
+        await queue.drain(SWEEP_QUEUE, handler, {
+          concurrency: options.concurrency ?? 2,
+          ...(options.signal === undefined ? {} : { signal: options.signal }),
+          ...(options.workerId === undefined ? {} : { workerId: options.workerId }),
+        });
+        if (await this.#finish(runId)) break;
+        if (options.signal?.aborted || Date.now() >= deadline) break;
+        // Shards held by other workers (or waiting for a retry): look again shortly.
+        await sleep(options.pollMs ?? 1000, options.signal);
+      }
+    } finally {
+      this.#progress = undefined;
+    }
+
+    const run = await db
+      .selectFrom('sweep_runs')
+      .selectAll()
+      .where('id', '=', runId)
+      .executeTakeFirstOrThrow();
+    const crlRows = await db.selectFrom('sweep_crls').selectAll().where('run_id', '=', runId).execute();
+    state = await done();
+    report(run.status === 'running' ? 'anchors' : 'done');
+    const finished = run.status !== 'running';
+    return {
+      runId,
+      status: run.status,
+      resumed,
+      anchorsChecked: finished ? Number(run.anchors_checked) : state.checked,
+      revokedFound: finished ? Number(run.revoked_found) : state.revoked,
+      released: Number(run.released),
+      unchecked: Number(run.unchecked),
+      shardsDone: state.shardsDone,
+      shardCount,
+      durationMs: run.duration_ms === null ? Date.now() - t0 : Number(run.duration_ms),
+      crls: crlRows.map((c) => ({
+        purpose: c.purpose,
+        issuerKeyHash: toHex(c.issuer_key_hash),
+        ...(c.crl_number === null ? {} : { crlNumber: c.crl_number }),
+        ...(c.this_update === null ? {} : { thisUpdate: c.this_update.toISOString() }),
+        ...(c.next_update === null ? {} : { nextUpdate: c.next_update.toISOString() }),
+        ...(c.entries === null ? {} : { entries: Number(c.entries) }),
+        ...(c.bytes === null ? {} : { bytes: Number(c.bytes) }),
+        ...(c.error_code === null ? {} : { errorCode: c.error_code }),
+      })),
+    };
+  }
+}
+
+/** Runs (or resumes) a sweep: `new Sweeper(deps).run(options)`. */
+export function runSweep(deps: SweepDeps, options: SweepOptions = {}): Promise<SweepResult> {
+  return new Sweeper(deps).run(options);
+}
+
+/** The columns of an anchor the sweep reads. */
+interface AnchorRow {
+  id: string;
+  account_id: string;
+  purpose: AnchorPurpose;
+  variant: AnchorVariant;
+  issuer_key_hash: Uint8Array;
+  serial: string;
+  status: AnchorStatus;
+  revocation_reason: string | null;
+}
+
+/** A status change decided from the CRL. */
+interface Change {
+  readonly row: AnchorRow;
+  readonly to: { status: AnchorStatus; reason: string | null; revokedAt: Date | null };
+  crl?: VerifiedCrl;
+}
+
+type AccountEffect = 'close' | 'reproof' | 'suspend' | 'release';
+const EFFECT_RANK: Record<AccountEffect, number> = { close: 4, reproof: 3, suspend: 2, release: 1 };
+
+/** The anchor's new status by the CRL, or undefined when it does not change. */
+function decide(r: AnchorRow, index: CrlIndex): Change | undefined {
+  const hit = index.lookup(BigInt(r.serial));
+  if (hit === undefined) {
+    // RFC 5280 §5.3.1: a full CRL that no longer lists a held certificate has released the hold.
+    if (r.status === 'revoked' && r.revocation_reason === 'certificateHold')
+      return { row: r, to: { status: 'good', reason: null, revokedAt: null } };
+    // unknown → good; good stays good; a revocation is never undone by an entry dropping out.
+    if (r.status === 'unknown') return { row: r, to: { status: 'good', reason: null, revokedAt: null } };
+    return undefined;
+  }
+  if (r.status === 'revoked' && r.revocation_reason === hit.reason) return undefined;
+  return { row: r, to: { status: 'revoked', reason: hit.reason, revokedAt: hit.revocationDate } };
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = a.length - 1; i >= 0; i--) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Applies one account effect if the account's state allows it; returns the new state or undefined. */
+async function applyAccountEffect(
+  trx: Transaction<Schema>,
+  accountId: string,
+  kind: AccountEffect,
+  reason: string,
+  now: Date,
+): Promise<{ status: AccountStatus; sessionsRevoked?: number } | undefined> {
+  const base = trx.updateTable('accounts').where('id', '=', accountId);
+  const set = (status: AccountStatus, statusReason: string | null) => ({
+    status,
+    status_reason: statusReason,
+    status_changed_at: now,
+    updated_at: now,
+  });
+  switch (kind) {
+    case 'close': {
+      const r = await base
+        .set(set('closed', reason))
+        .where('status', '!=', 'closed')
+        .returning('id')
+        .executeTakeFirst();
+      if (r === undefined) return undefined;
+      const sessions = await trx
+        .updateTable('sessions')
+        .set({ revoked_at: now })
+        .where('account_id', '=', accountId)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      return { status: 'closed', sessionsRevoked: Number(sessions.numUpdatedRows) };
+    }
+    case 'reproof': {
+      const r = await base
+        .set(set('needs_reproofing', reason))
+        .where((eb) =>
+          eb.or([
+            eb('status', '=', 'live'),
+            eb.and([eb('status', '=', 'suspended'), eb('status_reason', '=', 'certificateHold')]),
+          ]),
+        )
+        .returning('id')
+        .executeTakeFirst();
+      return r === undefined ? undefined : { status: 'needs_reproofing' };
+    }
+    case 'suspend': {
+      const r = await base
+        .set(set('suspended', reason))
+        .where('status', '=', 'live')
+        .returning('id')
+        .executeTakeFirst();
+      return r === undefined ? undefined : { status: 'suspended' };
+    }
+    case 'release': {
+      const r = await base
+        .set(set('live', null))
+        .where('status', '=', 'suspended')
+        .where('status_reason', '=', 'certificateHold')
+        .returning('id')
+        .executeTakeFirst();
+      return r === undefined ? undefined : { status: 'live' };
+    }
+  }
+}
