@@ -31,8 +31,12 @@ const freePort = (): Promise<number> =>
   });
 const requestedPort = Number(process.env.WATASHI_PORT ?? 8780);
 const platformPort = requestedPort === 0 ? await freePort() : requestedPort;
-/** The wallet's origin, which the simulator lets drive its hosted cards from the browser. */
-const walletOrigin = `http://${host}:${platformPort}`;
+/**
+ * The wallet's origin, which the simulator lets drive its hosted cards from the browser. Browsers
+ * refuse WebAuthn on an IP address, so a loopback host is published as `localhost`.
+ */
+const loopback = host === '127.0.0.1' || host === '::1' || host === 'localhost';
+const walletOrigin = `http://${loopback ? 'localhost' : host}:${platformPort}`;
 
 /** Demo PINs. A real card's PINs are chosen by the resident at the counter (reference/jpki.md §3.5). */
 const DEMO_SIGN_PIN = 'DEMO2026';
@@ -109,7 +113,8 @@ const platform = await createPlatform({
   jlis: { kind: 'simulator', url: base },
   logLevel: 'warn',
 });
-const platformUrl = await platform.listen();
+await platform.listen();
+const platformUrl = walletOrigin;
 const lines: string[] = [
   '',
   `Watashi platform: ${platformUrl}  (embedded database in ${join(dataDir, 'platform')})`,

@@ -58,7 +58,11 @@ describe('npm start', () => {
     expect(first.output).toContain('no signing certificate: under 15');
     // The platform runs beside it on the embedded database, in simulation mode.
     const platformUrl = /Watashi platform: (http:\/\/\S+)/.exec(first.output)?.[1];
-    expect(platformUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    // localhost, not 127.0.0.1: browsers refuse passkeys on an IP address.
+    expect(platformUrl).toMatch(/^http:\/\/localhost:\d+$/);
+    const enrolPage = await fetch(`${platformUrl}/wallet/enrol`);
+    expect(enrolPage.status).toBe(200);
+    expect(enrolPage.headers.get('content-type')).toMatch(/^text\/html/);
     const health = await fetch(`${platformUrl}/health`);
     expect(health.status).toBe(200);
     const table = (await (await fetch(`${platformUrl}/api/assurance/table`)).json()) as {
@@ -80,5 +84,5 @@ describe('npm start', () => {
     const again = (await (await fetch(`${base2}/residents`)).json()) as { id: string }[];
     expect(again.map((r) => r.id)).toEqual(residents.map((r) => r.id));
     expect(await second.stop()).toBe(0);
-  });
+  }, 120_000); // two cold starts of the simulator, the platform (PGlite) and the wallet bundle
 });
