@@ -74,6 +74,38 @@ export async function certIdIssuerHashes(
 }
 
 /**
+ * Issuer hashes already computed, per digest port and per parsed issuer certificate, both held
+ * weakly. A verifier checks every response against the same few issuers, and hashing their name
+ * and key again took three digest calls per OCSP verification. Certificates are immutable views
+ * (cert/parse.ts), so a parsed issuer always hashes the same.
+ */
+const issuerHashMemo = new WeakMap<
+  Digest,
+  WeakMap<Certificate, Map<CertIdHashAlgorithm, CertIdIssuerHashes>>
+>();
+
+/**
+ * {@link certIdIssuerHashes}, remembered for `issuer` and `digest`. Internal: the arrays are shared
+ * between calls, so callers compare them and never hand them out.
+ */
+export async function memoIssuerHashes(
+  issuer: Certificate,
+  hashAlgorithm: CertIdHashAlgorithm,
+  digest: Digest,
+): Promise<CertIdIssuerHashes> {
+  let byIssuer = issuerHashMemo.get(digest);
+  if (byIssuer === undefined) issuerHashMemo.set(digest, (byIssuer = new WeakMap()));
+  let byAlg = byIssuer.get(issuer);
+  if (byAlg === undefined) byIssuer.set(issuer, (byAlg = new Map<CertIdHashAlgorithm, CertIdIssuerHashes>()));
+  let hashes = byAlg.get(hashAlgorithm);
+  if (hashes === undefined) {
+    hashes = await certIdIssuerHashes(issuer, hashAlgorithm, digest);
+    byAlg.set(hashAlgorithm, hashes);
+  }
+  return hashes;
+}
+
+/**
  * The CertID of `cert` issued by `issuer` (RFC 6960 §4.1.1). The name hash is over the leaf's own
  * issuer field bytes, which is what a responder sees in the certificate it issued; the key hash is
  * over the issuer's key bits. SHA-256 unless `hashAlgorithm` says otherwise.
@@ -84,11 +116,18 @@ export async function certIdFor(
   hashAlgorithm: CertIdHashAlgorithm = 'SHA-256',
   digest: Digest = webCryptoDigest(),
 ): Promise<CertId> {
-  const [issuerNameHash, issuerKeyHash] = await Promise.all([
-    digest(hashAlgorithm, cert.issuer.der),
-    digest(hashAlgorithm, subjectPublicKeyBits(issuer.spki)),
-  ]);
-  return { hashAlgorithm, issuerNameHash, issuerKeyHash, serial: cert.serial, serialBytes: cert.serialBytes };
+  const known = await memoIssuerHashes(issuer, hashAlgorithm, digest);
+  // The leaf's issuer field is normally the issuer's subject byte for byte; hash it when not.
+  const issuerNameHash = bytesEqual(cert.issuer.der, issuer.subject.der)
+    ? known.issuerNameHash.slice()
+    : await digest(hashAlgorithm, cert.issuer.der);
+  return {
+    hashAlgorithm,
+    issuerNameHash,
+    issuerKeyHash: known.issuerKeyHash.slice(),
+    serial: cert.serial,
+    serialBytes: cert.serialBytes,
+  };
 }
 
 /** True when two CertIDs name the same certificate: same hash algorithm, same hashes, same serial. */

@@ -229,6 +229,38 @@ describe('verifyOcspResponse', () => {
       expect(await codeOf(verify(der))).toBe('ocsp_signature_invalid');
     });
 
+    it('fail-same-dn-other-key: remembered issuer hashes belong to one certificate, not to its DN', async () => {
+      const twin = parseCertificate(
+        await buildCertificate(
+          {
+            serial: 0x7777n,
+            issuer: f.ca.subject.der,
+            subject: f.ca.subject.der,
+            notBefore: f.ca.notBefore,
+            notAfter: f.ca.notAfter,
+            spki: f.otherSigner.spki,
+            extensions: [ext.basicConstraints(true), ext.keyUsage(['keyCertSign', 'cRLSign'])],
+          },
+          f.otherSigner,
+        ),
+      );
+      const byKey = await respond();
+      const byName = await respond({ responderId: 'name', responderName: f.ca.subject.der });
+      expect((await verify(byKey)).status).toBe('good'); // the CA's hashes are now remembered
+      expect(await codeOf(verify(byKey, { issuer: twin }))).toBe('ocsp_unauthorized_responder');
+      expect(await codeOf(verify(byName, { issuer: twin }))).toBe('ocsp_signature_invalid');
+      const mine = await certIdFor(f.leaf, f.ca, 'SHA-256', nodeDigest);
+      const twins = await certIdFor(f.leaf, twin, 'SHA-256', nodeDigest);
+      expect(toHex(twins.issuerNameHash)).toBe(toHex(mine.issuerNameHash));
+      expect(toHex(twins.issuerKeyHash)).not.toBe(toHex(mine.issuerKeyHash));
+      // Twice, so the second answer comes from the memo, and a caller's edit does not reach it.
+      mine.issuerKeyHash.fill(0);
+      expect(toHex((await certIdFor(f.leaf, f.ca, 'SHA-256', nodeDigest)).issuerKeyHash)).toBe(
+        toHex((await certIdFor(f.leaf, f.ca, 'SHA-256', webCryptoDigest())).issuerKeyHash),
+      );
+      expect((await verify(byKey)).status).toBe('good');
+    });
+
     it('fail-tampered: one flipped bit in the signed data is ocsp_signature_invalid', async () => {
       const der = (await respond()).slice();
       const i = toHex(der).indexOf(toHex(Uint8Array.of(0x80, 0x00))) / 2; // CertStatus good

@@ -18,8 +18,7 @@ import { OID } from '../der/oid.ts';
 import { bytesEqual } from '../der/hex.ts';
 import { webCryptoDigest, type Digest, type SignatureVerifier } from '../crypto/provider.ts';
 import { parseCertificate, type Certificate } from '../cert/parse.ts';
-import { certIdFor, certIdMatches, type CertId } from './cert-id.ts';
-import { subjectPublicKeyBits } from '../crypto/key-id.ts';
+import { certIdFor, certIdMatches, memoIssuerHashes, type CertId } from './cert-id.ts';
 import { parseOcspResponse, type BasicOcspResponse, type OcspSingleResponse } from './parse-response.ts';
 import type { OcspResponderId } from './respond.ts';
 import type { CrlReason } from '../crl/reason.ts';
@@ -84,10 +83,10 @@ export interface OcspVerification {
 function responderIdMatches(
   id: OcspResponderId,
   c: Certificate,
-  keyHashOf: (spki: Uint8Array) => Promise<Uint8Array>,
+  keyHashOf: (c: Certificate) => Promise<Uint8Array>,
 ): Promise<boolean> {
   if (id.type === 'name') return Promise.resolve(bytesEqual(id.name, c.subject.der));
-  return keyHashOf(c.spki).then((h) => bytesEqual(h, id.keyHash));
+  return keyHashOf(c).then((h) => bytesEqual(h, id.keyHash));
 }
 
 /**
@@ -123,7 +122,9 @@ async function authoriseAndVerify(
   verifier: SignatureVerifier,
   digest: Digest,
 ): Promise<OcspResponder> {
-  const keyHashOf = (spki: Uint8Array): Promise<Uint8Array> => digest('SHA-1', subjectPublicKeyBits(spki));
+  // RFC 6960 §4.2.1: ResponderID byKey is the SHA-1 hash of the key bits, as in a CertID.
+  const keyHashOf = async (c: Certificate): Promise<Uint8Array> =>
+    (await memoIssuerHashes(c, 'SHA-1', digest)).issuerKeyHash;
   const checkSignature = async (spki: Uint8Array): Promise<void> => {
     if (basic.signatureAlgorithm === undefined) {
       throw pkiError('ocsp_signature_invalid', 'OCSP response signature is invalid', {
