@@ -10,6 +10,7 @@ import { parseSimUrl } from './options.ts';
 import { registerCardCommands } from './commands/card.ts';
 import { registerPlatformCommands } from './commands/platform.ts';
 import { registerSimCommands } from './commands/sim.ts';
+import { registerSweepCommands } from './commands/sweep.ts';
 
 /** Builds the command tree (exported for tests). */
 export function program(): Command {
@@ -26,6 +27,7 @@ export function program(): Command {
   registerPlatformCommands(p);
   registerSimCommands(p);
   registerCardCommands(p);
+  registerSweepCommands(p);
   return p;
 }
 

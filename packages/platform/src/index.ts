@@ -5,3 +5,4 @@ export * from './config.ts';
 export * from './keys/index.ts';
 export * from './server/index.ts';
 export * from './platform.ts';
+export * from './lifecycle/index.ts';
