@@ -143,6 +143,9 @@ function account(): string {
 <p id="ial" class="level"></p>
 <ul id="ial-reasons" class="reasons"></ul>
 <dl id="account-facts" class="facts"></dl>
+<h2>${bi('確認済みの情報（基本4情報）', 'Verified attributes (basic 4 information)')}</h2>
+<p class="hint">${bi('マイナンバーカードの署名用電子証明書から読み取った情報です。あなたにだけ表示され、連携先にはあなたが同意した項目だけが渡ります。', 'Read from the signing certificate of your My Number card. Shown only to you; relying parties receive only what you consent to.')}</p>
+<dl id="attributes" class="facts"></dl>
 <h2>${bi('このサインイン', 'This sign-in')}</h2>
 <dl id="session-facts" class="facts"></dl>
 <h2>${bi('認証器', 'Authenticators')}</h2>

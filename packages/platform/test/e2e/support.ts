@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
 import { createSimulator, fixedClock, type ManualClock, type RunningSimulator } from '@watashi/jlis-sim';
 import { createPlatform, type Platform } from '../../src/platform.ts';
-import { openTestDatabase, type TestDatabase } from '../db/harness.ts';
+import { openTestDatabase, type EngineName, type TestDatabase } from '../db/harness.ts';
 
 /** Chromium from Debian (deps.md §1.5); never a downloaded browser. */
 export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
@@ -55,8 +55,11 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-/** Starts the simulator (allowing the wallet's origin) and the platform on a PGlite snapshot. */
-export async function startStack(seed: string): Promise<Stack> {
+/**
+ * Starts the simulator (allowing the wallet's origin) and the platform on `engine`: a migrated
+ * PGlite snapshot, or a scratch PostgreSQL database (dropped on close).
+ */
+export async function startStack(seed: string, engine: EngineName = 'pglite'): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), 'watashi-e2e-'));
   const port = await freePort();
   const base = `http://localhost:${port}`;
@@ -68,7 +71,7 @@ export async function startStack(seed: string): Promise<Stack> {
   let db: TestDatabase | undefined;
   try {
     const simUrl = await sim.listen();
-    db = await openTestDatabase('pglite');
+    db = await openTestDatabase(engine);
     const platform = await createPlatform(
       {
         mode: 'simulation',

@@ -2,7 +2,8 @@
  * The account page: who am I (`/api/me`), the identity proofing level now with its reasons, the
  * anchor certificate, this sign-in (acr, amr), the authenticators, and sign-out.
  */
-import { api, me, type Me } from './api.ts';
+import { eraByDigit, type EraDigit } from '@watashi/jpki';
+import { api, me, verifiedAttributes, type Me, type VerifiedAttributes } from './api.ts';
 import { bi, busy, byId, el, Feedback, when } from './dom.ts';
 import { typeLabel } from './passkeys.ts';
 
@@ -28,6 +29,47 @@ function pair(t: Readonly<Record<string, readonly [string, string]>>, key: strin
 
 function facts(list: HTMLElement, rows: ReadonlyArray<readonly [DocumentFragment, Node | string]>): void {
   list.replaceChildren(...rows.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
+}
+
+/** 性別 codes of the basic 4 information (reference/jpki.md §1.4). */
+const SEX: Readonly<Record<string, readonly [string, string]>> = {
+  '1': ['男', 'male'],
+  '2': ['女', 'female'],
+  '3': ['不明', 'not known'],
+};
+
+/** The era name of an era digit (`0`: unknown). */
+const eraName = (digit: number): string =>
+  digit >= 1 && digit <= 5 ? eraByDigit(digit as Exclude<EraDigit, 0>).name : '—';
+
+function renderAttributes(a: VerifiedAttributes): void {
+  const v = a.verified;
+  facts(
+    byId('attributes'),
+    v === null
+      ? [[bi('状態', 'Status'), bi('まだ確認されていません', 'not verified yet')]]
+      : [
+          [bi('氏名', 'Name'), el('span', { 'data-attribute': 'name' }, v.name)],
+          [bi('住所', 'Address'), el('span', { 'data-attribute': 'address' }, v.address)],
+          [
+            bi('生年月日', 'Date of birth'),
+            el('span', { 'data-attribute': 'dateOfBirth' }, `${v.dateOfBirth} (${eraName(v.era)})`),
+          ],
+          [bi('性別', 'Sex'), pair(SEX, v.sex)],
+          ...(v.substituteCharacters
+            ? ([
+                [
+                  bi('代替文字', 'Substitute characters'),
+                  bi(
+                    'カードでは一部の文字が代替文字で表されています',
+                    'some characters are substitutes on the card',
+                  ),
+                ],
+              ] as const)
+            : []),
+          [bi('読み取った日時', 'Read at'), when(v.verifiedAt)],
+        ],
+  );
 }
 
 function render(m: Me): void {
@@ -105,5 +147,6 @@ export async function accountPage(): Promise<void> {
     return;
   }
   render(m);
+  renderAttributes(await verifiedAttributes());
   byId('account').hidden = false;
 }

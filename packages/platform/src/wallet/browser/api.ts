@@ -98,3 +98,22 @@ export async function me(): Promise<Me | null> {
     throw e;
   }
 }
+
+/** `/api/me/attributes` (platform.ts): the resident's own verified basic 4 information. */
+export interface VerifiedAttributes {
+  readonly verified: {
+    readonly name: string;
+    readonly address: string;
+    readonly dateOfBirth: string;
+    readonly era: number;
+    readonly sex: string;
+    readonly substituteCharacters: boolean;
+    readonly verifiedAt: string | null;
+    readonly lastCheckedAt: string | null;
+  } | null;
+}
+
+/** The signed-in resident's verified attributes. */
+export async function verifiedAttributes(): Promise<VerifiedAttributes> {
+  return api<VerifiedAttributes>('GET', '/api/me/attributes');
+}
