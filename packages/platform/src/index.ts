@@ -5,4 +5,5 @@ export * from './config.ts';
 export * from './keys/index.ts';
 export * from './server/index.ts';
 export * from './platform.ts';
+export * from './oidc/index.ts';
 export * from './lifecycle/index.ts';

@@ -43,6 +43,7 @@ import { endSession } from './server/sessions.ts';
 import { openDatabase, type Database } from './store/database.ts';
 import { migrateToLatest } from './store/migrate.ts';
 import { registerWalletRoutes } from './wallet/index.ts';
+import { registerOidcRoutes } from './oidc/index.ts';
 
 /** Error codes of platform start-up. */
 export type PlatformConfigErrorCode =
@@ -210,6 +211,7 @@ export async function createPlatform(
     registerEnrolmentRoutes(app, deps);
     registerAuthnRoutes(app, deps);
     registerWalletRoutes(app, deps);
+    await registerOidcRoutes(app, deps);
     await app.ready();
 
     return {

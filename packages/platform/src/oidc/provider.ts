@@ -1,0 +1,296 @@
+/**
+ * Watashi's OpenID Provider (DESIGN.md §3.3 "PKI in, OIDC out"): panva's oidc-provider configured
+ * for the platform. RPs see standard OpenID Connect; they never touch X.509.
+ *
+ * Profile:
+ * - issuer `${publicUrl}/oidc`; discovery at `/oidc/.well-known/openid-configuration`, which also
+ *   links the published assurance table (`watashi_assurance_table`, DESIGN.md §6).
+ * - authorization code flow only (`response_types: code`), PKCE required for every client with
+ *   S256 only (RFC 7636 §4.2; oidc-provider 9 implements S256 only), PAR (RFC 9126), DPoP
+ *   (RFC 9449), client authentication `private_key_jwt` (RFC 7523) or `client_secret_basic`,
+ *   refresh tokens (scope `offline_access`) rotated at every use, revocation (RFC 7009),
+ *   RP-initiated logout, back-channel logout; introspection, dynamic registration and the
+ *   development interactions off.
+ * - pairwise `sub` for every RP (OIDC Core §8.1): HMAC-SHA-256 under the key store's `pairwise`
+ *   secret over the RP's sector identifier and the account id. It is derived from the account id,
+ *   never from a certificate or the basic 4 information, so it stays the same across card
+ *   renewal, moves and re-proofing; the My Number appears nowhere. Operators must never rotate
+ *   the `pairwise` secret: every RP would see new subjects.
+ * - `acr_values_supported` is the assurance table's vocabulary; the login check below enforces
+ *   requested and registered levels (plain `acr_values` included, which oidc-provider itself
+ *   does not enforce — anchors.md §1.6).
+ * - ID tokens are signed ES256 by keys held in the key store (`signingKeys('oidc')`, through
+ *   oidc-provider's ExternalSigningKey, an experimental feature acknowledged by version below);
+ *   the JWKS endpoint publishes their public halves only.
+ * - claims come from the account's sealed basic 4 information (claims.ts), released only when
+ *   the RP is registered for them and the resident consented (interactions.ts).
+ */
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import Provider, {
+  ExternalSigningKey,
+  interactionPolicy,
+  type Configuration,
+  type KoaContextWithOIDC,
+} from 'oidc-provider';
+import { WatashiError } from '@watashi/pki';
+import { ASSURANCE_TABLE } from '../assurance/table.ts';
+import { decide, selectAcr } from '../assurance/policy.ts';
+import { openBasic4 } from '../enrolment/enrolment.ts';
+import type { SigningKey } from '../keys/key-store.ts';
+import type { PlatformDeps, SessionContext } from '../server/context.ts';
+import { lookupSession, SESSION_COOKIE } from '../server/sessions.ts';
+import { kyselyOidcAdapter } from './adapter.ts';
+import { requestedAcrValues, requirementOf, sessionContext } from './assurance.ts';
+import { CLAIMS, claimsFromBasic4, isWatashiClaim, SCOPE_CLAIMS } from './claims.ts';
+import { clientMetadata, REGISTRY_METADATA } from './registry.ts';
+
+/** Error codes of the OpenID Provider's setup. */
+export type OidcSetupErrorCode =
+  /** The key store cannot sign (no `signingKeys` capability). */
+  | 'oidc_signing_unavailable'
+  /** No public URL to derive the issuer from. */
+  | 'oidc_issuer_unknown';
+
+/** Path prefix of every OpenID Provider endpoint. */
+export const OIDC_PREFIX = '/oidc';
+
+/** A key-store key as oidc-provider's ExternalSigningKey: it signs through the store. */
+class StoreSigningKey extends ExternalSigningKey {
+  readonly #key: SigningKey;
+  readonly #public: KeyObject;
+
+  constructor(key: SigningKey) {
+    super();
+    this.#key = key;
+    this.#public = createPublicKey({ key: { ...key.publicJwk }, format: 'jwk' });
+  }
+
+  override get kid(): string {
+    return this.#key.keyId;
+  }
+
+  override get alg(): string {
+    return this.#key.alg;
+  }
+
+  override keyObject(): KeyObject {
+    return this.#public;
+  }
+
+  override sign(data: Uint8Array): Promise<Uint8Array> {
+    return this.#key.sign(data);
+  }
+}
+
+/** The issuer of a platform: `${publicUrl}/oidc`. */
+export function issuerOf(deps: Pick<PlatformDeps, 'config'>): string {
+  const base = deps.config.publicUrl;
+  if (base === undefined)
+    throw new WatashiError('oidc_issuer_unknown', 'the OpenID Provider needs publicUrl');
+  return `${base.replace(/\/+$/, '')}${OIDC_PREFIX}`;
+}
+
+/** The Watashi session a Koa context's cookie names, or null. */
+async function watashiSessionOf(deps: PlatformDeps, ctx: KoaContextWithOIDC): Promise<SessionContext | null> {
+  const token = ctx.cookies.get(SESSION_COOKIE, { signed: false });
+  return token === undefined || token === '' ? null : lookupSession(deps, token);
+}
+
+/** The registry fields of a loaded client. */
+export function registryOf(client: { readonly [k: string]: unknown } | undefined): {
+  purpose: string;
+  allowedClaims: string[];
+  minAcr: string | undefined;
+  sector: string;
+} {
+  const c = client ?? {};
+  const allowed = c['watashi_allowed_claims'];
+  return {
+    purpose: typeof c['watashi_purpose'] === 'string' ? c['watashi_purpose'] : '',
+    allowedClaims: Array.isArray(allowed) ? allowed.filter((x): x is string => typeof x === 'string') : [],
+    minAcr: typeof c['watashi_min_acr'] === 'string' ? c['watashi_min_acr'] : undefined,
+    sector: typeof c['watashi_sector_identifier'] === 'string' ? c['watashi_sector_identifier'] : '',
+  };
+}
+
+/**
+ * Login check (added to oidc-provider's `login` prompt): the provider's own session is only a
+ * cache of a Watashi session. It must name a live Watashi session of the same account from the
+ * same sign-in (auth_time), whose context meets this request's requirement, with the acr the
+ * request would get; otherwise the login prompt runs again (interactions.ts decides: reuse,
+ * step up, or refuse).
+ */
+function watashiSessionCheck(deps: PlatformDeps): interactionPolicy.Check {
+  return new interactionPolicy.Check(
+    'watashi_session',
+    'the Watashi session does not satisfy this request',
+    'login_required',
+    async (ctx) => {
+      const { oidc } = ctx;
+      if (oidc.session === undefined || oidc.session.accountId === undefined) return true;
+      const s = await watashiSessionOf(deps, ctx);
+      if (s === null || s.accountId !== oidc.session.accountId) return true;
+      if (oidc.session.loginTs !== Math.floor(s.authTime.getTime() / 1000)) return true;
+      const context = await sessionContext(deps, s);
+      if (context.aal === 0) return true;
+      const requirement = requirementOf(
+        registryOf(oidc.client).minAcr,
+        requestedAcrValues(oidc.params ?? {}),
+      );
+      if (!decide(requirement, context).satisfied) return true;
+      return selectAcr(context, requirement.acrValues) !== oidc.session.acr;
+    },
+  );
+}
+
+/** Minimal HTML page (errors, logout) in the platform's style: no scripts, no external resources. */
+function page(title: string, body: string): string {
+  return `<!doctype html>\n<html lang="ja">\n<head>\n<meta charset="utf-8">\n<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>${title}</title>\n</head>\n<body>\n<main>\n${body}\n</main>\n</body>\n</html>\n`;
+}
+
+/** HTML-escapes text for element content and double-quoted attributes. */
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** Builds the provider (does not mount it). */
+export async function createOidcProvider(deps: PlatformDeps): Promise<Provider> {
+  const issuer = issuerOf(deps);
+  if (deps.keys.signingKeys === undefined)
+    throw new WatashiError('oidc_signing_unavailable', 'the key store cannot hold signing keys');
+  const keys = await deps.keys.signingKeys('oidc');
+  // Cookie signing keys (oidc-provider signs its session and interaction cookies): derived from
+  // the key store's MAC secret for this purpose, so they survive restarts and never sit in config.
+  const cookieKey = Buffer.from(
+    (await deps.keys.mac('oidc-cookies', new TextEncoder().encode('v1'))).mac,
+  ).toString('base64url');
+
+  const policy = interactionPolicy.base();
+  policy.get('login')?.checks.add(watashiSessionCheck(deps));
+
+  const configuration: Configuration = {
+    adapter: kyselyOidcAdapter({
+      db: deps.db,
+      now: deps.now,
+      findClient: (id) => clientMetadata(deps, id),
+    }),
+    clients: [],
+    jwks: { keys: keys.map((k) => new StoreSigningKey(k)) },
+    cookies: { keys: [cookieKey] },
+    acrValues: ASSURANCE_TABLE.acrValues.map((r) => r.value),
+    claims: {
+      acr: null,
+      amr: null,
+      auth_time: null,
+      sid: null,
+      // Every ID token states how the resident authenticated (issue 4), asked for or not.
+      openid: ['sub', 'acr', 'amr', 'auth_time'],
+      ...Object.fromEntries(Object.entries(SCOPE_CLAIMS).map(([scope, claims]) => [scope, [...claims]])),
+    },
+    scopes: ['openid', 'offline_access', ...Object.keys(SCOPE_CLAIMS)],
+    responseTypes: ['code'],
+    subjectTypes: ['pairwise'],
+    clientDefaults: {
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      id_token_signed_response_alg: 'ES256',
+      token_endpoint_auth_method: 'private_key_jwt',
+      subject_type: 'pairwise',
+    },
+    clientAuthMethods: ['private_key_jwt', 'client_secret_basic'],
+    extraClientMetadata: { properties: [...REGISTRY_METADATA] },
+    pkce: { required: () => true },
+    features: {
+      devInteractions: { enabled: false },
+      claimsParameter: { enabled: true },
+      dPoP: { enabled: true },
+      pushedAuthorizationRequests: { enabled: true },
+      revocation: { enabled: true },
+      introspection: { enabled: false },
+      registration: { enabled: false },
+      resourceIndicators: { enabled: false },
+      backchannelLogout: { enabled: true },
+      userinfo: { enabled: true },
+      externalSigningSupport: { enabled: true, ack: 'experimental-01' },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource(ctx, form) {
+          ctx.type = 'html';
+          ctx.body = page(
+            'ログアウト / Sign out',
+            `<h1>ログアウトしますか？ / Sign out?</h1>\n${form}\n<p><button form="op.logoutForm" name="logout" value="yes">ログアウト / Sign out</button> <button form="op.logoutForm">いいえ / No</button></p>`,
+          );
+        },
+        postLogoutSuccessSource(ctx) {
+          ctx.type = 'html';
+          ctx.body = page('ログアウトしました / Signed out', '<h1>ログアウトしました / Signed out</h1>');
+        },
+      },
+    },
+    // OIDC Core §8.1: pairwise sub = HMAC(pairwise secret, sector ‖ 0x00 ‖ account id).
+    async pairwiseIdentifier(_ctx, accountId, client) {
+      const { sector } = registryOf(client);
+      if (sector === '') throw new TypeError('client without a sector identifier');
+      const { mac } = await deps.keys.mac(
+        'pairwise',
+        new TextEncoder().encode(`${sector}\u0000${accountId}`),
+      );
+      return Buffer.from(mac).toString('base64url');
+    },
+    async findAccount(ctx, sub) {
+      const account = await deps.db
+        .selectFrom('accounts')
+        .select(['id', 'status'])
+        .where('id', '=', sub)
+        .executeTakeFirst();
+      // A closed or suspended private ID releases nothing, not even through a refresh token.
+      if (account === undefined || account.status === 'closed' || account.status === 'suspended')
+        return undefined;
+      const client = ctx.oidc.client as unknown as Record<string, unknown> | undefined;
+      return {
+        accountId: account.id,
+        async claims() {
+          const allowed = new Set(registryOf(client).allowedClaims);
+          const out: { sub: string; [claim: string]: unknown } = { sub: account.id };
+          if (allowed.size === 0) return out;
+          const b4 = await openBasic4(deps, deps.db, account.id);
+          if (b4 === undefined) return out;
+          // Never beyond the registration, whatever the grant says (defence in depth).
+          for (const [claim, value] of Object.entries(claimsFromBasic4(b4, deps.now())))
+            if (isWatashiClaim(claim) && allowed.has(claim)) out[claim] = value;
+          return out;
+        },
+      };
+    },
+    interactions: {
+      policy,
+      url: (_ctx, interaction) => `${OIDC_PREFIX}/interaction/${interaction.uid}`,
+    },
+    rotateRefreshToken: () => true,
+    ttl: {
+      AccessToken: 600,
+      AuthorizationCode: 60,
+      IdToken: 600,
+      Interaction: 900,
+      Grant: 14 * 86_400,
+      RefreshToken: 14 * 86_400,
+      Session: 14 * 86_400,
+    },
+    discovery: {
+      watashi_assurance_table: `${issuer.slice(0, -OIDC_PREFIX.length)}/api/assurance/table`,
+      claims_locales_supported: ['ja'],
+    },
+    renderError(ctx, out) {
+      ctx.type = 'html';
+      ctx.body = page(
+        'エラー / Error',
+        `<h1>エラー / Error</h1>\n<p><code>${escapeHtml(String(out.error))}</code></p>\n<p>${escapeHtml(String(out.error_description ?? ''))}</p>`,
+      );
+    },
+  };
+  const provider = new Provider(issuer, configuration);
+  provider.proxy = deps.config.trustProxy;
+  return provider;
+}
+
+export { CLAIMS };

@@ -1,0 +1,348 @@
+/**
+ * The RP registry (DESIGN.md §3.3, issue 4 "trust framework"): which relying parties may ask
+ * Watashi for what, why, and at which level. Table `relying_parties` (migration 0003). The CLI
+ * (`watashi rp add|list|show|remove`) is a thin shell over these functions; oidc-provider reads
+ * clients through {@link clientMetadata}.
+ *
+ * Every RP gets a pairwise `sub` (OIDC Core §8.1) in its sector; by default an RP is its own
+ * sector (`sectorIdentifier` = its client_id), so two RPs never see the same `sub` unless the
+ * operator registers them under one sector on purpose.
+ *
+ * Client authentication (RFC 7591 §2 `token_endpoint_auth_method`): `private_key_jwt` (RFC 7523,
+ * keys given as `jwks` or `jwks_uri`; preferred) or `client_secret_basic` (a 256-bit random
+ * secret generated here, shown once, stored sealed by the key store with the client_id as
+ * associated data).
+ */
+import { randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { AdapterPayload } from 'oidc-provider';
+import { z } from 'zod';
+import { WatashiError } from '@watashi/pki';
+import { acrRow } from '../assurance/policy.ts';
+import type { KeyStore } from '../keys/key-store.ts';
+import { appendAudit } from '../store/audit.ts';
+import type { Database } from '../store/database.ts';
+import { jsonb, type JsonObject } from '../store/json.ts';
+import type { Schema } from '../store/schema.ts';
+import { isWatashiClaim, type WatashiClaim } from './claims.ts';
+
+/** Error codes of the registry. */
+export type RegistryErrorCode =
+  /** The registration is malformed (detail.issues lists why). */
+  | 'rp_invalid'
+  /** A live or removed RP already has this client_id (client_ids are never reused). */
+  | 'rp_exists'
+  /** No RP with this client_id. */
+  | 'rp_not_found';
+
+const registryError = (
+  code: RegistryErrorCode,
+  message: string,
+  detail?: Record<string, unknown>,
+): WatashiError<RegistryErrorCode> => new WatashiError(code, message, detail === undefined ? {} : { detail });
+
+/** What the registry needs. */
+export interface RegistryDeps {
+  readonly database: Pick<Database, 'transaction'>;
+  readonly db: Kysely<Schema>;
+  readonly keys: Pick<KeyStore, 'seal' | 'open'>;
+  readonly now: () => Date;
+}
+
+const isLoopback = (u: URL): boolean =>
+  u.hostname === '127.0.0.1' || u.hostname === '[::1]' || u.hostname === 'localhost';
+
+/** An absolute https URL (http only on a loopback host, for development), no fragment (RFC 6749 §3.1.2). */
+const redirectUri = z.string().refine((s) => {
+  try {
+    const u = new URL(s);
+    return u.hash === '' && (u.protocol === 'https:' || (u.protocol === 'http:' && isLoopback(u)));
+  } catch {
+    return false;
+  }
+}, 'must be an absolute https URL (http only on a loopback host) without a fragment');
+
+const jwk = z.record(z.string(), z.unknown());
+
+/** A registration as given by the operator. */
+export const relyingPartyInputSchema = z
+  .strictObject({
+    clientId: z
+      .string()
+      .regex(/^[A-Za-z0-9._~-]{1,128}$/)
+      .optional()
+      .describe('Default: a random id.'),
+    name: z.string().trim().min(1).max(200).describe('Shown to residents on the consent screen.'),
+    purpose: z.string().trim().min(1).max(2000).describe('The stated purpose (利用目的), shown on consent.'),
+    redirectUris: z.array(redirectUri).min(1).max(20),
+    postLogoutRedirectUris: z.array(redirectUri).max(20).default([]),
+    tokenEndpointAuthMethod: z.enum(['private_key_jwt', 'client_secret_basic']).default('private_key_jwt'),
+    jwks: z
+      .strictObject({ keys: z.array(jwk).min(1).max(10) })
+      .optional()
+      .describe('Public keys for private_key_jwt.'),
+    jwksUri: z.url().optional().describe('Where the RP publishes its keys (https).'),
+    allowedClaims: z
+      .array(z.string().refine(isWatashiClaim, 'not a claim Watashi releases'))
+      .max(32)
+      .default([]),
+    minAcr: z
+      .string()
+      .refine((v) => acrRow(v) !== undefined, 'not an acr value of the assurance table')
+      .optional(),
+    sectorIdentifier: z
+      .string()
+      .regex(/^[A-Za-z0-9._:~/-]{1,255}$/)
+      .optional()
+      .describe('Pairwise subject sector; default: the client_id (the RP is its own sector).'),
+    dpopBoundAccessTokens: z.boolean().default(false).describe('Require DPoP-bound tokens (RFC 9449 §5.2).'),
+    backchannelLogoutUri: redirectUri.optional(),
+  })
+  .superRefine((v, ctx) => {
+    if (v.tokenEndpointAuthMethod === 'private_key_jwt' && v.jwks === undefined && v.jwksUri === undefined)
+      ctx.addIssue({ code: 'custom', message: 'private_key_jwt needs jwks or jwksUri', path: ['jwks'] });
+    if (
+      v.tokenEndpointAuthMethod === 'client_secret_basic' &&
+      (v.jwks !== undefined || v.jwksUri !== undefined)
+    )
+      ctx.addIssue({ code: 'custom', message: 'client_secret_basic takes no keys', path: ['jwks'] });
+  });
+
+/** Input of {@link addRelyingParty}. */
+export type RelyingPartyInput = z.input<typeof relyingPartyInputSchema>;
+
+/** A registered RP as the operator sees it (never a secret). */
+export interface RelyingParty {
+  readonly clientId: string;
+  readonly name: string;
+  readonly purpose: string;
+  readonly redirectUris: readonly string[];
+  readonly postLogoutRedirectUris: readonly string[];
+  readonly tokenEndpointAuthMethod: 'private_key_jwt' | 'client_secret_basic';
+  readonly allowedClaims: readonly WatashiClaim[];
+  readonly minAcr: string | null;
+  readonly sectorIdentifier: string;
+  readonly dpopBoundAccessTokens: boolean;
+  readonly createdAt: Date;
+  readonly disabledAt: Date | null;
+}
+
+/** The result of {@link addRelyingParty}: the RP and, for client_secret_basic, its secret (shown once). */
+export interface AddedRelyingParty {
+  readonly relyingParty: RelyingParty;
+  readonly clientSecret?: string;
+}
+
+const aadOf = (clientId: string): Uint8Array => new TextEncoder().encode(`watashi rp secret ${clientId}`);
+
+function view(row: {
+  client_id: string;
+  name: string;
+  purpose: string;
+  metadata: JsonObject;
+  allowed_claims: string[];
+  min_acr: string | null;
+  sector_identifier: string;
+  created_at: Date;
+  disabled_at: Date | null;
+}): RelyingParty {
+  const m = row.metadata;
+  const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x) => typeof x === 'string') : []);
+  return {
+    clientId: row.client_id,
+    name: row.name,
+    purpose: row.purpose,
+    redirectUris: strings(m['redirect_uris']),
+    postLogoutRedirectUris: strings(m['post_logout_redirect_uris']),
+    tokenEndpointAuthMethod:
+      m['token_endpoint_auth_method'] === 'client_secret_basic' ? 'client_secret_basic' : 'private_key_jwt',
+    allowedClaims: row.allowed_claims.filter(isWatashiClaim),
+    minAcr: row.min_acr,
+    sectorIdentifier: row.sector_identifier,
+    dpopBoundAccessTokens: m['dpop_bound_access_tokens'] === true,
+    createdAt: row.created_at,
+    disabledAt: row.disabled_at,
+  };
+}
+
+/**
+ * Registers an RP (audit `rp.registered` by `actor`). `rp_invalid` for a malformed registration,
+ * `rp_exists` when the client_id is taken (also by a removed RP).
+ */
+export async function addRelyingParty(
+  deps: RegistryDeps,
+  input: RelyingPartyInput,
+  actor = 'operator:cli',
+): Promise<AddedRelyingParty> {
+  const parsed = relyingPartyInputSchema.safeParse(input);
+  if (!parsed.success)
+    throw registryError('rp_invalid', `invalid registration: ${parsed.error.issues[0]?.message ?? ''}`, {
+      issues: parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
+    });
+  const v = parsed.data;
+  const clientId = v.clientId ?? randomBytes(16).toString('base64url');
+  // RFC 7591 §2 metadata; oidc-provider validates it again when it loads the client.
+  const metadata: JsonObject = {
+    client_id: clientId,
+    client_name: v.name,
+    redirect_uris: v.redirectUris,
+    post_logout_redirect_uris: v.postLogoutRedirectUris,
+    response_types: ['code'],
+    grant_types: ['authorization_code', 'refresh_token'],
+    token_endpoint_auth_method: v.tokenEndpointAuthMethod,
+    subject_type: 'pairwise',
+    id_token_signed_response_alg: 'ES256',
+    dpop_bound_access_tokens: v.dpopBoundAccessTokens,
+    ...(v.jwks === undefined ? {} : { jwks: v.jwks as JsonObject }),
+    ...(v.jwksUri === undefined ? {} : { jwks_uri: v.jwksUri }),
+    ...(v.backchannelLogoutUri === undefined ? {} : { backchannel_logout_uri: v.backchannelLogoutUri }),
+  };
+  let clientSecret: string | undefined;
+  let box: { key_id: string; nonce: Uint8Array; ciphertext: Uint8Array } | undefined;
+  if (v.tokenEndpointAuthMethod === 'client_secret_basic') {
+    clientSecret = randomBytes(32).toString('base64url');
+    const sealed = await deps.keys.seal(new TextEncoder().encode(clientSecret), aadOf(clientId));
+    box = { key_id: sealed.keyId, nonce: sealed.nonce, ciphertext: sealed.ciphertext };
+  }
+  const now = deps.now();
+  const row = await deps.database.transaction(async (trx) => {
+    const inserted = await trx
+      .insertInto('relying_parties')
+      .values({
+        client_id: clientId,
+        name: v.name,
+        purpose: v.purpose,
+        metadata: jsonb(metadata),
+        secret_key_id: box?.key_id ?? null,
+        secret_nonce: box?.nonce ?? null,
+        secret_ciphertext: box?.ciphertext ?? null,
+        allowed_claims: [...new Set(v.allowedClaims)],
+        min_acr: v.minAcr ?? null,
+        sector_identifier: v.sectorIdentifier ?? clientId,
+        created_at: now,
+        updated_at: now,
+      })
+      .onConflict((oc) => oc.column('client_id').doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    if (inserted === undefined)
+      throw registryError('rp_exists', 'an RP with this client_id exists', { clientId });
+    await appendAudit(trx, {
+      actor,
+      type: 'rp.registered',
+      at: now,
+      payload: {
+        clientId,
+        allowedClaims: inserted.allowed_claims,
+        minAcr: inserted.min_acr,
+        sectorIdentifier: inserted.sector_identifier,
+        tokenEndpointAuthMethod: v.tokenEndpointAuthMethod,
+      },
+    });
+    return inserted;
+  });
+  return { relyingParty: view(row), ...(clientSecret === undefined ? {} : { clientSecret }) };
+}
+
+/** Every RP, live first then removed, by creation time. */
+export async function listRelyingParties(
+  deps: Pick<RegistryDeps, 'db'>,
+  options: { includeRemoved?: boolean } = {},
+): Promise<RelyingParty[]> {
+  let q = deps.db.selectFrom('relying_parties').selectAll().orderBy('created_at').orderBy('client_id');
+  if (options.includeRemoved !== true) q = q.where('disabled_at', 'is', null);
+  return (await q.execute()).map(view);
+}
+
+/** One RP (live or removed), or `rp_not_found`. */
+export async function getRelyingParty(
+  deps: Pick<RegistryDeps, 'db'>,
+  clientId: string,
+): Promise<RelyingParty> {
+  const row = await deps.db
+    .selectFrom('relying_parties')
+    .selectAll()
+    .where('client_id', '=', clientId)
+    .executeTakeFirst();
+  if (row === undefined) throw registryError('rp_not_found', 'no RP with this client_id', { clientId });
+  return view(row);
+}
+
+/**
+ * Removes an RP: disables it (the row stays, the client_id is never reused), deletes every
+ * grant, code and token issued to it, and audits `rp.removed`. `rp_not_found` if unknown or
+ * already removed.
+ */
+export async function removeRelyingParty(
+  deps: RegistryDeps,
+  clientId: string,
+  actor = 'operator:cli',
+): Promise<void> {
+  const now = deps.now();
+  await deps.database.transaction(async (trx) => {
+    const r = await trx
+      .updateTable('relying_parties')
+      .set({ disabled_at: now, updated_at: now })
+      .where('client_id', '=', clientId)
+      .where('disabled_at', 'is', null)
+      .executeTakeFirst();
+    if (r.numUpdatedRows === 0n)
+      throw registryError('rp_not_found', 'no live RP with this client_id', { clientId });
+    const deleted = await trx
+      .deleteFrom('oidc_models')
+      .where((eb) => eb(eb.ref('payload', '->>').key('clientId'), '=', clientId))
+      .executeTakeFirst();
+    await appendAudit(trx, {
+      actor,
+      type: 'rp.removed',
+      at: now,
+      payload: { clientId, artefactsDeleted: Number(deleted.numDeletedRows) },
+    });
+  });
+}
+
+/** Watashi's registry fields carried in oidc-provider client metadata (extraClientMetadata). */
+export const REGISTRY_METADATA = [
+  'watashi_purpose',
+  'watashi_allowed_claims',
+  'watashi_min_acr',
+  'watashi_sector_identifier',
+] as const;
+
+/**
+ * The client metadata oidc-provider loads for `clientId` (the adapter's `Client` model), with the
+ * client secret opened from its sealed box; undefined for unknown and removed RPs.
+ */
+export async function clientMetadata(
+  deps: Pick<RegistryDeps, 'db' | 'keys'>,
+  clientId: string,
+): Promise<AdapterPayload | undefined> {
+  const row = await deps.db
+    .selectFrom('relying_parties')
+    .selectAll()
+    .where('client_id', '=', clientId)
+    .where('disabled_at', 'is', null)
+    .executeTakeFirst();
+  if (row === undefined) return undefined;
+  let secret: string | undefined;
+  if (row.secret_key_id !== null && row.secret_nonce !== null && row.secret_ciphertext !== null) {
+    const plain = await deps.keys.open(
+      {
+        alg: 'A256GCM',
+        keyId: row.secret_key_id,
+        nonce: row.secret_nonce,
+        ciphertext: row.secret_ciphertext,
+      },
+      aadOf(row.client_id),
+    );
+    secret = new TextDecoder().decode(plain);
+  }
+  return {
+    ...(row.metadata as AdapterPayload),
+    ...(secret === undefined ? {} : { client_secret: secret }),
+    watashi_purpose: row.purpose,
+    watashi_allowed_claims: row.allowed_claims,
+    watashi_min_acr: row.min_acr ?? undefined,
+    watashi_sector_identifier: row.sector_identifier,
+  };
+}
