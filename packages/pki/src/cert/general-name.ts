@@ -44,9 +44,11 @@ export function encodeGeneralName(g: GeneralName): Uint8Array {
 export const encodeGeneralNames = (names: ReadonlyArray<GeneralName>): Uint8Array =>
   seq(...names.map(encodeGeneralName));
 
+/** IA5String-based forms (rfc822Name, dNSName, URI), decoded as before: one decoder, not one per name. */
+const latin1 = new TextDecoder('latin1');
+
 /** Parses one GeneralName TLV. Unknown forms (x400Address, ediPartyName) are `der_malformed`-free but rejected as unsupported. */
 export function parseGeneralName(buf: Uint8Array, t: Tlv): GeneralName {
-  const latin1 = (): string => new TextDecoder('latin1').decode(valueOf(buf, t));
   switch (t.tag) {
     case 0xa0: {
       const r = DerReader.of(buf, t);
@@ -59,9 +61,9 @@ export function parseGeneralName(buf: Uint8Array, t: Tlv): GeneralName {
       return { type: 'otherName', oid: o, value: encodingOf(buf, v) };
     }
     case 0x81:
-      return { type: 'email', value: latin1() };
+      return { type: 'email', value: latin1.decode(valueOf(buf, t)) };
     case 0x82:
-      return { type: 'dns', value: latin1() };
+      return { type: 'dns', value: latin1.decode(valueOf(buf, t)) };
     case 0xa4: {
       const r = DerReader.of(buf, t);
       const n = r.expect(Tag.SEQUENCE, 'directoryName');
@@ -69,7 +71,7 @@ export function parseGeneralName(buf: Uint8Array, t: Tlv): GeneralName {
       return { type: 'directoryName', name: encodingOf(buf, n) };
     }
     case 0x86:
-      return { type: 'uri', value: latin1() };
+      return { type: 'uri', value: latin1.decode(valueOf(buf, t)) };
     case 0x87:
       return { type: 'ip', value: valueOf(buf, t) };
     case 0x88:

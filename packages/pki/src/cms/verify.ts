@@ -284,6 +284,13 @@ function parseSignerInfo(der: Uint8Array, tlv: Tlv): ParsedSignerInfo {
   return { sid, digestAlgorithm, signatureAlgorithm, ...(attrs ?? {}), signature };
 }
 
+/** RFC 5652 §11.1–11.3: contentType, messageDigest and signingTime have exactly one value. */
+function single(values: DerReader): Tlv {
+  const v = values.next();
+  values.end('single-valued attribute');
+  return v;
+}
+
 function parseSignedAttributes(
   der: Uint8Array,
   tlv: Tlv,
@@ -300,22 +307,16 @@ function parseSignedAttributes(
     a.end('Attribute');
     if (seen.has(type)) throw malformed(`duplicate signed attribute ${type}`);
     seen.add(type);
-    const single = (): Tlv => {
-      // RFC 5652 §11.1–11.3: these attributes have exactly one value.
-      const v = values.next();
-      values.end('single-valued attribute');
-      return v;
-    };
     if (type === OID.contentType) {
-      const v = single();
+      const v = single(values);
       if (v.tag !== Tag.OID) throw malformed('contentType attribute is not an OID');
       contentTypeAttr = decodeOidContent(valueOf(der, v));
     } else if (type === OID.messageDigest) {
-      const v = single();
+      const v = single(values);
       if (v.tag !== Tag.OCTET_STRING) throw malformed('messageDigest attribute is not an OCTET STRING');
       messageDigest = valueOf(der, v);
     } else if (type === OID.signingTime) {
-      signingTime = readTime(der, single());
+      signingTime = readTime(der, single(values));
     }
   }
   // RFC 5652 §5.3: with signed attributes, contentType and messageDigest MUST be present.

@@ -27,22 +27,39 @@ export function encodeOidContent(oid: string): Uint8Array {
 }
 
 /**
- * Decoded OIDs by content octets (as a latin1 key). Certificates, CRLs, OCSP responses and CMS
- * repeat the same few dozen OIDs, and the BigInt decoding below was the largest single cost of
- * parsing a certificate (perf.md §3). Bounded; only well-formed OIDs are stored.
+ * Decoded OIDs by content octets. Certificates, CRLs, OCSP responses and CMS repeat the same few
+ * dozen OIDs, and the BigInt decoding below was the largest single cost of parsing a certificate
+ * (perf.md §3). Buckets are keyed by a 32-bit FNV-1a hash of the octets and hold the octets
+ * themselves, compared in full: no string key is built per lookup (that was itself the largest JS
+ * cost of an enrolment verification). Bounded; only well-formed OIDs are stored.
  */
-const oidCache = new Map<string, string>();
+const oidCache = new Map<number, { readonly octets: Uint8Array; readonly dotted: string }[]>();
+let oidCacheEntries = 0;
 const OID_CACHE_MAX = 4096;
 const OID_CACHE_MAX_OCTETS = 64;
 
 /** Decodes OID content octets to the dotted form. */
 export function decodeOidContent(v: Uint8Array): string {
-  if (v.length === 0 || v.length > OID_CACHE_MAX_OCTETS) return decodeOidUncached(v);
-  const key = String.fromCharCode(...v);
-  let dotted = oidCache.get(key);
-  if (dotted === undefined) {
-    dotted = decodeOidUncached(v);
-    if (oidCache.size < OID_CACHE_MAX) oidCache.set(key, dotted);
+  const n = v.length;
+  if (n === 0 || n > OID_CACHE_MAX_OCTETS) return decodeOidUncached(v);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < n; i++) h = Math.imul(h ^ v[i]!, 0x01000193);
+  const bucket = oidCache.get(h);
+  if (bucket !== undefined) {
+    for (const e of bucket) {
+      const o = e.octets;
+      if (o.length !== n) continue;
+      let i = 0;
+      while (i < n && o[i] === v[i]) i++;
+      if (i === n) return e.dotted;
+    }
+  }
+  const dotted = decodeOidUncached(v);
+  if (oidCacheEntries < OID_CACHE_MAX) {
+    const entry = { octets: v.slice(), dotted };
+    if (bucket === undefined) oidCache.set(h, [entry]);
+    else bucket.push(entry);
+    oidCacheEntries++;
   }
   return dotted;
 }

@@ -192,6 +192,12 @@ export function readBigInt(buf: Uint8Array, tlv: Tlv): bigint {
 
 /** Decodes a small non-negative INTEGER (or ENUMERATED) as a number; `der_malformed` if it does not fit. */
 export function readSmallInt(buf: Uint8Array, tlv: Tlv): number {
+  // Versions, statuses and reasons are one or two octets: read them without BigInt.
+  const len = tlv.end - tlv.valueStart;
+  const b0 = buf[tlv.valueStart]!;
+  if (len === 1 && b0 < 0x80) return b0;
+  if (len === 2 && b0 === 0 && buf[tlv.valueStart + 1]! >= 0x80) return buf[tlv.valueStart + 1]!;
+  if (len === 2 && b0 > 0 && b0 < 0x80) return b0 * 256 + buf[tlv.valueStart + 1]!;
   const n = readBigInt(buf, tlv);
   if (n < 0n || n > BigInt(Number.MAX_SAFE_INTEGER))
     throw pkiError('der_malformed', 'DER: integer out of range');
