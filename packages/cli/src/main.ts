@@ -11,6 +11,7 @@ import { registerCardCommands } from './commands/card.ts';
 import { registerPlatformCommands } from './commands/platform.ts';
 import { registerSimCommands } from './commands/sim.ts';
 import { registerSweepCommands } from './commands/sweep.ts';
+import { registerRpCommands } from './commands/rp.ts';
 
 /** Builds the command tree (exported for tests). */
 export function program(): Command {
@@ -28,6 +29,7 @@ export function program(): Command {
   registerSimCommands(p);
   registerCardCommands(p);
   registerSweepCommands(p);
+  registerRpCommands(p);
   return p;
 }
 

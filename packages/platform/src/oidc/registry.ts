@@ -31,7 +31,7 @@ export type RegistryErrorCode =
   /** The registration is malformed (detail.issues lists why). */
   | 'rp_invalid'
   /** A live or removed RP already has this client_id (client_ids are never reused). */
-  | 'rp_exists'
+  | 'rp_already_registered'
   /** No RP with this client_id. */
   | 'rp_not_found';
 
@@ -167,7 +167,7 @@ function view(row: {
 
 /**
  * Registers an RP (audit `rp.registered` by `actor`). `rp_invalid` for a malformed registration,
- * `rp_exists` when the client_id is taken (also by a removed RP).
+ * `rp_already_registered` when the client_id is taken (also by a removed RP).
  */
 export async function addRelyingParty(
   deps: RegistryDeps,
@@ -226,7 +226,7 @@ export async function addRelyingParty(
       .returningAll()
       .executeTakeFirst();
     if (inserted === undefined)
-      throw registryError('rp_exists', 'an RP with this client_id exists', { clientId });
+      throw registryError('rp_already_registered', 'an RP with this client_id exists', { clientId });
     await appendAudit(trx, {
       actor,
       type: 'rp.registered',
