@@ -376,59 +376,76 @@ export class Sweeper {
     options: Pick<SweepOptions, 'batchSize' | 'actor' | 'purpose'>,
     signal: AbortSignal,
   ): Promise<void> {
-    const db = this.#deps.db;
     const batchSize = options.batchSize ?? 2000;
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 20_000)
       throw new RangeError('batchSize must be an integer from 1 to 20000');
+    // J-LIS answers fetched for this shard (outside any transaction), reused when a batch reruns.
+    const provisions = new Map<string, ProvisionOutcome>();
     for (;;) {
-      const s = await db
-        .selectFrom('sweep_shards')
-        .selectAll()
-        .where('run_id', '=', crls.runId)
-        .where('shard', '=', shard)
-        .executeTakeFirstOrThrow();
-      if (s.state === 'done') return;
       if (signal.aborted) throw lifecycleError('sweep_interrupted', 'the sweep was stopped');
-      let q = db
-        .selectFrom('anchors')
-        .select([
-          'id',
-          'account_id',
-          'purpose',
-          'variant',
-          'issuer_key_hash',
-          'serial',
-          'status',
-          'revocation_reason',
-        ])
-        .where('superseded_by', 'is', null)
-        .where('account_id', '>=', s.lo)
-        .orderBy('account_id')
-        .orderBy('id')
-        .limit(batchSize);
-      if (s.hi !== null) q = q.where('account_id', '<', s.hi);
-      if (s.cursor_account_id !== null && s.cursor_anchor_id !== null)
-        q = q.where(
-          sql<boolean>`(account_id, id) > (${s.cursor_account_id}::uuid, ${s.cursor_anchor_id}::uuid)`,
-        );
-      const rows = await q.execute();
-      const final = rows.length < batchSize;
-      const counts = await this.#batch(crls, s, rows, final, options);
-      this.#progress?.(counts, final);
-      if (final) return;
+      let r: BatchOutcome | undefined;
+      for (let attempt = 1; r === undefined; attempt++) {
+        try {
+          r = await withTransaction(this.#deps.db, (trx) =>
+            this.#batch(trx, crls, shard, batchSize, provisions, options),
+          );
+        } catch (e) {
+          if (e instanceof NeedProvisions) {
+            for (const n of e.needed)
+              if (!provisions.has(n.row.id))
+                provisions.set(n.row.id, await this.#provision(n.row, n.consentRef));
+          } else if (!(e instanceof BatchRace) || attempt >= 10) throw e;
+        }
+      }
+      if (r.shardWasDone) return;
+      this.#progress?.(r.counts, r.final);
+      if (r.final) return;
     }
   }
 
-  /** Decides, then applies one batch with its checkpoint in one transaction. */
+  /** Reads, decides and applies one batch with its checkpoint, in the caller's transaction. */
   async #batch(
+    trx: Transaction<Schema>,
     crls: RunCrls,
-    s: { run_id: string; shard: number; cursor_account_id: string | null; cursor_anchor_id: string | null },
-    rows: ReadonlyArray<AnchorRow>,
-    final: boolean,
+    shard: number,
+    batchSize: number,
+    provisions: ReadonlyMap<string, ProvisionOutcome>,
     options: Pick<SweepOptions, 'actor' | 'purpose'>,
-  ): Promise<Counts> {
+  ): Promise<BatchOutcome> {
     const counts: Counts = { checked: 0, revoked: 0, released: 0, unchecked: 0 };
-    const touch = new Map<number, { at: Date; ids: string[] }>();
+    const s = await trx
+      .selectFrom('sweep_shards')
+      .selectAll()
+      .where('run_id', '=', crls.runId)
+      .where('shard', '=', shard)
+      .executeTakeFirstOrThrow();
+    if (s.state === 'done') return { counts, final: true, shardWasDone: true };
+    let q = trx
+      .selectFrom('anchors')
+      .select([
+        'id',
+        'account_id',
+        'purpose',
+        'variant',
+        'issuer_key_hash',
+        'serial',
+        'status',
+        'revocation_reason',
+      ])
+      .where('superseded_by', 'is', null)
+      .where('account_id', '>=', s.lo)
+      .orderBy('account_id')
+      .orderBy('id')
+      .limit(batchSize);
+    if (s.hi !== null) q = q.where('account_id', '<', s.hi);
+    if (s.cursor_account_id !== null && s.cursor_anchor_id !== null)
+      q = q.where(
+        sql<boolean>`(account_id, id) > (${s.cursor_account_id}::uuid, ${s.cursor_anchor_id}::uuid)`,
+      );
+    const rows = await q.execute();
+    const final = rows.length < batchSize;
+
+    const touch = new Map<RunIssuer, number>();
     const changes: Change[] = [];
     const reaffirmed: AnchorRow[] = [];
     let last: RunIssuer | undefined;
@@ -439,17 +456,14 @@ export class Sweeper {
         last = issuer;
       }
       const crl = issuer?.crl;
-      if (crl === undefined) {
+      if (issuer === undefined || crl === undefined) {
         counts.unchecked++;
         continue;
       }
       counts.checked++;
+      touch.set(issuer, (touch.get(issuer) ?? 0) + 1);
       const change = decide(r, crl.index);
       if (change === undefined) {
-        const t = crl.thisUpdate.getTime();
-        let g = touch.get(t);
-        if (g === undefined) touch.set(t, (g = { at: crl.thisUpdate, ids: [] }));
-        g.ids.push(r.id);
         // Still revoked for a changed affiliation: while the account waits for re-proofing, J-LIS
         // is asked again (the resident may have a new certificate by now).
         if (r.status === 'revoked' && r.revocation_reason === 'affiliationChanged' && r.purpose === 'sign')
@@ -462,7 +476,7 @@ export class Sweeper {
       else if (r.status === 'revoked') counts.released++;
     }
 
-    // Facts the effects need, read before the transaction: accounts, consents, provisions.
+    // Facts the effects need: accounts, consents, and J-LIS's answers (fetched outside).
     const accountIds = [
       ...new Set([...changes.map((c) => c.row.account_id), ...reaffirmed.map((r) => r.account_id)]),
     ];
@@ -470,13 +484,13 @@ export class Sweeper {
     const consents = new Map<string, { id: string; jlis_reference: string }>();
     const now = this.#deps.now();
     if (accountIds.length > 0) {
-      for (const a of await this.#deps.db
+      for (const a of await trx
         .selectFrom('accounts')
         .select(['id', 'status', 'status_reason'])
         .where('id', 'in', accountIds)
         .execute())
         accounts.set(a.id, a);
-      for (const c of await this.#deps.db
+      for (const c of await trx
         .selectFrom('consents')
         .select(['id', 'account_id', 'jlis_reference', 'granted_at'])
         .where('account_id', 'in', accountIds)
@@ -488,33 +502,42 @@ export class Sweeper {
         if (!consents.has(c.account_id) && c.jlis_reference !== null)
           consents.set(c.account_id, { id: c.id, jlis_reference: c.jlis_reference });
     }
-    const provisions = new Map<string, ProvisionOutcome>();
     const wantsProvision = (row: AnchorRow): boolean =>
       row.purpose === 'sign' &&
       consents.has(row.account_id) &&
       accounts.get(row.account_id)?.status !== 'closed';
+    const needed: Array<{ row: AnchorRow; consentRef: string }> = [];
     for (const c of changes)
       if (c.to.status === 'revoked' && c.to.reason === 'affiliationChanged' && wantsProvision(c.row))
-        provisions.set(
-          c.row.id,
-          await this.#provision(c.row, consents.get(c.row.account_id)!.jlis_reference),
-        );
+        needed.push({ row: c.row, consentRef: consents.get(c.row.account_id)!.jlis_reference });
     for (const r of reaffirmed)
       if (accounts.get(r.account_id)?.status === 'needs_reproofing' && wantsProvision(r))
-        provisions.set(r.id, await this.#provision(r, consents.get(r.account_id)!.jlis_reference));
+        needed.push({ row: r, consentRef: consents.get(r.account_id)!.jlis_reference });
+    const missing = needed.filter((n) => !provisions.has(n.row.id));
+    // The network is not asked inside a transaction: roll back, ask, run the batch again.
+    if (missing.length > 0) throw new NeedProvisions(missing);
 
     const actor = options.actor ?? 'system:sweep';
+    const first = rows[0];
     const last_ = rows.at(-1);
-    await withTransaction(this.#deps.db, async (trx) => {
-      const audit: AuditEvent[] = [];
-      for (const g of touch.values())
-        for (let i = 0; i < g.ids.length; i += 5000)
-          await trx
+    const audit: AuditEvent[] = [];
+    {
+      // status_checked_at of every checked anchor, one range statement per CA over the key range
+      // [first, last] of the rows read; the row count proves it is exactly those rows.
+      if (first !== undefined && last_ !== undefined)
+        for (const [issuer, expected] of touch) {
+          const u = await trx
             .updateTable('anchors')
-            .set({ status_checked_at: g.at })
-            .where('id', 'in', g.ids.slice(i, i + 5000))
+            .set({ status_checked_at: issuer.crl!.thisUpdate })
             .where('superseded_by', 'is', null)
-            .execute();
+            .where('issuer_key_hash', '=', issuer.keyHash)
+            .where(sql<boolean>`(account_id, id) >= (${first.account_id}::uuid, ${first.id}::uuid)`)
+            .where(sql<boolean>`(account_id, id) <= (${last_.account_id}::uuid, ${last_.id}::uuid)`)
+            .executeTakeFirst();
+          // Another transaction added or re-anchored a row of this range since it was read (READ
+          // COMMITTED): roll the batch back and read it again.
+          if (u.numUpdatedRows !== BigInt(expected)) throw new BatchRace();
+        }
 
       // Per account, the strongest effect wins: close > re-proof > suspend > release.
       const effect = new Map<string, { kind: AccountEffect; reason: string; anchorId: string }>();
@@ -524,26 +547,30 @@ export class Sweeper {
           effect.set(accountId, { kind, reason, anchorId });
       };
       const reanchored = new Set<string>();
+      // The status changes in one statement per 200; a row changed meanwhile (re-proofed,
+      // re-anchored) no longer matches its old status and is left for the next sweep.
+      const updated = new Set<string>();
+      for (let i = 0; i < changes.length; i += 200) {
+        const values = sql.join(
+          changes
+            .slice(i, i + 200)
+            .map(
+              (c) =>
+                sql`(${c.row.id}::uuid, ${c.to.status}::text, ${c.to.reason}::text, ${c.to.revokedAt}::timestamptz, ${c.crl!.thisUpdate}::timestamptz, ${c.row.status}::text, ${c.row.revocation_reason}::text)`,
+            ),
+        );
+        const { rows: done } = await sql<{ id: string }>`
+          UPDATE anchors AS a SET status = v.status, revocation_reason = v.reason,
+            revoked_at = v.revoked_at, status_checked_at = v.checked
+          FROM (VALUES ${values}) AS v (id, status, reason, revoked_at, checked, old_status, old_reason)
+          WHERE a.id = v.id AND a.superseded_by IS NULL AND a.status = v.old_status
+            AND a.revocation_reason IS NOT DISTINCT FROM v.old_reason
+          RETURNING a.id`.execute(trx);
+        for (const d of done) updated.add(d.id);
+      }
       for (const c of changes) {
         const r = c.row;
-        let u = trx
-          .updateTable('anchors')
-          .set({
-            status: c.to.status,
-            revocation_reason: c.to.reason,
-            revoked_at: c.to.revokedAt,
-            status_checked_at: c.crl!.thisUpdate,
-          })
-          .where('id', '=', r.id)
-          .where('superseded_by', 'is', null)
-          .where('status', '=', r.status);
-        u =
-          r.revocation_reason === null
-            ? u.where('revocation_reason', 'is', null)
-            : u.where('revocation_reason', '=', r.revocation_reason);
-        const done = await u.returning('id').executeTakeFirst();
-        // Changed meanwhile (re-proofed, re-anchored): the next sweep sees its new state.
-        if (done === undefined) continue;
+        if (!updated.has(r.id)) continue;
         audit.push({
           actor,
           type:
@@ -591,25 +618,33 @@ export class Sweeper {
         if (p !== undefined && (await this.#reanchor(trx, r, now, p, consents, s.run_id, actor, audit)))
           reanchored.add(r.account_id);
       }
+      // Account effects, one statement per (effect, reason).
+      const groups = new Map<string, { kind: AccountEffect; reason: string; ids: string[] }>();
       for (const [accountId, e] of effect) {
         if (reanchored.has(accountId) && e.kind === 'reproof') continue;
-        const from = accounts.get(accountId);
-        const changed = await applyAccountEffect(trx, accountId, e.kind, e.reason, now);
-        if (changed === undefined) continue;
-        audit.push({
-          actor,
-          type: e.kind === 'close' ? 'account.closed' : 'account.status_changed',
-          accountId,
-          at: now,
-          payload: {
-            runId: s.run_id,
-            anchorId: e.anchorId,
-            from: from?.status ?? null,
-            to: changed.status,
-            reason: e.reason,
-            ...(changed.sessionsRevoked === undefined ? {} : { sessionsRevoked: changed.sessionsRevoked }),
-          },
-        });
+        const k = `${e.kind}:${e.reason}`;
+        let g = groups.get(k);
+        if (g === undefined) groups.set(k, (g = { kind: e.kind, reason: e.reason, ids: [] }));
+        g.ids.push(accountId);
+      }
+      for (const g of groups.values()) {
+        const changed = await applyAccountEffect(trx, g.ids, g.kind, g.reason, now);
+        for (const [accountId, c] of changed) {
+          audit.push({
+            actor,
+            type: g.kind === 'close' ? 'account.closed' : 'account.status_changed',
+            accountId,
+            at: now,
+            payload: {
+              runId: s.run_id,
+              anchorId: effect.get(accountId)!.anchorId,
+              from: accounts.get(accountId)?.status ?? null,
+              to: c.status,
+              reason: g.reason,
+              ...(c.sessionsRevoked === undefined ? {} : { sessionsRevoked: c.sessionsRevoked }),
+            },
+          });
+        }
       }
       await appendAuditMany(trx, audit);
 
@@ -639,8 +674,8 @@ export class Sweeper {
         throw lifecycleError('sweep_shard_conflict', 'another worker advanced this shard first', {
           detail: { runId: s.run_id, shard: s.shard },
         });
-    });
-    return counts;
+    }
+    return { counts, final, shardWasDone: false };
   }
 
   /** Asks J-LIS for the latest basic 4 information (outside any transaction). */
@@ -891,6 +926,29 @@ interface AnchorRow {
   revocation_reason: string | null;
 }
 
+/** What one batch did. */
+interface BatchOutcome {
+  readonly counts: Counts;
+  /** The shard has no anchors left after this batch. */
+  readonly final: boolean;
+  /** The shard was already done (another worker finished it). */
+  readonly shardWasDone: boolean;
+}
+
+/** Thrown inside a batch's transaction when its rows changed since they were read: run it again. */
+class BatchRace extends Error {
+  constructor() {
+    super('the batch changed while it was swept');
+  }
+}
+
+/** Thrown inside a batch's transaction when J-LIS must be asked first (outside it). */
+class NeedProvisions extends Error {
+  constructor(readonly needed: ReadonlyArray<{ readonly row: AnchorRow; readonly consentRef: string }>) {
+    super('latest basic 4 information needed');
+  }
+}
+
 /** A status change decided from the CRL. */
 interface Change {
   readonly row: AnchorRow;
@@ -922,15 +980,20 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-/** Applies one account effect if the account's state allows it; returns the new state or undefined. */
+/**
+ * Applies one account effect to the accounts whose state allows it; returns the new state of each
+ * changed account (closing also revokes its sessions).
+ */
 async function applyAccountEffect(
   trx: Transaction<Schema>,
-  accountId: string,
+  ids: ReadonlyArray<string>,
   kind: AccountEffect,
   reason: string,
   now: Date,
-): Promise<{ status: AccountStatus; sessionsRevoked?: number } | undefined> {
-  const base = trx.updateTable('accounts').where('id', '=', accountId);
+): Promise<Map<string, { status: AccountStatus; sessionsRevoked?: number }>> {
+  const out = new Map<string, { status: AccountStatus; sessionsRevoked?: number }>();
+  if (ids.length === 0) return out;
+  const base = trx.updateTable('accounts').where('id', 'in', [...ids]);
   const set = (status: AccountStatus, statusReason: string | null) => ({
     status,
     status_reason: statusReason,
@@ -939,22 +1002,32 @@ async function applyAccountEffect(
   });
   switch (kind) {
     case 'close': {
-      const r = await base
+      const rows = await base
         .set(set('closed', reason))
         .where('status', '!=', 'closed')
         .returning('id')
-        .executeTakeFirst();
-      if (r === undefined) return undefined;
+        .execute();
+      if (rows.length === 0) return out;
+      for (const r of rows) out.set(r.id, { status: 'closed', sessionsRevoked: 0 });
       const sessions = await trx
         .updateTable('sessions')
         .set({ revoked_at: now })
-        .where('account_id', '=', accountId)
+        .where(
+          'account_id',
+          'in',
+          rows.map((r) => r.id),
+        )
         .where('revoked_at', 'is', null)
-        .executeTakeFirst();
-      return { status: 'closed', sessionsRevoked: Number(sessions.numUpdatedRows) };
+        .returning('account_id')
+        .execute();
+      for (const x of sessions) {
+        const c = out.get(x.account_id)!;
+        c.sessionsRevoked = (c.sessionsRevoked ?? 0) + 1;
+      }
+      return out;
     }
     case 'reproof': {
-      const r = await base
+      const rows = await base
         .set(set('needs_reproofing', reason))
         .where((eb) =>
           eb.or([
@@ -963,25 +1036,28 @@ async function applyAccountEffect(
           ]),
         )
         .returning('id')
-        .executeTakeFirst();
-      return r === undefined ? undefined : { status: 'needs_reproofing' };
+        .execute();
+      for (const r of rows) out.set(r.id, { status: 'needs_reproofing' });
+      return out;
     }
     case 'suspend': {
-      const r = await base
+      const rows = await base
         .set(set('suspended', reason))
         .where('status', '=', 'live')
         .returning('id')
-        .executeTakeFirst();
-      return r === undefined ? undefined : { status: 'suspended' };
+        .execute();
+      for (const r of rows) out.set(r.id, { status: 'suspended' });
+      return out;
     }
     case 'release': {
-      const r = await base
+      const rows = await base
         .set(set('live', null))
         .where('status', '=', 'suspended')
         .where('status_reason', '=', 'certificateHold')
         .returning('id')
-        .executeTakeFirst();
-      return r === undefined ? undefined : { status: 'live' };
+        .execute();
+      for (const r of rows) out.set(r.id, { status: 'live' });
+      return out;
     }
   }
 }

@@ -281,6 +281,47 @@ forEachEngine((t) => {
     expect(await verifyAuditChain(t.db)).toMatchObject({ ok: true });
   });
 
+  it('ok-two-workers-share-one-run-through-the-jobs-table', async () => {
+    for (let i = 0; i < 3; i++) await enrol(deps, await newResident(sim));
+    await publish();
+    const current = await t.db
+      .selectFrom('anchors')
+      .select((eb) => eb.fn.countAll<bigint>().as('n'))
+      .where('superseded_by', 'is', null)
+      .executeTakeFirstOrThrow();
+    // Two platform instances: each its own sweeper and queue object, one jobs table.
+    const [a, b] = await Promise.all([
+      runSweep(deps, {
+        shards: 8,
+        batchSize: 2,
+        pollMs: 50,
+        queue: new PostgresJobQueue(t.db),
+        workerId: 'a',
+      }),
+      runSweep(deps, {
+        shards: 8,
+        batchSize: 2,
+        pollMs: 50,
+        queue: new PostgresJobQueue(t.db),
+        workerId: 'b',
+      }),
+    ]);
+    // On PostgreSQL the second joins the first's run; on PGlite (one session) the first may finish
+    // before the second starts, which then sweeps again: either way every run is whole.
+    if (t.engine === 'postgres') expect(a.runId).toBe(b.runId);
+    for (const r of [a, b]) {
+      expect(r.status).toBe('completed');
+      expect(r.anchorsChecked).toBe(Number(current.n));
+      const jobs = await t.db
+        .selectFrom('jobs')
+        .select(['state'])
+        .where('key', 'like', `${r.runId}:%`)
+        .execute();
+      expect(jobs).toHaveLength(8);
+      expect(jobs.every((j) => j.state === 'done')).toBe(true);
+    }
+  });
+
   it('fail-stale-crl-is-refused-with-crl_stale-and-nothing-is-checked', async () => {
     const h = await newResident(sim);
     const id = await enrol(deps, h);
