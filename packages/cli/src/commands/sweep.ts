@@ -135,5 +135,13 @@ export function registerSweepCommands(program: Command): void {
             detail: { runId: r.runId },
           },
         );
+      if (r.status === 'partial')
+        throw new WatashiError(
+          'sweep_partial',
+          'some anchors could not be checked (their CA has no usable CRL)',
+          {
+            detail: { runId: r.runId, unchecked: r.unchecked },
+          },
+        );
     });
 }

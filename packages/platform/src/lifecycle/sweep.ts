@@ -759,7 +759,7 @@ export class Sweeper {
       await trx
         .updateTable('sweep_runs')
         .set({
-          status: errors.length > 0 ? 'partial' : 'completed',
+          status: errors.length > 0 || BigInt(sums.unchecked ?? '0') > 0n ? 'partial' : 'completed',
           finished_at: now,
           duration_ms: BigInt(now.getTime() - run.started_at.getTime()),
           anchors_checked: BigInt(sums.checked ?? '0'),
