@@ -153,6 +153,12 @@ export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/** `fetch` without oidc-provider's special-use-address dispatcher (simulation mode only). */
+function loopbackFetch(url: URL | string | Request, options?: RequestInit): Promise<Response> {
+  const { dispatcher: _ssrfGuard, ...rest } = (options ?? {}) as RequestInit & { dispatcher?: unknown };
+  return globalThis.fetch(url, rest);
+}
+
 /** Builds the provider (does not mount it). */
 export async function createOidcProvider(deps: PlatformDeps): Promise<Provider> {
   const issuer = issuerOf(deps);
@@ -175,6 +181,10 @@ export async function createOidcProvider(deps: PlatformDeps): Promise<Provider> 
       findClient: (id) => clientMetadata(deps, id),
     }),
     clients: [],
+    // oidc-provider refuses outgoing requests (back-channel logout, jwks_uri, request_uri) to
+    // loopback and private addresses against SSRF. In simulation the RPs and the simulator all run
+    // on this machine, so that check is lifted there and only there.
+    ...(deps.config.mode === 'simulation' ? { fetch: loopbackFetch } : {}),
     jwks: { keys: keys.map((k) => new StoreSigningKey(k)) },
     cookies: { keys: [cookieKey] },
     acrValues: ASSURANCE_TABLE.acrValues.map((r) => r.value),

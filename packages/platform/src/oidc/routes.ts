@@ -28,6 +28,10 @@
  *   `/oidc/interaction/:uid/consent` carrying a CSRF token bound to the interaction and the
  *   Watashi session (HMAC under the key store), answered with 303.
  *
+ * Logout: RP-initiated logout (`/oidc/session/end`) ends oidc-provider's session, sends back-channel
+ * logout tokens to the RPs of that session (OpenID Back-Channel Logout 1.0) and, when the resident
+ * confirms a full sign-out, ends the Watashi session as well.
+ *
  * Audit (store/audit.ts; claim names only, never values): `oidc.consent.granted` /
  * `oidc.consent.denied` at the consent step, `oidc.disclosure` whenever the token or userinfo
  * endpoint releases claims to an RP (rp, claim names, endpoint, time).
@@ -43,6 +47,7 @@ import { z } from 'zod';
 import { decide, selectAcr } from '../assurance/policy.ts';
 import type { PlatformDeps, SessionContext } from '../server/context.ts';
 import { problem } from '../server/problem.ts';
+import { lookupSession, SESSION_COOKIE } from '../server/sessions.ts';
 import { appendAudit } from '../store/audit.ts';
 import { requestedAcrValues, requirementOf, sessionContext } from './assurance.ts';
 import { CLAIMS, isWatashiClaim, SCOPE_CLAIMS, type WatashiClaim } from './claims.ts';
@@ -327,12 +332,37 @@ function disclosureAudit(deps: PlatformDeps) {
   };
 }
 
+/**
+ * RP-initiated logout ends the Watashi session too (OIDC RP-Initiated Logout 1.0 §2: the OP logs
+ * the End-User out; Watashi's session is the OP session), after oidc-provider has ended its own
+ * and sent the back-channel logout tokens.
+ */
+function logoutPropagation(deps: PlatformDeps) {
+  return async (ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> => {
+    await next();
+    if (ctx.oidc?.route !== 'end_session_confirm' || ctx.status !== 303) return;
+    if (ctx.oidc.params?.['logout'] === undefined) return;
+    const token = ctx.cookies.get(SESSION_COOKIE, { signed: false });
+    if (token === undefined || token === '') return;
+    const s = await lookupSession(deps, token);
+    if (s !== null)
+      await deps.db
+        .updateTable('sessions')
+        .set({ revoked_at: deps.now() })
+        .where('id', '=', s.id)
+        .where('revoked_at', 'is', null)
+        .execute();
+    ctx.cookies.set(SESSION_COOKIE, null, { path: '/', signed: false, httpOnly: true, sameSite: 'lax' });
+  };
+}
+
 /** Registers the OpenID Provider (catch-all mount and interaction routes). */
 export async function registerOidcRoutes(app: FastifyInstance, deps: PlatformDeps): Promise<MountedOidc> {
   let built: Promise<Provider> | undefined;
   const provider = (): Promise<Provider> => {
     built ??= createOidcProvider(deps).then((p) => {
       p.use(disclosureAudit(deps));
+      p.use(logoutPropagation(deps));
       return p;
     });
     built.catch(() => {
