@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCertificate, toBase64 } from '@watashi/pki';
 import type { JpkiTrustStore } from '@watashi/jpki';
+import { createJpkiBackend } from '../../src/jlis/index.ts';
 import { verifyAuditChain } from '../../src/store/audit.ts';
 import { forEachEngine } from '../db/harness.ts';
 import { newResident, simTrust, startSim, type CardHolder, type TestSim } from '../enrolment/support.ts';
@@ -206,6 +207,38 @@ forEachEngine((t) => {
       const { res } = await cardLogin(r.card);
       expect(res.status, JSON.stringify(res.body)).toBe(401);
       expect(res.body['code']).toBe('authn_card_revoked');
+    });
+
+    it('fail-status-unreachable-under-hard-fail-is-authn_card_status_unavailable', async () => {
+      const r = await bound();
+      // A J-LIS whose responder does not answer (nothing listens on port 9): no status, no login.
+      const deps = p.deps as { backend: typeof p.deps.backend };
+      const live = deps.backend;
+      deps.backend = createJpkiBackend(
+        { kind: 'simulator', url: 'http://127.0.0.1:9', operatorId: 'watashi-test' },
+        { now: () => p.deps.now() },
+      );
+      try {
+        const { res } = await cardLogin(r.card);
+        expect(res.status, JSON.stringify(res.body)).toBe(503);
+        expect(res.body['code']).toBe('authn_card_status_unavailable');
+      } finally {
+        deps.backend = live;
+      }
+      // Nothing was half-done: with J-LIS back, the same card signs in.
+      expect((await cardLogin(r.card)).res.status).toBe(200);
+    });
+
+    it('fail-suspended-account-is-authn_account_unavailable', async () => {
+      const r = await bound();
+      await p.deps.db
+        .updateTable('accounts')
+        .set({ status: 'suspended' })
+        .where('id', '=', r.accountId)
+        .execute();
+      const { res } = await cardLogin(r.card);
+      expect(res.status, JSON.stringify(res.body)).toBe(403);
+      expect(res.body['code']).toBe('authn_account_unavailable');
     });
 
     it('fail-revoked-binding-is-authn_authenticator_revoked', async () => {

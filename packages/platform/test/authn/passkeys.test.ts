@@ -276,6 +276,7 @@ forEachEngine((t) => {
         400,
         'authn_user_verification_missing',
       ],
+      ['fail-up-missing-is-authn_user_presence_missing', { up: false }, 400, 'authn_user_presence_missing'],
       [
         'fail-wrong-type-is-authn_response_malformed',
         { type: 'webauthn.create' },
@@ -296,6 +297,35 @@ forEachEngine((t) => {
         expect(res.status, JSON.stringify(res.body)).toBe(status);
         expect(res.body['code']).toBe(code);
       });
+
+    it('fail-closed-account-is-authn_account_unavailable-and-the-counter-is-kept', async () => {
+      const { r, auth } = await withPasskey();
+      await p.deps.db
+        .updateTable('accounts')
+        .set({ status: 'closed' })
+        .where('id', '=', r.accountId)
+        .execute();
+      const before = await p.deps.db
+        .selectFrom('authenticators')
+        .select('sign_count')
+        .where('account_id', '=', r.accountId)
+        .executeTakeFirstOrThrow();
+      const res = await login(new Client(p.url), auth);
+      expect(res.status, JSON.stringify(res.body)).toBe(403);
+      expect(res.body['code']).toBe('authn_account_unavailable');
+      const after = await p.deps.db
+        .selectFrom('authenticators')
+        .select('sign_count')
+        .where('account_id', '=', r.accountId)
+        .executeTakeFirstOrThrow();
+      expect(after.sign_count).toBe(before.sign_count);
+    });
+
+    it('fail-login-body-with-unknown-members-is-authn_request_invalid', async () => {
+      const res = await new Client(p.url).post('/api/authn/passkeys/login', { response: {}, extra: 1 });
+      expect(res.status, JSON.stringify(res.body)).toBe(400);
+      expect(res.body['code']).toBe('authn_request_invalid');
+    });
 
     it('fail-unknown-credential-is-authn_unknown_credential', async () => {
       const r = await enrolResident(p, sim);
