@@ -92,6 +92,15 @@ export const platformConfigSchema = z.strictObject({
     .describe(
       'Operator bearer token for `auth: admin` routes (Authorization: Bearer …), compared in constant time. Absent: admin routes answer 403 admin_forbidden.',
     ),
+  housekeepingIntervalSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(86_400)
+    .default(600)
+    .describe(
+      'How often expired challenges, enrolment nonces and OIDC artefacts are deleted (store/housekeeping.ts); 0 turns it off.',
+    ),
   sessionTtlSeconds: z
     .number()
     .int()

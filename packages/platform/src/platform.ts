@@ -42,6 +42,7 @@ import { problem } from './server/problem.ts';
 import { endSession } from './server/sessions.ts';
 import { openDatabase, type Database } from './store/database.ts';
 import { migrateToLatest } from './store/migrate.ts';
+import { scheduleHousekeeping } from './store/housekeeping.ts';
 import { registerWalletRoutes } from './wallet/index.ts';
 import { registerOidcRoutes } from './oidc/index.ts';
 
@@ -213,6 +214,13 @@ export async function createPlatform(
     registerWalletRoutes(app, deps);
     await registerOidcRoutes(app, deps);
     await app.ready();
+    if (config.housekeepingIntervalSeconds > 0) {
+      const stop = scheduleHousekeeping(deps.db, now, config.housekeepingIntervalSeconds, (e) =>
+        app.log.warn({ err: e }, 'housekeeping failed'),
+      );
+      // Stopped before the server and the database close (closeOpened runs in reverse).
+      opened.push(stop);
+    }
 
     return {
       app,

@@ -1,0 +1,76 @@
+/**
+ * Housekeeping: deletes transient rows once they can no longer be used, so tables of single-use
+ * secrets do not grow without bound when ceremonies are started and abandoned.
+ *
+ * - WebAuthn and card challenges (`kv`, key `authn:challenge:…`, authn/challenges.ts) past their
+ *   `expiresAt`: a presented expired challenge is deleted and refused anyway; this removes the ones
+ *   never presented.
+ * - Enrolment nonces and their documents (`enrolment_nonces`) expired more than `graceSeconds`
+ *   ago. Until then a replay is refused as expired; after, as unknown — refused either way.
+ * - oidc-provider models (`oidc_models`) past their expiry (sessions, codes, grants, tokens).
+ *
+ * Each is one `DELETE … WHERE` over an indexed or small set: safe to run on several instances at
+ * once (a row is deleted once), idempotent, and it never touches live data.
+ */
+import { sql, type Kysely } from 'kysely';
+import { purgeExpiredOidcModels } from '../oidc/adapter.ts';
+import type { Schema } from './schema.ts';
+
+/** Rows removed by one run. */
+export interface HousekeepingResult {
+  readonly challenges: number;
+  readonly enrolmentNonces: number;
+  readonly oidcModels: number;
+}
+
+/** Default grace after expiry before an enrolment nonce is forgotten. */
+export const NONCE_GRACE_SECONDS = 86_400;
+
+/** Deletes what expired before `now` (enrolment nonces: before `now − graceSeconds`). */
+export async function runHousekeeping(
+  db: Kysely<Schema>,
+  now: Date,
+  options: { graceSeconds?: number } = {},
+): Promise<HousekeepingResult> {
+  const challenges = await db
+    .deleteFrom('kv')
+    .where('key', 'like', 'authn:challenge:%')
+    .where(sql<boolean>`(value->>'expiresAt')::timestamptz < ${now}`)
+    .executeTakeFirst();
+  const nonceCutoff = new Date(now.getTime() - (options.graceSeconds ?? NONCE_GRACE_SECONDS) * 1000);
+  const nonces = await db
+    .deleteFrom('enrolment_nonces')
+    .where('expires_at', '<', nonceCutoff)
+    .executeTakeFirst();
+  const oidcModels = await purgeExpiredOidcModels(db, now);
+  return {
+    challenges: Number(challenges.numDeletedRows),
+    enrolmentNonces: Number(nonces.numDeletedRows),
+    oidcModels,
+  };
+}
+
+/**
+ * Runs `runHousekeeping` every `intervalSeconds` (first run after one interval) until stopped.
+ * The timer does not keep the process alive; a failed run is reported to `onError` and the next
+ * one is tried on schedule.
+ */
+export function scheduleHousekeeping(
+  db: Kysely<Schema>,
+  now: () => Date,
+  intervalSeconds: number,
+  onError: (e: unknown) => void,
+): () => Promise<void> {
+  let running: Promise<unknown> | undefined;
+  const timer = setInterval(() => {
+    if (running !== undefined) return;
+    running = runHousekeeping(db, now())
+      .catch(onError)
+      .finally(() => (running = undefined));
+  }, intervalSeconds * 1000);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
+}

@@ -1,0 +1,71 @@
+// Housekeeping on both engines: expired challenges, enrolment nonces past their grace and expired
+// oidc-provider models are deleted; everything still usable is left alone and still works.
+import { randomBytes } from 'node:crypto';
+import { expect, it } from 'vitest';
+import { consumeChallenge, issueChallenge } from '../../src/authn/challenges.ts';
+import { runHousekeeping } from '../../src/store/housekeeping.ts';
+import { jsonb } from '../../src/store/json.ts';
+import { forEachEngine } from './harness.ts';
+import { hash32 } from './rows.ts';
+
+const T = new Date('2026-12-01T03:00:00Z');
+const at = (seconds: number): Date => new Date(T.getTime() + seconds * 1000);
+
+forEachEngine((t) => {
+  it('ok-deletes-only-what-expired-and-leaves-live-rows-usable', async () => {
+    const stale = await issueChallenge(t.db, { purpose: 'passkey_authentication', now: at(0) });
+    const live = await issueChallenge(t.db, { purpose: 'passkey_authentication', now: at(200) });
+    await t.db
+      .insertInto('kv')
+      .values({ key: 'setting:unrelated', value: jsonb({ expiresAt: at(-9999).toISOString() }) })
+      .execute();
+    const nonce = (expires: Date) => ({
+      nonce: new Uint8Array(randomBytes(32)),
+      document_hash: hash32(),
+      created_at: at(-200_000),
+      expires_at: expires,
+    });
+    await t.db
+      .insertInto('enrolment_nonces')
+      .values([nonce(at(-2 * 86_400)), nonce(at(-3600)), nonce(at(600))])
+      .execute();
+    const model = (id: string, expires: Date | null) => ({
+      model: 'Session',
+      id,
+      payload: jsonb({ id }),
+      expires_at: expires,
+    });
+    await t.db
+      .insertInto('oidc_models')
+      .values([model('gone', at(-1)), model('kept', at(3600)), model('forever', null)])
+      .execute();
+
+    const r = await runHousekeeping(t.db, at(400));
+    expect(r).toEqual({ challenges: 1, enrolmentNonces: 1, oidcModels: 1 });
+
+    // The live challenge is still there and consumable; the stale one is simply unknown.
+    await expect(
+      consumeChallenge(t.db, { challenge: live.challenge, purpose: 'passkey_authentication', now: at(400) }),
+    ).resolves.toEqual({ accountId: null });
+    await expect(
+      consumeChallenge(t.db, { challenge: stale.challenge, purpose: 'passkey_authentication', now: at(400) }),
+    ).rejects.toMatchObject({ code: 'authn_challenge_unknown' });
+    expect(
+      await t.db.selectFrom('kv').select('key').where('key', '=', 'setting:unrelated').execute(),
+    ).toHaveLength(1);
+    const nonces = await t.db.selectFrom('enrolment_nonces').select('expires_at').execute();
+    expect(nonces.map((n) => n.expires_at.getTime()).sort()).toEqual([
+      at(-3600).getTime(),
+      at(600).getTime(),
+    ]);
+    const models = await t.db.selectFrom('oidc_models').select('id').orderBy('id').execute();
+    expect(models.map((m) => m.id)).toEqual(['forever', 'kept']);
+
+    // Idempotent: a second run finds nothing.
+    expect(await runHousekeeping(t.db, at(400))).toEqual({
+      challenges: 0,
+      enrolmentNonces: 0,
+      oidcModels: 0,
+    });
+  });
+});
