@@ -89,6 +89,17 @@ function enrol(o: WalletPageOptions): string {
 <input id="sign-pin" name="pin" type="password" autocomplete="off" autocapitalize="characters" spellcheck="false" minlength="6" maxlength="16" required aria-describedby="sign-pin-hint">
 <p id="sign-pin-hint" class="hint">${bi('英数字6〜16文字。5回続けて間違えるとロックされます。', '6–16 letters and digits. The card locks after 5 wrong tries.')}</p>
 </div>
+<div class="field">
+<label for="consent-latest"><input id="consent-latest" name="consent" type="checkbox" aria-describedby="consent-hint"> ${bi(
+          '住所・氏名などが変わったとき、J-LIS から最新の基本4情報の提供を受けることに同意する（任意）',
+          'When my address or name changes, let J-LIS provide my latest basic 4 information to Watashi (optional)',
+        )}</label>
+<p id="consent-hint" class="hint">${bi(
+          '同意すると、同じパスワードで下の同意書にも署名します。同意は J-LIS に登録され、10年間有効です。同意しない場合、カードの証明書が失効したときはカードでもう一度本人確認をしていただきます。',
+          'If you agree, the same password also signs the consent below; J-LIS registers it for 10 years. Without it, when your card certificate is revoked you prove who you are with the card again.',
+        )}</p>
+<pre id="consent-document" class="document" hidden></pre>
+</div>
 <button id="enrol-submit" type="submit">${bi('上の文書に同意して署名する', 'Agree to the document above and sign')}</button>
 </form>`;
   return `<p>${bi(

@@ -113,6 +113,29 @@ for (const engine of ENGINES) {
         expect(session).toMatch(/amr.*hwk|amr.*user|amr.*pop/s);
       });
 
+      it('ok-enrol-with-consent-to-latest-basic-4-registers-it-at-jlis', async () => {
+        const card = await residentWithCard('中村　陽子', '1992-07-07');
+        await openEnrol();
+        const plainNonce = await page.textContent('#document dd code');
+        await page.check('#consent-latest');
+        // A new document pair is issued; the consent is shown from the bytes that will be signed.
+        expect(await visibleText('#consent-document')).toContain('jlis-sim/basic4-consent');
+        await expect.poll(() => page.textContent('#document dd code')).not.toBe(plainNonce);
+        await sign(card, SIGN_PIN);
+        expect(await visibleText('#done-consent')).toContain('同意を J-LIS に登録しました');
+        const me = await page.evaluate(
+          async () => (await fetch('/api/me')).json() as Promise<{ account: { id: string } }>,
+        );
+        const consents = await stack.platform.deps.db
+          .selectFrom('consents')
+          .select(['jlis_reference', 'withdrawn_at'])
+          .where('account_id', '=', me.account.id)
+          .execute();
+        expect(consents).toHaveLength(1);
+        expect(consents[0]!.jlis_reference).not.toBeNull();
+        expect(consents[0]!.withdrawn_at).toBeNull();
+      });
+
       it('fail-wrong-password-shows-remaining-tries', async () => {
         await openEnrol();
         await sign(cards.wrongPin, 'WRONG99');

@@ -11,7 +11,7 @@
  * The card is used by one operation at a time (the password-tries probe and the signature would
  * otherwise interleave their SELECTs on the one card session).
  */
-import { fromBase64, toBase64, WatashiError } from '@watashi/pki';
+import { fromBase64, prepareCmsSignature, toBase64, WatashiError } from '@watashi/pki';
 import { isWellFormedPin, JpkiCardClient } from '@watashi/jpki';
 import { api, me } from './api.ts';
 import { bi, busy, byId, el, Feedback } from './dom.ts';
@@ -23,6 +23,8 @@ import { registerPasskey } from './passkeys.ts';
 interface IssuedEnrolment {
   readonly id: string;
   readonly document: { readonly bytes: string; readonly rendering: string };
+  /** The consent to latest-basic-4 provision, when asked for (base64 of the exact bytes). */
+  readonly consentDocument?: string;
   readonly expiresAt: string;
 }
 
@@ -31,6 +33,7 @@ interface CompletedEnrolment {
   readonly accountId: string;
   readonly created: boolean;
   readonly proofingLevel: number;
+  readonly consentId?: string;
 }
 
 /** The signed document (src/enrolment/document.ts, `EnrolmentDocument`), as far as it is shown. */
@@ -123,13 +126,31 @@ export async function enrolPage(): Promise<void> {
   const feedback = new Feedback();
   const box = byId('document');
   const cardsUrl = document.body.dataset['hostedCardsUrl'];
-  let current: { issued: IssuedEnrolment; bytes: Uint8Array } | undefined;
+  let current: { issued: IssuedEnrolment; bytes: Uint8Array; consent?: Uint8Array } | undefined;
+  const consentBox = document.getElementById('consent-latest') as HTMLInputElement | null;
 
   const loadDocument = async (): Promise<void> => {
-    const issued = await api<IssuedEnrolment>('POST', '/api/enrolments', {});
+    const consent = consentBox?.checked === true;
+    const issued = await api<IssuedEnrolment>('POST', '/api/enrolments', consent ? { consent: true } : {});
     const bytes = fromBase64(issued.document.bytes);
     renderDocument(box, parseDocument(bytes));
-    current = { issued, bytes };
+    const shown = document.getElementById('consent-document');
+    if (issued.consentDocument === undefined) {
+      current = { issued, bytes };
+      if (shown !== null) shown.hidden = true;
+    } else {
+      // What you see is what you sign: the consent is shown from its exact bytes too.
+      const consentBytes = fromBase64(issued.consentDocument);
+      current = { issued, bytes, consent: consentBytes };
+      if (shown !== null) {
+        shown.textContent = JSON.stringify(
+          JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(consentBytes)),
+          null,
+          2,
+        );
+        shown.hidden = false;
+      }
+    }
   };
 
   const docReady = loadDocument().catch((e: unknown) => {
@@ -140,6 +161,10 @@ export async function enrolPage(): Promise<void> {
     await docReady;
     return;
   }
+  // Asking for the consent (or no longer) issues a new document pair to sign.
+  consentBox?.addEventListener('change', () => {
+    void docReady.then(loadDocument).catch((e: unknown) => feedback.error(e));
+  });
 
   const form = byId<HTMLFormElement>('enrol-form');
   const cardInput = byId<HTMLInputElement>('card-id');
@@ -194,7 +219,7 @@ export async function enrolPage(): Promise<void> {
     });
   });
 
-  const sign = async (cardId: string, pin: string, bytes: Uint8Array) =>
+  const sign = async (cardId: string, pin: string, bytes: Uint8Array, consent?: Uint8Array) =>
     withCard(async () => {
       const t = new HostedCardTransport(cardsUrl, cardId);
       await t.begin();
@@ -204,7 +229,19 @@ export async function enrolPage(): Promise<void> {
         const signature = await client.sign('sign', pin, bytes);
         // The signing certificate (EF 0001) is readable only while the password is verified.
         const certificate = await client.readCertificate('sign');
-        return { signature, certificate };
+        // The consent goes on to J-LIS, which reads it from a CMS SignedData with the content
+        // inside; the card signs the DigestInfo of its signed attributes in the same session.
+        let consentCms: Uint8Array | undefined;
+        if (consent !== undefined) {
+          const prepared = await prepareCmsSignature({
+            content: consent,
+            detached: false,
+            certificate,
+            signingTime: new Date(),
+          });
+          consentCms = prepared.finish(await client.signDigestInfo('sign', prepared.digestInfo));
+        }
+        return { signature, certificate, consentCms };
       } finally {
         // The card leaves the reader: the verified password is forgotten.
         await t.close().catch((e: unknown) => console.warn('could not end the card session', e));
@@ -236,9 +273,9 @@ export async function enrolPage(): Promise<void> {
       const doc = current;
       if (doc === undefined) return;
       feedback.status('カードで署名しています…', 'Signing with your card…');
-      let signed: { signature: Uint8Array; certificate: Uint8Array };
+      let signed: { signature: Uint8Array; certificate: Uint8Array; consentCms?: Uint8Array | undefined };
       try {
-        signed = await sign(cardId, pin, doc.bytes);
+        signed = await sign(cardId, pin, doc.bytes, doc.consent);
       } catch (e) {
         const d = feedback.error(e);
         if (d.code === 'card_pin_incorrect' || d.code === 'card_pin_blocked') {
@@ -259,6 +296,7 @@ export async function enrolPage(): Promise<void> {
         done = await api<CompletedEnrolment>('POST', `/api/enrolments/${doc.issued.id}/complete`, {
           signature: toBase64(signed.signature),
           certificate: toBase64(signed.certificate),
+          ...(signed.consentCms === undefined ? {} : { consentCms: toBase64(signed.consentCms) }),
         });
       } catch (e) {
         feedback.error(e);
@@ -280,6 +318,19 @@ export async function enrolPage(): Promise<void> {
         ? bi('民間IDを発行しました。', 'Your private ID has been issued.')
         : bi('既存のアカウントの本人確認を更新しました。', 'Your existing account has been re-proofed.'),
       ' ',
+      ...(done.consentId === undefined
+        ? []
+        : [
+            el(
+              'span',
+              { id: 'done-consent' },
+              bi(
+                '最新の基本4情報の提供への同意を J-LIS に登録しました。',
+                'Your consent to J-LIS providing your latest basic 4 information is registered.',
+              ),
+            ),
+            ' ',
+          ]),
       el(
         'strong',
         { id: 'done-level' },
