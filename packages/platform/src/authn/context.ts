@@ -62,6 +62,26 @@ export async function accountProofingFacts(
   };
 }
 
+/**
+ * What the enrolment signature proves as an authentication: the card's signing key (hardware,
+ * device-bound, activated by the signing PIN). Like card login it is not verifier-impersonation
+ * resistant (the wallet, not the browser origin, decides what the card signs), so it is not
+ * counted as phishing resistant.
+ *
+ * A session without an authenticator was started by an enrolment signature: enrolment/routes.ts is
+ * the only place that starts one, and these facts are what it proved (oidc/assurance.ts).
+ */
+export const ENROLMENT_SIGNATURE_FACTS: AuthenticatorFacts = {
+  type: 'card_auth',
+  synced: false,
+  attested: true,
+  attestationTrusted: true,
+  userVerified: true,
+  keyProtection: 'hardware',
+  phishingResistant: false,
+  activation: 'pin',
+};
+
 /** The authentication context of a login with `facts` by `accountId` now. */
 export async function loginContext(
   deps: PlatformDeps,

@@ -17,9 +17,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { fromBase64 } from '@watashi/pki';
 import type { PlatformDeps } from '../server/context.ts';
-import { loginContext } from '../authn/context.ts';
+import { ENROLMENT_SIGNATURE_FACTS, loginContext } from '../authn/context.ts';
 import { startSession } from '../server/sessions.ts';
-import type { AuthenticatorFacts } from '../assurance/evaluate.ts';
 import {
   completeEnrolment,
   issueEnrolment,
@@ -74,23 +73,6 @@ const completed = (c: CompletedEnrolment, acr: string | null) => ({
   ...(c.consentId === undefined ? {} : { consentId: c.consentId }),
   acr,
 });
-
-/**
- * What the enrolment signature proves as an authentication: the card's signing key (hardware,
- * device-bound, activated by the signing PIN). Like card login it is not verifier-impersonation
- * resistant (the wallet, not the browser origin, decides what the card signs), so it is not
- * counted as phishing resistant.
- */
-const ENROLMENT_SIGNATURE_FACTS: AuthenticatorFacts = {
-  type: 'card_auth',
-  synced: false,
-  attested: true,
-  attestationTrusted: true,
-  userVerified: true,
-  keyProtection: 'hardware',
-  phishingResistant: false,
-  activation: 'pin',
-};
 
 /** Registers the enrolment routes. */
 export function registerEnrolmentRoutes(app: FastifyInstance, deps: PlatformDeps): void {

@@ -17,7 +17,7 @@ import {
   type AuthenticationContext,
 } from '../assurance/evaluate.ts';
 import { acrSatisfies, type AssuranceRequirement } from '../assurance/policy.ts';
-import { accountProofingFacts } from '../authn/context.ts';
+import { accountProofingFacts, ENROLMENT_SIGNATURE_FACTS } from '../authn/context.ts';
 import { authenticatorFacts } from '../authn/passkeys.ts';
 import type { PlatformDeps, SessionContext } from '../server/context.ts';
 
@@ -76,7 +76,14 @@ export async function sessionContext(
     {
       proofing,
       // Passkey logins require user verification (authn/passkeys.ts), so the stored flag holds.
-      authenticators: row === undefined ? [] : [authenticatorFacts(row, row.user_verified)],
+      // No authenticator: the session was started by the enrolment signature (card + signing PIN).
+      // An authenticator revoked since: nothing (AAL 0, fail closed).
+      authenticators:
+        row !== undefined
+          ? [authenticatorFacts(row, row.user_verified)]
+          : session.authenticatorId === null
+            ? [ENROLMENT_SIGNATURE_FACTS]
+            : [],
       federation: OIDC_CODE_FLOW,
       authTime: session.authTime,
     },

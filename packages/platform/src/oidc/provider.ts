@@ -159,6 +159,24 @@ function loopbackFetch(url: URL | string | Request, options?: RequestInit): Prom
   return globalThis.fetch(url, rest);
 }
 
+/**
+ * `csp` with `form-action` also allowing the origin of `redirectUri` (an http(s) URI oidc-provider
+ * has matched against the RP's registration), or undefined when there is nothing to add. CSP 3
+ * applies `form-action` to the redirects that follow a form submission, and the consent and logout
+ * forms of the OP end in a 303 to the RP.
+ */
+export function cspAllowingFormRedirect(csp: string, redirectUri: unknown): string | undefined {
+  if (typeof redirectUri !== 'string') return undefined;
+  let origin: string;
+  try {
+    origin = new URL(redirectUri).origin;
+  } catch {
+    return undefined;
+  }
+  if (origin === 'null' || !csp.includes("form-action 'self'")) return undefined; // no origin (custom scheme)
+  return csp.replace("form-action 'self'", `form-action 'self' ${origin}`);
+}
+
 /** Builds the provider (does not mount it). */
 export async function createOidcProvider(deps: PlatformDeps): Promise<Provider> {
   const issuer = issuerOf(deps);
@@ -225,6 +243,12 @@ export async function createOidcProvider(deps: PlatformDeps): Promise<Provider> 
       rpInitiatedLogout: {
         enabled: true,
         logoutSource(ctx, form) {
+          // The confirmation is a form POST that ends in a 303 to the RP's post-logout URI.
+          const widened = cspAllowingFormRedirect(
+            ctx.response.get('content-security-policy'),
+            ctx.oidc.params?.['post_logout_redirect_uri'],
+          );
+          if (widened !== undefined) ctx.set('content-security-policy', widened);
           ctx.type = 'html';
           ctx.body = page(
             'ログアウト / Sign out',

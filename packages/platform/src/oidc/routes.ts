@@ -51,7 +51,13 @@ import { lookupSession, SESSION_COOKIE } from '../server/sessions.ts';
 import { appendAudit } from '../store/audit.ts';
 import { requestedAcrValues, requirementOf, sessionContext } from './assurance.ts';
 import { CLAIMS, isWatashiClaim, SCOPE_CLAIMS, type WatashiClaim } from './claims.ts';
-import { createOidcProvider, escapeHtml, OIDC_PREFIX, registryOf } from './provider.ts';
+import {
+  createOidcProvider,
+  cspAllowingFormRedirect,
+  escapeHtml,
+  OIDC_PREFIX,
+  registryOf,
+} from './provider.ts';
 
 /** Where residents sign in (the wallet's login page). */
 export const WALLET_LOGIN_PATH = '/wallet/login';
@@ -279,7 +285,22 @@ async function consentPage(
     offline: scope.includes('offline_access'),
     csrf: await csrfToken(deps, details.uid, s.id),
   });
-  return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);
+  return allowFormRedirectTo(reply, details.params['redirect_uri'])
+    .header('cache-control', 'no-store')
+    .type('text/html; charset=utf-8')
+    .send(html);
+}
+
+/**
+ * CSP `form-action` also governs where a form submission is redirected (CSP 3 §6.4.1): the consent
+ * POST ends, through oidc-provider's resume, in a 303 to the RP's redirect URI, which browsers
+ * would block under `form-action 'self'`. The page therefore also allows that one origin — the
+ * redirect URI oidc-provider already matched against the RP's registration.
+ */
+function allowFormRedirectTo(reply: FastifyReply, redirectUri: unknown): FastifyReply {
+  const csp = reply.getHeader('content-security-policy');
+  const widened = typeof csp === 'string' ? cspAllowingFormRedirect(csp, redirectUri) : undefined;
+  return widened === undefined ? reply : reply.header('content-security-policy', widened);
 }
 
 async function interactionOf(

@@ -117,15 +117,17 @@ ${REGIONS}
 <p id="done-detail"></p>
 <p>${bi('次に、このブラウザにパスキーを登録すると、以後はカードなしでサインインできます。', 'Next, register a passkey in this browser to sign in without the card from now on.')}</p>
 <p><button id="register-passkey" type="button">${bi('パスキーを登録する', 'Register a passkey')}</button></p>
+<p id="continue" hidden><a id="to-service" class="button" href="/wallet/account">${bi('サービスに戻る', 'Continue to the service')}</a></p>
 <p><a id="to-account" href="/wallet/account">${bi('アカウントを見る', 'See your account')}</a></p>
 </section>`;
 }
 
 function login(): string {
-  return `<p>${bi('登録したパスキーでサインインします。', 'Sign in with a passkey you registered.')}</p>
+  return `<div id="service-request" class="notice" hidden></div>
+<p>${bi('登録したパスキーでサインインします。', 'Sign in with a passkey you registered.')}</p>
 <p><button id="login-passkey" type="button">${bi('パスキーでサインイン', 'Sign in with a passkey')}</button></p>
 ${REGIONS}
-<p>${bi('まだ登録していない方:', 'Not registered yet?')} <a href="/wallet/enrol">${bi('マイナンバーカードで本人確認', 'Enrol with your My Number card')}</a></p>`;
+<p>${bi('まだ登録していない方:', 'Not registered yet?')} <a id="to-enrol" href="/wallet/enrol">${bi('マイナンバーカードで本人確認', 'Enrol with your My Number card')}</a></p>`;
 }
 
 function passkeys(): string {

@@ -18,6 +18,7 @@ import { bi, busy, byId, el, Feedback } from './dom.ts';
 import { describeError } from './messages.ts';
 import { HostedCardTransport, listHostedCards, type HostedCard } from './hosted-card.ts';
 import { registerPasskey } from './passkeys.ts';
+import { serviceRequest } from './return-to.ts';
 
 /** `POST /api/enrolments` (src/enrolment/routes.ts). */
 interface IssuedEnrolment {
@@ -337,6 +338,12 @@ export async function enrolPage(): Promise<void> {
         bi(`身元確認保証レベル ${done.proofingLevel}`, `JP IAL ${done.proofingLevel}`),
       ),
     );
+    const request = serviceRequest();
+    if (request !== undefined) {
+      // Enrolment signed the resident in: the relying party's request can go on.
+      byId<HTMLAnchorElement>('to-service').href = request.returnTo;
+      byId('continue').hidden = false;
+    }
     const section = byId('done');
     section.hidden = false;
     byId('done-heading').focus();

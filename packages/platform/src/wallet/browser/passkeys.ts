@@ -9,6 +9,7 @@ import {
   type PublicKeyCredentialCreationOptionsJSON,
   type PublicKeyCredentialRequestOptionsJSON,
 } from '@simplewebauthn/browser';
+import { carry, serviceRequest } from './return-to.ts';
 import { WatashiError } from '@watashi/pki';
 import { api, ApiError, me } from './api.ts';
 import { bi, busy, byId, el, Feedback, when } from './dom.ts';
@@ -181,12 +182,36 @@ export async function passkeysPage(): Promise<void> {
 export function loginPage(): void {
   const feedback = new Feedback();
   const button = byId<HTMLButtonElement>('login-passkey');
+  const request = serviceRequest();
+  if (request !== undefined) {
+    // A relying party sent the resident here: say why, and keep the way back on every link.
+    const notice = byId('service-request');
+    notice.replaceChildren(
+      el(
+        'p',
+        {},
+        request.stepUp === 'proofing'
+          ? bi(
+              '連携先のサービスは、マイナンバーカードでの本人確認のやり直しを求めています。',
+              'The service asks you to prove who you are again with your My Number card.',
+            )
+          : request.stepUp === 'authentication'
+            ? bi(
+                '連携先のサービスは、もう一度サインインすることを求めています。',
+                'The service asks you to sign in again.',
+              )
+            : bi('連携先のサービスにサインインします。', 'Sign in to continue to the service.'),
+      ),
+    );
+    notice.hidden = false;
+    byId<HTMLAnchorElement>('to-enrol').href = carry('/wallet/enrol', request);
+  }
   button.addEventListener('click', () => {
     void busy(button, async () => {
       feedback.status('認証器の操作を待っています…', 'Waiting for your authenticator…');
       await signInWithPasskey();
       feedback.status('サインインしました。', 'Signed in.');
-      window.location.assign('/wallet/account');
+      window.location.assign(request?.returnTo ?? '/wallet/account');
     }).catch((e: unknown) => feedback.error(e));
   });
 }

@@ -1,0 +1,172 @@
+// A relying party (openid-client) and a person in real Chromium (CDP virtual authenticator), on
+// each engine: the RP's authorization request brings a newcomer to the wallet, who enrols with a
+// hosted card, registers a passkey, consents and lands on the RP's callback with a code the RP
+// exchanges; later, signed out, the same person signs in with the passkey and goes straight back
+// (consent remembered) under the same pairwise `sub`.
+import { createServer, type Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import * as client from 'openid-client';
+import { addRelyingParty } from '../../src/oidc/registry.ts';
+import { ENGINES } from '../db/harness.ts';
+import { freePort, launchBrowser, startStack, type Stack, type TestBrowser } from './support.ts';
+
+const SIGN_PIN = 'DEMO2026';
+
+let rpServer: Server;
+let callback: string;
+
+beforeAll(async () => {
+  const port = await freePort();
+  rpServer = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('relying party callback');
+  });
+  await new Promise<void>((r) => rpServer.listen(port, '127.0.0.1', r));
+  callback = `http://127.0.0.1:${port}/cb`;
+});
+afterAll(async () => {
+  await new Promise((r) => rpServer?.close(r));
+});
+
+for (const engine of ENGINES) {
+  describe(engine, () => {
+    let stack: Stack;
+    let browser: TestBrowser;
+    let page: Page;
+    let card: string;
+    let config: client.Configuration;
+    let firstSub: string;
+    let idToken: string;
+
+    beforeAll(async () => {
+      stack = await startStack(`oidc-e2e-${engine}`, engine);
+      const r = await stack.sim.sim.addResident({ name: '小林　直子', birthDate: '1985-03-03', sex: '2' });
+      card = (await stack.sim.sim.issueCard(r.id, { signPin: SIGN_PIN, authPin: '1234' })).card.tokenId;
+      const added = await addRelyingParty(stack.platform.deps, {
+        name: 'E2E 商店',
+        purpose: '年齢確認のため / age check',
+        redirectUris: [callback],
+        postLogoutRedirectUris: [`${callback}/signed-out`],
+        tokenEndpointAuthMethod: 'client_secret_basic',
+        allowedClaims: ['name', 'over_20'],
+      });
+      config = await client.discovery(
+        new URL(`${stack.base}/oidc`),
+        added.relyingParty.clientId,
+        { id_token_signed_response_alg: 'ES256' },
+        client.ClientSecretBasic(added.clientSecret),
+        { execute: [client.allowInsecureRequests] },
+      );
+      browser = await launchBrowser();
+      page = browser.page;
+    }, 60_000);
+
+    afterAll(async () => {
+      await browser?.close();
+      await stack?.close();
+    });
+
+    /** Starts an authorization request (PKCE S256, state, nonce) asking for name and over_20. */
+    async function authorize() {
+      const verifier = client.randomPKCECodeVerifier();
+      const state = client.randomState();
+      const nonce = client.randomNonce();
+      const url = client.buildAuthorizationUrl(config, {
+        redirect_uri: callback,
+        scope: 'openid',
+        claims: JSON.stringify({ id_token: { over_20: null }, userinfo: { name: null, over_20: null } }),
+        code_challenge: await client.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+        state,
+        nonce,
+      });
+      return { url, verifier, state, nonce };
+    }
+
+    async function exchange(started: Awaited<ReturnType<typeof authorize>>) {
+      await page.waitForURL(`${callback}**`, { timeout: 15_000 });
+      return client.authorizationCodeGrant(config, new URL(page.url()), {
+        pkceCodeVerifier: started.verifier,
+        expectedState: started.state,
+        expectedNonce: started.nonce,
+      });
+    }
+
+    describe('relying party login in Chromium', () => {
+      it('ok-newcomer-enrols-registers-a-passkey-consents-and-the-rp-gets-the-claims', async () => {
+        const started = await authorize();
+        await page.goto(started.url.href);
+        // No Watashi session: the wallet's sign-in page, telling why and keeping the way back.
+        await page.waitForURL('**/wallet/login?**');
+        await page.locator('#service-request').waitFor({ state: 'visible' });
+        await page.click('#to-enrol');
+        await page.waitForURL('**/wallet/enrol?return_to=**');
+        await page.locator('#document-terms').waitFor({ state: 'visible' });
+        await page.fill('#card-id', card);
+        await page.fill('#sign-pin', SIGN_PIN);
+        await page.click('#enrol-submit');
+        await page.locator('#done').waitFor({ state: 'visible', timeout: 15_000 });
+        await page.click('#register-passkey');
+        await page.locator('#register-passkey').waitFor({ state: 'hidden', timeout: 15_000 });
+        await page.click('#to-service');
+        // The consent screen names the RP and its purpose; the resident approves.
+        await page.waitForURL('**/oidc/interaction/**');
+        const consent = (await page.textContent('body')) ?? '';
+        expect(consent).toContain('E2E 商店');
+        expect(consent).toContain('年齢確認のため');
+        await page.click('button[name="decision"][value="approve"]');
+        const tokens = await exchange(started);
+        const claims = tokens.claims()!;
+        expect(claims.sub).toMatch(/^[A-Za-z0-9_-]{20,}$/);
+        expect(claims['acr']).toEqual(expect.any(String));
+        expect(claims['over_20']).toBe(true);
+        const info = await client.fetchUserInfo(config, tokens.access_token, claims.sub);
+        expect(info.name).toBe('小林　直子');
+        firstSub = claims.sub;
+      });
+
+      it('ok-signed-out-resident-signs-in-with-the-passkey-and-returns-under-the-same-sub', async () => {
+        await page.goto(`${stack.base}/wallet/account`);
+        await page.click('#logout');
+        await page.waitForURL('**/wallet/login');
+        const started = await authorize();
+        await page.goto(started.url.href);
+        await page.waitForURL('**/wallet/login?**');
+        await page.click('#login-passkey');
+        // Signed in, back to the interaction; the consent is remembered, so straight to the RP.
+        const tokens = await exchange(started);
+        expect(tokens.claims()!.sub).toBe(firstSub);
+        idToken = tokens.id_token!;
+        const amr = tokens.claims()!['amr'];
+        expect(Array.isArray(amr) ? amr : []).not.toHaveLength(0);
+      });
+
+      it('ok-rp-initiated-logout-confirmed-in-the-browser-ends-the-watashi-session', async () => {
+        const end = client.buildEndSessionUrl(config, {
+          id_token_hint: idToken,
+          post_logout_redirect_uri: `${callback}/signed-out`,
+          state: 'bye',
+        });
+        await page.goto(end.href);
+        await page.click('button[name="logout"][value="yes"]');
+        await page.waitForURL(`${callback}/signed-out?**`, { timeout: 15_000 });
+        expect(new URL(page.url()).searchParams.get('state')).toBe('bye');
+        // The Watashi session ended with it: the wallet shows the resident signed out.
+        await page.goto(`${stack.base}/wallet/account`);
+        await page.locator('#signed-out').waitFor({ state: 'visible', timeout: 15_000 });
+      });
+
+      it('fail-return-to-outside-the-interactions-is-not-followed', async () => {
+        for (const bad of ['https://evil.example/', '//evil.example/oidc/interaction/x', '/wallet/account']) {
+          await page.goto(`${stack.base}/wallet/login?return_to=${encodeURIComponent(bad)}`);
+          await page.locator('body[data-ready]').waitFor({ state: 'attached' });
+          expect(await page.locator('#service-request').isHidden()).toBe(true);
+          expect(await page.getAttribute('#to-enrol', 'href')).toBe('/wallet/enrol');
+        }
+        await page.click('#login-passkey');
+        await page.waitForURL('**/wallet/account');
+        expect(browser.problems).toEqual([]);
+      });
+    });
+  });
+}
