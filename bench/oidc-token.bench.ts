@@ -1,0 +1,312 @@
+/**
+ * `npm run bench:oidc` — the token endpoint of Watashi's OpenID Provider against bare
+ * oidc-provider, measured in the same run (issue 4, "Performance": ≥ 80 % of bare), and complete
+ * passkey logins per second.
+ *
+ * Grant type: **refresh_token** on both, not authorization_code. A code lives 60 s and a Watashi
+ * code costs a whole passkey login to make, so enough codes for a few seconds at full rate cannot
+ * be made beforehand; a refresh grant runs the same token-endpoint machinery (client_secret_basic
+ * authentication, grant lookup, account lookup, a new opaque access token, a new ES256-signed ID
+ * token, and — rotation being on in both — a new refresh token replacing the used one), so each
+ * of the `BENCH_CONCURRENCY` (default 16) keep-alive connections follows its own chain of rotated
+ * tokens. The chains come from real code + PKCE logins (scope `openid offline_access`,
+ * `prompt=consent`) driven with openid-client.
+ *
+ * - (a) **bare**: oidc-provider 9 as installed (the version Watashi uses), its in-memory adapter,
+ *   one client (client_secret_basic, ES256 ID tokens), PKCE required, refresh-token rotation,
+ *   public subjects, a minimal login + consent interaction, on node:http.
+ * - (b) **Watashi**: the whole platform (createPlatform, as packages/platform/test/oidc does) on a
+ *   scratch PostgreSQL database created for this run and dropped after it (127.0.0.1:5432,
+ *   `WATASHI_TEST_PG_URL`, or a private cluster), a resident enrolled with a simulator card and
+ *   signed in with a software passkey, an RP registered through the registry.
+ *
+ * The load generator runs in a worker thread (bench/oidc-token-load.ts) so that it has its own
+ * event loop; the OP has the main thread. Each measurement warms up for a second, then runs
+ * `BENCH_SECONDS` (default 5).
+ *
+ * Complete logins (Watashi only): `BENCH_LOGIN_CONCURRENCY` (default 4) residents, each in a loop:
+ * passkey sign-in (options, assertion by the software authenticator, verification → a new Watashi
+ * session), authorize with PKCE, consent when asked, callback, code → tokens with openid-client's
+ * ID token validation. The clients run in the OP's process (they share its thread), so this
+ * figure is a lower bound. Figures only, no assertions.
+ */
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
+import Provider, { type Configuration } from 'oidc-provider';
+import { addRelyingParty } from '../packages/platform/src/oidc/registry.ts';
+import { openDatabase } from '../packages/platform/src/store/database.ts';
+import { migrateToLatest } from '../packages/platform/src/store/migrate.ts';
+import type { TestPlatform } from '../packages/platform/test/authn/support.ts';
+import {
+  createScratchDatabase,
+  findPostgres,
+  startPrivateCluster,
+  type PrivateCluster,
+} from '../packages/platform/test/db/postgres.ts';
+import { simTrust, startSim } from '../packages/platform/test/enrolment/support.ts';
+import {
+  Browser,
+  client,
+  freePort,
+  login,
+  passkeyResident,
+  startOidcPlatform,
+  type PasskeyResident,
+  type TestRp,
+} from '../packages/platform/test/oidc/support.ts';
+import type { LoadInput, LoadResult } from './oidc-token-load.ts';
+
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? '5');
+const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? '16');
+const LOGIN_CONCURRENCY = Number(process.env['BENCH_LOGIN_CONCURRENCY'] ?? '4');
+const WARMUP_SECONDS = 1;
+const TARGET = 0.8;
+
+/** Token-endpoint figures of one OP. */
+interface TokenFigures {
+  readonly perSecond: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly requests: number;
+  readonly errors: number;
+  readonly firstError: string | undefined;
+}
+
+/** The q-quantile (0 < q ≤ 1) of sorted values, nearest rank. */
+function quantile(sorted: Float64Array | number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
+
+/** Runs the load worker against `tokenEndpoint` with one refresh-token chain per connection. */
+function measureTokens(input: Omit<LoadInput, 'seconds' | 'warmupSeconds'>): Promise<TokenFigures> {
+  const workerData: LoadInput = { ...input, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS };
+  return new Promise((resolve, reject) => {
+    // A worker does not get the tsx loader registered with --import (Node 20): its entry loads it.
+    const load = new URL('./oidc-token-load.ts', import.meta.url).href;
+    const tsx = import.meta.resolve('tsx/esm/api');
+    const entry = `import { tsImport } from ${JSON.stringify(tsx)}; await tsImport(${JSON.stringify(load)}, ${JSON.stringify(load)});`;
+    const w = new Worker(new URL(`data:text/javascript,${encodeURIComponent(entry)}`), { workerData });
+    w.once('error', reject);
+    w.once('message', (r: LoadResult) => {
+      const sorted = Float64Array.from(r.latenciesMs).sort();
+      resolve({
+        perSecond: r.requests / r.seconds,
+        p50: quantile(sorted, 0.5),
+        p99: quantile(sorted, 0.99),
+        requests: r.requests,
+        errors: r.errors,
+        firstError: r.firstError,
+      });
+      void w.terminate();
+    });
+  });
+}
+
+/** `n` refresh tokens from `n` code + PKCE logins of `b`'s user at `rp`. */
+async function refreshTokens(b: Browser, rp: TestRp, n: number): Promise<string[]> {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const { tokens } = await login(b, rp, { scope: 'openid offline_access', prompt: 'consent' });
+    if (tokens.refresh_token === undefined) throw new Error('no refresh token issued');
+    out.push(tokens.refresh_token);
+  }
+  return out;
+}
+
+/** openid-client configuration of a client_secret_basic client. */
+function rpConfig(issuer: string, clientId: string, secret: string) {
+  return client.discovery(
+    new URL(issuer),
+    clientId,
+    { id_token_signed_response_alg: 'ES256' },
+    client.ClientSecretBasic(secret),
+    { execute: [client.allowInsecureRequests] },
+  );
+}
+
+/** (a) Bare oidc-provider on node:http; returns its token-endpoint figures. */
+async function bare(): Promise<TokenFigures> {
+  const port = await freePort();
+  const issuer = `http://127.0.0.1:${port}`;
+  const redirectUri = `${issuer}/cb`;
+  const secret = randomBytes(32).toString('base64url');
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const configuration: Configuration = {
+    clients: [
+      {
+        client_id: 'bench',
+        client_secret: secret,
+        redirect_uris: [redirectUri],
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'client_secret_basic',
+        id_token_signed_response_alg: 'ES256',
+      },
+    ],
+    jwks: { keys: [{ ...privateKey.export({ format: 'jwk' }), alg: 'ES256', use: 'sig', kid: 'bench' }] },
+    cookies: { keys: [randomBytes(32).toString('base64url')] },
+    scopes: ['openid', 'offline_access'],
+    pkce: { required: () => true },
+    rotateRefreshToken: () => true,
+    features: { devInteractions: { enabled: false } },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub }) }),
+    // The lifetimes Watashi uses (packages/platform/src/oidc/provider.ts).
+    ttl: {
+      AccessToken: 600,
+      AuthorizationCode: 60,
+      IdToken: 600,
+      Interaction: 900,
+      Grant: 14 * 86_400,
+      RefreshToken: 14 * 86_400,
+      Session: 14 * 86_400,
+    },
+  };
+  const provider = new Provider(issuer, configuration);
+  const callback = provider.callback();
+  // The smallest interaction: log the bench user in, then grant what the client asked for.
+  const interaction = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const details = await provider.interactionDetails(req, res);
+    if (details.prompt.name === 'login') {
+      await provider.interactionFinished(req, res, { login: { accountId: 'bench-user' } });
+      return;
+    }
+    const grant = new provider.Grant({
+      accountId: details.session!.accountId,
+      clientId: String(details.params['client_id']),
+    });
+    grant.addOIDCScope(String(details.params['scope']));
+    const grantId = await grant.save();
+    await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+  };
+  const server: Server = createServer((req, res) => {
+    if (req.url?.startsWith('/interaction/'))
+      interaction(req, res).catch((e: unknown) => {
+        res.statusCode = 500;
+        res.end(String(e));
+      });
+    else void callback(req, res);
+  });
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  try {
+    const config = await rpConfig(issuer, 'bench', secret);
+    const tokens = await refreshTokens(
+      new Browser(),
+      { clientId: 'bench', redirectUri, config },
+      CONCURRENCY,
+    );
+    return await measureTokens({
+      tokenEndpoint: config.serverMetadata().token_endpoint!,
+      clientId: 'bench',
+      clientSecret: secret,
+      refreshTokens: tokens,
+    });
+  } finally {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
+}
+
+/** (b) Watashi on PostgreSQL: token-endpoint figures and complete logins per second. */
+async function watashi(): Promise<{ tokens: TokenFigures; logins: string }> {
+  let cluster: PrivateCluster | undefined;
+  let admin = await findPostgres();
+  if (admin === undefined) {
+    cluster = await startPrivateCluster();
+    admin = cluster.url;
+  }
+  const scratch = await createScratchDatabase(admin);
+  const database = await openDatabase({ url: scratch.url, pool: { max: 10 } });
+  const sim = await startSim('bench-oidc', new Date(Math.floor(Date.now() / 1000) * 1000));
+  let p: (TestPlatform & { issuer: string }) | undefined;
+  try {
+    await migrateToLatest(database.db);
+    const trust = await simTrust(sim);
+    p = await startOidcPlatform({ engine: 'postgres', database, db: database.db }, sim, trust);
+    const redirectUri = `${p.url}/rp/cb`;
+    const added = await addRelyingParty(p.deps, {
+      name: 'Bench RP',
+      purpose: 'ベンチマーク / benchmark',
+      redirectUris: [redirectUri],
+      tokenEndpointAuthMethod: 'client_secret_basic',
+      allowedClaims: [],
+    });
+    const clientId = added.relyingParty.clientId;
+    const secret = added.clientSecret!;
+    const rp: TestRp = { clientId, redirectUri, config: await rpConfig(p.issuer, clientId, secret) };
+    const residents: PasskeyResident[] = [];
+    for (let i = 0; i < Math.max(1, LOGIN_CONCURRENCY); i++) residents.push(await passkeyResident(p, sim));
+    const chains = await refreshTokens(new Browser(residents[0]!.client.cookie), rp, CONCURRENCY);
+    const tokens = await measureTokens({
+      tokenEndpoint: rp.config.serverMetadata().token_endpoint!,
+      clientId,
+      clientSecret: secret,
+      refreshTokens: chains,
+    });
+
+    // Complete logins: passkey sign-in → authorize → consent (when asked) → callback → tokens.
+    const latencies: number[] = [];
+    let failures = 0;
+    let firstFailure: string | undefined;
+    const loop = async (r: PasskeyResident, until: number, measure: boolean): Promise<void> => {
+      const b = new Browser();
+      while (performance.now() < until) {
+        const start = performance.now();
+        try {
+          b.setWatashi(await r.login());
+          await login(b, rp);
+          if (measure) latencies.push(performance.now() - start);
+        } catch (e) {
+          if (measure) failures++;
+          firstFailure ??= String(e);
+        }
+      }
+    };
+    await Promise.all(residents.map((r) => loop(r, performance.now() + WARMUP_SECONDS * 1000, false)));
+    const start = performance.now();
+    await Promise.all(residents.map((r) => loop(r, start + SECONDS * 1000, true)));
+    const seconds = (performance.now() - start) / 1000;
+    const sorted = latencies.sort((x, y) => x - y);
+    const logins =
+      `  complete passkey logins, ${residents.length} at a time: ${(latencies.length / seconds).toFixed(1)} /s` +
+      ` (p50 ${quantile(sorted, 0.5).toFixed(1)} ms, p99 ${quantile(sorted, 0.99).toFixed(1)} ms,` +
+      ` ${latencies.length} logins, ${failures} failed${firstFailure === undefined ? '' : `: ${firstFailure}`})\n`;
+    return { tokens, logins };
+  } finally {
+    await p?.close();
+    await sim.close();
+    await database.close();
+    await scratch.drop();
+    await cluster?.stop();
+  }
+}
+
+function line(name: string, f: TokenFigures): string {
+  return (
+    `  ${name.padEnd(28)} ${f.perSecond.toFixed(0).padStart(6)} req/s   p50 ${f.p50.toFixed(1).padStart(6)} ms` +
+    `   p99 ${f.p99.toFixed(1).padStart(6)} ms   (${f.requests} requests, ${f.errors} errors` +
+    `${f.firstError === undefined ? '' : `; first: ${f.firstError}`})\n`
+  );
+}
+
+async function main(): Promise<void> {
+  process.stdout.write(
+    `token endpoint, refresh_token grant (client_secret_basic, rotation, ES256 ID token), ` +
+      `${CONCURRENCY} keep-alive connections, ${SECONDS} s after ${WARMUP_SECONDS} s warm-up\n`,
+  );
+  const a = await bare();
+  process.stdout.write(line('(a) bare oidc-provider', a));
+  const b = await watashi();
+  process.stdout.write(line('(b) Watashi on PostgreSQL', b.tokens));
+  const ratio = b.tokens.perSecond / a.perSecond;
+  process.stdout.write(
+    `  Watashi / bare: ${(ratio * 100).toFixed(0)} % of the requests per second (target ≥ ${TARGET * 100} %), ` +
+      `p99 ${(b.tokens.p99 / a.p99).toFixed(2)}× bare's\n`,
+  );
+  process.stdout.write(b.logins);
+}
+
+await main();
