@@ -3,9 +3,19 @@
  * 0005): what each released, through which persona. Token and userinfo releases read the consent
  * behind their grant (provider.ts `findAccount`), so a persona chosen once keeps applying to every
  * later release of that grant, refresh tokens included.
+ *
+ * Wallet API (session required; RFC 9457 problems):
+ * - `GET /api/me/consents` → `{ consents: [{ clientId, rpName, purpose, claims, scopes, persona,
+ *   grantedAt }] }`, the live consent per RP, newest first.
+ * - `DELETE /api/me/consents/:clientId` → 204, withdrawal ({@link withdrawConsent});
+ *   `consent_not_found` (404) when there is nothing to withdraw.
  */
-import type { Kysely } from 'kysely';
+import type { FastifyInstance } from 'fastify';
+import { sql, type Kysely } from 'kysely';
+import { z } from 'zod';
 import type { PlatformDeps } from '../server/context.ts';
+import { problem } from '../server/problem.ts';
+import { appendAudit } from '../store/audit.ts';
 import type { Schema } from '../store/schema.ts';
 import type { ResidenceGranularity, WatashiClaim } from './claims.ts';
 
@@ -81,4 +91,128 @@ export async function recordConsent(
       granted_at: consent.at,
     })
     .execute();
+}
+
+/** A consent as the wallet shows it. */
+export interface ConsentView {
+  readonly clientId: string;
+  readonly rpName: string;
+  readonly purpose: string;
+  readonly claims: readonly string[];
+  readonly scopes: readonly string[];
+  readonly persona: { readonly id: string | null; readonly name: string } | null;
+  readonly grantedAt: string;
+}
+
+/** The live consents of an account: per RP the newest not withdrawn, newest first. */
+export async function listConsents(
+  deps: Pick<PlatformDeps, 'db'>,
+  accountId: string,
+): Promise<ConsentView[]> {
+  const rows = await deps.db
+    .selectFrom('oidc_consents as c')
+    .leftJoin('relying_parties as rp', 'rp.client_id', 'c.client_id')
+    .select([
+      'c.client_id',
+      'c.claims',
+      'c.scopes',
+      'c.persona_id',
+      'c.persona_name',
+      'c.granted_at',
+      'rp.name',
+      'rp.purpose',
+    ])
+    .where('c.account_id', '=', accountId)
+    .where('c.withdrawn_at', 'is', null)
+    .orderBy('c.granted_at', 'desc')
+    .execute();
+  const seen = new Set<string>();
+  const out: ConsentView[] = [];
+  for (const r of rows) {
+    if (seen.has(r.client_id)) continue;
+    seen.add(r.client_id);
+    out.push({
+      clientId: r.client_id,
+      rpName: r.name ?? r.client_id,
+      purpose: r.purpose ?? '',
+      claims: r.claims,
+      scopes: r.scopes,
+      persona: r.persona_name === null ? null : { id: r.persona_id, name: r.persona_name },
+      grantedAt: r.granted_at.toISOString(),
+    });
+  }
+  return out;
+}
+
+/**
+ * Withdraws every consent of an account to an RP: the consents are marked withdrawn, and every
+ * oidc-provider grant of (account, RP) is destroyed with everything issued under it (authorization
+ * codes, access and refresh tokens), so a refresh fails with `invalid_grant`, an access token no
+ * longer reaches userinfo, and the next authorization asks for consent again (OIDC Core §3.1.2.4:
+ * the provider obtains consent when it has none). Audited as `oidc.consent.withdrawn` (names only).
+ * Returns the number of consents withdrawn (0: there was none).
+ */
+export async function withdrawConsent(
+  deps: Pick<PlatformDeps, 'database' | 'now'>,
+  accountId: string,
+  clientId: string,
+): Promise<number> {
+  return deps.database.transaction(async (trx) => {
+    const at = deps.now();
+    const withdrawn = await trx
+      .updateTable('oidc_consents')
+      .set({ withdrawn_at: at })
+      .where('account_id', '=', accountId)
+      .where('client_id', '=', clientId)
+      .where('withdrawn_at', 'is', null)
+      .returning('grant_id')
+      .execute();
+    // Grants of this RP made for the account, whether a consent row names them or not.
+    const grants = await trx
+      .selectFrom('oidc_models')
+      .select('id')
+      .where('model', '=', 'Grant')
+      .where(sql<string>`payload->>'accountId'`, '=', accountId)
+      .where(sql<string>`payload->>'clientId'`, '=', clientId)
+      .execute();
+    const ids = [...new Set([...withdrawn.map((w) => w.grant_id), ...grants.map((g) => g.id)])];
+    if (ids.length > 0)
+      await trx
+        .deleteFrom('oidc_models')
+        .where((eb) =>
+          eb.or([eb('grant_id', 'in', ids), eb.and([eb('model', '=', 'Grant'), eb('id', 'in', ids)])]),
+        )
+        .execute();
+    if (withdrawn.length > 0 || grants.length > 0)
+      await appendAudit(trx, {
+        actor: `account:${accountId}`,
+        type: 'oidc.consent.withdrawn',
+        accountId,
+        at,
+        payload: { clientId, grants: ids.length },
+      });
+    return Math.max(withdrawn.length, grants.length);
+  });
+}
+
+const clientParams = z.strictObject({ clientId: z.string().regex(/^[A-Za-z0-9._~-]{1,128}$/) });
+
+/** Registers the consent review routes of the wallet API. */
+export function registerConsentRoutes(app: FastifyInstance, deps: PlatformDeps): void {
+  app.get('/api/me/consents', { config: { auth: 'session' } }, async (req, reply) => {
+    const s = req.session;
+    if (s === null) throw problem('session_required', 401, 'sign in first');
+    void reply.header('cache-control', 'no-store');
+    return { consents: await listConsents(deps, s.accountId) };
+  });
+
+  app.delete('/api/me/consents/:clientId', { config: { auth: 'session' } }, async (req, reply) => {
+    const s = req.session;
+    if (s === null) throw problem('session_required', 401, 'sign in first');
+    const parsed = clientParams.safeParse(req.params);
+    if (!parsed.success) throw problem('request_invalid', 400, 'bad client id');
+    if ((await withdrawConsent(deps, s.accountId, parsed.data.clientId)) === 0)
+      throw problem('consent_not_found', 404, 'no consent to this service');
+    return reply.code(204).send();
+  });
 }

@@ -51,7 +51,8 @@ import { lookupSession, SESSION_COOKIE } from '../server/sessions.ts';
 import { appendAudit } from '../store/audit.ts';
 import { requestedAcrValues, requirementOf, sessionContext } from './assurance.ts';
 import { CLAIMS, isWatashiClaim, SCOPE_CLAIMS, type WatashiClaim } from './claims.ts';
-import { recordConsent } from './consents.ts';
+import { recordConsent, registerConsentRoutes } from './consents.ts';
+import { registerDisclosureRoutes } from './disclosures.ts';
 import { findPersona, listPersonas, registerPersonaRoutes, type Persona } from './personas.ts';
 import { createOidcProvider, escapeHtml, OIDC_PREFIX, registryOf } from './provider.ts';
 
@@ -538,6 +539,8 @@ export async function registerOidcRoutes(app: FastifyInstance, deps: PlatformDep
   });
 
   registerPersonaRoutes(app, deps);
+  registerConsentRoutes(app, deps);
+  registerDisclosureRoutes(app, deps);
 
   return { provider };
 }
