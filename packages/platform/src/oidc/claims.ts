@@ -8,7 +8,16 @@ import type { Basic4 } from '@watashi/jpki';
 
 /** A releasable claim. */
 export type WatashiClaim =
-  'name' | 'family_name' | 'given_name' | 'birthdate' | 'gender' | 'address' | 'over_18' | 'over_20';
+  | 'name'
+  | 'family_name'
+  | 'given_name'
+  | 'birthdate'
+  | 'gender'
+  | 'address'
+  | 'over_18'
+  | 'over_20'
+  | 'resident_of'
+  | 'age_bracket';
 
 /** Every releasable claim with its label on the consent screen. */
 export const CLAIMS: Readonly<Record<WatashiClaim, { readonly ja: string; readonly en: string }>> = {
@@ -20,6 +29,8 @@ export const CLAIMS: Readonly<Record<WatashiClaim, { readonly ja: string; readon
   address: { ja: '住所', en: 'Address' },
   over_18: { ja: '18歳以上であること', en: 'Aged 18 or over' },
   over_20: { ja: '20歳以上であること', en: 'Aged 20 or over' },
+  resident_of: { ja: '居住する都道府県（または市区町村）', en: 'Prefecture (or municipality) of residence' },
+  age_bracket: { ja: '年齢層', en: 'Age bracket' },
 };
 
 /** Whether `c` is a releasable claim name. */
@@ -34,7 +45,8 @@ export function isWatashiClaim(c: string): c is WatashiClaim {
 export const SCOPE_CLAIMS = {
   profile: ['name', 'family_name', 'given_name', 'birthdate', 'gender'],
   address: ['address'],
-  age: ['over_18', 'over_20'],
+  age: ['over_18', 'over_20', 'age_bracket'],
+  residence: ['resident_of'],
 } as const satisfies Record<string, readonly WatashiClaim[]>;
 
 /** Whole years between a YYYY-MM-DD birth date and `now` (JST calendar day, as Japanese law counts age). */
@@ -48,8 +60,58 @@ export function ageOn(birthdate: string, now: Date): number | undefined {
   return age;
 }
 
-/** Every claim value computable from the basic 4 information (absent when unknown). */
-export function claimsFromBasic4(b4: Basic4, now: Date): Partial<Record<WatashiClaim, unknown>> {
+/**
+ * How finely `resident_of` names where the resident lives: the prefecture (都道府県) only, or the
+ * prefecture and the municipality (市区町村).
+ */
+export type ResidenceGranularity = 'prefecture' | 'municipality';
+
+/** `resident_of`: OIDC Core §5.1.1 address members, `region` the prefecture, `locality` the municipality. */
+export interface ResidentOf {
+  readonly country: 'JP';
+  readonly region: string;
+  readonly locality?: string;
+}
+
+// The 47 prefectures end in 都 (東京都), 道 (北海道), 府 (京都府, 大阪府) or 県. A municipality is
+// the next name ending in 市, 区 (Tokyo's special wards), 町 or 村, a town or village keeping its
+// 郡 (district); a designated city (政令指定都市) stops at 市, its ward is not disclosed. A city
+// whose own name contains 市 before its end (四日市市, 廿日市市) is cut short at the first 市: the
+// disclosure is then coarser than asked, never finer.
+const PREFECTURE = /^(東京都|北海道|京都府|大阪府|[^都道府県]{2,3}県)/u;
+const MUNICIPALITY = /^((?:[^郡市区町村]{1,6}郡)?.{1,6}?[市区町村])/u;
+
+/** The prefecture (and with `municipality`, the municipality) of a basic 4 address, if it parses. */
+export function residentOf(address: string, granularity: ResidenceGranularity): ResidentOf | undefined {
+  const pref = PREFECTURE.exec(address)?.[1];
+  if (pref === undefined) return undefined;
+  if (granularity === 'prefecture') return { country: 'JP', region: pref };
+  const locality = MUNICIPALITY.exec(address.slice(pref.length))?.[1];
+  return locality === undefined ? undefined : { country: 'JP', region: pref, locality };
+}
+
+/**
+ * The age bracket of an age: `0-17` (a minor), `18-19` (adult under the Civil Code since 2022 but
+ * not 20, the age for alcohol and tobacco), then decades `20-29`, `30-39`, …
+ */
+export function ageBracket(age: number): string {
+  if (!Number.isInteger(age) || age < 0) throw new RangeError(`bad age ${age}`);
+  if (age < 18) return '0-17';
+  if (age < 20) return '18-19';
+  const lo = Math.floor(age / 10) * 10;
+  return `${lo}-${lo + 9}`;
+}
+
+/**
+ * Every claim value computable from the basic 4 information (absent when unknown). Derived claims
+ * (`over_18`, `over_20`, `age_bracket`) are computed for `now`, the time of disclosure;
+ * `resident_of` at the given granularity (prefecture unless a persona says otherwise).
+ */
+export function claimsFromBasic4(
+  b4: Basic4,
+  now: Date,
+  residence: ResidenceGranularity = 'prefecture',
+): Partial<Record<WatashiClaim, unknown>> {
   const out: Partial<Record<WatashiClaim, unknown>> = {};
   // The basic 4 name is "surname U+3000 given name" (reference/jpki.md §1.4).
   out.name = b4.name;
@@ -65,6 +127,7 @@ export function claimsFromBasic4(b4: Basic4, now: Date): Partial<Record<WatashiC
     if (age !== undefined) {
       out.over_18 = age >= 18;
       out.over_20 = age >= 20;
+      if (age >= 0) out.age_bracket = ageBracket(age);
     }
   }
   // JPKI sex codes: 1 male, 2 female, 3 not known; OIDC Core §5.1 `gender` has no "not known".
@@ -72,5 +135,7 @@ export function claimsFromBasic4(b4: Basic4, now: Date): Partial<Record<WatashiC
   else if (b4.sex === '2') out.gender = 'female';
   // OIDC Core §5.1.1: `formatted` is the full address; the basic 4 address starts at the prefecture.
   out.address = { formatted: b4.address, country: 'JP' };
+  const where = residentOf(b4.address, residence);
+  if (where !== undefined) out.resident_of = where;
   return out;
 }

@@ -42,6 +42,7 @@ import { lookupSession, SESSION_COOKIE } from '../server/sessions.ts';
 import { kyselyOidcAdapter } from './adapter.ts';
 import { requestedAcrValues, requirementOf, sessionContext } from './assurance.ts';
 import { CLAIMS, claimsFromBasic4, isWatashiClaim, SCOPE_CLAIMS } from './claims.ts';
+import { liveConsent } from './consents.ts';
 import { clientMetadata, REGISTRY_METADATA } from './registry.ts';
 
 /** Error codes of the OpenID Provider's setup. */
@@ -281,17 +282,25 @@ export async function createOidcProvider(deps: PlatformDeps): Promise<Provider> 
       if (account === undefined || account.status === 'closed' || account.status === 'suspended')
         return undefined;
       const client = ctx.oidc.client as unknown as Record<string, unknown> | undefined;
+      const clientId = ctx.oidc.client?.clientId ?? '';
+      const grantId = (ctx.oidc.entities as { Grant?: { jti?: string } } | undefined)?.Grant?.jti;
       return {
         accountId: account.id,
         async claims() {
           const allowed = new Set(registryOf(client).allowedClaims);
           const out: { sub: string; [claim: string]: unknown } = { sub: account.id };
           if (allowed.size === 0) return out;
+          // The consent behind this grant (its persona's claims and resident_of granularity).
+          const consent = await liveConsent(deps, account.id, clientId, grantId);
+          const consented = consent === undefined ? undefined : new Set(consent.claims);
           const b4 = await openBasic4(deps, deps.db, account.id);
           if (b4 === undefined) return out;
-          // Never beyond the registration, whatever the grant says (defence in depth).
-          for (const [claim, value] of Object.entries(claimsFromBasic4(b4, deps.now())))
-            if (isWatashiClaim(claim) && allowed.has(claim)) out[claim] = value;
+          // Never beyond the registration or the consent, whatever the grant says (defence in depth).
+          for (const [claim, value] of Object.entries(
+            claimsFromBasic4(b4, deps.now(), consent?.residence ?? 'prefecture'),
+          ))
+            if (isWatashiClaim(claim) && allowed.has(claim) && (consented?.has(claim) ?? true))
+              out[claim] = value;
           return out;
         },
       };

@@ -51,6 +51,9 @@ import { lookupSession, SESSION_COOKIE } from '../server/sessions.ts';
 import { appendAudit } from '../store/audit.ts';
 import { requestedAcrValues, requirementOf, sessionContext } from './assurance.ts';
 import { CLAIMS, isWatashiClaim, SCOPE_CLAIMS, type WatashiClaim } from './claims.ts';
+import { recordConsent, registerConsentRoutes } from './consents.ts';
+import { registerDisclosureRoutes } from './disclosures.ts';
+import { findPersona, listPersonas, registerPersonaRoutes, type Persona } from './personas.ts';
 import {
   createOidcProvider,
   cspAllowingFormRedirect,
@@ -74,6 +77,8 @@ const uidParams = z.strictObject({ uid: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/
 const consentBody = z.strictObject({
   csrf: z.string().min(1).max(128),
   decision: z.enum(['approve', 'deny']),
+  // A persona id, or empty for the default "only what this service asks for".
+  persona: z.string().max(64).optional(),
 });
 
 const interactionPath = (uid: string): string => `${OIDC_PREFIX}/interaction/${uid}`;
@@ -224,6 +229,7 @@ function consentHtml(input: {
   rpName: string;
   purpose: string;
   claims: readonly WatashiClaim[];
+  personas: readonly Persona[];
   offline: boolean;
   csrf: string;
 }): string {
@@ -253,6 +259,7 @@ ${items}
 </ul>
 ${offline}<form method="post" action="${interactionPath(input.uid)}/consent">
 <input type="hidden" name="csrf" value="${escapeHtml(input.csrf)}">
+${personaChoice(input.claims, input.personas)}
 <button type="submit" name="decision" value="approve">同意する / Approve</button>
 <button type="submit" name="decision" value="deny">同意しない / Deny</button>
 </form>
@@ -260,6 +267,31 @@ ${offline}<form method="post" action="${interactionPath(input.uid)}/consent">
 </body>
 </html>
 `;
+}
+
+/**
+ * The persona picker: the default releases what is listed above; a persona releases only the
+ * listed claims it also holds (requested ∩ registered ∩ persona), shown per persona.
+ */
+function personaChoice(claims: readonly WatashiClaim[], personas: readonly Persona[]): string {
+  if (personas.length === 0) return '';
+  const label = (cs: readonly WatashiClaim[]): string =>
+    cs.length === 0 ? '仮名の識別子のみ / identifier only' : cs.map((c) => CLAIMS[c].ja).join('、');
+  const options = personas.map((p) => {
+    const released = withPersona(claims, p);
+    return `<option value="${escapeHtml(p.id)}">${escapeHtml(p.name)}: ${escapeHtml(label(released))}</option>`;
+  });
+  return `<p><label>ペルソナ / Persona <select name="persona" id="persona">
+<option value="" selected>求められた情報のみ / Only what this service asks for</option>
+${options.join('\n')}
+</select></label></p>`;
+}
+
+/** requested ∩ registered (`claims`) narrowed to a persona's claims. */
+function withPersona(claims: readonly WatashiClaim[], persona: Persona | undefined): WatashiClaim[] {
+  if (persona === undefined) return [...claims];
+  const held = new Set(persona.claims);
+  return claims.filter((c) => held.has(c));
 }
 
 /** What a consent would release: requested ∩ registered, in the catalogue's order. */
@@ -282,6 +314,7 @@ async function consentPage(
     rpName: typeof client['client_name'] === 'string' ? client['client_name'] : String(client['client_id']),
     purpose: registryOf(client).purpose,
     claims: releasable(details, client),
+    personas: await listPersonas(deps, s.accountId),
     offline: scope.includes('offline_access'),
     csrf: await csrfToken(deps, details.uid, s.id),
   });
@@ -478,7 +511,12 @@ export async function registerOidcRoutes(app: FastifyInstance, deps: PlatformDep
             false,
           );
         }
-        const release = releasable(details, client);
+        const personaId = parsed.data.persona ?? '';
+        const persona = personaId === '' ? undefined : await findPersona(deps, s.accountId, personaId);
+        if (personaId !== '' && persona === undefined)
+          throw problem('persona_not_found', 400, 'no such persona');
+        const release = withPersona(releasable(details, client), persona);
+        const residence = persona?.residence ?? 'prefecture';
         const grant =
           (details.grantId === undefined ? undefined : await p.Grant.find(details.grantId)) ??
           new p.Grant({ accountId: s.accountId, clientId });
@@ -491,18 +529,39 @@ export async function registerOidcRoutes(app: FastifyInstance, deps: PlatformDep
         if (release.length > 0) grant.addOIDCClaims(release);
         const grantId = await grant.save();
         await deps.database.transaction(async (trx) => {
+          const at = deps.now();
+          await recordConsent(trx, {
+            accountId: s.accountId,
+            clientId,
+            grantId,
+            persona: persona === undefined ? null : { id: persona.id, name: persona.name },
+            claims: release,
+            residence,
+            scopes,
+            at,
+          });
+          // The persona by id only: its name is the resident's own words.
           await appendAudit(trx, {
             actor: `account:${s.accountId}`,
             type: 'oidc.consent.granted',
             accountId: s.accountId,
-            at: deps.now(),
-            payload: { clientId, claims: release, scopes },
+            at,
+            payload: {
+              clientId,
+              claims: release,
+              scopes,
+              ...(persona === undefined ? {} : { personaId: persona.id }),
+            },
           });
         });
         return finish(p, req, reply, { consent: { grantId } }, true);
       },
     );
   });
+
+  registerPersonaRoutes(app, deps);
+  registerConsentRoutes(app, deps);
+  registerDisclosureRoutes(app, deps);
 
   return { provider };
 }

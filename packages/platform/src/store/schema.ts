@@ -287,6 +287,31 @@ export interface SweepShardsTable {
   updated_at: Date;
 }
 
+/** `personas`: the resident's named claim subsets (migration 0005; oidc/personas.ts). */
+export interface PersonasTable {
+  id: Generated<string>;
+  account_id: string;
+  name: string;
+  claims: string[];
+  residence: 'prefecture' | 'municipality' | null;
+  created_at: Date;
+}
+
+/** `oidc_consents`: consents given to RPs, with persona and released claims (migration 0005). */
+export interface OidcConsentsTable {
+  id: Generated<string>;
+  account_id: string;
+  client_id: string;
+  grant_id: string;
+  persona_id: string | null;
+  persona_name: string | null;
+  claims: string[];
+  residence: 'prefecture' | 'municipality';
+  scopes: string[];
+  granted_at: Date;
+  withdrawn_at: Date | null;
+}
+
 /** Every table of the platform store. */
 export interface Schema {
   accounts: AccountsTable;
@@ -305,6 +330,8 @@ export interface Schema {
   sweep_runs: SweepRunsTable;
   sweep_crls: SweepCrlsTable;
   sweep_shards: SweepShardsTable;
+  personas: PersonasTable;
+  oidc_consents: OidcConsentsTable;
 }
 
 /**
@@ -550,5 +577,26 @@ export const schemaColumns = {
     unchecked: u('int8'),
     batches: u('int4'),
     updated_at: u('timestamptz'),
+  },
+  personas: {
+    id: u('uuid'),
+    account_id: u('uuid'),
+    name: u('text'),
+    claims: u('_text'),
+    residence: n('text'),
+    created_at: u('timestamptz'),
+  },
+  oidc_consents: {
+    id: u('uuid'),
+    account_id: u('uuid'),
+    client_id: u('text'),
+    grant_id: u('text'),
+    persona_id: n('uuid'),
+    persona_name: n('text'),
+    claims: u('_text'),
+    residence: u('text'),
+    scopes: u('_text'),
+    granted_at: u('timestamptz'),
+    withdrawn_at: n('timestamptz'),
   },
 } as const satisfies SchemaColumns;

@@ -197,13 +197,14 @@ export async function answerConsent(
   stop: Extract<Stop, { kind: 'consent' }>,
   decision: 'approve' | 'deny',
   redirectUri: string,
+  fields: Record<string, string> = {},
 ): Promise<Stop> {
   const action = /<form method="post" action="([^"]+)"/.exec(stop.html)?.[1];
   const csrf = /name="csrf" value="([^"]+)"/.exec(stop.html)?.[1];
   if (action === undefined || csrf === undefined) throw new Error('no consent form');
   return follow(b, new URL(action, stop.url).href, redirectUri, {
     method: 'POST',
-    body: new URLSearchParams({ csrf, decision }),
+    body: new URLSearchParams({ csrf, decision, ...fields }),
   });
 }
 

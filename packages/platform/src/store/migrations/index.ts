@@ -3,6 +3,7 @@ import * as m0001 from './0001-initial.ts';
 import * as m0002 from './0002-enrolment-documents.ts';
 import * as m0003 from './0003-oidc.ts';
 import * as m0004 from './0004-lifecycle.ts';
+import * as m0005 from './0005-personas.ts';
 
 /**
  * Every migration, by name, in the order they apply (Kysely sorts by name; the four-digit prefix
@@ -15,4 +16,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0002-enrolment-documents': m0002,
   '0003-oidc': m0003,
   '0004-lifecycle': m0004,
+  '0005-personas': m0005,
 };
