@@ -97,7 +97,7 @@ describe('rp', () => {
     // Never shown again.
     const shown = await run(['rp', 'show', 'city-portal', ...store, '--json']);
     expect(shown.out).not.toContain(secret);
-  });
+  }, 120_000); // the first command creates and migrates the embedded database
 
   it('ok-add-private-key-jwt-with-a-jwks-file-then-list-and-show', async () => {
     const jwks = join(dir, 'rp-jwks.json');
@@ -227,5 +227,18 @@ describe('rp', () => {
     // Unknown client: not found (5).
     expect((await run(['rp', 'show', 'nope', ...store])).code).toBe(5);
     expect((await run(['rp', 'remove', 'nope', ...store])).code).toBe(5);
+  });
+  it('fail-embedded-database-open-in-a-running-platform-is-refused-with-exit-8', async () => {
+    // `npm start` holds the data directory; a second PGlite on the same files would corrupt them.
+    const database = await openDatabase({ dataDir: join(dir, 'db') });
+    try {
+      const r = await run(['rp', 'list', ...store, '--json']);
+      expect(r.code).toBe(8);
+      expect(r.err).toContain('[store_in_use]');
+      expect(r.err).toContain(String(process.pid));
+    } finally {
+      await database.close();
+    }
+    expect((await run(['rp', 'list', ...store, '--json'])).code).toBe(0);
   });
 });

@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { lockDataDir } from './data-dir-lock.ts';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import type { Transaction } from 'kysely';
@@ -103,13 +104,24 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
 
 async function openPglite(config: DatabaseConfig): Promise<PgliteDatabase> {
   // PGlite creates only the last directory of its path; a fresh data directory needs its parents.
-  if (config.dataDir !== undefined && !/^[a-z]+:\/\//.test(config.dataDir))
+  // One process at a time: PGlite is a single-user PostgreSQL and two instances writing the same
+  // files corrupt them, so a second opener (`watashi rp add` while `npm start` runs) is refused.
+  let unlock = (): void => undefined;
+  if (config.dataDir !== undefined && !/^[a-z]+:\/\//.test(config.dataDir)) {
     mkdirSync(config.dataDir, { recursive: true });
-  const session = await PGlite.create({
-    dataDir: config.dataDir ?? 'memory://',
-    ...(config.loadDataDir === undefined ? {} : { loadDataDir: config.loadDataDir }),
-    parsers: { [PG_INT8]: (v: string) => BigInt(v) },
-  });
+    unlock = lockDataDir(config.dataDir);
+  }
+  let session: PGlite;
+  try {
+    session = await PGlite.create({
+      dataDir: config.dataDir ?? 'memory://',
+      ...(config.loadDataDir === undefined ? {} : { loadDataDir: config.loadDataDir }),
+      parsers: { [PG_INT8]: (v: string) => BigInt(v) },
+    });
+  } catch (error) {
+    unlock();
+    throw error;
+  }
   const pool = pglitePool(session, { acquireTimeoutMs: config.acquireTimeoutMs ?? 30_000 });
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   return {
@@ -119,8 +131,12 @@ async function openPglite(config: DatabaseConfig): Promise<PgliteDatabase> {
     // Kysely ends the pool only if it ever ran a query; an unclosed PGlite keeps Node from
     // exiting, so end it ourselves as well (`end()` is idempotent).
     close: async () => {
-      await db.destroy();
-      await pool.end();
+      try {
+        await db.destroy();
+        await pool.end();
+      } finally {
+        unlock();
+      }
     },
     // Take the session through Kysely so no transaction is in flight while the files are read.
     dumpDataDir: () => db.connection().execute(() => session.dumpDataDir('none')),

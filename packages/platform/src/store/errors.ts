@@ -13,7 +13,9 @@ export type StoreErrorCode =
   /** `withTransaction` gave up after repeated serialization failures or deadlocks. */
   | 'store_transaction_conflict'
   /** Waiting for the single PGlite session took longer than the configured limit. */
-  | 'store_busy';
+  | 'store_busy'
+  /** The embedded data directory is open in another live process (its pid is in the detail). */
+  | 'store_in_use';
 
 /** Shorthand for a store error. */
 export function storeError(
