@@ -11,6 +11,16 @@ describe('residentOf', () => {
     ['神奈川県足柄下郡箱根町湯本１', { region: '神奈川県', locality: '足柄下郡箱根町' }],
     ['千葉県市川市八幡１', { region: '千葉県', locality: '市川市' }],
     ['沖縄県島尻郡渡嘉敷村渡嘉敷１', { region: '沖縄県', locality: '島尻郡渡嘉敷村' }],
+    ['三重県四日市市諏訪町１－５', { region: '三重県', locality: '四日市市' }],
+    ['広島県廿日市市下平良１', { region: '広島県', locality: '廿日市市' }],
+    ['東京都東村山市本町１', { region: '東京都', locality: '東村山市' }],
+    ['東京都町田市森野２', { region: '東京都', locality: '町田市' }],
+    ['新潟県十日町市千歳町３', { region: '新潟県', locality: '十日町市' }],
+    ['北海道余市郡余市町朝日町４', { region: '北海道', locality: '余市郡余市町' }],
+    ['奈良県高市郡明日香村岡５', { region: '奈良県', locality: '高市郡明日香村' }],
+    ['山形県北村山郡大石田町緑町１', { region: '山形県', locality: '北村山郡大石田町' }],
+    ['沖縄県国頭郡東村平良１', { region: '沖縄県', locality: '国頭郡東村' }],
+    ['福島県郡山市朝日１', { region: '福島県', locality: '郡山市' }],
   ])('ok-%s', (address, want) => {
     expect(residentOf(address, 'prefecture')).toEqual({ country: 'JP', region: want.region });
     expect(residentOf(address, 'municipality')).toEqual({ country: 'JP', ...want });

@@ -75,19 +75,43 @@ export interface ResidentOf {
 
 // The 47 prefectures end in 都 (東京都), 道 (北海道), 府 (京都府, 大阪府) or 県. A municipality is
 // the next name ending in 市, 区 (Tokyo's special wards), 町 or 村, a town or village keeping its
-// 郡 (district); a designated city (政令指定都市) stops at 市, its ward is not disclosed. A city
-// whose own name contains 市 before its end (四日市市, 廿日市市) is cut short at the first 市: the
-// disclosure is then coarser than asked, never finer.
+// 郡 (district); a designated city (政令指定都市) stops at 市, its ward is not disclosed. The few
+// names that hold one of those characters before their end (四日市市, 東村山市, 余市郡余市町…) are
+// listed, so they are not cut short at the inner one.
 const PREFECTURE = /^(東京都|北海道|京都府|大阪府|[^都道府県]{2,3}県)/u;
-const MUNICIPALITY = /^((?:[^郡市区町村]{1,6}郡)?.{1,6}?[市区町村])/u;
+const DISTRICT = /^[^郡市区町村]{1,6}郡/u;
+const MUNICIPALITY = /^.{1,6}?[市区町村]/u;
+/** 郡 whose names contain 市 or 村. */
+const INNER_DISTRICTS = ['余市郡', '高市郡', '北村山郡', '東村山郡', '西村山郡', '田村郡'];
+/** Municipalities whose names contain 市, 町 or 村 before their last character. */
+const INNER_MUNICIPALITIES = [
+  '四日市市',
+  '廿日市市',
+  '野々市市',
+  '十日町市',
+  '大町市',
+  '東村山市',
+  '武蔵村山市',
+  '羽村市',
+  '田村市',
+  '大村市',
+  '大町町',
+  '上市町',
+  '下市町',
+  '余市町',
+  '玉村町',
+];
 
 /** The prefecture (and with `municipality`, the municipality) of a basic 4 address, if it parses. */
 export function residentOf(address: string, granularity: ResidenceGranularity): ResidentOf | undefined {
   const pref = PREFECTURE.exec(address)?.[1];
   if (pref === undefined) return undefined;
   if (granularity === 'prefecture') return { country: 'JP', region: pref };
-  const locality = MUNICIPALITY.exec(address.slice(pref.length))?.[1];
-  return locality === undefined ? undefined : { country: 'JP', region: pref, locality };
+  const rest = address.slice(pref.length);
+  const district = INNER_DISTRICTS.find((d) => rest.startsWith(d)) ?? DISTRICT.exec(rest)?.[0] ?? '';
+  const after = rest.slice(district.length);
+  const name = INNER_MUNICIPALITIES.find((m) => after.startsWith(m)) ?? MUNICIPALITY.exec(after)?.[0];
+  return name === undefined ? undefined : { country: 'JP', region: pref, locality: district + name };
 }
 
 /**
