@@ -1,5 +1,8 @@
 // The real `watashi` executable (bin/watashi.mjs through tsx), spawned as a user would run it.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -36,4 +39,33 @@ it('ok-bin-help-and-a-json-command', async () => {
   await expect(
     exec(process.execPath, [BIN, 'sim', 'resident', 'show', 'r-zzzz9999'], { env }),
   ).rejects.toMatchObject({ code: 5, stderr: expect.stringMatching(/\[resident_not_found\]/) as unknown });
+}, 60_000);
+
+it('ok-sim-serve-json-keeps-stdout-to-one-json-document-and-logs-on-stderr', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'watashi-cli-serve-json-'));
+  const child = spawn(
+    process.execPath,
+    [BIN, 'sim', 'serve', '--port', '0', '--data-dir', dir, '--log-level', 'info', '--json'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  try {
+    const deadline = Date.now() + 50_000;
+    while (!out.endsWith('}\n') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const started = JSON.parse(out) as { url: string };
+    // A request after start: whatever the simulator logs goes to stderr, never into the JSON.
+    expect((await fetch(`${started.url}/info`)).status).toBe(200);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(() => JSON.parse(out) as unknown).not.toThrow();
+    // Fastify's "listening" line at info level is pino JSON on stderr.
+    expect(err).toMatch(/"name":"jlis-sim".*listening/);
+  } finally {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
 }, 60_000);

@@ -69,6 +69,8 @@ export interface InfoDocument {
 export interface SimulatorOptions {
   readonly clock?: Clock;
   readonly logger?: Logger;
+  /** Where the default logger writes: 1 (stdout, the default) or 2 (stderr, when stdout carries data). */
+  readonly logFd?: 1 | 2;
 }
 
 function freshState(seed: string): SimState {
@@ -115,7 +117,12 @@ export class Simulator {
   /** Opens the data dir (lock), loads or creates the state and CAs, publishes CRLs if due, refreshes OCSP. */
   static async open(input: SimConfigInput | SimConfig, o: SimulatorOptions = {}): Promise<Simulator> {
     const config = parseConfig(input);
-    const log = o.logger ?? pino({ name: 'jlis-sim', level: config.logLevel });
+    const log =
+      o.logger ??
+      pino(
+        { name: 'jlis-sim', level: config.logLevel },
+        pino.destination({ dest: o.logFd ?? 1, sync: false }),
+      );
     const store = Store.open(config.dataDir);
     try {
       const loaded = store.load();

@@ -140,7 +140,8 @@ export function simServeConfig(opts: ServeOptions): Record<string, unknown> {
 async function serve(opts: ServeOptions): Promise<void> {
   // The simulator validates the object (zod, unknown keys rejected); the cast only names its type.
   const config = simServeConfig(opts) as SimConfigInput;
-  const s = await createSimulator(config);
+  // With --json, stdout carries one JSON document: the simulator's log lines go to stderr.
+  const s = await createSimulator(config, opts.json ? { logFd: 2 } : {});
   let url: string;
   try {
     url = await s.listen();
@@ -259,7 +260,7 @@ export function registerSimCommands(program: Command): void {
     .option('--residents <n>', 'residents with cards generated at first start', integerIn(0, 1000))
     .option('--config <file>', 'JSON simulator configuration; flags override it (keys below)')
     .addOption(
-      new Option('--log-level <level>', 'log level (pino, on stdout)').choices([
+      new Option('--log-level <level>', 'log level (pino, on stdout; on stderr with --json)').choices([
         'fatal',
         'error',
         'warn',
