@@ -410,6 +410,24 @@ function logoutPropagation(deps: PlatformDeps) {
   };
 }
 
+/**
+ * `response_mode=form_post` (OAuth 2.0 Form Post Response Mode): oidc-provider answers with a page
+ * whose form posts the code to the RP's redirect URI. Under the server's `form-action 'self'`
+ * the browser would refuse that submission, so the page also allows the origin of that one
+ * redirect URI — only once oidc-provider has matched it against the client's registration.
+ */
+function formPostCsp() {
+  return async (ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> => {
+    await next();
+    const mode = ctx.oidc?.params?.['response_mode'];
+    const redirectUri = ctx.oidc?.params?.['redirect_uri'];
+    if (typeof mode !== 'string' || !mode.startsWith('form_post') || typeof redirectUri !== 'string') return;
+    if (ctx.oidc.client?.redirectUriAllowed(redirectUri) !== true || !ctx.response.is('html')) return;
+    const widened = cspAllowingFormRedirect(ctx.response.get('content-security-policy'), redirectUri);
+    if (widened !== undefined) ctx.set('content-security-policy', widened);
+  };
+}
+
 /** Registers the OpenID Provider (catch-all mount and interaction routes). */
 export async function registerOidcRoutes(app: FastifyInstance, deps: PlatformDeps): Promise<MountedOidc> {
   let built: Promise<Provider> | undefined;
@@ -417,6 +435,7 @@ export async function registerOidcRoutes(app: FastifyInstance, deps: PlatformDep
     built ??= createOidcProvider(deps).then((p) => {
       p.use(disclosureAudit(deps));
       p.use(logoutPropagation(deps));
+      p.use(formPostCsp());
       return p;
     });
     built.catch(() => {

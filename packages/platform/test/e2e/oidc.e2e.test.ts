@@ -15,11 +15,18 @@ const SIGN_PIN = 'DEMO2026';
 
 let rpServer: Server;
 let callback: string;
+/** Bodies the RP's callback received by POST (response_mode=form_post). */
+const posted: string[] = [];
 
 beforeAll(async () => {
   const port = await freePort();
-  rpServer = createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('relying party callback');
+  rpServer = createServer((req, res) => {
+    let body = '';
+    req.on('data', (b: Buffer) => (body += b.toString()));
+    req.on('end', () => {
+      if (req.method === 'POST') posted.push(body);
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('relying party callback');
+    });
   });
   await new Promise<void>((r) => rpServer.listen(port, '127.0.0.1', r));
   callback = `http://127.0.0.1:${port}/cb`;
@@ -139,6 +146,46 @@ for (const engine of ENGINES) {
         idToken = tokens.id_token!;
         const amr = tokens.claims()!['amr'];
         expect(Array.isArray(amr) ? amr : []).not.toHaveLength(0);
+      });
+
+      it('ok-form-post-response-mode-posts-the-code-to-the-rp-under-the-csp', async () => {
+        const started = await authorize();
+        const url = new URL(started.url);
+        url.searchParams.set('response_mode', 'form_post');
+        const before = posted.length;
+        await page.goto(url.href);
+        // Signed in and consented: oidc-provider's form post page submits itself to the callback.
+        await page.waitForURL(callback, { timeout: 15_000 });
+        expect(posted).toHaveLength(before + 1);
+        const request = new Request(callback, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: posted.at(-1)!,
+        });
+        const tokens = await client.authorizationCodeGrant(config, request, {
+          pkceCodeVerifier: started.verifier,
+          expectedState: started.state,
+          expectedNonce: started.nonce,
+        });
+        expect(tokens.claims()!.sub).toBe(firstSub);
+        expect(browser.problems).toEqual([]);
+      });
+
+      it('fail-level-the-passkey-cannot-reach-asks-a-step-up-then-is-unmet-at-the-rp', async () => {
+        // Level 3 authentication needs a hardware-protected, attested key; the virtual passkey is not.
+        const started = await authorize();
+        const url = new URL(started.url);
+        url.searchParams.set('acr_values', 'urn:watashi:ac:jp:ial3-aal3');
+        await page.goto(url.href);
+        await page.waitForURL('**/wallet/login?**');
+        expect(new URL(page.url()).searchParams.get('step_up')).toBe('authentication');
+        await page.locator('#service-request').waitFor({ state: 'visible' });
+        expect(await page.textContent('#service-request')).toContain('もう一度サインイン');
+        await page.click('#login-passkey');
+        await page.waitForURL(`${callback}?**`, { timeout: 15_000 });
+        const back = new URL(page.url()).searchParams;
+        expect(back.get('error')).toBe('unmet_authentication_requirements');
+        expect(back.get('state')).toBe(started.state);
       });
 
       it('ok-rp-initiated-logout-confirmed-in-the-browser-ends-the-watashi-session', async () => {
