@@ -356,3 +356,63 @@ describe('card pin-status', () => {
     expect(r.code).toBe(5);
   });
 });
+
+describe('card change-pin', () => {
+  it('ok-new-auth-pin-works-and-the-old-one-no-longer-does', async () => {
+    const r = await watashi('change-pin', substituteCard, '--pin', '1234', '--new-pin', '5678', '--json');
+    expect(r.code, r.err).toBe(0);
+    expect(json<{ changed: string }>(r).changed).toBe('auth');
+    // The user-authentication certificate of a card is free to read; signing with its key needs the PIN.
+    const input = join(work, 'change-pin.txt');
+    writeFileSync(input, 'after the change');
+    expect(
+      (await watashi('sign', substituteCard, '--in', input, '--key', 'auth', '--pin', '5678', '--raw')).code,
+    ).toBe(0);
+    const old = await watashi(
+      'sign',
+      substituteCard,
+      '--in',
+      input,
+      '--key',
+      'auth',
+      '--pin',
+      '1234',
+      '--raw',
+    );
+    expect(old.code).toBe(6);
+    expect(old.err).toMatch(/\[card_pin_incorrect\]/);
+    // Back to the old PIN for the other tests (the right PIN resets the counter).
+    expect((await watashi('change-pin', substituteCard, '--pin', '5678', '--new-pin', '1234')).code).toBe(0);
+  });
+
+  it('fail-wrong-current-pin-exit-6-and-a-try-used', async () => {
+    const r = await watashi(
+      'change-pin',
+      substituteCard,
+      '--key',
+      'sign',
+      '--pin',
+      'WRONG1',
+      '--new-pin',
+      'NEWPASS1',
+    );
+    expect(r.code).toBe(6);
+    expect(r.err).toMatch(/wrong signing password .*: 4 tries left/);
+    expect((await watashi('export', substituteCard, '--what', 'sign-cert', '--pin', 'ABC123')).code).toBe(0);
+  });
+
+  it('fail-malformed-new-pin-exit-3-before-any-try', async () => {
+    const r = await watashi('change-pin', substituteCard, '--pin', 'WRONG', '--new-pin', '12345');
+    expect(r.code).toBe(3);
+    expect(r.err).toMatch(/\[card_pin_format\]/);
+    const status = json<{ pins: { auth: { triesLeft: number } } }>(
+      await watashi('pin-status', substituteCard, '--json'),
+    );
+    expect(status.pins.auth.triesLeft).toBe(3);
+  });
+
+  it('fail-missing-new-pin-usage-exit-2', async () => {
+    const r = await watashi('change-pin', substituteCard, '--pin', '1234');
+    expect(r.code).toBe(2);
+  });
+});

@@ -7,6 +7,7 @@
  * - `watashi card export <card> [--what sign-cert|auth-cert|sign-ca|auth-ca] [--pin P] [--out FILE] [--pem] [--json]`
  * - `watashi card sign <card> --in FILE [--key sign|auth] --pin P [--out FILE] [--detached | --raw] [--json]`
  * - `watashi card pin-status <card> [--json]`
+ * - `watashi card change-pin <card> --key sign|auth --pin OLD --new-pin NEW [--json]`
  *
  * A wrong PIN is exit 6 with the tries left; a blocked PIN is exit 6 too. PINs can come from
  * `WATASHI_PIN` instead of the command line (which other users of the machine may see).
@@ -248,7 +249,7 @@ interface SignOptions {
   json?: boolean;
 }
 
-/** Registers `card export`, `card sign` and `card pin-status` on `program`. */
+/** Registers `card export`, `card sign`, `card pin-status` and `card change-pin` on `program`. */
 export function registerCardCommands(program: Command): void {
   const card = program
     .command('card')
@@ -381,6 +382,43 @@ export function registerCardCommands(program: Command): void {
       else
         process.stdout.write(cms ? toPem(r.output, 'CMS').replace(/\n?$/, '\n') : `${toBase64(r.output)}\n`);
     });
+
+  card
+    .command('change-pin')
+    .description(
+      'Change a PIN, as the JPKI client software does: VERIFY the current one (a wrong one uses up a try), then CHANGE REFERENCE DATA. Signing password: 6–16 upper-case letters and digits; user-authentication PIN: 4 digits.',
+    )
+    .argument('<card>', 'card or smartphone id (c-…)')
+    .addOption(new Option('--key <kind>', 'which PIN').choices(['sign', 'auth']).default('auth'))
+    .addOption(pinOption('the current PIN (env WATASHI_PIN)'))
+    .addOption(new Option('--new-pin <pin>', 'the new PIN (env WATASHI_NEW_PIN)').env('WATASHI_NEW_PIN'))
+    .option('--json', 'print JSON')
+    .action(
+      async (
+        cardId: string,
+        opts: { key: PinKind; pin?: string; newPin?: string; json?: boolean },
+        cmd: Command,
+      ) => {
+        const { key, pin, newPin } = opts;
+        if (pin === undefined || newPin === undefined)
+          cmd.error(`error: changing the ${PIN_NAME[key]} needs --pin and --new-pin`, {
+            exitCode: 2,
+            code: 'watashi.pinRequired',
+          });
+        const token = await withHostedCard(simUrlOf(cmd), cardId, async (client) => {
+          const kind = await tokenKind(client, cardId);
+          await step(cardId, key, () => client.changePin(key, pin, newPin));
+          return kind;
+        });
+        const data = { card: cardId, token, changed: key };
+        emit(opts.json, data, () =>
+          table([
+            ['card', `${cardId} (${token})`],
+            ['changed', PIN_NAME[key]],
+          ]),
+        );
+      },
+    );
 
   card
     .command('pin-status')
