@@ -14,6 +14,9 @@
  * - `POST /api/me/personas` `{ name, claims, residence? }` → 201 the persona. Codes:
  *   `request_invalid` (shape), `persona_claim_unknown` (a name outside the catalogue),
  *   `persona_name_taken` (409), `persona_limit_reached` (409, at most {@link MAX_PERSONAS}).
+ * - `PATCH /api/me/personas/:id` `{ name?, claims?, residence? }` (at least one) → 200 the persona
+ *   as changed. Same codes as creation, and `persona_not_found` (404). An edit changes what the
+ *   persona releases at the next consent only: consents already given keep their snapshot.
  * - `DELETE /api/me/personas/:id` → 204; `persona_not_found` (404) when not the resident's.
  */
 import type { FastifyInstance } from 'fastify';
@@ -49,6 +52,11 @@ const createBody = z.strictObject({
   claims: z.array(z.string().min(1).max(64)).min(1).max(Object.keys(CLAIMS).length),
   residence: z.enum(['prefecture', 'municipality']).optional(),
 });
+const updateBody = createBody
+  .partial()
+  .refine((b) => b.name !== undefined || b.claims !== undefined || b.residence !== undefined, {
+    message: 'nothing to change',
+  });
 const idParams = z.strictObject({ id: uuid });
 
 function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
@@ -156,6 +164,67 @@ export async function createPersona(
   }
 }
 
+/**
+ * Changes a persona of an account (validated as creation is); undefined when there is none with
+ * that id. `residence` follows the persona's claims: kept (or `prefecture`) while they hold
+ * `resident_of`, dropped when they no longer do, refused when given without it.
+ */
+export async function updatePersona(
+  deps: PlatformDeps,
+  accountId: string,
+  id: string,
+  input: { name?: string; claims?: readonly string[]; residence?: ResidenceGranularity },
+): Promise<Persona | undefined> {
+  if (input.claims !== undefined) {
+    const unknown = input.claims.filter((c) => !isWatashiClaim(c));
+    if (unknown.length > 0)
+      throw problem('persona_claim_unknown', 400, `unknown claims: ${unknown.join(', ')}`, {
+        claims: unknown,
+      });
+  }
+  try {
+    return await deps.database.transaction(async (trx) => {
+      const row = await trx
+        .selectFrom('personas')
+        .select(['id', 'name', 'claims', 'residence'])
+        .where('account_id', '=', accountId)
+        .where('id', '=', id)
+        .forUpdate()
+        .executeTakeFirst();
+      if (row === undefined) return undefined;
+      const claims = ordered(input.claims ?? row.claims);
+      const residence = claims.includes('resident_of')
+        ? (input.residence ?? row.residence ?? 'prefecture')
+        : null;
+      if (input.residence !== undefined && residence === null)
+        throw problem('request_invalid', 400, 'residence applies only to a persona with resident_of');
+      const name = input.name ?? row.name;
+      if (name !== row.name) {
+        const taken = await trx
+          .selectFrom('personas')
+          .select('id')
+          .where('account_id', '=', accountId)
+          .where('name', '=', name)
+          .where('id', '!=', id)
+          .executeTakeFirst();
+        if (taken !== undefined) throw problem('persona_name_taken', 409, 'a persona with this name exists');
+      }
+      const updated = await trx
+        .updateTable('personas')
+        .set({ name, claims, residence })
+        .where('account_id', '=', accountId)
+        .where('id', '=', id)
+        .returning(['id', 'name', 'claims', 'residence', 'created_at'])
+        .executeTakeFirstOrThrow();
+      return toPersona(updated);
+    });
+  } catch (e) {
+    if ((e as { code?: unknown } | null)?.code === '23505')
+      throw problem('persona_name_taken', 409, 'a persona with this name exists');
+    throw e;
+  }
+}
+
 /** Deletes a persona of an account; false when there is none with that id. */
 export async function deletePersona(deps: PlatformDeps, accountId: string, id: string): Promise<boolean> {
   const r = await deps.db
@@ -185,6 +254,20 @@ export function registerPersonaRoutes(app: FastifyInstance, deps: PlatformDeps):
       ...(body.residence === undefined ? {} : { residence: body.residence }),
     });
     return reply.code(201).header('cache-control', 'no-store').send(persona);
+  });
+
+  app.patch('/api/me/personas/:id', { config: { auth: 'session' } }, async (req, reply) => {
+    const s = req.session;
+    if (s === null) throw problem('session_required', 401, 'sign in first');
+    const { id } = parse(idParams, req.params);
+    const body = parse(updateBody, req.body);
+    const persona = await updatePersona(deps, s.accountId, id, {
+      ...(body.name === undefined ? {} : { name: body.name }),
+      ...(body.claims === undefined ? {} : { claims: body.claims }),
+      ...(body.residence === undefined ? {} : { residence: body.residence }),
+    });
+    if (persona === undefined) throw problem('persona_not_found', 404, 'no such persona');
+    return reply.header('cache-control', 'no-store').send(persona);
   });
 
   app.delete('/api/me/personas/:id', { config: { auth: 'session' } }, async (req, reply) => {

@@ -6,9 +6,11 @@
  * style: the pages run under the server's CSP (`script-src 'self'`, `style-src 'self'`); the one
  * script (`/wallet/app.js`, a module, so deferred) reads `data-page` and fills the page.
  */
+import { CLAIMS, type WatashiClaim } from '../oidc/claims.ts';
 
 /** The pages, by id (the value of `<body data-page>`). */
-export type WalletPageId = 'home' | 'enrol' | 'login' | 'passkeys' | 'account';
+export type WalletPageId =
+  'home' | 'enrol' | 'login' | 'passkeys' | 'personas' | 'consents' | 'disclosures' | 'account';
 
 /** What a page needs from the configuration. */
 export interface WalletPageOptions {
@@ -31,6 +33,9 @@ const NAV: ReadonlyArray<{ id: WalletPageId; href: string; ja: string; en: strin
   { id: 'enrol', href: '/wallet/enrol', ja: '本人確認', en: 'Enrol' },
   { id: 'login', href: '/wallet/login', ja: 'サインイン', en: 'Sign in' },
   { id: 'passkeys', href: '/wallet/passkeys', ja: 'パスキー', en: 'Passkeys' },
+  { id: 'personas', href: '/wallet/personas', ja: 'ペルソナ', en: 'Personas' },
+  { id: 'consents', href: '/wallet/consents', ja: '同意', en: 'Consents' },
+  { id: 'disclosures', href: '/wallet/disclosures', ja: '提供履歴', en: 'Disclosures' },
   { id: 'account', href: '/wallet/account', ja: 'アカウント', en: 'Account' },
 ];
 
@@ -39,6 +44,9 @@ const TITLES: Readonly<Record<WalletPageId, [string, string]>> = {
   enrol: ['マイナンバーカードで本人確認', 'Verify your identity with your My Number card'],
   login: ['サインイン', 'Sign in'],
   passkeys: ['パスキー', 'Passkeys'],
+  personas: ['ペルソナ', 'Personas'],
+  consents: ['情報提供への同意', 'Your consents'],
+  disclosures: ['情報の提供履歴', 'What services received'],
   account: ['アカウント', 'Your account'],
 };
 
@@ -164,7 +172,108 @@ function account(): string {
 <h2>${bi('認証器', 'Authenticators')}</h2>
 <ul id="authenticators" class="items"></ul>
 <p><a href="/wallet/passkeys">${bi('パスキーを管理する', 'Manage passkeys')}</a></p>
+<h2>${bi('連携サービスへの情報提供', 'Sharing with services')}</h2>
+<ul id="sharing-links">
+<li><a href="/wallet/personas">${bi('ペルソナ（提供してよい情報の組み合わせ）を管理する', 'Manage personas (sets of information you are willing to share)')}</a></li>
+<li><a href="/wallet/consents">${bi('同意しているサービスを見る・同意を取り消す', 'See and withdraw your consents to services')}</a></li>
+<li><a href="/wallet/disclosures">${bi('どのサービスに何を提供したかを見る', 'See what each service received')}</a></li>
+</ul>
 <p><button id="logout" type="button">${bi('サインアウト', 'Sign out')}</button></p>
+</section>
+${REGIONS}`;
+}
+
+/** Verified attributes (read from the card) and derived claims, as the persona form groups them. */
+const VERIFIED_CLAIMS: readonly WatashiClaim[] = [
+  'name',
+  'family_name',
+  'given_name',
+  'birthdate',
+  'gender',
+  'address',
+];
+const DERIVED_CLAIMS: readonly WatashiClaim[] = ['over_18', 'over_20', 'age_bracket', 'resident_of'];
+
+function claimBox(c: WatashiClaim): string {
+  return `<div class="check"><label for="claim-${c}"><input id="claim-${c}" name="claims" type="checkbox" value="${c}"> ${bi(escapeHtml(CLAIMS[c].ja), escapeHtml(CLAIMS[c].en))} <code class="hint">${c}</code></label></div>`;
+}
+
+function personas(): string {
+  return `${SIGNED_OUT}
+<section id="personas" hidden aria-labelledby="list-heading">
+<p>${bi(
+    'ペルソナは、サービスに提供してよい情報の組み合わせです。同意画面でペルソナを選ぶと、サービスが求めた情報のうち、そのペルソナに含まれるものだけが提供されます。',
+    'A persona is a set of information you are willing to share. When you pick one on a consent screen, a service receives only what it asked for and the persona holds.',
+  )}</p>
+<h2 id="list-heading">${bi('あなたのペルソナ', 'Your personas')}</h2>
+<p id="no-personas" hidden>${bi('まだありません。', 'None yet.')}</p>
+<ul id="persona-list" class="items"></ul>
+<p id="persona-count" class="hint"></p>
+<form id="persona-form" novalidate aria-labelledby="persona-form-heading">
+<h2 id="persona-form-heading" tabindex="-1">${bi('ペルソナを作成', 'Create a persona')}</h2>
+<div class="field">
+<label for="persona-name">${bi('名前', 'Name')}</label>
+<input id="persona-name" name="name" maxlength="40" autocomplete="off" required aria-describedby="persona-name-hint">
+<p id="persona-name-hint" class="hint">${bi('40文字まで。例: お酒を買うとき', 'Up to 40 characters. For example: buying alcohol')}</p>
+</div>
+<fieldset id="persona-claims" class="field" aria-describedby="persona-claims-hint">
+<legend>${bi('提供してよい情報（1つ以上）', 'Information you are willing to share (at least one)')}</legend>
+<p id="persona-claims-hint" class="hint">${bi(
+    '導き出した情報は、生年月日や住所そのものを伝えずに、年齢や居住地だけを伝えます。',
+    'Derived claims tell only your age or where you live, never the date of birth or the address itself.',
+  )}</p>
+<h3>${bi('確認済みの情報（基本4情報）', 'Verified attributes (basic 4 information)')}</h3>
+${VERIFIED_CLAIMS.map(claimBox).join('\n')}
+<h3>${bi('導き出した情報', 'Derived claims')}</h3>
+${DERIVED_CLAIMS.map(claimBox).join('\n')}
+</fieldset>
+<fieldset id="persona-residence" class="field" aria-describedby="persona-residence-hint">
+<legend>${bi('居住地の詳しさ', 'How precisely to tell where you live')}</legend>
+<p id="persona-residence-hint" class="hint">${bi('「' + CLAIMS.resident_of.ja + '」を選んだときだけ使います。', 'Used only with “' + CLAIMS.resident_of.en + '”.')}</p>
+<div class="check"><label for="residence-prefecture"><input id="residence-prefecture" name="residence" type="radio" value="prefecture" checked> ${bi('都道府県まで', 'Prefecture only')}</label></div>
+<div class="check"><label for="residence-municipality"><input id="residence-municipality" name="residence" type="radio" value="municipality"> ${bi('市区町村まで', 'Prefecture and municipality')}</label></div>
+</fieldset>
+<p class="buttons"><button id="persona-submit" type="submit">${bi('作成する', 'Create')}</button>
+<button id="persona-cancel" type="button" class="secondary" hidden>${bi('編集をやめる', 'Cancel editing')}</button></p>
+</form>
+<p class="hint">${bi(
+    'ペルソナを変更・削除しても、すでに同意した内容は変わりません。変えるには同意を取り消してください。',
+    'Changing or deleting a persona does not change consents already given; withdraw them to change those.',
+  )} <a href="/wallet/consents">${bi('同意を見る', 'See your consents')}</a></p>
+</section>
+${REGIONS}`;
+}
+
+function consents(): string {
+  return `${SIGNED_OUT}
+<section id="consents" hidden aria-labelledby="list-heading">
+<p>${bi(
+    '次のサービスが、あなたの同意に基づいて情報を受け取れます。同意を取り消すと、そのサービスはあなたの情報を再取得できなくなり、次に利用するときに改めて同意を求められます（すでに提供した情報は取り消されません）。',
+    'These services may receive your information because you agreed. Withdrawing stops a service from fetching it again, and it will ask for your consent next time (what it already received is not recalled).',
+  )}</p>
+<h2 id="list-heading" tabindex="-1">${bi('同意しているサービス', 'Services you have consented to')}</h2>
+<p id="no-consents" hidden>${bi('同意しているサービスはありません。', 'You have not consented to any service.')}</p>
+<ul id="consent-list" class="items"></ul>
+<p><a href="/wallet/disclosures">${bi('提供履歴を見る', 'See what services received')}</a></p>
+</section>
+${REGIONS}`;
+}
+
+function disclosures(): string {
+  return `${SIGNED_OUT}
+<section id="disclosures" hidden aria-labelledby="list-heading">
+<h2 id="list-heading">${bi('提供した情報（新しい順）', 'Information released (newest first)')}</h2>
+<p class="hint">${bi(
+    'サービスがIDトークンまたはUserInfoで受け取った情報の項目です。値そのものは記録していません。',
+    'The items services received in an ID token or from UserInfo. The values themselves are not recorded.',
+  )}</p>
+<p id="no-disclosures" hidden>${bi('まだ提供した情報はありません。', 'Nothing has been released yet.')}</p>
+<table id="disclosure-table" class="records" hidden>
+<caption class="hint">${bi('提供履歴', 'Disclosure history')}</caption>
+<thead><tr><th scope="col">${bi('日時', 'When')}</th><th scope="col">${bi('提供先', 'Service')}</th><th scope="col">${bi('提供した情報', 'Information')}</th><th scope="col">${bi('経路', 'Via')}</th></tr></thead>
+<tbody id="disclosure-rows"></tbody>
+</table>
+<p><button id="disclosures-more" type="button" class="secondary" hidden>${bi('さらに表示', 'Show older')}</button></p>
 </section>
 ${REGIONS}`;
 }
@@ -172,16 +281,16 @@ ${REGIONS}`;
 /** The complete HTML of a page. */
 export function walletPage(id: WalletPageId, o: WalletPageOptions = {}): string {
   const [ja, en] = TITLES[id];
-  const body =
-    id === 'home'
-      ? home()
-      : id === 'enrol'
-        ? enrol(o)
-        : id === 'login'
-          ? login()
-          : id === 'passkeys'
-            ? passkeys()
-            : account();
+  const body = {
+    home,
+    enrol: () => enrol(o),
+    login,
+    passkeys,
+    personas,
+    consents,
+    disclosures,
+    account,
+  }[id]();
   const data =
     id === 'enrol' && o.hostedCardsUrl !== undefined
       ? ` data-hosted-cards-url="${escapeHtml(o.hostedCardsUrl)}"`

@@ -1,6 +1,7 @@
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { parsePlatformConfig } from '../config.ts';
+import { CLAIMS } from '../oidc/claims.ts';
 import { escapeHtml, walletPage } from './pages.ts';
 import {
   canonicalPageUrl,
@@ -89,11 +90,68 @@ describe('pages', () => {
   });
 
   it('ok-every-control-has-a-label', () => {
-    for (const id of ['home', 'enrol', 'login', 'passkeys', 'account'] as const) {
+    for (const id of [
+      'home',
+      'enrol',
+      'login',
+      'passkeys',
+      'personas',
+      'consents',
+      'disclosures',
+      'account',
+    ] as const) {
       const html = walletPage(id, { hostedCardsUrl: 'http://sim.example' });
       for (const m of html.matchAll(/<input id="([^"]+)"/g))
         expect(html, `${id} #${m[1]}`).toContain(`<label for="${m[1]}">`);
     }
+  });
+});
+
+describe('sharing pages', () => {
+  it('ok-persona-form-offers-every-claim-of-the-catalogue-and-the-residence', () => {
+    const html = walletPage('personas');
+    const boxes = [
+      ...html.matchAll(/<input id="claim-([a-z_0-9]+)" name="claims" type="checkbox" value="([^"]+)">/g),
+    ];
+    expect(boxes.map((m) => m[1]).sort()).toEqual(Object.keys(CLAIMS).sort());
+    for (const m of boxes) expect(m[2]).toBe(m[1]);
+    for (const c of ['over_18', 'over_20', 'resident_of', 'age_bracket'] as const)
+      expect(html).toContain(CLAIMS[c].ja);
+    expect(html).toContain('value="prefecture" checked');
+    expect(html).toContain('value="municipality"');
+    // The form and the regions the script needs; errors go to an alert region.
+    for (const id of ['persona-form', 'persona-name', 'persona-submit', 'persona-cancel', 'persona-list'])
+      expect(html).toContain(`id="${id}"`);
+    expect(html).toContain('role="alert"');
+    expect(html).toContain('<legend>');
+    expect(html.match(/<h1>/g)).toHaveLength(1);
+  });
+
+  it('ok-consents-and-disclosures-pages-have-their-regions', () => {
+    const consents = walletPage('consents');
+    expect(consents).toContain('id="consent-list"');
+    expect(consents).toContain('data-page="consents"');
+    expect(consents).toContain('aria-current="page">同意');
+    const disclosures = walletPage('disclosures');
+    expect(disclosures).toContain('id="disclosure-rows"');
+    expect(disclosures).toContain('id="disclosures-more"');
+    expect(disclosures).toMatch(/<th scope="col">日時/);
+    for (const html of [consents, disclosures, walletPage('personas')]) {
+      expect(html).toContain('id="signed-out"');
+      expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+      expect(html).not.toMatch(/\sstyle=|<style/);
+      expect(html).not.toMatch(/\son[a-z]+=/);
+    }
+  });
+
+  it('ok-account-links-to-personas-consents-and-disclosures', () => {
+    const html = walletPage('account');
+    const links = /<ul id="sharing-links">([\s\S]*?)<\/ul>/.exec(html)?.[1] ?? '';
+    expect([...links.matchAll(/href="([^"]+)"/g)].map((m) => m[1])).toEqual([
+      '/wallet/personas',
+      '/wallet/consents',
+      '/wallet/disclosures',
+    ]);
   });
 });
 
@@ -119,6 +177,17 @@ describe('routes', () => {
     const etag = String(js.headers.etag);
     const again = await app.inject({ url: '/wallet/app.js', headers: { 'if-none-match': etag } });
     expect(again.statusCode).toBe(304);
+
+    for (const id of ['personas', 'consents', 'disclosures']) {
+      const res = await app.inject({ url: `/wallet/${id}`, headers: { host: 'localhost:8780' } });
+      expect(res.statusCode, id).toBe(200);
+      expect(res.headers['cache-control']).toBe('no-cache');
+      expect(res.body).toContain(`data-page="${id}"`);
+    }
+    // The bundle runs the new pages and carries the claim labels, not the server's claim code.
+    for (const s of ['persona-form', 'consent-list', 'disclosure-rows', CLAIMS.over_20.ja])
+      expect(js.body).toContain(s);
+    expect(js.body).not.toContain('東京都|北海道'); // claims.ts's address parsing stays on the server
 
     const css = await app.inject({ url: '/wallet/wallet.css' });
     expect(css.statusCode).toBe(200);

@@ -5,6 +5,9 @@
  * - `GET /wallet/enrol` — enrol with a hosted card of the J-LIS simulator (DESIGN.md §3.1)
  * - `GET /wallet/login` — sign in with a passkey (§3.2)
  * - `GET /wallet/passkeys` — register, list and revoke passkeys
+ * - `GET /wallet/personas` — create, edit and delete personas (`/api/me/personas`, DESIGN.md §3.3)
+ * - `GET /wallet/consents` — the services holding a consent, and withdrawal (`/api/me/consents`)
+ * - `GET /wallet/disclosures` — what each service received, newest first (`/api/me/disclosures`)
  * - `GET /wallet/account` — who am I: `/api/me`, proofing level, authenticators, sign out
  * - `GET /wallet/app.js`, `GET /wallet/wallet.css` — the one script (bundle.ts) and stylesheet
  *
@@ -112,6 +115,9 @@ export function registerWalletRoutes(app: FastifyInstance, deps: WalletDeps): vo
   app.get('/wallet/enrol', { config: page }, (req, reply) => sendPage(req, reply, 'enrol'));
   app.get('/wallet/login', { config: page }, (req, reply) => sendPage(req, reply, 'login'));
   app.get('/wallet/passkeys', { config: page }, (req, reply) => sendPage(req, reply, 'passkeys'));
+  app.get('/wallet/personas', { config: page }, (req, reply) => sendPage(req, reply, 'personas'));
+  app.get('/wallet/consents', { config: page }, (req, reply) => sendPage(req, reply, 'consents'));
+  app.get('/wallet/disclosures', { config: page }, (req, reply) => sendPage(req, reply, 'disclosures'));
   app.get('/wallet/account', { config: page }, (req, reply) => sendPage(req, reply, 'account'));
 
   // Unsafe configurations warn loudly at run time (STYLE.md, after node-oidc-provider).

@@ -95,6 +95,71 @@ forEachEngine((t) => {
       expect((after.body['personas'] as Array<{ name: string }>).map((x) => x.name)).toEqual(['age']);
     });
 
+    it('ok-edit-changes-name-claims-and-residence', async () => {
+      const r = await passkeyResident(p, sim);
+      const created = await r.client.post('/api/me/personas', { name: 'town', claims: ['over_20'] });
+      const id = String(created.body['id']);
+      const moved = await r.client.req('PATCH', `/api/me/personas/${id}`, {
+        name: ' 地元 ',
+        claims: ['resident_of', 'over_18'],
+        residence: 'municipality',
+      });
+      expect(moved.status).toBe(200);
+      expect(moved.body).toMatchObject({
+        id,
+        name: '地元',
+        claims: ['over_18', 'resident_of'],
+        residence: 'municipality',
+        createdAt: created.body['createdAt'],
+      });
+      // Only the name: claims and residence stay.
+      const renamed = await r.client.req('PATCH', `/api/me/personas/${id}`, { name: 'home' });
+      expect(renamed.body).toMatchObject({
+        name: 'home',
+        claims: ['over_18', 'resident_of'],
+        residence: 'municipality',
+      });
+      // resident_of dropped: residence goes with it.
+      const narrowed = await r.client.req('PATCH', `/api/me/personas/${id}`, { claims: ['over_18'] });
+      expect(narrowed.body).toMatchObject({ claims: ['over_18'], residence: null });
+      const list = await r.client.req('GET', '/api/me/personas');
+      expect(list.body['personas']).toEqual([narrowed.body]);
+    });
+
+    it('fail-bad-edits-have-stable-problem-codes-and-change-nothing', async () => {
+      const r = await passkeyResident(p, sim);
+      const a = await r.client.post('/api/me/personas', { name: 'a', claims: ['over_20'] });
+      await r.client.post('/api/me/personas', { name: 'b', claims: ['over_18'] });
+      const id = String(a.body['id']);
+      const cases: Array<[unknown, number, string]> = [
+        [{}, 400, 'request_invalid'],
+        [{ name: '' }, 400, 'request_invalid'],
+        [{ claims: [] }, 400, 'request_invalid'],
+        [{ admin: true }, 400, 'request_invalid'],
+        [{ residence: 'prefecture' }, 400, 'request_invalid'],
+        [{ claims: ['over_20', 'my_number'] }, 400, 'persona_claim_unknown'],
+        [{ name: 'b' }, 409, 'persona_name_taken'],
+      ];
+      for (const [body, status, code] of cases) {
+        const res = await r.client.req('PATCH', `/api/me/personas/${id}`, body);
+        expect(res.status, JSON.stringify(body)).toBe(status);
+        expect(res.body['code'], JSON.stringify(body)).toBe(code);
+      }
+      const same = await r.client.req('GET', '/api/me/personas');
+      expect((same.body['personas'] as unknown[])[0]).toEqual(a.body);
+      const missing = await r.client.req('PATCH', '/api/me/personas/00000000-0000-4000-8000-000000000000', {
+        name: 'x',
+      });
+      expect(missing.status).toBe(404);
+      expect(missing.body['code']).toBe('persona_not_found');
+      const other = await passkeyResident(p, sim);
+      const theirs = await other.client.req('PATCH', `/api/me/personas/${id}`, { name: 'stolen' });
+      expect(theirs.status).toBe(404);
+      expect(theirs.body['code']).toBe('persona_not_found');
+      const badId = await r.client.req('PATCH', '/api/me/personas/not-a-uuid', { name: 'x' });
+      expect(badId.body['code']).toBe('request_invalid');
+    });
+
     it('fail-bad-input-has-stable-problem-codes', async () => {
       const r = await passkeyResident(p, sim);
       const unknown = await r.client.post('/api/me/personas', {

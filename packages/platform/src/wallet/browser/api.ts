@@ -20,7 +20,11 @@ export class ApiError extends Error {
 }
 
 /** Sends a request; resolves with the JSON answer (undefined for 204). */
-export async function api<T>(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown): Promise<T> {
+export async function api<T>(
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+  path: string,
+  body?: unknown,
+): Promise<T> {
   let res: Response;
   try {
     res = await fetch(path, {
@@ -116,4 +120,37 @@ export interface VerifiedAttributes {
 /** The signed-in resident's verified attributes. */
 export async function verifiedAttributes(): Promise<VerifiedAttributes> {
   return api<VerifiedAttributes>('GET', '/api/me/attributes');
+}
+
+/** A persona as `/api/me/personas` shows it (src/oidc/personas.ts). */
+export interface PersonaView {
+  readonly id: string;
+  readonly name: string;
+  readonly claims: readonly string[];
+  readonly residence: 'prefecture' | 'municipality' | null;
+  readonly createdAt: string;
+}
+
+/** A live consent as `/api/me/consents` shows it (src/oidc/consents.ts). */
+export interface ConsentView {
+  readonly clientId: string;
+  readonly rpName: string;
+  readonly purpose: string;
+  readonly claims: readonly string[];
+  readonly scopes: readonly string[];
+  readonly persona: { readonly id: string | null; readonly name: string } | null;
+  readonly grantedAt: string;
+}
+
+/** A page of `/api/me/disclosures` (src/oidc/disclosures.ts). */
+export interface DisclosurePage {
+  readonly disclosures: ReadonlyArray<{
+    readonly seq: string;
+    readonly clientId: string;
+    readonly rpName: string;
+    readonly claims: readonly string[];
+    readonly endpoint: string;
+    readonly at: string;
+  }>;
+  readonly next: string | null;
 }

@@ -3,15 +3,21 @@
  * from `<body data-page>` and runs that page. Anything that escapes a page is shown in its error box.
  */
 import { accountPage } from './account.ts';
+import { consentsPage } from './consents.ts';
+import { disclosuresPage } from './disclosures.ts';
 import { Feedback } from './dom.ts';
 import { enrolPage } from './enrol.ts';
 import { loginPage, passkeysPage } from './passkeys.ts';
+import { personasPage } from './personas.ts';
 
 const PAGES: Readonly<Record<string, () => Promise<void> | void>> = {
   home: () => undefined,
   enrol: enrolPage,
   login: loginPage,
   passkeys: passkeysPage,
+  personas: personasPage,
+  consents: consentsPage,
+  disclosures: disclosuresPage,
   account: accountPage,
 };
 

@@ -127,6 +127,36 @@ const MESSAGES: Readonly<Record<string, Text>> = {
     'このサイトのアドレスがサーバーの設定（publicUrl）と異なります。',
     'This site’s address differs from the server’s publicUrl.',
   ],
+  // Personas, consents and disclosures (platform src/oidc/personas.ts, consents.ts, disclosures.ts).
+  persona_name_required: ['ペルソナの名前を入力してください。', 'Please enter a name for the persona.'],
+  persona_claims_required: [
+    '提供してよい情報を1つ以上選んでください。',
+    'Please pick at least one item of information.',
+  ],
+  persona_name_taken: [
+    '同じ名前のペルソナがすでにあります。別の名前にしてください。',
+    'You already have a persona with this name. Please choose another name.',
+  ],
+  persona_limit_reached: [
+    'ペルソナの数が上限に達しています。使わないものを削除してから作成してください。',
+    'You have as many personas as allowed. Delete one you no longer use first.',
+  ],
+  persona_claim_unknown: [
+    '選んだ情報の中に、提供できない項目が含まれています。',
+    'One of the chosen items is not something Watashi can share.',
+  ],
+  persona_not_found: [
+    'このペルソナは見つかりません（すでに削除された可能性があります）。',
+    'This persona was not found (it may have been deleted already).',
+  ],
+  consent_not_found: [
+    'このサービスへの同意は見つかりません（すでに取り消された可能性があります）。',
+    'No consent to this service was found (it may have been withdrawn already).',
+  ],
+  request_invalid: [
+    '入力の形式が正しくありません（長すぎるか、使えない文字が含まれています）。',
+    'The input is not in the expected form (too long, or it has characters that cannot be used).',
+  ],
   session_required: ['サインインしてください。', 'Please sign in.'],
   rate_limited: [
     '試行回数が多すぎます。しばらくしてからもう一度お試しください。',
