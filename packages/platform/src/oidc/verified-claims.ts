@@ -4,7 +4,7 @@
  * resident proved by signing with the JPKI signing certificate (署名用電子証明書), with how, when
  * and under which rules it was verified.
  *
- * Request (OIDC4IDA §5.1–5.3): the `claims` parameter's `id_token` and/or `userinfo` member holds
+ * Request (OIDC4IDA §5.3–5.6): the `claims` parameter's `id_token` and/or `userinfo` member holds
  * `verified_claims` — one object or an array of them — each with a `verification` object (the
  * elements the RP wants back, with optional `value`/`values`/`max_age` constraints) and a non-empty
  * `claims` object (the claims wanted inside). A malformed one is refused at the authorization
@@ -18,15 +18,15 @@
  *   claiming either would overstate. `jp_jpki` names Watashi's own framework: identity verified by
  *   a signature with a valid JPKI signing certificate (公的個人認証法 §3), its status checked with
  *   J-LIS, levels per the published assurance table. RPs that do not know it ignore the element
- *   (IDA-schema §5: recipients ignore trust frameworks they do not understand).
- * - the other `verification` elements only when asked for (OIDC4IDA §5.2: "the RP shall explicitly
+ *   (IDA-schema §5.4.2: recipients ignore trust frameworks they do not understand).
+ * - the other `verification` elements only when asked for (OIDC4IDA §5.4: "the RP shall explicitly
  *   request any data it wants"): `assurance_level` (`ial3` / `ial2`, the 身元確認保証レベル of the
  *   assurance engine now), `time` (when the resident was last proofed: enrolment or re-proofing),
  *   `verification_process` (a pairwise reference to the anchor, below), `evidence` (one
  *   `electronic_signature`, below) and {@link STATUS_CHECKED_AT} (when the certificate's
- *   revocation status was last established — an extension element, IDA-schema §5: "implementations
+ *   revocation status was last established — an extension element, IDA-schema §5.4.2: "implementations
  *   shall ignore any sub-element not defined in this specification or extensions").
- * - evidence `electronic_signature` (IDA-schema §5.4.4.4): `signature_type` `jpki_sign`, `issuer`
+ * - evidence `electronic_signature` (IDA-schema §5.4.4.5): `signature_type` `jpki_sign`, `issuer`
  *   the certification authority (J-LIS), `serial_number` **pairwise**: the schema requires it, but
  *   the certificate serial is the same at every RP and would let RPs correlate a resident, so
  *   Watashi sends an HMAC of the RP's sector and the anchor (issuer key hash, serial) under the key
@@ -37,7 +37,7 @@
  *   has already narrowed to registered ∩ persona ∩ consented); `value`/`values` constraints that
  *   do not match drop the claim. No claim left → no `verified_claims` element.
  *
- * Omission, never an error (OIDC4IDA §8.3–8.5): a `verification` constraint not met
+ * Omission, never an error (OIDC4IDA §5.7.2–5.7.5): a `verification` constraint not met
  * (`trust_framework`, `assurance_level`, `evidence` type, `max_age` on `time` or on the status
  * check) omits that whole `verified_claims` element; no current verification (fail closed: the
  * caller passes none when the anchor is revoked, on hold, expired, unknown, or the account needs
@@ -48,7 +48,7 @@ import type { WatashiClaim } from './claims.ts';
 
 /** Watashi's trust framework identifier (see the module comment for why not `jp_aml`). */
 export const TRUST_FRAMEWORK = 'jp_jpki';
-/** The only evidence type Watashi uses (IDA-schema §5.4.4.4). */
+/** The only evidence type Watashi uses (IDA-schema §5.4.4.5). */
 export const EVIDENCE_TYPE = 'electronic_signature';
 /** `signature_type` of that evidence: a signature with the JPKI signing certificate (署名用電子証明書). */
 export const SIGNATURE_TYPE = 'jpki_sign';
@@ -74,7 +74,7 @@ export function isVerifiedClaim(c: string): c is VerifiedClaim {
   return (VERIFIED_CLAIMS as readonly string[]).includes(c);
 }
 
-/** Discovery metadata (OIDC4IDA §9). */
+/** Discovery metadata (OIDC4IDA §8). */
 export const VERIFIED_CLAIMS_METADATA = {
   verified_claims_supported: true,
   trust_frameworks_supported: [TRUST_FRAMEWORK],
@@ -95,7 +95,7 @@ const constrainable = z.union([
     values: z.array(z.string()).min(1).optional(),
   }),
 ]);
-/** `null` or `{ essential?, purpose?, max_age? }` (OIDC4IDA §5.3.2). */
+/** `null` or `{ essential?, purpose?, max_age? }` (OIDC4IDA §5.5.2). */
 const datetime = z.union([
   z.null(),
   z.object({
@@ -108,7 +108,7 @@ const simple = z.union([
   z.null(),
   z.object({ essential: z.boolean().optional(), purpose: purpose.optional() }),
 ]);
-/** One evidence filter: its `type` must name a type with `value` (OIDC4IDA §5.2). */
+/** One evidence filter: its `type` must name a type with `value` (OIDC4IDA §5.4). */
 const evidenceFilter = z.looseObject({
   type: z.object({ value: z.string().min(1) }),
   signature_type: simple.optional(),
@@ -234,7 +234,7 @@ export interface VerificationRecord {
   readonly signedAt?: Date;
 }
 
-/** ISO 8601 `YYYY-MM-DDThh:mm:ssZ` in UTC (IDA-schema §5; OIDC4IDA §11: UTC, no local zone). */
+/** ISO 8601 `YYYY-MM-DDThh:mm:ssZ` in UTC (IDA-schema §5.4.2; OIDC4IDA §9: UTC, no local zone). */
 export function idaTime(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
@@ -287,7 +287,7 @@ function buildOne(
     if (value === undefined || !claimMatches(constraint, value)) continue;
     claims[name] = value;
   }
-  // IDA-schema §5: `claims` is required and not empty; with nothing to state, omit the element.
+  // IDA-schema §5.3: `claims` is required and not empty; with nothing to state, omit the element.
   if (Object.keys(claims).length === 0) return undefined;
 
   const verification: Record<string, unknown> = { trust_framework: TRUST_FRAMEWORK };
