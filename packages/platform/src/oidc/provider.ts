@@ -24,9 +24,14 @@
  *   the JWKS endpoint publishes their public halves only.
  * - claims come from the account's sealed basic 4 information (claims.ts), released only when
  *   the RP is registered for them and the resident consented (interactions.ts).
+ * - `verified_claims` (OpenID Connect for Identity Assurance 1.0; verified-claims.ts) through the
+ *   `claims` parameter only: the same claims, narrowed the same way, stated as verified under the
+ *   `jp_jpki` trust framework while the resident's JPKI anchor is good and current; never while
+ *   it is revoked, on hold, expired, unknown or the account needs re-proofing (fail closed).
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import Provider, {
+  errors,
   ExternalSigningKey,
   interactionPolicy,
   type Configuration,
@@ -34,7 +39,9 @@ import Provider, {
 } from 'oidc-provider';
 import { WatashiError } from '@watashi/pki';
 import { ASSURANCE_TABLE } from '../assurance/table.ts';
+import { evaluateIdentityProofing } from '../assurance/evaluate.ts';
 import { decide, selectAcr } from '../assurance/policy.ts';
+import { accountProofingFacts } from '../authn/context.ts';
 import { openBasic4 } from '../enrolment/enrolment.ts';
 import type { SigningKey } from '../keys/key-store.ts';
 import type { PlatformDeps, SessionContext } from '../server/context.ts';
@@ -44,6 +51,14 @@ import { requestedAcrValues, requirementOf, sessionContext } from './assurance.t
 import { CLAIMS, claimsFromBasic4, isWatashiClaim, SCOPE_CLAIMS } from './claims.ts';
 import { liveConsent } from './consents.ts';
 import { clientMetadata, REGISTRY_METADATA } from './registry.ts';
+import {
+  assertVerifiedClaimsRequest,
+  buildVerifiedClaims,
+  parseVerifiedClaimsRequest,
+  VERIFIED_CLAIMS_METADATA,
+  VerifiedClaimsRequestError,
+  type VerificationRecord,
+} from './verified-claims.ts';
 
 /** Error codes of the OpenID Provider's setup. */
 export type OidcSetupErrorCode =
@@ -178,6 +193,62 @@ export function cspAllowingFormRedirect(csp: string, redirectUri: unknown): stri
   return csp.replace("form-action 'self'", `form-action 'self' ${origin}`);
 }
 
+/**
+ * The resident's current verification as `verified_claims` states it to an RP of `sector`, or
+ * undefined when none may be stated (fail closed): the account must be live, its current signing
+ * anchor `good` and unexpired, and the assurance engine's identity level now 2 or 3. The anchor
+ * reference and the certificate serial are sent pairwise — HMAC under the key store over the
+ * sector and the anchor — so that two RPs cannot correlate the resident through them.
+ */
+export async function verificationRecordOf(
+  deps: PlatformDeps,
+  accountId: string,
+  sector: string,
+): Promise<VerificationRecord | undefined> {
+  if (sector === '') return undefined;
+  const now = deps.now();
+  const account = await deps.db
+    .selectFrom('accounts')
+    .select(['status', 'proofed_at'])
+    .where('id', '=', accountId)
+    .executeTakeFirst();
+  if (account?.status !== 'live' || account.proofed_at === null) return undefined;
+  const anchor = await deps.db
+    .selectFrom('anchors')
+    .select(['id', 'status', 'status_checked_at', 'not_after', 'evidence', 'serial', 'issuer_key_hash'])
+    .where('account_id', '=', accountId)
+    .where('purpose', '=', 'sign')
+    .where('superseded_by', 'is', null)
+    .orderBy('created_at', 'desc')
+    .executeTakeFirst();
+  if (anchor?.status !== 'good' || anchor.not_after.getTime() <= now.getTime()) return undefined;
+  const { level } = evaluateIdentityProofing(await accountProofingFacts(deps, accountId), now);
+  if (level !== 2 && level !== 3) return undefined;
+  const pairwise = async (kind: string, ...parts: string[]): Promise<string> =>
+    Buffer.from(
+      (
+        await deps.keys.mac(
+          'ida-reference',
+          new TextEncoder().encode([kind, sector, ...parts].join('\u0000')),
+        )
+      ).mac,
+    ).toString('base64url');
+  const signedAtRaw = (anchor.evidence as { signedAt?: unknown } | null)?.signedAt;
+  const signedAt = typeof signedAtRaw === 'string' ? new Date(signedAtRaw) : undefined;
+  return {
+    level,
+    verifiedAt: account.proofed_at,
+    statusCheckedAt: anchor.status_checked_at,
+    process: await pairwise('verification_process', anchor.id),
+    serialNumber: await pairwise(
+      'serial_number',
+      Buffer.from(anchor.issuer_key_hash).toString('hex'),
+      anchor.serial,
+    ),
+    ...(signedAt === undefined || Number.isNaN(signedAt.getTime()) ? {} : { signedAt }),
+  };
+}
+
 /** Builds the provider (does not mount it). */
 export async function createOidcProvider(deps: PlatformDeps): Promise<Provider> {
   const issuer = issuerOf(deps);
@@ -214,6 +285,8 @@ export async function createOidcProvider(deps: PlatformDeps): Promise<Provider> 
       sid: null,
       // Every ID token states how the resident authenticated (issue 4), asked for or not.
       openid: ['sub', 'acr', 'amr', 'auth_time'],
+      // OIDC4IDA §5.3: asked for through the claims parameter only (verified-claims.ts).
+      verified_claims: null,
       ...Object.fromEntries(Object.entries(SCOPE_CLAIMS).map(([scope, claims]) => [scope, [...claims]])),
     },
     scopes: ['openid', 'offline_access', ...Object.keys(SCOPE_CLAIMS)],
@@ -231,7 +304,18 @@ export async function createOidcProvider(deps: PlatformDeps): Promise<Provider> 
     pkce: { required: () => true },
     features: {
       devInteractions: { enabled: false },
-      claimsParameter: { enabled: true },
+      claimsParameter: {
+        enabled: true,
+        // OIDC4IDA §5.3–5.4: a malformed verified_claims request is refused with invalid_request.
+        assertClaimsParameter(_ctx, claims) {
+          try {
+            assertVerifiedClaimsRequest(claims);
+          } catch (e) {
+            if (e instanceof VerifiedClaimsRequestError) throw new errors.InvalidRequest(e.message);
+            throw e;
+          }
+        },
+      },
       dPoP: { enabled: true },
       pushedAuthorizationRequests: { enabled: true },
       revocation: { enabled: true },
@@ -286,7 +370,7 @@ export async function createOidcProvider(deps: PlatformDeps): Promise<Provider> 
       const grantId = (ctx.oidc.entities as { Grant?: { jti?: string } } | undefined)?.Grant?.jti;
       return {
         accountId: account.id,
-        async claims() {
+        async claims(_use, _scope, requested) {
           const allowed = new Set(registryOf(client).allowedClaims);
           const out: { sub: string; [claim: string]: unknown } = { sub: account.id };
           if (allowed.size === 0) return out;
@@ -301,6 +385,19 @@ export async function createOidcProvider(deps: PlatformDeps): Promise<Provider> 
           ))
             if (isWatashiClaim(claim) && allowed.has(claim) && (consented?.has(claim) ?? true))
               out[claim] = value;
+          // Verified claims: the same values, only with a recorded consent (fail closed).
+          const vcRequest = parseVerifiedClaimsRequest(
+            (requested as { verified_claims?: unknown } | undefined)?.verified_claims,
+          );
+          if (vcRequest !== undefined && consented !== undefined) {
+            const verified = buildVerifiedClaims(
+              vcRequest,
+              Object.fromEntries(Object.entries(out).filter(([c]) => isWatashiClaim(c) && consented.has(c))),
+              await verificationRecordOf(deps, account.id, registryOf(client).sector),
+              deps.now(),
+            );
+            if (verified !== undefined) out['verified_claims'] = verified;
+          }
           return out;
         },
       };
@@ -322,6 +419,7 @@ export async function createOidcProvider(deps: PlatformDeps): Promise<Provider> 
     discovery: {
       watashi_assurance_table: `${issuer.slice(0, -OIDC_PREFIX.length)}/api/assurance/table`,
       claims_locales_supported: ['ja'],
+      ...VERIFIED_CLAIMS_METADATA,
     },
     renderError(ctx, out) {
       ctx.type = 'html';

@@ -34,7 +34,8 @@
  *
  * Audit (store/audit.ts; claim names only, never values): `oidc.consent.granted` /
  * `oidc.consent.denied` at the consent step, `oidc.disclosure` whenever the token or userinfo
- * endpoint releases claims to an RP (rp, claim names, endpoint, time).
+ * endpoint releases claims to an RP (rp, claim names, endpoint, time). A claim released inside
+ * `verified_claims` is recorded as `verified_claims.<name>` (e.g. `verified_claims.birthdate`).
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -53,6 +54,7 @@ import { requestedAcrValues, requirementOf, sessionContext } from './assurance.t
 import { CLAIMS, isWatashiClaim, SCOPE_CLAIMS, type WatashiClaim } from './claims.ts';
 import { recordConsent, registerConsentRoutes } from './consents.ts';
 import { registerDisclosureRoutes } from './disclosures.ts';
+import { isVerifiedClaim, requestedVerifiedClaims } from './verified-claims.ts';
 import { findPersona, listPersonas, registerPersonaRoutes, type Persona } from './personas.ts';
 import {
   createOidcProvider,
@@ -115,6 +117,7 @@ function requestedClaims(details: Details): Set<WatashiClaim> {
       // Refused by oidc-provider before any interaction; nothing requested.
     }
   }
+  for (const c of requestedVerifiedClaims(raw).claims) out.add(c);
   return out;
 }
 
@@ -231,6 +234,7 @@ function consentHtml(input: {
   claims: readonly WatashiClaim[];
   personas: readonly Persona[];
   offline: boolean;
+  verified: boolean;
   csrf: string;
 }): string {
   const items =
@@ -241,6 +245,9 @@ function consentHtml(input: {
           .join('\n');
   const offline = input.offline
     ? '<p>あなたがいない間も、この事業者は情報を再取得できます。 / This service may fetch them again while you are away.</p>\n'
+    : '';
+  const verified = input.verified
+    ? '<p id="verified">上記のうち氏名・生年月日・性別・住所は、マイナンバーカードの署名用電子証明書で確認済みであることと、その確認日時・証明書の有効性を最後に確かめた日時・保証レベルを添えて提供します。 / Of the above, name, date of birth, sex and address are sent as verified with your My Number Card signing certificate, with when they were verified, when the certificate was last checked, and the assurance level.</p>\n'
     : '';
   return `<!doctype html>
 <html lang="ja">
@@ -257,7 +264,7 @@ function consentHtml(input: {
 <ul id="claims">
 ${items}
 </ul>
-${offline}<form method="post" action="${interactionPath(input.uid)}/consent">
+${verified}${offline}<form method="post" action="${interactionPath(input.uid)}/consent">
 <input type="hidden" name="csrf" value="${escapeHtml(input.csrf)}">
 ${personaChoice(input.claims, input.personas)}
 <button type="submit" name="decision" value="approve">同意する / Approve</button>
@@ -316,6 +323,9 @@ async function consentPage(
     claims: releasable(details, client),
     personas: await listPersonas(deps, s.accountId),
     offline: scope.includes('offline_access'),
+    verified:
+      requestedVerifiedClaims(details.params['claims']).asked &&
+      releasable(details, client).some(isVerifiedClaim),
     csrf: await csrfToken(deps, details.uid, s.id),
   });
   return allowFormRedirectTo(reply, details.params['redirect_uri'])
@@ -360,6 +370,19 @@ async function interactionOf(
   return { details, client: client.metadata() };
 }
 
+/** `verified_claims.<name>` for every claim released inside `verified_claims` (object or array). */
+function verifiedClaimNames(released: Record<string, unknown>): string[] {
+  const vc = released['verified_claims'];
+  const elements = Array.isArray(vc) ? vc : vc === undefined ? [] : [vc];
+  const names = new Set<string>();
+  for (const e of elements) {
+    const claims = (e as { claims?: unknown } | null)?.claims;
+    if (typeof claims === 'object' && claims !== null)
+      for (const c of Object.keys(claims)) if (isWatashiClaim(c)) names.add(`verified_claims.${c}`);
+  }
+  return [...names];
+}
+
 /** Audits claims released by the token and userinfo endpoints (names only). */
 function disclosureAudit(deps: PlatformDeps) {
   return async (ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> => {
@@ -370,7 +393,7 @@ function disclosureAudit(deps: PlatformDeps) {
     let released: Record<string, unknown> = {};
     if (route === 'userinfo' && body !== undefined) released = body;
     if (route === 'token' && typeof body?.['id_token'] === 'string') released = decodeJwt(body['id_token']);
-    const claims = Object.keys(released).filter(isWatashiClaim).sort();
+    const claims = [...Object.keys(released).filter(isWatashiClaim), ...verifiedClaimNames(released)].sort();
     const clientId = ctx.oidc.client?.clientId;
     const accountId = ctx.oidc.account?.accountId;
     if (clientId === undefined || accountId === undefined) return;
@@ -546,6 +569,9 @@ export async function registerOidcRoutes(app: FastifyInstance, deps: PlatformDep
         // Everything not released is rejected, so a scope's other claims never leak through it.
         grant.rejectOIDCClaims((Object.keys(CLAIMS) as WatashiClaim[]).filter((c) => !release.includes(c)));
         if (release.length > 0) grant.addOIDCClaims(release);
+        // The verified_claims container (OIDC4IDA): its contents stay bounded by `release`
+        // (provider.ts), so granting it alone adds no claim.
+        if (requestedVerifiedClaims(details.params['claims']).asked) grant.addOIDCClaims(['verified_claims']);
         const grantId = await grant.save();
         await deps.database.transaction(async (trx) => {
           const at = deps.now();
