@@ -268,7 +268,9 @@ forEachEngine((t) => {
     // The operator retries it once the receiver is back.
     respond = () => ({ status: 202 });
     await retryDelivery(deps, row!.id);
-    await expect(retryDelivery(deps, row!.id)).rejects.toMatchObject({ code: 'event_delivery_not_dead' });
+    await expect(retryDelivery(deps, row!.id)).rejects.toMatchObject({
+      code: 'event_delivery_retry_refused',
+    });
     await expect(retryDelivery(deps, randomUUID())).rejects.toMatchObject({
       code: 'event_delivery_not_found',
     });

@@ -16,7 +16,7 @@ export type EventsErrorCode =
   /** No delivery with this id. */
   | 'event_delivery_not_found'
   /** Only a dead delivery can be retried (a pending one is retried anyway, a delivered one is done). */
-  | 'event_delivery_not_dead';
+  | 'event_delivery_retry_refused';
 
 /** A delivery as operators see it (no subject, no payload). */
 export interface DeliveryView {
@@ -86,9 +86,13 @@ export async function retryDelivery(
         detail: { id, status: 404 },
       });
     if (row.status !== 'dead')
-      throw new WatashiError<EventsErrorCode>('event_delivery_not_dead', `the delivery is ${row.status}`, {
-        detail: { id, status: 409 },
-      });
+      throw new WatashiError<EventsErrorCode>(
+        'event_delivery_retry_refused',
+        `the delivery is ${row.status}`,
+        {
+          detail: { id, status: 409 },
+        },
+      );
     await trx
       .updateTable('event_deliveries')
       .set({

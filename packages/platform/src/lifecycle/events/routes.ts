@@ -3,7 +3,7 @@
  * - `GET /api/admin/events/deliveries[?status=pending|delivered|dead][&limit=N]` (operator token)
  *   → `{ deliveries: DeliveryView[] }`, newest first;
  * - `POST /api/admin/events/deliveries/:id/retry` (operator token) → 204; a dead delivery is due
- *   again (`event_delivery_not_found` 404, `event_delivery_not_dead` 409);
+ *   again (`event_delivery_not_found` 404, `event_delivery_retry_refused` 409);
  * - `GET /api/me/notices` (resident session) → `{ notices: NoticeView[] }`, newest first.
  */
 import type { FastifyInstance } from 'fastify';
@@ -41,7 +41,7 @@ export function registerEventRoutes(app: FastifyInstance, deps: PlatformDeps): v
     } catch (e) {
       if (isWatashiError(e) && e.code === 'event_delivery_not_found')
         throw problem(e.code, 404, 'no delivery with this id');
-      if (isWatashiError(e) && e.code === 'event_delivery_not_dead')
+      if (isWatashiError(e) && e.code === 'event_delivery_retry_refused')
         throw problem(e.code, 409, 'only a dead delivery can be retried');
       throw e;
     }
