@@ -27,6 +27,7 @@ import {
 } from '../../src/lifecycle/index.ts';
 import { recordConsent } from '../../src/oidc/consents.ts';
 import { addRelyingParty } from '../../src/oidc/registry.ts';
+import { createPlatform } from '../../src/platform.ts';
 import { buildServer } from '../../src/server/app.ts';
 import { startSession } from '../../src/server/sessions.ts';
 import { registerEventRoutes } from '../../src/lifecycle/events/routes.ts';
@@ -463,6 +464,44 @@ forEachEngine((t) => {
       last_error: 'event_target_forbidden:forbidden_address',
     });
     expect(received.filter((r) => r.path.startsWith(`/${a.clientId}/`))).toEqual([]);
+  });
+
+  it('ok-createPlatform-delivers-on-its-schedule-and-stops-on-close', async () => {
+    const p = await createPlatform(
+      {
+        mode: 'simulation',
+        jlis: { kind: 'simulator', url: sim.url, operatorId: OPERATOR },
+        publicUrl: 'https://watashi.example',
+        keyStore: { kind: 'memory' },
+        logLevel: 'silent',
+        housekeepingIntervalSeconds: 0,
+        events: { deliveryIntervalSeconds: 1 },
+      },
+      { database: t.database },
+    );
+    try {
+      const id = await enrol(deps, await newResident(sim));
+      const a = await rp();
+      await grant(id, a.clientId);
+      await t.database.transaction((trx) =>
+        recordLifecycleFacts(p.deps, trx, [{ accountId: id, kind: 'released', at: p.deps.now() }]),
+      );
+      const until = Date.now() + 20_000;
+      while (Date.now() < until && (await deliveriesOf(a.clientId))[0]?.status !== 'delivered')
+        await new Promise((ok) => setTimeout(ok, 200));
+      expect((await deliveriesOf(a.clientId))[0]).toMatchObject({ status: 'delivered', attempts: 1 });
+      const set = received.find((r) => r.path === `/${a.clientId}/events`)!;
+      // Signed with this platform's key store, published at its JWKS.
+      const keys = await p.deps.keys.signingKeys!('oidc');
+      const local = createLocalJWKSet({
+        keys: keys.map((k) => ({ ...k.publicJwk, kid: k.keyId, alg: k.alg })),
+      });
+      await expect(
+        jwtVerify(set.body, local, { issuer: ISSUER, audience: a.clientId }),
+      ).resolves.toBeDefined();
+    } finally {
+      await p.close();
+    }
   });
 
   it('ok-admin-lists-deliveries-by-status-and-the-resident-reads-notices', async () => {
