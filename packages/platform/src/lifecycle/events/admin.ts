@@ -134,7 +134,11 @@ export interface NoticeView {
   readonly title: { readonly ja: string; readonly en: string };
 }
 
-function title(kind: NoticeKind, items: readonly string[]): { ja: string; en: string } {
+function title(
+  kind: NoticeKind,
+  items: readonly string[],
+  reason: string | null,
+): { ja: string; en: string } {
   switch (kind) {
     case 'reproofing_required':
       return {
@@ -161,6 +165,11 @@ function title(kind: NoticeKind, items: readonly string[]): { ja: string; en: st
     case 'closed':
       return { ja: 'アカウントは閉鎖されました。', en: 'Your account was closed.' };
     case 'reproofed':
+      if (reason === 'jlis_provision')
+        return {
+          ja: 'J-LISから新しい電子証明書が登録され、アカウントは再び利用できます。',
+          en: 'Your new card certificate was registered from J-LIS: your account is active again.',
+        };
       return {
         ja: 'カードで本人確認をやり直しました。',
         en: 'You re-proofed with your card; your account is active again.',
@@ -185,6 +194,6 @@ export async function listNotices(db: Kysely<Schema>, accountId: string, limit =
     items: r.items,
     at: r.created_at.toISOString(),
     actionRequired: r.kind === 'reproofing_required',
-    title: title(r.kind, r.items),
+    title: title(r.kind, r.items, r.reason),
   }));
 }

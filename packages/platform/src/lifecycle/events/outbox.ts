@@ -74,6 +74,9 @@ export function factsFromAudit(audit: readonly AuditEvent[]): LifecycleFact[] {
       const list = Array.isArray(p['changed']) ? p['changed'] : p['items'];
       const items = Array.isArray(list) ? list.filter((x) => typeof x === 'string') : [];
       out.push({ accountId: e.accountId, kind: 'attributes_updated', items, at });
+      // Re-anchored while waiting for re-proofing: the new certificate J-LIS named restores it.
+      if (p['from'] === 'needs_reproofing' && p['to'] === 'live')
+        out.push({ accountId: e.accountId, kind: 'reproofed', reason: 'jlis_provision', at });
     } else if (e.type === 'account.closed') {
       out.push({ accountId: e.accountId, kind: 'closed', reason, at });
     } else if (e.type === 'account.status_changed') {
@@ -136,10 +139,16 @@ export function eventFor(
         type: CAEP.credentialChange,
         body: {
           event_timestamp: ts,
-          initiating_entity: 'user',
+          // By the resident signing with a card, or by J-LIS naming the new certificate.
+          initiating_entity: fact.reason === 'jlis_provision' ? 'system' : 'user',
           credential_type: 'x509',
           change_type: 'create',
-          reason_admin: { en: 'the resident re-proofed with a card' },
+          reason_admin: {
+            en:
+              fact.reason === 'jlis_provision'
+                ? 'new card certificate registered from J-LIS'
+                : 'the resident re-proofed with a card',
+          },
         },
       };
     case 'suspended':
