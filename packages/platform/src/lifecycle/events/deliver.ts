@@ -128,19 +128,25 @@ export class EventDeliverer {
     let delivered = 0;
     let retrying = 0;
     let dead = 0;
-    for (const row of rows) {
-      let attempt: Attempt;
-      try {
-        attempt = await this.#attempt(row);
-      } catch (e) {
-        // Our own failure (signing, unsealing): retried like a transport failure, code kept.
-        attempt = {
-          ok: false,
-          permanent: false,
-          error: isWatashiError(e) ? e.code : 'internal_error',
-        };
-      }
-      const state = await this.#finish(row, attempt);
+    // The claimed rows are attempted concurrently (one slow receiver does not hold up the rest of
+    // the batch; `batchSize` bounds the connections in flight).
+    const states = await Promise.all(
+      rows.map(async (row) => {
+        let attempt: Attempt;
+        try {
+          attempt = await this.#attempt(row);
+        } catch (e) {
+          // Our own failure (signing, unsealing): retried like a transport failure, code kept.
+          attempt = {
+            ok: false,
+            permanent: false,
+            error: isWatashiError(e) ? e.code : 'internal_error',
+          };
+        }
+        return this.#finish(row, attempt);
+      }),
+    );
+    for (const state of states) {
       if (state === 'delivered') delivered++;
       else if (state === 'dead') dead++;
       else retrying++;
