@@ -101,6 +101,64 @@ export const platformConfigSchema = z.strictObject({
     .describe(
       'How often expired challenges, enrolment nonces and OIDC artefacts are deleted (store/housekeeping.ts); 0 turns it off.',
     ),
+  events: z
+    .strictObject({
+      deliveryIntervalSeconds: z
+        .number()
+        .int()
+        .min(0)
+        .max(3600)
+        .default(5)
+        .describe(
+          'How often this instance delivers due events to RPs (lifecycle/events); 0 turns delivery off on this instance.',
+        ),
+      maxAttempts: z
+        .number()
+        .int()
+        .min(1)
+        .max(100)
+        .default(10)
+        .describe(
+          'Attempts of one delivery before it is dead-lettered (status dead; `watashi events retry`).',
+        ),
+      retryBaseSeconds: z
+        .number()
+        .min(0.001)
+        .max(86_400)
+        .default(30)
+        .describe('Delay before the first retry; doubles at each attempt, with jitter (half to full delay).'),
+      retryMaxSeconds: z
+        .number()
+        .min(0.001)
+        .max(7 * 86_400)
+        .default(6 * 3600)
+        .describe('Longest delay between two attempts.'),
+      leaseSeconds: z
+        .number()
+        .int()
+        .min(1)
+        .max(3600)
+        .default(60)
+        .describe(
+          'How long a claimed delivery stays with its worker; after that another instance may take it.',
+        ),
+      timeoutSeconds: z
+        .number()
+        .int()
+        .min(1)
+        .max(120)
+        .default(10)
+        .describe('HTTP timeout of one delivery attempt.'),
+    })
+    .default({
+      deliveryIntervalSeconds: 5,
+      maxAttempts: 10,
+      retryBaseSeconds: 30,
+      retryMaxSeconds: 6 * 3600,
+      leaseSeconds: 60,
+      timeoutSeconds: 10,
+    })
+    .describe('Lifecycle events to relying parties (Security Event Tokens, webhooks, back-channel logout).'),
   sessionTtlSeconds: z
     .number()
     .int()

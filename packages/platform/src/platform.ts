@@ -14,6 +14,9 @@
  *   certificate checked against the SHA-256 the document gives); `config_simulator_required` when
  *   J-LIS is not the simulator, `config_simulator_unreachable` when its roots cannot be fetched.
  *
+ * Background work: housekeeping every `housekeepingIntervalSeconds`, event delivery to RPs every
+ * `events.deliveryIntervalSeconds` (lifecycle/events), both stopped by `close()`.
+ *
  * Routes of its own: `GET /health`, `GET /api/assurance/table`, `GET /assurance`, `GET /api/me`,
  * `POST /api/logout`.
  */
@@ -45,6 +48,7 @@ import { migrateToLatest } from './store/migrate.ts';
 import { scheduleHousekeeping } from './store/housekeeping.ts';
 import { registerWalletRoutes } from './wallet/index.ts';
 import { registerOidcRoutes } from './oidc/index.ts';
+import { registerEventRoutes, scheduleEventDelivery } from './lifecycle/events/index.ts';
 
 /** Error codes of platform start-up. */
 export type PlatformConfigErrorCode =
@@ -213,12 +217,20 @@ export async function createPlatform(
     registerAuthnRoutes(app, deps);
     registerWalletRoutes(app, deps);
     await registerOidcRoutes(app, deps);
+    registerEventRoutes(app, deps);
     await app.ready();
     if (config.housekeepingIntervalSeconds > 0) {
       const stop = scheduleHousekeeping(deps.db, now, config.housekeepingIntervalSeconds, (e) =>
         app.log.warn({ err: e }, 'housekeeping failed'),
       );
       // Stopped before the server and the database close (closeOpened runs in reverse).
+      opened.push(stop);
+    }
+    if (config.events.deliveryIntervalSeconds > 0) {
+      // Events to RPs (lifecycle/events): every instance delivers; rows are shared by SKIP LOCKED.
+      const stop = scheduleEventDelivery(deps, config.events.deliveryIntervalSeconds, (e) =>
+        app.log.warn({ err: e }, 'event delivery failed'),
+      );
       opened.push(stop);
     }
 

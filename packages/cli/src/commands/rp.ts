@@ -6,8 +6,9 @@
  * - `watashi rp add --name N --purpose P --redirect-uri URL… [--post-logout-redirect-uri URL…]
  *   [--auth private_key_jwt|client_secret_basic] [--jwks-file FILE | --jwks-uri URL]
  *   [--claims name,birthdate,…] [--min-acr ACR] [--sector ID] [--client-id ID] [--dpop]
- *   [--backchannel-logout-uri URL] [--json]` — registers an RP; prints its client_id and, for
- *   client_secret_basic, its client secret (shown once, stored sealed).
+ *   [--backchannel-logout-uri URL] [--events-endpoint URL] [--webhook-url URL] [--json]` —
+ *   registers an RP; prints its client_id and, for client_secret_basic, its client secret; with
+ *   `--webhook-url`, its webhook signing secret (each shown once, stored sealed).
  * - `watashi rp list [--all] [--json]`, `watashi rp show <client_id> [--json]`,
  *   `watashi rp remove <client_id>` (disables it and revokes what it was issued).
  *
@@ -29,7 +30,7 @@ import { columns, emit, table } from '../output.ts';
 const loadPlatform = (): Promise<typeof PlatformModule> => import('@watashi/platform');
 
 /** Store options common to every rp command. */
-interface StoreOptions {
+export interface StoreOptions {
   databaseUrl?: string;
   dataDir?: string;
   keysDir?: string;
@@ -40,7 +41,8 @@ const DEFAULT_DATA_DIR = '.data/platform';
 const cliError = (code: string, message: string, cause?: unknown): WatashiError =>
   new WatashiError(code, message, cause === undefined ? undefined : { cause });
 
-function storeOptions(cmd: Command): Command {
+/** Adds the store options (`--database-url`, `--data-dir`, `--keys-dir`) to `cmd`. */
+export function storeOptions(cmd: Command): Command {
   return cmd
     .addOption(
       new Option('--database-url <url>', 'PostgreSQL URL (default: env DATABASE_URL)').conflicts('dataDir'),
@@ -55,7 +57,7 @@ function storeOptions(cmd: Command): Command {
 }
 
 /** Opens the store and the key store, runs `fn`, closes the store. */
-async function withRegistry<T>(
+export async function withRegistry<T>(
   opts: StoreOptions,
   fn: (deps: PlatformModule.RegistryDeps, platform: typeof PlatformModule) => Promise<T>,
 ): Promise<T> {
@@ -88,6 +90,8 @@ function rpRows(rp: RelyingParty): Array<[string, string]> {
     ['minimum acr', rp.minAcr ?? '-'],
     ['sector', rp.sectorIdentifier],
     ['dpop bound', rp.dpopBoundAccessTokens ? 'yes' : 'no'],
+    ['events endpoint', rp.eventsEndpoint ?? '-'],
+    ['webhook url', rp.webhookUrl ?? '-'],
     ['created', rp.createdAt.toISOString()],
     ['removed', rp.disabledAt?.toISOString() ?? '-'],
   ];
@@ -116,6 +120,8 @@ interface AddOptions extends StoreOptions {
   clientId?: string;
   dpop?: boolean;
   backchannelLogoutUri?: string;
+  eventsEndpoint?: string;
+  webhookUrl?: string;
   json?: boolean;
 }
 
@@ -161,6 +167,8 @@ export function registerRpCommands(program: Command): void {
       .option('--client-id <id>', 'client_id to use (default: random)')
       .option('--dpop', 'require DPoP-bound access tokens')
       .option('--backchannel-logout-uri <url>', 'OpenID back-channel logout URI')
+      .option('--events-endpoint <url>', 'Security Event Token push endpoint (RFC 8935)')
+      .option('--webhook-url <url>', 'signed JSON webhook for lifecycle events (prints its secret once)')
       .option('--json', 'print JSON'),
   ).action(async (opts: AddOptions) => {
     const added = await withRegistry(opts, (deps, platform) =>
@@ -186,6 +194,8 @@ export function registerRpCommands(program: Command): void {
         ...(opts.backchannelLogoutUri === undefined
           ? {}
           : { backchannelLogoutUri: opts.backchannelLogoutUri }),
+        ...(opts.eventsEndpoint === undefined ? {} : { eventsEndpoint: opts.eventsEndpoint }),
+        ...(opts.webhookUrl === undefined ? {} : { webhookUrl: opts.webhookUrl }),
       }),
     );
     emit(
@@ -193,6 +203,7 @@ export function registerRpCommands(program: Command): void {
       {
         ...rpJson(added.relyingParty),
         ...(added.clientSecret === undefined ? {} : { clientSecret: added.clientSecret }),
+        ...(added.webhookSecret === undefined ? {} : { webhookSecret: added.webhookSecret }),
       },
       () =>
         table([
@@ -200,6 +211,11 @@ export function registerRpCommands(program: Command): void {
           ...(added.clientSecret === undefined
             ? []
             : ([['client_secret', `${added.clientSecret}  (shown once; store it now)`]] as Array<
+                [string, string]
+              >)),
+          ...(added.webhookSecret === undefined
+            ? []
+            : ([['webhook_secret', `${added.webhookSecret}  (shown once; store it now)`]] as Array<
                 [string, string]
               >)),
         ]),

@@ -13,6 +13,7 @@ import { nodeVerifier } from '@watashi/pki/node';
 import { readBasic4, type Basic4 } from '@watashi/jpki';
 import { evaluateIdentityProofing } from '../assurance/evaluate.ts';
 import type { RegisteredConsent } from '../jlis/backend.ts';
+import { recordLifecycleFacts } from '../lifecycle/events/outbox.ts';
 import { appendAudit } from '../store/audit.ts';
 import { withTransaction } from '../store/database.ts';
 import { jsonb } from '../store/json.ts';
@@ -406,6 +407,8 @@ export async function completeEnrolment(
       }
     }
 
+    // A re-proofing that brings back an account waiting for it (lifecycle/events: notice + events).
+    let restored = false;
     if (created) {
       await trx
         .insertInto('accounts')
@@ -429,6 +432,7 @@ export async function completeEnrolment(
         .where('id', '=', accountId)
         .forUpdate()
         .executeTakeFirstOrThrow();
+      restored = acc.status === 'needs_reproofing';
       await trx
         .updateTable('accounts')
         .set({
@@ -530,6 +534,8 @@ export async function completeEnrolment(
         })
         .execute();
     }
+
+    if (restored) await recordLifecycleFacts(deps, trx, [{ accountId, kind: 'reproofed', at: now }]);
 
     // Audit last (it takes the chain-head lock): ids and hashes, never basic 4 information.
     const actor = `account:${accountId}`;

@@ -20,3 +20,4 @@ export {
 } from './reanchor.ts';
 export { runSweep, shardBound, Sweeper, SWEEP_QUEUE } from './sweep.ts';
 export type { SweepCrlReport, SweepDeps, SweepOptions, SweepProgress, SweepResult } from './sweep.ts';
+export * from './events/index.ts';

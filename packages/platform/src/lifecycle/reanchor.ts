@@ -190,6 +190,13 @@ export async function reanchorFromProvision(
     .where('id', '=', anchor.accountId)
     .execute();
   const items = Object.keys(answer.basic4).filter((k) => !k.endsWith('Substitute'));
+  // What actually changed (J-LIS provides every consented item, changed or not): item names only.
+  const changed = [
+    ...(b4.name !== old.name || b4.nameSubstitute !== old.nameSubstitute ? ['name'] : []),
+    ...(b4.address !== old.address || b4.addressSubstitute !== old.addressSubstitute ? ['address'] : []),
+    ...(b4.sex !== old.sex ? ['sex'] : []),
+  ];
+
   audit.push(
     {
       actor: input.actor,
@@ -216,6 +223,7 @@ export async function reanchorFromProvision(
         source: 'jlis_provision',
         consentId: input.consentId,
         items,
+        changed,
         ...(acc.status === 'needs_reproofing' ? { from: acc.status, to: 'live' } : {}),
       },
     },

@@ -23,8 +23,9 @@
  *    (`sweep_shard_conflict`).
  * 4. **Finish.** When no shard is pending, the run records its totals and duration.
  *
- * Effects by CRL reason (reference/jpki.md §2.2 mapping [I]; RP events and wallet notices are
- * later slices of issue 5):
+ * Effects by CRL reason (reference/jpki.md §2.2 mapping [I]); each account change also writes,
+ * in the batch's transaction, a notice for the resident and the events to its RPs
+ * (events/outbox.ts):
  * - `certificateHold` (lost card): the anchor is on hold (revoked + certificateHold, RFC 5280
  *   §5.3.1), a live account is `suspended`; when a later CRL no longer lists it (the hold was
  *   released: a full CRL simply drops it) the anchor is `good` again and the account `live`.
@@ -53,6 +54,7 @@ import { appendAuditMany, type AuditEvent } from '../store/audit.ts';
 import { withTransaction } from '../store/database.ts';
 import type { AccountStatus, AnchorPurpose, AnchorStatus, AnchorVariant, Schema } from '../store/schema.ts';
 import { lifecycleError } from './errors.ts';
+import { factsFromAudit, recordLifecycleFacts } from './events/outbox.ts';
 import { MemoryJobQueue, sleep, type JobHandler, type JobQueue } from './job-queue.ts';
 import { reanchorFromProvision, type ProvisionOutcome } from './reanchor.ts';
 
@@ -646,6 +648,8 @@ export class Sweeper {
           });
         }
       }
+      // Notices to the residents and events to their RPs, committed with the changes (outbox).
+      await recordLifecycleFacts(this.#deps, trx, factsFromAudit(audit));
       await appendAuditMany(trx, audit);
 
       // The checkpoint, guarded by the cursor this batch started from.

@@ -50,6 +50,7 @@ import { kyselyOidcAdapter } from './adapter.ts';
 import { requestedAcrValues, requirementOf, sessionContext } from './assurance.ts';
 import { CLAIMS, claimsFromBasic4, isWatashiClaim, SCOPE_CLAIMS } from './claims.ts';
 import { liveConsent } from './consents.ts';
+import { pairwiseSubject } from './pairwise.ts';
 import { clientMetadata, REGISTRY_METADATA } from './registry.ts';
 import {
   assertVerifiedClaimsRequest,
@@ -347,14 +348,8 @@ export async function createOidcProvider(deps: PlatformDeps): Promise<Provider> 
       },
     },
     // OIDC Core §8.1: pairwise sub = HMAC(pairwise secret, sector ‖ 0x00 ‖ account id).
-    async pairwiseIdentifier(_ctx, accountId, client) {
-      const { sector } = registryOf(client);
-      if (sector === '') throw new TypeError('client without a sector identifier');
-      const { mac } = await deps.keys.mac(
-        'pairwise',
-        new TextEncoder().encode(`${sector}\u0000${accountId}`),
-      );
-      return Buffer.from(mac).toString('base64url');
+    pairwiseIdentifier(_ctx, accountId, client) {
+      return pairwiseSubject(deps.keys, registryOf(client).sector, accountId);
     },
     async findAccount(ctx, sub) {
       const account = await deps.db

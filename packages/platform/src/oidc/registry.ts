@@ -12,6 +12,11 @@
  * keys given as `jwks` or `jwks_uri`; preferred) or `client_secret_basic` (a 256-bit random
  * secret generated here, shown once, stored sealed by the key store with the client_id as
  * associated data).
+ *
+ * Lifecycle events (migration 0006, lifecycle/events): an RP may register an `eventsEndpoint`
+ * (Security Event Tokens pushed per RFC 8935) and/or a `webhookUrl` (signed JSON). A webhook gets
+ * a 256-bit secret generated here, shown once, sealed by the key store (the platform computes
+ * HMACs with it) with the client_id as associated data.
  */
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
@@ -97,6 +102,10 @@ export const relyingPartyInputSchema = z
       .describe('Pairwise subject sector; default: the client_id (the RP is its own sector).'),
     dpopBoundAccessTokens: z.boolean().default(false).describe('Require DPoP-bound tokens (RFC 9449 §5.2).'),
     backchannelLogoutUri: redirectUri.optional(),
+    eventsEndpoint: redirectUri
+      .optional()
+      .describe('Where Security Event Tokens are pushed (RFC 8935), https (http only on loopback).'),
+    webhookUrl: redirectUri.optional().describe('Where signed JSON event webhooks are posted.'),
   })
   .superRefine((v, ctx) => {
     if (v.tokenEndpointAuthMethod === 'private_key_jwt' && v.jwks === undefined && v.jwksUri === undefined)
@@ -123,6 +132,10 @@ export interface RelyingParty {
   readonly minAcr: string | null;
   readonly sectorIdentifier: string;
   readonly dpopBoundAccessTokens: boolean;
+  /** Security Event Token push endpoint (RFC 8935), or null. */
+  readonly eventsEndpoint: string | null;
+  /** Signed JSON webhook URL, or null (its secret is never shown again). */
+  readonly webhookUrl: string | null;
   readonly createdAt: Date;
   readonly disabledAt: Date | null;
 }
@@ -131,9 +144,15 @@ export interface RelyingParty {
 export interface AddedRelyingParty {
   readonly relyingParty: RelyingParty;
   readonly clientSecret?: string;
+  /** The webhook signing secret when a webhook URL was registered (shown once). */
+  readonly webhookSecret?: string;
 }
 
 const aadOf = (clientId: string): Uint8Array => new TextEncoder().encode(`watashi rp secret ${clientId}`);
+
+/** Associated data of an RP's sealed webhook secret. */
+export const webhookSecretAad = (clientId: string): Uint8Array =>
+  new TextEncoder().encode(`watashi rp webhook secret ${clientId}`);
 
 function view(row: {
   client_id: string;
@@ -145,6 +164,8 @@ function view(row: {
   sector_identifier: string;
   created_at: Date;
   disabled_at: Date | null;
+  events_endpoint: string | null;
+  webhook_url: string | null;
 }): RelyingParty {
   const m = row.metadata;
   const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x) => typeof x === 'string') : []);
@@ -160,6 +181,8 @@ function view(row: {
     minAcr: row.min_acr,
     sectorIdentifier: row.sector_identifier,
     dpopBoundAccessTokens: m['dpop_bound_access_tokens'] === true,
+    eventsEndpoint: row.events_endpoint,
+    webhookUrl: row.webhook_url,
     createdAt: row.created_at,
     disabledAt: row.disabled_at,
   };
@@ -204,6 +227,13 @@ export async function addRelyingParty(
     const sealed = await deps.keys.seal(new TextEncoder().encode(clientSecret), aadOf(clientId));
     box = { key_id: sealed.keyId, nonce: sealed.nonce, ciphertext: sealed.ciphertext };
   }
+  let webhookSecret: string | undefined;
+  let hook: { key_id: string; nonce: Uint8Array; ciphertext: Uint8Array } | undefined;
+  if (v.webhookUrl !== undefined) {
+    webhookSecret = randomBytes(32).toString('base64url');
+    const sealed = await deps.keys.seal(new TextEncoder().encode(webhookSecret), webhookSecretAad(clientId));
+    hook = { key_id: sealed.keyId, nonce: sealed.nonce, ciphertext: sealed.ciphertext };
+  }
   const now = deps.now();
   const row = await deps.database.transaction(async (trx) => {
     const inserted = await trx
@@ -219,6 +249,11 @@ export async function addRelyingParty(
         allowed_claims: [...new Set(v.allowedClaims)],
         min_acr: v.minAcr ?? null,
         sector_identifier: v.sectorIdentifier ?? clientId,
+        events_endpoint: v.eventsEndpoint ?? null,
+        webhook_url: v.webhookUrl ?? null,
+        webhook_secret_key_id: hook?.key_id ?? null,
+        webhook_secret_nonce: hook?.nonce ?? null,
+        webhook_secret_ciphertext: hook?.ciphertext ?? null,
         created_at: now,
         updated_at: now,
       })
@@ -237,11 +272,17 @@ export async function addRelyingParty(
         minAcr: inserted.min_acr,
         sectorIdentifier: inserted.sector_identifier,
         tokenEndpointAuthMethod: v.tokenEndpointAuthMethod,
+        eventsEndpoint: v.eventsEndpoint !== undefined,
+        webhook: v.webhookUrl !== undefined,
       },
     });
     return inserted;
   });
-  return { relyingParty: view(row), ...(clientSecret === undefined ? {} : { clientSecret }) };
+  return {
+    relyingParty: view(row),
+    ...(clientSecret === undefined ? {} : { clientSecret }),
+    ...(webhookSecret === undefined ? {} : { webhookSecret }),
+  };
 }
 
 /** Every RP, live first then removed, by creation time. */

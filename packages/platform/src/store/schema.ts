@@ -213,6 +213,11 @@ export interface RelyingPartiesTable {
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
   disabled_at: Date | null;
+  events_endpoint: ColumnType<string | null, string | null | undefined, string | null>;
+  webhook_url: ColumnType<string | null, string | null | undefined, string | null>;
+  webhook_secret_key_id: ColumnType<string | null, string | null | undefined, string | null>;
+  webhook_secret_nonce: ColumnType<Uint8Array | null, Uint8Array | null | undefined, Uint8Array | null>;
+  webhook_secret_ciphertext: ColumnType<Uint8Array | null, Uint8Array | null | undefined, Uint8Array | null>;
 }
 
 /** `jobs.state`. */
@@ -312,6 +317,48 @@ export interface OidcConsentsTable {
   withdrawn_at: Date | null;
 }
 
+/** `event_deliveries.channel`. */
+export type DeliveryChannel = 'push' | 'webhook' | 'logout';
+/** `event_deliveries.status`. */
+export type DeliveryStatus = 'pending' | 'delivered' | 'dead';
+
+/** `event_deliveries`: the outbox of events to RPs (migration 0006; lifecycle/events). */
+export interface EventDeliveriesTable {
+  id: Generated<string>;
+  event_id: string;
+  client_id: string;
+  channel: DeliveryChannel;
+  target: string;
+  event_type: string;
+  subject: string;
+  payload: Jsonb;
+  occurred_at: Date;
+  status: ColumnType<DeliveryStatus, DeliveryStatus | undefined, DeliveryStatus>;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: Date;
+  locked_by: string | null;
+  locked_until: Date | null;
+  last_error: string | null;
+  last_status: number | null;
+  created_at: Date;
+  updated_at: Date;
+  delivered_at: Date | null;
+}
+
+/** `account_notices.kind`. */
+export type NoticeKind =
+  'reproofing_required' | 'attributes_updated' | 'suspended' | 'released' | 'closed' | 'reproofed';
+
+/** `account_notices`: what the wallet tells the resident (migration 0006). */
+export interface AccountNoticesTable {
+  id: Generated<string>;
+  account_id: string;
+  kind: NoticeKind;
+  reason: string | null;
+  items: string[];
+  created_at: Date;
+}
+
 /** Every table of the platform store. */
 export interface Schema {
   accounts: AccountsTable;
@@ -332,6 +379,8 @@ export interface Schema {
   sweep_shards: SweepShardsTable;
   personas: PersonasTable;
   oidc_consents: OidcConsentsTable;
+  event_deliveries: EventDeliveriesTable;
+  account_notices: AccountNoticesTable;
 }
 
 /**
@@ -519,6 +568,11 @@ export const schemaColumns = {
     created_at: u('timestamptz'),
     updated_at: u('timestamptz'),
     disabled_at: n('timestamptz'),
+    events_endpoint: n('text'),
+    webhook_url: n('text'),
+    webhook_secret_key_id: n('text'),
+    webhook_secret_nonce: n('bytea'),
+    webhook_secret_ciphertext: n('bytea'),
   },
   jobs: {
     id: u('uuid'),
@@ -598,5 +652,34 @@ export const schemaColumns = {
     scopes: u('_text'),
     granted_at: u('timestamptz'),
     withdrawn_at: n('timestamptz'),
+  },
+  event_deliveries: {
+    id: u('uuid'),
+    event_id: u('uuid'),
+    client_id: u('text'),
+    channel: u('text'),
+    target: u('text'),
+    event_type: u('text'),
+    subject: u('text'),
+    payload: u('jsonb'),
+    occurred_at: u('timestamptz'),
+    status: u('text'),
+    attempts: u('int4'),
+    next_attempt_at: u('timestamptz'),
+    locked_by: n('text'),
+    locked_until: n('timestamptz'),
+    last_error: n('text'),
+    last_status: n('int4'),
+    created_at: u('timestamptz'),
+    updated_at: u('timestamptz'),
+    delivered_at: n('timestamptz'),
+  },
+  account_notices: {
+    id: u('uuid'),
+    account_id: u('uuid'),
+    kind: u('text'),
+    reason: n('text'),
+    items: u('_text'),
+    created_at: u('timestamptz'),
   },
 } as const satisfies SchemaColumns;
