@@ -34,7 +34,7 @@ import { parsePlatformConfig, type PlatformConfig } from './config.ts';
 import { registerAuthnRoutes } from './authn/index.ts';
 import { authenticatorFacts } from './authn/passkeys.ts';
 import { openBasic4, registerEnrolmentRoutes } from './enrolment/index.ts';
-import { createJpkiBackend, type JpkiBackend } from './jlis/index.ts';
+import { CachingJpkiBackend, createJpkiBackend, LedgerJpkiBackend, type JpkiBackend } from './jlis/index.ts';
 import { createMemoryKeyStore, openLocalKeyStore, type KeyStore } from './keys/index.ts';
 import { buildServer } from './server/app.ts';
 import type { PlatformDeps } from './server/context.ts';
@@ -69,7 +69,10 @@ const configError = (
 export interface PlatformOverrides {
   /** The platform clock (default: the system clock). */
   readonly now?: () => Date;
-  /** The J-LIS backend (default: from `config.jlis`). A `kind: 'simulator'` one is refused in production. */
+  /**
+   * The J-LIS backend (default: from `config.jlis`). A `kind: 'simulator'` one is refused in
+   * production. The platform wraps it in the fee ledger and the OCSP cache like its own.
+   */
   readonly backend?: JpkiBackend;
   /** The key store (default: from `config.keyStore`). */
   readonly keys?: KeyStore;
@@ -199,11 +202,18 @@ export async function createPlatform(
         ? createMemoryKeyStore({ now })
         : openLocalKeyStore({ dir: config.keyStore.dir ?? join(config.dataDir, 'keys'), now }));
 
-    let backend = overrides.backend;
-    if (backend === undefined) {
+    let jlis = overrides.backend;
+    if (jlis === undefined) {
       if (config.jlis === undefined) throw configError('config_jlis_required', 'configure jlis');
-      backend = createJpkiBackend(config.jlis, { now });
+      // No cache inside: the OCSP cache is the decorator below, in front of the fee ledger.
+      jlis = createJpkiBackend(config.jlis, { now, ocspCacheSize: 0 });
     }
+    // Every query J-LIS answers is recorded in the fee ledger; fresh OCSP answers are reused
+    // before it (a reuse is no query). jlis/ledger.ts, jlis/ocsp-cache.ts.
+    const backend = new CachingJpkiBackend(
+      new LedgerJpkiBackend(jlis, { db: database.db, now, fees: () => config.fees, trust }),
+      { now, maxSeconds: config.ocspCache.maxSeconds, maxEntries: config.ocspCache.maxEntries },
+    );
 
     const deps: PlatformDeps = { config, database, db: database.db, keys, backend, trust, now };
     const app = await buildServer(deps, overrides.logger === undefined ? {} : { logger: overrides.logger });

@@ -85,6 +85,10 @@ export interface RegisteredConsent {
 /** Options common to every query: who is asking and why (the fee ledger records both). */
 export interface JlisQueryOptions {
   readonly purpose?: JlisPurpose;
+  /** The relying party (client_id) on whose behalf J-LIS is asked; absent: the platform's own query. */
+  readonly clientId?: string;
+  /** The account the query is about, when known (fee ledger; an id, never an attribute). */
+  readonly accountId?: string;
   /** Abort after this many milliseconds (default from configuration). */
   readonly timeoutMs?: number;
 }

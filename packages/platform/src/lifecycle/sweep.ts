@@ -683,6 +683,7 @@ export class Sweeper {
     try {
       const answer: LatestBasic4Result = await this.#deps.backend.latestBasic4(row.serial, consentRef, {
         purpose: 'provision',
+        accountId: row.account_id,
       });
       return { ok: true, answer };
     } catch (e) {

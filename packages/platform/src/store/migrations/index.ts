@@ -4,6 +4,7 @@ import * as m0002 from './0002-enrolment-documents.ts';
 import * as m0003 from './0003-oidc.ts';
 import * as m0004 from './0004-lifecycle.ts';
 import * as m0005 from './0005-personas.ts';
+import * as m0007 from './0007-fee-ledger.ts';
 
 /**
  * Every migration, by name, in the order they apply (Kysely sorts by name; the four-digit prefix
@@ -17,4 +18,6 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0003-oidc': m0003,
   '0004-lifecycle': m0004,
   '0005-personas': m0005,
+  // 0006 is reserved for the RP events branch (merged before this one).
+  '0007-fee-ledger': m0007,
 };
