@@ -43,6 +43,7 @@ import { endSession } from './server/sessions.ts';
 import { openDatabase, type Database } from './store/database.ts';
 import { migrateToLatest } from './store/migrate.ts';
 import { scheduleHousekeeping } from './store/housekeeping.ts';
+import { scheduleSweep } from './lifecycle/schedule.ts';
 import { registerWalletRoutes } from './wallet/index.ts';
 import { registerOidcRoutes } from './oidc/index.ts';
 
@@ -229,6 +230,25 @@ export async function createPlatform(
         app.log.warn({ err: e }, 'housekeeping failed'),
       );
       // Stopped before the server and the database close (closeOpened runs in reverse).
+      opened.push(stop);
+    }
+    if (config.sweep.intervalHours > 0) {
+      const stop = scheduleSweep(deps, {
+        intervalHours: config.sweep.intervalHours,
+        atHourJst: config.sweep.atHourJst,
+        checkSeconds: config.sweep.checkSeconds,
+        onError: (e) => app.log.warn({ err: e }, 'scheduled sweep failed'),
+        onRun: (r) =>
+          app.log.info(
+            {
+              runId: r.runId,
+              status: r.status,
+              anchorsChecked: r.anchorsChecked,
+              revokedFound: r.revokedFound,
+            },
+            'scheduled sweep finished',
+          ),
+      });
       opened.push(stop);
     }
 

@@ -20,3 +20,12 @@ export {
 } from './reanchor.ts';
 export { runSweep, shardBound, Sweeper, SWEEP_QUEUE } from './sweep.ts';
 export type { SweepCrlReport, SweepDeps, SweepOptions, SweepProgress, SweepResult } from './sweep.ts';
+export {
+  dueSweepSlot,
+  runScheduledSweep,
+  scheduleSweep,
+  SWEEP_SCHEDULE_QUEUE,
+  type ScheduleSweepOptions,
+  type SweepSchedule,
+  type SweepScheduleDeps,
+} from './schedule.ts';
