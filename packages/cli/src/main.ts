@@ -12,6 +12,7 @@ import { registerPlatformCommands } from './commands/platform.ts';
 import { registerSimCommands } from './commands/sim.ts';
 import { registerSweepCommands } from './commands/sweep.ts';
 import { registerRpCommands } from './commands/rp.ts';
+import { registerFeesCommands } from './commands/fees.ts';
 
 /** Builds the command tree (exported for tests). */
 export function program(): Command {
@@ -30,6 +31,7 @@ export function program(): Command {
   registerCardCommands(p);
   registerSweepCommands(p);
   registerRpCommands(p);
+  registerFeesCommands(p);
   return p;
 }
 

@@ -15,7 +15,7 @@
  *   J-LIS is not the simulator, `config_simulator_unreachable` when its roots cannot be fetched.
  *
  * Routes of its own: `GET /health`, `GET /api/assurance/table`, `GET /assurance`, `GET /api/me`,
- * `POST /api/logout`.
+ * `POST /api/logout`; the operator's `GET /api/admin/fees` (jlis/routes.ts).
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
@@ -45,6 +45,7 @@ import { migrateToLatest } from './store/migrate.ts';
 import { scheduleHousekeeping } from './store/housekeeping.ts';
 import { scheduleSweep } from './lifecycle/schedule.ts';
 import { registerWalletRoutes } from './wallet/index.ts';
+import { registerFeeRoutes } from './jlis/routes.ts';
 import { registerOidcRoutes } from './oidc/index.ts';
 
 /** Error codes of platform start-up. */
@@ -223,6 +224,7 @@ export async function createPlatform(
     registerEnrolmentRoutes(app, deps);
     registerAuthnRoutes(app, deps);
     registerWalletRoutes(app, deps);
+    registerFeeRoutes(app, deps);
     await registerOidcRoutes(app, deps);
     await app.ready();
     if (config.housekeepingIntervalSeconds > 0) {
