@@ -10,7 +10,7 @@
  * caller, which the caller has already chained to a pinned root) and fails closed: an answer that
  * cannot be obtained or verified is an error with a stable code, never `good`.
  */
-import type { Certificate, CrlIndex } from '@watashi/pki';
+import type { Certificate, CrlIndex, OcspSubject } from '@watashi/pki';
 
 /** Why J-LIS is being asked — recorded in the fee ledger (reference/jpki.md §2.4). */
 export type JlisPurpose = 'signature_verification' | 'liveness_check' | 'provision';
@@ -102,7 +102,7 @@ export interface JpkiBackend {
    * delegated responder it certified). Errors: `jlis_unavailable` (network, timeout, HTTP error),
    * `ocsp_*` codes from @watashi/pki for bad responses.
    */
-  ocspStatus(cert: Certificate, issuer: Certificate, options?: JlisQueryOptions): Promise<StatusEvidence>;
+  ocspStatus(cert: OcspSubject, issuer: Certificate, options?: JlisQueryOptions): Promise<StatusEvidence>;
   /**
    * The latest full CRL of `issuer`, downloaded and verified (signature, issuer, freshness). A CRL
    * older than `minCrlNumber` is refused (`crl_stale`). Large CRLs are streamed to disk, never

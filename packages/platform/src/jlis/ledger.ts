@@ -18,7 +18,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { isWatashiError, type Certificate } from '@watashi/pki';
+import { isWatashiError, type Certificate, type OcspSubject } from '@watashi/pki';
 import type { JpkiTrustStore } from '@watashi/jpki';
 import type { PlatformConfig } from '../config.ts';
 import type { FeeMethod, Schema } from '../store/schema.ts';
@@ -125,7 +125,7 @@ export class LedgerJpkiBackend implements JpkiBackend {
     return r;
   }
 
-  ocspStatus(cert: Certificate, issuer: Certificate, options?: JlisQueryOptions): Promise<StatusEvidence> {
+  ocspStatus(cert: OcspSubject, issuer: Certificate, options?: JlisQueryOptions): Promise<StatusEvidence> {
     return this.#metered(
       {
         method: 'ocsp',

@@ -12,7 +12,7 @@
  * Everything else is passed through unchanged.
  */
 import { createHash } from 'node:crypto';
-import type { Certificate } from '@watashi/pki';
+import type { Certificate, OcspSubject } from '@watashi/pki';
 import type {
   JlisQueryOptions,
   JpkiBackend,
@@ -52,7 +52,7 @@ export class CachingJpkiBackend implements JpkiBackend {
   }
 
   async ocspStatus(
-    cert: Certificate,
+    cert: OcspSubject,
     issuer: Certificate,
     options?: JlisQueryOptions,
   ): Promise<StatusEvidence> {
