@@ -29,3 +29,9 @@ export {
   type SweepSchedule,
   type SweepScheduleDeps,
 } from './schedule.ts';
+export {
+  applyOcspEvidence,
+  checkAnchorNow,
+  type AnchorCheckOptions,
+  type AnchorCheckResult,
+} from './anchor-check.ts';
