@@ -3,6 +3,7 @@
 // card and for a move with consent, bills the RP it was made for, and changes nothing when J-LIS
 // cannot answer (fail closed: the level is what the last evidence supports).
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { isWatashiError } from '@watashi/pki';
 import type { JpkiTrustStore } from '@watashi/jpki';
 import { platformConfigSchema } from '../../src/config.ts';
 import { CachingJpkiBackend, createJpkiBackend, LedgerJpkiBackend } from '../../src/jlis/index.ts';
@@ -107,6 +108,31 @@ forEachEngine((t) => {
       ['ocsp', 'rp-top', 'revoked', 20],
       ['provision', 'rp-top', 'provided', 20],
     ]);
+  });
+
+  it('ok-an-enrolment-with-a-held-card-is-refused-and-suspends-the-account-it-anchors', async () => {
+    const h = await newResident(sim);
+    const id = await enrol(deps, h);
+    await sim.s.sim.lifeEvent(h.residentId, { type: 'lose' });
+    sim.s.sim.refreshOcsp();
+    deps.setOffset(61_000);
+    let code = 'no error';
+    try {
+      await enrol(deps, h);
+    } catch (e) {
+      if (isWatashiError(e)) code = e.code;
+    }
+    expect(code).toBe('enrolment_certificate_on_hold');
+    expect(await account(id)).toMatchObject({ status: 'suspended', status_reason: 'certificateHold' });
+    const [a] = await anchorsOf(id);
+    expect(a).toMatchObject({ status: 'revoked', revocation_reason: 'certificateHold' });
+    const held = await t.db
+      .selectFrom('audit_log')
+      .select(['actor'])
+      .where('account_id', '=', id)
+      .where('type', '=', 'anchor.held')
+      .execute();
+    expect(held).toEqual([{ actor: 'system:enrolment' }]);
   });
 
   it('fail-closed-when-jlis-cannot-answer-nothing-changes', async () => {
