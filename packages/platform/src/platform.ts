@@ -210,16 +210,27 @@ export async function createPlatform(
       // No cache inside: the OCSP cache is the decorator below, in front of the fee ledger.
       jlis = createJpkiBackend(config.jlis, { now, ocspCacheSize: 0 });
     }
+    // The app's logger once it exists (the backend is built before the app, but asked nothing
+    // before it): where an unawaited fee-ledger write reports a failure.
+    let log: FastifyBaseLogger | undefined = overrides.logger;
+    const logError = (e: unknown): void => log?.error({ err: e }, 'fee ledger write failed');
     // Every query J-LIS answers is recorded in the fee ledger; fresh OCSP answers are reused
     // before it (a reuse is no query). jlis/ledger.ts, jlis/ocsp-cache.ts.
     const backend = new CachingJpkiBackend(
-      new LedgerJpkiBackend(jlis, { db: database.db, now, fees: () => config.fees, trust }),
+      new LedgerJpkiBackend(jlis, {
+        db: database.db,
+        now,
+        fees: () => config.fees,
+        trust,
+        onError: (e) => logError(e),
+      }),
       { now, maxSeconds: config.ocspCache.maxSeconds, maxEntries: config.ocspCache.maxEntries },
     );
 
     const deps: PlatformDeps = { config, database, db: database.db, keys, backend, trust, now };
     const app = await buildServer(deps, overrides.logger === undefined ? {} : { logger: overrides.logger });
     opened.push(() => app.close());
+    log = app.log;
     registerPlatformRoutes(app, deps);
     registerEnrolmentRoutes(app, deps);
     registerAuthnRoutes(app, deps);

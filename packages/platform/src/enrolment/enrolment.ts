@@ -261,7 +261,13 @@ async function findSamePerson(
     if (link?.jlis_reference) {
       let answer;
       try {
-        answer = await deps.backend.latestBasic4(link.serial, link.jlis_reference, { purpose: 'provision' });
+        answer = await deps.backend.latestBasic4(link.serial, link.jlis_reference, {
+          purpose: 'provision',
+          accountId: c.id,
+          // Asked inside the enrolment's transaction (it holds the person lock): the fee ledger
+          // must not wait for the session this transaction holds on the embedded database.
+          inTransaction: true,
+        });
       } catch (cause) {
         // No answer is no confirmation: fall through to the other candidates, then refuse.
         answer = { outcome: 'unavailable' as const, cause };

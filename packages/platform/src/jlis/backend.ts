@@ -89,6 +89,12 @@ export interface JlisQueryOptions {
   readonly clientId?: string;
   /** The account the query is about, when known (fee ledger; an id, never an attribute). */
   readonly accountId?: string;
+  /**
+   * The caller holds a database transaction while it waits for this answer. The fee ledger then
+   * does not wait for its own write (on the embedded database it could only run after that
+   * transaction: waiting would deadlock); a failed write is reported to the platform log.
+   */
+  readonly inTransaction?: boolean;
   /** Abort after this many milliseconds (default from configuration). */
   readonly timeoutMs?: number;
 }

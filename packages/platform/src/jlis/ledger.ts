@@ -12,9 +12,11 @@
  * published fee).
  *
  * Wrap the backend that really talks to J-LIS, under any cache (ocsp-cache.ts): a cache hit is
- * not a query and costs nothing. The row is written with the platform's database handle outside
- * any caller transaction (the port is never called inside one: the network is not waited on while
- * rows are locked); a ledger write that fails fails the call, so no query goes unrecorded silently.
+ * not a query and costs nothing. The row is written with the platform's database handle, outside
+ * any caller transaction, and awaited: a ledger write that fails fails the call, so no query goes
+ * unrecorded silently. A caller that waits for J-LIS inside a transaction says so
+ * (`inTransaction`): the write is then not awaited (on the embedded database it can only run once
+ * that transaction ends) and a failure goes to `onError` (the platform log).
  */
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
@@ -40,6 +42,8 @@ export interface FeeLedgerDeps {
   readonly fees: () => PlatformConfig['fees'];
   /** Tells a signing CA from a user-authentication CA (they are priced differently). */
   readonly trust?: JpkiTrustStore;
+  /** A ledger write that was not awaited (`inTransaction`) failed. Default: rethrown unhandled. */
+  readonly onError?: (e: unknown) => void;
 }
 
 const sha256Hex = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
@@ -114,14 +118,24 @@ export class LedgerJpkiBackend implements JpkiBackend {
   }
 
   async #metered<T>(e: Entry, call: () => Promise<T>, outcomeOf: (r: T) => string): Promise<T> {
+    const record = async (outcome: string, errorCode: string | null): Promise<void> => {
+      if (e.options?.inTransaction !== true) return this.#record(e, outcome, errorCode);
+      // See JlisQueryOptions.inTransaction: written when the session is free, not awaited here.
+      this.#record(e, outcome, errorCode).catch(
+        this.#deps.onError ??
+          ((err: unknown) => {
+            throw err;
+          }),
+      );
+    };
     let r: T;
     try {
       r = await call();
     } catch (err) {
-      await this.#record(e, 'error', isWatashiError(err) ? err.code : 'jlis_unavailable');
+      await record('error', isWatashiError(err) ? err.code : 'jlis_unavailable');
       throw err;
     }
-    await this.#record(e, outcomeOf(r), null);
+    await record(outcomeOf(r), null);
     return r;
   }
 

@@ -120,6 +120,28 @@ forEachEngine((t) => {
     });
   });
 
+  it('ok-a-provision-asked-inside-the-enrolment-transaction-is-recorded-without-deadlock', async () => {
+    const h = await newResident(sim);
+    const id = await enrol(deps, h, true);
+    await sim.s.sim.lifeEvent(h.residentId, { type: 'move' });
+    sim.s.sim.refreshOcsp();
+    await t.db.deleteFrom('fee_ledger').execute();
+    // The new certificate's enrolment finds the account through J-LIS's link (a provision asked
+    // while the enrolment holds its transaction): on PGlite an awaited ledger write would wait
+    // for that very transaction.
+    const t0 = Date.now();
+    expect(await enrol(deps, h)).toBe(id);
+    expect(Date.now() - t0).toBeLessThan(20_000);
+    let rows = await ledger();
+    for (let i = 0; i < 50 && !rows.some((r) => r.method === 'provision'); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      rows = await ledger();
+    }
+    expect(rows.filter((r) => r.method === 'provision')).toMatchObject([
+      { account_id: id, outcome: 'provided', price_yen: 20 },
+    ]);
+  });
+
   it('ok-an-ocsp-answer-is-reused-until-the-cap-then-asked-again', async () => {
     const h = await newResident(sim);
     const id = await enrol(deps, h);
