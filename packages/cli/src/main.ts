@@ -13,6 +13,7 @@ import { registerSimCommands } from './commands/sim.ts';
 import { registerSweepCommands } from './commands/sweep.ts';
 import { registerRpCommands } from './commands/rp.ts';
 import { registerEventsCommands } from './commands/events.ts';
+import { registerFeesCommands } from './commands/fees.ts';
 
 /** Builds the command tree (exported for tests). */
 export function program(): Command {
@@ -32,6 +33,7 @@ export function program(): Command {
   registerSweepCommands(p);
   registerRpCommands(p);
   registerEventsCommands(p);
+  registerFeesCommands(p);
   return p;
 }
 

@@ -159,6 +159,105 @@ export const platformConfigSchema = z.strictObject({
       timeoutSeconds: 10,
     })
     .describe('Lifecycle events to relying parties (Security Event Tokens, webhooks, back-channel logout).'),
+  fees: z
+    .strictObject({
+      ocspSign: z
+        .number()
+        .int()
+        .min(0)
+        .default(20)
+        .describe(
+          'Yen per OCSP check of a signing certificate: J-LIS 電子証明書検証手数料 ¥20 (reference/jpki.md §2.2, [dga-jpki] §3.3). J-LIS waived it for three years from January 2023; set 0 while a waiver applies.',
+        ),
+      ocspAuth: z
+        .number()
+        .int()
+        .min(0)
+        .default(2)
+        .describe('Yen per OCSP check of a user-authentication certificate: ¥2 (reference/jpki.md §2.2).'),
+      crl: z
+        .number()
+        .int()
+        .min(0)
+        .default(0)
+        .describe('Yen per full CRL download: the CRL method is free permanently since January 2023 (§2.2).'),
+      provision: z
+        .number()
+        .int()
+        .min(0)
+        .default(20)
+        .describe(
+          'Yen per latest-basic-4 provision that provided something (reference/jpki.md §4.2: ¥20; nothing is charged when J-LIS has nothing new).',
+        ),
+      consent: z
+        .number()
+        .int()
+        .min(0)
+        .default(0)
+        .describe('Yen per consent registration or withdrawal (no fee is published: 0).'),
+      chargeFailedQueries: z
+        .boolean()
+        .default(false)
+        .describe(
+          'Price a query that failed (timeout, HTTP error, unverifiable answer) as if it had succeeded. false: it is recorded at ¥0.',
+        ),
+    })
+    .default({ ocspSign: 20, ocspAuth: 2, crl: 0, provision: 20, consent: 0, chargeFailedQueries: false })
+    .describe('Prices recorded in the fee ledger (jlis/ledger.ts), per query, at the time of the query.'),
+  ocspCache: z
+    .strictObject({
+      maxSeconds: z
+        .number()
+        .int()
+        .min(0)
+        .max(86_400)
+        .default(900)
+        .describe(
+          "Longest an OCSP answer is reused, even when the responder's nextUpdate is later. Default 900: J-LIS refreshes its OCSP data every 15 minutes (reference/jpki.md §2.2). 0: no cache.",
+        ),
+      maxEntries: z
+        .number()
+        .int()
+        .min(0)
+        .max(10_000_000)
+        .default(10_000)
+        .describe('Answers kept per instance.'),
+    })
+    .default({ maxSeconds: 900, maxEntries: 10_000 })
+    .describe(
+      'Reuse of single-certificate OCSP answers at sensitive moments (enrolment, card login, top-level OIDC login): fresh while now < min(nextUpdate, checkedAt + maxSeconds). Per instance, in memory.',
+    ),
+  sweep: z
+    .strictObject({
+      intervalHours: z
+        .number()
+        .min(0)
+        .max(168)
+        .default(24)
+        .describe(
+          'Run the revocation sweep every this many hours (J-LIS publishes its CRL daily: 24). 0: never (run `watashi sweep` from cron instead).',
+        ),
+      atHourJst: z
+        .number()
+        .int()
+        .min(0)
+        .max(23)
+        .optional()
+        .describe(
+          'Align the runs to this hour of the day, Japan time (e.g. 6: 06:00 JST, then every intervalHours). Absent: a run is due intervalHours after the last one started, and at once when none ever ran.',
+        ),
+      checkSeconds: z
+        .number()
+        .int()
+        .min(1)
+        .max(3600)
+        .default(300)
+        .describe('How often each instance looks whether a run is due.'),
+    })
+    .default({ intervalHours: 24, checkSeconds: 300 })
+    .describe(
+      'The scheduled revocation sweep (lifecycle/schedule.ts); one instance runs it, through the jobs table.',
+    ),
   sessionTtlSeconds: z
     .number()
     .int()

@@ -18,7 +18,7 @@
  * `events.deliveryIntervalSeconds` (lifecycle/events), both stopped by `close()`.
  *
  * Routes of its own: `GET /health`, `GET /api/assurance/table`, `GET /assurance`, `GET /api/me`,
- * `POST /api/logout`.
+ * `POST /api/logout`; the operator's `GET /api/admin/fees` (jlis/routes.ts).
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
@@ -37,7 +37,7 @@ import { parsePlatformConfig, type PlatformConfig } from './config.ts';
 import { registerAuthnRoutes } from './authn/index.ts';
 import { authenticatorFacts } from './authn/passkeys.ts';
 import { openBasic4, registerEnrolmentRoutes } from './enrolment/index.ts';
-import { createJpkiBackend, type JpkiBackend } from './jlis/index.ts';
+import { CachingJpkiBackend, createJpkiBackend, LedgerJpkiBackend, type JpkiBackend } from './jlis/index.ts';
 import { createMemoryKeyStore, openLocalKeyStore, type KeyStore } from './keys/index.ts';
 import { buildServer } from './server/app.ts';
 import type { PlatformDeps } from './server/context.ts';
@@ -46,7 +46,9 @@ import { endSession } from './server/sessions.ts';
 import { openDatabase, type Database } from './store/database.ts';
 import { migrateToLatest } from './store/migrate.ts';
 import { scheduleHousekeeping } from './store/housekeeping.ts';
+import { scheduleSweep } from './lifecycle/schedule.ts';
 import { registerWalletRoutes } from './wallet/index.ts';
+import { registerFeeRoutes } from './jlis/routes.ts';
 import { registerOidcRoutes } from './oidc/index.ts';
 import { registerEventRoutes, scheduleEventDelivery } from './lifecycle/events/index.ts';
 
@@ -73,7 +75,10 @@ const configError = (
 export interface PlatformOverrides {
   /** The platform clock (default: the system clock). */
   readonly now?: () => Date;
-  /** The J-LIS backend (default: from `config.jlis`). A `kind: 'simulator'` one is refused in production. */
+  /**
+   * The J-LIS backend (default: from `config.jlis`). A `kind: 'simulator'` one is refused in
+   * production. The platform wraps it in the fee ledger and the OCSP cache like its own.
+   */
   readonly backend?: JpkiBackend;
   /** The key store (default: from `config.keyStore`). */
   readonly keys?: KeyStore;
@@ -203,19 +208,38 @@ export async function createPlatform(
         ? createMemoryKeyStore({ now })
         : openLocalKeyStore({ dir: config.keyStore.dir ?? join(config.dataDir, 'keys'), now }));
 
-    let backend = overrides.backend;
-    if (backend === undefined) {
+    let jlis = overrides.backend;
+    if (jlis === undefined) {
       if (config.jlis === undefined) throw configError('config_jlis_required', 'configure jlis');
-      backend = createJpkiBackend(config.jlis, { now });
+      // No cache inside: the OCSP cache is the decorator below, in front of the fee ledger.
+      jlis = createJpkiBackend(config.jlis, { now, ocspCacheSize: 0 });
     }
+    // The app's logger once it exists (the backend is built before the app, but asked nothing
+    // before it): where an unawaited fee-ledger write reports a failure.
+    let log: FastifyBaseLogger | undefined = overrides.logger;
+    const logError = (e: unknown): void => log?.error({ err: e }, 'fee ledger write failed');
+    // Every query J-LIS answers is recorded in the fee ledger; fresh OCSP answers are reused
+    // before it (a reuse is no query). jlis/ledger.ts, jlis/ocsp-cache.ts.
+    const backend = new CachingJpkiBackend(
+      new LedgerJpkiBackend(jlis, {
+        db: database.db,
+        now,
+        fees: () => config.fees,
+        trust,
+        onError: (e) => logError(e),
+      }),
+      { now, maxSeconds: config.ocspCache.maxSeconds, maxEntries: config.ocspCache.maxEntries },
+    );
 
     const deps: PlatformDeps = { config, database, db: database.db, keys, backend, trust, now };
     const app = await buildServer(deps, overrides.logger === undefined ? {} : { logger: overrides.logger });
     opened.push(() => app.close());
+    log = app.log;
     registerPlatformRoutes(app, deps);
     registerEnrolmentRoutes(app, deps);
     registerAuthnRoutes(app, deps);
     registerWalletRoutes(app, deps);
+    registerFeeRoutes(app, deps);
     await registerOidcRoutes(app, deps);
     registerEventRoutes(app, deps);
     await app.ready();
@@ -231,6 +255,25 @@ export async function createPlatform(
       const stop = scheduleEventDelivery(deps, config.events.deliveryIntervalSeconds, (e) =>
         app.log.warn({ err: e }, 'event delivery failed'),
       );
+      opened.push(stop);
+    }
+    if (config.sweep.intervalHours > 0) {
+      const stop = scheduleSweep(deps, {
+        intervalHours: config.sweep.intervalHours,
+        atHourJst: config.sweep.atHourJst,
+        checkSeconds: config.sweep.checkSeconds,
+        onError: (e) => app.log.warn({ err: e }, 'scheduled sweep failed'),
+        onRun: (r) =>
+          app.log.info(
+            {
+              runId: r.runId,
+              status: r.status,
+              anchorsChecked: r.anchorsChecked,
+              revokedFound: r.revokedFound,
+            },
+            'scheduled sweep finished',
+          ),
+      });
       opened.push(stop);
     }
 

@@ -28,6 +28,14 @@ import { webCryptoDigest, type Digest } from '../crypto/provider.ts';
 import { subjectPublicKeyBits } from '../crypto/key-id.ts';
 import type { Certificate } from '../cert/parse.ts';
 
+/**
+ * What a CertID needs of the certificate asked about: its serial and its issuer field. A caller
+ * that kept only the serial (it may not keep the certificate, e.g. because the certificate holds
+ * personal data) passes the issuer's subject as `issuer` and empty `serialBytes` (then the serial
+ * is encoded minimally).
+ */
+export type OcspSubject = Pick<Certificate, 'serial' | 'serialBytes' | 'issuer'>;
+
 /** Hash algorithms accepted in a CertID. */
 export type CertIdHashAlgorithm = DigestAlgorithm;
 
@@ -111,7 +119,7 @@ export async function memoIssuerHashes(
  * over the issuer's key bits. SHA-256 unless `hashAlgorithm` says otherwise.
  */
 export async function certIdFor(
-  cert: Certificate,
+  cert: OcspSubject,
   issuer: Certificate,
   hashAlgorithm: CertIdHashAlgorithm = 'SHA-256',
   digest: Digest = webCryptoDigest(),

@@ -7,7 +7,7 @@ export {
   encodeCertId,
   readCertId,
 } from './cert-id.ts';
-export type { CertId, CertIdHashAlgorithm, CertIdIssuerHashes } from './cert-id.ts';
+export type { CertId, CertIdHashAlgorithm, CertIdIssuerHashes, OcspSubject } from './cert-id.ts';
 export type { OcspExtension } from './extensions.ts';
 export { MAX_NONCE_LENGTH_ACCEPTED, MAX_NONCE_LENGTH_SENT } from './extensions.ts';
 export type { OcspErrorStatus, OcspResponseStatus } from './status.ts';

@@ -38,7 +38,14 @@ import { decodeOidContent, OID } from '../der/oid.ts';
 import { explicit, seq } from '../der/writer.ts';
 import { webCryptoDigest, type Digest } from '../crypto/provider.ts';
 import type { Certificate } from '../cert/parse.ts';
-import { certIdFor, encodeCertId, readCertId, type CertId, type CertIdHashAlgorithm } from './cert-id.ts';
+import {
+  certIdFor,
+  encodeCertId,
+  readCertId,
+  type CertId,
+  type CertIdHashAlgorithm,
+  type OcspSubject,
+} from './cert-id.ts';
 import {
   checkNonceToSend,
   encodeNonceExtension,
@@ -54,7 +61,7 @@ export const MAX_REQUEST_SIZE = 16 * 1024;
 
 /** One item to ask about: a certificate and its issuer, or a ready CertID. */
 export type OcspRequestItem =
-  { readonly cert: Certificate; readonly issuer: Certificate } | { readonly certId: CertId };
+  { readonly cert: OcspSubject; readonly issuer: Certificate } | { readonly certId: CertId };
 
 /** Inputs of {@link buildOcspRequest}. */
 export interface BuildOcspRequestOptions {

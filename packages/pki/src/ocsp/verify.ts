@@ -18,7 +18,7 @@ import { OID } from '../der/oid.ts';
 import { bytesEqual } from '../der/hex.ts';
 import { webCryptoDigest, type Digest, type SignatureVerifier } from '../crypto/provider.ts';
 import { parseCertificate, type Certificate } from '../cert/parse.ts';
-import { certIdFor, certIdMatches, memoIssuerHashes, type CertId } from './cert-id.ts';
+import { certIdFor, certIdMatches, memoIssuerHashes, type CertId, type OcspSubject } from './cert-id.ts';
 import { parseOcspResponse, type BasicOcspResponse, type OcspSingleResponse } from './parse-response.ts';
 import type { OcspResponderId } from './respond.ts';
 import type { CrlReason } from '../crl/reason.ts';
@@ -36,8 +36,8 @@ export const DEFAULT_OCSP_MAX_AGE_WITHOUT_NEXT_UPDATE_SECONDS = 900;
 export interface VerifyOcspResponseOptions {
   /** The DER OCSPResponse. */
   readonly der: Uint8Array;
-  /** The certificate asked about. */
-  readonly cert: Certificate;
+  /** The certificate asked about (its serial and issuer field suffice). */
+  readonly cert: OcspSubject;
   /** Its issuer (already validated by the caller: this is the trust root of the response). */
   readonly issuer: Certificate;
   /** The nonce sent in the request, if any; the response must echo it. */
@@ -177,7 +177,7 @@ async function authoriseAndVerify(
 
 async function findSingle(
   basic: BasicOcspResponse,
-  cert: Certificate,
+  cert: OcspSubject,
   issuer: Certificate,
   digest: Digest,
 ): Promise<OcspSingleResponse> {

@@ -47,6 +47,7 @@ import { withTransaction } from '../store/database.ts';
 import { jsonb } from '../store/json.ts';
 import { consumeChallenge, issueChallenge } from './challenges.ts';
 import { authnError } from './errors.ts';
+import { applyOcspEvidence } from '../lifecycle/anchor-check.ts';
 import { authenticatorFacts, authenticatorView, relyingParty, type AuthenticatorView } from './passkeys.ts';
 import type { AuthenticatorFacts } from '../assurance/evaluate.ts';
 
@@ -156,7 +157,16 @@ async function verifyCardProof(
   } catch (cause) {
     throw authnError('authn_card_status_unavailable', 'the certificate status could not be checked', cause);
   }
-  if (status.status === 'revoked') throw authnError('authn_card_revoked', 'the certificate is revoked');
+  if (status.status === 'revoked') {
+    // The sweep's effects at once (a held card suspends its account; lifecycle/anchor-check.ts).
+    await applyOcspEvidence(
+      deps,
+      { issuerKeyHash: sha256(issuer.spki), serial: cert.serial.toString() },
+      status,
+      { actor: 'system:card-login' },
+    );
+    throw authnError('authn_card_revoked', 'the certificate is revoked');
+  }
   if (status.status !== 'good')
     throw authnError('authn_card_status_unavailable', 'certificate status unknown');
   const message = cardChallengeMessage(purpose, origin, proof.challenge);

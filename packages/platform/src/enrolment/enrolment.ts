@@ -12,7 +12,8 @@ import { bytesEqual, isWatashiError, toBase64, toHex, verifyCms, type Certificat
 import { nodeVerifier } from '@watashi/pki/node';
 import { readBasic4, type Basic4 } from '@watashi/jpki';
 import { evaluateIdentityProofing } from '../assurance/evaluate.ts';
-import type { RegisteredConsent } from '../jlis/backend.ts';
+import type { JpkiBackend, RegisteredConsent, StatusEvidence } from '../jlis/backend.ts';
+import { applyOcspEvidence } from '../lifecycle/anchor-check.ts';
 import { recordLifecycleFacts } from '../lifecycle/events/outbox.ts';
 import { appendAudit } from '../store/audit.ts';
 import { withTransaction } from '../store/database.ts';
@@ -261,7 +262,13 @@ async function findSamePerson(
     if (link?.jlis_reference) {
       let answer;
       try {
-        answer = await deps.backend.latestBasic4(link.serial, link.jlis_reference, { purpose: 'provision' });
+        answer = await deps.backend.latestBasic4(link.serial, link.jlis_reference, {
+          purpose: 'provision',
+          accountId: c.id,
+          // Asked inside the enrolment's transaction (it holds the person lock): the fee ledger
+          // must not wait for the session this transaction holds on the embedded database.
+          inTransaction: true,
+        });
       } catch (cause) {
         // No answer is no confirmation: fall through to the other candidates, then refuse.
         answer = { outcome: 'unavailable' as const, cause };
@@ -300,16 +307,47 @@ export async function completeEnrolment(
     throw enrolmentError('enrolment_wrong_account', 'this re-proofing belongs to another account');
   const now = deps.now();
 
-  const verified = await verifyEnrolmentSignature(
-    { document: row.document, signature: input.signature },
-    {
-      trust: deps.trust,
-      backend: deps.backend,
-      now,
-      revocationPolicy: deps.config.revocationPolicy,
-      checkNonce: (n, h) => peekNonce(deps, n, purpose, h, now),
+  // The OCSP answer the verification got, kept so that a revoked certificate the platform already
+  // anchors takes effect at once (lifecycle/anchor-check.ts: the sweep's effects). It only applies
+  // what J-LIS says about that certificate, so it needs no proof of possession.
+  let answer: { evidence: StatusEvidence; issuerKeyHash: Uint8Array; serial: string } | undefined;
+  const backend: Pick<JpkiBackend, 'ocspStatus'> = {
+    ocspStatus: async (cert, issuer, options) => {
+      const evidence = await deps.backend.ocspStatus(cert, issuer, options);
+      answer = {
+        evidence,
+        issuerKeyHash: new Uint8Array(createHash('sha256').update(issuer.spki).digest()),
+        serial: cert.serial.toString(),
+      };
+      return evidence;
     },
-  );
+  };
+  let verified: Awaited<ReturnType<typeof verifyEnrolmentSignature>>;
+  try {
+    verified = await verifyEnrolmentSignature(
+      { document: row.document, signature: input.signature },
+      {
+        trust: deps.trust,
+        backend,
+        now,
+        revocationPolicy: deps.config.revocationPolicy,
+        checkNonce: (n, h) => peekNonce(deps, n, purpose, h, now),
+      },
+    );
+  } catch (e) {
+    if (
+      answer?.evidence.status === 'revoked' &&
+      (isWatashiError(e, 'enrolment_certificate_revoked') ||
+        isWatashiError(e, 'enrolment_certificate_on_hold'))
+    )
+      await applyOcspEvidence(
+        { db: deps.database.db, keys: deps.keys, backend: deps.backend, trust: deps.trust, now: deps.now },
+        answer,
+        answer.evidence,
+        { actor: 'system:enrolment' },
+      );
+    throw e;
+  }
   // The profile check already read the basic 4 information once; it is not part of verification.
   const v = { ...verified, basic4: readBasic4(verified.certificate) };
 

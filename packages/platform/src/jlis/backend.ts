@@ -10,7 +10,7 @@
  * caller, which the caller has already chained to a pinned root) and fails closed: an answer that
  * cannot be obtained or verified is an error with a stable code, never `good`.
  */
-import type { Certificate, CrlIndex } from '@watashi/pki';
+import type { Certificate, CrlIndex, OcspSubject } from '@watashi/pki';
 
 /** Why J-LIS is being asked — recorded in the fee ledger (reference/jpki.md §2.4). */
 export type JlisPurpose = 'signature_verification' | 'liveness_check' | 'provision';
@@ -85,6 +85,16 @@ export interface RegisteredConsent {
 /** Options common to every query: who is asking and why (the fee ledger records both). */
 export interface JlisQueryOptions {
   readonly purpose?: JlisPurpose;
+  /** The relying party (client_id) on whose behalf J-LIS is asked; absent: the platform's own query. */
+  readonly clientId?: string;
+  /** The account the query is about, when known (fee ledger; an id, never an attribute). */
+  readonly accountId?: string;
+  /**
+   * The caller holds a database transaction while it waits for this answer. The fee ledger then
+   * does not wait for its own write (on the embedded database it could only run after that
+   * transaction: waiting would deadlock); a failed write is reported to the platform log.
+   */
+  readonly inTransaction?: boolean;
   /** Abort after this many milliseconds (default from configuration). */
   readonly timeoutMs?: number;
 }
@@ -98,7 +108,7 @@ export interface JpkiBackend {
    * delegated responder it certified). Errors: `jlis_unavailable` (network, timeout, HTTP error),
    * `ocsp_*` codes from @watashi/pki for bad responses.
    */
-  ocspStatus(cert: Certificate, issuer: Certificate, options?: JlisQueryOptions): Promise<StatusEvidence>;
+  ocspStatus(cert: OcspSubject, issuer: Certificate, options?: JlisQueryOptions): Promise<StatusEvidence>;
   /**
    * The latest full CRL of `issuer`, downloaded and verified (signature, issuer, freshness). A CRL
    * older than `minCrlNumber` is refused (`crl_stale`). Large CRLs are streamed to disk, never

@@ -27,6 +27,7 @@ import {
   verifyOcspResponse,
   WatashiError,
   type Certificate,
+  type OcspSubject,
 } from '@watashi/pki';
 import { nodeCrlVerifier, nodeDigest, nodeVerifier, readCrlFile } from '@watashi/pki/node';
 import type {
@@ -123,7 +124,7 @@ export class HttpJpkiBackend implements JpkiBackend {
   }
 
   async ocspStatus(
-    cert: Certificate,
+    cert: OcspSubject,
     issuer: Certificate,
     options: JlisQueryOptions = {},
   ): Promise<StatusEvidence> {

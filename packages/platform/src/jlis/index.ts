@@ -7,6 +7,16 @@ import { HttpJpkiBackend, type HttpJpkiBackendOptions } from './http-backend.ts'
 
 export * from './backend.ts';
 export { HttpJpkiBackend } from './http-backend.ts';
+export { LedgerJpkiBackend, type FeeLedgerDeps } from './ledger.ts';
+export { CachingJpkiBackend, type OcspCacheOptions } from './ocsp-cache.ts';
+export {
+  currentFeeMonth,
+  feeReport,
+  parseFeeMonth,
+  type FeeMonth,
+  type FeeReport,
+  type FeeReportLine,
+} from './fees.ts';
 export type { HttpBackendEndpoints, HttpJpkiBackendOptions, JlisErrorCode } from './http-backend.ts';
 
 /** Builds the backend the configuration names (`jlis.kind`: `simulator` or `standard`). */

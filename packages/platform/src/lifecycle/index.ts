@@ -21,3 +21,18 @@ export {
 export { runSweep, shardBound, Sweeper, SWEEP_QUEUE } from './sweep.ts';
 export type { SweepCrlReport, SweepDeps, SweepOptions, SweepProgress, SweepResult } from './sweep.ts';
 export * from './events/index.ts';
+export {
+  dueSweepSlot,
+  runScheduledSweep,
+  scheduleSweep,
+  SWEEP_SCHEDULE_QUEUE,
+  type ScheduleSweepOptions,
+  type SweepSchedule,
+  type SweepScheduleDeps,
+} from './schedule.ts';
+export {
+  applyOcspEvidence,
+  checkAnchorNow,
+  type AnchorCheckOptions,
+  type AnchorCheckResult,
+} from './anchor-check.ts';

@@ -48,7 +48,7 @@ export interface ReanchorInput {
   };
   readonly consentId: string | null;
   readonly outcome: ProvisionOutcome;
-  readonly runId: string;
+  readonly runId: string | null;
   readonly actor: string;
 }
 

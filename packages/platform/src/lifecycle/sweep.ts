@@ -472,7 +472,9 @@ export class Sweeper {
           reaffirmed.push(r);
         continue;
       }
-      change.crl = crl;
+      change.checkedAt = crl.thisUpdate;
+      change.crlNumber = crl.crlNumber;
+      change.source = 'crl';
       changes.push(change);
       if (change.to.status === 'revoked') counts.revoked++;
       else if (r.status === 'revoked') counts.released++;
@@ -482,28 +484,8 @@ export class Sweeper {
     const accountIds = [
       ...new Set([...changes.map((c) => c.row.account_id), ...reaffirmed.map((r) => r.account_id)]),
     ];
-    const accounts = new Map<string, { status: AccountStatus; status_reason: string | null }>();
-    const consents = new Map<string, { id: string; jlis_reference: string }>();
     const now = this.#deps.now();
-    if (accountIds.length > 0) {
-      for (const a of await trx
-        .selectFrom('accounts')
-        .select(['id', 'status', 'status_reason'])
-        .where('id', 'in', accountIds)
-        .execute())
-        accounts.set(a.id, a);
-      for (const c of await trx
-        .selectFrom('consents')
-        .select(['id', 'account_id', 'jlis_reference', 'granted_at'])
-        .where('account_id', 'in', accountIds)
-        .where('withdrawn_at', 'is', null)
-        .where('jlis_reference', 'is not', null)
-        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
-        .orderBy('granted_at', 'desc')
-        .execute())
-        if (!consents.has(c.account_id) && c.jlis_reference !== null)
-          consents.set(c.account_id, { id: c.id, jlis_reference: c.jlis_reference });
-    }
+    const { accounts, consents } = await effectFacts(trx, accountIds, now);
     const wantsProvision = (row: AnchorRow): boolean =>
       row.purpose === 'sign' &&
       consents.has(row.account_id) &&
@@ -541,115 +523,12 @@ export class Sweeper {
           if (u.numUpdatedRows !== BigInt(expected)) throw new BatchRace();
         }
 
-      // Per account, the strongest effect wins: close > re-proof > suspend > release.
-      const effect = new Map<string, { kind: AccountEffect; reason: string; anchorId: string }>();
-      const want = (accountId: string, kind: AccountEffect, reason: string, anchorId: string): void => {
-        const cur = effect.get(accountId);
-        if (cur === undefined || EFFECT_RANK[kind] > EFFECT_RANK[cur.kind])
-          effect.set(accountId, { kind, reason, anchorId });
-      };
-      const reanchored = new Set<string>();
-      // The status changes in one statement per 200; a row changed meanwhile (re-proofed,
-      // re-anchored) no longer matches its old status and is left for the next sweep.
-      const updated = new Set<string>();
-      for (let i = 0; i < changes.length; i += 200) {
-        const values = sql.join(
-          changes
-            .slice(i, i + 200)
-            .map(
-              (c) =>
-                sql`(${c.row.id}::uuid, ${c.to.status}::text, ${c.to.reason}::text, ${c.to.revokedAt}::timestamptz, ${c.crl!.thisUpdate}::timestamptz, ${c.row.status}::text, ${c.row.revocation_reason}::text)`,
-            ),
-        );
-        const { rows: done } = await sql<{ id: string }>`
-          UPDATE anchors AS a SET status = v.status, revocation_reason = v.reason,
-            revoked_at = v.revoked_at, status_checked_at = v.checked
-          FROM (VALUES ${values}) AS v (id, status, reason, revoked_at, checked, old_status, old_reason)
-          WHERE a.id = v.id AND a.superseded_by IS NULL AND a.status = v.old_status
-            AND a.revocation_reason IS NOT DISTINCT FROM v.old_reason
-          RETURNING a.id`.execute(trx);
-        for (const d of done) updated.add(d.id);
-      }
-      for (const c of changes) {
-        const r = c.row;
-        if (!updated.has(r.id)) continue;
-        audit.push({
-          actor,
-          type:
-            c.to.status === 'good'
-              ? r.status === 'revoked'
-                ? 'anchor.released'
-                : 'anchor.confirmed'
-              : c.to.reason === 'certificateHold'
-                ? 'anchor.held'
-                : 'anchor.revoked',
-          accountId: r.account_id,
-          at: now,
-          payload: {
-            anchorId: r.id,
-            runId: s.run_id,
-            purpose: r.purpose,
-            serial: r.serial,
-            issuerKeyHash: toHex(r.issuer_key_hash),
-            crlNumber: c.crl!.crlNumber?.toString() ?? null,
-            from: r.revocation_reason === null ? r.status : `${r.status}:${r.revocation_reason}`,
-            to: c.to.reason === null ? c.to.status : `${c.to.status}:${c.to.reason}`,
-            ...(c.to.revokedAt === null ? {} : { revokedAt: c.to.revokedAt.toISOString() }),
-          },
-        });
-        if (c.to.status === 'good') {
-          if (r.status === 'revoked') want(r.account_id, 'release', 'certificateHold', r.id);
-          continue;
-        }
-        const reason = c.to.reason ?? 'unspecified';
-        if (reason === 'cessationOfOperation') want(r.account_id, 'close', reason, r.id);
-        else if (reason === 'certificateHold') want(r.account_id, 'suspend', reason, r.id);
-        else if (r.purpose === 'sign') {
-          const p = provisions.get(r.id);
-          if (
-            p !== undefined &&
-            (await this.#reanchor(trx, r, c.to.revokedAt ?? now, p, consents, s.run_id, actor, audit))
-          )
-            reanchored.add(r.account_id);
-          else want(r.account_id, 'reproof', reason, r.id);
-        }
-      }
-      // Accounts waiting for re-proofing whose revoked anchor J-LIS now answers for.
-      for (const r of reaffirmed) {
-        const p = provisions.get(r.id);
-        if (p !== undefined && (await this.#reanchor(trx, r, now, p, consents, s.run_id, actor, audit)))
-          reanchored.add(r.account_id);
-      }
-      // Account effects, one statement per (effect, reason).
-      const groups = new Map<string, { kind: AccountEffect; reason: string; ids: string[] }>();
-      for (const [accountId, e] of effect) {
-        if (reanchored.has(accountId) && e.kind === 'reproof') continue;
-        const k = `${e.kind}:${e.reason}`;
-        let g = groups.get(k);
-        if (g === undefined) groups.set(k, (g = { kind: e.kind, reason: e.reason, ids: [] }));
-        g.ids.push(accountId);
-      }
-      for (const g of groups.values()) {
-        const changed = await applyAccountEffect(trx, g.ids, g.kind, g.reason, now);
-        for (const [accountId, c] of changed) {
-          audit.push({
-            actor,
-            type: g.kind === 'close' ? 'account.closed' : 'account.status_changed',
-            accountId,
-            at: now,
-            payload: {
-              runId: s.run_id,
-              anchorId: effect.get(accountId)!.anchorId,
-              from: accounts.get(accountId)?.status ?? null,
-              to: c.status,
-              reason: g.reason,
-              ...(c.sessionsRevoked === undefined ? {} : { sessionsRevoked: c.sessionsRevoked }),
-            },
-          });
-        }
-      }
-      // Notices to the residents and events to their RPs, committed with the changes (outbox).
-      await recordLifecycleFacts(this.#deps, trx, factsFromAudit(audit));
+      await applyStatusChanges(
+        { keys: this.#deps.keys, trust: this.#deps.trust, now: this.#deps.now },
+        trx,
+        { changes, reaffirmed, provisions, consents, accounts, runId: s.run_id, actor, now },
+        audit,
+      );
       await appendAuditMany(trx, audit);
 
       // The checkpoint, guarded by the cursor this batch started from.
@@ -687,42 +566,13 @@ export class Sweeper {
     try {
       const answer: LatestBasic4Result = await this.#deps.backend.latestBasic4(row.serial, consentRef, {
         purpose: 'provision',
+        accountId: row.account_id,
       });
       return { ok: true, answer };
     } catch (e) {
       if (!isWatashiError(e)) throw e;
       return { ok: false, code: e.code };
     }
-  }
-
-  #reanchor(
-    trx: Transaction<Schema>,
-    row: AnchorRow,
-    revokedAt: Date,
-    p: ProvisionOutcome,
-    consents: Map<string, { id: string; jlis_reference: string }>,
-    runId: string,
-    actor: string,
-    audit: AuditEvent[],
-  ): Promise<boolean> {
-    return reanchorFromProvision(
-      { keys: this.#deps.keys, trust: this.#deps.trust, now: this.#deps.now },
-      trx,
-      {
-        anchor: {
-          id: row.id,
-          accountId: row.account_id,
-          variant: row.variant,
-          serial: row.serial,
-          revokedAt,
-        },
-        consentId: consents.get(row.account_id)?.id ?? null,
-        outcome: p,
-        runId,
-        actor,
-      },
-      audit,
-    );
   }
 
   /** Marks the run finished when no shard is pending; returns its final row, or undefined. */
@@ -918,8 +768,213 @@ export function runSweep(deps: SweepDeps, options: SweepOptions = {}): Promise<S
   return new Sweeper(deps).run(options);
 }
 
+/**
+ * What the effects of status changes depend on, for `accountIds`: each account's status, and its
+ * newest active latest-basic-4 consent registered with J-LIS.
+ */
+export async function effectFacts(
+  db: Kysely<Schema> | Transaction<Schema>,
+  accountIds: ReadonlyArray<string>,
+  now: Date,
+): Promise<{
+  accounts: Map<string, { status: AccountStatus; status_reason: string | null }>;
+  consents: Map<string, { id: string; jlis_reference: string }>;
+}> {
+  const accounts = new Map<string, { status: AccountStatus; status_reason: string | null }>();
+  const consents = new Map<string, { id: string; jlis_reference: string }>();
+  if (accountIds.length > 0) {
+    for (const a of await db
+      .selectFrom('accounts')
+      .select(['id', 'status', 'status_reason'])
+      .where('id', 'in', [...accountIds])
+      .execute())
+      accounts.set(a.id, a);
+    for (const c of await db
+      .selectFrom('consents')
+      .select(['id', 'account_id', 'jlis_reference', 'granted_at'])
+      .where('account_id', 'in', [...accountIds])
+      .where('withdrawn_at', 'is', null)
+      .where('jlis_reference', 'is not', null)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+      .orderBy('granted_at', 'desc')
+      .execute())
+      if (!consents.has(c.account_id) && c.jlis_reference !== null)
+        consents.set(c.account_id, { id: c.id, jlis_reference: c.jlis_reference });
+  }
+  return { accounts, consents };
+}
+
+/** What {@link applyStatusChanges} needs of the platform. */
+export type StatusEffectDeps = Pick<SweepDeps, 'keys' | 'trust' | 'now'>;
+
+/** The facts and answers a set of status changes is applied with. */
+export interface StatusChangeInput {
+  readonly changes: ReadonlyArray<Change>;
+  /** Anchors still revoked for a changed affiliation, whose account waits for re-proofing. */
+  readonly reaffirmed: ReadonlyArray<AnchorRow>;
+  /** J-LIS's latest-basic-4 answers by anchor id (asked before the transaction). */
+  readonly provisions: ReadonlyMap<string, ProvisionOutcome>;
+  readonly consents: ReadonlyMap<string, { id: string; jlis_reference: string }>;
+  readonly accounts: ReadonlyMap<string, { status: AccountStatus; status_reason: string | null }>;
+  /** The sweep run, or null for a single check at a sensitive moment (anchor-check.ts). */
+  readonly runId: string | null;
+  readonly actor: string;
+  readonly now: Date;
+}
+
+/**
+ * Applies anchor status changes with their per-reason effects on the accounts (the table in the
+ * module comment), in the caller's transaction, pushing the audit events to `audit`. Shared by
+ * the sweep (CRL) and the single-anchor check (OCSP), so both have the same effects.
+ */
+export async function applyStatusChanges(
+  deps: StatusEffectDeps,
+  trx: Transaction<Schema>,
+  input: StatusChangeInput,
+  audit: AuditEvent[],
+): Promise<void> {
+  const { changes, reaffirmed, provisions, consents, accounts, actor, now } = input;
+  const firstNew = audit.length;
+  // Per account, the strongest effect wins: close > re-proof > suspend > release.
+  const effect = new Map<string, { kind: AccountEffect; reason: string; anchorId: string }>();
+  const want = (accountId: string, kind: AccountEffect, reason: string, anchorId: string): void => {
+    const cur = effect.get(accountId);
+    if (cur === undefined || EFFECT_RANK[kind] > EFFECT_RANK[cur.kind])
+      effect.set(accountId, { kind, reason, anchorId });
+  };
+  const reanchored = new Set<string>();
+  // The status changes in one statement per 200; a row changed meanwhile (re-proofed,
+  // re-anchored) no longer matches its old status and is left for the next sweep.
+  const updated = new Set<string>();
+  for (let i = 0; i < changes.length; i += 200) {
+    const values = sql.join(
+      changes
+        .slice(i, i + 200)
+        .map(
+          (c) =>
+            sql`(${c.row.id}::uuid, ${c.to.status}::text, ${c.to.reason}::text, ${c.to.revokedAt}::timestamptz, ${c.checkedAt ?? now}::timestamptz, ${c.row.status}::text, ${c.row.revocation_reason}::text)`,
+        ),
+    );
+    const { rows: done } = await sql<{ id: string }>`
+      UPDATE anchors AS a SET status = v.status, revocation_reason = v.reason,
+        revoked_at = v.revoked_at, status_checked_at = v.checked
+      FROM (VALUES ${values}) AS v (id, status, reason, revoked_at, checked, old_status, old_reason)
+      WHERE a.id = v.id AND a.superseded_by IS NULL AND a.status = v.old_status
+        AND a.revocation_reason IS NOT DISTINCT FROM v.old_reason
+      RETURNING a.id`.execute(trx);
+    for (const d of done) updated.add(d.id);
+  }
+  for (const c of changes) {
+    const r = c.row;
+    if (!updated.has(r.id)) continue;
+    audit.push({
+      actor,
+      type:
+        c.to.status === 'good'
+          ? r.status === 'revoked'
+            ? 'anchor.released'
+            : 'anchor.confirmed'
+          : c.to.reason === 'certificateHold'
+            ? 'anchor.held'
+            : 'anchor.revoked',
+      accountId: r.account_id,
+      at: now,
+      payload: {
+        anchorId: r.id,
+        runId: input.runId,
+        purpose: r.purpose,
+        serial: r.serial,
+        issuerKeyHash: toHex(r.issuer_key_hash),
+        crlNumber: c.crlNumber?.toString() ?? null,
+        ...(c.source === 'ocsp' ? { source: 'ocsp' } : {}),
+        from: r.revocation_reason === null ? r.status : `${r.status}:${r.revocation_reason}`,
+        to: c.to.reason === null ? c.to.status : `${c.to.status}:${c.to.reason}`,
+        ...(c.to.revokedAt === null ? {} : { revokedAt: c.to.revokedAt.toISOString() }),
+      },
+    });
+    if (c.to.status === 'good') {
+      if (r.status === 'revoked') want(r.account_id, 'release', 'certificateHold', r.id);
+      continue;
+    }
+    const reason = c.to.reason ?? 'unspecified';
+    if (reason === 'cessationOfOperation') want(r.account_id, 'close', reason, r.id);
+    else if (reason === 'certificateHold') want(r.account_id, 'suspend', reason, r.id);
+    else if (r.purpose === 'sign') {
+      const p = provisions.get(r.id);
+      if (
+        p !== undefined &&
+        (await reanchor(deps, trx, r, c.to.revokedAt ?? now, p, consents, input.runId, actor, audit))
+      )
+        reanchored.add(r.account_id);
+      else want(r.account_id, 'reproof', reason, r.id);
+    }
+  }
+  // Accounts waiting for re-proofing whose revoked anchor J-LIS now answers for.
+  for (const r of reaffirmed) {
+    const p = provisions.get(r.id);
+    if (p !== undefined && (await reanchor(deps, trx, r, now, p, consents, input.runId, actor, audit)))
+      reanchored.add(r.account_id);
+  }
+  // Account effects, one statement per (effect, reason).
+  const groups = new Map<string, { kind: AccountEffect; reason: string; ids: string[] }>();
+  for (const [accountId, e] of effect) {
+    if (reanchored.has(accountId) && e.kind === 'reproof') continue;
+    const k = `${e.kind}:${e.reason}`;
+    let g = groups.get(k);
+    if (g === undefined) groups.set(k, (g = { kind: e.kind, reason: e.reason, ids: [] }));
+    g.ids.push(accountId);
+  }
+  for (const g of groups.values()) {
+    const changed = await applyAccountEffect(trx, g.ids, g.kind, g.reason, now);
+    for (const [accountId, c] of changed) {
+      audit.push({
+        actor,
+        type: g.kind === 'close' ? 'account.closed' : 'account.status_changed',
+        accountId,
+        at: now,
+        payload: {
+          runId: input.runId,
+          anchorId: effect.get(accountId)!.anchorId,
+          from: accounts.get(accountId)?.status ?? null,
+          to: c.status,
+          reason: g.reason,
+          ...(c.sessionsRevoked === undefined ? {} : { sessionsRevoked: c.sessionsRevoked }),
+        },
+      });
+    }
+  }
+  // Notices to the residents and events to their RPs, committed with the changes (outbox) — from
+  // a sweep batch or a single OCSP check alike.
+  await recordLifecycleFacts(deps, trx, factsFromAudit(audit.slice(firstNew)));
+}
+
+function reanchor(
+  deps: StatusEffectDeps,
+  trx: Transaction<Schema>,
+  row: AnchorRow,
+  revokedAt: Date,
+  p: ProvisionOutcome,
+  consents: ReadonlyMap<string, { id: string; jlis_reference: string }>,
+  runId: string | null,
+  actor: string,
+  audit: AuditEvent[],
+): Promise<boolean> {
+  return reanchorFromProvision(
+    deps,
+    trx,
+    {
+      anchor: { id: row.id, accountId: row.account_id, variant: row.variant, serial: row.serial, revokedAt },
+      consentId: consents.get(row.account_id)?.id ?? null,
+      outcome: p,
+      runId,
+      actor,
+    },
+    audit,
+  );
+}
+
 /** The columns of an anchor the sweep reads. */
-interface AnchorRow {
+export interface AnchorRow {
   id: string;
   account_id: string;
   purpose: AnchorPurpose;
@@ -953,11 +1008,15 @@ class NeedProvisions extends Error {
   }
 }
 
-/** A status change decided from the CRL. */
-interface Change {
+/** A status change decided from a CRL (the sweep) or an OCSP answer (anchor-check.ts). */
+export interface Change {
   readonly row: AnchorRow;
   readonly to: { status: AnchorStatus; reason: string | null; revokedAt: Date | null };
-  crl?: VerifiedCrl;
+  /** The age of the information: the CRL's or the OCSP answer's thisUpdate. */
+  checkedAt?: Date;
+  /** The CRL number (sweep). */
+  crlNumber?: bigint | undefined;
+  source?: 'crl' | 'ocsp';
 }
 
 type AccountEffect = 'close' | 'reproof' | 'suspend' | 'release';

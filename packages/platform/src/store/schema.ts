@@ -302,6 +302,26 @@ export interface PersonasTable {
   created_at: Date;
 }
 
+/** `fee_ledger.method`: what J-LIS was asked (migration 0007). */
+export type FeeMethod = 'ocsp' | 'crl' | 'provision' | 'consent_registration' | 'consent_withdrawal';
+/** `fee_ledger.purpose`: why (reference/jpki.md §4.4). */
+export type FeePurpose = 'signature_verification' | 'liveness_check' | 'provision';
+
+/** `fee_ledger`: one row per J-LIS query (migration 0007; jlis/ledger.ts). */
+export interface FeeLedgerTable {
+  id: ColumnType<bigint, never, never>;
+  at: Date;
+  method: FeeMethod;
+  purpose: FeePurpose;
+  certificate: 'sign' | 'auth' | null;
+  client_id: string | null;
+  account_id: string | null;
+  price_yen: number;
+  outcome: string;
+  error_code: string | null;
+  backend: string;
+}
+
 /** `oidc_consents`: consents given to RPs, with persona and released claims (migration 0005). */
 export interface OidcConsentsTable {
   id: Generated<string>;
@@ -381,6 +401,7 @@ export interface Schema {
   oidc_consents: OidcConsentsTable;
   event_deliveries: EventDeliveriesTable;
   account_notices: AccountNoticesTable;
+  fee_ledger: FeeLedgerTable;
 }
 
 /**
@@ -681,5 +702,18 @@ export const schemaColumns = {
     reason: n('text'),
     items: u('_text'),
     created_at: u('timestamptz'),
+  },
+  fee_ledger: {
+    id: u('int8'),
+    at: u('timestamptz'),
+    method: u('text'),
+    purpose: u('text'),
+    certificate: n('text'),
+    client_id: n('text'),
+    account_id: n('uuid'),
+    price_yen: u('int4'),
+    outcome: u('text'),
+    error_code: n('text'),
+    backend: u('text'),
   },
 } as const satisfies SchemaColumns;

@@ -207,6 +207,21 @@ forEachEngine((t) => {
       const { res } = await cardLogin(r.card);
       expect(res.status, JSON.stringify(res.body)).toBe(401);
       expect(res.body['code']).toBe('authn_card_revoked');
+      // The hold took effect at once, as the sweep would apply it (lifecycle/anchor-check.ts).
+      const auth = await t.db
+        .selectFrom('anchors')
+        .select(['status', 'revocation_reason'])
+        .where('account_id', '=', r.accountId)
+        .where('purpose', '=', 'auth')
+        .where('superseded_by', 'is', null)
+        .executeTakeFirstOrThrow();
+      expect(auth).toEqual({ status: 'revoked', revocation_reason: 'certificateHold' });
+      const account = await t.db
+        .selectFrom('accounts')
+        .select(['status', 'status_reason'])
+        .where('id', '=', r.accountId)
+        .executeTakeFirstOrThrow();
+      expect(account).toEqual({ status: 'suspended', status_reason: 'certificateHold' });
     });
 
     it('fail-status-unreachable-under-hard-fail-is-authn_card_status_unavailable', async () => {

@@ -158,7 +158,7 @@ export function forEachEngine(
 /** Empty every table and reset the audit chain to genesis (for suites that need a clean slate). */
 export async function resetDatabase(db: Kysely<Schema>): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    await sql`TRUNCATE accounts, anchors, basic4, enrolment_nonces, authenticators, sessions, consents, personas, oidc_consents, audit_log, kv CASCADE`.execute(
+    await sql`TRUNCATE accounts, anchors, basic4, enrolment_nonces, authenticators, sessions, consents, personas, oidc_consents, audit_log, kv, fee_ledger CASCADE`.execute(
       trx,
     );
     await sql`UPDATE audit_head SET seq = 0, hash = decode(repeat('00', 32), 'hex')`.execute(trx);

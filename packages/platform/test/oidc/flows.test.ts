@@ -6,6 +6,8 @@ import { fromBase64 } from '@watashi/pki';
 import type { JpkiTrustStore } from '@watashi/jpki';
 import { completeEnrolment, issueEnrolment } from '../../src/enrolment/index.ts';
 import { verifyAuditChain } from '../../src/store/audit.ts';
+import { createJpkiBackend, LedgerJpkiBackend } from '../../src/jlis/index.ts';
+import type { PlatformDeps } from '../../src/server/context.ts';
 import { forEachEngine } from '../db/harness.ts';
 import { simTrust, startSim, type TestSim } from '../enrolment/support.ts';
 import type { TestPlatform } from '../authn/support.ts';
@@ -369,6 +371,56 @@ forEachEngine((t) => {
         expect(claims.acr).toBe(IAL3_AAL2);
       } finally {
         p.setNow(new Date());
+      }
+    });
+
+    it('ok-a-top-level-login-checks-the-anchor-by-ocsp-and-a-held-card-is-not-top-level', async () => {
+      const r = await passkeyResident(p, sim);
+      const rp = await registerRp(p);
+      const b = new Browser(r.client.cookie);
+      // A fresh, uncached backend behind the fee ledger (the enrolment's answer would be reused
+      // for up to 15 minutes otherwise), so this login asks J-LIS and is billed to the RP.
+      const deps = p.deps as { backend: PlatformDeps['backend'] };
+      const previous = deps.backend;
+      deps.backend = new LedgerJpkiBackend(
+        createJpkiBackend(
+          { kind: 'simulator', url: sim.url, operatorId: 'watashi-test' },
+          { ocspCacheSize: 0 },
+        ),
+        { db: t.db, now: p.deps.now, fees: () => p.deps.config.fees, trust },
+      );
+      try {
+        await sim.s.sim.lifeEvent(r.card.residentId, { type: 'lose' });
+        sim.s.sim.refreshOcsp();
+        const started = await authorizationUrl(rp, { acr_values: IAL3_AAL2 });
+        const stop = await follow(b, started.url.href, rp.redirectUri);
+        // Without the check the session (passkey, anchor good by the last evidence) would meet
+        // the level; with it, the hold is applied first and the resident is sent to re-proof.
+        expect(stop.kind).toBe('wallet');
+        expect(stop.url.searchParams.get('step_up')).toBe('proofing');
+        const anchor = await t.db
+          .selectFrom('anchors')
+          .select(['status', 'revocation_reason'])
+          .where('account_id', '=', r.accountId)
+          .where('purpose', '=', 'sign')
+          .executeTakeFirstOrThrow();
+        expect(anchor).toEqual({ status: 'revoked', revocation_reason: 'certificateHold' });
+        const fees = await t.db
+          .selectFrom('fee_ledger')
+          .select(['method', 'purpose', 'client_id', 'outcome', 'price_yen'])
+          .where('account_id', '=', r.accountId)
+          .execute();
+        expect(fees).toEqual([
+          {
+            method: 'ocsp',
+            purpose: 'signature_verification',
+            client_id: rp.clientId,
+            outcome: 'revoked',
+            price_yen: 20,
+          },
+        ]);
+      } finally {
+        deps.backend = previous;
       }
     });
 

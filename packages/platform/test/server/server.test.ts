@@ -7,6 +7,7 @@ import { buildServer } from '../../src/server/app.ts';
 import { problem } from '../../src/server/problem.ts';
 import { endSession, SESSION_COOKIE, startSession } from '../../src/server/sessions.ts';
 import type { PlatformDeps } from '../../src/server/context.ts';
+import { registerFeeRoutes } from '../../src/jlis/routes.ts';
 import { cookieFrom, createAccount, listen, testDeps } from './support.ts';
 
 const ADMIN = 'a'.repeat(40);
@@ -51,6 +52,7 @@ async function testApp(deps: PlatformDeps): Promise<FastifyInstance> {
     amr: req.session?.amr,
   }));
   app.get('/t/admin', { config: { auth: 'admin' } }, () => ({ ok: true }));
+  registerFeeRoutes(app, deps);
   app.post('/t/auth', { config: { auth: 'public', rateLimit: 'authentication' } }, () => ({ ok: true }));
   app.get('/t/unlimited', { config: { auth: 'public', rateLimit: false } }, () => ({ ok: true }));
   return app;
@@ -282,6 +284,39 @@ forEachEngine((t) => {
         401,
         'admin_required',
       );
+    });
+
+    it('ok-admin-fees-report-of-a-jst-month-and-bad-month-is-400', async () => {
+      const auth = { headers: { authorization: `Bearer ${ADMIN}` } };
+      await expectProblem(await fetch(`${url}/api/admin/fees?month=2031-04`), 401, 'admin_required');
+      await t.db
+        .insertInto('fee_ledger')
+        .values({
+          at: new Date('2031-03-31T15:00:00Z'), // 00:00 JST on 1 April
+          method: 'ocsp',
+          purpose: 'signature_verification',
+          certificate: 'sign',
+          client_id: 'rp-admin',
+          account_id: null,
+          price_yen: 20,
+          outcome: 'good',
+          error_code: null,
+          backend: 'simulator',
+        })
+        .execute();
+      const res = await fetch(`${url}/api/admin/fees?month=2031-04`, auth);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({
+        month: '2031-04',
+        timezone: 'Asia/Tokyo',
+        lines: [{ clientId: 'rp-admin', purpose: 'signature_verification', queries: 1, failed: 0, yen: 20 }],
+        total: { queries: 1, yen: 20 },
+      });
+      const march = (await (await fetch(`${url}/api/admin/fees?month=2031-03`, auth)).json()) as {
+        total: unknown;
+      };
+      expect(march.total).toEqual({ queries: 0, yen: 0 });
+      await expectProblem(await fetch(`${url}/api/admin/fees?month=2031-4`, auth), 400, 'fees_month_invalid');
     });
 
     it('fail-admin-wrong-token-403', async () => {

@@ -5,6 +5,7 @@ import * as m0003 from './0003-oidc.ts';
 import * as m0004 from './0004-lifecycle.ts';
 import * as m0005 from './0005-personas.ts';
 import * as m0006 from './0006-rp-events.ts';
+import * as m0007 from './0007-fee-ledger.ts';
 
 /**
  * Every migration, by name, in the order they apply (Kysely sorts by name; the four-digit prefix
@@ -19,4 +20,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0004-lifecycle': m0004,
   '0005-personas': m0005,
   '0006-rp-events': m0006,
+  '0007-fee-ledger': m0007,
 };
