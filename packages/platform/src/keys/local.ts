@@ -319,7 +319,15 @@ export function openLocalKeyStore(options: {
           return { id: m?.[2] ?? '', der: readFileSync(path) };
         }),
     create(purpose) {
-      const path = join(dir, `sign-${purpose}-${newKeyId(clock())}.p8`);
+      // Ids sort newest last; keep them strictly increasing even for two keys in one second.
+      const existing = readdirSync(dir)
+        .map((file) => SIGN_FILE_RE.exec(file))
+        .filter((m) => m !== null && m[1] === purpose)
+        .map((m) => m?.[2] ?? '');
+      let at = clock().getTime();
+      let id = newKeyId(new Date(at));
+      while (existing.some((e) => e >= id)) id = newKeyId(new Date((at += 1000)));
+      const path = join(dir, `sign-${purpose}-${id}.p8`);
       writeFileSync(path, newSigningDer(), { flag: 'wx', mode: 0o600 });
       chmodSync(path, 0o600);
     },
