@@ -25,6 +25,8 @@ export interface LoadInput {
 /** What this worker posts back. */
 export interface LoadResult {
   readonly requests: number;
+  /** Requests including the warm-up. */
+  readonly allRequests: number;
   readonly errors: number;
   readonly firstError: string | undefined;
   readonly seconds: number;
@@ -70,6 +72,7 @@ function grant(refreshToken: string): Promise<{ status: number; body: string }> 
 async function run(): Promise<LoadResult> {
   const latencies: number[] = [];
   let requests = 0;
+  let allRequests = 0;
   let errors = 0;
   let firstError: string | undefined;
   const t0 = performance.now();
@@ -82,6 +85,7 @@ async function run(): Promise<LoadResult> {
       if (start >= end) return;
       const res = await grant(current);
       const done = performance.now();
+      allRequests++;
       const measured = start >= warmEnd;
       if (measured) {
         requests++;
@@ -89,7 +93,7 @@ async function run(): Promise<LoadResult> {
       }
       const parsed = res.status === 200 ? (JSON.parse(res.body) as { refresh_token?: string }) : {};
       if (parsed.refresh_token === undefined) {
-        if (measured) errors++;
+        errors++; // warm-up included: any failed grant fails the bench
         firstError ??= `${res.status} ${res.body.slice(0, 200)}`;
         return; // the chain is broken: a rotated token cannot be used again
       }
@@ -100,6 +104,7 @@ async function run(): Promise<LoadResult> {
   agent.destroy();
   return {
     requests,
+    allRequests,
     errors,
     firstError,
     seconds: (performance.now() - warmEnd) / 1000,

@@ -35,6 +35,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import Provider, { type Configuration } from 'oidc-provider';
+import pg from 'pg';
 import { addRelyingParty } from '../packages/platform/src/oidc/registry.ts';
 import { openDatabase } from '../packages/platform/src/store/database.ts';
 import { migrateToLatest } from '../packages/platform/src/store/migrate.ts';
@@ -63,6 +64,32 @@ const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? '16');
 const LOGIN_CONCURRENCY = Number(process.env['BENCH_LOGIN_CONCURRENCY'] ?? '4');
 const WARMUP_SECONDS = 1;
 const TARGET = 0.8;
+/** `BENCH_TRACE=1`: print the SQL statements of one Watashi refresh grant, with their times. */
+const TRACE = process.env['BENCH_TRACE'] === '1';
+
+/**
+ * Statements sent to PostgreSQL by this process (every pg.Client query: Kysely's and BEGIN /
+ * COMMIT), counted while `counting` is set, so that the figures can say how many round trips one
+ * token request costs. With `trace` set, each statement is also recorded with its time.
+ */
+const statements = { counting: false, count: 0, trace: undefined as string[] | undefined };
+{
+  const query = Reflect.get(pg.Client.prototype, 'query') as (this: pg.Client, ...args: unknown[]) => unknown;
+  pg.Client.prototype.query = function counted(this: pg.Client, ...args: unknown[]): unknown {
+    if (statements.counting) statements.count++;
+    const trace = statements.trace;
+    const result = query.apply(this, args);
+    if (trace !== undefined && result instanceof Promise) {
+      const text = typeof args[0] === 'string' ? args[0] : String((args[0] as { text?: unknown }).text);
+      const start = performance.now();
+      void result.then(
+        () => trace.push(`${(performance.now() - start).toFixed(2).padStart(7)} ms  ${text.slice(0, 160)}`),
+        () => trace.push(`failed   ${text.slice(0, 160)}`),
+      );
+    }
+    return result;
+  } as typeof pg.Client.prototype.query;
+}
 
 /** Token-endpoint figures of one OP. */
 interface TokenFigures {
@@ -72,6 +99,10 @@ interface TokenFigures {
   readonly requests: number;
   readonly errors: number;
   readonly firstError: string | undefined;
+  /** Requests including the warm-up. */
+  readonly allRequests: number;
+  /** Statements sent to PostgreSQL per token request (Watashi only). */
+  readonly statementsPerRequest?: number;
 }
 
 /** The q-quantile (0 < q ≤ 1) of sorted values, nearest rank. */
@@ -99,6 +130,7 @@ function measureTokens(input: Omit<LoadInput, 'seconds' | 'warmupSeconds'>): Pro
         requests: r.requests,
         errors: r.errors,
         firstError: r.firstError,
+        allRequests: r.allRequests,
       });
       void w.terminate();
     });
@@ -116,6 +148,51 @@ async function refreshTokens(b: Browser, rp: TestRp, n: number): Promise<string[
   return out;
 }
 
+/** Complete-login figures of one OP. */
+interface LoginFigures {
+  readonly perSecond: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly logins: number;
+  readonly failures: number;
+  readonly firstFailure: string | undefined;
+}
+
+/**
+ * Runs each of `loops` (one complete login per call) over and over, all at once: warm-up, then
+ * `SECONDS` measured. A failed login counts as a failure, warm-up included.
+ */
+async function measureLogins(loops: ReadonlyArray<() => Promise<void>>): Promise<LoginFigures> {
+  const latencies: number[] = [];
+  let failures = 0;
+  let firstFailure: string | undefined;
+  const run = async (once: () => Promise<void>, until: number, measure: boolean): Promise<void> => {
+    while (performance.now() < until) {
+      const start = performance.now();
+      try {
+        await once();
+        if (measure) latencies.push(performance.now() - start);
+      } catch (e) {
+        failures++;
+        firstFailure ??= String(e);
+      }
+    }
+  };
+  await Promise.all(loops.map((once) => run(once, performance.now() + WARMUP_SECONDS * 1000, false)));
+  const start = performance.now();
+  await Promise.all(loops.map((once) => run(once, start + SECONDS * 1000, true)));
+  const seconds = (performance.now() - start) / 1000;
+  const sorted = latencies.sort((x, y) => x - y);
+  return {
+    perSecond: latencies.length / seconds,
+    p50: quantile(sorted, 0.5),
+    p99: quantile(sorted, 0.99),
+    logins: latencies.length,
+    failures,
+    firstFailure,
+  };
+}
+
 /** openid-client configuration of a client_secret_basic client. */
 function rpConfig(issuer: string, clientId: string, secret: string) {
   return client.discovery(
@@ -128,7 +205,7 @@ function rpConfig(issuer: string, clientId: string, secret: string) {
 }
 
 /** (a) Bare oidc-provider on node:http; returns its token-endpoint figures. */
-async function bare(): Promise<TokenFigures> {
+async function bare(): Promise<{ tokens: TokenFigures; logins: LoginFigures }> {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
   const redirectUri = `${issuer}/cb`;
@@ -198,12 +275,22 @@ async function bare(): Promise<TokenFigures> {
       { clientId: 'bench', redirectUri, config },
       CONCURRENCY,
     );
-    return await measureTokens({
+    const figures = await measureTokens({
       tokenEndpoint: config.serverMetadata().token_endpoint!,
       clientId: 'bench',
       clientSecret: secret,
       refreshTokens: tokens,
     });
+    // Complete logins through the same front channel (a new user agent each time: login and
+    // consent interactions, both answered at once — there is no authenticator to drive).
+    const rp: TestRp = { clientId: 'bench', redirectUri, config };
+    const logins = await measureLogins(
+      Array.from(
+        { length: Math.max(1, LOGIN_CONCURRENCY) },
+        () => () => login(new Browser(), rp).then(() => undefined),
+      ),
+    );
+    return { tokens: figures, logins };
   } finally {
     server.closeAllConnections();
     await new Promise((r) => server.close(r));
@@ -211,7 +298,7 @@ async function bare(): Promise<TokenFigures> {
 }
 
 /** (b) Watashi on PostgreSQL: token-endpoint figures and complete logins per second. */
-async function watashi(): Promise<{ tokens: TokenFigures; logins: string }> {
+async function watashi(): Promise<{ tokens: TokenFigures; logins: LoginFigures }> {
   let cluster: PrivateCluster | undefined;
   let admin = await findPostgres();
   if (admin === undefined) {
@@ -239,41 +326,39 @@ async function watashi(): Promise<{ tokens: TokenFigures; logins: string }> {
     const rp: TestRp = { clientId, redirectUri, config: await rpConfig(p.issuer, clientId, secret) };
     const residents: PasskeyResident[] = [];
     for (let i = 0; i < Math.max(1, LOGIN_CONCURRENCY); i++) residents.push(await passkeyResident(p, sim));
-    const chains = await refreshTokens(new Browser(residents[0]!.client.cookie), rp, CONCURRENCY);
-    const tokens = await measureTokens({
+    const chains = await refreshTokens(new Browser(residents[0]!.client.cookie), rp, CONCURRENCY + 1);
+    if (TRACE) {
+      // One grant on its own, statement by statement (the chain it starts is not measured).
+      statements.trace = [];
+      await client.refreshTokenGrant(rp.config, chains.pop()!);
+      await new Promise((r) => setTimeout(r, 50));
+      process.stdout.write(
+        `  one Watashi refresh grant, ${statements.trace.length} statements:\n${statements.trace.map((t) => `    ${t}\n`).join('')}`,
+      );
+      statements.trace = undefined;
+    } else chains.pop();
+    statements.count = 0;
+    statements.counting = true;
+    const measured = await measureTokens({
       tokenEndpoint: rp.config.serverMetadata().token_endpoint!,
       clientId,
       clientSecret: secret,
       refreshTokens: chains,
     });
+    statements.counting = false;
+    // Counted over warm-up and measurement alike; the load worker reports both request counts.
+    const tokens = { ...measured, statementsPerRequest: statements.count / measured.allRequests };
 
     // Complete logins: passkey sign-in → authorize → consent (when asked) → callback → tokens.
-    const latencies: number[] = [];
-    let failures = 0;
-    let firstFailure: string | undefined;
-    const loop = async (r: PasskeyResident, until: number, measure: boolean): Promise<void> => {
-      const b = new Browser();
-      while (performance.now() < until) {
-        const start = performance.now();
-        try {
+    const logins = await measureLogins(
+      residents.map((r) => {
+        const b = new Browser();
+        return async () => {
           b.setWatashi(await r.login());
           await login(b, rp);
-          if (measure) latencies.push(performance.now() - start);
-        } catch (e) {
-          if (measure) failures++;
-          firstFailure ??= String(e);
-        }
-      }
-    };
-    await Promise.all(residents.map((r) => loop(r, performance.now() + WARMUP_SECONDS * 1000, false)));
-    const start = performance.now();
-    await Promise.all(residents.map((r) => loop(r, start + SECONDS * 1000, true)));
-    const seconds = (performance.now() - start) / 1000;
-    const sorted = latencies.sort((x, y) => x - y);
-    const logins =
-      `  complete passkey logins, ${residents.length} at a time: ${(latencies.length / seconds).toFixed(1)} /s` +
-      ` (p50 ${quantile(sorted, 0.5).toFixed(1)} ms, p99 ${quantile(sorted, 0.99).toFixed(1)} ms,` +
-      ` ${latencies.length} logins, ${failures} failed${firstFailure === undefined ? '' : `: ${firstFailure}`})\n`;
+        };
+      }),
+    );
     return { tokens, logins };
   } finally {
     await p?.close();
@@ -288,7 +373,16 @@ function line(name: string, f: TokenFigures): string {
   return (
     `  ${name.padEnd(28)} ${f.perSecond.toFixed(0).padStart(6)} req/s   p50 ${f.p50.toFixed(1).padStart(6)} ms` +
     `   p99 ${f.p99.toFixed(1).padStart(6)} ms   (${f.requests} requests, ${f.errors} errors` +
+    `${f.statementsPerRequest === undefined ? '' : `, ${f.statementsPerRequest.toFixed(1)} SQL statements per request`}` +
     `${f.firstError === undefined ? '' : `; first: ${f.firstError}`})\n`
+  );
+}
+
+function loginLine(name: string, f: LoginFigures): string {
+  return (
+    `  ${name.padEnd(28)} ${f.perSecond.toFixed(1).padStart(6)} /s      p50 ${f.p50.toFixed(1).padStart(6)} ms` +
+    `   p99 ${f.p99.toFixed(1).padStart(6)} ms   (${f.logins} logins, ${f.failures} failed` +
+    `${f.firstFailure === undefined ? '' : `; first: ${f.firstFailure}`})\n`
   );
 }
 
@@ -298,15 +392,26 @@ async function main(): Promise<void> {
       `${CONCURRENCY} keep-alive connections, ${SECONDS} s after ${WARMUP_SECONDS} s warm-up\n`,
   );
   const a = await bare();
-  process.stdout.write(line('(a) bare oidc-provider', a));
+  process.stdout.write(line('(a) bare oidc-provider', a.tokens));
   const b = await watashi();
   process.stdout.write(line('(b) Watashi on PostgreSQL', b.tokens));
-  const ratio = b.tokens.perSecond / a.perSecond;
+  const ratio = b.tokens.perSecond / a.tokens.perSecond;
   process.stdout.write(
     `  Watashi / bare: ${(ratio * 100).toFixed(0)} % of the requests per second (target ≥ ${TARGET * 100} %), ` +
-      `p99 ${(b.tokens.p99 / a.p99).toFixed(2)}× bare's\n`,
+      `p99 ${(b.tokens.p99 / a.tokens.p99).toFixed(2)}× bare's\n`,
   );
-  process.stdout.write(b.logins);
+  process.stdout.write(
+    `complete logins (code + PKCE, consent, code exchange with ID token validation), ` +
+      `${LOGIN_CONCURRENCY} at a time, clients in the OP's process\n`,
+  );
+  process.stdout.write(loginLine('(a) bare, no authenticator', a.logins));
+  process.stdout.write(loginLine('(b) Watashi, passkey', b.logins));
+  // Fail loudly: a figure with failed requests behind it is not a figure.
+  const failed = a.tokens.errors + b.tokens.errors + a.logins.failures + b.logins.failures;
+  if (failed > 0) {
+    process.stderr.write(`bench:oidc FAILED: ${failed} requests or logins failed (see above)\n`);
+    process.exitCode = 1;
+  }
 }
 
 await main();
