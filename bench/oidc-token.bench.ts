@@ -31,6 +31,8 @@
  * figure is a lower bound. Figures only, no assertions.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
@@ -64,6 +66,8 @@ const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? '16');
 const LOGIN_CONCURRENCY = Number(process.env['BENCH_LOGIN_CONCURRENCY'] ?? '4');
 const WARMUP_SECONDS = 1;
 const TARGET = 0.8;
+/** `BENCH_CPU_PROFILE=<file>`: V8 CPU profile of the OP's thread during Watashi's token measurement. */
+const CPU_PROFILE = process.env['BENCH_CPU_PROFILE'];
 /** `BENCH_TRACE=1`: print the SQL statements of one Watashi refresh grant, with their times. */
 const TRACE = process.env['BENCH_TRACE'] === '1';
 
@@ -339,6 +343,12 @@ async function watashi(): Promise<{ tokens: TokenFigures; logins: LoginFigures }
     } else chains.pop();
     statements.count = 0;
     statements.counting = true;
+    const inspector = CPU_PROFILE === undefined ? undefined : new Session();
+    if (inspector !== undefined) {
+      inspector.connect();
+      await inspector.post('Profiler.enable');
+      await inspector.post('Profiler.start');
+    }
     const measured = await measureTokens({
       tokenEndpoint: rp.config.serverMetadata().token_endpoint!,
       clientId,
@@ -346,6 +356,11 @@ async function watashi(): Promise<{ tokens: TokenFigures; logins: LoginFigures }
       refreshTokens: chains,
     });
     statements.counting = false;
+    if (inspector !== undefined) {
+      const { profile } = await inspector.post('Profiler.stop');
+      writeFileSync(CPU_PROFILE!, JSON.stringify(profile));
+      inspector.disconnect();
+    }
     // Counted over warm-up and measurement alike; the load worker reports both request counts.
     const tokens = { ...measured, statementsPerRequest: statements.count / measured.allRequests };
 
