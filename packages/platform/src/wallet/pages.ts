@@ -160,6 +160,8 @@ ${REGIONS}`;
 function account(): string {
   return `${SIGNED_OUT}
 <section id="account" hidden>
+<h2>${bi('お知らせ', 'Notices')}</h2>
+<ul id="notices" class="items"></ul>
 <h2>${bi('身元確認', 'Identity proofing')}</h2>
 <p id="ial" class="level"></p>
 <ul id="ial-reasons" class="reasons"></ul>

@@ -4,6 +4,7 @@
 // database engine: one stack and one fresh browser (cookies and passkeys do not carry over).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
+import { runSweep } from '../../src/lifecycle/index.ts';
 import { ENGINES } from '../db/harness.ts';
 import { launchBrowser, startStack, type Stack, type TestBrowser } from './support.ts';
 
@@ -134,6 +135,20 @@ for (const engine of ENGINES) {
         expect(consents).toHaveLength(1);
         expect(consents[0]!.jlis_reference).not.toBeNull();
         expect(consents[0]!.withdrawn_at).toBeNull();
+        await page.goto(`${stack.base}/wallet/account`);
+        expect(await visibleText('#notices')).toContain('お知らせはありません');
+
+        // She moves: J-LIS revokes the certificate; the sweep fetches the new address under her
+        // consent, and the account page tells her so and shows it.
+        const resident = stack.sim.sim.listResidents().find((r) => r.name === '中村　陽子')!;
+        await stack.sim.sim.lifeEvent(resident.id, { type: 'move', address: '東京都四日市町１－２－３' });
+        await stack.sim.sim.publishCrls();
+        expect((await runSweep(stack.platform.deps)).status).toBe('completed');
+        await page.goto(`${stack.base}/wallet/account`);
+        const notice = page.locator('#notices li[data-notice-kind="attributes_updated"]');
+        await notice.waitFor({ state: 'visible', timeout: 15_000 });
+        expect(await notice.textContent()).toContain('J-LIS');
+        expect(await visibleText('[data-attribute="address"]')).toBe('東京都四日市町１－２－３');
       });
 
       it('fail-wrong-password-shows-remaining-tries', async () => {

@@ -1,9 +1,18 @@
 /**
- * The account page: who am I (`/api/me`), the identity proofing level now with its reasons, the
- * anchor certificate, this sign-in (acr, amr), the authenticators, and sign-out.
+ * The account page: notices from the lifecycle (`/api/me/notices`), who am I (`/api/me`), the
+ * identity proofing level now with its reasons, the anchor certificate, this sign-in (acr, amr),
+ * the authenticators, and sign-out.
  */
 import { eraByDigit, type EraDigit } from '@watashi/jpki';
-import { api, me, verifiedAttributes, type Me, type VerifiedAttributes } from './api.ts';
+import {
+  api,
+  me,
+  notices,
+  verifiedAttributes,
+  type Me,
+  type NoticeView,
+  type VerifiedAttributes,
+} from './api.ts';
 import { bi, busy, byId, el, Feedback, when } from './dom.ts';
 import { typeLabel } from './passkeys.ts';
 
@@ -131,6 +140,26 @@ function render(m: Me): void {
   );
 }
 
+/** Notices from the lifecycle (re-proof, attributes updated from J-LIS, hold…), newest first. */
+function renderNotices(list: readonly NoticeView[]): void {
+  byId('notices').replaceChildren(
+    ...(list.length === 0
+      ? [el('li', {}, bi('お知らせはありません。', 'No notices.'))]
+      : list.map((n) =>
+          el(
+            'li',
+            { 'data-notice-kind': n.kind },
+            when(n.at),
+            ' ',
+            bi(n.title.ja, n.title.en),
+            ...(n.actionRequired
+              ? [' ', el('a', { href: '/wallet/enrol' }, bi('カードで再確認する', 'Re-proof with your card'))]
+              : []),
+          ),
+        )),
+  );
+}
+
 /** The account page. */
 export async function accountPage(): Promise<void> {
   const feedback = new Feedback();
@@ -148,5 +177,6 @@ export async function accountPage(): Promise<void> {
   }
   render(m);
   renderAttributes(await verifiedAttributes());
+  renderNotices(await notices());
   byId('account').hidden = false;
 }

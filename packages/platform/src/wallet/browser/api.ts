@@ -122,6 +122,20 @@ export async function verifiedAttributes(): Promise<VerifiedAttributes> {
   return api<VerifiedAttributes>('GET', '/api/me/attributes');
 }
 
+/** A notice as `/api/me/notices` shows it (src/lifecycle/events/admin.ts). */
+export interface NoticeView {
+  readonly id: string;
+  readonly kind: string;
+  readonly at: string;
+  readonly actionRequired: boolean;
+  readonly title: { readonly ja: string; readonly en: string };
+}
+
+/** What happened to the account from J-LIS, newest first. */
+export async function notices(): Promise<readonly NoticeView[]> {
+  return (await api<{ notices: NoticeView[] }>('GET', '/api/me/notices')).notices;
+}
+
 /** A persona as `/api/me/personas` shows it (src/oidc/personas.ts). */
 export interface PersonaView {
   readonly id: string;
