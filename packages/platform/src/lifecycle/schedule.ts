@@ -20,6 +20,7 @@ import type { Database } from '../store/database.ts';
 import { MemoryJobQueue, type JobQueue } from './job-queue.ts';
 import { PostgresJobQueue } from './postgres-job-queue.ts';
 import { runSweep, type SweepDeps, type SweepResult } from './sweep.ts';
+import { repeatEvery } from '../server/repeat.ts';
 
 /** The queue of scheduled runs (one job per slot). */
 export const SWEEP_SCHEDULE_QUEUE = 'sweep.schedule';
@@ -132,18 +133,9 @@ export async function runScheduledSweep(
  */
 export function scheduleSweep(deps: SweepScheduleDeps, options: ScheduleSweepOptions): () => Promise<void> {
   if (!(options.intervalHours > 0)) return () => Promise.resolve();
-  const stop = new AbortController();
-  let running: Promise<unknown> | undefined;
-  const timer = setInterval(() => {
-    if (running !== undefined) return;
-    running = runScheduledSweep(deps, { ...options, signal: stop.signal })
-      .catch(options.onError)
-      .finally(() => (running = undefined));
-  }, options.checkSeconds * 1000);
-  timer.unref();
-  return async () => {
-    clearInterval(timer);
-    stop.abort();
-    await running;
-  };
+  return repeatEvery(
+    options.checkSeconds,
+    (signal) => runScheduledSweep(deps, { ...options, signal }),
+    options.onError,
+  );
 }

@@ -15,6 +15,7 @@
 import { sql, type Kysely } from 'kysely';
 import { purgeExpiredOidcModels } from '../oidc/adapter.ts';
 import type { Schema } from './schema.ts';
+import { repeatEvery } from '../server/repeat.ts';
 
 /** Rows removed by one run. */
 export interface HousekeepingResult {
@@ -61,16 +62,5 @@ export function scheduleHousekeeping(
   intervalSeconds: number,
   onError: (e: unknown) => void,
 ): () => Promise<void> {
-  let running: Promise<unknown> | undefined;
-  const timer = setInterval(() => {
-    if (running !== undefined) return;
-    running = runHousekeeping(db, now())
-      .catch(onError)
-      .finally(() => (running = undefined));
-  }, intervalSeconds * 1000);
-  timer.unref();
-  return async () => {
-    clearInterval(timer);
-    await running;
-  };
+  return repeatEvery(intervalSeconds, () => runHousekeeping(db, now()), onError);
 }

@@ -38,6 +38,7 @@ import type { JsonObject } from '../../store/json.ts';
 import type { DeliveryChannel, DeliveryStatus, Schema } from '../../store/schema.ts';
 import { BACKCHANNEL_LOGOUT_EVENT } from './outbox.ts';
 import { productionTargetRefusal } from './target-guard.ts';
+import { repeatEvery } from '../../server/repeat.ts';
 
 /** What the deliverer needs of the platform. */
 export interface DeliveryDeps {
@@ -377,17 +378,5 @@ export function scheduleEventDelivery(
   options: DeliveryOptions = {},
 ): () => Promise<void> {
   const deliverer = new EventDeliverer(deps, options);
-  let running: Promise<unknown> | undefined;
-  const timer = setInterval(() => {
-    if (running !== undefined) return;
-    running = deliverer
-      .drain(50)
-      .catch(onError)
-      .finally(() => (running = undefined));
-  }, intervalSeconds * 1000);
-  timer.unref();
-  return async () => {
-    clearInterval(timer);
-    await running;
-  };
+  return repeatEvery(intervalSeconds, () => deliverer.drain(50), onError);
 }
