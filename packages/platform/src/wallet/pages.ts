@@ -7,6 +7,7 @@
  * script (`/wallet/app.js`, a module, so deferred) reads `data-page` and fills the page.
  */
 import { CLAIMS, type WatashiClaim } from '../oidc/claims.ts';
+import { VERIFIED_CLAIMS } from '../oidc/verified-claims.ts';
 
 /** The pages, by id (the value of `<body data-page>`). */
 export type WalletPageId =
@@ -185,15 +186,7 @@ function account(): string {
 ${REGIONS}`;
 }
 
-/** Verified attributes (read from the card) and derived claims, as the persona form groups them. */
-const VERIFIED_CLAIMS: readonly WatashiClaim[] = [
-  'name',
-  'family_name',
-  'given_name',
-  'birthdate',
-  'gender',
-  'address',
-];
+/** Derived claims, the persona form's second group (the first: VERIFIED_CLAIMS, read from the card). */
 const DERIVED_CLAIMS: readonly WatashiClaim[] = ['over_18', 'over_20', 'age_bracket', 'resident_of'];
 
 function claimBox(c: WatashiClaim): string {
