@@ -3,6 +3,21 @@
  * 9457 problem documents; they become an {@link ApiError} carrying the stable `code`.
  */
 
+// The JSON the wallet APIs answer with is the server's own view types (type-only imports, erased
+// from the bundle).
+import type { NoticeView } from '../../lifecycle/events/admin.ts';
+import type { ConsentView } from '../../oidc/consents.ts';
+import type { DisclosureView } from '../../oidc/disclosures.ts';
+import type { Persona as PersonaView } from '../../oidc/personas.ts';
+
+export type { ConsentView, DisclosureView, NoticeView, PersonaView };
+
+/** A page of `/api/me/disclosures` (src/oidc/disclosures.ts). */
+export interface DisclosurePage {
+  readonly disclosures: readonly DisclosureView[];
+  readonly next: string | null;
+}
+
 /** A problem answered by the platform (or no answer at all: `network_error`, status 0). */
 export class ApiError extends Error {
   override readonly name = 'ApiError';
@@ -122,49 +137,7 @@ export async function verifiedAttributes(): Promise<VerifiedAttributes> {
   return api<VerifiedAttributes>('GET', '/api/me/attributes');
 }
 
-/** A notice as `/api/me/notices` shows it (src/lifecycle/events/admin.ts). */
-export interface NoticeView {
-  readonly id: string;
-  readonly kind: string;
-  readonly at: string;
-  readonly actionRequired: boolean;
-  readonly title: { readonly ja: string; readonly en: string };
-}
-
 /** What happened to the account from J-LIS, newest first. */
 export async function notices(): Promise<readonly NoticeView[]> {
   return (await api<{ notices: NoticeView[] }>('GET', '/api/me/notices')).notices;
-}
-
-/** A persona as `/api/me/personas` shows it (src/oidc/personas.ts). */
-export interface PersonaView {
-  readonly id: string;
-  readonly name: string;
-  readonly claims: readonly string[];
-  readonly residence: 'prefecture' | 'municipality' | null;
-  readonly createdAt: string;
-}
-
-/** A live consent as `/api/me/consents` shows it (src/oidc/consents.ts). */
-export interface ConsentView {
-  readonly clientId: string;
-  readonly rpName: string;
-  readonly purpose: string;
-  readonly claims: readonly string[];
-  readonly scopes: readonly string[];
-  readonly persona: { readonly id: string | null; readonly name: string } | null;
-  readonly grantedAt: string;
-}
-
-/** A page of `/api/me/disclosures` (src/oidc/disclosures.ts). */
-export interface DisclosurePage {
-  readonly disclosures: ReadonlyArray<{
-    readonly seq: string;
-    readonly clientId: string;
-    readonly rpName: string;
-    readonly claims: readonly string[];
-    readonly endpoint: string;
-    readonly at: string;
-  }>;
-  readonly next: string | null;
 }

@@ -56,7 +56,7 @@ export async function personasPage(): Promise<void> {
     clearInvalid();
     feedback.clearError();
     name.value = p.name;
-    for (const b of boxes()) b.checked = p.claims.includes(b.value);
+    for (const b of boxes()) b.checked = (p.claims as readonly string[]).includes(b.value);
     radio(p.residence ?? 'prefecture').checked = true;
     syncResidence();
     heading.replaceChildren(bi(`ペルソナ「${p.name}」を編集`, `Edit the persona “${p.name}”`));
