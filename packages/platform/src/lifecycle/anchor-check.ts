@@ -28,7 +28,14 @@ import { appendAuditMany, type AuditEvent } from '../store/audit.ts';
 import { withTransaction } from '../store/database.ts';
 import type { AnchorPurpose } from '../store/schema.ts';
 import type { ProvisionOutcome } from './reanchor.ts';
-import { applyStatusChanges, effectFacts, type AnchorRow, type Change, type SweepDeps } from './sweep.ts';
+import {
+  ANCHOR_COLUMNS,
+  applyStatusChanges,
+  effectFacts,
+  type AnchorRow,
+  type Change,
+  type SweepDeps,
+} from './sweep.ts';
 
 /** What one check found and did. */
 export interface AnchorCheckResult {
@@ -52,17 +59,6 @@ export interface AnchorCheckOptions {
 
 const sha256 = (b: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(b).digest());
 const same = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equals(Buffer.from(b));
-
-const ANCHOR_COLUMNS = [
-  'id',
-  'account_id',
-  'purpose',
-  'variant',
-  'issuer_key_hash',
-  'serial',
-  'status',
-  'revocation_reason',
-] as const;
 
 /** The anchor's change by an OCSP answer, as the sweep decides by a CRL; undefined: none. */
 function decideByOcsp(r: AnchorRow, e: StatusEvidence): Change | undefined {

@@ -424,16 +424,7 @@ export class Sweeper {
     if (s.state === 'done') return { counts, final: true, shardWasDone: true };
     let q = trx
       .selectFrom('anchors')
-      .select([
-        'id',
-        'account_id',
-        'purpose',
-        'variant',
-        'issuer_key_hash',
-        'serial',
-        'status',
-        'revocation_reason',
-      ])
+      .select([...ANCHOR_COLUMNS])
       .where('superseded_by', 'is', null)
       .where('account_id', '>=', s.lo)
       .orderBy('account_id')
@@ -974,6 +965,18 @@ function reanchor(
 }
 
 /** The columns of an anchor the sweep reads. */
+/** The columns of an {@link AnchorRow}, for the queries that read one. */
+export const ANCHOR_COLUMNS = [
+  'id',
+  'account_id',
+  'purpose',
+  'variant',
+  'issuer_key_hash',
+  'serial',
+  'status',
+  'revocation_reason',
+] as const;
+
 export interface AnchorRow {
   id: string;
   account_id: string;
