@@ -13,6 +13,7 @@ import * as client from 'openid-client';
 import { isWatashiClaim } from '../../src/oidc/claims.ts';
 import { addRelyingParty } from '../../src/oidc/registry.ts';
 import { ENGINES } from '../db/harness.ts';
+import { oauthError } from '../oidc/support.ts';
 import { freePort, launchBrowser, startStack, type Stack, type TestBrowser } from './support.ts';
 
 const SIGN_PIN = 'DEMO2026';
@@ -33,18 +34,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await new Promise((r) => rpServer?.close(r));
 });
-
-/** The OAuth error openid-client reports for a failed call ('resolved' when it did not fail). */
-async function oauthError(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    const err = e as { error?: unknown; cause?: { error?: unknown } };
-    const code = err.error ?? err.cause?.error;
-    return typeof code === 'string' ? code : (e as Error).message;
-  }
-  return 'resolved';
-}
 
 for (const engine of ENGINES) {
   describe(engine, () => {

@@ -14,6 +14,7 @@ import {
   exchange,
   follow,
   login,
+  oauthError,
   passkeyResident,
   registerRp,
   startOidcPlatform,
@@ -29,18 +30,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await sim?.close();
 });
-
-/** The OAuth error openid-client reports for a failed call. */
-async function oauthError(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    const err = e as { error?: unknown; cause?: { error?: unknown } };
-    const code = err.error ?? err.cause?.error;
-    return typeof code === 'string' ? code : (e as Error).message;
-  }
-  return 'resolved';
-}
 
 interface ConsentItem {
   clientId: string;

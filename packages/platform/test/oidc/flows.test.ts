@@ -19,6 +19,7 @@ import {
   exchange,
   follow,
   login,
+  oauthError,
   passkeyResident,
   registerRp,
   startOidcPlatform,
@@ -38,18 +39,6 @@ afterAll(async () => {
 
 const IAL3_AAL2 = 'urn:watashi:ac:jp:ial3-aal2';
 const IAL3_AAL3 = 'urn:watashi:ac:jp:ial3-aal3';
-
-/** The OAuth error openid-client reports for a failed call. */
-async function oauthError(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    const err = e as { error?: unknown; cause?: { error?: unknown } };
-    const code = err.error ?? err.cause?.error;
-    return typeof code === 'string' ? code : (e as Error).message;
-  }
-  return 'resolved';
-}
 
 forEachEngine((t) => {
   let p: TestPlatform & { issuer: string };

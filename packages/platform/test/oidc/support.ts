@@ -302,4 +302,16 @@ export async function login(
   return { tokens, started, callback: stop.url };
 }
 
+/** The OAuth error openid-client reports for a failed call ('resolved' when it did not fail). */
+export async function oauthError(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    const err = e as { error?: unknown; cause?: { error?: unknown } };
+    const code = err.error ?? err.cause?.error;
+    return typeof code === 'string' ? code : (e as Error).message;
+  }
+  return 'resolved';
+}
+
 export { client };
