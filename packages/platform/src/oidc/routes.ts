@@ -50,7 +50,7 @@ import { checkAnchorNow } from '../lifecycle/anchor-check.ts';
 import type { PlatformDeps, SessionContext } from '../server/context.ts';
 import { problem } from '../server/problem.ts';
 import { lookupSession, SESSION_COOKIE } from '../server/sessions.ts';
-import { appendAudit } from '../store/audit.ts';
+import { appendAudit, AuditWriter } from '../store/audit.ts';
 import { requestedAcrValues, requirementOf, sessionContext } from './assurance.ts';
 import { CLAIMS, isWatashiClaim, SCOPE_CLAIMS, type WatashiClaim } from './claims.ts';
 import { recordConsent, registerConsentRoutes } from './consents.ts';
@@ -397,6 +397,7 @@ function verifiedClaimNames(released: Record<string, unknown>): string[] {
 
 /** Audits claims released by the token and userinfo endpoints (names only). */
 function disclosureAudit(deps: PlatformDeps) {
+  const writer = new AuditWriter(deps.db);
   return async (ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> => {
     await next();
     const route = ctx.oidc?.route;
@@ -409,14 +410,13 @@ function disclosureAudit(deps: PlatformDeps) {
     const clientId = ctx.oidc.client?.clientId;
     const accountId = ctx.oidc.account?.accountId;
     if (clientId === undefined || accountId === undefined) return;
-    await deps.database.transaction(async (trx) => {
-      await appendAudit(trx, {
-        actor: `rp:${clientId}`,
-        type: 'oidc.disclosure',
-        accountId,
-        at: deps.now(),
-        payload: { clientId, endpoint: route, claims },
-      });
+    // The response waits for the record; concurrent disclosures share one commit (group commit).
+    await writer.append({
+      actor: `rp:${clientId}`,
+      type: 'oidc.disclosure',
+      accountId,
+      at: deps.now(),
+      payload: { clientId, endpoint: route, claims },
     });
   };
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Transaction } from 'kysely';
 import { beforeEach, expect, it } from 'vitest';
-import { appendAudit, verifyAuditChain } from '../../src/store/audit.ts';
+import { appendAudit, AuditWriter, verifyAuditChain } from '../../src/store/audit.ts';
 import type { AuditEvent } from '../../src/store/audit.ts';
 import { jsonb } from '../../src/store/json.ts';
 import type { Schema } from '../../src/store/schema.ts';
@@ -138,6 +138,68 @@ forEachEngine((t) => {
       payload: { rpName: 'Example RP', ipAddress: '192.0.2.1', serial: '1', reason: 'affiliationChanged' },
     });
     expect(r.seq).toBe(1n);
+  });
+
+  it('ok-writer-groups-concurrent-events-into-fewer-commits', async () => {
+    const writer = new AuditWriter(t.db);
+    await writer.append(event(1)); // a lone event is committed at once
+    expect(writer.transactions).toBe(1);
+    await Promise.all(Array.from({ length: 30 }, (_, i) => writer.append(event(i + 2))));
+    // The first of the 30 goes alone; the rest queue behind it and share commits.
+    expect(writer.transactions).toBeGreaterThan(1);
+    expect(writer.transactions).toBeLessThan(31);
+    expect(await verifyAuditChain(t.db)).toEqual({ ok: true, count: 31n });
+    const rows = await t.db.selectFrom('audit_log').select(['seq', 'payload']).orderBy('seq').execute();
+    // Arrival order is chain order.
+    expect(rows.map((r) => (r.payload as { i: number }).i)).toEqual(
+      Array.from({ length: 31 }, (_, i) => i + 1),
+    );
+  });
+
+  it('ok-writer-interleaves-with-ordinary-appends', async () => {
+    const writer = new AuditWriter(t.db, { maxBatch: 4 });
+    await Promise.all([
+      ...Array.from({ length: 10 }, (_, i) => writer.append(event(i + 1))),
+      ...Array.from({ length: 5 }, (_, i) => append(event(i + 11))),
+    ]);
+    expect(writer.transactions).toBeGreaterThanOrEqual(3); // at most 4 a batch
+    expect(await verifyAuditChain(t.db)).toEqual({ ok: true, count: 15n });
+  });
+
+  it('fail-writer-refuses-a-bad-event-alone', async () => {
+    const writer = new AuditWriter(t.db);
+    const results = await Promise.allSettled([
+      writer.append(event(1)),
+      writer.append({ actor: 'system:test', type: 'test.pii', payload: { address: 'Tokyo' } }),
+      writer.append(event(2)),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(TypeError);
+    expect(await verifyAuditChain(t.db)).toEqual({ ok: true, count: 2n });
+  });
+
+  it('fail-writer-failed-commit-rejects-its-batch-and-recovers', async () => {
+    const writer = new AuditWriter(t.db);
+    // A colliding seq makes the next commit fail (a row at seq 1 exists that the head does not know).
+    await t.db
+      .insertInto('audit_log')
+      .values({
+        seq: 1n,
+        at: new Date(),
+        actor: 'system:test',
+        type: 'test.stray',
+        account_id: null,
+        payload: jsonb({}),
+        prev_hash: new Uint8Array(32),
+        hash: new Uint8Array(32),
+      })
+      .execute();
+    const failed = await writer.append(event(1)).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(Error);
+    await t.db.deleteFrom('audit_log').execute();
+    await writer.append(event(2));
+    await writer.flushed();
+    expect(await verifyAuditChain(t.db)).toEqual({ ok: true, count: 1n });
   });
 
   it('fail-outside-a-transaction', async () => {
