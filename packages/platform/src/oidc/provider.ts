@@ -371,20 +371,21 @@ export async function createOidcProvider(deps: PlatformDeps): Promise<Provider> 
           if (allowed.size === 0) return out;
           // The consent behind this grant (its persona's claims and resident_of granularity).
           const consent = await liveConsent(deps, account.id, clientId, grantId);
-          const consented = consent === undefined ? undefined : new Set(consent.claims);
+          // No live consent record, no claims (fail closed), whatever the grant still allows.
+          if (consent === undefined) return out;
+          const consented = new Set(consent.claims);
           const b4 = await openBasic4(deps, deps.db, account.id);
           if (b4 === undefined) return out;
           // Never beyond the registration or the consent, whatever the grant says (defence in depth).
           for (const [claim, value] of Object.entries(
             claimsFromBasic4(b4, deps.now(), consent?.residence ?? 'prefecture'),
           ))
-            if (isWatashiClaim(claim) && allowed.has(claim) && (consented?.has(claim) ?? true))
-              out[claim] = value;
+            if (isWatashiClaim(claim) && allowed.has(claim) && consented.has(claim)) out[claim] = value;
           // Verified claims: the same values, only with a recorded consent (fail closed).
           const vcRequest = parseVerifiedClaimsRequest(
             (requested as { verified_claims?: unknown } | undefined)?.verified_claims,
           );
-          if (vcRequest !== undefined && consented !== undefined) {
+          if (vcRequest !== undefined) {
             const verified = buildVerifiedClaims(
               vcRequest,
               Object.fromEntries(Object.entries(out).filter(([c]) => isWatashiClaim(c) && consented.has(c))),

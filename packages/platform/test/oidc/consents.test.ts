@@ -139,6 +139,40 @@ forEachEngine((t) => {
         'request_invalid',
       );
     });
+
+    it('fail-a-grant-without-a-live-consent-record-releases-no-claims', async () => {
+      const r = await passkeyResident(p, sim);
+      const persona = await r.client.post('/api/me/personas', { name: 'adult', claims: ['over_20'] });
+      const rp = await registerRp(p, { name: 'Bar', allowedClaims: ['over_20'] });
+      const b = new Browser(r.client.cookie);
+      const started = await authorizationUrl(rp, { scope: 'openid age offline_access', prompt: 'consent' });
+      const stop = await follow(b, started.url.href, rp.redirectUri);
+      if (stop.kind !== 'consent') throw new Error('expected consent');
+      const cb = await answerConsent(b, stop, 'approve', rp.redirectUri, {
+        persona: String(persona.body['id']),
+      });
+      if (cb.kind !== 'callback') throw new Error('expected callback');
+      const tokens = await exchange(rp, started, cb.url);
+      const userinfo = async (accessToken: string): Promise<Record<string, unknown>> => {
+        const res = await fetch(rp.config.serverMetadata().userinfo_endpoint!, {
+          headers: { authorization: `Bearer ${accessToken}` },
+        });
+        expect(res.status).toBe(200);
+        return (await res.json()) as Record<string, unknown>;
+      };
+      expect((await userinfo(tokens.access_token))['over_20']).toBe(true);
+      // The record is gone but the grant survived (an operator's repair, a partial failure): the
+      // provider must not fall back to "everything the registration allows".
+      await t.db
+        .updateTable('oidc_consents')
+        .set({ withdrawn_at: new Date() })
+        .where('account_id', '=', r.accountId)
+        .execute();
+      const refreshed = await client.refreshTokenGrant(rp.config, tokens.refresh_token!);
+      const after = await userinfo(refreshed.access_token);
+      expect(after['sub']).toBe(tokens.claims()?.sub);
+      expect(after['over_20']).toBeUndefined();
+    });
   });
 
   describe('disclosures', () => {
