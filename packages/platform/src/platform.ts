@@ -51,6 +51,7 @@ import { registerWalletRoutes } from './wallet/index.ts';
 import { registerFeeRoutes } from './jlis/routes.ts';
 import { registerOidcRoutes } from './oidc/index.ts';
 import { registerEventRoutes, scheduleEventDelivery } from './lifecycle/events/index.ts';
+import { statusCheckedAt } from './lifecycle/coverage.ts';
 
 /** Error codes of platform start-up. */
 export type PlatformConfigErrorCode =
@@ -350,7 +351,8 @@ export function registerPlatformRoutes(app: FastifyInstance, deps: PlatformDeps)
     if (account === undefined) throw problem('session_required', 401, 'the account of this session is gone');
     const anchor = await deps.db
       .selectFrom('anchors')
-      .select(['purpose', 'variant', 'status', 'revocation_reason', 'status_checked_at', 'not_after'])
+      .select(['purpose', 'variant', 'status', 'revocation_reason', 'not_after'])
+      .select(statusCheckedAt().as('status_checked_at'))
       .where('account_id', '=', account.id)
       .where('superseded_by', 'is', null)
       .orderBy('created_at', 'desc')
@@ -440,7 +442,8 @@ export function registerPlatformRoutes(app: FastifyInstance, deps: PlatformDeps)
     if (b4 === undefined) return { verified: null };
     const anchor = await deps.db
       .selectFrom('anchors')
-      .select(['created_at', 'status_checked_at'])
+      .select(['created_at'])
+      .select(statusCheckedAt().as('status_checked_at'))
       .where('account_id', '=', session.accountId)
       .where('purpose', '=', 'sign')
       .where('superseded_by', 'is', null)

@@ -10,6 +10,7 @@
 import type { FastifyReply } from 'fastify';
 import type { PlatformDeps } from '../server/context.ts';
 import { startSession, type StartedSession } from '../server/sessions.ts';
+import { statusCheckedAt } from '../lifecycle/coverage.ts';
 import {
   evaluateAuthentication,
   evaluateIdentityProofing,
@@ -33,7 +34,8 @@ export async function accountProofingFacts(
   if (account === undefined) return {};
   const anchor = await deps.db
     .selectFrom('anchors')
-    .select(['status', 'status_checked_at', 'revocation_reason', 'not_after'])
+    .select(['status', 'revocation_reason', 'not_after'])
+    .select(statusCheckedAt().as('status_checked_at'))
     .where('account_id', '=', accountId)
     .where('purpose', '=', 'sign')
     .where('superseded_by', 'is', null)

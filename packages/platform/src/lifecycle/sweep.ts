@@ -9,15 +9,17 @@
  *    compact index (typed arrays, never an object tree). The sweep then refuses a CRL whose
  *    cRLNumber is lower than the highest one an earlier sweep used for that CA
  *    (`sweep_crl_number_regressed`: a replayed or rolled-back CRL would un-revoke certificates) or
- *    that has none (`sweep_crl_number_missing`). A refused CA's anchors are left unchecked: their
- *    `status_checked_at` does not move, so their proofing level decays on its own (fail closed).
+ *    that has none (`sweep_crl_number_missing`). A refused CA's anchors are left unchecked: the
+ *    run covers none of them, so their proofing level decays on its own (fail closed).
  * 2. **Shards.** The account-id space is cut into `shards` equal ranges (ids are random v4
  *    UUIDs), recorded in `sweep_shards`, and one job per shard goes to the JobQueue, so several
  *    workers — threads of one process or platform instances sharing PostgreSQL — share the run.
  * 3. **Batches.** A shard visits its current anchors in (account_id, id) order by keyset
- *    pagination. For each batch, in ONE transaction: `status_checked_at` of every unchanged anchor
- *    (set to the CRL's thisUpdate, the age of the information), each status change with its
- *    per-reason effect, the audit events, and the shard's new cursor and counters. A sweep killed
+ *    pagination. For each batch, in ONE transaction: each status change with its per-reason effect
+ *    (the changed anchor's `status_checked_at` set to the CRL's thisUpdate, the age of the
+ *    information), the audit events, and the shard's new cursor and counters. Unchanged anchors
+ *    are not written: the cursor is their record — an anchor it has passed was checked against
+ *    this run's CRL (coverage.ts gives each anchor's time from it). A sweep killed
  *    anywhere resumes after the last committed batch, so each anchor is checked exactly once per
  *    run; a second worker that took a lapsed shard meets a moved cursor and drops its batch
  *    (`sweep_shard_conflict`).
@@ -386,7 +388,7 @@ export class Sweeper {
     for (;;) {
       if (signal.aborted) throw lifecycleError('sweep_interrupted', 'the sweep was stopped');
       let r: BatchOutcome | undefined;
-      for (let attempt = 1; r === undefined; attempt++) {
+      while (r === undefined) {
         try {
           r = await withTransaction(this.#deps.db, (trx) =>
             this.#batch(trx, crls, shard, batchSize, provisions, options),
@@ -396,7 +398,7 @@ export class Sweeper {
             for (const n of e.needed)
               if (!provisions.has(n.row.id))
                 provisions.set(n.row.id, await this.#provision(n.row, n.consentRef));
-          } else if (!(e instanceof BatchRace) || attempt >= 10) throw e;
+          } else throw e;
         }
       }
       if (r.shardWasDone) return;
@@ -438,7 +440,6 @@ export class Sweeper {
     const rows = await q.execute();
     const final = rows.length < batchSize;
 
-    const touch = new Map<RunIssuer, number>();
     const changes: Change[] = [];
     const reaffirmed: AnchorRow[] = [];
     let last: RunIssuer | undefined;
@@ -454,7 +455,6 @@ export class Sweeper {
         continue;
       }
       counts.checked++;
-      touch.set(issuer, (touch.get(issuer) ?? 0) + 1);
       const change = decide(r, crl.index);
       if (change === undefined) {
         // Still revoked for a changed affiliation: while the account waits for re-proofing, J-LIS
@@ -493,27 +493,10 @@ export class Sweeper {
     if (missing.length > 0) throw new NeedProvisions(missing);
 
     const actor = options.actor ?? 'system:sweep';
-    const first = rows[0];
     const last_ = rows.at(-1);
     const audit: AuditEvent[] = [];
     {
-      // status_checked_at of every checked anchor, one range statement per CA over the key range
-      // [first, last] of the rows read; the row count proves it is exactly those rows.
-      if (first !== undefined && last_ !== undefined)
-        for (const [issuer, expected] of touch) {
-          const u = await trx
-            .updateTable('anchors')
-            .set({ status_checked_at: issuer.crl!.thisUpdate })
-            .where('superseded_by', 'is', null)
-            .where('issuer_key_hash', '=', issuer.keyHash)
-            .where(sql<boolean>`(account_id, id) >= (${first.account_id}::uuid, ${first.id}::uuid)`)
-            .where(sql<boolean>`(account_id, id) <= (${last_.account_id}::uuid, ${last_.id}::uuid)`)
-            .executeTakeFirst();
-          // Another transaction added or re-anchored a row of this range since it was read (READ
-          // COMMITTED): roll the batch back and read it again.
-          if (u.numUpdatedRows !== BigInt(expected)) throw new BatchRace();
-        }
-
+      // Unchanged anchors are not written: the checkpoint below is their record (coverage.ts).
       await applyStatusChanges(
         { keys: this.#deps.keys, trust: this.#deps.trust, now: this.#deps.now },
         trx,
@@ -995,13 +978,6 @@ interface BatchOutcome {
   readonly final: boolean;
   /** The shard was already done (another worker finished it). */
   readonly shardWasDone: boolean;
-}
-
-/** Thrown inside a batch's transaction when its rows changed since they were read: run it again. */
-class BatchRace extends Error {
-  constructor() {
-    super('the batch changed while it was swept');
-  }
 }
 
 /** Thrown inside a batch's transaction when J-LIS must be asked first (outside it). */

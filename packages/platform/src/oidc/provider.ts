@@ -52,6 +52,7 @@ import { CLAIMS, claimsFromBasic4, isWatashiClaim, SCOPE_CLAIMS } from './claims
 import { liveConsent } from './consents.ts';
 import { pairwiseSubject } from './pairwise.ts';
 import { clientMetadata, REGISTRY_METADATA } from './registry.ts';
+import { statusCheckedAt } from '../lifecycle/coverage.ts';
 import {
   assertVerifiedClaimsRequest,
   buildVerifiedClaims,
@@ -216,7 +217,8 @@ export async function verificationRecordOf(
   if (account?.status !== 'live' || account.proofed_at === null) return undefined;
   const anchor = await deps.db
     .selectFrom('anchors')
-    .select(['id', 'status', 'status_checked_at', 'not_after', 'evidence', 'serial', 'issuer_key_hash'])
+    .select(['id', 'status', 'not_after', 'evidence', 'serial', 'issuer_key_hash'])
+    .select(statusCheckedAt().as('status_checked_at'))
     .where('account_id', '=', accountId)
     .where('purpose', '=', 'sign')
     .where('superseded_by', 'is', null)

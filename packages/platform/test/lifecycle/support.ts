@@ -14,6 +14,7 @@ import { createJpkiBackend } from '../../src/jlis/index.ts';
 import type { SweepDeps } from '../../src/lifecycle/index.ts';
 import type { Database } from '../../src/store/database.ts';
 import type { Schema } from '../../src/store/schema.ts';
+import { statusCheckedAt } from '../../src/lifecycle/coverage.ts';
 import { memoryKeyStore, type CardHolder, type TestSim } from '../enrolment/support.ts';
 
 /** The operator id the platform uses at the simulator. */
@@ -68,7 +69,8 @@ export async function proofingLevel(db: Kysely<Schema>, accountId: string, now: 
     .executeTakeFirstOrThrow();
   const a = await db
     .selectFrom('anchors')
-    .select(['purpose', 'status', 'revocation_reason', 'status_checked_at', 'not_after'])
+    .select(['purpose', 'status', 'revocation_reason', 'not_after'])
+    .select(statusCheckedAt().as('status_checked_at'))
     .where('account_id', '=', accountId)
     .where('superseded_by', 'is', null)
     .where('purpose', '=', 'sign')

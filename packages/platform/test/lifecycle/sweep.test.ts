@@ -10,6 +10,7 @@ import type { JpkiTrustStore } from '@watashi/jpki';
 import { completeEnrolment, issueEnrolment, openBasic4 } from '../../src/enrolment/index.ts';
 import { HttpJpkiBackend } from '../../src/jlis/index.ts';
 import { MemoryJobQueue, PostgresJobQueue, runSweep, type SweepResult } from '../../src/lifecycle/index.ts';
+import { statusCheckedAt } from '../../src/lifecycle/coverage.ts';
 import { verifyAuditChain } from '../../src/store/audit.ts';
 import { forEachEngine } from '../db/harness.ts';
 import { newResident, simTrust, startSim, type TestSim } from '../enrolment/support.ts';
@@ -56,10 +57,12 @@ forEachEngine((t) => {
 
   const account = (id: string) =>
     t.db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  // checked_at: when the anchor's status was last confirmed, its own time or a sweep's coverage.
   const currentAnchor = (id: string) =>
     t.db
       .selectFrom('anchors')
       .selectAll()
+      .select(statusCheckedAt().as('checked_at'))
       .where('account_id', '=', id)
       .where('superseded_by', 'is', null)
       .executeTakeFirstOrThrow();
@@ -87,7 +90,9 @@ forEachEngine((t) => {
     expect(r.crls.every((c) => c.crlNumber !== undefined && c.errorCode === undefined)).toBe(true);
     const a = await currentAnchor(id);
     expect(a.status).toBe('good');
-    expect(a.status_checked_at.getTime()).toBe(sim.clock.now().getTime());
+    // The sweep wrote nothing to the unchanged anchor: its checkpoint covers it.
+    expect(a.checked_at.getTime()).toBe(sim.clock.now().getTime());
+    expect(a.status_checked_at.getTime()).toBeLessThan(sim.clock.now().getTime());
     const run = await t.db
       .selectFrom('sweep_runs')
       .selectAll()
@@ -96,6 +101,24 @@ forEachEngine((t) => {
     expect(run).toMatchObject({ status: 'completed', anchors_checked: BigInt(r.anchorsChecked) });
     expect(run.duration_ms).not.toBeNull();
     expect(await proofingLevel(t.db, id, deps.now())).toBe(3);
+  });
+
+  it('ok-an-anchor-created-just-before-a-run-keeps-its-own-time-until-the-next-run', async () => {
+    const id = await enrol(deps, await newResident(sim));
+    const own = (await currentAnchor(id)).status_checked_at;
+    // Four minutes later (inside the coverage margin) J-LIS publishes and a sweep runs.
+    sim.clock.advance(4 * 60_000);
+    await sim.s.sim.publishCrls();
+    const r = await sweep();
+    expect(r.status).toBe('completed');
+    const crlTime = Date.parse(r.crls[0]!.thisUpdate!);
+    // The batch read it, but a row that new could have been committed after a batch passed its
+    // range, so the run's checkpoint does not vouch for it: its own (older) time stands.
+    expect((await currentAnchor(id)).checked_at).toEqual(own);
+    expect(own.getTime()).toBeLessThan(crlTime);
+    await publish();
+    await sweep();
+    expect((await currentAnchor(id)).checked_at.getTime()).toBe(sim.clock.now().getTime());
   });
 
   it('ok-move-with-consent-reanchors-and-reseals-the-new-address', async () => {
@@ -231,11 +254,13 @@ forEachEngine((t) => {
   it('ok-interrupted-sweep-resumes-and-checks-each-anchor-exactly-once', async () => {
     for (let i = 0; i < 5; i++) await enrol(deps, await newResident(sim));
     await publish();
-    const before = await t.db
-      .selectFrom('anchors')
-      .select(['id', 'status_checked_at'])
-      .where('superseded_by', 'is', null)
-      .execute();
+    const checkedTimes = () =>
+      t.db
+        .selectFrom('anchors')
+        .select(['id', statusCheckedAt().as('checked_at')])
+        .where('superseded_by', 'is', null)
+        .execute();
+    const before = await checkedTimes();
     const stop = new AbortController();
     const queue = t.engine === 'postgres' ? new PostgresJobQueue(t.db, { leaseMs: 500 }) : undefined;
     const first = await runSweep(deps, {
@@ -251,6 +276,11 @@ forEachEngine((t) => {
     expect(first.status).toBe('running');
     expect(first.anchorsChecked).toBeGreaterThanOrEqual(2);
     expect(first.anchorsChecked).toBeLessThan(before.length);
+    // Exactly the anchors the committed batches passed are covered by this run's CRL so far.
+    const midway = await checkedTimes();
+    expect(midway.filter((a) => a.checked_at.getTime() === sim.clock.now().getTime())).toHaveLength(
+      first.anchorsChecked,
+    );
 
     // A new process: a new sweeper and (in-process) a new queue; the database holds the checkpoints.
     const second = await runSweep(deps, {
@@ -270,13 +300,9 @@ forEachEngine((t) => {
     // One anchor per batch: batches beyond the anchors are the shards' final empty looks.
     const checked = shards.reduce((n, s) => n + Number(s.anchors_checked), 0);
     expect(checked).toBe(before.length);
-    const after = await t.db
-      .selectFrom('anchors')
-      .select(['id', 'status_checked_at'])
-      .where('superseded_by', 'is', null)
-      .execute();
+    const after = await checkedTimes();
     // Every anchor was checked (its time moved to this CRL's) and the sum of checks is the count: once each.
-    expect(after.every((a) => a.status_checked_at.getTime() === sim.clock.now().getTime())).toBe(true);
+    expect(after.every((a) => a.checked_at.getTime() === sim.clock.now().getTime())).toBe(true);
     expect(after.length).toBe(before.length);
     expect(await verifyAuditChain(t.db)).toMatchObject({ ok: true });
   });
@@ -326,7 +352,7 @@ forEachEngine((t) => {
     const h = await newResident(sim);
     const id = await enrol(deps, h);
     await publish();
-    const checkedBefore = (await currentAnchor(id)).status_checked_at;
+    const checkedBefore = (await currentAnchor(id)).checked_at;
     // Two days later the last CRL is past its nextUpdate: J-LIS did not publish (or we were cut off).
     deps.setOffset(48 * HOUR);
     const f = await failure(sweep());
@@ -337,7 +363,7 @@ forEachEngine((t) => {
       .where('id', '=', f.runId as string)
       .executeTakeFirstOrThrow();
     expect(run).toMatchObject({ status: 'failed', error_code: 'crl_stale' });
-    expect((await currentAnchor(id)).status_checked_at).toEqual(checkedBefore);
+    expect((await currentAnchor(id)).checked_at).toEqual(checkedBefore);
   });
 
   it('fail-older-crl-is-refused-with-sweep_crl_number_regressed', async () => {

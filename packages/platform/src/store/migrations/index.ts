@@ -6,6 +6,7 @@ import * as m0004 from './0004-lifecycle.ts';
 import * as m0005 from './0005-personas.ts';
 import * as m0006 from './0006-rp-events.ts';
 import * as m0007 from './0007-fee-ledger.ts';
+import * as m0008 from './0008-sweep-coverage.ts';
 
 /**
  * Every migration, by name, in the order they apply (Kysely sorts by name; the four-digit prefix
@@ -21,4 +22,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0005-personas': m0005,
   '0006-rp-events': m0006,
   '0007-fee-ledger': m0007,
+  '0008-sweep-coverage': m0008,
 };
