@@ -286,6 +286,10 @@ async function main(): Promise<void> {
     console.log(`openssl crl -noout: ${fmt(ossl.wall)} s, ${fmt(ossl.rssMiB, 0)} MiB`);
     const run = await timed([
       'node',
+      // BENCH_CPU_PROFILE=<dir>: a V8 CPU profile of the sweep process, written there.
+      ...(process.env['BENCH_CPU_PROFILE']
+        ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_CPU_PROFILE']}`]
+        : []),
       '--import',
       'tsx',
       SELF,

@@ -191,10 +191,10 @@ export async function recordLifecycleFacts(
       })),
     )
     .execute();
-  const rpsOf = new Map<string, RpTarget[]>();
+  // One query for every account of the facts (a sweep batch brings dozens).
+  const rpsOf = await grantedRps(trx, [...new Set(facts.map((f) => f.accountId))]);
   for (const f of facts) {
-    let rps = rpsOf.get(f.accountId);
-    if (rps === undefined) rpsOf.set(f.accountId, (rps = await grantedRps(trx, f.accountId)));
+    const rps = rpsOf.get(f.accountId) ?? [];
     const rows = [];
     for (const rp of rps) {
       const event = eventFor(f, rp.allowedClaims);
@@ -258,40 +258,57 @@ interface RpTarget {
   readonly backchannelLogoutUri: string | null;
 }
 
-/** The live RPs the account has a grant with (consent not withdrawn, or a provider Grant). */
-async function grantedRps(trx: Transaction<Schema>, accountId: string): Promise<RpTarget[]> {
+/**
+ * The live RPs with at least one event channel that each of `accountIds` has a grant with
+ * (consent not withdrawn, or a provider Grant), by account, in client-id order.
+ */
+async function grantedRps(
+  trx: Transaction<Schema>,
+  accountIds: readonly string[],
+): Promise<Map<string, RpTarget[]>> {
+  const out = new Map<string, RpTarget[]>();
+  if (accountIds.length === 0) return out;
   const consented = trx
     .selectFrom('oidc_consents')
-    .select('client_id')
-    .where('account_id', '=', accountId)
+    .select([sql<string>`account_id::text`.as('account_id'), 'client_id'])
+    .where('account_id', 'in', [...accountIds])
     .where('withdrawn_at', 'is', null);
   const granted = trx
     .selectFrom('oidc_models')
-    .select(sql<string>`payload->>'clientId'`.as('client_id'))
-    .where('model', '=', 'Grant')
-    .where(sql<string>`payload->>'accountId'`, '=', accountId);
-  const rows = await trx
-    .selectFrom('relying_parties')
     .select([
-      'client_id',
-      'sector_identifier',
-      'allowed_claims',
-      'events_endpoint',
-      'webhook_url',
-      sql<string | null>`metadata->>'backchannel_logout_uri'`.as('backchannel_logout_uri'),
+      sql<string>`payload->>'accountId'`.as('account_id'),
+      sql<string>`payload->>'clientId'`.as('client_id'),
     ])
-    .where('disabled_at', 'is', null)
-    .where('client_id', 'in', consented.union(granted))
-    .orderBy('client_id')
+    .where('model', '=', 'Grant')
+    .where(sql<string>`payload->>'accountId'`, 'in', [...accountIds]);
+  const rows = await trx
+    .selectFrom('relying_parties as rp')
+    .innerJoin(consented.union(granted).as('g'), 'g.client_id', 'rp.client_id')
+    .select([
+      'g.account_id',
+      'rp.client_id',
+      'rp.sector_identifier',
+      'rp.allowed_claims',
+      'rp.events_endpoint',
+      'rp.webhook_url',
+      sql<string | null>`rp.metadata->>'backchannel_logout_uri'`.as('backchannel_logout_uri'),
+    ])
+    .where('rp.disabled_at', 'is', null)
+    .orderBy('g.account_id')
+    .orderBy('rp.client_id')
     .execute();
-  return rows
-    .filter((r) => r.events_endpoint !== null || r.webhook_url !== null || r.backchannel_logout_uri !== null)
-    .map((r) => ({
+  for (const r of rows) {
+    if (r.events_endpoint === null && r.webhook_url === null && r.backchannel_logout_uri === null) continue;
+    let list = out.get(r.account_id);
+    if (list === undefined) out.set(r.account_id, (list = []));
+    list.push({
       clientId: r.client_id,
       sector: r.sector_identifier,
       allowedClaims: r.allowed_claims,
       eventsEndpoint: r.events_endpoint,
       webhookUrl: r.webhook_url,
       backchannelLogoutUri: r.backchannel_logout_uri,
-    }));
+    });
+  }
+  return out;
 }

@@ -6,14 +6,23 @@
  * read — so the table goes back to PostgreSQL's default. Like 0004's setting, this applies to
  * pages written from now on (`VACUUM FULL anchors` or pg_repack compacts an existing table).
  *
+ * Also: the grants and provider sessions of an account, by account (the outbox finds the RPs to
+ * tell of an account's change, and removes a closed account's sessions, by
+ * `payload->>'accountId'`), which until now meant reading every row of oidc_models. Only those
+ * two models are indexed, so the token endpoint's writes (access and refresh tokens) pay nothing.
+ *
  * Same portability rules as 0001: core statements, one at a time, forward-only.
  */
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 
-const statements = [`ALTER TABLE anchors RESET (fillfactor)`];
+const statements = [
+  `ALTER TABLE anchors RESET (fillfactor)`,
+  `CREATE INDEX oidc_models_account_idx ON oidc_models (model, (payload->>'accountId'))
+    WHERE model IN ('Grant', 'Session')`,
+];
 
-/** Reset the anchors table's fill factor. */
+/** Reset the anchors table's fill factor; index grants and sessions by account. */
 export async function up(db: Kysely<unknown>): Promise<void> {
   for (const statement of statements) await sql.raw(statement).execute(db);
 }
