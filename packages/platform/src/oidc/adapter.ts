@@ -162,3 +162,35 @@ export async function purgeExpiredOidcModels(db: Kysely<Schema>, before: Date): 
   const r = await db.deleteFrom('oidc_models').where('expires_at', '<=', before).executeTakeFirst();
   return Number(r.numDeletedRows);
 }
+
+/**
+ * `load` behind a short-lived cache of what it found, for the `Client` model: oidc-provider loads
+ * the client on every request, and the registry row (with its sealed secret to open) is the same
+ * from one token request to the next. Only found clients are kept, for `ttlMs` of real time: an
+ * RP registered a moment ago is seen at once (an unknown id is always asked again, so probing
+ * ids fills nothing), a removed one is refused by every platform instance within `ttlMs` (the
+ * CLI changes the registry from another process, so there is nothing to invalidate here). A
+ * failed load is not kept.
+ */
+export function cacheFound<T>(
+  load: (id: string) => Promise<T | undefined>,
+  ttlMs: number,
+  clock: () => number = () => performance.now(),
+): (id: string) => Promise<T | undefined> {
+  if (!(ttlMs >= 0)) throw new RangeError('cacheFound: ttlMs must be ≥ 0');
+  const cache = new Map<string, { until: number; value: Promise<T | undefined> }>();
+  return (id) => {
+    const now = clock();
+    const hit = cache.get(id);
+    if (hit !== undefined && hit.until > now) return hit.value;
+    const value = load(id);
+    cache.set(id, { until: now + ttlMs, value });
+    const forget = (): void => {
+      if (cache.get(id)?.value === value) cache.delete(id);
+    };
+    value.then((v) => v === undefined && forget(), forget);
+    // Expired entries go when the map grows (registered clients only, so it stays small).
+    if (cache.size > 1000) for (const [k, e] of cache) if (e.until <= now) cache.delete(k);
+    return value;
+  };
+}

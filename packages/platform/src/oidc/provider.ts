@@ -46,7 +46,7 @@ import { openBasic4 } from '../enrolment/enrolment.ts';
 import type { SigningKey } from '../keys/key-store.ts';
 import type { PlatformDeps, SessionContext } from '../server/context.ts';
 import { lookupSession, SESSION_COOKIE } from '../server/sessions.ts';
-import { kyselyOidcAdapter } from './adapter.ts';
+import { cacheFound, kyselyOidcAdapter } from './adapter.ts';
 import { requestedAcrValues, requirementOf, sessionContext } from './assurance.ts';
 import { CLAIMS, claimsFromBasic4, isWatashiClaim, SCOPE_CLAIMS } from './claims.ts';
 import { liveConsent } from './consents.ts';
@@ -62,6 +62,11 @@ import {
   type VerificationRecord,
 } from './verified-claims.ts';
 
+/**
+ * How long a running platform keeps a registry entry it loaded (oidc-provider asks for the client
+ * on every request): a removed RP is refused everywhere within this time.
+ */
+export const CLIENT_CACHE_MS = 2000;
 /** Error codes of the OpenID Provider's setup. */
 export type OidcSetupErrorCode =
   /** The key store cannot sign (no `signingKeys` capability). */
@@ -271,7 +276,7 @@ export async function createOidcProvider(deps: PlatformDeps): Promise<Provider> 
     adapter: kyselyOidcAdapter({
       db: deps.db,
       now: deps.now,
-      findClient: (id) => clientMetadata(deps, id),
+      findClient: cacheFound((id) => clientMetadata(deps, id), CLIENT_CACHE_MS),
     }),
     clients: [],
     // oidc-provider refuses outgoing requests (back-channel logout, jwks_uri, request_uri) to

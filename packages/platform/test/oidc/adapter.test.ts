@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { AdapterPayload } from 'oidc-provider';
-import { KyselyOidcAdapter, purgeExpiredOidcModels } from '../../src/oidc/adapter.ts';
+import { cacheFound, KyselyOidcAdapter, purgeExpiredOidcModels } from '../../src/oidc/adapter.ts';
 import { forEachEngine } from '../db/harness.ts';
 
 forEachEngine((t) => {
@@ -147,5 +147,54 @@ forEachEngine((t) => {
     it('fail-bad-model-name', () => {
       expect(() => adapter('Bad Model')).toThrow(TypeError);
     });
+  });
+});
+
+describe('client cache', () => {
+  it('ok-found-clients-are-kept-for-the-ttl-then-asked-again', async () => {
+    let clock = 0;
+    const registry = new Map<string, { id: string }>([['a', { id: 'a' }]]);
+    const asked: string[] = [];
+    const find = cacheFound(
+      (id) => {
+        asked.push(id);
+        return Promise.resolve(registry.get(id));
+      },
+      2000,
+      () => clock,
+    );
+    expect(await find('a')).toEqual({ id: 'a' });
+    clock = 1999;
+    expect(await find('a')).toEqual({ id: 'a' });
+    expect(asked).toEqual(['a']);
+    // Removed from the registry: still served until the entry lapses, then refused.
+    registry.delete('a');
+    expect(await find('a')).toEqual({ id: 'a' });
+    clock = 2000;
+    expect(await find('a')).toBeUndefined();
+    expect(asked).toEqual(['a', 'a']);
+  });
+
+  it('ok-unknown-ids-and-failures-are-never-kept', async () => {
+    const registry = new Map<string, { id: string }>();
+    let fail = true;
+    let calls = 0;
+    const find = cacheFound(
+      (id) => {
+        calls++;
+        if (id === 'boom' && fail) return Promise.reject(new Error('db down'));
+        return Promise.resolve(registry.get(id));
+      },
+      60_000,
+      () => 0,
+    );
+    expect(await find('new')).toBeUndefined();
+    registry.set('new', { id: 'new' }); // registered a moment later: seen at once
+    expect(await find('new')).toEqual({ id: 'new' });
+    await expect(find('boom')).rejects.toThrow('db down');
+    fail = false;
+    registry.set('boom', { id: 'boom' });
+    expect(await find('boom')).toEqual({ id: 'boom' });
+    expect(calls).toBe(4);
   });
 });
