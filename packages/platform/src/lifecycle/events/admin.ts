@@ -153,16 +153,34 @@ function title(
       };
     }
     case 'suspended':
+      // An operator's suspension (lifecycle/account-status.ts) or a lost card (the sweep).
+      if (reason === 'operator')
+        return {
+          ja: '運営者がアカウントを停止しました。お問い合わせ窓口にご連絡ください。',
+          en: 'The operator suspended your account. Please contact support.',
+        };
       return {
         ja: 'カードの一時保留（紛失届）により、アカウントは停止中です。',
         en: 'Your card was reported lost: your account is suspended until the hold is released.',
       };
     case 'released':
+      if (reason === 'operator')
+        return {
+          ja: '運営者がアカウントの停止を解除しました。アカウントは再び利用できます。',
+          en: 'The operator lifted the suspension: your account is active again.',
+        };
       return {
         ja: 'カードの一時保留が解除され、アカウントは再び利用できます。',
         en: "Your card's hold was released: your account is active again.",
       };
     case 'closed':
+      if (reason === 'resident_request')
+        return {
+          ja: 'ご依頼によりアカウントを閉鎖し、基本4情報を消去しました。',
+          en: 'You closed your account; your basic 4 information was erased.',
+        };
+      if (reason === 'operator')
+        return { ja: '運営者がアカウントを閉鎖しました。', en: 'The operator closed your account.' };
       return { ja: 'アカウントは閉鎖されました。', en: 'Your account was closed.' };
     case 'reproofed':
       if (reason === 'jlis_provision')

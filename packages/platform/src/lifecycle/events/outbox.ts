@@ -42,7 +42,10 @@ export const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backcha
 export interface LifecycleFact {
   readonly accountId: string;
   readonly kind: NoticeKind;
-  /** CRL reason (reproofing_required, suspended, closed), when there is one. */
+  /**
+   * Why: the CRL reason (reproofing_required, suspended, released, closed), `operator` (an
+   * operator's suspension, resume or closure) or `resident_request` (closed by the resident).
+   */
   readonly reason?: string | null;
   /** Basic 4 items that changed (attributes_updated): `name`, `address`, `sex`, `birthDate`. */
   readonly items?: readonly string[];
@@ -58,9 +61,10 @@ const CLAIMS_OF_ITEM: Readonly<Record<string, readonly string[]>> = {
 };
 
 /**
- * The facts in a batch of audit events (the sweep and re-anchoring write their effects as audit
- * events first, ids only): `account.attributes_updated`, `account.status_changed` to
- * suspended / live / needs_reproofing, `account.closed`.
+ * The facts in a batch of audit events (the sweep, re-anchoring and people's status changes —
+ * lifecycle/account-status.ts — write their effects as audit events first, ids only):
+ * `account.attributes_updated`, `account.status_changed` to suspended / live / needs_reproofing,
+ * `account.closed`. `reason` is the CRL reason, or `operator` / `resident_request`.
  */
 export function factsFromAudit(audit: readonly AuditEvent[]): LifecycleFact[] {
   const out: LifecycleFact[] = [];
@@ -152,12 +156,18 @@ export function eventFor(
         },
       };
     case 'suspended':
-      // RISC §2.3 account-disabled; its `reason` values (hijacking, bulk-account) do not fit a
-      // lost card, so the CRL reason goes in a Watashi member.
+      // RISC §2.3 account-disabled: the account may come back (release, an operator's resume). Its
+      // `reason` values (hijacking, bulk-account) do not fit a lost card or an operator's decision,
+      // so the reason goes in a Watashi member: the CRL reason, or `operator` — a code, never the
+      // operator's own words (lifecycle/account-status.ts).
       return { type: RISC.accountDisabled, body: { watashi_reason: fact.reason ?? 'certificateHold' } };
     case 'released':
       return { type: RISC.accountEnabled, body: {} };
     case 'closed':
+      // RISC §2.2 account-purged for every closure (death, emigration, the resident's own request,
+      // an operator's): closed is terminal, so the subject never comes back at this provider and
+      // the RP may drop its link, whatever record the platform itself must keep. Why it closed is
+      // not said: it could tell an RP that the resident died.
       return { type: RISC.accountPurged, body: {} };
   }
 }
