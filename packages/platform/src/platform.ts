@@ -18,7 +18,8 @@
  * `events.deliveryIntervalSeconds` (lifecycle/events), both stopped by `close()`.
  *
  * Routes of its own: `GET /health`, `GET /api/assurance/table`, `GET /assurance`, `GET /api/me`,
- * `POST /api/logout`; the operator's `GET /api/admin/fees` (jlis/routes.ts).
+ * `POST /api/logout`; the operator's `GET /api/admin/fees` (jlis/routes.ts). Closing one's own
+ * account (`DELETE /api/me`) and the operator's account actions are lifecycle/account-routes.ts.
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
@@ -52,6 +53,7 @@ import { registerFeeRoutes } from './jlis/routes.ts';
 import { registerOidcRoutes } from './oidc/index.ts';
 import { registerEventRoutes, scheduleEventDelivery } from './lifecycle/events/index.ts';
 import { statusCheckedAt } from './lifecycle/coverage.ts';
+import { registerAccountStatusRoutes } from './lifecycle/account-routes.ts';
 
 /** Error codes of platform start-up. */
 export type PlatformConfigErrorCode =
@@ -243,6 +245,7 @@ export async function createPlatform(
     registerFeeRoutes(app, deps);
     await registerOidcRoutes(app, deps);
     registerEventRoutes(app, deps);
+    registerAccountStatusRoutes(app, deps);
     await app.ready();
     if (config.housekeepingIntervalSeconds > 0) {
       const stop = scheduleHousekeeping(deps.db, now, config.housekeepingIntervalSeconds, (e) =>

@@ -36,3 +36,14 @@ export {
   type AnchorCheckOptions,
   type AnchorCheckResult,
 } from './anchor-check.ts';
+export {
+  changeAccountStatus,
+  MAX_REASON_LENGTH,
+  OPERATOR_REASON,
+  RESIDENT_REASON,
+  type AccountStatusChange,
+  type AccountStatusDeps,
+  type AccountStatusErrorCode,
+  type AccountStatusRequest,
+} from './account-status.ts';
+export { CLOSE_MAX_AUTH_AGE_SECONDS, registerAccountStatusRoutes } from './account-routes.ts';
