@@ -14,6 +14,7 @@ import { registerSweepCommands } from './commands/sweep.ts';
 import { registerRpCommands } from './commands/rp.ts';
 import { registerEventsCommands } from './commands/events.ts';
 import { registerFeesCommands } from './commands/fees.ts';
+import { registerAccountCommands } from './commands/account.ts';
 
 /** Builds the command tree (exported for tests). */
 export function program(): Command {
@@ -34,6 +35,7 @@ export function program(): Command {
   registerRpCommands(p);
   registerEventsCommands(p);
   registerFeesCommands(p);
+  registerAccountCommands(p);
   return p;
 }
 

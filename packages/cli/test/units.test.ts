@@ -33,6 +33,14 @@ describe('exitCodeFor', () => {
       ['signing_certificate_absent', EXIT.conflict],
       ['data_dir_locked', EXIT.conflict],
       ['sim_port_in_use', EXIT.conflict],
+      ['account_id_invalid', EXIT.badInput],
+      ['account_reason_invalid', EXIT.badInput],
+      ['account_not_found', EXIT.notFound],
+      ['account_already_closed', EXIT.conflict],
+      ['account_already_suspended', EXIT.conflict],
+      ['account_resume_refused', EXIT.conflict],
+      ['account_hold_resume_refused', EXIT.conflict],
+      ['account_close_refused', EXIT.conflict],
       ['internal_error', EXIT.failure],
     ];
     for (const [code, exit] of cases) expect(exitCodeFor(code), code).toBe(exit);

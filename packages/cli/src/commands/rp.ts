@@ -56,10 +56,13 @@ export function storeOptions(cmd: Command): Command {
     .option('--keys-dir <dir>', 'local key store directory (default <data-dir>/keys)');
 }
 
-/** Opens the store and the key store, runs `fn`, closes the store. */
+/** Opens the store and the (whole) key store, runs `fn`, closes the store. */
 export async function withRegistry<T>(
   opts: StoreOptions,
-  fn: (deps: PlatformModule.RegistryDeps, platform: typeof PlatformModule) => Promise<T>,
+  fn: (
+    deps: PlatformModule.RegistryDeps & { readonly keys: PlatformModule.KeyStore },
+    platform: typeof PlatformModule,
+  ) => Promise<T>,
 ): Promise<T> {
   const platform = await loadPlatform();
   const dataDir = opts.dataDir ?? DEFAULT_DATA_DIR;
