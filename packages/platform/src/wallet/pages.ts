@@ -182,6 +182,10 @@ function account(): string {
 <li><a href="/wallet/disclosures">${bi('どのサービスに何を提供したかを見る', 'See what each service received')}</a></li>
 </ul>
 <p><button id="logout" type="button">${bi('サインアウト', 'Sign out')}</button></p>
+<h2 id="close-heading">${bi('アカウントの閉鎖', 'Close your account')}</h2>
+<p class="hint">${bi('このプライベートIDの利用をやめ、基本4情報・ペルソナ・カードの証明書の記録を消去します。連携サービスには通知が送られ、サインインや情報の再取得はできなくなります。元に戻せません（同じカードで改めて本人確認することはできます）。閉鎖には、5分以内にサインインし直している必要があります。', 'Stop using this private ID and erase your basic 4 information, personas and card certificate records. Services you use are told, and can no longer sign you in or fetch your information. This cannot be undone (you can enrol again with your card). You must have signed in within the last 5 minutes.')}</p>
+<p><button id="close-account" type="button" aria-describedby="close-heading">${bi('アカウントを閉鎖する', 'Close my account')}</button></p>
+<p id="close-reauth" hidden><a href="/wallet/login">${bi('サインインし直す', 'Sign in again')}</a></p>
 </section>
 ${REGIONS}`;
 }

@@ -153,6 +153,13 @@ describe('sharing pages', () => {
       '/wallet/disclosures',
     ]);
   });
+
+  it('ok-account-offers-closing-with-a-way-to-sign-in-again', () => {
+    const html = walletPage('account');
+    expect(html).toContain('<button id="close-account" type="button"');
+    expect(html).toContain('Close my account');
+    expect(html).toMatch(/<p id="close-reauth" hidden><a href="\/wallet\/login">/);
+  });
 });
 
 describe('routes', () => {

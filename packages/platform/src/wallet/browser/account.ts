@@ -1,11 +1,13 @@
 /**
  * The account page: notices from the lifecycle (`/api/me/notices`), who am I (`/api/me`), the
  * identity proofing level now with its reasons, the anchor certificate, this sign-in (acr, amr),
- * the authenticators, and sign-out.
+ * the authenticators, sign-out, and closing the account after a confirmation (`DELETE /api/me`;
+ * a stale sign-in shows a link to sign in again).
  */
 import { eraByDigit, type EraDigit } from '@watashi/jpki';
 import {
   api,
+  ApiError,
   me,
   notices,
   verifiedAttributes,
@@ -169,6 +171,28 @@ export async function accountPage(): Promise<void> {
       await api('POST', '/api/logout', {});
       window.location.assign('/wallet/login');
     }).catch((e: unknown) => feedback.error(e));
+  });
+  const close = byId<HTMLButtonElement>('close-account');
+  close.addEventListener('click', () => {
+    // Closing cannot be undone: a confirmation here, and the API asks for a recent sign-in.
+    const ok = window.confirm(
+      'アカウントを閉鎖しますか？基本4情報などが消去され、連携サービスでも使えなくなります。元に戻せません。\n' +
+        'Close your account? Your basic 4 information and more are erased, and services can no longer use it. This cannot be undone.',
+    );
+    if (!ok) return;
+    void busy(close, async () => {
+      byId('close-reauth').hidden = true;
+      await api('DELETE', '/api/me', { confirm: 'close' });
+      byId('account').hidden = true;
+      feedback.status(
+        'アカウントを閉鎖しました。ご利用ありがとうございました。',
+        'Your account is closed. Thank you for using Watashi.',
+      );
+    }).catch((e: unknown) => {
+      if (e instanceof ApiError && e.code === 'reauthentication_required')
+        byId('close-reauth').hidden = false;
+      feedback.error(e);
+    });
   });
   const m = await me();
   if (m === null) {

@@ -158,6 +158,16 @@ const MESSAGES: Readonly<Record<string, Text>> = {
     'The input is not in the expected form (too long, or it has characters that cannot be used).',
   ],
   session_required: ['サインインしてください。', 'Please sign in.'],
+  // Closing the account (platform src/lifecycle/account-routes.ts).
+  reauthentication_required: [
+    'アカウントを閉鎖するには、もう一度サインインしてから5分以内に操作してください。',
+    'To close your account, sign in again and close it within 5 minutes.',
+  ],
+  confirmation_required: ['閉鎖の確認が必要です。', 'Closing the account needs your confirmation.'],
+  account_close_refused: [
+    '運営者がこのアカウントを停止しているため、ここでは閉鎖できません。お問い合わせ窓口にご連絡ください。',
+    'The operator suspended this account, so it cannot be closed here. Please contact support.',
+  ],
   rate_limited: [
     '試行回数が多すぎます。しばらくしてからもう一度お試しください。',
     'Too many attempts. Please wait a little and try again.',
