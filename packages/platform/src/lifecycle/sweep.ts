@@ -44,7 +44,8 @@
  *   longer log in (card login checks revocation itself).
  * A revoked anchor that drops out of the CRL (RFC 5280 §3.3: entries leave after expiry) stays
  * revoked; only a hold is ever lifted. Closed accounts are terminal. An account suspended by an
- * operator (status_reason other than certificateHold) is only ever changed by closing it.
+ * operator (status_reason other than certificateHold) is only ever changed by closing it; the
+ * operator's resume (account-status.ts) then looks at the anchor itself.
  */
 import { createHash } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
