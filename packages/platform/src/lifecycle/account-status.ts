@@ -73,6 +73,7 @@ import { withTransaction } from '../store/database.ts';
 import type { JsonObject } from '../store/json.ts';
 import type { AccountStatus, Schema } from '../store/schema.ts';
 import { factsFromAudit, recordLifecycleFacts } from './events/outbox.ts';
+import { endGrants } from '../oidc/consents.ts';
 
 /** Stable codes of {@link changeAccountStatus} (HTTP status in `detail.status`). */
 export type AccountStatusErrorCode =
@@ -391,29 +392,8 @@ async function deleteProviderSessions(trx: Transaction<Schema>, accountId: strin
  * number of grants.
  */
 async function endEverythingIssued(trx: Transaction<Schema>, accountId: string, now: Date): Promise<number> {
-  const consented = await trx
-    .updateTable('oidc_consents')
-    .set({ withdrawn_at: now })
-    .where('account_id', '=', accountId)
-    .where('withdrawn_at', 'is', null)
-    .returning('grant_id')
-    .execute();
-  const grants = await trx
-    .selectFrom('oidc_models')
-    .select('id')
-    .where('model', '=', 'Grant')
-    .where(sql<string>`payload->>'accountId'`, '=', accountId)
-    .execute();
-  const ids = [...new Set([...consented.map((c) => c.grant_id), ...grants.map((g) => g.id)])];
-  // Two statements, each on an index (oidc_models_grant_idx; oidc_models_account_idx of 0008):
-  // everything issued under the grants (codes, access and refresh tokens), then the grants and the
-  // provider sessions themselves.
-  if (ids.length > 0) await trx.deleteFrom('oidc_models').where('grant_id', 'in', ids).execute();
-  await trx
-    .deleteFrom('oidc_models')
-    .where('model', 'in', ['Grant', 'Session'])
-    .where(sql<string>`payload->>'accountId'`, '=', accountId)
-    .execute();
+  const { ids } = await endGrants(trx, accountId, now);
+  await deleteProviderSessions(trx, accountId);
   await trx
     .updateTable('authenticators')
     .set({ revoked_at: now, revocation_reason: 'account_closed' })

@@ -11,7 +11,7 @@
  *   `consent_not_found` (404) when there is nothing to withdraw.
  */
 import type { FastifyInstance } from 'fastify';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { z } from 'zod';
 import type { PlatformDeps } from '../server/context.ts';
 import { problem } from '../server/problem.ts';
@@ -159,31 +159,8 @@ export async function withdrawConsent(
 ): Promise<number> {
   return deps.database.transaction(async (trx) => {
     const at = deps.now();
-    const withdrawn = await trx
-      .updateTable('oidc_consents')
-      .set({ withdrawn_at: at })
-      .where('account_id', '=', accountId)
-      .where('client_id', '=', clientId)
-      .where('withdrawn_at', 'is', null)
-      .returning('grant_id')
-      .execute();
-    // Grants of this RP made for the account, whether a consent row names them or not.
-    const grants = await trx
-      .selectFrom('oidc_models')
-      .select('id')
-      .where('model', '=', 'Grant')
-      .where(sql<string>`payload->>'accountId'`, '=', accountId)
-      .where(sql<string>`payload->>'clientId'`, '=', clientId)
-      .execute();
-    const ids = [...new Set([...withdrawn.map((w) => w.grant_id), ...grants.map((g) => g.id)])];
-    if (ids.length > 0)
-      await trx
-        .deleteFrom('oidc_models')
-        .where((eb) =>
-          eb.or([eb('grant_id', 'in', ids), eb.and([eb('model', '=', 'Grant'), eb('id', 'in', ids)])]),
-        )
-        .execute();
-    if (withdrawn.length > 0 || grants.length > 0)
+    const { withdrawn, grants, ids } = await endGrants(trx, accountId, at, clientId);
+    if (withdrawn > 0 || grants > 0)
       await appendAudit(trx, {
         actor: `account:${accountId}`,
         type: 'oidc.consent.withdrawn',
@@ -191,8 +168,46 @@ export async function withdrawConsent(
         at,
         payload: { clientId, grants: ids.length },
       });
-    return Math.max(withdrawn.length, grants.length);
+    return Math.max(withdrawn, grants);
   });
+}
+
+/**
+ * Withdraws the account's consents to `clientId` (every RP when undefined) and deletes the
+ * provider's grants of the account with that RP — whether a consent row names them or not — and
+ * everything issued under them (codes, access and refresh tokens), in the caller's transaction.
+ * Returns the counts and the grant ids.
+ */
+export async function endGrants(
+  trx: Transaction<Schema>,
+  accountId: string,
+  at: Date,
+  clientId?: string,
+): Promise<{ withdrawn: number; grants: number; ids: string[] }> {
+  let consents = trx
+    .updateTable('oidc_consents')
+    .set({ withdrawn_at: at })
+    .where('account_id', '=', accountId)
+    .where('withdrawn_at', 'is', null);
+  if (clientId !== undefined) consents = consents.where('client_id', '=', clientId);
+  const withdrawn = await consents.returning('grant_id').execute();
+  let models = trx
+    .selectFrom('oidc_models')
+    .select('id')
+    .where('model', '=', 'Grant')
+    .where(sql<string>`payload->>'accountId'`, '=', accountId);
+  if (clientId !== undefined) models = models.where(sql<string>`payload->>'clientId'`, '=', clientId);
+  const grants = await models.execute();
+  const ids = [...new Set([...withdrawn.map((w) => w.grant_id), ...grants.map((g) => g.id)])];
+  // On indexes: oidc_models_grant_idx, and the primary key for the grants themselves.
+  if (ids.length > 0)
+    await trx
+      .deleteFrom('oidc_models')
+      .where((eb) =>
+        eb.or([eb('grant_id', 'in', ids), eb.and([eb('model', '=', 'Grant'), eb('id', 'in', ids)])]),
+      )
+      .execute();
+  return { withdrawn: withdrawn.length, grants: grants.length, ids };
 }
 
 const clientParams = z.strictObject({ clientId: z.string().regex(/^[A-Za-z0-9._~-]{1,128}$/) });
