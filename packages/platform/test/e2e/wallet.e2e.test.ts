@@ -188,6 +188,35 @@ for (const engine of ENGINES) {
         await page.locator('body[data-ready]').waitFor({ state: 'attached' });
         expect(browser.problems).toEqual([]);
       });
+
+      it('ok-close-the-account-only-after-confirming-then-signed-out-for-good', async () => {
+        const card = await residentWithCard('伊藤　直子', '1990-07-07');
+        await openEnrol();
+        await sign(card, SIGN_PIN);
+        expect(await visibleText('#done-level')).toContain('身元確認保証レベル 3');
+        await page.click('#to-account');
+        expect(await visibleText('#ial')).toContain('身元確認保証レベル 3');
+        const meStatus = (): Promise<number> =>
+          page.evaluate(async () => (await fetch('/api/me', { credentials: 'same-origin' })).status);
+
+        // The confirmation dismissed: nothing is sent, the account stays.
+        const dismissed = page.waitForEvent('dialog').then((d) => d.dismiss());
+        await page.click('#close-account');
+        await dismissed;
+        expect(await meStatus()).toBe(200);
+        expect(await page.isVisible('#account')).toBe(true);
+
+        // Confirmed: closed, the session ended with it.
+        const accepted = page.waitForEvent('dialog').then((d) => d.accept());
+        await page.click('#close-account');
+        await accepted;
+        await page.locator('#status', { hasText: '閉鎖しました' }).waitFor({ timeout: 15_000 });
+        expect(await page.isVisible('#account')).toBe(false);
+        expect(await meStatus()).toBe(401);
+        await page.goto(`${stack.base}/wallet/account`);
+        expect(await visibleText('#signed-out')).toContain('サインインしていません');
+        expect(browser.problems).toEqual([]);
+      });
     });
   });
 }
