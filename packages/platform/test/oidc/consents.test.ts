@@ -18,6 +18,7 @@ import {
   passkeyResident,
   registerRp,
   startOidcPlatform,
+  type TestRp,
 } from './support.ts';
 
 let sim: TestSim;
@@ -49,6 +50,16 @@ interface DisclosureItem {
   at: string;
 }
 
+/** Authorizes at `rp` with `prompt=consent`, approves with the persona, and exchanges the code. */
+async function consentWithPersona(b: Browser, rp: TestRp, scope: string, personaId: unknown) {
+  const started = await authorizationUrl(rp, { scope, prompt: 'consent' });
+  const stop = await follow(b, started.url.href, rp.redirectUri);
+  if (stop.kind !== 'consent') throw new Error('expected consent');
+  const cb = await answerConsent(b, stop, 'approve', rp.redirectUri, { persona: String(personaId) });
+  if (cb.kind !== 'callback') throw new Error('expected callback');
+  return exchange(rp, started, cb.url);
+}
+
 forEachEngine((t) => {
   let p: TestPlatform & { issuer: string };
   beforeAll(async () => {
@@ -65,17 +76,7 @@ forEachEngine((t) => {
       const rp = await registerRp(p, { name: 'Sake shop', allowedClaims: ['name', 'over_20'] });
       const other = await registerRp(p, { name: 'Other', allowedClaims: ['name'] });
       const b = new Browser(r.client.cookie);
-      const started = await authorizationUrl(rp, {
-        scope: 'openid profile age offline_access',
-        prompt: 'consent',
-      });
-      const stop = await follow(b, started.url.href, rp.redirectUri);
-      if (stop.kind !== 'consent') throw new Error('expected consent');
-      const cb = await answerConsent(b, stop, 'approve', rp.redirectUri, {
-        persona: String(persona.body['id']),
-      });
-      if (cb.kind !== 'callback') throw new Error('expected callback');
-      const tokens = await exchange(rp, started, cb.url);
+      const tokens = await consentWithPersona(b, rp, 'openid profile age offline_access', persona.body['id']);
       await login(b, other, { scope: 'openid profile' });
 
       const listed = await r.client.req('GET', '/api/me/consents');
@@ -144,15 +145,12 @@ forEachEngine((t) => {
       const r = await passkeyResident(p, sim);
       const persona = await r.client.post('/api/me/personas', { name: 'adult', claims: ['over_20'] });
       const rp = await registerRp(p, { name: 'Bar', allowedClaims: ['over_20'] });
-      const b = new Browser(r.client.cookie);
-      const started = await authorizationUrl(rp, { scope: 'openid age offline_access', prompt: 'consent' });
-      const stop = await follow(b, started.url.href, rp.redirectUri);
-      if (stop.kind !== 'consent') throw new Error('expected consent');
-      const cb = await answerConsent(b, stop, 'approve', rp.redirectUri, {
-        persona: String(persona.body['id']),
-      });
-      if (cb.kind !== 'callback') throw new Error('expected callback');
-      const tokens = await exchange(rp, started, cb.url);
+      const tokens = await consentWithPersona(
+        new Browser(r.client.cookie),
+        rp,
+        'openid age offline_access',
+        persona.body['id'],
+      );
       const userinfo = async (accessToken: string): Promise<Record<string, unknown>> => {
         const res = await fetch(rp.config.serverMetadata().userinfo_endpoint!, {
           headers: { authorization: `Bearer ${accessToken}` },
