@@ -148,6 +148,17 @@ export interface AddedRelyingParty {
   readonly webhookSecret?: string;
 }
 
+/**
+ * A new client id: 128 random bits, base64url, never starting with `-` or `_` — an id that starts
+ * with `-` cannot be typed after `watashi rp show` without `--` (it reads as an option).
+ */
+export function newClientId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (/^[A-Za-z0-9]/.test(id)) return id;
+  }
+}
+
 const aadOf = (clientId: string): Uint8Array => new TextEncoder().encode(`watashi rp secret ${clientId}`);
 
 /** Associated data of an RP's sealed webhook secret. */
@@ -203,7 +214,7 @@ export async function addRelyingParty(
       issues: parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
     });
   const v = parsed.data;
-  const clientId = v.clientId ?? randomBytes(16).toString('base64url');
+  const clientId = v.clientId ?? newClientId();
   // RFC 7591 §2 metadata; oidc-provider validates it again when it loads the client.
   const metadata: JsonObject = {
     client_id: clientId,
