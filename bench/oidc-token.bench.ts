@@ -31,7 +31,7 @@
  * figure is a lower bound. Figures only, no assertions.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -95,6 +95,37 @@ const statements = { counting: false, count: 0, trace: undefined as string[] | u
   } as typeof pg.Client.prototype.query;
 }
 
+/**
+ * CPU time in milliseconds, from /proc (Linux): of this process's main thread — the OP's, the
+ * load generator has its own — and of every `postgres` process on this machine. Unlike requests
+ * per second, CPU per request does not change when other work shares the machine. Undefined
+ * where /proc cannot say.
+ */
+function cpuNow(): { op: number; postgres: number } | undefined {
+  const ticks = (stat: string): number => {
+    // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(f[11]) + Number(f[12]);
+  };
+  try {
+    const op = ticks(readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8'));
+    let postgres = 0;
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        if (stat.includes('(postgres)')) postgres += ticks(stat);
+      } catch {
+        // gone meanwhile
+      }
+    }
+    const msPerTick = 10; // USER_HZ is 100 on Linux
+    return { op: op * msPerTick, postgres: postgres * msPerTick };
+  } catch {
+    return undefined;
+  }
+}
+
 /** Token-endpoint figures of one OP. */
 interface TokenFigures {
   readonly perSecond: number;
@@ -107,6 +138,8 @@ interface TokenFigures {
   readonly allRequests: number;
   /** Statements sent to PostgreSQL per token request (Watashi only). */
   readonly statementsPerRequest?: number;
+  /** CPU milliseconds per request, warm-up included: the OP's thread and PostgreSQL's processes. */
+  readonly cpuPerRequest?: { op: number; postgres: number };
 }
 
 /** The q-quantile (0 < q ≤ 1) of sorted values, nearest rank. */
@@ -125,9 +158,19 @@ function measureTokens(input: Omit<LoadInput, 'seconds' | 'warmupSeconds'>): Pro
     const entry = `import { tsImport } from ${JSON.stringify(tsx)}; await tsImport(${JSON.stringify(load)}, ${JSON.stringify(load)});`;
     const w = new Worker(new URL(`data:text/javascript,${encodeURIComponent(entry)}`), { workerData });
     w.once('error', reject);
+    const cpu0 = cpuNow();
     w.once('message', (r: LoadResult) => {
+      const cpu1 = cpuNow();
       const sorted = Float64Array.from(r.latenciesMs).sort();
       resolve({
+        ...(cpu0 === undefined || cpu1 === undefined
+          ? {}
+          : {
+              cpuPerRequest: {
+                op: (cpu1.op - cpu0.op) / r.allRequests,
+                postgres: (cpu1.postgres - cpu0.postgres) / r.allRequests,
+              },
+            }),
         perSecond: r.requests / r.seconds,
         p50: quantile(sorted, 0.5),
         p99: quantile(sorted, 0.99),
@@ -389,6 +432,7 @@ function line(name: string, f: TokenFigures): string {
     `  ${name.padEnd(28)} ${f.perSecond.toFixed(0).padStart(6)} req/s   p50 ${f.p50.toFixed(1).padStart(6)} ms` +
     `   p99 ${f.p99.toFixed(1).padStart(6)} ms   (${f.requests} requests, ${f.errors} errors` +
     `${f.statementsPerRequest === undefined ? '' : `, ${f.statementsPerRequest.toFixed(1)} SQL statements per request`}` +
+    `${f.cpuPerRequest === undefined ? '' : `; CPU per request: OP thread ${f.cpuPerRequest.op.toFixed(2)} ms${f.statementsPerRequest === undefined ? '' : `, PostgreSQL ${f.cpuPerRequest.postgres.toFixed(2)} ms`}`}` +
     `${f.firstError === undefined ? '' : `; first: ${f.firstError}`})\n`
   );
 }

@@ -15,11 +15,17 @@
  * artefact of its grant (what oidc-provider does on a replay it sees, RFC 6749 §4.1.2 "the
  * authorization server … SHOULD revoke … all tokens previously issued based on that
  * authorization code") and fails with `invalid_grant`.
+ *
+ * The token endpoint's own statements — finding a model by id, saving one, consuming one — go
+ * through one {@link OidcModelStore} per provider, which batches them across concurrent requests
+ * (store/batch.ts): a token request still waits for its own rows, but sixteen concurrent ones
+ * find their refresh tokens in one statement rather than sixteen.
  */
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import { errors, type Adapter, type AdapterFactory, type AdapterPayload } from 'oidc-provider';
-import { jsonb, type JsonObject } from '../store/json.ts';
+import { Batcher } from '../store/batch.ts';
+import { jsonb, type JsonObject, type JsonbText } from '../store/json.ts';
 import type { Schema } from '../store/schema.ts';
 
 /** Models whose consumption is a one-time event (a second one is a replay). */
@@ -38,6 +44,8 @@ export interface OidcAdapterOptions {
   readonly now: () => Date;
   /** Client metadata by client_id from the RP registry, or undefined (unknown or disabled). */
   readonly findClient: (clientId: string) => Promise<AdapterPayload | undefined>;
+  /** The batched statements, shared by every model's adapter (default: one of its own). */
+  readonly store?: OidcModelStore;
 }
 
 /** JSON-safe copy: oidc-provider payloads may carry `undefined` members, which jsonb() refuses. */
@@ -47,13 +55,229 @@ function plain(payload: AdapterPayload): JsonObject {
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 ? v : null);
 
+/** A row to write (model, id and the secondary keys copied out of the payload). */
+interface ModelRow {
+  readonly model: string;
+  readonly id: string;
+  readonly payload: JsonbText<JsonObject>;
+  readonly grant_id: string | null;
+  readonly uid: string | null;
+  readonly user_code: string | null;
+  readonly expires_at: Date | null;
+  readonly consumed_at: Date | null;
+}
+
+interface ModelKey {
+  readonly model: string;
+  readonly id: string;
+}
+
+const keyOf = (k: ModelKey): string => `${k.model}\u0000${k.id}`;
+
+/** Tokens whose grant and account are read with them (the next thing a grant handler asks). */
+const READ_AHEAD = new Set(['AuthorizationCode', 'RefreshToken', 'AccessToken']);
+/** How long a row read ahead may be taken (one request's next steps, milliseconds). */
+const READ_AHEAD_MS = 2000;
+/** Most rows kept read ahead (a bound on what unclaimed read-aheads hold). */
+const READ_AHEAD_MAX = 10_000;
+
+/** An account as findAccount needs it. */
+export interface AccountStatus {
+  readonly id: string;
+  readonly status: string;
+}
+
+/**
+ * The statements of all models' adapters, batched across concurrent requests ({@link Batcher}):
+ * `find` by (model, id), `upsert` and `consume`. Each batch is one statement, so each keeps the
+ * meaning it has alone:
+ *
+ * - find: one SELECT of every (model, id) asked; an expired row is not found. For a token
+ *   (authorization code, refresh or access token) the same statement also reads its Grant and
+ *   its account's status — what oidc-provider asks for next (validateGrant, findAccount) — and
+ *   keeps them for that next ask: once, and for {@link READ_AHEAD_MS} at most. The request then
+ *   sees the grant and the account as they were when it found its token, a millisecond earlier
+ *   than it would have; a change made through this store (a save or deletion of the grant) drops
+ *   what was read ahead of it.
+ * - upsert: one multi-row INSERT … ON CONFLICT DO UPDATE. Two saves of one row in a batch were
+ *   made concurrently (neither waited for the other), so either order is a valid one: the later
+ *   call wins, as it would have run second.
+ * - consume: one UPDATE … WHERE consumed_at IS NULL RETURNING. A row asked twice in one batch is
+ *   consumed once: the first caller wins, the second is told it lost (a replay), as if it had
+ *   come a moment later.
+ */
+export class OidcModelStore {
+  readonly #db: Kysely<Schema>;
+  readonly #now: () => Date;
+  readonly #finds: Batcher<ModelKey, AdapterPayload | undefined>;
+  readonly #accounts: Batcher<string, AccountStatus | undefined>;
+  readonly upserts: Batcher<ModelRow, void>;
+  /** Resolves with whether this call consumed the row. */
+  readonly consumes: Batcher<ModelKey, { won: boolean }>;
+  /** Rows read ahead, by `Grant\0<id>` or `account\0<id>`, each to be taken once. */
+  readonly #ahead = new Map<string, { until: number; value: AdapterPayload | AccountStatus }>();
+  /** Asks answered from what was read ahead (for tests and benchmarks). */
+  readonly readAheadHits = { count: 0 };
+
+  /** Batches and items so far, by statement (for tests and benchmarks). */
+  get stats(): Record<'finds' | 'accounts' | 'upserts' | 'consumes', { batches: number; items: number }> {
+    return {
+      finds: this.#finds.stats,
+      accounts: this.#accounts.stats,
+      upserts: this.upserts.stats,
+      consumes: this.consumes.stats,
+    };
+  }
+
+  constructor(db: Kysely<Schema>, now: () => Date) {
+    this.#db = db;
+    this.#now = now;
+    this.#finds = new Batcher((keys) => this.#find(keys));
+    this.#accounts = new Batcher((ids) => this.#findAccounts(ids));
+    this.upserts = new Batcher((rows) => this.#upsert(rows));
+    this.consumes = new Batcher((keys) => this.#consume(keys));
+  }
+
+  /** The row (model, id), unexpired, or undefined. */
+  find(key: ModelKey): Promise<AdapterPayload | undefined> {
+    const ahead = this.#take(keyOf(key));
+    return ahead === undefined ? this.#finds.load(key) : Promise.resolve(ahead as AdapterPayload);
+  }
+
+  /** The account `id` (a uuid) and its status, or undefined. */
+  account(id: string): Promise<AccountStatus | undefined> {
+    const ahead = this.#take(`account\u0000${id}`);
+    return ahead === undefined ? this.#accounts.load(id) : Promise.resolve(ahead as AccountStatus);
+  }
+
+  /** Forgets what was read ahead of the row (model, id): it is being changed. */
+  forget(key: ModelKey): void {
+    this.#ahead.delete(keyOf(key));
+  }
+
+  #take(key: string): AdapterPayload | AccountStatus | undefined {
+    const hit = this.#ahead.get(key);
+    if (hit === undefined) return undefined;
+    this.#ahead.delete(key);
+    if (hit.until <= performance.now()) return undefined;
+    this.readAheadHits.count++;
+    return hit.value;
+  }
+
+  #keep(key: string, value: AdapterPayload | AccountStatus, until: number): void {
+    this.#ahead.delete(key);
+    this.#ahead.set(key, { until, value });
+    // Oldest first: drop what no request came back for.
+    for (const [k, e] of this.#ahead) {
+      if (this.#ahead.size <= READ_AHEAD_MAX && e.until > performance.now()) break;
+      this.#ahead.delete(k);
+    }
+  }
+
+  async #find(keys: readonly ModelKey[]): Promise<Array<AdapterPayload | undefined>> {
+    const now = this.#now();
+    const tuples = (ks: readonly ModelKey[]) => sql.join(ks.map((k) => sql`(${k.model}, ${k.id})`));
+    const tokens = keys.filter((k) => READ_AHEAD.has(k.model));
+    const ahead =
+      tokens.length === 0
+        ? sql``
+        : sql`
+          UNION ALL
+          SELECT 'grant', g.model, g.id, g.payload
+            FROM oidc_models t JOIN oidc_models g ON g.model = 'Grant' AND g.id = t.grant_id
+            WHERE (t.model, t.id) IN (${tuples(tokens)})
+              AND (g.expires_at IS NULL OR g.expires_at > ${now})
+          UNION ALL
+          SELECT 'account', 'account', a.id::text, jsonb_build_object('id', a.id::text, 'status', a.status)
+            FROM oidc_models t JOIN accounts a ON a.id = CASE
+              WHEN t.payload->>'accountId' ~ '^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$'
+              THEN (t.payload->>'accountId')::uuid END
+            WHERE (t.model, t.id) IN (${tuples(tokens)})`;
+    const { rows } = await sql<{ kind: string; model: string; id: string; payload: JsonObject }>`
+      SELECT 'row' AS kind, m.model, m.id, m.payload FROM oidc_models m
+        WHERE (m.model, m.id) IN (${tuples(keys)})
+          AND (m.expires_at IS NULL OR m.expires_at > ${now})
+      ${ahead}`.execute(this.#db);
+    const found = new Map<string, AdapterPayload>();
+    const until = performance.now() + READ_AHEAD_MS;
+    for (const r of rows) {
+      if (r.kind === 'row') found.set(keyOf(r), r.payload);
+      else if (r.kind === 'grant') this.#keep(keyOf(r), r.payload, until);
+      else this.#keep(`account\u0000${r.id}`, r.payload, until);
+    }
+    return keys.map((k) => found.get(keyOf(k)));
+  }
+
+  async #findAccounts(ids: readonly string[]): Promise<Array<AccountStatus | undefined>> {
+    const rows = await this.#db
+      .selectFrom('accounts')
+      .select(['id', 'status'])
+      .where('id', 'in', [...new Set(ids)])
+      .execute();
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return ids.map((id) => byId.get(id));
+  }
+
+  async #upsert(rows: readonly ModelRow[]): Promise<void[]> {
+    // The last save of a row in this batch wins; ON CONFLICT cannot touch one row twice.
+    const last = new Map<string, ModelRow>();
+    for (const r of rows) {
+      last.delete(keyOf(r));
+      last.set(keyOf(r), r);
+    }
+    await this.#db
+      .insertInto('oidc_models')
+      .values([...last.values()])
+      .onConflict((oc) =>
+        oc.columns(['model', 'id']).doUpdateSet((eb) => ({
+          payload: eb.ref('excluded.payload'),
+          grant_id: eb.ref('excluded.grant_id'),
+          uid: eb.ref('excluded.uid'),
+          user_code: eb.ref('excluded.user_code'),
+          expires_at: eb.ref('excluded.expires_at'),
+          consumed_at: eb.ref('excluded.consumed_at'),
+        })),
+      )
+      .execute();
+    return rows.map(() => undefined);
+  }
+
+  async #consume(keys: readonly ModelKey[]): Promise<Array<{ won: boolean }>> {
+    const now = this.#now();
+    const epoch = Math.floor(now.getTime() / 1000);
+    const distinct = [...new Map(keys.map((k) => [keyOf(k), k])).values()];
+    const updated = await this.#db
+      .updateTable('oidc_models')
+      .set({
+        consumed_at: now,
+        payload: sql`payload || jsonb_build_object('consumed', ${epoch}::int8)`,
+      })
+      .where((eb) =>
+        eb(
+          eb.refTuple('model', 'id'),
+          'in',
+          distinct.map((k) => eb.tuple(k.model, k.id)),
+        ),
+      )
+      .where('consumed_at', 'is', null)
+      .returning(['model', 'id'])
+      .execute();
+    const won = new Set(updated.map(keyOf));
+    // The first caller of a row takes its consumption; any other caller of it lost the race.
+    return keys.map((k) => ({ won: won.delete(keyOf(k)) }));
+  }
+}
+
 /** The adapter of one model. */
 export class KyselyOidcAdapter implements Adapter {
+  readonly #store: OidcModelStore;
+
   constructor(
     readonly model: string,
     private readonly options: OidcAdapterOptions,
   ) {
     if (!/^[A-Za-z]{1,64}$/.test(model)) throw new TypeError(`bad oidc-provider model name ${model}`);
+    this.#store = options.store ?? new OidcModelStore(options.db, options.now);
   }
 
   private get db(): Kysely<Schema> {
@@ -69,7 +293,10 @@ export class KyselyOidcAdapter implements Adapter {
         ? new Date(now.getTime() + expiresIn * 1000)
         : null;
     const consumed = typeof payload.consumed === 'number' ? new Date(payload.consumed * 1000) : null;
-    const row = {
+    this.#store.forget({ model: this.model, id });
+    await this.#store.upserts.load({
+      model: this.model,
+      id,
       payload: jsonb(plain(payload)),
       grant_id: str(payload.grantId),
       // Only a Session is looked up by uid (its uid survives identifier rotation).
@@ -77,17 +304,12 @@ export class KyselyOidcAdapter implements Adapter {
       user_code: str(payload.userCode),
       expires_at: expiresAt,
       consumed_at: consumed,
-    };
-    await this.db
-      .insertInto('oidc_models')
-      .values({ model: this.model, id, ...row })
-      .onConflict((oc) => oc.columns(['model', 'id']).doUpdateSet(row))
-      .execute();
+    });
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
     if (this.model === 'Client') return this.options.findClient(id);
-    return this.findWhere('id', id);
+    return this.#store.find({ model: this.model, id });
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
@@ -98,10 +320,7 @@ export class KyselyOidcAdapter implements Adapter {
     return this.findWhere('user_code', userCode);
   }
 
-  private async findWhere(
-    column: 'id' | 'uid' | 'user_code',
-    value: string,
-  ): Promise<AdapterPayload | undefined> {
+  private async findWhere(column: 'uid' | 'user_code', value: string): Promise<AdapterPayload | undefined> {
     const row = await this.db
       .selectFrom('oidc_models')
       .select('payload')
@@ -113,20 +332,8 @@ export class KyselyOidcAdapter implements Adapter {
   }
 
   async consume(id: string): Promise<void> {
-    const now = this.options.now();
-    const epoch = Math.floor(now.getTime() / 1000);
-    const r = await this.db
-      .updateTable('oidc_models')
-      .set({
-        consumed_at: now,
-        payload: sql`payload || jsonb_build_object('consumed', ${epoch}::int8)`,
-      })
-      .where('model', '=', this.model)
-      .where('id', '=', id)
-      .where('consumed_at', 'is', null)
-      .returning('grant_id')
-      .executeTakeFirst();
-    if (r !== undefined || !ONE_TIME.has(this.model)) return;
+    const { won } = await this.#store.consumes.load({ model: this.model, id });
+    if (won || !ONE_TIME.has(this.model)) return;
     // Lost a race with another consume of the same artefact: a replay.
     const row = await this.db
       .selectFrom('oidc_models')
@@ -140,6 +347,7 @@ export class KyselyOidcAdapter implements Adapter {
   }
 
   async destroy(id: string): Promise<void> {
+    this.#store.forget({ model: this.model, id });
     await this.db.deleteFrom('oidc_models').where('model', '=', this.model).where('id', '=', id).execute();
   }
 
@@ -154,7 +362,8 @@ export class KyselyOidcAdapter implements Adapter {
 
 /** The adapter factory to give oidc-provider (`configuration.adapter`). */
 export function kyselyOidcAdapter(options: OidcAdapterOptions): AdapterFactory {
-  return (model: string) => new KyselyOidcAdapter(model, options);
+  const shared = { ...options, store: options.store ?? new OidcModelStore(options.db, options.now) };
+  return (model: string) => new KyselyOidcAdapter(model, shared);
 }
 
 /** Deletes rows expired before `before` (housekeeping); returns how many. */

@@ -46,7 +46,8 @@ import { openBasic4 } from '../enrolment/enrolment.ts';
 import type { SigningKey } from '../keys/key-store.ts';
 import type { PlatformDeps, SessionContext } from '../server/context.ts';
 import { lookupSession, SESSION_COOKIE } from '../server/sessions.ts';
-import { cacheFound, kyselyOidcAdapter } from './adapter.ts';
+
+import { cacheFound, kyselyOidcAdapter, OidcModelStore } from './adapter.ts';
 import { requestedAcrValues, requirementOf, sessionContext } from './assurance.ts';
 import { CLAIMS, claimsFromBasic4, isWatashiClaim, SCOPE_CLAIMS } from './claims.ts';
 import { liveConsent } from './consents.ts';
@@ -257,6 +258,9 @@ export async function verificationRecordOf(
   };
 }
 
+/** An account id (accounts.id is a uuid). */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** Builds the provider (does not mount it). */
 export async function createOidcProvider(deps: PlatformDeps): Promise<Provider> {
   const issuer = issuerOf(deps);
@@ -271,11 +275,14 @@ export async function createOidcProvider(deps: PlatformDeps): Promise<Provider> 
 
   const policy = interactionPolicy.base();
   policy.get('login')?.checks.add(watashiSessionCheck(deps));
+  // The token endpoint's statements, batched across concurrent requests (adapter.ts).
+  const store = new OidcModelStore(deps.db, deps.now);
 
   const configuration: Configuration = {
     adapter: kyselyOidcAdapter({
       db: deps.db,
       now: deps.now,
+      store,
       findClient: cacheFound((id) => clientMetadata(deps, id), CLIENT_CACHE_MS),
     }),
     clients: [],
@@ -359,11 +366,8 @@ export async function createOidcProvider(deps: PlatformDeps): Promise<Provider> 
       return pairwiseSubject(deps.keys, registryOf(client).sector, accountId);
     },
     async findAccount(ctx, sub) {
-      const account = await deps.db
-        .selectFrom('accounts')
-        .select(['id', 'status'])
-        .where('id', '=', sub)
-        .executeTakeFirst();
+      // An account id is a UUID (a malformed sub must not fail the batch it would join).
+      const account = UUID.test(sub) ? await store.account(sub) : undefined;
       // A closed or suspended private ID releases nothing, not even through a refresh token.
       if (account === undefined || account.status === 'closed' || account.status === 'suspended')
         return undefined;

@@ -2,10 +2,17 @@
 // adapter (expiry, consume, uid and user-code lookups, revocation by grant), plus the atomic
 // consume that turns a racing second consume of a code into invalid_grant and a revoked grant.
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import type { AdapterPayload } from 'oidc-provider';
-import { cacheFound, KyselyOidcAdapter, purgeExpiredOidcModels } from '../../src/oidc/adapter.ts';
+import {
+  cacheFound,
+  KyselyOidcAdapter,
+  OidcModelStore,
+  purgeExpiredOidcModels,
+} from '../../src/oidc/adapter.ts';
 import { forEachEngine } from '../db/harness.ts';
+import { insertAccount } from '../db/rows.ts';
 
 forEachEngine((t) => {
   let now = new Date('2026-12-01T00:00:00Z');
@@ -130,6 +137,131 @@ forEachEngine((t) => {
       expect(await at.find(a1)).toBeUndefined();
       expect(await at.find(a2)).toBeDefined();
       expect(await rt.find(r1)).toBeDefined();
+    });
+  });
+
+  describe('batched across concurrent requests', () => {
+    const shared = () => {
+      const store = new OidcModelStore(t.db, () => now);
+      const of = (model: string) =>
+        new KyselyOidcAdapter(model, {
+          db: t.db,
+          now: () => now,
+          findClient: () => Promise.resolve(undefined),
+          store,
+        });
+      return { store, of };
+    };
+
+    it('ok-concurrent-finds-go-together-and-each-gets-its-own-row', async () => {
+      const { store, of } = shared();
+      const at = of('AccessToken');
+      const ids = Array.from({ length: 5 }, () => randomUUID());
+      for (const id of ids) await at.upsert(id, { jti: id, n: ids.indexOf(id) }, 60);
+      const before = store.stats.finds.batches;
+      const missing = randomUUID();
+      const found = await Promise.all([...ids, missing].map((id) => at.find(id)));
+      expect(found.map((f) => f?.['n'])).toEqual([0, 1, 2, 3, 4, undefined]);
+      // The first went at once, the other five together.
+      expect(store.stats.finds.batches - before).toBe(2);
+      // The same id in another model is another row, in the same batch as well.
+      const [x, y] = await Promise.all([at.find(ids[0]!), of('RefreshToken').find(ids[0]!)]);
+      expect(x?.['n']).toBe(0);
+      expect(y).toBeUndefined();
+    });
+
+    it('fail-two-consumes-of-one-code-in-one-batch-one-wins-the-other-is-a-replay', async () => {
+      const { store, of } = shared();
+      const code = of('AuthorizationCode');
+      const [other, id, tokenId, grantId] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+      await code.upsert(other, { jti: other, grantId: randomUUID() }, 60);
+      await code.upsert(id, { jti: id, grantId }, 60);
+      await of('AccessToken').upsert(tokenId, { jti: tokenId, grantId }, 60);
+      const before = store.stats.consumes.batches;
+      // `other` goes at once; the two consumes of `id` wait for it and go together.
+      const results = await Promise.allSettled([code.consume(other), code.consume(id), code.consume(id)]);
+      expect(store.stats.consumes.batches - before).toBe(2);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+      expect((results[2] as PromiseRejectedResult).reason).toMatchObject({ error: 'invalid_grant' });
+      // The replay revoked what the code's grant produced.
+      expect(await of('AccessToken').find(tokenId)).toBeUndefined();
+    });
+
+    it('fail-a-bad-row-in-a-batch-of-saves-fails-alone', async () => {
+      const { store, of } = shared();
+      const at = of('AccessToken');
+      const [first, good1, good2] = [randomUUID(), randomUUID(), randomUUID()];
+      const tooLong = 'x'.repeat(600); // oidc_models.id is at most 512 characters
+      const before = store.stats.upserts.batches;
+      const results = await Promise.allSettled([
+        at.upsert(first, { jti: first }, 60),
+        at.upsert(good1, { jti: good1 }, 60),
+        at.upsert(tooLong, { jti: 'x' }, 60),
+        at.upsert(good2, { jti: good2 }, 60),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+      // first, the batch of three that failed, then each of the three alone.
+      expect(store.stats.upserts.batches - before).toBe(5);
+      expect(await at.find(good1)).toMatchObject({ jti: good1 });
+      expect(await at.find(good2)).toMatchObject({ jti: good2 });
+    });
+
+    it('ok-saves-of-one-row-in-one-batch-the-later-call-wins', async () => {
+      const { of } = shared();
+      const g = of('Grant');
+      const [first, id] = [randomUUID(), randomUUID()];
+      await Promise.all([
+        g.upsert(first, { jti: first }),
+        g.upsert(id, { jti: id, v: 1 }),
+        g.upsert(id, { jti: id, v: 2 }),
+      ]);
+      expect((await g.find(id))?.['v']).toBe(2);
+    });
+
+    it('ok-a-token-brings-its-grant-and-account-once-and-a-save-drops-them', async () => {
+      const { store, of } = shared();
+      const accountId = await insertAccount(t.db);
+      const [grantId, rt] = [randomUUID(), randomUUID()];
+      const grants = of('Grant');
+      await grants.upsert(grantId, { jti: grantId, accountId, v: 1 });
+      await of('RefreshToken').upsert(rt, { jti: rt, grantId, accountId }, 60);
+      const finds = store.stats.finds.batches;
+      expect(await of('RefreshToken').find(rt)).toMatchObject({ jti: rt });
+      // The grant and the account came with the token: no statement of their own.
+      expect(await grants.find(grantId)).toMatchObject({ v: 1 });
+      expect(await store.account(accountId)).toEqual({ id: accountId, status: 'live' });
+      expect(store.readAheadHits.count).toBe(2);
+      expect(store.stats.finds.batches - finds).toBe(1);
+      expect(store.stats.accounts.batches).toBe(0);
+      // Taken once: the next ask reads the database.
+      expect(await grants.find(grantId)).toMatchObject({ v: 1 });
+      expect(await store.account(accountId)).toEqual({ id: accountId, status: 'live' });
+      expect(store.readAheadHits.count).toBe(2);
+      expect(store.stats.accounts.batches).toBe(1);
+      // A save of the grant after the token was found drops what was read ahead of it.
+      await of('RefreshToken').find(rt);
+      await grants.upsert(grantId, { jti: grantId, accountId, v: 2 });
+      expect(await grants.find(grantId)).toMatchObject({ v: 2 });
+      // A status change made elsewhere is seen by the next token found.
+      await t.db.updateTable('accounts').set({ status: 'suspended' }).where('id', '=', accountId).execute();
+      await of('RefreshToken').find(rt);
+      expect(await store.account(accountId)).toEqual({ id: accountId, status: 'suspended' });
+    });
+
+    it('ok-read-ahead-is-dropped-after-its-time', async () => {
+      const { store, of } = shared();
+      const [grantId, code] = [randomUUID(), randomUUID()];
+      await of('Grant').upsert(grantId, { jti: grantId, v: 1 });
+      await of('AuthorizationCode').upsert(code, { jti: code, grantId, accountId: 'not-a-uuid' }, 60);
+      await of('AuthorizationCode').find(code); // a malformed accountId reads no account, fails nothing
+      await t.db
+        .updateTable('oidc_models')
+        .set({ payload: sql`payload || '{"v":3}'::jsonb` })
+        .where('id', '=', grantId)
+        .execute();
+      await new Promise((r) => setTimeout(r, 2100));
+      expect(await of('Grant').find(grantId)).toMatchObject({ v: 3 });
+      expect(store.readAheadHits.count).toBe(0);
     });
   });
 
