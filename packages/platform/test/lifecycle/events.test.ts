@@ -26,6 +26,7 @@ import {
   isForbiddenAddress,
 } from '../../src/lifecycle/index.ts';
 import { recordConsent } from '../../src/oidc/consents.ts';
+import { createOidcProvider } from '../../src/oidc/provider.ts';
 import { addRelyingParty } from '../../src/oidc/registry.ts';
 import { createPlatform } from '../../src/platform.ts';
 import { buildServer } from '../../src/server/app.ts';
@@ -525,6 +526,38 @@ forEachEngine((t) => {
     } finally {
       await new Promise((ok) => listener.close(ok));
     }
+  });
+
+  it('fail-production-oidc-provider-requests-to-rp-urls-refuse-loopback-at-connect', async () => {
+    // oidc-provider's own outgoing requests to RP-supplied URLs (back-channel logout, jwks_uri) do
+    // not go through deliver.ts. In production they keep its dispatcher, which checks the address
+    // the socket actually connected to and destroys it before anything is sent: rebinding cannot
+    // get past a check of the connected address. The name `localhost` makes the system resolver
+    // answer 127.0.0.1; simulation mode (its check lifted) shows the same call would deliver.
+    const a = `rp-${randomUUID().slice(0, 8)}`;
+    const path = `/${a}/logout`;
+    await addRelyingParty(deps, {
+      clientId: a,
+      name: a,
+      purpose: 'p',
+      redirectUris: ['https://rp.example/cb'],
+      tokenEndpointAuthMethod: 'client_secret_basic',
+      backchannelLogoutUri: `${base.replace('127.0.0.1', 'localhost')}${path}`,
+    });
+    const logoutBy = async (mode: 'simulation' | 'production') => {
+      const provider = await createOidcProvider({ ...deps, config: config({}, mode) });
+      const client = await provider.Client.find(a);
+      // Client#backchannelLogout is what oidc-provider calls at logout (untyped in its types).
+      return (
+        client as unknown as { backchannelLogout(sub: string, sid: string): Promise<void> }
+      ).backchannelLogout('pairwise-sub', 'sid-1');
+    };
+    await expect(logoutBy('production')).rejects.toMatchObject({
+      cause: { message: 'hostname resolves to a special-use IP address' },
+    });
+    expect(received.filter((r) => r.path === path)).toEqual([]);
+    await logoutBy('simulation');
+    expect(received.filter((r) => r.path === path)).toHaveLength(1);
   });
 
   it('ok-createPlatform-delivers-on-its-schedule-and-stops-on-close', async () => {
