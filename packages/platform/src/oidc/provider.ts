@@ -286,9 +286,14 @@ export async function createOidcProvider(deps: PlatformDeps): Promise<Provider> 
       findClient: cacheFound((id) => clientMetadata(deps, id), CLIENT_CACHE_MS),
     }),
     clients: [],
-    // oidc-provider refuses outgoing requests (back-channel logout, jwks_uri, request_uri) to
-    // loopback and private addresses against SSRF. In simulation the RPs and the simulator all run
-    // on this machine, so that check is lifted there and only there.
+    // oidc-provider refuses outgoing requests to RP-supplied URLs (back-channel logout, jwks_uri;
+    // it fetches no request_uri) to loopback and private addresses against SSRF. Its dispatcher
+    // checks the address the socket actually connected to and destroys it before anything is sent,
+    // so DNS rebinding does not get round it and production needs no pinning here (the events
+    // deliverer, which uses no dispatcher, pins instead: lifecycle/events/pinned-post.ts). Should
+    // it fail to build that dispatcher it only warns; lifecycle/events.test.ts asserts it holds.
+    // In simulation the RPs and the simulator all run on this machine, so that check is lifted
+    // there and only there.
     ...(deps.config.mode === 'simulation' ? { fetch: loopbackFetch } : {}),
     jwks: { keys: keys.map((k) => new StoreSigningKey(k)) },
     cookies: { keys: [cookieKey] },

@@ -5,7 +5,7 @@
 // publishes), webhook signatures with node:crypto.
 import { createHmac, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { fromBase64 } from '@watashi/pki';
@@ -26,6 +26,7 @@ import {
   isForbiddenAddress,
 } from '../../src/lifecycle/index.ts';
 import { recordConsent } from '../../src/oidc/consents.ts';
+import { createOidcProvider } from '../../src/oidc/provider.ts';
 import { addRelyingParty } from '../../src/oidc/registry.ts';
 import { createPlatform } from '../../src/platform.ts';
 import { buildServer } from '../../src/server/app.ts';
@@ -464,6 +465,99 @@ forEachEngine((t) => {
       last_error: 'event_target_forbidden:forbidden_address',
     });
     expect(received.filter((r) => r.path.startsWith(`/${a.clientId}/`))).toEqual([]);
+  });
+
+  it('fail-production-a-rebinding-name-never-reaches-the-address-it-rebinds-to', async () => {
+    // A listener on loopback counting TCP connections, and an RP whose events endpoint names it as
+    // `localhost` (which the system resolver answers 127.0.0.1). The injected resolver answers a
+    // public address (TEST-NET-1, RFC 5737: nothing there answers) on its first call and
+    // 127.0.0.1 afterwards. A client that resolved the name again after the guard — fetch did —
+    // would connect here; the pinned request connects only to what the guard vetted.
+    let connections = 0;
+    const listener = createTcpServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((ok) => listener.listen(0, '127.0.0.1', ok));
+    try {
+      const port = (listener.address() as AddressInfo).port;
+      const id = await enrol(deps, await newResident(sim));
+      const b = `rp-${randomUUID().slice(0, 8)}`;
+      await addRelyingParty(deps, {
+        clientId: b,
+        name: b,
+        purpose: 'p',
+        redirectUris: ['https://rp.example/cb'],
+        tokenEndpointAuthMethod: 'client_secret_basic',
+        eventsEndpoint: `https://localhost:${port}/events`,
+      });
+      await grant(id, b);
+      await t.database.transaction((trx) =>
+        recordLifecycleFacts(deps, trx, [{ accountId: id, kind: 'released', at: deps.now() }]),
+      );
+      const asked: string[] = [];
+      const prod = new EventDeliverer(
+        { ...deps, config: config({ timeoutSeconds: 1 }, 'production') },
+        {
+          random: () => 0.5,
+          resolve: (host) => {
+            asked.push(host);
+            return Promise.resolve(asked.length === 1 ? ['192.0.2.1'] : ['127.0.0.1']);
+          },
+        },
+      );
+      // Attempt 1: vetted 192.0.2.1, sent there (and failed), never to 127.0.0.1.
+      await prod.drain();
+      expect(asked).toEqual(['localhost']);
+      const [first] = await deliveriesOf(b);
+      expect(first).toMatchObject({ status: 'pending', attempts: 1 });
+      expect(['network_error', 'timeout']).toContain(first!.last_error);
+      expect(connections).toBe(0);
+      // Attempt 2: the resolver is asked again and now answers loopback: refused by the guard.
+      deps.setOffset(HOUR);
+      await prod.drain();
+      expect(asked).toEqual(['localhost', 'localhost']);
+      expect((await deliveriesOf(b))[0]).toMatchObject({
+        status: 'dead',
+        attempts: 2,
+        last_error: 'event_target_forbidden:forbidden_address',
+      });
+      expect(connections).toBe(0);
+    } finally {
+      await new Promise((ok) => listener.close(ok));
+    }
+  });
+
+  it('fail-production-oidc-provider-requests-to-rp-urls-refuse-loopback-at-connect', async () => {
+    // oidc-provider's own outgoing requests to RP-supplied URLs (back-channel logout, jwks_uri) do
+    // not go through deliver.ts. In production they keep its dispatcher, which checks the address
+    // the socket actually connected to and destroys it before anything is sent: rebinding cannot
+    // get past a check of the connected address. The name `localhost` makes the system resolver
+    // answer 127.0.0.1; simulation mode (its check lifted) shows the same call would deliver.
+    const a = `rp-${randomUUID().slice(0, 8)}`;
+    const path = `/${a}/logout`;
+    await addRelyingParty(deps, {
+      clientId: a,
+      name: a,
+      purpose: 'p',
+      redirectUris: ['https://rp.example/cb'],
+      tokenEndpointAuthMethod: 'client_secret_basic',
+      backchannelLogoutUri: `${base.replace('127.0.0.1', 'localhost')}${path}`,
+    });
+    const logoutBy = async (mode: 'simulation' | 'production') => {
+      const provider = await createOidcProvider({ ...deps, config: config({}, mode) });
+      const client = await provider.Client.find(a);
+      // Client#backchannelLogout is what oidc-provider calls at logout (untyped in its types).
+      return (
+        client as unknown as { backchannelLogout(sub: string, sid: string): Promise<void> }
+      ).backchannelLogout('pairwise-sub', 'sid-1');
+    };
+    await expect(logoutBy('production')).rejects.toMatchObject({
+      cause: { message: 'hostname resolves to a special-use IP address' },
+    });
+    expect(received.filter((r) => r.path === path)).toEqual([]);
+    await logoutBy('simulation');
+    expect(received.filter((r) => r.path === path)).toHaveLength(1);
   });
 
   it('ok-createPlatform-delivers-on-its-schedule-and-stops-on-close', async () => {

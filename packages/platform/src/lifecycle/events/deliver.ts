@@ -23,7 +23,10 @@
  * `event.delivery_dead`), and an operator may retry it (`watashi events retry <id>`).
  *
  * SSRF: in production mode targets must pass target-guard.ts (https, public addresses), else the
- * row is dead at once with `event_target_forbidden:<why>`; redirects are never followed.
+ * row is dead at once with `event_target_forbidden:<why>`, and the request connects only to the
+ * addresses the guard vetted in that attempt (pinned-post.ts: no second resolution, so no DNS
+ * rebinding). Simulation mode sends with fetch (RPs and the simulator on this machine). Redirects
+ * are never followed; at most 64 KiB of a response body is read.
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
@@ -37,7 +40,8 @@ import { withTransaction } from '../../store/database.ts';
 import type { JsonObject } from '../../store/json.ts';
 import type { DeliveryChannel, DeliveryStatus, Schema } from '../../store/schema.ts';
 import { BACKCHANNEL_LOGOUT_EVENT } from './outbox.ts';
-import { productionTargetRefusal } from './target-guard.ts';
+import { pinnedPost, RESPONSE_BODY_LIMIT, type DeliveryPost, type PostOutcome } from './pinned-post.ts';
+import { vetProductionTarget, type VettedTarget } from './target-guard.ts';
 import { repeatEvery } from '../../server/repeat.ts';
 
 /** What the deliverer needs of the platform. */
@@ -56,9 +60,15 @@ export interface DeliveryOptions {
   readonly batchSize?: number;
   /** Jitter source in [0, 1) (default Math.random). */
   readonly random?: () => number;
-  /** HTTP client (default global fetch). */
+  /**
+   * HTTP client in simulation mode (default global fetch). Production mode never uses it: it sends
+   * through pinned-post.ts to the addresses the SSRF guard vetted.
+   */
   readonly fetch?: typeof fetch;
-  /** Name resolution for the production SSRF guard (default: the system resolver). */
+  /**
+   * Name resolution for the production SSRF guard (default: the system resolver), asked once per
+   * attempt; the request connects to what it answered.
+   */
   readonly resolve?: (host: string) => Promise<string[]>;
 }
 
@@ -189,13 +199,15 @@ export class EventDeliverer {
   }
 
   async #attempt(row: ClaimedRow): Promise<Attempt> {
+    let vetted: VettedTarget | undefined;
     if (this.#deps.config.mode === 'production') {
-      const why = await productionTargetRefusal(row.target, this.#resolve);
-      if (why !== undefined) return { ok: false, permanent: true, error: `event_target_forbidden:${why}` };
+      const v = await vetProductionTarget(row.target, this.#resolve);
+      if (!v.ok) return { ok: false, permanent: true, error: `event_target_forbidden:${v.refusal}` };
+      vetted = v.target;
     }
     const issuer = issuerOf(this.#deps);
     const iat = Math.floor(this.#deps.now().getTime() / 1000);
-    let init: RequestInit;
+    let post: DeliveryPost;
     if (row.channel === 'push') {
       // RFC 8417 §2.2 SET claims; SSF 1.0 §3 `sub_id` (format iss_sub: the issuer's pairwise sub).
       const set = await signJwt(await this.#signingKey(), 'secevent+jwt', {
@@ -206,8 +218,7 @@ export class EventDeliverer {
         sub_id: { format: 'iss_sub', iss: issuer, sub: row.subject },
         events: { [row.event_type]: row.payload },
       });
-      init = {
-        method: 'POST',
+      post = {
         headers: { 'content-type': 'application/secevent+jwt', accept: 'application/json' },
         body: set,
       };
@@ -222,8 +233,7 @@ export class EventDeliverer {
         sub: row.subject,
         events: { [BACKCHANNEL_LOGOUT_EVENT]: {} },
       });
-      init = {
-        method: 'POST',
+      post = {
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({ logout_token: token }).toString(),
       };
@@ -237,8 +247,7 @@ export class EventDeliverer {
         occurredAt: row.occurred_at.toISOString(),
         event: row.payload,
       });
-      init = {
-        method: 'POST',
+      post = {
         headers: {
           'content-type': 'application/json',
           'watashi-event-id': row.event_id,
@@ -247,35 +256,76 @@ export class EventDeliverer {
         body,
       };
     }
-    let res: Response;
-    try {
-      res = await this.#fetch(row.target, {
-        ...init,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.#deps.config.events.timeoutSeconds * 1000),
-      });
-    } catch (e) {
-      const name = e instanceof Error ? e.name : '';
-      return { ok: false, permanent: false, error: name === 'TimeoutError' ? 'timeout' : 'network_error' };
-    }
-    if (res.status >= 200 && res.status < 300) {
-      await res.body?.cancel();
-      return { ok: true, status: res.status };
-    }
-    if (row.channel === 'push' && res.status === 400) {
+    // RFC 8935 §2.3: only a push answered 400 has a body worth reading.
+    const wantBody = (status: number): boolean => row.channel === 'push' && status === 400;
+    const timeoutMs = this.#deps.config.events.timeoutSeconds * 1000;
+    const sent =
+      vetted === undefined
+        ? await this.#fetchPost(row.target, post, timeoutMs, wantBody)
+        : await pinnedPost(vetted, post, { timeoutMs, wantBody });
+    if ('failed' in sent) return { ok: false, permanent: false, error: sent.failed };
+    const { status } = sent;
+    if (status >= 200 && status < 300) return { ok: true, status };
+    if (row.channel === 'push' && status === 400) {
       // RFC 8935 §2.3: { "err": "<code>", "description": "…" } — the SET is refused for good.
       let err = 'invalid_request';
       try {
-        const j = (await res.json()) as { err?: unknown };
-        if (typeof j.err === 'string' && /^[a-z_]{1,40}$/.test(j.err)) err = j.err;
+        const j = JSON.parse(sent.body ?? '') as { err?: unknown } | null;
+        if (typeof j?.err === 'string' && /^[a-z_]{1,40}$/.test(j.err)) err = j.err;
       } catch {
         // Not JSON: a 400 without the RFC 8935 body is still a refusal of this SET.
         err = 'invalid_request';
       }
       return { ok: false, permanent: true, error: `push_${err}`, status: 400 };
     }
-    await res.body?.cancel();
-    return { ok: false, permanent: false, error: `http_${res.status}`, status: res.status };
+    return { ok: false, permanent: false, error: `http_${status}`, status };
+  }
+
+  /** Simulation mode: POSTs with fetch (the name resolved by fetch itself; no SSRF guard applies). */
+  async #fetchPost(
+    target: string,
+    post: DeliveryPost,
+    timeoutMs: number,
+    wantBody: (status: number) => boolean,
+  ): Promise<PostOutcome> {
+    const signal = AbortSignal.timeout(timeoutMs);
+    let res: Response;
+    try {
+      res = await this.#fetch(target, {
+        method: 'POST',
+        headers: post.headers,
+        body: post.body,
+        redirect: 'manual',
+        signal,
+      });
+    } catch (e) {
+      const name = e instanceof Error ? e.name : '';
+      return { failed: name === 'TimeoutError' ? 'timeout' : 'network_error' };
+    }
+    if (!wantBody(res.status)) {
+      await res.body?.cancel();
+      return { status: res.status };
+    }
+    // Read at most RESPONSE_BODY_LIMIT bytes; a body cut short is what came of it (see PostOutcome).
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    const reader = res.body?.getReader();
+    try {
+      while (reader !== undefined && size < RESPONSE_BODY_LIMIT) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        chunks.push(value);
+        size += value.byteLength;
+      }
+      await reader?.cancel(); // the rest of a longer body is not read
+    } catch {
+      // The body was cut short (by the receiver or the timeout; the stream is closed): what arrived
+      // is the answer, and the caller reads an unparseable body as such.
+    }
+    return {
+      status: res.status,
+      body: Buffer.concat(chunks).subarray(0, RESPONSE_BODY_LIMIT).toString('utf8'),
+    };
   }
 
   async #signingKey(): Promise<SigningKey> {
