@@ -75,8 +75,39 @@ const fmt = (n: number, d = 2): string =>
   n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 const REASONS: CrlReason[] = ['affiliationChanged', 'superseded', 'certificateHold', 'cessationOfOperation'];
 
+/**
+ * `BENCH_SQL_PROFILE=1`: the child times every statement it sends (from send to answer, so the
+ * times of concurrent batches overlap) and prints, on stderr, the total by statement shape.
+ */
+async function profileStatements(): Promise<() => string> {
+  const pg = (await import('pg')).default;
+  const byShape = new Map<string, { n: number; ms: number }>();
+  const query = Reflect.get(pg.Client.prototype, 'query') as (this: unknown, ...args: unknown[]) => unknown;
+  pg.Client.prototype.query = function timed(this: unknown, ...args: unknown[]): unknown {
+    const text = typeof args[0] === 'string' ? args[0] : String((args[0] as { text?: unknown }).text);
+    const shape = text.replace(/\s+/g, ' ').replace(/\$\d+/g, '$').slice(0, 70);
+    const start = performance.now();
+    const result = query.apply(this, args);
+    if (result instanceof Promise)
+      void result.finally(() => {
+        const e = byShape.get(shape) ?? { n: 0, ms: 0 };
+        e.n++;
+        e.ms += performance.now() - start;
+        byShape.set(shape, e);
+      });
+    return result;
+  } as typeof pg.Client.prototype.query;
+  return () =>
+    [...byShape]
+      .sort((a, b) => b[1].ms - a[1].ms)
+      .slice(0, 25)
+      .map(([k, e]) => `${e.ms.toFixed(0).padStart(8)} ms ${String(e.n).padStart(7)}×  ${k}`)
+      .join('\n');
+}
+
 /** The child: one sweep, measured by its parent. Prints one JSON line. */
 async function child(): Promise<void> {
+  const report = process.env['BENCH_SQL_PROFILE'] === '1' ? await profileStatements() : undefined;
   const [, , , url, caPath, crlUrl] = process.argv;
   const ca = readFileSync(caPath!);
   const now = new Date(Number(arg('now', String(Date.now()))));
@@ -111,6 +142,7 @@ async function child(): Promise<void> {
   );
   const totalMs = performance.now() - t0;
   await database.close();
+  if (report !== undefined) process.stderr.write(`statements by shape (summed, overlapping):\n${report()}\n`);
   process.stdout.write(
     `${JSON.stringify({ ...r, crlMs: Math.round(crlMs), totalMs: Math.round(totalMs), maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`,
   );
@@ -317,6 +349,8 @@ async function main(): Promise<void> {
     if (r.status !== 'completed' || r.anchorsChecked !== N || r.revokedFound !== Math.floor(N / 100))
       throw new Error(`unexpected sweep result: ${run.stdout}`);
     const sweepS = r.totalMs / 1000;
+    if (process.env['BENCH_SQL_PROFILE'] === '1')
+      console.log(run.stderr.trim().split('\n').slice(0, -1).join('\n'));
     console.log(`\n| what | wall s | peak RSS MiB |\n| --- | ---: | ---: |`);
     console.log(
       `| openssl crl -inform DER -noout (parse only) | ${fmt(ossl.wall)} | ${fmt(ossl.rssMiB, 0)} |`,
