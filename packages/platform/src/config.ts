@@ -256,7 +256,7 @@ export const platformConfigSchema = z.strictObject({
     })
     .default({ intervalHours: 24, checkSeconds: 300 })
     .describe(
-      'The scheduled revocation sweep (lifecycle/schedule.ts); one instance runs it, through the jobs table.',
+      'The scheduled revocation sweep (lifecycle/schedule.ts); one instance runs it, through the job queue (pg-boss on PostgreSQL).',
     ),
   sessionTtlSeconds: z
     .number()

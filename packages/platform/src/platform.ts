@@ -15,7 +15,9 @@
  *   J-LIS is not the simulator, `config_simulator_unreachable` when its roots cannot be fetched.
  *
  * Background work: housekeeping every `housekeepingIntervalSeconds`, event delivery to RPs every
- * `events.deliveryIntervalSeconds` (lifecycle/events), both stopped by `close()`.
+ * `events.deliveryIntervalSeconds` (lifecycle/events), the sweep schedule, all stopped by
+ * `close()`; then the job queue (`deps.jobs`: pg-boss on PostgreSQL) is stopped before the
+ * database closes.
  *
  * Routes of its own: `GET /health`, `GET /api/assurance/table`, `GET /assurance`, `GET /api/me`,
  * `POST /api/logout`; the operator's `GET /api/admin/fees` (jlis/routes.ts). Closing one's own
@@ -48,6 +50,8 @@ import { openDatabase, type Database } from './store/database.ts';
 import { migrateToLatest } from './store/migrate.ts';
 import { scheduleHousekeeping } from './store/housekeeping.ts';
 import { scheduleSweep } from './lifecycle/schedule.ts';
+import { MemoryJobQueue, type JobQueue } from './lifecycle/job-queue.ts';
+import { PgBossJobQueue } from './lifecycle/pgboss-job-queue.ts';
 import { registerWalletRoutes } from './wallet/index.ts';
 import { registerFeeRoutes } from './jlis/routes.ts';
 import { registerOidcRoutes } from './oidc/index.ts';
@@ -234,7 +238,21 @@ export async function createPlatform(
       { now, maxSeconds: config.ocspCache.maxSeconds, maxEntries: config.ocspCache.maxEntries },
     );
 
-    const deps: PlatformDeps = { config, database, db: database.db, keys, backend, trust, now };
+    // The job queue (lifecycle/pgboss-job-queue.ts): pg-boss on PostgreSQL, opened from the
+    // database's URL with its own small pool, stopped before the database closes (closeOpened runs
+    // in reverse); in-process on the embedded database (one process, reference/deps.md §5.5).
+    let jobs: JobQueue;
+    if (database.engine === 'postgres') {
+      const boss = new PgBossJobQueue({
+        url: database.url,
+        now,
+        onError: (e) => log?.warn({ err: e }, 'job queue (pg-boss) background error'),
+      });
+      opened.push(() => boss.close());
+      jobs = boss;
+    } else jobs = new MemoryJobQueue({ now });
+
+    const deps: PlatformDeps = { config, database, db: database.db, keys, backend, trust, jobs, now };
     const app = await buildServer(deps, overrides.logger === undefined ? {} : { logger: overrides.logger });
     opened.push(() => app.close());
     log = app.log;

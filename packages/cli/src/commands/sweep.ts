@@ -7,8 +7,8 @@
  *   [--batch-size N] [--concurrency N] [--json]`
  * - The platform is built as `watashi serve` builds it (same configuration sources, same `--sim`
  *   default in simulation mode), without listening.
- * - On PostgreSQL the shard jobs go to the shared `jobs` table, so `watashi sweep` on several hosts
- *   (or platform instances) share one run; on the embedded database they run in this process.
+ * - On PostgreSQL the shard jobs go to the platform's pg-boss queue, so `watashi sweep` on several
+ *   hosts (or platform instances) share one run; on the embedded database they run in this process.
  * - Ctrl-C stops after the current batches; the run stays open and the next `watashi sweep`
  *   resumes it where it stopped (exit 1, `sweep_interrupted`).
  * - A CA whose CRL was refused (stale, older than the last one used, bad signature) or could not be
@@ -64,7 +64,7 @@ export function registerSweepCommands(program: Command): void {
         process.env,
         globals.sim ?? DEFAULT_SIM_URL,
       );
-      const { createPlatform, runSweep, MemoryJobQueue, PostgresJobQueue } = await loadPlatform();
+      const { createPlatform, runSweep } = await loadPlatform();
       const platform = await createPlatform(config);
       const stop = new AbortController();
       const onSignal = (): void => {
@@ -78,10 +78,8 @@ export function registerSweepCommands(program: Command): void {
       try {
         const deps = platform.deps;
         result = await runSweep(deps, {
-          queue:
-            deps.database.engine === 'postgres'
-              ? new PostgresJobQueue(deps.db, { now: deps.now })
-              : new MemoryJobQueue({ now: deps.now }),
+          // pg-boss on PostgreSQL (shared with every instance), in-process on the embedded database.
+          queue: deps.jobs,
           actor: 'operator:cli',
           signal: stop.signal,
           ...(opts.shards === undefined ? {} : { shards: opts.shards }),

@@ -12,6 +12,7 @@ export type {
   QueueCounts,
 } from './job-queue.ts';
 export { PostgresJobQueue, type PostgresJobQueueOptions } from './postgres-job-queue.ts';
+export { jobIdOf, PgBossJobQueue, type PgBossJobQueueOptions } from './pgboss-job-queue.ts';
 export {
   issuingSignCa,
   reanchorFromProvision,

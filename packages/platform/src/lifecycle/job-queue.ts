@@ -1,16 +1,20 @@
 /**
  * The JobQueue port (DESIGN.md §3.4, §7; reference/deps.md §5.5): background work that several
- * platform instances share — the revocation sweep's shards first. Two implementations:
+ * platform instances share — the revocation sweep's shards first. Implementations:
  *
+ * - `PgBossJobQueue` (pgboss-job-queue.ts): pg-boss 10 on PostgreSQL, what the platform uses
+ *   there (`PlatformDeps.jobs`); claims renewed while a handler runs, expired after a crash.
  * - {@link MemoryJobQueue}: in-process, for the embedded default (`npm start`, one process). Jobs
  *   live in memory and die with the process; work that must survive a crash keeps its own
  *   checkpoint in the database (the sweep does) and is re-enqueued on restart.
  * - `PostgresJobQueue` (postgres-job-queue.ts): the `jobs` table, claimed with
- *   `FOR UPDATE SKIP LOCKED` under a lease, on PostgreSQL and PGlite alike.
+ *   `FOR UPDATE SKIP LOCKED` under a lease, on PostgreSQL and PGlite alike. Kept and tested, no
+ *   longer used by the platform.
  *
- * Contract, for both:
+ * Contract, for all:
  * - `enqueue` is idempotent by (queue, key): enqueueing a key again returns the existing job,
- *   whatever its state, and does not run it twice;
+ *   whatever its state, and does not run it twice (pg-boss: for as long as it keeps the finished
+ *   job, about 7.5 days);
  * - a handler may run more than once for one job (a lease lapsed, a worker crashed after the work
  *   but before recording it): handlers are idempotent;
  * - a handler that throws is retried with exponential backoff until `maxAttempts`, then the job
@@ -76,7 +80,7 @@ export interface QueueCounts {
 
 /** The port. */
 export interface JobQueue {
-  /** `memory` or `postgres`. */
+  /** `memory`, `pg-boss` or `postgres` (the `jobs` table). */
   readonly kind: string;
   /** Adds a job unless (queue, key) exists; `created` says which. */
   enqueue<P extends JsonObject>(

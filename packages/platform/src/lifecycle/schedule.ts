@@ -8,17 +8,17 @@
  *   `intervalHours` counted from 00:00 JST on 1 January 1970; a run is due when no run started
  *   since the latest slot. `intervalHours: 24, atHourJst: 6` sweeps at 06:00 JST daily.
  *
- * Only one instance runs it: a due slot is a job in the `jobs` table keyed by the slot
- * (`sweep:<slot>`, unique per queue), claimed with `FOR UPDATE SKIP LOCKED` by one instance; the
- * others find it created or taken. The handler looks again before starting (another instance may
- * have just finished the slot's run), and the sweep itself joins a run already in progress. On the
- * embedded database (one process) the queue is in memory; `sweep_runs` still decides what is due,
- * so a restart does not repeat a run.
+ * Only one instance runs it: a due slot is a job in the platform's queue (`deps.jobs`: pg-boss on
+ * PostgreSQL) keyed by the slot (`sweep:<slot>`, unique per queue), claimed with `FOR UPDATE SKIP
+ * LOCKED` by one instance; the others find it created or taken. The handler looks again before
+ * starting (another instance may have just finished the slot's run), and the sweep itself joins a
+ * run already in progress. On the embedded database (one process) the queue is in memory;
+ * `sweep_runs` still decides what is due, so a restart does not repeat a run.
  */
 import { sql } from 'kysely';
 import type { Database } from '../store/database.ts';
 import { MemoryJobQueue, type JobQueue } from './job-queue.ts';
-import { PostgresJobQueue } from './postgres-job-queue.ts';
+import { PgBossJobQueue } from './pgboss-job-queue.ts';
 import { runSweep, type SweepDeps, type SweepResult } from './sweep.ts';
 import { repeatEvery } from '../server/repeat.ts';
 
@@ -61,6 +61,8 @@ export function dueSweepSlot(
 /** What the scheduler needs. */
 export interface SweepScheduleDeps extends SweepDeps {
   readonly database: Database;
+  /** The platform's job queue; without one, a look opens its own (pg-boss on PostgreSQL). */
+  readonly jobs?: JobQueue;
 }
 
 /** Options of {@link scheduleSweep}. */
@@ -96,11 +98,24 @@ export async function runScheduledSweep(
 ): Promise<SweepResult | undefined> {
   const slot = dueSweepSlot(options, await lastStart(deps), deps.now());
   if (slot === undefined) return undefined;
-  const queue =
-    options.queue ??
-    (deps.database.engine === 'postgres'
-      ? new PostgresJobQueue(deps.db, { now: deps.now })
-      : new MemoryJobQueue({ now: deps.now }));
+  const given = options.queue ?? deps.jobs;
+  if (given !== undefined) return runSlot(deps, options, slot, given);
+  if (deps.database.engine !== 'postgres')
+    return runSlot(deps, options, slot, new MemoryJobQueue({ now: deps.now }));
+  const queue = new PgBossJobQueue({ url: deps.database.url, now: deps.now });
+  try {
+    return await runSlot(deps, options, slot, queue);
+  } finally {
+    await queue.close();
+  }
+}
+
+async function runSlot(
+  deps: SweepScheduleDeps,
+  options: Omit<ScheduleSweepOptions, 'checkSeconds' | 'onError'> & { readonly signal?: AbortSignal },
+  slot: Date,
+  queue: JobQueue,
+): Promise<SweepResult | undefined> {
   await queue.enqueue(
     SWEEP_SCHEDULE_QUEUE,
     { slot: slot.toISOString() },

@@ -24,6 +24,7 @@ import type { Schema } from '../store/schema.ts';
 import type { JpkiBackend } from '../jlis/backend.ts';
 import type { KeyStore } from '../keys/key-store.ts';
 import type { PlatformConfig } from '../config.ts';
+import type { JobQueue } from '../lifecycle/job-queue.ts';
 
 /** Who may call a route. */
 export type RouteAuth = 'public' | 'session' | 'admin';
@@ -46,6 +47,11 @@ export interface PlatformDeps {
   readonly keys: KeyStore;
   readonly backend: JpkiBackend;
   readonly trust: JpkiTrustStore;
+  /**
+   * The platform's job queue: pg-boss on PostgreSQL (shared by every instance), in-process on the
+   * embedded database. Closed by the platform's `close()`.
+   */
+  readonly jobs: JobQueue;
   /** The platform's clock; tests pass a fixed one. */
   readonly now: () => Date;
 }

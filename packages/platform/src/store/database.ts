@@ -54,6 +54,12 @@ export interface PgliteDatabase extends DatabaseBase {
 /** A PostgreSQL database. */
 export interface PostgresDatabase extends DatabaseBase {
   readonly engine: 'postgres';
+  /**
+   * The URL it was opened with, for components that open their own connections to the same
+   * database (the pg-boss job queue, lifecycle/pgboss-job-queue.ts). May hold a password: never
+   * log it.
+   */
+  readonly url: string;
 }
 
 /** An open store: the Kysely handle, which engine is behind it, transactions, close. */
@@ -172,6 +178,7 @@ function openPostgres(url: string, options: NonNullable<DatabaseConfig['pool']>)
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   return {
     engine: 'postgres',
+    url,
     db,
     transaction: (fn, options) => withTransaction(db, fn, options),
     // As for PGlite: Kysely skips `pool.end()` when it never ran a query.

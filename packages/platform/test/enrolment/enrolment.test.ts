@@ -11,6 +11,7 @@ import { JpkiTrustStore } from '@watashi/jpki';
 import { opensslWorkspace } from '../../../pki/test/openssl.ts';
 import { platformConfigSchema, type PlatformConfigInput } from '../../src/config.ts';
 import { verifyAuditChain } from '../../src/store/audit.ts';
+import { MemoryJobQueue } from '../../src/lifecycle/job-queue.ts';
 import { createJpkiBackend } from '../../src/jlis/index.ts';
 import {
   completeEnrolment,
@@ -80,7 +81,7 @@ async function platform(
     const code = isWatashiError(err) ? err.code : status === 413 ? 'body_too_large' : 'internal';
     return reply.code(status).type('application/problem+json').send({ status, code });
   });
-  registerEnrolmentRoutes(app, { ...deps, db: t.db });
+  registerEnrolmentRoutes(app, { ...deps, db: t.db, jobs: new MemoryJobQueue() });
   await app.ready();
   return { deps, app, setNow: (d) => (now = d), close: () => app.close() };
 }

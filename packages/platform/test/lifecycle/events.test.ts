@@ -32,6 +32,7 @@ import { createPlatform } from '../../src/platform.ts';
 import { buildServer } from '../../src/server/app.ts';
 import { startSession } from '../../src/server/sessions.ts';
 import { registerEventRoutes } from '../../src/lifecycle/events/routes.ts';
+import { MemoryJobQueue } from '../../src/lifecycle/job-queue.ts';
 import type { PlatformDeps } from '../../src/server/context.ts';
 import { forEachEngine } from '../db/harness.ts';
 import { newResident, simTrust, startSim, type TestSim } from '../enrolment/support.ts';
@@ -107,7 +108,7 @@ forEachEngine((t) => {
   let deps: LifecycleDeps & PlatformDeps;
   beforeAll(() => {
     const d = lifecycleDeps(sim, trust, t.database);
-    deps = { ...d, keys: createMemoryKeyStore({ now: d.now }), config: config() };
+    deps = { ...d, keys: createMemoryKeyStore({ now: d.now }), config: config(), jobs: new MemoryJobQueue() };
   });
   beforeEach(() => {
     deps.setOffset(0);

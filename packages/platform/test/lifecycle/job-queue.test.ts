@@ -1,13 +1,22 @@
-// The JobQueue implementations against the same contract: the `jobs` table on both engines, and
-// the in-process queue.
+// The JobQueue implementations against the same contract: the in-process queue, the `jobs` table
+// on both engines, and pg-boss on PostgreSQL (with real short times: pg-boss uses the database's
+// clock).
 import { randomUUID } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
-import { MemoryJobQueue, PostgresJobQueue, type JobQueue } from '../../src/lifecycle/index.ts';
+import PgBoss from 'pg-boss';
+import { sql } from 'kysely';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  MemoryJobQueue,
+  PgBossJobQueue,
+  PostgresJobQueue,
+  type JobQueue,
+  type PgBossJobQueueOptions,
+} from '../../src/lifecycle/index.ts';
 import { jsonb } from '../../src/store/json.ts';
 import { forEachEngine } from '../db/harness.ts';
 
-/** The contract both implementations keep. */
-function contract(make: () => JobQueue): void {
+/** The contract every implementation keeps; `retryWaitMs`: how long the first retry may wait. */
+function contract(make: () => JobQueue, { retryWaitMs = 1100 } = {}): void {
   it('ok-enqueue-is-idempotent-by-key', async () => {
     const q = make();
     const name = `q-${randomUUID()}`;
@@ -57,7 +66,7 @@ function contract(make: () => JobQueue): void {
     expect((await q.counts(name)).queued).toBe(1);
     // Not due before its backoff; due after it.
     expect(await q.drain(name, failing)).toEqual({ completed: 0, errors: 0 });
-    await new Promise((r) => setTimeout(r, 1100)); // the first retry waits 1 s
+    await new Promise((r) => setTimeout(r, retryWaitMs)); // the first retry waits 1 s (pg-boss: 1–2 s)
     expect(await q.drain(name, failing)).toEqual({ completed: 0, errors: 1 });
     expect(attempts).toEqual([1, 2]);
     expect(await q.counts(name)).toEqual({ queued: 0, running: 0, done: 0, failed: 1 });
@@ -136,3 +145,160 @@ forEachEngine((t) => {
     expect(await q.counts(name)).toMatchObject({ done: 1 });
   });
 });
+
+forEachEngine(
+  (t) => {
+    const url = (): string => {
+      if (t.database.engine !== 'postgres') throw new TypeError('pg-boss runs on PostgreSQL');
+      return t.database.url;
+    };
+    const opened: PgBossJobQueue[] = [];
+    /** A "platform instance": its own pg-boss and pool; short expiry and maintenance for tests. */
+    const boss = (options: Partial<PgBossJobQueueOptions> = {}): PgBossJobQueue => {
+      const q = new PgBossJobQueue({
+        url: url(),
+        expireInSeconds: 1,
+        maintenanceIntervalSeconds: 1,
+        onError: (e) => {
+          throw e;
+        },
+        ...options,
+      });
+      opened.push(q);
+      return q;
+    };
+    afterAll(async () => {
+      await Promise.all(opened.map((q) => q.close()));
+    });
+
+    describe('pg-boss', () => {
+      contract(() => boss(), { retryWaitMs: 2100 });
+
+      it('ok-a-crashed-workers-job-is-run-by-another-after-expiry', async () => {
+        const q = boss();
+        const name = `q-${randomUUID()}`;
+        const { id } = await q.enqueue(name, { shard: 0 }, { key: 'shard-0' });
+        // A worker that claims the job and dies: nobody completes it or renews its claim.
+        const dead = new PgBoss({ connectionString: url(), supervise: false, schedule: false, max: 1 });
+        await dead.start();
+        try {
+          expect((await dead.fetch(name)).map((j) => j.id)).toEqual([id]);
+        } finally {
+          await dead.stop({ graceful: false });
+        }
+        const taken: Array<{ attempt: number; key: string; shard: unknown }> = [];
+        const handler = (job: {
+          attempt: number;
+          key: string;
+          payload: Record<string, unknown>;
+        }): Promise<void> => {
+          taken.push({ attempt: job.attempt, key: job.key, shard: job.payload['shard'] });
+          return Promise.resolve();
+        };
+        // While its claim runs nobody else may take it …
+        expect(await q.drain(name, handler)).toEqual({ completed: 0, errors: 0 });
+        expect(await q.counts(name)).toMatchObject({ running: 1 });
+        // … once it has expired (maintenance every second here), another worker does: a new attempt.
+        const deadline = Date.now() + 8000;
+        while (taken.length === 0 && Date.now() < deadline) {
+          await q.drain(name, handler);
+          if (taken.length === 0) await new Promise((r) => setTimeout(r, 200));
+        }
+        expect(taken).toEqual([{ attempt: 2, key: 'shard-0', shard: 0 }]);
+        expect(await q.counts(name)).toEqual({ queued: 0, running: 0, done: 1, failed: 0 });
+      });
+
+      it('ok-two-instances-draining-one-queue-run-each-job-exactly-once', async () => {
+        const [a, b] = [boss(), boss()];
+        const name = `q-${randomUUID()}`;
+        for (let i = 0; i < 20; i++) await (i % 2 ? a : b).enqueue(name, { i }, { key: String(i) });
+        const runs: number[] = [];
+        const handler = async (job: { payload: { i: number } }): Promise<void> => {
+          runs.push(job.payload.i);
+          await new Promise((r) => setTimeout(r, 5));
+        };
+        const [ra, rb] = await Promise.all([
+          a.drain(name, handler, { concurrency: 3 }),
+          b.drain(name, handler, { concurrency: 3 }),
+        ]);
+        expect(ra.completed + rb.completed).toBe(20);
+        expect(ra.errors + rb.errors).toBe(0);
+        expect([...runs].sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+        expect(await a.counts(name)).toEqual({ queued: 0, running: 0, done: 20, failed: 0 });
+      });
+
+      it('ok-a-long-job-keeps-its-claim-by-renewal', async () => {
+        const [q, other] = [boss(), boss()];
+        const name = `q-${randomUUID()}`;
+        await q.enqueue(name, {}, { key: 'long' });
+        const attempts: number[] = [];
+        let stolen = -1;
+        const r = await q.drain(name, async (job) => {
+          attempts.push(job.attempt);
+          // Three expiries long, with maintenance running; meanwhile another instance finds nothing.
+          await new Promise((res) => setTimeout(res, 1800));
+          stolen = (await other.drain(name, () => Promise.resolve())).completed;
+          await new Promise((res) => setTimeout(res, 1500));
+        });
+        expect(r).toEqual({ completed: 1, errors: 0 });
+        expect(stolen).toBe(0);
+        expect(attempts).toEqual([1]);
+        expect(await q.counts(name)).toEqual({ queued: 0, running: 0, done: 1, failed: 0 });
+      });
+
+      it('ok-a-finished-key-still-counts-after-archiving', async () => {
+        const q = boss();
+        const name = `q-${randomUUID()}`;
+        const first = await q.enqueue(name, {}, { key: 'k' });
+        await q.drain(name, () => Promise.resolve());
+        // pg-boss moves jobs finished 12 h ago to its archive: make it 13 h and let it archive.
+        await sql`UPDATE pgboss.job SET completed_on = now() - interval '13 hours' WHERE name = ${name}`.execute(
+          t.db,
+        );
+        const archiver = new PgBoss({ connectionString: url(), supervise: false, schedule: false, max: 1 });
+        await archiver.start();
+        try {
+          await archiver.archive();
+        } finally {
+          await archiver.stop({ graceful: false });
+        }
+        expect(await archiver.getJobById(name, first.id)).toBeNull();
+        expect(await q.enqueue(name, {}, { key: 'k' })).toEqual({ id: first.id, created: false });
+        expect(await q.counts(name)).toEqual({ queued: 0, running: 0, done: 1, failed: 0 });
+      });
+
+      it('ok-the-last-error-is-kept', async () => {
+        const q = boss();
+        const name = `q-${randomUUID()}`;
+        await q.enqueue(name, {}, { key: 'x', maxAttempts: 1 });
+        const e = Object.assign(new Error('no CRL'), { code: 'crl_missing' });
+        expect(await q.drain(name, () => Promise.reject(e))).toEqual({ completed: 0, errors: 1 });
+        expect(await q.counts(name)).toMatchObject({ failed: 1 });
+        expect(await q.lastError(name, 'x')).toBe('crl_missing: no CRL');
+      });
+
+      it('ok-close-aborts-running-handlers-and-refuses-further-use', async () => {
+        const q = new PgBossJobQueue({ url: url() });
+        const name = `q-${randomUUID()}`;
+        await q.enqueue(name, {}, { key: 'k' });
+        let started!: () => void;
+        const running = new Promise<void>((r) => (started = r));
+        const drained = q.drain(name, (_job, ctx) => {
+          started();
+          return new Promise((_, reject) =>
+            ctx.signal.addEventListener('abort', () => reject(new Error('stopped')), { once: true }),
+          );
+        });
+        await running;
+        await q.close();
+        // The aborted handler's attempt was recorded as an error (a retry) before pg-boss stopped.
+        expect(await drained).toEqual({ completed: 0, errors: 1 });
+        await expect(q.enqueue(name, {}, { key: 'k2' })).rejects.toThrow(TypeError);
+        await q.close(); // idempotent
+        const check = boss();
+        expect(await check.counts(name)).toEqual({ queued: 1, running: 0, done: 0, failed: 0 });
+      });
+    });
+  },
+  ['postgres'],
+);

@@ -9,7 +9,16 @@ import { isWatashiError, toHex } from '@watashi/pki';
 import type { JpkiTrustStore } from '@watashi/jpki';
 import { completeEnrolment, issueEnrolment, openBasic4 } from '../../src/enrolment/index.ts';
 import { HttpJpkiBackend } from '../../src/jlis/index.ts';
-import { MemoryJobQueue, PostgresJobQueue, runSweep, type SweepResult } from '../../src/lifecycle/index.ts';
+import { sql } from 'kysely';
+import {
+  MemoryJobQueue,
+  PgBossJobQueue,
+  PostgresJobQueue,
+  runSweep,
+  SWEEP_QUEUE,
+  type JobQueue,
+  type SweepResult,
+} from '../../src/lifecycle/index.ts';
 import { statusCheckedAt } from '../../src/lifecycle/coverage.ts';
 import { verifyAuditChain } from '../../src/store/audit.ts';
 import { forEachEngine } from '../db/harness.ts';
@@ -54,6 +63,18 @@ forEachEngine((t) => {
     deps = lifecycleDeps(sim, trust, t.database);
   });
   beforeEach(() => deps.setOffset(0));
+  // The queue platform instances share: pg-boss on PostgreSQL (as the platform uses), the `jobs`
+  // table on PGlite. Each call is one instance's queue object.
+  const opened: PgBossJobQueue[] = [];
+  afterAll(async () => {
+    await Promise.all(opened.map((q) => q.close()));
+  });
+  const sharedQueue = (): JobQueue => {
+    if (t.database.engine === 'pglite') return new PostgresJobQueue(t.db, { leaseMs: 500 });
+    const q = new PgBossJobQueue({ url: t.database.url });
+    opened.push(q);
+    return q;
+  };
 
   const account = (id: string) =>
     t.db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
@@ -262,7 +283,7 @@ forEachEngine((t) => {
         .execute();
     const before = await checkedTimes();
     const stop = new AbortController();
-    const queue = t.engine === 'postgres' ? new PostgresJobQueue(t.db, { leaseMs: 500 }) : undefined;
+    const queue = t.engine === 'postgres' ? sharedQueue() : undefined;
     const first = await runSweep(deps, {
       shards: 8,
       batchSize: 1,
@@ -287,7 +308,7 @@ forEachEngine((t) => {
       shards: 8,
       batchSize: 1,
       pollMs: 100,
-      ...(queue === undefined ? { queue: new MemoryJobQueue() } : { queue: new PostgresJobQueue(t.db) }),
+      queue: queue === undefined ? new MemoryJobQueue() : sharedQueue(),
     });
     expect(second).toMatchObject({ runId: first.runId, resumed: true, status: 'completed' });
     expect(second.anchorsChecked).toBe(before.length);
@@ -307,7 +328,7 @@ forEachEngine((t) => {
     expect(await verifyAuditChain(t.db)).toMatchObject({ ok: true });
   });
 
-  it('ok-two-workers-share-one-run-through-the-jobs-table', async () => {
+  it('ok-two-workers-share-one-run-through-the-shared-queue', async () => {
     for (let i = 0; i < 3; i++) await enrol(deps, await newResident(sim));
     await publish();
     const current = await t.db
@@ -315,20 +336,20 @@ forEachEngine((t) => {
       .select((eb) => eb.fn.countAll<bigint>().as('n'))
       .where('superseded_by', 'is', null)
       .executeTakeFirstOrThrow();
-    // Two platform instances: each its own sweeper and queue object, one jobs table.
+    // Two platform instances: each its own sweeper and queue object, one shared queue.
     const [a, b] = await Promise.all([
       runSweep(deps, {
         shards: 8,
         batchSize: 2,
         pollMs: 50,
-        queue: new PostgresJobQueue(t.db),
+        queue: sharedQueue(),
         workerId: 'a',
       }),
       runSweep(deps, {
         shards: 8,
         batchSize: 2,
         pollMs: 50,
-        queue: new PostgresJobQueue(t.db),
+        queue: sharedQueue(),
         workerId: 'b',
       }),
     ]);
@@ -338,13 +359,16 @@ forEachEngine((t) => {
     for (const r of [a, b]) {
       expect(r.status).toBe('completed');
       expect(r.anchorsChecked).toBe(Number(current.n));
-      const jobs = await t.db
-        .selectFrom('jobs')
-        .select(['state'])
-        .where('key', 'like', `${r.runId}:%`)
-        .execute();
-      expect(jobs).toHaveLength(8);
-      expect(jobs.every((j) => j.state === 'done')).toBe(true);
+      const states =
+        t.engine === 'postgres'
+          ? (
+              await sql<{ state: string }>`SELECT state FROM pgboss.job
+                WHERE name = ${SWEEP_QUEUE} AND singleton_key LIKE ${`${r.runId}:%`}`.execute(t.db)
+            ).rows.map((j) => (j.state === 'completed' ? 'done' : j.state))
+          : (
+              await t.db.selectFrom('jobs').select(['state']).where('key', 'like', `${r.runId}:%`).execute()
+            ).map((j) => j.state);
+      expect(states).toEqual(Array.from({ length: 8 }, () => 'done'));
     }
   });
 

@@ -8,6 +8,7 @@ import { JpkiTrustStore } from '@watashi/jpki';
 import { parsePlatformConfig, type PlatformConfigInput } from '../../src/config.ts';
 import { createJpkiBackend } from '../../src/jlis/index.ts';
 import { createMemoryKeyStore } from '../../src/keys/index.ts';
+import { MemoryJobQueue } from '../../src/lifecycle/job-queue.ts';
 import type { PlatformDeps } from '../../src/server/context.ts';
 import type { EngineContext } from '../db/harness.ts';
 
@@ -32,6 +33,7 @@ export async function testDeps(
     keys: createMemoryKeyStore(),
     backend: createJpkiBackend(parsed.jlis, { now }),
     trust: await JpkiTrustStore.production(),
+    jobs: new MemoryJobQueue({ now }),
     now,
   };
 }
