@@ -73,7 +73,6 @@ import { withTransaction } from '../store/database.ts';
 import type { JsonObject } from '../store/json.ts';
 import type { AccountStatus, Schema } from '../store/schema.ts';
 import { factsFromAudit, recordLifecycleFacts } from './events/outbox.ts';
-import { endGrants } from '../oidc/consents.ts';
 
 /** Stable codes of {@link changeAccountStatus} (HTTP status in `detail.status`). */
 export type AccountStatusErrorCode =
@@ -386,27 +385,47 @@ async function deleteProviderSessions(trx: Transaction<Schema>, accountId: strin
 }
 
 /**
- * On closure: every oidc-provider artefact of the account (grants and everything issued under
- * them, provider sessions), consents to RPs withdrawn (as oidc/consents.ts
- * `withdrawConsent` does per RP), authenticators revoked, J-LIS consents withdrawn. Returns the
- * number of grants.
+ * On closure — by the resident, an operator, or the sweep (death, emigration): every
+ * oidc-provider artefact of the accounts (grants and everything issued under them, provider
+ * sessions), consents to RPs withdrawn (as oidc/consents.ts `endGrants` does per RP),
+ * authenticators revoked, J-LIS consents withdrawn — in one statement, as a sweep batch closes
+ * dozens of accounts at once. Returns the number of grants ended. Call it after the closure's
+ * events are in the outbox: the outbox finds the RPs to tell through these grants.
  */
-async function endEverythingIssued(trx: Transaction<Schema>, accountId: string, now: Date): Promise<number> {
-  const { ids } = await endGrants(trx, accountId, now);
-  await deleteProviderSessions(trx, accountId);
-  await trx
-    .updateTable('authenticators')
-    .set({ revoked_at: now, revocation_reason: 'account_closed' })
-    .where('account_id', '=', accountId)
-    .where('revoked_at', 'is', null)
-    .execute();
-  await trx
-    .updateTable('consents')
-    .set({ withdrawn_at: now })
-    .where('account_id', '=', accountId)
-    .where('withdrawn_at', 'is', null)
-    .execute();
-  return ids.length;
+export async function endEverythingIssued(
+  trx: Transaction<Schema>,
+  account: string | readonly string[],
+  now: Date,
+): Promise<number> {
+  const accountIds = typeof account === 'string' ? [account] : [...new Set(account)];
+  if (accountIds.length === 0) return 0;
+  const list = () => sql.join(accountIds);
+  // Every data-modifying WITH runs once and to completion, read by the final SELECT or not.
+  const { rows } = await sql<{ grants: string }>`
+    WITH withdrawn AS (
+        UPDATE oidc_consents SET withdrawn_at = ${now}
+        WHERE account_id IN (${list()}) AND withdrawn_at IS NULL
+        RETURNING grant_id),
+      granted AS (
+        SELECT id FROM oidc_models
+        WHERE model = 'Grant' AND payload->>'accountId' IN (${list()})),
+      ended AS (SELECT grant_id AS id FROM withdrawn UNION SELECT id FROM granted),
+      deleted AS (
+        DELETE FROM oidc_models
+        WHERE grant_id IN (SELECT id FROM ended)
+          OR (model = 'Grant' AND id IN (SELECT id FROM ended))
+          OR (model = 'Session' AND payload->>'accountId' IN (${list()}))
+        RETURNING 1),
+      passkeys AS (
+        UPDATE authenticators SET revoked_at = ${now}, revocation_reason = 'account_closed'
+        WHERE account_id IN (${list()}) AND revoked_at IS NULL
+        RETURNING 1),
+      jlis AS (
+        UPDATE consents SET withdrawn_at = ${now}
+        WHERE account_id IN (${list()}) AND withdrawn_at IS NULL
+        RETURNING 1)
+    SELECT count(id) AS grants FROM ended`.execute(trx);
+  return Number(rows[0]?.grants ?? 0);
 }
 
 /** The erasure of a resident's closure (module comment); returns the count per item. */

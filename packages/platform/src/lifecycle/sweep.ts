@@ -57,6 +57,7 @@ import { appendAuditMany, type AuditEvent } from '../store/audit.ts';
 import { withTransaction } from '../store/database.ts';
 import type { AccountStatus, AnchorPurpose, AnchorStatus, AnchorVariant, Schema } from '../store/schema.ts';
 import { lifecycleError } from './errors.ts';
+import { endEverythingIssued } from './account-status.ts';
 import { factsFromAudit, recordLifecycleFacts } from './events/outbox.ts';
 import { MemoryJobQueue, sleep, type JobHandler, type JobQueue } from './job-queue.ts';
 import { reanchorFromProvision, type ProvisionOutcome } from './reanchor.ts';
@@ -979,8 +980,10 @@ export async function applyStatusChanges(
     if (g === undefined) groups.set(k, (g = { kind: e.kind, reason: e.reason, ids: [] }));
     g.ids.push(accountId);
   }
+  const closed: string[] = [];
   for (const g of groups.values()) {
     const changed = await applyAccountEffect(trx, g.ids, g.kind, g.reason, now);
+    if (g.kind === 'close') closed.push(...changed.keys());
     for (const [accountId, c] of changed) {
       audit.push({
         actor,
@@ -1001,6 +1004,11 @@ export async function applyStatusChanges(
   // Notices to the residents and events to their RPs, committed with the changes (outbox) — from
   // a sweep batch or a single OCSP check alike.
   await recordLifecycleFacts(deps, trx, factsFromAudit(audit.slice(firstNew)));
+  // Death or emigration ends what the account gave out (grants, tokens, provider sessions,
+  // passkeys, J-LIS consents) as a resident's own closure does — after the outbox, which finds
+  // the RPs to tell through those grants. The data is kept: an erasure is the operator's decision
+  // (`watashi account close --erase`), as a death may need to be evidenced later.
+  await endEverythingIssued(trx, closed, now);
 }
 
 function reanchor(

@@ -391,6 +391,14 @@ forEachEngine((t) => {
     expect(payload['events']).toEqual({ [BACKCHANNEL_LOGOUT_EVENT]: {} });
     expect(payload['nonce']).toBeUndefined();
     expect((await listNotices(t.db, id))[0]!.kind).toBe('closed');
+    // The RP was told through its grant, then the grant ended with the account.
+    const consents = await t.db
+      .selectFrom('oidc_consents')
+      .select('withdrawn_at')
+      .where('account_id', '=', id)
+      .execute();
+    expect(consents).toHaveLength(1);
+    expect(consents[0]!.withdrawn_at).not.toBeNull();
   });
 
   it('ok-reproofing-needed-then-done-notices-and-credential-change-events', async () => {

@@ -2,6 +2,7 @@
 // enrolled with hosted cards, life events applied in the simulator, CRLs published by it and
 // downloaded, verified and read through the platform's HttpJpkiBackend, and the sweep's effects
 // read back from the database.
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -21,6 +22,7 @@ import {
 } from '../../src/lifecycle/index.ts';
 import { statusCheckedAt } from '../../src/lifecycle/coverage.ts';
 import { verifyAuditChain } from '../../src/store/audit.ts';
+import { jsonb } from '../../src/store/json.ts';
 import { forEachEngine } from '../db/harness.ts';
 import { newResident, simTrust, startSim, type TestSim } from '../enrolment/support.ts';
 import { enrol, lifecycleDeps, OPERATOR, proofingLevel, type LifecycleDeps } from './support.ts';
@@ -257,10 +259,55 @@ forEachEngine((t) => {
         expires_at: new Date(now.getTime() + 24 * HOUR),
       })
       .execute();
+    // What the account gave out: a provider grant with a token under it, and a provider session.
+    const grantId = randomUUID();
+    await t.db
+      .insertInto('oidc_models')
+      .values([
+        { model: 'Grant', id: grantId, payload: jsonb({ jti: grantId, accountId: id, clientId: 'rp-x' }) },
+        {
+          model: 'RefreshToken',
+          id: randomUUID(),
+          grant_id: grantId,
+          payload: jsonb({ grantId, accountId: id }),
+        },
+        { model: 'Session', id: randomUUID(), payload: jsonb({ accountId: id }) },
+      ])
+      .execute();
+    await t.db
+      .insertInto('authenticators')
+      .values({
+        account_id: id,
+        type: 'passkey',
+        credential_id: new Uint8Array(randomBytes(16)),
+        public_key: new Uint8Array(randomBytes(65)),
+        backup_eligible: true,
+        backed_up: true,
+        user_verified: true,
+        label: 'phone',
+      })
+      .execute();
+    const issued = () =>
+      t.db
+        .selectFrom('oidc_models')
+        .select('model')
+        .where((eb) => eb.or([eb('grant_id', '=', grantId), eb(sql<string>`payload->>'accountId'`, '=', id)]))
+        .execute();
+    expect(await issued()).toHaveLength(3);
     await sim.s.sim.lifeEvent(h.residentId, { type: 'death' });
     await publish();
     await sweep();
     expect(await account(id)).toMatchObject({ status: 'closed', status_reason: 'cessationOfOperation' });
+    // Grants, the tokens under them and provider sessions end with the account.
+    expect(await issued()).toEqual([]);
+    const passkeys = await t.db
+      .selectFrom('authenticators')
+      .select(['revoked_at', 'revocation_reason'])
+      .where('account_id', '=', id)
+      .execute();
+    expect(passkeys).toHaveLength(1);
+    expect(passkeys[0]!.revoked_at).not.toBeNull();
+    expect(passkeys[0]!.revocation_reason).toBe('account_closed');
     const sessions = await t.db
       .selectFrom('sessions')
       .select('revoked_at')

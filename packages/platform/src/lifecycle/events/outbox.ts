@@ -247,15 +247,6 @@ export async function recordLifecycleFacts(
       deliveries += rows.length;
     }
   }
-  // The provider's own sessions of a closed account are useless (findAccount refuses it):
-  // removed so that no later RP-initiated logout addresses them — one statement for the batch.
-  const closed = [...new Set(facts.filter((f) => f.kind === 'closed').map((f) => f.accountId))];
-  for (let i = 0; i < closed.length; i += 1000)
-    await trx
-      .deleteFrom('oidc_models')
-      .where('model', '=', 'Session')
-      .where(sql<string>`payload->>'accountId'`, 'in', closed.slice(i, i + 1000))
-      .execute();
   return { notices: facts.length, deliveries };
 }
 
