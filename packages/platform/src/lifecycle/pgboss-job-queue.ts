@@ -153,6 +153,9 @@ export class PgBossJobQueue implements JobQueue {
     });
     // An idle client that loses its server emits 'error' on the pool; unhandled it crashes Node.
     this.#pool.on('error', onError);
+    // So does a client the pool is ending or has lent out (the pool listens to idle ones only):
+    // e.g. the server terminating backends while close() ends the pool.
+    this.#pool.on('connect', (client) => client.on('error', onError));
     const pool = this.#pool;
     this.#boss = new PgBoss({
       // Our pool, not pg-boss's own, so that complete/fail can share a transaction with the fence.

@@ -19,6 +19,27 @@ export async function insertAccount(db: Kysely<Schema> | Transaction<Schema>): P
   return row.id;
 }
 
+/** Insert a passkey for `accountId` (random credential, synced, user-verified). */
+export async function insertPasskey(
+  db: Kysely<Schema> | Transaction<Schema>,
+  accountId: string,
+  label = 'phone',
+): Promise<void> {
+  await db
+    .insertInto('authenticators')
+    .values({
+      account_id: accountId,
+      type: 'passkey',
+      credential_id: new Uint8Array(randomBytes(16)),
+      public_key: new Uint8Array(randomBytes(65)),
+      backup_eligible: true,
+      backed_up: true,
+      user_verified: true,
+      label,
+    })
+    .execute();
+}
+
 /** A valid anchor row for `accountId` (current, status good). */
 export function anchorRow(
   accountId: string,

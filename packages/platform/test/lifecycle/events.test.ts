@@ -150,6 +150,19 @@ forEachEngine((t) => {
       scopes: ['openid', 'address'],
       at: deps.now(),
     });
+  /** An RP registered with an https events endpoint (for the production SSRF guard); its id. */
+  const httpsRp = async (eventsEndpoint: string): Promise<string> => {
+    const clientId = `rp-${randomUUID().slice(0, 8)}`;
+    await addRelyingParty(deps, {
+      clientId,
+      name: clientId,
+      purpose: 'p',
+      redirectUris: ['https://rp.example/cb'],
+      tokenEndpointAuthMethod: 'client_secret_basic',
+      eventsEndpoint,
+    });
+    return clientId;
+  };
   const jwks = async () =>
     createLocalJWKSet({
       keys: (await deps.keys.signingKeys!('oidc')).map((k) => ({ ...k.publicJwk, kid: k.keyId, alg: k.alg })),
@@ -444,15 +457,7 @@ forEachEngine((t) => {
     expect(isForbiddenAddress('2001:4860:4860::8888')).toBe(false);
     const id = await enrol(deps, await newResident(sim));
     const a = await rp(); // http://127.0.0.1 — fine in simulation, refused in production
-    const b = `rp-${randomUUID().slice(0, 8)}`;
-    await addRelyingParty(deps, {
-      clientId: b,
-      name: b,
-      purpose: 'p',
-      redirectUris: ['https://rp.example/cb'],
-      tokenEndpointAuthMethod: 'client_secret_basic',
-      eventsEndpoint: 'https://internal.rp.example/events',
-    });
+    const b = await httpsRp('https://internal.rp.example/events');
     await grant(id, a.clientId);
     await grant(id, b);
     await t.database.transaction((trx) =>
@@ -491,15 +496,7 @@ forEachEngine((t) => {
     try {
       const port = (listener.address() as AddressInfo).port;
       const id = await enrol(deps, await newResident(sim));
-      const b = `rp-${randomUUID().slice(0, 8)}`;
-      await addRelyingParty(deps, {
-        clientId: b,
-        name: b,
-        purpose: 'p',
-        redirectUris: ['https://rp.example/cb'],
-        tokenEndpointAuthMethod: 'client_secret_basic',
-        eventsEndpoint: `https://localhost:${port}/events`,
-      });
+      const b = await httpsRp(`https://localhost:${port}/events`);
       await grant(id, b);
       await t.database.transaction((trx) =>
         recordLifecycleFacts(deps, trx, [{ accountId: id, kind: 'released', at: deps.now() }]),

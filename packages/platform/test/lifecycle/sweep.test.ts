@@ -2,7 +2,7 @@
 // enrolled with hosted cards, life events applied in the simulator, CRLs published by it and
 // downloaded, verified and read through the platform's HttpJpkiBackend, and the sweep's effects
 // read back from the database.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -24,6 +24,7 @@ import { statusCheckedAt } from '../../src/lifecycle/coverage.ts';
 import { verifyAuditChain } from '../../src/store/audit.ts';
 import { jsonb } from '../../src/store/json.ts';
 import { forEachEngine } from '../db/harness.ts';
+import { insertPasskey } from '../db/rows.ts';
 import { newResident, simTrust, startSim, type TestSim } from '../enrolment/support.ts';
 import { enrol, lifecycleDeps, OPERATOR, proofingLevel, type LifecycleDeps } from './support.ts';
 import { fromBase64 } from '@watashi/pki';
@@ -274,19 +275,7 @@ forEachEngine((t) => {
         { model: 'Session', id: randomUUID(), payload: jsonb({ accountId: id }) },
       ])
       .execute();
-    await t.db
-      .insertInto('authenticators')
-      .values({
-        account_id: id,
-        type: 'passkey',
-        credential_id: new Uint8Array(randomBytes(16)),
-        public_key: new Uint8Array(randomBytes(65)),
-        backup_eligible: true,
-        backed_up: true,
-        user_verified: true,
-        label: 'phone',
-      })
-      .execute();
+    await insertPasskey(t.db, id);
     const issued = () =>
       t.db
         .selectFrom('oidc_models')

@@ -8,6 +8,7 @@ import { JpkiTrustStore } from '@watashi/jpki';
 import { createSimulator, type RunningSimulator } from '@watashi/jlis-sim';
 import { forEachEngine, testPostgresAdminUrl } from '../db/harness.ts';
 import { createScratchDatabase } from '../db/postgres.ts';
+import { insertPasskey } from '../db/rows.ts';
 import { ASSURANCE_TABLE } from '../../src/assurance/index.ts';
 import { parsePlatformConfig } from '../../src/config.ts';
 import { createJpkiBackend } from '../../src/jlis/index.ts';
@@ -134,19 +135,7 @@ forEachEngine((t) => {
 
   it('ok-me-levels-and-authenticators-no-basic4', async () => {
     const accountId = await createAccount(t);
-    await p.deps.db
-      .insertInto('authenticators')
-      .values({
-        account_id: accountId,
-        type: 'passkey',
-        credential_id: new Uint8Array(randomBytes(16)),
-        public_key: new Uint8Array(randomBytes(65)),
-        backup_eligible: true,
-        backed_up: true,
-        user_verified: true,
-        label: 'phone',
-      })
-      .execute();
+    await insertPasskey(p.deps.db, accountId);
     const cookie = await sessionCookie(p, accountId);
     const res = await fetch(`${url}/api/me`, { headers: { cookie } });
     expect(res.status).toBe(200);
