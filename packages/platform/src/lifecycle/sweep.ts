@@ -471,6 +471,12 @@ export class Sweeper {
 
     // Pass 1: which rows may change (or wait for J-LIS), from the slim rows.
     const candidates: Array<{ keyHash: Uint8Array; serial: string; crl: VerifiedCrl }> = [];
+    const seen: Decidable & Pick<AnchorRow, 'purpose'> = {
+      serial: '',
+      status: 'good',
+      revocation_reason: null,
+      purpose: 'sign',
+    };
     for (const row of slim) {
       const issuer = crls.issuers[row.issuer_ix];
       const crl = issuer?.crl;
@@ -479,23 +485,21 @@ export class Sweeper {
         continue;
       }
       counts.checked++;
-      let status: AnchorStatus = 'good';
-      let reason: string | null = null;
-      let purpose: AnchorPurpose = 'sign';
-      if (row.state !== null) {
-        const [st, rs, pu] = row.state.split('|');
-        status = st as AnchorStatus;
-        reason = rs === '' || rs === undefined ? null : rs;
-        purpose = pu as AnchorPurpose;
+      // Most rows: `good`, state NULL. Others: "status|reason|purpose". One object for the
+      // whole batch (this loop runs for every anchor).
+      seen.serial = row.serial;
+      if (row.state === null) {
+        seen.status = 'good';
+        seen.revocation_reason = null;
+        seen.purpose = 'sign';
+      } else {
+        const [status, reason, purpose] = row.state.split('|');
+        seen.status = status as AnchorStatus;
+        seen.revocation_reason = reason === '' || reason === undefined ? null : reason;
+        seen.purpose = purpose as AnchorPurpose;
       }
-      const hit = crl.index.lookup(BigInt(row.serial));
-      const mayChange =
-        hit === undefined
-          ? status === 'unknown' || (status === 'revoked' && reason === 'certificateHold')
-          : !(status === 'revoked' && reason === hit.reason);
-      const waits =
-        !mayChange && status === 'revoked' && reason === 'affiliationChanged' && purpose === 'sign';
-      if (mayChange || waits) candidates.push({ keyHash: issuer.keyHash, serial: row.serial, crl });
+      if (decide(seen, crl.index) !== undefined || waitsForJlis(seen))
+        candidates.push({ keyHash: issuer.keyHash, serial: row.serial, crl });
     }
     // Pass 2: those rows whole (and the last row, for the cursor), decided again as they are now.
     const last = slim.at(-1);
@@ -504,13 +508,14 @@ export class Sweeper {
         ? undefined
         : { keyHash: crls.issuers[last.issuer_ix]?.keyHash ?? last.other_issuer!, serial: last.serial };
     const wanted = lastKey === undefined ? candidates : [...candidates, lastKey];
-    const whole = new Map<string, AnchorRow>();
+    // Superseded rows too (the key is unique over all anchors): the cursor row is always found.
+    const whole = new Map<string, AnchorRow & { superseded: boolean }>();
     for (let i = 0; i < wanted.length; i += 500) {
       const part = wanted.slice(i, i + 500);
       const found = await trx
         .selectFrom('anchors')
         .select([...ANCHOR_COLUMNS])
-        .where('superseded_by', 'is', null)
+        .select(sql<boolean>`superseded_by IS NOT NULL`.as('superseded'))
         .where((eb) =>
           eb(
             eb.refTuple('issuer_key_hash', 'serial'),
@@ -521,28 +526,23 @@ export class Sweeper {
         .execute();
       for (const r of found) whole.set(`${toHex(r.issuer_key_hash)}:${r.serial}`, r);
     }
-    const rowOf = (w: { keyHash: Uint8Array; serial: string }): AnchorRow | undefined =>
+    const rowOf = (w: { keyHash: Uint8Array; serial: string }) =>
       whole.get(`${toHex(w.keyHash)}:${w.serial}`);
 
     const changes: Change[] = [];
     const reaffirmed: AnchorRow[] = [];
     for (const w of candidates) {
-      const r = rowOf(w);
+      const found = rowOf(w);
       // Superseded meanwhile (re-anchored): no longer the sweep's to change.
-      if (r === undefined) continue;
+      if (found === undefined || found.superseded) continue;
+      const { superseded: _, ...r } = found;
       const crl = w.crl;
       const change = decide(r, crl.index);
       if (change === undefined) {
-        // Still revoked for a changed affiliation: while the account waits for re-proofing, J-LIS
-        // is asked again (the resident may have a new certificate by now).
-        if (r.status === 'revoked' && r.revocation_reason === 'affiliationChanged' && r.purpose === 'sign')
-          reaffirmed.push(r);
+        if (waitsForJlis(r)) reaffirmed.push(r);
         continue;
       }
-      change.checkedAt = crl.thisUpdate;
-      change.crlNumber = crl.crlNumber;
-      change.source = 'crl';
-      changes.push(change);
+      changes.push({ ...change, checkedAt: crl.thisUpdate, crlNumber: crl.crlNumber, source: 'crl' });
       if (change.to.status === 'revoked') counts.revoked++;
       else if (r.status === 'revoked') counts.released++;
     }
@@ -569,13 +569,10 @@ export class Sweeper {
     if (missing.length > 0) throw new NeedProvisions(missing);
 
     const actor = options.actor ?? 'system:sweep';
-    // The cursor: the last row read (its account and id never change, whatever its status).
+    // The cursor: the last row read (its account and id never change, superseded or not).
     const last_ = lastKey === undefined ? undefined : rowOf(lastKey);
-    // Superseded between the two reads: the shard is read again from the same cursor next time.
     if (lastKey !== undefined && last_ === undefined)
-      throw lifecycleError('sweep_shard_conflict', 'the last anchor of the batch changed meanwhile', {
-        detail: { runId: s.run_id, shard: s.shard },
-      });
+      throw new Error('sweep: the last anchor of a batch vanished between two reads of one transaction');
     const audit: AuditEvent[] = [];
     {
       // Unchanged anchors are not written: the checkpoint below is their record (coverage.ts).
@@ -1090,8 +1087,11 @@ export interface Change {
 type AccountEffect = 'close' | 'reproof' | 'suspend' | 'release';
 const EFFECT_RANK: Record<AccountEffect, number> = { close: 4, reproof: 3, suspend: 2, release: 1 };
 
+/** What {@link decide} reads of an anchor. */
+type Decidable = Pick<AnchorRow, 'serial' | 'status' | 'revocation_reason'>;
+
 /** The anchor's new status by the CRL, or undefined when it does not change. */
-function decide(r: AnchorRow, index: CrlIndex): Change | undefined {
+function decide<R extends Decidable>(r: R, index: CrlIndex): { row: R; to: Change['to'] } | undefined {
   const hit = index.lookup(BigInt(r.serial));
   if (hit === undefined) {
     // RFC 5280 §5.3.1: a full CRL that no longer lists a held certificate has released the hold.
@@ -1103,6 +1103,14 @@ function decide(r: AnchorRow, index: CrlIndex): Change | undefined {
   }
   if (r.status === 'revoked' && r.revocation_reason === hit.reason) return undefined;
   return { row: r, to: { status: 'revoked', reason: hit.reason, revokedAt: hit.revocationDate } };
+}
+
+/**
+ * Still revoked for a changed affiliation: while the account waits for re-proofing, J-LIS is
+ * asked again at each sweep (the resident may have a new certificate by now).
+ */
+function waitsForJlis(r: Pick<AnchorRow, 'status' | 'revocation_reason' | 'purpose'>): boolean {
+  return r.status === 'revoked' && r.revocation_reason === 'affiliationChanged' && r.purpose === 'sign';
 }
 
 /**
