@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { bytesEqual } from '@watashi/pki';
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { withTransaction } from './database.ts';
 import { canonicalJson, jsonb, type JsonbText } from './json.ts';
 import type { JsonObject } from './json.ts';
@@ -208,9 +208,9 @@ function prepareEvent(event: AuditEvent): {
 export async function appendAuditMany(
   trx: Transaction<Schema>,
   events: ReadonlyArray<AuditEvent>,
-): Promise<void> {
+): Promise<ChainHead | undefined> {
   if (!trx.isTransaction) throw new TypeError('appendAuditMany must run inside the caller’s transaction');
-  if (events.length === 0) return;
+  if (events.length === 0) return undefined;
   const prepared = events.map(prepareEvent);
   const head = await trx
     .selectFrom('audit_head')
@@ -218,6 +218,40 @@ export async function appendAuditMany(
     .where('id', '=', 1)
     .forUpdate()
     .executeTakeFirstOrThrow();
+  const { rows, last } = chainRows(prepared, head);
+  for (let i = 0; i < rows.length; i += 500) {
+    await trx
+      .insertInto('audit_log')
+      .values(rows.slice(i, i + 500))
+      .execute();
+  }
+  await trx.updateTable('audit_head').set({ seq: last.seq, hash: last.hash }).where('id', '=', 1).execute();
+  return last;
+}
+
+/** The chain head: the newest record's seq and hash (seq 0 and 32 zero bytes when empty). */
+export interface ChainHead {
+  readonly seq: bigint;
+  readonly hash: Uint8Array;
+}
+
+/** The `audit_log` rows of `prepared`, chained in order after `head`, and the head after them. */
+function chainRows(
+  prepared: ReadonlyArray<ReturnType<typeof prepareEvent>>,
+  head: ChainHead,
+): {
+  rows: Array<{
+    seq: bigint;
+    at: Date;
+    actor: string;
+    type: string;
+    account_id: string | null;
+    payload: JsonbText<JsonObject>;
+    prev_hash: Uint8Array;
+    hash: Uint8Array;
+  }>;
+  last: ChainHead;
+} {
   let seq = head.seq;
   let prevHash = head.hash;
   const rows = prepared.map(({ event, payloadText, at }) => {
@@ -244,23 +278,81 @@ export async function appendAuditMany(
       hash,
     };
   });
-  for (let i = 0; i < rows.length; i += 500) {
-    await trx
-      .insertInto('audit_log')
-      .values(rows.slice(i, i + 500))
-      .execute();
-  }
-  await trx.updateTable('audit_head').set({ seq, hash: prevHash }).where('id', '=', 1).execute();
+  return { rows, last: { seq, hash: prevHash } };
 }
+
+const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+
+/**
+ * Appends `prepared` after `expected` in ONE autocommit statement, without a transaction or a
+ * lock held across round trips: the head row is moved from `expected` to the new head only if it
+ * is still `expected` (compare-and-set; a concurrent appender holding or having moved it makes
+ * the UPDATE match nothing once it commits), and the records are inserted only if the head moved.
+ * Returns the new head, or — when the head was elsewhere — the head this statement saw, so the
+ * caller can chain again after it (that head may already be stale: the caller bounds its tries).
+ */
+async function appendAfter(
+  db: Kysely<Schema>,
+  prepared: ReadonlyArray<ReturnType<typeof prepareEvent>>,
+  expected: ChainHead,
+): Promise<{ moved: true; head: ChainHead } | { moved: false; seen: ChainHead | undefined }> {
+  const { rows, last } = chainRows(prepared, expected);
+  // One jsonb parameter carries the rows (the same on PostgreSQL and PGlite); payloads go in as
+  // the JSON values they are, hashes as hex.
+  const records = JSON.stringify(
+    rows.map((r) => ({
+      seq: r.seq.toString(),
+      at: r.at.toISOString(),
+      actor: r.actor,
+      type: r.type,
+      account_id: r.account_id,
+      payload: JSON.parse(r.payload) as unknown,
+      prev_hash: hex(r.prev_hash),
+      hash: hex(r.hash),
+    })),
+  );
+  const result = await sql<{ moved: number; seq: bigint | null; hash: Uint8Array | null }>`
+    WITH moved AS (
+      UPDATE audit_head SET seq = ${last.seq}, hash = decode(${hex(last.hash)}, 'hex')
+      WHERE id = 1 AND seq = ${expected.seq} AND hash = decode(${hex(expected.hash)}, 'hex')
+      RETURNING id
+    ), inserted AS (
+      INSERT INTO audit_log (seq, at, actor, type, account_id, payload, prev_hash, hash)
+      SELECT r.seq, r.at, r.actor, r.type, r.account_id, r.payload,
+             decode(r.prev_hash, 'hex'), decode(r.hash, 'hex')
+      FROM moved, jsonb_to_recordset(${records}::jsonb) AS r(
+        seq int8, at timestamptz, actor text, type text, account_id uuid, payload jsonb,
+        prev_hash text, hash text)
+      RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM moved)::int AS moved, h.seq, h.hash
+    FROM (SELECT 1) AS one LEFT JOIN audit_head h ON h.id = 1`.execute(db);
+  const row = result.rows[0];
+  if (row !== undefined && row.moved === 1) return { moved: true, head: last };
+  return {
+    moved: false,
+    seen: row?.seq == null || row.hash == null ? undefined : { seq: BigInt(row.seq), hash: row.hash },
+  };
+}
+
+/** Compare-and-set tries of {@link AuditWriter} before it takes the head's lock. */
+const OPTIMISTIC_TRIES = 2;
 
 /**
  * Group commit for events that record no change of their own in the database — what a relying
  * party received from the token or userinfo endpoint (`oidc.disclosure`). Each {@link append}
  * resolves once its event is committed to the chain, so the caller can still hold its response
  * until the record is durable; but instead of one transaction and one chain-head lock per event
- * (five statements each), the events that arrive while a transaction is committing go together
- * in the next one ({@link appendAuditMany}, up to `maxBatch`). A lone event is written at once,
- * with no added wait. One writer per process; several processes still serialise on the head row.
+ * (five statements each), the events that arrive while a batch is committing go together in the
+ * next one (up to `maxBatch`). A lone event is written at once, with no added wait.
+ *
+ * A batch is one statement: the writer remembers the head it last wrote and moves it on with a
+ * compare-and-set that inserts the records in the same statement ({@link appendAfter}). When
+ * someone else moved the head meanwhile (an {@link appendAudit} inside another transaction,
+ * another process's writer) the statement changes nothing and tells the head it saw; the writer
+ * chains after that, and after {@link OPTIMISTIC_TRIES} misses takes the head's lock as
+ * {@link appendAuditMany} does. The records, hashes and order are those of appending each event
+ * in turn.
  *
  * An event that fails its own checks (a basic 4 key, non-canonical JSON) is refused at once and
  * never joins a batch; a failed transaction rejects the events of that batch only.
@@ -270,8 +362,11 @@ export class AuditWriter {
   readonly #maxBatch: number;
   #queue: Array<{ event: AuditEvent; resolve: () => void; reject: (e: unknown) => void }> = [];
   #running: Promise<void> | undefined;
-  /** Transactions committed so far (for tests and benchmarks). */
+  /** The head as of this writer's last commit, or as seen by its last try; unknown at first. */
+  #head: ChainHead | undefined;
+  /** Batches committed so far (for tests and benchmarks), and how many took the head's lock. */
   transactions = 0;
+  locked = 0;
 
   constructor(db: Kysely<Schema>, options: { maxBatch?: number } = {}) {
     const maxBatch = options.maxBatch ?? 500;
@@ -294,20 +389,35 @@ export class AuditWriter {
     while (this.#running !== undefined) await this.#running;
   }
 
+  /**
+   * Commits `events` after the head: in one statement while this writer knows the head (the
+   * usual case: one round trip instead of five), again after a head moved by another appender,
+   * and after {@link OPTIMISTIC_TRIES} misses the locked transaction of {@link appendAuditMany}.
+   */
+  async #commit(events: readonly AuditEvent[]): Promise<void> {
+    const prepared = events.map(prepareEvent);
+    for (let i = 0; i < OPTIMISTIC_TRIES && this.#head !== undefined; i++) {
+      const r = await appendAfter(this.#db, prepared, this.#head);
+      if (r.moved) {
+        this.#head = r.head;
+        return;
+      }
+      this.#head = r.seen;
+    }
+    this.locked++;
+    this.#head = await withTransaction(this.#db, (trx) => appendAuditMany(trx, events));
+  }
+
   async #drain(): Promise<void> {
     try {
       while (this.#queue.length > 0) {
         const batch = this.#queue.splice(0, this.#maxBatch);
         try {
-          await withTransaction(this.#db, (trx) =>
-            appendAuditMany(
-              trx,
-              batch.map((b) => b.event),
-            ),
-          );
+          await this.#commit(batch.map((b) => b.event));
           this.transactions++;
           for (const b of batch) b.resolve();
         } catch (e) {
+          this.#head = undefined; // read it again, under the lock
           for (const b of batch) b.reject(e);
         }
       }

@@ -166,6 +166,39 @@ forEachEngine((t) => {
     expect(await verifyAuditChain(t.db)).toEqual({ ok: true, count: 15n });
   });
 
+  it('ok-writer-commits-a-batch-in-one-statement-once-it-knows-the-head', async () => {
+    const writer = new AuditWriter(t.db);
+    await writer.append(event(1)); // the head is not known yet: read under its lock
+    expect(writer.locked).toBe(1);
+    const third = event(3);
+    for (const e of [event(2), third, event(4)]) await writer.append(e);
+    expect(writer.locked).toBe(1); // the rest by compare-and-set
+    // Someone else moves the head: the writer's next statement misses, then chains after it.
+    await append(event(5));
+    await writer.append(event(6));
+    expect(writer.locked).toBe(1);
+    expect(writer.transactions).toBe(5);
+    expect(await verifyAuditChain(t.db)).toEqual({ ok: true, count: 6n });
+    const rows = await t.db.selectFrom('audit_log').selectAll().orderBy('seq').execute();
+    expect(rows.map((r) => (r.payload as { i: number }).i)).toEqual([1, 2, 3, 4, 5, 6]);
+    // Stored as given: the payload object, the time to the millisecond, the account.
+    expect(rows[2]!.payload).toEqual(third.payload);
+    expect(rows[2]!.at).toEqual(third.at);
+    expect(rows[2]!.account_id).toBe(third.accountId);
+  });
+
+  it('ok-two-writers-share-the-chain-without-forking-it', async () => {
+    // Two writers stand for two processes: each batch of one can be overtaken by the other's.
+    const a = new AuditWriter(t.db);
+    const b = new AuditWriter(t.db);
+    await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? a : b).append(event(i + 1))));
+    expect(await verifyAuditChain(t.db)).toEqual({ ok: true, count: 40n });
+    const seen = (await t.db.selectFrom('audit_log').select('payload').execute()).map(
+      (r) => (r.payload as { i: number }).i,
+    );
+    expect(seen.sort((x, y) => x - y)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+  });
+
   it('fail-writer-refuses-a-bad-event-alone', async () => {
     const writer = new AuditWriter(t.db);
     const results = await Promise.allSettled([
