@@ -19,8 +19,11 @@
  * The token endpoint's own statements — finding a model by id, saving one, consuming one — go
  * through one {@link OidcModelStore} per provider, which batches them across concurrent requests
  * (store/batch.ts): a token request still waits for its own rows, but sixteen concurrent ones
- * find their refresh tokens in one statement rather than sixteen.
+ * find their refresh tokens in one statement rather than sixteen. The new access and refresh
+ * tokens a token request saves are held back until its response is ready and then written
+ * together ({@link OidcModelStore.deferringSaves}), before the response leaves.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import { errors, type Adapter, type AdapterFactory, type AdapterPayload } from 'oidc-provider';
@@ -73,6 +76,20 @@ interface ModelKey {
 }
 
 const keyOf = (k: ModelKey): string => `${k.model}\u0000${k.id}`;
+
+/**
+ * Models whose saves in a request run under {@link OidcModelStore.deferringSaves} are held back
+ * until it ends: tokens newly issued to the client, which the request itself never reads again.
+ */
+const DEFERRABLE = new Set(['AccessToken', 'RefreshToken']);
+
+/** The saves held back in the current request, and the store they are for. */
+interface HeldSaves {
+  readonly store: OidcModelStore;
+  readonly rows: ModelRow[];
+}
+
+const held = new AsyncLocalStorage<HeldSaves>();
 
 /** Tokens whose grant and account are read with them (the next thing a grant handler asks). */
 const READ_AHEAD = new Set(['AuthorizationCode', 'RefreshToken', 'AccessToken']);
@@ -148,6 +165,31 @@ export class OidcModelStore {
   account(id: string): Promise<AccountStatus | undefined> {
     const ahead = this.#take(`account\u0000${id}`);
     return ahead === undefined ? this.#accounts.load(id) : Promise.resolve(ahead as AccountStatus);
+  }
+
+  /**
+   * Runs `request` (an HTTP request to the provider) with the access and refresh tokens it saves
+   * held back, then writes them all in one batched statement and resolves with what `request`
+   * resolved with once they are stored: a token response carries tokens that exist. If
+   * `request` throws, nothing held back is written (its client never receives those tokens);
+   * if the write fails, this rejects.
+   */
+  async deferringSaves<T>(request: () => Promise<T>): Promise<T> {
+    const saves: HeldSaves = { store: this, rows: [] };
+    const result = await held.run(saves, request);
+    if (saves.rows.length > 0) await this.upserts.loadMany(saves.rows);
+    return result;
+  }
+
+  /** Holds `row` back if a request of this store is deferring saves; false if it is not. */
+  hold(row: ModelRow): boolean {
+    const saves = held.getStore();
+    if (saves?.store !== this || !DEFERRABLE.has(row.model)) return false;
+    // A second save of the same token in the request replaces the first.
+    const i = saves.rows.findIndex((r) => r.model === row.model && r.id === row.id);
+    if (i >= 0) saves.rows.splice(i, 1);
+    saves.rows.push(row);
+    return true;
   }
 
   /** Forgets what was read ahead of the row (model, id): it is being changed. */
@@ -294,7 +336,7 @@ export class KyselyOidcAdapter implements Adapter {
         : null;
     const consumed = typeof payload.consumed === 'number' ? new Date(payload.consumed * 1000) : null;
     this.#store.forget({ model: this.model, id });
-    await this.#store.upserts.load({
+    const row: ModelRow = {
       model: this.model,
       id,
       payload: jsonb(plain(payload)),
@@ -304,7 +346,8 @@ export class KyselyOidcAdapter implements Adapter {
       user_code: str(payload.userCode),
       expires_at: expiresAt,
       consumed_at: consumed,
-    });
+    };
+    if (!this.#store.hold(row)) await this.#store.upserts.load(row);
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {

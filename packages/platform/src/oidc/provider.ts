@@ -261,8 +261,17 @@ export async function verificationRecordOf(
 /** An account id (accounts.id is a uuid). */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Builds the provider (does not mount it). */
-export async function createOidcProvider(deps: PlatformDeps): Promise<Provider> {
+/** Koa middleware run by the provider around its routes (`provider.use`). */
+export type OidcMiddleware = (ctx: KoaContextWithOIDC, next: () => Promise<void>) => Promise<void>;
+
+/**
+ * Builds the provider (does not mount it). `outer` middleware runs around everything else, so it
+ * sees a token response only once the tokens in it are stored (see {@link OidcModelStore}).
+ */
+export async function createOidcProvider(
+  deps: PlatformDeps,
+  options: { readonly outer?: readonly OidcMiddleware[] } = {},
+): Promise<Provider> {
   const issuer = issuerOf(deps);
   if (deps.keys.signingKeys === undefined)
     throw new WatashiError('oidc_signing_unavailable', 'the key store cannot hold signing keys');
@@ -443,6 +452,25 @@ export async function createOidcProvider(deps: PlatformDeps): Promise<Provider> 
   };
   const provider = new Provider(issuer, configuration);
   provider.proxy = deps.config.trustProxy;
+  for (const m of options.outer ?? []) provider.use(m);
+  // A POST may be a token request: the tokens it issues are written in one statement at its end
+  // (with those of concurrent requests), and if that fails the client gets a server_error
+  // instead of tokens that were never stored.
+  provider.use(async (ctx, next) => {
+    if (ctx.method !== 'POST') {
+      await next();
+      return;
+    }
+    try {
+      await store.deferringSaves(next);
+    } catch (e) {
+      if (!(e instanceof Error) || ctx.status !== 200) throw e;
+      provider.emit('server_error', ctx, e);
+      ctx.status = 500;
+      ctx.set('cache-control', 'no-store');
+      ctx.body = { error: 'server_error', error_description: 'the tokens could not be stored' };
+    }
+  });
   return provider;
 }
 

@@ -467,10 +467,11 @@ function formPostCsp() {
 export async function registerOidcRoutes(app: FastifyInstance, deps: PlatformDeps): Promise<MountedOidc> {
   let built: Promise<Provider> | undefined;
   const provider = (): Promise<Provider> => {
-    built ??= createOidcProvider(deps).then((p) => {
-      p.use(disclosureAudit(deps));
-      p.use(logoutPropagation(deps));
-      p.use(formPostCsp());
+    built ??= createOidcProvider(deps, {
+      outer: [disclosureAudit(deps), logoutPropagation(deps), formPostCsp()],
+    }).then((p) => {
+      // oidc-provider answers its own failures with server_error; the operator sees why here.
+      p.on('server_error', (_ctx: unknown, err: unknown) => app.log.error({ err }, 'oidc: server error'));
       return p;
     });
     built.catch(() => {

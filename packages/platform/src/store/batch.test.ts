@@ -35,6 +35,16 @@ describe('Batcher', () => {
     expect(b.stats).toEqual({ batches: 2, items: 4 });
   });
 
+  it('ok-load-many-sends-its-items-in-one-batch', async () => {
+    const g = gated();
+    const b = new Batcher(g.run);
+    const all = b.loadMany([1, 2, 3]);
+    expect(g.batches).toEqual([[1, 2, 3]]); // not the first alone and the rest after it
+    await g.release();
+    expect(await all).toEqual([10, 20, 30]);
+    expect(await b.loadMany([])).toEqual([]);
+  });
+
   it('ok-max-batch-and-max-in-flight', async () => {
     const g = gated();
     const b = new Batcher(g.run, { maxBatch: 2, maxInFlight: 2 });

@@ -55,6 +55,18 @@ export class Batcher<I, O> {
     });
   }
 
+  /**
+   * Runs `items` in the same batch (when they fit in one, and the batch that takes the first
+   * takes the rest too); resolves with their results in order, or rejects with the first failure.
+   */
+  loadMany(items: readonly I[]): Promise<O[]> {
+    const all = items.map(
+      (item) => new Promise<O>((resolve, reject) => this.#queue.push({ item, resolve, reject })),
+    );
+    this.#next();
+    return Promise.all(all);
+  }
+
   #next(): void {
     while (this.#inFlight < this.#maxInFlight && this.#queue.length > 0) {
       const batch = this.#queue.splice(0, this.#maxBatch);

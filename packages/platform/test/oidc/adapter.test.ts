@@ -248,6 +248,67 @@ forEachEngine((t) => {
       expect(await store.account(accountId)).toEqual({ id: accountId, status: 'suspended' });
     });
 
+    it('ok-a-requests-new-tokens-are-held-back-and-written-together-at-its-end', async () => {
+      const { store, of } = shared();
+      const [at, rt, grantId] = [randomUUID(), randomUUID(), randomUUID()];
+      const stored = async (id: string) =>
+        (await t.db.selectFrom('oidc_models').select('id').where('id', '=', id).execute()).length;
+      const before = store.stats.upserts.batches;
+      const result = await store.deferringSaves(async () => {
+        await of('RefreshToken').upsert(rt, { jti: rt, grantId, v: 1 }, 60);
+        await of('RefreshToken').upsert(rt, { jti: rt, grantId, v: 2 }, 60); // replaces the first
+        await of('AccessToken').upsert(at, { jti: at, grantId }, 60);
+        // Anything else is written at once.
+        await of('Grant').upsert(grantId, { jti: grantId });
+        expect(await stored(grantId)).toBe(1);
+        expect(await stored(rt)).toBe(0);
+        expect(await stored(at)).toBe(0);
+        return 'response';
+      });
+      expect(result).toBe('response');
+      // The grant's statement, then one for both tokens.
+      expect(store.stats.upserts.batches - before).toBe(2);
+      expect(await of('RefreshToken').find(rt)).toMatchObject({ v: 2 });
+      expect(await of('AccessToken').find(at)).toMatchObject({ jti: at });
+      // Outside a request, saves are written at once again.
+      const later = randomUUID();
+      await of('AccessToken').upsert(later, { jti: later }, 60);
+      expect(await stored(later)).toBe(1);
+    });
+
+    it('fail-a-request-that-throws-writes-none-of-its-held-tokens', async () => {
+      const { store, of } = shared();
+      const at = randomUUID();
+      const failed = await store
+        .deferringSaves(async () => {
+          await of('AccessToken').upsert(at, { jti: at }, 60);
+          throw new Error('the request failed');
+        })
+        .catch((e: unknown) => e);
+      expect(failed).toMatchObject({ message: 'the request failed' });
+      expect(await of('AccessToken').find(at)).toBeUndefined();
+    });
+
+    it('fail-held-tokens-that-cannot-be-written-fail-the-request', async () => {
+      const { store, of } = shared();
+      const at = randomUUID();
+      const failed = await store
+        .deferringSaves(async () => {
+          await of('AccessToken').upsert(at, { jti: at }, 60);
+          await of('RefreshToken').upsert('x'.repeat(600), { jti: 'x' }, 60); // id too long
+          return 'response';
+        })
+        .catch((e: unknown) => e);
+      expect(failed).toBeInstanceOf(Error);
+      // Other requests' writes are not held by this store's requests, nor by another store's.
+      const other = shared();
+      const id = randomUUID();
+      await store.deferringSaves(async () => {
+        await other.of('AccessToken').upsert(id, { jti: id }, 60);
+        expect(await other.of('AccessToken').find(id)).toMatchObject({ jti: id });
+      });
+    });
+
     it('ok-read-ahead-is-dropped-after-its-time', async () => {
       const { store, of } = shared();
       const [grantId, code] = [randomUUID(), randomUUID()];

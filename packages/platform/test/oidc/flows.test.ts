@@ -1,6 +1,7 @@
 // The OpenID Provider end to end on both engines over real HTTP, driven by openid-client (a stock
 // RP library): discovery, code + PKCE login of a resident signed in with a passkey, ID token acr /
 // amr / auth_time, pairwise subjects, re-proofing, claims, step-up, and the negative cases.
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromBase64 } from '@watashi/pki';
 import type { JpkiTrustStore } from '@watashi/jpki';
@@ -326,6 +327,50 @@ forEachEngine((t) => {
       expect(await oauthError(client.refreshTokenGrant(rp.config, tokens.refresh_token!))).toBe(
         'invalid_grant',
       );
+    });
+  });
+
+  describe('token storage', () => {
+    it('fail-tokens-that-cannot-be-stored-are-a-server-error-and-no-disclosure', async () => {
+      const rp = await registerRp(p);
+      const r = await passkeyResident(p, sim);
+      const { tokens } = await login(new Browser(r.client.cookie), rp, {
+        scope: 'openid offline_access',
+        prompt: 'consent',
+      });
+      const disclosures = () =>
+        t.db
+          .selectFrom('audit_log')
+          .select('seq')
+          .where('account_id', '=', r.accountId)
+          .where('type', '=', 'oidc.disclosure')
+          .execute()
+          .then((rows) => rows.length);
+      const before = await disclosures();
+      // The database refuses new access tokens: the token response must not carry one.
+      await sql`CREATE FUNCTION test_refuse_tokens() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'refused by the test'; END $$`.execute(t.db);
+      await sql`CREATE TRIGGER test_refuse_tokens BEFORE INSERT OR UPDATE ON oidc_models FOR EACH ROW
+        WHEN (NEW.model = 'AccessToken') EXECUTE FUNCTION test_refuse_tokens()`.execute(t.db);
+      try {
+        // openid-client reads an error body only from a 4xx; the 500 response comes as the cause.
+        const failed = await client
+          .refreshTokenGrant(rp.config, tokens.refresh_token!)
+          .catch((e: unknown) => e);
+        const response = (failed as { cause?: unknown }).cause;
+        expect(response).toBeInstanceOf(Response);
+        expect((response as Response).status).toBe(500);
+        expect(await (response as Response).json()).toMatchObject({ error: 'server_error' });
+      } finally {
+        await sql`DROP TRIGGER test_refuse_tokens ON oidc_models`.execute(t.db);
+        await sql`DROP FUNCTION test_refuse_tokens()`.execute(t.db);
+      }
+      expect(await disclosures()).toBe(before);
+      // Nothing of that response was stored: its grant has no access token from it, and the
+      // resident can sign in to the RP again.
+      const again = await login(new Browser(r.client.cookie), rp, { scope: 'openid' });
+      expect(again.tokens.access_token).toBeDefined();
+      expect(await disclosures()).toBe(before + 1);
     });
   });
 
