@@ -1,9 +1,17 @@
 /**
  * SSRF guard of event delivery: in production an RP's events endpoint, webhook or back-channel
- * logout URI must be https and resolve only to public unicast addresses (no loopback, private,
- * link-local, CGNAT, unique-local, multicast or unspecified ones), as oidc-provider refuses for
- * its own outgoing requests. Simulation mode lifts it (RPs and the simulator run on this machine),
- * as provider.ts does for back-channel logout.
+ * logout URI must be https and resolve only to public unicast addresses, as oidc-provider refuses
+ * for its own outgoing requests. Simulation mode lifts it (RPs and the simulator run on this
+ * machine), as provider.ts does for back-channel logout.
+ *
+ * Refused: every range of the IANA IPv4 and IPv6 Special-Purpose Address Registries (RFC 6890)
+ * that is not globally reachable — unspecified, loopback, private and unique-local, shared (CGNAT),
+ * link-local and site-local, documentation (the TEST-NETs, 2001:db8::/32, 3fff::/20),
+ * benchmarking, discard-only, SRv6 SIDs, reserved, broadcast — plus multicast, and the transition
+ * ranges that embed or reach an IPv4 address (IPv4-compatible, NAT64, 6to4, Teredo): a relay could
+ * carry them to a private IPv4 address, so they are refused whole (fail closed). IPv6 outside
+ * 2000::/3, the only block IANA allocates for global unicast, is refused too, save IPv4-mapped
+ * addresses, which pass or fail as their IPv4 address does.
  *
  * DNS rebinding: the guard resolves the name once and hands back the addresses it vetted
  * ({@link vetProductionTarget}); delivery (pinned-post.ts) connects only to those, in the same
@@ -15,35 +23,60 @@ import { BlockList, isIP } from 'node:net';
 
 const BLOCKED = new BlockList();
 for (const [net, prefix] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
+  ['0.0.0.0', 8], // "this network"
+  ['10.0.0.0', 8], // private
+  ['100.64.0.0', 10], // shared address space (CGNAT)
+  ['127.0.0.0', 8], // loopback
+  ['169.254.0.0', 16], // link-local
+  ['172.16.0.0', 12], // private
+  ['192.0.0.0', 24], // IETF protocol assignments
+  ['192.0.2.0', 24], // TEST-NET-1
+  ['192.88.99.0', 24], // 6to4 relay anycast (deprecated, RFC 7526)
+  ['192.168.0.0', 16], // private
+  ['198.18.0.0', 15], // benchmarking
+  ['198.51.100.0', 24], // TEST-NET-2
+  ['203.0.113.0', 24], // TEST-NET-3
+  ['224.0.0.0', 4], // multicast
+  ['240.0.0.0', 4], // reserved, with 255.255.255.255 (limited broadcast)
 ] as const)
   BLOCKED.addSubnet(net, prefix, 'ipv4');
+// The ranges outside 2000::/3 are refused by GLOBAL_UNICAST below already; they are listed so the
+// table reads as the registry does.
 for (const [net, prefix] of [
-  ['::', 128],
-  ['::1', 128],
-  ['64:ff9b::', 96],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['ff00::', 8],
+  ['::', 128], // unspecified
+  ['::1', 128], // loopback
+  ['::', 96], // IPv4-compatible ::a.b.c.d (deprecated)
+  ['64:ff9b::', 96], // NAT64, well-known prefix
+  ['64:ff9b:1::', 48], // NAT64, local use
+  ['100::', 64], // discard-only
+  ['2001::', 23], // IETF protocol assignments (its few reachable ones, anycast and AS112, host no RP)
+  ['2001::', 32], // Teredo
+  ['2001:db8::', 32], // documentation
+  ['2002::', 16], // 6to4
+  ['3fff::', 20], // documentation (RFC 9637)
+  ['5f00::', 16], // SRv6 SIDs
+  ['fc00::', 7], // unique-local
+  ['fe80::', 10], // link-local
+  ['fec0::', 10], // site-local (deprecated)
+  ['ff00::', 8], // multicast
 ] as const)
   BLOCKED.addSubnet(net, prefix, 'ipv6');
-// IPv4-mapped IPv6 addresses (::ffff:a.b.c.d) are checked by node against the IPv4 rules above.
+
+const GLOBAL_UNICAST = new BlockList();
+GLOBAL_UNICAST.addSubnet('2000::', 3, 'ipv6');
+
+const IPV4_MAPPED = new BlockList();
+IPV4_MAPPED.addSubnet('::ffff:0:0', 96, 'ipv6');
 
 /** True when `address` (an IP literal) is not a public unicast address. */
 export function isForbiddenAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 0) return true;
-  return BLOCKED.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  if (family === 4) return BLOCKED.check(address, 'ipv4');
+  // node's BlockList checks ::ffff:a.b.c.d against the IPv4 rules, however it is spelt
+  // (::ffff:7f00:1 too; target-guard.test.ts holds it to that).
+  if (IPV4_MAPPED.check(address, 'ipv6')) return BLOCKED.check(address, 'ipv6');
+  return !GLOBAL_UNICAST.check(address, 'ipv6') || BLOCKED.check(address, 'ipv6');
 }
 
 /** Why a target may not be called in production. */
