@@ -508,11 +508,12 @@ forEachEngine((t) => {
           random: () => 0.5,
           resolve: (host) => {
             asked.push(host);
-            return Promise.resolve(asked.length === 1 ? ['192.0.2.1'] : ['127.0.0.1']);
+            // A public address (documentation ranges are refused by the guard) that answers nothing here.
+            return Promise.resolve(asked.length === 1 ? ['1.2.3.4'] : ['127.0.0.1']);
           },
         },
       );
-      // Attempt 1: vetted 192.0.2.1, sent there (and failed), never to 127.0.0.1.
+      // Attempt 1: vetted 1.2.3.4, sent there (and failed), never to 127.0.0.1.
       await prod.drain();
       expect(asked).toEqual(['localhost']);
       const [first] = await deliveriesOf(b);
