@@ -28,6 +28,7 @@ import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import { errors, type Adapter, type AdapterFactory, type AdapterPayload } from 'oidc-provider';
 import { Batcher } from '../store/batch.ts';
+import { PREPARED } from '../store/database.ts';
 import { jsonb, type JsonObject, type JsonbText } from '../store/json.ts';
 import type { Schema } from '../store/schema.ts';
 
@@ -93,6 +94,11 @@ const held = new AsyncLocalStorage<HeldSaves>();
 
 /** Tokens whose grant and account are read with them (the next thing a grant handler asks). */
 const READ_AHEAD = new Set(['AuthorizationCode', 'RefreshToken', 'AccessToken']);
+/** {@link READ_AHEAD}, as an SQL list of literals (part of the statement's fixed text). */
+const readAheadModels = sql.join([...READ_AHEAD].map((m) => sql.lit(m)));
+/** The marker that has PostgreSQL prepare a statement (store/database.ts). */
+const prepared = sql.raw(PREPARED);
+
 /** How long a row read ahead may be taken (one request's next steps, milliseconds). */
 const READ_AHEAD_MS = 2000;
 /** Most rows kept read ahead (a bound on what unclaimed read-aheads hold). */
@@ -218,28 +224,26 @@ export class OidcModelStore {
 
   async #find(keys: readonly ModelKey[]): Promise<Array<AdapterPayload | undefined>> {
     const now = this.#now();
-    const tuples = (ks: readonly ModelKey[]) => sql.join(ks.map((k) => sql`(${k.model}, ${k.id})`));
-    const tokens = keys.filter((k) => READ_AHEAD.has(k.model));
-    const ahead =
-      tokens.length === 0
-        ? sql``
-        : sql`
-          UNION ALL
-          SELECT 'grant', g.model, g.id, g.payload
-            FROM oidc_models t JOIN oidc_models g ON g.model = 'Grant' AND g.id = t.grant_id
-            WHERE (t.model, t.id) IN (${tuples(tokens)})
-              AND (g.expires_at IS NULL OR g.expires_at > ${now})
-          UNION ALL
-          SELECT 'account', 'account', a.id::text, jsonb_build_object('id', a.id::text, 'status', a.status)
-            FROM oidc_models t JOIN accounts a ON a.id = CASE
-              WHEN t.payload->>'accountId' ~ '^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$'
-              THEN (t.payload->>'accountId')::uuid END
-            WHERE (t.model, t.id) IN (${tuples(tokens)})`;
-    const { rows } = await sql<{ kind: string; model: string; id: string; payload: JsonObject }>`
-      SELECT 'row' AS kind, m.model, m.id, m.payload FROM oidc_models m
-        WHERE (m.model, m.id) IN (${tuples(keys)})
-          AND (m.expires_at IS NULL OR m.expires_at > ${now})
-      ${ahead}`.execute(this.#db);
+    // One text whatever the batch (prepared on PostgreSQL): the keys go in as two arrays.
+    const { rows } = await sql<{ kind: string; model: string; id: string; payload: JsonObject }>`${prepared}
+      WITH t AS (
+        SELECT m.model, m.id, m.payload, m.grant_id, m.expires_at
+          FROM oidc_models m
+          JOIN unnest(${keys.map((k) => k.model)}::text[], ${keys.map((k) => k.id)}::text[]) AS k(model, id)
+            ON m.model = k.model AND m.id = k.id
+      )
+      SELECT 'row' AS kind, t.model, t.id, t.payload FROM t
+        WHERE t.expires_at IS NULL OR t.expires_at > ${now}
+      UNION ALL
+      SELECT 'grant', g.model, g.id, g.payload
+        FROM t JOIN oidc_models g ON g.model = 'Grant' AND g.id = t.grant_id
+        WHERE t.model IN (${readAheadModels}) AND (g.expires_at IS NULL OR g.expires_at > ${now})
+      UNION ALL
+      SELECT 'account', 'account', a.id::text, jsonb_build_object('id', a.id::text, 'status', a.status)
+        FROM t JOIN accounts a ON a.id = CASE
+          WHEN t.payload->>'accountId' ~ '^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$'
+          THEN (t.payload->>'accountId')::uuid END
+        WHERE t.model IN (${readAheadModels})`.execute(this.#db);
     const found = new Map<string, AdapterPayload>();
     const until = performance.now() + READ_AHEAD_MS;
     for (const r of rows) {
@@ -251,11 +255,10 @@ export class OidcModelStore {
   }
 
   async #findAccounts(ids: readonly string[]): Promise<Array<AccountStatus | undefined>> {
-    const rows = await this.#db
-      .selectFrom('accounts')
-      .select(['id', 'status'])
-      .where('id', 'in', [...new Set(ids)])
-      .execute();
+    const { rows } = await sql<AccountStatus>`${prepared}
+      SELECT id::text AS id, status FROM accounts WHERE id = ANY(${[...new Set(ids)]}::uuid[])`.execute(
+      this.#db,
+    );
     const byId = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) => byId.get(id));
   }
@@ -267,20 +270,16 @@ export class OidcModelStore {
       last.delete(keyOf(r));
       last.set(keyOf(r), r);
     }
-    await this.#db
-      .insertInto('oidc_models')
-      .values([...last.values()])
-      .onConflict((oc) =>
-        oc.columns(['model', 'id']).doUpdateSet((eb) => ({
-          payload: eb.ref('excluded.payload'),
-          grant_id: eb.ref('excluded.grant_id'),
-          uid: eb.ref('excluded.uid'),
-          user_code: eb.ref('excluded.user_code'),
-          expires_at: eb.ref('excluded.expires_at'),
-          consumed_at: eb.ref('excluded.consumed_at'),
-        })),
-      )
-      .execute();
+    const rs = [...last.values()];
+    const column = <K extends keyof ModelRow>(k: K): Array<ModelRow[K]> => rs.map((r) => r[k]);
+    await sql`${prepared}
+      INSERT INTO oidc_models (model, id, payload, grant_id, uid, user_code, expires_at, consumed_at)
+      SELECT * FROM unnest(${column('model')}::text[], ${column('id')}::text[], ${column('payload')}::jsonb[],
+        ${column('grant_id')}::text[], ${column('uid')}::text[], ${column('user_code')}::text[],
+        ${column('expires_at')}::timestamptz[], ${column('consumed_at')}::timestamptz[])
+      ON CONFLICT (model, id) DO UPDATE SET payload = excluded.payload, grant_id = excluded.grant_id,
+        uid = excluded.uid, user_code = excluded.user_code, expires_at = excluded.expires_at,
+        consumed_at = excluded.consumed_at`.execute(this.#db);
     return rows.map(() => undefined);
   }
 
@@ -288,22 +287,13 @@ export class OidcModelStore {
     const now = this.#now();
     const epoch = Math.floor(now.getTime() / 1000);
     const distinct = [...new Map(keys.map((k) => [keyOf(k), k])).values()];
-    const updated = await this.#db
-      .updateTable('oidc_models')
-      .set({
-        consumed_at: now,
-        payload: sql`payload || jsonb_build_object('consumed', ${epoch}::int8)`,
-      })
-      .where((eb) =>
-        eb(
-          eb.refTuple('model', 'id'),
-          'in',
-          distinct.map((k) => eb.tuple(k.model, k.id)),
-        ),
-      )
-      .where('consumed_at', 'is', null)
-      .returning(['model', 'id'])
-      .execute();
+    const { rows: updated } = await sql<ModelKey>`${prepared}
+      UPDATE oidc_models SET consumed_at = ${now},
+        payload = payload || jsonb_build_object('consumed', ${epoch}::int8)
+      WHERE (model, id) IN (
+          SELECT * FROM unnest(${distinct.map((k) => k.model)}::text[], ${distinct.map((k) => k.id)}::text[]))
+        AND consumed_at IS NULL
+      RETURNING model, id`.execute(this.#db);
     const won = new Set(updated.map(keyOf));
     // The first caller of a row takes its consumption; any other caller of it lost the race.
     return keys.map((k) => ({ won: won.delete(keyOf(k)) }));

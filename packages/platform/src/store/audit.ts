@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { bytesEqual } from '@watashi/pki';
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { withTransaction } from './database.ts';
+import { PREPARED, withTransaction } from './database.ts';
 import { canonicalJson, jsonb, type JsonbText } from './json.ts';
 import type { JsonObject } from './json.ts';
 import type { Schema } from './schema.ts';
@@ -311,7 +311,11 @@ async function appendAfter(
       hash: hex(r.hash),
     })),
   );
-  const result = await sql<{ moved: number; seq: bigint | null; hash: Uint8Array | null }>`
+  const result = await sql<{
+    moved: number;
+    seq: bigint | null;
+    hash: Uint8Array | null;
+  }>`${sql.raw(PREPARED)}
     WITH moved AS (
       UPDATE audit_head SET seq = ${last.seq}, hash = decode(${hex(last.hash)}, 'hex')
       WHERE id = 1 AND seq = ${expected.seq} AND hash = decode(${hex(expected.hash)}, 'hex')

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { lockDataDir } from './data-dir-lock.ts';
 import { PGlite } from '@electric-sql/pglite';
@@ -149,6 +150,39 @@ async function openPglite(config: DatabaseConfig): Promise<PgliteDatabase> {
   };
 }
 
+/**
+ * Marks a statement to be prepared: on PostgreSQL, a statement whose text starts with this
+ * comment is parsed once per connection (a named prepared statement, named after its text) and
+ * from then on only bound and executed — no parse, and no planning once PostgreSQL settles on a
+ * generic plan (after five executions, `plan_cache_mode = auto`). For the hot statements of the
+ * token endpoint, whose text is the same whatever their arguments (arrays, not lists of
+ * placeholders). PGlite runs them as any other statement: the marker is a comment.
+ */
+export const PREPARED = '/* prepared */ ';
+
+const preparedNames = new Map<string, string>();
+
+/** The prepared-statement name of `text`: a hash, the same on every connection and process. */
+function preparedName(text: string): string {
+  let name = preparedNames.get(text);
+  if (name === undefined) {
+    name = `w_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+    if (preparedNames.size < 1000) preparedNames.set(text, name);
+  }
+  return name;
+}
+
+/** Makes `client` run {@link PREPARED} statements as named prepared statements. */
+function prepareMarked(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  client.query = ((...args: unknown[]) => {
+    const [text, values] = args;
+    if (args.length === 2 && typeof text === 'string' && text.startsWith(PREPARED))
+      return query({ name: preparedName(text), text, values });
+    return query(...args);
+  }) as typeof client.query;
+}
+
 function openPostgres(url: string, options: NonNullable<DatabaseConfig['pool']>): PostgresDatabase {
   if (!/^postgres(ql)?:\/\//.test(url)) throw new TypeError('openDatabase: url must start with postgres://');
   const pool = new pg.Pool({
@@ -175,6 +209,7 @@ function openPostgres(url: string, options: NonNullable<DatabaseConfig['pool']>)
   // An idle client that loses its server (restart, failover) emits 'error' on the pool; without a
   // listener Node would crash the process. The pool discards that client and connects anew.
   pool.on('error', () => undefined);
+  pool.on('connect', prepareMarked);
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   return {
     engine: 'postgres',

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { Kysely, Transaction } from 'kysely';
 import { expect, it } from 'vitest';
 import { isWatashiError } from '@watashi/pki';
-import { isRetryableTransactionError, withTransaction } from '../../src/store/database.ts';
+import { isRetryableTransactionError, PREPARED, withTransaction } from '../../src/store/database.ts';
 import { jsonb } from '../../src/store/json.ts';
 import type { Schema } from '../../src/store/schema.ts';
 import { forEachEngine } from './harness.ts';
@@ -23,6 +23,34 @@ async function counter(t: { db: Kysely<Schema> }, key: string): Promise<number> 
 }
 
 forEachEngine((t) => {
+  it('ok-marked-statements-are-prepared-once-per-connection-on-postgres', async () => {
+    // One connection for the whole check: a transaction holds it.
+    const seen = await t.database.transaction(async (trx) => {
+      const marked = (n: number, words: string[]) =>
+        sql<{ n: number; w: string }>`${sql.raw(PREPARED)}
+          SELECT ${n}::int + 1 AS n, w FROM unnest(${words}::text[]) AS w ORDER BY w`.execute(trx);
+      const a = await marked(1, ['b', 'a']);
+      const b = await marked(41, ["it's", 'c"d', 'e\\f', '']);
+      const statements =
+        t.engine === 'postgres'
+          ? (
+              await sql<{
+                name: string;
+              }>`SELECT name FROM pg_prepared_statements WHERE statement LIKE '%unnest(%'`.execute(trx)
+            ).rows.map((r) => r.name)
+          : [];
+      return { a: a.rows, b: b.rows, statements };
+    });
+    expect(seen.a).toEqual([
+      { n: 2, w: 'a' },
+      { n: 2, w: 'b' },
+    ]);
+    // Arrays of any text survive (quotes, backslashes, the empty string).
+    expect(seen.b.map((r) => r.w).sort()).toEqual(['', 'c"d', 'e\\f', "it's"].sort());
+    // Prepared once, under a name derived from its text; PGlite runs it as a plain statement.
+    if (t.engine === 'postgres') expect(seen.statements).toEqual([expect.stringMatching(/^w_[0-9a-f]{24}$/)]);
+  });
+
   it('ok-20-concurrent-read-modify-write-for-update', async () => {
     // reference/deps.md §5.4: with unsynchronised PGlite "connections" this ended at 1, not 20.
     const key = `counter-${randomUUID()}`;
