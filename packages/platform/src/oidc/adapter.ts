@@ -20,12 +20,19 @@
  * through one {@link OidcModelStore} per provider, which batches them across concurrent requests
  * (store/batch.ts): a token request still waits for its own rows, but sixteen concurrent ones
  * find their refresh tokens in one statement rather than sixteen. The new access and refresh
- * tokens a token request saves are held back until its response is ready and then written
- * together ({@link OidcModelStore.deferringSaves}), before the response leaves.
+ * tokens a token request saves, and its consumption of the code or refresh token it presented,
+ * are held back until its response is ready and then written together in one statement
+ * ({@link OidcModelStore.deferringSaves}), before the response leaves — still atomic: the
+ * statement consumes only what is unconsumed, and writes a request's tokens only if it won all
+ * its consumptions.
+ *
+ * A consumption writes only `consumed_at`, never the payload (the payload's `consumed` member is
+ * added from that column when a row is read): the row's indexed columns stay as they were, so
+ * PostgreSQL can update it in place (a HOT update) instead of adding an entry to every index.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Kysely } from 'kysely';
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { errors, type Adapter, type AdapterFactory, type AdapterPayload } from 'oidc-provider';
 import { Batcher } from '../store/batch.ts';
 import { PREPARED } from '../store/database.ts';
@@ -78,16 +85,33 @@ interface ModelKey {
 
 const keyOf = (k: ModelKey): string => `${k.model}\u0000${k.id}`;
 
+/** How many times each value occurs in `values`. */
+function count(values: readonly number[]): Map<number, number> {
+  const tally = new Map<number, number>();
+  for (const v of values) tally.set(v, (tally.get(v) ?? 0) + 1);
+  return tally;
+}
+
 /**
  * Models whose saves in a request run under {@link OidcModelStore.deferringSaves} are held back
  * until it ends: tokens newly issued to the client, which the request itself never reads again.
  */
 const DEFERRABLE = new Set(['AccessToken', 'RefreshToken']);
+/**
+ * Models whose consumption in such a request is held back with its saves: what a token request
+ * presents (a code, a refresh token). Each is one-time ({@link ONE_TIME}).
+ */
+const DEFERRABLE_CONSUME = new Set(['AuthorizationCode', 'RefreshToken']);
 
-/** The saves held back in the current request, and the store they are for. */
-interface HeldSaves {
+/** What the current request has held back, and the store it is for. */
+interface HeldSaves extends HeldWrites {
   readonly store: OidcModelStore;
+}
+
+/** One request's held-back writes: rows to save, and one-time rows to consume first. */
+interface HeldWrites {
   readonly rows: ModelRow[];
+  readonly consumes: ModelKey[];
 }
 
 const held = new AsyncLocalStorage<HeldSaves>();
@@ -98,6 +122,16 @@ const READ_AHEAD = new Set(['AuthorizationCode', 'RefreshToken', 'AccessToken'])
 const readAheadModels = sql.join([...READ_AHEAD].map((m) => sql.lit(m)));
 /** The marker that has PostgreSQL prepare a statement (store/database.ts). */
 const prepared = sql.raw(PREPARED);
+
+/**
+ * The payload of row `alias` as oidc-provider reads it: as saved, with `consumed` (epoch
+ * seconds, as oidc-provider writes it) from `consumed_at` once consumed.
+ */
+function payloadOf(alias: string): RawBuilder<JsonObject> {
+  const m = sql.raw(alias);
+  return sql<JsonObject>`CASE WHEN ${m}.consumed_at IS NULL THEN ${m}.payload
+    ELSE ${m}.payload || jsonb_build_object('consumed', floor(extract(epoch FROM ${m}.consumed_at))::int8) END`;
+}
 
 /** How long a row read ahead may be taken (one request's next steps, milliseconds). */
 const READ_AHEAD_MS = 2000;
@@ -128,6 +162,9 @@ export interface AccountStatus {
  * - consume: one UPDATE … WHERE consumed_at IS NULL RETURNING. A row asked twice in one batch is
  *   consumed once: the first caller wins, the second is told it lost (a replay), as if it had
  *   come a moment later.
+ * - a request's held-back writes ({@link deferringSaves}): one statement that consumes, then
+ *   saves the rows of each request that won all its consumptions; a request consuming a row that
+ *   an earlier request of the batch consumes lost, as above.
  */
 export class OidcModelStore {
   readonly #db: Kysely<Schema>;
@@ -137,18 +174,24 @@ export class OidcModelStore {
   readonly upserts: Batcher<ModelRow, void>;
   /** Resolves with whether this call consumed the row. */
   readonly consumes: Batcher<ModelKey, { won: boolean }>;
+  /** A request's held-back writes; resolves with whether it won all its consumptions. */
+  readonly #flushes: Batcher<HeldWrites, { won: boolean }>;
   /** Rows read ahead, by `Grant\0<id>` or `account\0<id>`, each to be taken once. */
   readonly #ahead = new Map<string, { until: number; value: AdapterPayload | AccountStatus }>();
   /** Asks answered from what was read ahead (for tests and benchmarks). */
   readonly readAheadHits = { count: 0 };
 
   /** Batches and items so far, by statement (for tests and benchmarks). */
-  get stats(): Record<'finds' | 'accounts' | 'upserts' | 'consumes', { batches: number; items: number }> {
+  get stats(): Record<
+    'finds' | 'accounts' | 'upserts' | 'consumes' | 'flushes',
+    { batches: number; items: number }
+  > {
     return {
       finds: this.#finds.stats,
       accounts: this.#accounts.stats,
       upserts: this.upserts.stats,
       consumes: this.consumes.stats,
+      flushes: this.#flushes.stats,
     };
   }
 
@@ -159,6 +202,7 @@ export class OidcModelStore {
     this.#accounts = new Batcher((ids) => this.#findAccounts(ids));
     this.upserts = new Batcher((rows) => this.#upsert(rows));
     this.consumes = new Batcher((keys) => this.#consume(keys));
+    this.#flushes = new Batcher((items) => this.#flush(items));
   }
 
   /** The row (model, id), unexpired, or undefined. */
@@ -175,15 +219,23 @@ export class OidcModelStore {
 
   /**
    * Runs `request` (an HTTP request to the provider) with the access and refresh tokens it saves
-   * held back, then writes them all in one batched statement and resolves with what `request`
-   * resolved with once they are stored: a token response carries tokens that exist. If
-   * `request` throws, nothing held back is written (its client never receives those tokens);
-   * if the write fails, this rejects.
+   * and the code or refresh token it consumes held back, then writes them all in one batched
+   * statement and resolves with what `request` resolved with once they are stored: a token
+   * response carries tokens that exist, issued for a code or refresh token that was unconsumed.
+   * If `request` throws, nothing held back is written (its client never receives those tokens);
+   * if the write fails, this rejects. If another request consumed the same code or refresh token
+   * first, none of this request's tokens are written, the grant is revoked (a replay, as
+   * {@link KyselyOidcAdapter.consume} handles it) and this rejects with `invalid_grant`.
    */
   async deferringSaves<T>(request: () => Promise<T>): Promise<T> {
-    const saves: HeldSaves = { store: this, rows: [] };
+    const saves: HeldSaves = { store: this, rows: [], consumes: [] };
     const result = await held.run(saves, request);
-    if (saves.rows.length > 0) await this.upserts.loadMany(saves.rows);
+    if (saves.rows.length === 0 && saves.consumes.length === 0) return result;
+    const { won } = await this.#flushes.load({ rows: saves.rows, consumes: saves.consumes });
+    if (!won) {
+      for (const key of saves.consumes) await this.revokeReplayed(key);
+      throw new errors.InvalidGrant('grant already consumed');
+    }
     return result;
   }
 
@@ -196,6 +248,32 @@ export class OidcModelStore {
     if (i >= 0) saves.rows.splice(i, 1);
     saves.rows.push(row);
     return true;
+  }
+
+  /**
+   * Holds back the consumption of `key` if a request of this store is deferring saves and `key`
+   * is what a token request presents; false if not (the caller consumes it now).
+   */
+  holdConsume(key: ModelKey): boolean {
+    const saves = held.getStore();
+    if (saves?.store !== this || !DEFERRABLE_CONSUME.has(key.model)) return false;
+    if (!saves.consumes.some((k) => keyOf(k) === keyOf(key))) saves.consumes.push(key);
+    return true;
+  }
+
+  /**
+   * A one-time row (model, id) was presented again after its consumption (a replay): deletes
+   * every artefact of its grant, as oidc-provider does on a replay it sees itself.
+   */
+  async revokeReplayed(key: ModelKey): Promise<void> {
+    const row = await this.#db
+      .selectFrom('oidc_models')
+      .select('grant_id')
+      .where('model', '=', key.model)
+      .where('id', '=', key.id)
+      .executeTakeFirst();
+    if (row?.grant_id != null)
+      await this.#db.deleteFrom('oidc_models').where('grant_id', '=', row.grant_id).execute();
   }
 
   /** Forgets what was read ahead of the row (model, id): it is being changed. */
@@ -227,7 +305,7 @@ export class OidcModelStore {
     // One text whatever the batch (prepared on PostgreSQL): the keys go in as two arrays.
     const { rows } = await sql<{ kind: string; model: string; id: string; payload: JsonObject }>`${prepared}
       WITH t AS (
-        SELECT m.model, m.id, m.payload, m.grant_id, m.expires_at
+        SELECT m.model, m.id, ${payloadOf('m')} AS payload, m.grant_id, m.expires_at
           FROM oidc_models m
           JOIN unnest(${keys.map((k) => k.model)}::text[], ${keys.map((k) => k.id)}::text[]) AS k(model, id)
             ON m.model = k.model AND m.id = k.id
@@ -235,7 +313,7 @@ export class OidcModelStore {
       SELECT 'row' AS kind, t.model, t.id, t.payload FROM t
         WHERE t.expires_at IS NULL OR t.expires_at > ${now}
       UNION ALL
-      SELECT 'grant', g.model, g.id, g.payload
+      SELECT 'grant', g.model, g.id, ${payloadOf('g')}
         FROM t JOIN oidc_models g ON g.model = 'Grant' AND g.id = t.grant_id
         WHERE t.model IN (${readAheadModels}) AND (g.expires_at IS NULL OR g.expires_at > ${now})
       UNION ALL
@@ -285,11 +363,9 @@ export class OidcModelStore {
 
   async #consume(keys: readonly ModelKey[]): Promise<Array<{ won: boolean }>> {
     const now = this.#now();
-    const epoch = Math.floor(now.getTime() / 1000);
     const distinct = [...new Map(keys.map((k) => [keyOf(k), k])).values()];
     const { rows: updated } = await sql<ModelKey>`${prepared}
-      UPDATE oidc_models SET consumed_at = ${now},
-        payload = payload || jsonb_build_object('consumed', ${epoch}::int8)
+      UPDATE oidc_models SET consumed_at = ${now}
       WHERE (model, id) IN (
           SELECT * FROM unnest(${distinct.map((k) => k.model)}::text[], ${distinct.map((k) => k.id)}::text[]))
         AND consumed_at IS NULL
@@ -297,6 +373,74 @@ export class OidcModelStore {
     const won = new Set(updated.map(keyOf));
     // The first caller of a row takes its consumption; any other caller of it lost the race.
     return keys.map((k) => ({ won: won.delete(keyOf(k)) }));
+  }
+
+  async #flush(items: readonly HeldWrites[]): Promise<Array<{ won: boolean }>> {
+    // In the batch, the first request to consume a row takes it; a later one lost the race and
+    // sends nothing.
+    const claimed = new Set<string>();
+    const lost = items.map((it) => {
+      if (it.consumes.some((k) => claimed.has(keyOf(k)))) return true;
+      for (const k of it.consumes) claimed.add(keyOf(k));
+      return false;
+    });
+    const keys: Array<ModelKey & { readonly item: number }> = [];
+    const last = new Map<string, ModelRow & { readonly item: number }>();
+    items.forEach((it, item) => {
+      if (lost[item]) return;
+      for (const k of it.consumes) keys.push({ ...k, item });
+      // The last save of a row in this batch wins (see #upsert).
+      for (const r of it.rows) {
+        last.delete(keyOf(r));
+        last.set(keyOf(r), { ...r, item });
+      }
+    });
+    const rows = [...last.values()];
+    let consumed: number[];
+    if (keys.some((k) => last.has(keyOf(k)))) {
+      // A row both consumed and saved in this batch: one statement cannot touch it twice, so
+      // consume first, then save the winners' rows.
+      const outcome = await this.#consume(keys);
+      consumed = keys.filter((_, i) => outcome[i]!.won).map((k) => k.item);
+      const byItem = count(consumed);
+      const wonAll = (item: number): boolean =>
+        (byItem.get(item) ?? 0) === keys.filter((k) => k.item === item).length;
+      const winners = rows.filter((r) => wonAll(r.item));
+      if (winners.length > 0) await this.#upsert(winners);
+    } else {
+      const column = <K extends keyof ModelRow | 'item'>(k: K): Array<(ModelRow & { item: number })[K]> =>
+        rows.map((r) => r[k]);
+      // One text whatever the batch: the consumptions and the rows go in as arrays, each tagged
+      // with its request (`item`); a request's rows are written only if every row it consumes
+      // was unconsumed until this statement.
+      const result = await sql<{ item: number }>`${prepared}
+        WITH k AS (
+          SELECT * FROM unnest(${keys.map((k) => k.item)}::int4[], ${keys.map((k) => k.model)}::text[],
+            ${keys.map((k) => k.id)}::text[]) AS k(item, model, id)
+        ), c AS (
+          UPDATE oidc_models m SET consumed_at = ${this.#now()}
+            FROM k WHERE m.model = k.model AND m.id = k.id AND m.consumed_at IS NULL
+          RETURNING k.item
+        ), saved AS (
+          INSERT INTO oidc_models (model, id, payload, grant_id, uid, user_code, expires_at, consumed_at)
+          SELECT r.model, r.id, r.payload, r.grant_id, r.uid, r.user_code, r.expires_at, r.consumed_at
+            FROM unnest(${column('item')}::int4[], ${column('model')}::text[], ${column('id')}::text[],
+              ${column('payload')}::jsonb[], ${column('grant_id')}::text[], ${column('uid')}::text[],
+              ${column('user_code')}::text[], ${column('expires_at')}::timestamptz[],
+              ${column('consumed_at')}::timestamptz[])
+              AS r(item, model, id, payload, grant_id, uid, user_code, expires_at, consumed_at)
+           WHERE (SELECT count(*) FROM k WHERE k.item = r.item) = (SELECT count(*) FROM c WHERE c.item = r.item)
+          ON CONFLICT (model, id) DO UPDATE SET payload = excluded.payload, grant_id = excluded.grant_id,
+            uid = excluded.uid, user_code = excluded.user_code, expires_at = excluded.expires_at,
+            consumed_at = excluded.consumed_at
+        )
+        SELECT item FROM c`.execute(this.#db);
+      consumed = result.rows.map((r) => r.item);
+    }
+    const tally = count(consumed);
+    return items.map((it, item) => ({
+      won: !lost[item] && (tally.get(item) ?? 0) === it.consumes.length,
+    }));
   }
 }
 
@@ -356,7 +500,7 @@ export class KyselyOidcAdapter implements Adapter {
   private async findWhere(column: 'uid' | 'user_code', value: string): Promise<AdapterPayload | undefined> {
     const row = await this.db
       .selectFrom('oidc_models')
-      .select('payload')
+      .select(payloadOf('oidc_models').as('payload'))
       .where('model', '=', this.model)
       .where(column, '=', value)
       .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', this.options.now())]))
@@ -365,17 +509,13 @@ export class KyselyOidcAdapter implements Adapter {
   }
 
   async consume(id: string): Promise<void> {
-    const { won } = await this.#store.consumes.load({ model: this.model, id });
+    const key = { model: this.model, id };
+    // In a token request, consumed with its new tokens at its end (OidcModelStore.deferringSaves).
+    if (this.#store.holdConsume(key)) return;
+    const { won } = await this.#store.consumes.load(key);
     if (won || !ONE_TIME.has(this.model)) return;
     // Lost a race with another consume of the same artefact: a replay.
-    const row = await this.db
-      .selectFrom('oidc_models')
-      .select('grant_id')
-      .where('model', '=', this.model)
-      .where('id', '=', id)
-      .executeTakeFirst();
-    if (row?.grant_id != null)
-      await this.db.deleteFrom('oidc_models').where('grant_id', '=', row.grant_id).execute();
+    await this.#store.revokeReplayed(key);
     throw new errors.InvalidGrant('grant already consumed');
   }
 

@@ -453,9 +453,11 @@ export async function createOidcProvider(
   const provider = new Provider(issuer, configuration);
   provider.proxy = deps.config.trustProxy;
   for (const m of options.outer ?? []) provider.use(m);
-  // A POST may be a token request: the tokens it issues are written in one statement at its end
-  // (with those of concurrent requests), and if that fails the client gets a server_error
-  // instead of tokens that were never stored.
+  // A POST may be a token request: the tokens it issues and the code or refresh token it used up
+  // are written in one statement at its end (with those of concurrent requests). If that code or
+  // refresh token was used up meanwhile by another request, the client gets invalid_grant (and
+  // the grant is revoked, a replay); if the write fails, a server_error — never tokens that were
+  // not stored.
   provider.use(async (ctx, next) => {
     if (ctx.method !== 'POST') {
       await next();
@@ -464,6 +466,13 @@ export async function createOidcProvider(
     try {
       await store.deferringSaves(next);
     } catch (e) {
+      if (e instanceof errors.InvalidGrant) {
+        provider.emit('grant.error', ctx, e);
+        ctx.status = e.status;
+        ctx.set('cache-control', 'no-store');
+        ctx.body = { error: e.error, error_description: e.error_description };
+        return;
+      }
       if (!(e instanceof Error) || ctx.status !== 200) throw e;
       provider.emit('server_error', ctx, e);
       ctx.status = 500;

@@ -94,10 +94,13 @@ forEachEngine((t) => {
       expect(found?.consumed).toBe(Math.floor(now.getTime() / 1000));
       const row = await t.db
         .selectFrom('oidc_models')
-        .select('consumed_at')
+        .select(['consumed_at', 'payload'])
         .where('id', '=', id)
         .executeTakeFirstOrThrow();
       expect(row.consumed_at).toEqual(now);
+      // Only the column is written (an in-place update); `consumed` is added when read.
+      expect(row.payload).not.toHaveProperty('consumed');
+      expect(await a.findByUserCode('none')).toBeUndefined();
     });
 
     it('fail-second-consume-of-a-code-is-invalid-grant-and-revokes-the-grant', async () => {
@@ -254,6 +257,7 @@ forEachEngine((t) => {
       const stored = async (id: string) =>
         (await t.db.selectFrom('oidc_models').select('id').where('id', '=', id).execute()).length;
       const before = store.stats.upserts.batches;
+      const flushes = store.stats.flushes.batches;
       const result = await store.deferringSaves(async () => {
         await of('RefreshToken').upsert(rt, { jti: rt, grantId, v: 1 }, 60);
         await of('RefreshToken').upsert(rt, { jti: rt, grantId, v: 2 }, 60); // replaces the first
@@ -267,13 +271,118 @@ forEachEngine((t) => {
       });
       expect(result).toBe('response');
       // The grant's statement, then one for both tokens.
-      expect(store.stats.upserts.batches - before).toBe(2);
+      expect(store.stats.upserts.batches - before).toBe(1);
+      expect(store.stats.flushes.batches - flushes).toBe(1);
       expect(await of('RefreshToken').find(rt)).toMatchObject({ v: 2 });
       expect(await of('AccessToken').find(at)).toMatchObject({ jti: at });
       // Outside a request, saves are written at once again.
       const later = randomUUID();
       await of('AccessToken').upsert(later, { jti: later }, 60);
       expect(await stored(later)).toBe(1);
+    });
+
+    it('ok-a-requests-consumption-is-held-back-with-its-new-tokens', async () => {
+      const { store, of } = shared();
+      const [old, next, grantId] = [randomUUID(), randomUUID(), randomUUID()];
+      await of('RefreshToken').upsert(old, { jti: old, grantId }, 60);
+      const consumedAt = async () =>
+        (
+          await t.db
+            .selectFrom('oidc_models')
+            .select('consumed_at')
+            .where('id', '=', old)
+            .executeTakeFirstOrThrow()
+        ).consumed_at;
+      const flushes = store.stats.flushes.batches;
+      await store.deferringSaves(async () => {
+        await of('RefreshToken').consume(old);
+        await of('RefreshToken').upsert(next, { jti: next, grantId }, 60);
+        expect(await consumedAt()).toBeNull();
+      });
+      expect(await consumedAt()).toEqual(now);
+      expect(await of('RefreshToken').find(old)).toMatchObject({
+        consumed: Math.floor(now.getTime() / 1000),
+      });
+      expect(await of('RefreshToken').find(next)).toMatchObject({ jti: next });
+      expect(store.stats.flushes.batches - flushes).toBe(1);
+      expect(store.stats.consumes.batches).toBe(0);
+      // A model a token request does not present is consumed at once.
+      const par = randomUUID();
+      await of('PushedAuthorizationRequest').upsert(par, { jti: par }, 60);
+      await store.deferringSaves(async () => {
+        await of('PushedAuthorizationRequest').consume(par);
+        expect(await of('PushedAuthorizationRequest').find(par)).toHaveProperty('consumed');
+      });
+    });
+
+    it('fail-requests-racing-with-one-refresh-token-one-wins-the-others-are-replays', async () => {
+      const { store, of } = shared();
+      const [first, rt, grantId] = [randomUUID(), randomUUID(), randomUUID()];
+      await of('RefreshToken').upsert(first, { jti: first, grantId: randomUUID() }, 60);
+      await of('RefreshToken').upsert(rt, { jti: rt, grantId }, 60);
+      // Each request consumes its refresh token and saves a new one (of another grant here, so
+      // that what the losers would have written is not removed by the grant's revocation).
+      const request = (presented: string) => {
+        const issued = randomUUID();
+        const done = store.deferringSaves(async () => {
+          await of('RefreshToken').consume(presented);
+          await of('RefreshToken').upsert(issued, { jti: issued, grantId: randomUUID() }, 60);
+          return issued;
+        });
+        return { issued, done };
+      };
+      // `first` goes at once; the three with `rt` wait for it and go together.
+      const requests = [request(first), request(rt), request(rt), request(rt)];
+      const results = await Promise.allSettled(requests.map((r) => r.done));
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'rejected']);
+      for (const r of results.slice(2))
+        expect((r as PromiseRejectedResult).reason).toMatchObject({ error: 'invalid_grant' });
+      const stored = async (id: string) =>
+        (await t.db.selectFrom('oidc_models').select('id').where('id', '=', id).execute()).length;
+      expect(await Promise.all(requests.map((r) => stored(r.issued)))).toEqual([1, 1, 0, 0]);
+      // The replay revoked the grant of the refresh token used twice.
+      expect(await stored(rt)).toBe(0);
+      expect(await stored(first)).toBe(1);
+    });
+
+    it('fail-a-request-whose-refresh-token-was-used-meanwhile-writes-nothing-and-is-a-replay', async () => {
+      const { store, of } = shared();
+      const [rt, issued, grantId, otherGrant] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+      await of('RefreshToken').upsert(rt, { jti: rt, grantId }, 60);
+      let release!: () => void;
+      const paused = new Promise<void>((r) => (release = r));
+      const request = store.deferringSaves(async () => {
+        await of('RefreshToken').consume(rt);
+        await of('RefreshToken').upsert(issued, { jti: issued, grantId: otherGrant }, 60);
+        await paused;
+      });
+      // Another request (another platform instance, say) consumes it first, in the database.
+      await new KyselyOidcAdapter('RefreshToken', {
+        db: t.db,
+        now: () => now,
+        findClient: () => Promise.resolve(undefined),
+      }).consume(rt);
+      release();
+      await expect(request).rejects.toMatchObject({ error: 'invalid_grant' });
+      expect(await of('RefreshToken').find(issued)).toBeUndefined();
+      expect(await of('RefreshToken').find(rt)).toBeUndefined();
+    });
+
+    it('ok-a-row-consumed-and-saved-in-one-batch-is-consumed-then-saved', async () => {
+      const { store, of } = shared();
+      const [code, grantId] = [randomUUID(), randomUUID()];
+      await of('AuthorizationCode').upsert(code, { jti: code, grantId }, 60);
+      await store.deferringSaves(async () => {
+        await of('AuthorizationCode').consume(code);
+        await of('RefreshToken').upsert(code, { jti: code, grantId, v: 2 }, 60);
+      });
+      await store.deferringSaves(async () => {
+        // A held save of the row consumed in the same request.
+        await of('RefreshToken').consume(code);
+        await of('RefreshToken').upsert(code, { jti: code, grantId, v: 3 }, 60);
+      });
+      expect(await of('AuthorizationCode').find(code)).toHaveProperty('consumed');
+      expect(await of('RefreshToken').find(code)).toMatchObject({ v: 3 });
     });
 
     it('fail-a-request-that-throws-writes-none-of-its-held-tokens', async () => {

@@ -328,6 +328,35 @@ forEachEngine((t) => {
         'invalid_grant',
       );
     });
+
+    it('fail-concurrent-uses-of-one-refresh-token-one-wins-and-the-grant-is-revoked', async () => {
+      const rp = await registerRp(p);
+      const { tokens } = await login(new Browser(resident.client.cookie), rp, {
+        scope: 'openid offline_access',
+        prompt: 'consent',
+      });
+      // The first use is slowed where it is written, so that the others find the refresh token
+      // unused and lose only when they write (on PostgreSQL; PGlite runs one statement at a time).
+      await sql`CREATE FUNCTION test_slow_consume() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN PERFORM pg_sleep(0.3); RETURN NEW; END $$`.execute(t.db);
+      await sql`CREATE TRIGGER test_slow_consume BEFORE UPDATE ON oidc_models FOR EACH ROW
+        WHEN (NEW.model = 'RefreshToken' AND OLD.consumed_at IS NULL AND NEW.consumed_at IS NOT NULL)
+        EXECUTE FUNCTION test_slow_consume()`.execute(t.db);
+      const attempts = Array.from({ length: 4 }, () =>
+        client.refreshTokenGrant(rp.config, tokens.refresh_token!),
+      );
+      let outcomes: string[];
+      try {
+        outcomes = await Promise.all(attempts.map((a) => oauthError(a)));
+      } finally {
+        await sql`DROP TRIGGER test_slow_consume ON oidc_models`.execute(t.db);
+        await sql`DROP FUNCTION test_slow_consume()`.execute(t.db);
+      }
+      expect(outcomes.sort()).toEqual(['invalid_grant', 'invalid_grant', 'invalid_grant', 'resolved']);
+      // A refresh token used twice is a replay: what its grant issued, the winner's too, is revoked.
+      const { refresh_token: next } = await Promise.any(attempts);
+      expect(await oauthError(client.refreshTokenGrant(rp.config, next!))).toBe('invalid_grant');
+    });
   });
 
   describe('token storage', () => {
@@ -366,11 +395,15 @@ forEachEngine((t) => {
         await sql`DROP FUNCTION test_refuse_tokens()`.execute(t.db);
       }
       expect(await disclosures()).toBe(before);
-      // Nothing of that response was stored: its grant has no access token from it, and the
-      // resident can sign in to the RP again.
+      // Nothing of that response was stored, not even the use of the refresh token: the client
+      // may try again with it.
+      const retried = await client.refreshTokenGrant(rp.config, tokens.refresh_token!);
+      expect(retried.access_token).toBeDefined();
+      expect(await disclosures()).toBe(before + 1);
+      // And the resident can sign in to the RP again.
       const again = await login(new Browser(r.client.cookie), rp, { scope: 'openid' });
       expect(again.tokens.access_token).toBeDefined();
-      expect(await disclosures()).toBe(before + 1);
+      expect(await disclosures()).toBe(before + 2);
     });
   });
 
