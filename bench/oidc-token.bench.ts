@@ -101,14 +101,14 @@ const statements = { counting: false, count: 0, trace: undefined as string[] | u
  * per second, CPU per request does not change when other work shares the machine. Undefined
  * where /proc cannot say.
  */
-function cpuNow(): { op: number; postgres: number } | undefined {
-  const ticks = (stat: string): number => {
-    // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(f[11]) + Number(f[12]);
-  };
+function cpuNow(): { op: number; opKernel: number; postgres: number } | undefined {
+  const fields = (stat: string): string[] => stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
+  const ticks = (stat: string): number => Number(fields(stat)[11]) + Number(fields(stat)[12]);
   try {
-    const op = ticks(readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8'));
+    const self = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const op = ticks(self);
+    const opKernel = Number(fields(self)[12]);
     let postgres = 0;
     for (const pid of readdirSync('/proc')) {
       if (!/^\d+$/.test(pid)) continue;
@@ -120,7 +120,7 @@ function cpuNow(): { op: number; postgres: number } | undefined {
       }
     }
     const msPerTick = 10; // USER_HZ is 100 on Linux
-    return { op: op * msPerTick, postgres: postgres * msPerTick };
+    return { op: op * msPerTick, opKernel: opKernel * msPerTick, postgres: postgres * msPerTick };
   } catch {
     return undefined;
   }
@@ -139,7 +139,7 @@ interface TokenFigures {
   /** Statements sent to PostgreSQL per token request (Watashi only). */
   readonly statementsPerRequest?: number;
   /** CPU milliseconds per request, warm-up included: the OP's thread and PostgreSQL's processes. */
-  readonly cpuPerRequest?: { op: number; postgres: number };
+  readonly cpuPerRequest?: { op: number; opKernel: number; postgres: number };
 }
 
 /** The q-quantile (0 < q ≤ 1) of sorted values, nearest rank. */
@@ -168,6 +168,7 @@ function measureTokens(input: Omit<LoadInput, 'seconds' | 'warmupSeconds'>): Pro
           : {
               cpuPerRequest: {
                 op: (cpu1.op - cpu0.op) / r.allRequests,
+                opKernel: (cpu1.opKernel - cpu0.opKernel) / r.allRequests,
                 postgres: (cpu1.postgres - cpu0.postgres) / r.allRequests,
               },
             }),
@@ -432,7 +433,7 @@ function line(name: string, f: TokenFigures): string {
     `  ${name.padEnd(28)} ${f.perSecond.toFixed(0).padStart(6)} req/s   p50 ${f.p50.toFixed(1).padStart(6)} ms` +
     `   p99 ${f.p99.toFixed(1).padStart(6)} ms   (${f.requests} requests, ${f.errors} errors` +
     `${f.statementsPerRequest === undefined ? '' : `, ${f.statementsPerRequest.toFixed(1)} SQL statements per request`}` +
-    `${f.cpuPerRequest === undefined ? '' : `; CPU per request: OP thread ${f.cpuPerRequest.op.toFixed(2)} ms${f.statementsPerRequest === undefined ? '' : `, PostgreSQL ${f.cpuPerRequest.postgres.toFixed(2)} ms`}`}` +
+    `${f.cpuPerRequest === undefined ? '' : `; CPU per request: OP thread ${f.cpuPerRequest.op.toFixed(2)} ms (${f.cpuPerRequest.opKernel.toFixed(2)} in the kernel)${f.statementsPerRequest === undefined ? '' : `, PostgreSQL ${f.cpuPerRequest.postgres.toFixed(2)} ms`}`}` +
     `${f.firstError === undefined ? '' : `; first: ${f.firstError}`})\n`
   );
 }

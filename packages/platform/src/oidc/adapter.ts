@@ -36,7 +36,7 @@ import { sql, type RawBuilder } from 'kysely';
 import { errors, type Adapter, type AdapterFactory, type AdapterPayload } from 'oidc-provider';
 import { Batcher } from '../store/batch.ts';
 import { PREPARED } from '../store/database.ts';
-import { jsonb, type JsonObject, type JsonbText } from '../store/json.ts';
+import { jsonbOfObject, type JsonObject, type JsonbText } from '../store/json.ts';
 import type { Schema } from '../store/schema.ts';
 
 /** Models whose consumption is a one-time event (a second one is a replay). */
@@ -57,11 +57,6 @@ export interface OidcAdapterOptions {
   readonly findClient: (clientId: string) => Promise<AdapterPayload | undefined>;
   /** The batched statements, shared by every model's adapter (default: one of its own). */
   readonly store?: OidcModelStore;
-}
-
-/** JSON-safe copy: oidc-provider payloads may carry `undefined` members, which jsonb() refuses. */
-function plain(payload: AdapterPayload): JsonObject {
-  return JSON.parse(JSON.stringify(payload)) as JsonObject;
 }
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 ? v : null);
@@ -473,7 +468,8 @@ export class KyselyOidcAdapter implements Adapter {
     const row: ModelRow = {
       model: this.model,
       id,
-      payload: jsonb(plain(payload)),
+      // oidc-provider payloads may carry `undefined` members, which jsonb() refuses.
+      payload: jsonbOfObject(payload),
       grant_id: str(payload.grantId),
       // Only a Session is looked up by uid (its uid survives identifier rotation).
       uid: this.model === 'Session' ? str(payload.uid) : null,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, jsonb } from './json.ts';
+import { canonicalJson, jsonb, jsonbOfObject } from './json.ts';
 
 describe('canonicalJson', () => {
   it('ok-sorted-keys-no-whitespace', () => {
@@ -33,5 +33,22 @@ describe('canonicalJson', () => {
 
   it('ok-jsonb-is-canonical-text', () => {
     expect(jsonb({ b: [1, 2], a: 'é' }) as string).toBe('{"a":"é","b":[1,2]}');
+  });
+});
+
+describe('jsonbOfObject', () => {
+  it('ok-json-stringify-rules-undefined-members-dropped', () => {
+    expect(jsonbOfObject({ b: 1, a: undefined, c: ['x', null], d: { e: true } }) as string).toBe(
+      '{"b":1,"c":["x",null],"d":{"e":true}}',
+    );
+    // Paired surrogates and escaped backslashes before a "u" are text, not refused escapes.
+    expect(JSON.parse(jsonbOfObject({ s: '😀 \\u0000 \\\\ud800' }))).toEqual({ s: '😀 \\u0000 \\\\ud800' });
+  });
+
+  it('fail-what-jsonb-cannot-store-is-refused', () => {
+    for (const bad of [{ s: 'a\u0000b' }, { s: '\ud800' }, { s: 'x\udc00' }, { k: [{ s: '\\\ud83d' }] }])
+      expect(() => jsonbOfObject(bad)).toThrow(TypeError);
+    expect(() => jsonbOfObject(new Date(0))).toThrow(TypeError);
+    expect(() => jsonbOfObject([1])).toThrow(TypeError);
   });
 });

@@ -26,6 +26,24 @@ export function jsonb<T extends JsonValue>(value: T): JsonbText<T> {
   return canonicalJson(value) as JsonbText<T>;
 }
 
+/** `JSON.stringify`'s escapes of U+0000 and of lone surrogates (the only ones it writes as \uD8xx–\uDFxx). */
+const REFUSED_ESCAPE = /(?<!\\)(?:\\\\)*\\u(?:0000|d[89a-f][0-9a-f]{2})/i;
+
+/**
+ * JSON text for a `jsonb` column from a value another library made (oidc-provider's payloads),
+ * by `JSON.stringify`'s rules — members whose value is `undefined` are left out, `toJSON` is
+ * honoured, keys keep their order — in one pass: cheaper than {@link jsonb} where the text is
+ * not hashed. Still refuses, with `TypeError`, what `jsonb` cannot store (U+0000, ill-formed
+ * UTF-16, which `JSON.stringify` writes as `\u` escapes) and a value that is not an object.
+ */
+export function jsonbOfObject(value: object): JsonbText<JsonObject> {
+  const text = JSON.stringify(value) as string | undefined;
+  if (text === undefined || !text.startsWith('{')) throw new TypeError('jsonbOfObject: not a JSON object');
+  // A \u escape preceded by an even number of backslashes (none included) is an escape, not text.
+  if (REFUSED_ESCAPE.test(text)) throw new TypeError('jsonbOfObject: U+0000 or ill-formed UTF-16');
+  return text as JsonbText<JsonObject>;
+}
+
 /**
  * Canonical JSON in the spirit of RFC 8785 (JCS) for the subset we store: object keys sorted by
  * UTF-16 code units (RFC 8785 §3.2.3), no insignificant whitespace, numbers in ECMAScript
