@@ -37,6 +37,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import Provider, { type Configuration } from 'oidc-provider';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { addRelyingParty } from '../packages/platform/src/oidc/registry.ts';
 import { openDatabase } from '../packages/platform/src/store/database.ts';
@@ -407,6 +408,14 @@ async function watashi(): Promise<{ tokens: TokenFigures; logins: LoginFigures }
     }
     // Counted over warm-up and measurement alike; the load worker reports both request counts.
     const tokens = { ...measured, statementsPerRequest: statements.count / measured.allRequests };
+    if (TRACE) {
+      // Statistics are sent by backends at the end of their transactions, within 0.5 s or so.
+      await new Promise((r) => setTimeout(r, 1000));
+      const { rows } = await sql<{ upd: string; hot: string }>`
+        SELECT n_tup_upd::text AS upd, n_tup_hot_upd::text AS hot
+          FROM pg_stat_user_tables WHERE relname = 'oidc_models'`.execute(database.db);
+      console.log(`  oidc_models: ${rows[0]?.hot} of ${rows[0]?.upd} updates in place (HOT)`);
+    }
 
     // Complete logins: passkey sign-in → authorize → consent (when asked) → callback → tokens.
     const logins = await measureLogins(
