@@ -42,7 +42,7 @@ forEachEngine((t) => {
       expect.arrayContaining([
         'anchors_issuer_serial_key',
         'anchors_current_key',
-        'anchors_sweep_idx',
+        'anchors_sweep_cover_idx',
         'anchors_issuer_name_idx',
         'accounts_person_key_idx',
         'authenticators_credential_id_key',
@@ -52,5 +52,16 @@ forEachEngine((t) => {
         'enrolment_nonces_expires_idx',
       ]),
     );
+  });
+
+  it('ok-redundant-indexes-are-gone-and-oidc-pages-keep-room', async () => {
+    const { rows } = await sql<{ indexname: string }>`
+      SELECT indexname FROM pg_indexes WHERE schemaname = 'public' AND tablename = 'anchors'`.execute(t.db);
+    // anchors_sweep_cover_idx serves what these served (migrations 0008, 0010).
+    expect(rows.map((r) => r.indexname)).not.toContain('anchors_sweep_idx');
+    expect(rows.map((r) => r.indexname)).not.toContain('anchors_sweep_keyset_idx');
+    const { rows: options } = await sql<{ reloptions: string[] | null }>`
+      SELECT reloptions FROM pg_class WHERE relname = 'oidc_models' AND relkind = 'r'`.execute(t.db);
+    expect(options[0]?.reloptions).toEqual(['fillfactor=80']);
   });
 });

@@ -8,6 +8,7 @@ import * as m0006 from './0006-rp-events.ts';
 import * as m0007 from './0007-fee-ledger.ts';
 import * as m0008 from './0008-sweep-coverage.ts';
 import * as m0009 from './0009-oidc-fillfactor.ts';
+import * as m0010 from './0010-drop-anchors-sweep-idx.ts';
 
 /**
  * Every migration, by name, in the order they apply (Kysely sorts by name; the four-digit prefix
@@ -25,4 +26,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0007-fee-ledger': m0007,
   '0008-sweep-coverage': m0008,
   '0009-oidc-fillfactor': m0009,
+  '0010-drop-anchors-sweep-idx': m0010,
 };
