@@ -3,7 +3,8 @@
  * index `anchors_sweep_cover_idx` has the same predicate and begins with the same column, so
  * every query the old one served is served by it, and the old one was only written: one more
  * index entry for each anchor added or superseded, and its pages on disk and in shared buffers
- * (about 200 MB on a table of 10 M anchors).
+ * (30 MB per million anchors when freshly built, more once grown by random inserts — measured
+ * with a one-column uuid index on PostgreSQL 15).
  *
  * Same portability rules as 0001: core statements, one at a time, forward-only.
  */
