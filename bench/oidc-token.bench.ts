@@ -103,13 +103,15 @@ const statements = { counting: false, count: 0, trace: undefined as string[] | u
  * where /proc cannot say.
  */
 function cpuNow(): { op: number; opKernel: number; postgres: number } | undefined {
-  const fields = (stat: string): string[] => stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
-  const ticks = (stat: string): number => Number(fields(stat)[11]) + Number(fields(stat)[12]);
+  const userAndKernel = (stat: string): [number, number] => {
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return [Number(f[11]), Number(f[12])];
+  };
+  const ticks = (stat: string): number => userAndKernel(stat).reduce((a, b) => a + b);
   try {
-    const self = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
-    const op = ticks(self);
-    const opKernel = Number(fields(self)[12]);
+    const [opUser, opKernel] = userAndKernel(readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8'));
+    const op = opUser + opKernel;
     let postgres = 0;
     for (const pid of readdirSync('/proc')) {
       if (!/^\d+$/.test(pid)) continue;

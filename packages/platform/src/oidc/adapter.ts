@@ -398,9 +398,7 @@ export class OidcModelStore {
       const outcome = await this.#consume(keys);
       consumed = keys.filter((_, i) => outcome[i]!.won).map((k) => k.item);
       const byItem = count(consumed);
-      const wonAll = (item: number): boolean =>
-        (byItem.get(item) ?? 0) === keys.filter((k) => k.item === item).length;
-      const winners = rows.filter((r) => wonAll(r.item));
+      const winners = rows.filter((r) => (byItem.get(r.item) ?? 0) === items[r.item]!.consumes.length);
       if (winners.length > 0) await this.#upsert(winners);
     } else {
       const column = <K extends keyof ModelRow | 'item'>(k: K): Array<(ModelRow & { item: number })[K]> =>
