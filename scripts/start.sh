@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# `npm start`: installs what is missing, then runs the main job on embedded defaults (scripts/start.ts).
+# `npm start`: installs what is missing (the project's Node 24 included: scripts/runtime.sh), then
+# runs the main job on embedded defaults (scripts/start.ts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -d node_modules ] || npm ci --no-audit --no-fund
+source scripts/runtime.sh
+watashi_runtime
 exec node --import tsx scripts/start.ts "$@"

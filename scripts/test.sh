@@ -3,7 +3,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-system-deps.sh
-[ -d node_modules ] || npm ci --no-audit --no-fund
+source scripts/runtime.sh
+watashi_runtime
+echo "== runtime: Node $(node --version)"
 # The optional PC/SC package is native: if node_modules was installed before libpcsclite-dev was
 # (ensure-system-deps installs it), npm left it out; install again now that it can build.
 node -e "require('smartcard')" 2>/dev/null || { echo "== reinstalling to build the optional PC/SC package"; npm ci --no-audit --no-fund; }

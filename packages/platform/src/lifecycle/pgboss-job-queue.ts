@@ -1,5 +1,5 @@
 /**
- * The JobQueue on pg-boss 10 (reference/deps.md §5.5), the platform's queue on PostgreSQL: every
+ * The JobQueue on pg-boss 12, the platform's queue on PostgreSQL: every
  * platform instance on one database shares its jobs (DESIGN.md §7). pg-boss keeps them in its own
  * schema (`pgboss` by default; created by `start()` on first use, which needs the CREATE privilege
  * on the database) and claims them with `FOR UPDATE SKIP LOCKED`, so N workers claim N different
@@ -10,14 +10,13 @@
  *   over SHA-256 (RFC 9562 §5.8, Appendix B.2) — so a second `send` of the key conflicts on
  *   pg-boss's primary key (name, id) and inserts nothing (`created: false`, the same id), whatever
  *   state the first job is in. pg-boss's `singletonKey` is no help here: its unique indexes only
- *   cover queued or active jobs of `short`/`singleton`/`stately` queues. Finished jobs move to
- *   `pgboss.archive` 12 h after they end and are deleted 7 days later (pg-boss's defaults); the
- *   archive is checked too, so a key is remembered for about 7.5 days after its job finished (the
- *   `jobs` table kept it forever). The platform's keys never come back after that long: shard
- *   jobs are keyed by their run, schedule jobs by a past slot. The key itself is the job's
+ *   cover queued or active jobs of `short`/`singleton`/`stately` queues. Finished jobs stay in
+ *   pg-boss's `job` table for `keyRetentionSeconds` (default 7 days; pg-boss 12 has no archive), so
+ *   a key is remembered that long after its job finished. The platform's keys never come back after
+ *   that long: shard jobs are keyed by their run, schedule jobs by a past slot. The key itself is the job's
  *   `singleton_key` (inert on a `standard` queue), read back with the job.
- * - **runAt → startAfter** (only when it is in the future: pg-boss archives a job still queued at
- *   `startAfter` + 14 days, so an old `runAt` would make it vanish). **maxAttempts → retryLimit**
+ * - **runAt → startAfter** (only when it is in the future: pg-boss deletes a job still queued past its
+ *   retention, 14 days, so an old `runAt` would make it vanish). **maxAttempts → retryLimit**
  *   (attempts = retryLimit + 1), `retryDelay: 1, retryBackoff: true`: retry n waits 2^(n−1) to
  *   2^n s (1–2 s, 2–4 s, 4–8 s …, jittered, uncapped), close to `retryDelayMs`'s 1 s, 2 s, 4 s ….
  *   `Job.attempt` is pg-boss's `retryCount + 1`.
@@ -27,35 +26,43 @@
  *   (which also aborts the running handlers' signals). `workerId` is not recorded: pg-boss's
  *   job rows have no worker column (the claim is fenced by `retry_count`, below).
  * - **A crashed worker's job.** pg-boss fails an `active` job whose `started_on + expire_in` has
- *   passed (maintenance, every `maintenanceIntervalSeconds` on whichever started instance gets
+ *   passed (its supervisor, every `maintenanceIntervalSeconds` on whichever started instance gets
  *   there first; that counts an attempt) and it is then retried by any worker. So a crashed
  *   worker's job runs again after `expireInSeconds` + up to `maintenanceIntervalSeconds` + the
  *   retry delay: about 1½ minutes with the defaults (60 s, 30 s).
- * - **Long jobs.** pg-boss 10 has no heartbeat: a job running past its expiry is failed and
+ * - **Long jobs.** A job running past its expiry is failed and
  *   retried under a worker that is still running it (pg-boss's own `work()` merely stops waiting
  *   for the handler). A sweep shard or a scheduled sweep can run for hours, and expiry is capped
  *   at 24 h, so a long fixed expiry would be both too short and far too slow to notice a crash.
- *   This queue therefore renews its claims itself, as the `jobs` table's leases did: every
- *   `expireInSeconds / 3` it sets the running job's `expire_in` to (time run so far +
- *   `expireInSeconds`). That is one UPDATE on pg-boss's `job` table, a documented column of the
- *   pinned 10.4.2 schema (re-check it when upgrading pg-boss). When a renewal finds the claim gone
+ *   pg-boss 12's own heartbeat (`heartbeatSeconds`, `touch()`) cannot be shorter than 10 s, which
+ *   would make a crashed claim wait at least that long; this queue therefore renews its claims
+ *   itself, as the `jobs` table's leases did: every `expireInSeconds / 3` it sets the running job's
+ *   `expire_seconds` to (time run so far + `expireInSeconds`). That is one UPDATE on pg-boss's
+ *   `job` table, a column of the pinned 12.38 schema (re-check it when upgrading pg-boss). When a renewal finds the claim gone
  *   (expired by maintenance after renewals failed, and maybe taken by another worker), the
  *   handler's signal aborts.
  * - **Fencing.** A claim is (id, `retry_count`): every new claim of a job increments it. Complete
- *   and fail run pg-boss's own statements inside a transaction that first locks the row and checks
- *   it is still this claim, so a late worker never finishes another worker's attempt.
- * - **counts** by SQL over `job` and `archive`: created/retry → queued, active → running,
- *   completed → done, failed/cancelled → failed.
+ *   and fail are given the attempt (`{ id, retryCount }`), which pg-boss 12 fences itself: a late
+ *   worker never finishes another worker's attempt (`affected` is then 0).
+ * - **counts** by SQL over `job`: created/retry → queued, active → running, completed → done,
+ *   failed/cancelled → failed.
+ * - **Upgrading from pg-boss 10.** pg-boss 12 migrates only schemas of version 25 (pg-boss 11) or
+ *   later; a database left by Watashi ≤ 0.1 holds pg-boss 10's (version 24). On first start the
+ *   queue moves it aside and carries its jobs over (`#carryOverV10`): queued and retrying jobs keep
+ *   their id, key, payload, attempts and due time; a job that was active (its worker is gone:
+ *   the upgrade stops every instance) becomes due again; finished jobs are copied so that their
+ *   keys still count. Then the old schema is dropped. One instance does it, under an advisory lock.
  * - pg-boss runs on its own small `pg.Pool` (`poolMax`, default 2) opened from the platform's
  *   database URL; `close()` stops pg-boss and ends that pool, and the platform calls it before
- *   closing its database. pg-boss's maintenance timer keeps Node alive until then.
+ *   closing its database. pg-boss's supervisor timer keeps Node alive until then.
  *
  * pg-boss compares times with the database's clock (`now()`), not the platform's injected clock:
  * tests of this queue use short real times.
  */
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import PgBoss from 'pg-boss';
+import { PgBoss } from 'pg-boss';
+import type { Db } from 'pg-boss';
 import type { JsonObject } from '../store/json.ts';
 import {
   errorText,
@@ -81,8 +88,10 @@ export interface PgBossJobQueueOptions {
    * (plus maintenance and retry delay).
    */
   readonly expireInSeconds?: number;
-  /** Seconds between pg-boss maintenance runs: expiry, archiving, deletion (default 30). */
+  /** Seconds between pg-boss supervisor runs: expiry of lapsed claims, deletion (default 30). */
   readonly maintenanceIntervalSeconds?: number;
+  /** Seconds a finished job (and so its key) is kept (default 7 days). */
+  readonly keyRetentionSeconds?: number;
   /** Errors of pg-boss's background work (maintenance) and of its pool's idle connections. */
   readonly onError?: (e: unknown) => void;
   /** The clock deciding whether `runAt` is in the future (default the system clock). */
@@ -116,6 +125,7 @@ export class PgBossJobQueue implements JobQueue {
   readonly #boss: PgBoss;
   readonly #schema: string;
   readonly #expireInSeconds: number;
+  readonly #keyRetentionSeconds: number;
   readonly #now: () => Date;
   readonly #queues = new Map<string, Promise<void>>();
   /** Aborted by `close()`: every drain stops claiming and aborts its handlers. */
@@ -139,6 +149,9 @@ export class PgBossJobQueue implements JobQueue {
       this.#expireInSeconds >= 86_400
     )
       throw new RangeError('PgBossJobQueue: expireInSeconds must be an integer from 1 to 86399');
+    this.#keyRetentionSeconds = options.keyRetentionSeconds ?? 7 * 86_400;
+    if (!Number.isInteger(this.#keyRetentionSeconds) || this.#keyRetentionSeconds < 60)
+      throw new RangeError('PgBossJobQueue: keyRetentionSeconds must be an integer of at least 60');
     this.#now = options.now ?? (() => new Date());
     const onError =
       options.onError ??
@@ -156,34 +169,135 @@ export class PgBossJobQueue implements JobQueue {
     // So does a client the pool is ending or has lent out (the pool listens to idle ones only):
     // e.g. the server terminating backends while close() ends the pool.
     this.#pool.on('connect', (client) => client.on('error', onError));
-    const pool = this.#pool;
+    const interval = options.maintenanceIntervalSeconds ?? 30;
     this.#boss = new PgBoss({
-      // Our pool, not pg-boss's own, so that complete/fail can share a transaction with the fence.
-      db: { executeSql: (text: string, values: unknown[]) => pool.query(text, values) },
+      // Our pool, not pg-boss's own: its errors are handled above, and close() ends it.
+      db: this.#db(),
       schema: this.#schema,
-      // No cron: the sweep schedule is lifecycle/schedule.ts. Maintenance expires crashed claims.
+      // No cron: the sweep schedule is lifecycle/schedule.ts. The supervisor expires lapsed claims.
       schedule: false,
       supervise: true,
       migrate: true,
-      maintenanceIntervalSeconds: options.maintenanceIntervalSeconds ?? 30,
+      superviseIntervalSeconds: interval,
+      monitorIntervalSeconds: interval,
+      maintenanceIntervalSeconds: Math.max(interval, 3600),
+      // Nothing reads pg-boss's instance registry; it would add a write every 30 s per instance.
+      registerInstance: false,
     });
-    // pg-boss emits maintenance failures as 'error'; an EventEmitter without a listener would throw.
+    // pg-boss emits supervisor failures as 'error'; an EventEmitter without a listener would throw.
     this.#boss.on('error', onError);
+  }
+
+  /** pg-boss's database port on this queue's pool; query errors are rethrown to the caller. */
+  #db(): Db {
+    const pool = this.#pool;
+    return { executeSql: (text: string, values?: unknown[]) => pool.query(text, values) };
   }
 
   /** Starts pg-boss once (installs or migrates its schema under its advisory lock). */
   #start(): Promise<unknown> {
     if (this.#closed !== undefined) throw new TypeError('PgBossJobQueue: the queue is closed');
-    this.#started ??= this.#boss.start();
+    this.#started ??= this.#upgradeAndStart();
     return this.#started;
   }
 
-  /** `createQueue` before the first send or fetch of a queue (deps.md §5.5); idempotent. */
+  /**
+   * Moves a pg-boss 10 schema aside, starts pg-boss 12 (which installs its own), then carries the
+   * old jobs over; all under one session advisory lock, so that concurrent instances wait for the
+   * one doing it. See "Upgrading from pg-boss 10" in the module comment.
+   */
+  async #upgradeAndStart(): Promise<void> {
+    const legacy = `${this.#schema}_v10`;
+    const client = await this.#pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('SELECT pg_advisory_lock(hashtext($1))', [`watashi-pgboss-upgrade:${this.#schema}`]);
+      try {
+        const exists = await client.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [
+          `${this.#schema}.version`,
+        ]);
+        const v =
+          exists.rows[0]?.t == null
+            ? null
+            : Number(
+                (await client.query<{ version: number }>(`SELECT version FROM ${this.#schema}.version`))
+                  .rows[0]?.version,
+              );
+        if (v !== null && v < 25) {
+          await client.query(`ALTER SCHEMA ${this.#schema} RENAME TO ${legacy}`);
+        }
+        await this.#boss.start();
+        const left = await client.query(`SELECT 1 FROM pg_namespace WHERE nspname = $1`, [legacy]);
+        if (left.rowCount === 1) await this.#carryOverV10(client, legacy);
+      } finally {
+        await client.query('SELECT pg_advisory_unlock(hashtext($1))', [
+          `watashi-pgboss-upgrade:${this.#schema}`,
+        ]);
+      }
+    } catch (e) {
+      broken = e instanceof Error ? e : new Error(String(e));
+      throw e;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /** Copies a pg-boss 10 schema's jobs (`job` and `archive`) into pg-boss 12's, then drops it. */
+  async #carryOverV10(client: pg.PoolClient, legacy: string): Promise<void> {
+    const names = await client.query<{ name: string }>(
+      `SELECT DISTINCT name FROM ${legacy}.job UNION SELECT DISTINCT name FROM ${legacy}.archive`,
+    );
+    // Not #queue(): it awaits #start(), which is this very upgrade.
+    for (const { name } of names.rows) await this.#boss.createQueue(name, this.#queueOptions());
+    await client.query('BEGIN');
+    try {
+      // An active job's worker is gone (every instance stopped for the upgrade): it becomes a
+      // `retry`, due now, and its next claim counts a new attempt, as after an expired claim.
+      await client.query(
+        `INSERT INTO ${this.#schema}.job
+           (id, name, priority, data, state, retry_limit, retry_count, retry_delay, retry_backoff,
+            expire_seconds, deletion_seconds, singleton_key, start_after, created_on, started_on,
+            completed_on, keep_until, output, policy)
+         SELECT id, name, priority, data,
+                (CASE WHEN state::text = 'active' THEN 'retry' ELSE state::text END)::${this.#schema}.job_state,
+                retry_limit, retry_count,
+                retry_delay, retry_backoff, $1::int, $2::int, singleton_key,
+                CASE WHEN state::text = 'active' THEN now() ELSE start_after END,
+                created_on, started_on, completed_on,
+                GREATEST(keep_until, now() + $2::int * interval '1 second'), output, 'standard'
+         FROM (SELECT id, name, priority, data, state, retry_limit, retry_count, retry_delay,
+                      retry_backoff, singleton_key, start_after, created_on, started_on,
+                      completed_on, keep_until, output FROM ${legacy}.job
+               UNION ALL
+               SELECT id, name, priority, data, state, retry_limit, retry_count, retry_delay,
+                      retry_backoff, singleton_key, start_after, created_on, started_on,
+                      completed_on, keep_until, output FROM ${legacy}.archive) old
+         ON CONFLICT DO NOTHING`,
+        [this.#expireInSeconds, this.#keyRetentionSeconds],
+      );
+      await client.query(`DROP SCHEMA ${legacy} CASCADE`);
+      await client.query('COMMIT');
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /** The options every queue of this JobQueue is created with. */
+  #queueOptions(): { policy: 'standard'; expireInSeconds: number; deleteAfterSeconds: number } {
+    return {
+      policy: 'standard',
+      expireInSeconds: this.#expireInSeconds,
+      deleteAfterSeconds: this.#keyRetentionSeconds,
+    };
+  }
+
+  /** `createQueue` before the first send or fetch of a queue; idempotent. */
   async #queue(name: string): Promise<void> {
     await this.#start();
     let created = this.#queues.get(name);
     if (created === undefined) {
-      created = this.#boss.createQueue(name, { name, policy: 'standard' });
+      created = this.#boss.createQueue(name, this.#queueOptions());
       this.#queues.set(name, created);
       created.catch(() => this.#queues.delete(name));
     }
@@ -200,13 +314,6 @@ export class PgBossJobQueue implements JobQueue {
       throw new RangeError('maxAttempts must be a positive integer');
     await this.#queue(queue);
     const id = jobIdOf(queue, options.key);
-    // A finished job may have been archived; its key still counts. (A job archived between this
-    // look and the insert below could run a second time: handlers are idempotent.)
-    const archived = await this.#pool.query(
-      `SELECT 1 FROM ${this.#schema}.archive WHERE name = $1 AND id = $2`,
-      [queue, id],
-    );
-    if (archived.rowCount !== 0) return { id, created: false };
     const runAt = options.runAt;
     const sent = await this.#boss.send(queue, payload, {
       id,
@@ -215,68 +322,37 @@ export class PgBossJobQueue implements JobQueue {
       retryDelay: 1,
       retryBackoff: true,
       expireInSeconds: this.#expireInSeconds,
+      deleteAfterSeconds: this.#keyRetentionSeconds,
       ...(runAt !== undefined && runAt.getTime() > this.#now().getTime() ? { startAfter: runAt } : {}),
     });
     return { id, created: sent !== null };
   }
 
-  /** Claims one due job, or none. pg-boss's `fetch` swallows query errors; they are rethrown here. */
+  /** Claims one due job, or none. */
   async #fetch(queue: string): Promise<Claim | undefined> {
-    let failure: unknown;
-    const pool = this.#pool;
     const jobs = await this.#boss.fetch<JsonObject | null>(queue, {
       batchSize: 1,
       includeMetadata: true,
-      db: {
-        executeSql: (text: string, values: unknown[]) =>
-          pool.query(text, values).catch((e: unknown) => {
-            failure = e;
-            throw e;
-          }),
-      },
     });
-    // 23505: two workers raced for one singleton key, which a `standard` queue never has.
-    if (failure !== undefined && (failure as { code?: unknown }).code !== '23505')
-      throw failure instanceof Error ? failure : new Error(errorText(failure));
-    return jobs[0];
-  }
-
-  /**
-   * Runs `finish` (a pg-boss complete or fail) in a transaction that first locks the job and checks
-   * it is still this claim (fencing). False when the claim was lost (expired; maybe taken).
-   */
-  async #settle(queue: string, claim: Claim, finish: (db: PgBoss.Db) => Promise<unknown>): Promise<boolean> {
-    const client = await this.#pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
-      const r = await client.query(
-        `SELECT 1 FROM ${this.#schema}.job
-         WHERE name = $1 AND id = $2 AND state = 'active' AND retry_count = $3 FOR UPDATE`,
-        [queue, claim.id, claim.retryCount],
-      );
-      if (r.rowCount === 1) await finish({ executeSql: (text, values) => client.query(text, values) });
-      await client.query('COMMIT');
-      return r.rowCount === 1;
-    } catch (e) {
-      await client.query('ROLLBACK').catch((rollback: unknown) => {
-        // The connection is unusable: the pool discards it on release.
-        broken = rollback instanceof Error ? rollback : new Error(String(rollback));
-      });
-      throw e;
-    } finally {
-      client.release(broken);
-    }
+    const job = jobs[0];
+    if (job === undefined) return undefined;
+    return { id: job.id, data: job.data, singletonKey: job.singletonKey ?? null, retryCount: job.retryCount };
   }
 
   /** Renews the claim's expiry (see "Long jobs"); false when the claim is no longer ours. */
   async #renew(queue: string, claim: Claim): Promise<boolean> {
     const r = await this.#pool.query(
-      `UPDATE ${this.#schema}.job SET expire_in = (now() - started_on) + $4 * interval '1 second'
+      `UPDATE ${this.#schema}.job
+       SET expire_seconds = ceil(extract(epoch FROM ${this.#schema}.job_now() - started_on))::int + $4
        WHERE name = $1 AND id = $2 AND state = 'active' AND retry_count = $3`,
       [queue, claim.id, claim.retryCount, this.#expireInSeconds],
     );
     return r.rowCount === 1;
+  }
+
+  /** True when pg-boss settled the attempt (it was still this claim). */
+  static #affected(r: unknown): boolean {
+    return ((r as { affected?: number }).affected ?? 0) > 0;
   }
 
   async drain<P extends JsonObject>(
@@ -331,11 +407,12 @@ export class PgBossJobQueue implements JobQueue {
           clearInterval(renewal);
           signal.removeEventListener('abort', onAbort);
         }
-        const ours = await this.#settle(queue, claim, (db) =>
+        const attempt = { id: claim.id, retryCount: claim.retryCount };
+        const ours = PgBossJobQueue.#affected(
           outcome.ok
-            ? this.#boss.complete(queue, claim.id, {}, { db })
+            ? await this.#boss.complete(queue, attempt)
             : // pg-boss decides: `retry` after the backoff, or `failed` after the last attempt.
-              this.#boss.fail(queue, claim.id, { message: outcome.error }, { db }),
+              await this.#boss.fail(queue, attempt, { message: outcome.error }),
         );
         if (outcome.ok && ours) completed++;
         else errors++;
@@ -354,10 +431,7 @@ export class PgBossJobQueue implements JobQueue {
   async counts(queue: string): Promise<QueueCounts> {
     await this.#start();
     const { rows } = await this.#pool.query<{ state: string; n: string }>(
-      `SELECT state, count(*) AS n FROM (
-         SELECT state FROM ${this.#schema}.job WHERE name = $1
-         UNION ALL SELECT state FROM ${this.#schema}.archive WHERE name = $1) s
-       GROUP BY state`,
+      `SELECT state, count(*) AS n FROM ${this.#schema}.job WHERE name = $1 GROUP BY state`,
       [queue],
     );
     const c = { queued: 0, running: 0, done: 0, failed: 0 };
@@ -380,8 +454,7 @@ export class PgBossJobQueue implements JobQueue {
   async lastError(queue: string, key: string): Promise<string | undefined> {
     await this.#start();
     const { rows } = await this.#pool.query<{ message: string | null }>(
-      `SELECT output->>'message' AS message FROM ${this.#schema}.job WHERE name = $1 AND id = $2
-       UNION ALL SELECT output->>'message' FROM ${this.#schema}.archive WHERE name = $1 AND id = $2`,
+      `SELECT output->>'message' AS message FROM ${this.#schema}.job WHERE name = $1 AND id = $2`,
       [queue, jobIdOf(queue, key)],
     );
     return rows[0]?.message ?? undefined;

@@ -1,5 +1,7 @@
-import { Migrator, sql } from 'kysely';
-import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import { sql } from 'kysely';
+import type { Kysely } from 'kysely';
+import { Migrator } from 'kysely/migration';
+import type { Migration, MigrationProvider } from 'kysely/migration';
 import { storeError } from './errors.ts';
 import { migrations as allMigrations } from './migrations/index.ts';
 

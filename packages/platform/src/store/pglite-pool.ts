@@ -81,6 +81,9 @@ export function pglitePool(session: PgliteSession, options: PglitePoolOptions): 
   };
 
   return {
+    // Kysely reads `options` (and `Client`) only to cancel a running query on a new connection,
+    // which a single in-process session cannot do: no Client, no options.
+    options: {},
     connect(): Promise<PostgresPoolClient> {
       if (ending !== undefined) return Promise.reject(new TypeError('pglitePool: the database is closed'));
       if (!held) {

@@ -2,11 +2,13 @@
 // on both engines, and pg-boss on PostgreSQL (with real short times: pg-boss uses the database's
 // clock).
 import { randomUUID } from 'node:crypto';
-import PgBoss from 'pg-boss';
+import { PgBoss } from 'pg-boss';
+import PgBoss10 from 'pg-boss-10';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   MemoryJobQueue,
+  jobIdOf,
   PgBossJobQueue,
   PostgresJobQueue,
   type JobQueue,
@@ -181,7 +183,13 @@ forEachEngine(
         const name = `q-${randomUUID()}`;
         const { id } = await q.enqueue(name, { shard: 0 }, { key: 'shard-0' });
         // A worker that claims the job and dies: nobody completes it or renews its claim.
-        const dead = new PgBoss({ connectionString: url(), supervise: false, schedule: false, max: 1 });
+        const dead = new PgBoss({
+          connectionString: url(),
+          supervise: false,
+          schedule: false,
+          registerInstance: false,
+          max: 1,
+        });
         await dead.start();
         try {
           expect((await dead.fetch(name)).map((j) => j.id)).toEqual([id]);
@@ -248,25 +256,77 @@ forEachEngine(
         expect(await q.counts(name)).toEqual({ queued: 0, running: 0, done: 1, failed: 0 });
       });
 
-      it('ok-a-finished-key-still-counts-after-archiving', async () => {
+      it('ok-a-finished-key-still-counts', async () => {
         const q = boss();
         const name = `q-${randomUUID()}`;
         const first = await q.enqueue(name, {}, { key: 'k' });
         await q.drain(name, () => Promise.resolve());
-        // pg-boss moves jobs finished 12 h ago to its archive: make it 13 h and let it archive.
-        await sql`UPDATE pgboss.job SET completed_on = now() - interval '13 hours' WHERE name = ${name}`.execute(
-          t.db,
-        );
-        const archiver = new PgBoss({ connectionString: url(), supervise: false, schedule: false, max: 1 });
-        await archiver.start();
-        try {
-          await archiver.archive();
-        } finally {
-          await archiver.stop({ graceful: false });
-        }
-        expect(await archiver.getJobById(name, first.id)).toBeNull();
         expect(await q.enqueue(name, {}, { key: 'k' })).toEqual({ id: first.id, created: false });
         expect(await q.counts(name)).toEqual({ queued: 0, running: 0, done: 1, failed: 0 });
+      });
+
+      it('ok-a-pg-boss-10-schema-is-carried-over', async () => {
+        // A database as Watashi 0.1 left it: pg-boss 10.4.2's schema (version 24), which pg-boss 12
+        // cannot migrate; jobs queued, running (its instance stopped for the upgrade) and finished.
+        const schema = `pgb_up_${randomUUID().slice(0, 8)}`;
+        const name = `q-${randomUUID()}`;
+        const old = new PgBoss10({
+          connectionString: url(),
+          schema,
+          supervise: false,
+          schedule: false,
+          max: 1,
+        });
+        await old.start();
+        const ids: Record<string, string> = {};
+        try {
+          await old.createQueue(name, { name, policy: 'standard' });
+          for (const key of ['queued', 'running', 'done', 'archived']) {
+            ids[key] = (await old.send(name, { key }, { id: jobIdOf(name, key), singletonKey: key }))!;
+          }
+          // 'done' and 'archived' ran and finished; 'running' is still running.
+          await sql`UPDATE ${sql.id(schema, 'job')} SET state = 'active', started_on = now()
+                    WHERE id IN (${ids['done']!}, ${ids['archived']!})`.execute(t.db);
+          await old.complete(name, [ids['done']!, ids['archived']!]);
+          await sql`UPDATE ${sql.id(schema, 'job')} SET state = 'active', started_on = now()
+                    WHERE id = ${ids['running']!} AND state = 'created'`.execute(t.db);
+          await sql`UPDATE ${sql.id(schema, 'job')} SET completed_on = now() - interval '13 hours'
+                    WHERE id = ${ids['archived']!}`.execute(t.db);
+          await old.archive();
+        } finally {
+          await old.stop({ graceful: false });
+        }
+        const archived =
+          await sql`SELECT 1 FROM ${sql.id(schema, 'archive')} WHERE id = ${ids['archived']!}`.execute(t.db);
+        expect(archived.rows).toHaveLength(1);
+
+        const q = boss({ schema });
+        // Finished keys still count, in the job table and in the old archive alike.
+        expect(await q.enqueue(name, {}, { key: 'done' })).toEqual({ id: ids['done'], created: false });
+        expect(await q.enqueue(name, {}, { key: 'archived' })).toEqual({
+          id: ids['archived'],
+          created: false,
+        });
+        expect(await q.counts(name)).toEqual({ queued: 2, running: 0, done: 2, failed: 0 });
+        const runs: Array<{ key: string; attempt: number }> = [];
+        const deadline = Date.now() + 8000;
+        while (runs.length < 2 && Date.now() < deadline) {
+          await q.drain(name, (job) => {
+            runs.push({ key: job.key, attempt: job.attempt });
+            return Promise.resolve();
+          });
+          if (runs.length < 2) await new Promise((r) => setTimeout(r, 200));
+        }
+        // The queued job runs as its first attempt; the one that was running, as its second.
+        expect(runs.sort((x, y) => x.key.localeCompare(y.key))).toEqual([
+          { key: 'queued', attempt: 1 },
+          { key: 'running', attempt: 2 },
+        ]);
+        const legacy = await sql`SELECT 1 FROM pg_namespace WHERE nspname = ${`${schema}_v10`}`.execute(t.db);
+        expect(legacy.rows).toHaveLength(0);
+        // A second instance starting on the upgraded schema finds nothing to do and the same jobs.
+        const again = boss({ schema });
+        expect(await again.counts(name)).toEqual({ queued: 0, running: 0, done: 4, failed: 0 });
       });
 
       it('ok-the-last-error-is-kept', async () => {
