@@ -224,6 +224,34 @@ describe('issuance, CRL, OCSP, CMS', () => {
     expect(text).toMatch(/L = Kiyose-shi/);
   });
 
+  it('ok-any municipality gets its own L and CRL partition; openssl -policy_check accepts the critical policies', async () => {
+    const id = await resident({
+      name: '山田\u3000花子',
+      address: '長野県北佐久郡軽井沢町大字軽井沢１３２３',
+      birthDate: '1990-06-01',
+      sex: '2',
+    });
+    const c = await card(id);
+    const f = await files(c.card.signSerial!);
+    const text = ws.ok(['x509', '-in', f.cert, '-noout', '-text']);
+    expect(text).toMatch(/Subject: C = JP, L = Nagano-ken, L = Karuizawa-machi, CN = \d{19}[0-9A-Z]{9}\n/);
+    expect(text).toContain('CN = Karuizawa-machi CRLDP');
+    expect(text).toContain('X509v3 Certificate Policies: critical');
+    expect(text).toContain('CPS: https://www.jpki.go.jp/ca/ca_rules3.html');
+    for (const [serial, policy] of [
+      [c.card.signSerial!, '1.2.392.200149.8.5.1.1.20'],
+      [c.card.authSerial, '1.2.392.200149.8.5.1.3.30'],
+    ] as const) {
+      const g = await files(serial);
+      expect(
+        ws.ok([
+          'verify', '-attime', attime(), '-policy_check', '-explicit_policy', '-policy', policy,
+          '-CAfile', g.root, g.cert,
+        ]), // prettier-ignore
+      ).toContain('OK');
+    }
+  });
+
   it('ok-export-needs-sign-pin-and-cms-verifies', async () => {
     const noPin = await api<{ signCertificate?: string }>('POST', `/cards/${issued.card.tokenId}/export`, {});
     expect(noPin.status).toBe(200);
