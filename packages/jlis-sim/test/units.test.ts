@@ -55,7 +55,7 @@ describe('config', () => {
     const c = parseConfig({ dataDir: '/tmp/x' });
     expect(c.crlIntervalSeconds).toBe(86_400);
     expect(c.ocspRefreshSeconds).toBe(900);
-    expect(c.generations.map((g) => g.name)).toEqual(['2019', '2023']);
+    expect(c.generations.map((g) => g.name)).toEqual(['2015', '2019', '2023']);
     expect(c.fees).toEqual({ freePeriod: false, signCheckYen: 20, authCheckYen: 2, provisionYen: 20 });
     expect(configDocs().every((l) => l.length > 12)).toBe(true);
   });
