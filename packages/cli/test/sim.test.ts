@@ -35,10 +35,12 @@ describe('sim info', () => {
     expect(r.code, r.err).toBe(0);
     const info = json<InfoDocument>(r);
     expect(info.baseUrl).toBe(url);
-    expect(info.crls).toHaveLength(4);
+    expect(info.crls).toHaveLength(6);
     expect(info.caCertificates.map((c) => `${c.purpose}/${c.generation}`).sort()).toEqual([
+      'auth/2015',
       'auth/2019',
       'auth/2023',
+      'sign/2015',
       'sign/2019',
       'sign/2023',
     ]);
@@ -311,7 +313,7 @@ describe('sim crl publish, ocsp refresh, fees', () => {
     const { published } = json<{
       published: Array<{ purpose: string; generation: string; entries: number; file: string; bytes: number }>;
     }>(r);
-    expect(published).toHaveLength(4);
+    expect(published).toHaveLength(6);
     const sign2023 = published.find((p) => p.purpose === 'sign' && p.generation === '2023');
     expect(sign2023?.entries).toBeGreaterThanOrEqual(1);
     const file = sign2023?.file ?? '';

@@ -82,11 +82,17 @@ export const configSchema = z.strictObject({
   generations: z
     .array(generationSchema)
     .min(1)
+    // reference/jpki.md §1.1, §2.1: J-LIS has three generations per purpose (signca01–03 /
+    // authca01–03); the 2015 one expired on 2025-10-19 but stays for old signatures.
     .default([
+      { name: '2015', notBefore: '2015-10-20', notAfter: '2025-10-19' },
       { name: '2019', notBefore: '2019-09-14', notAfter: '2029-09-14' },
       { name: '2023', notBefore: '2023-07-16', notAfter: '2033-07-15' },
     ])
-    .describe('CA generations per purpose, oldest first. New issuance uses the newest generation valid now.'),
+    .describe(
+      'CA generations per purpose, oldest first. A card is issued under the generation current at its issue date: ' +
+        'the newest one valid then (an issuance from an older generation is dated while it was current).',
+    ),
   crlIntervalSeconds: z
     .number()
     .int()
@@ -149,7 +155,7 @@ export const configSchema = z.strictObject({
     .default(0)
     .describe(
       'Residents generated at first start (empty data dir). Half of them receive a card from the oldest generation ' +
-        'so that it has live certificates, the others from the newest.',
+        'still valid now, so that it has live certificates, the others from the newest.',
     ),
   schedule: z
     .boolean()

@@ -193,15 +193,26 @@ async function issueOne(
   return { record, der, privateJwk };
 }
 
-/** The time an issuance from `generation` is dated: now for the newest, else just before the next generation began. */
-function issuanceTime(ctx: SimContext, purposeCa: CaRuntime): Date {
+/**
+ * The date of an issuance from `ca`: now while `ca` is the generation current now; for an older
+ * generation, 30 days before the generation after it began (capped by now), so the card was issued
+ * while `ca` was current (reference/jpki.md §1.1: each card carries the CA of its own generation)
+ * and the old CA has certificates "issued before the change-over". A generation that was never
+ * current by now (not yet valid) is `ca_not_found`.
+ */
+export function issuanceTime(ctx: SimContext, ca: CaRuntime): Date {
   const now = ctx.clock.now();
-  const newest = issuingCa(ctx, purposeCa.purpose, now);
-  if (newest === purposeCa) return now;
-  // Older generation: date the issuance 30 days before the newest generation started, so the
-  // old CA has live certificates "issued before the change-over".
-  const t = newest.certificate.notBefore.getTime() - 30 * 86_400_000;
-  return new Date(Math.max(t, purposeCa.certificate.notBefore.getTime()));
+  const start = ca.certificate.notBefore.getTime();
+  if (start > now.getTime())
+    throw simError('ca_not_found', `the ${ca.purpose} CA of generation ${ca.generation} is not valid yet`);
+  const next = [...ctx.cas.values()]
+    .filter((c) => c.purpose === ca.purpose && c.certificate.notBefore.getTime() > start)
+    .sort((a, b) => a.certificate.notBefore.getTime() - b.certificate.notBefore.getTime())[0];
+  const nextStart = next?.certificate.notBefore.getTime() ?? Infinity;
+  const at = new Date(Math.max(start, Math.min(now.getTime(), nextStart - 30 * 86_400_000)));
+  if (issuingCa(ctx, ca.purpose, at) !== ca)
+    throw simError('ca_not_found', `the ${ca.purpose} CA of generation ${ca.generation} was never current`);
+  return at;
 }
 
 /** Live (good or held) certificates of a token. */

@@ -173,11 +173,20 @@ export class Simulator {
   }
 
   private async populate(n: number): Promise<void> {
-    const gens = this.ctx.config.generations.map((g) => g.name);
+    // Half from the oldest generation still valid now (an expired one, like 2015, would give
+    // only expired certificates), so that it keeps live certificates of its own.
+    const now = this.ctx.clock.now().getTime();
+    const valid = allCas(this.ctx).filter(
+      (c) =>
+        c.purpose === 'sign' &&
+        c.certificate.notBefore.getTime() <= now &&
+        now <= c.certificate.notAfter.getTime(),
+    );
+    const oldest = valid[0]?.generation;
+    const newest = valid.at(-1)?.generation;
     for (let i = 0; i < n; i++) {
       const r = addResident(this.ctx);
-      // Half from the oldest generation so it keeps live certificates of its own.
-      await issueCard(this.ctx, r.id, { generation: i % 2 === 0 ? gens[0] : gens[gens.length - 1] });
+      await issueCard(this.ctx, r.id, { generation: i % 2 === 0 ? oldest : newest });
     }
   }
 

@@ -152,13 +152,16 @@ describe('info and CAs', () => {
     }>('GET', '/info');
     expect(info.status).toBe(200);
     expect(info.body.ocspUrl).toBe(`${base}/ocsp`);
+    // reference/jpki.md §1.1: three generations per purpose, as J-LIS has.
     expect(info.body.caCertificates.map((c) => `${c.purpose}/${c.generation}`)).toEqual([
+      'sign/2015',
       'sign/2019',
       'sign/2023',
+      'auth/2015',
       'auth/2019',
       'auth/2023',
     ]);
-    expect(info.body.crls).toHaveLength(4);
+    expect(info.body.crls).toHaveLength(6);
     const dns = new Set<string>();
     for (const c of info.body.caCertificates) {
       const der = new Uint8Array(await (await fetch(c.url)).arrayBuffer());
@@ -174,7 +177,15 @@ describe('info and CAs', () => {
       expect(text).toContain(
         c.purpose === 'sign' ? 'OU = JPKI for digital signature' : 'OU = JPKI for user authentication',
       );
-      expect(ws.ok(['verify', '-CAfile', p, p])).toContain('OK');
+      // Checked inside its validity: the 2015 generation expired on 2025-10-19 (reference/jpki.md §1.1).
+      const inside = Math.min(clock.now().getTime(), cert.notAfter.getTime() - 86_400_000);
+      expect(ws.ok(['verify', '-attime', String(Math.floor(inside / 1000)), '-CAfile', p, p])).toContain(
+        'OK',
+      );
+      if (c.generation === '2015')
+        expect(ws.run(['verify', '-attime', attime(), '-CAfile', p, p]).out).toContain(
+          'certificate has expired',
+        );
     }
     // reference/jpki.md §1.1: all generations of a purpose share one DN.
     expect(dns.size).toBe(2);
@@ -222,6 +233,34 @@ describe('issuance, CRL, OCSP, CMS', () => {
     ]);
     expect(text).toMatch(/L = Tokyo-to/);
     expect(text).toMatch(/L = Kiyose-shi/);
+  });
+
+  it('ok-any municipality gets its own L and CRL partition; openssl -policy_check accepts the critical policies', async () => {
+    const id = await resident({
+      name: '山田\u3000花子',
+      address: '長野県北佐久郡軽井沢町大字軽井沢１３２３',
+      birthDate: '1990-06-01',
+      sex: '2',
+    });
+    const c = await card(id);
+    const f = await files(c.card.signSerial!);
+    const text = ws.ok(['x509', '-in', f.cert, '-noout', '-text']);
+    expect(text).toMatch(/Subject: C = JP, L = Nagano-ken, L = Karuizawa-machi, CN = \d{19}[0-9A-Z]{9}\n/);
+    expect(text).toContain('CN = Karuizawa-machi CRLDP');
+    expect(text).toContain('X509v3 Certificate Policies: critical');
+    expect(text).toContain('CPS: https://www.jpki.go.jp/ca/ca_rules3.html');
+    for (const [serial, policy] of [
+      [c.card.signSerial!, '1.2.392.200149.8.5.1.1.20'],
+      [c.card.authSerial, '1.2.392.200149.8.5.1.3.30'],
+    ] as const) {
+      const g = await files(serial);
+      expect(
+        ws.ok([
+          'verify', '-attime', attime(), '-policy_check', '-explicit_policy', '-policy', policy,
+          '-CAfile', g.root, g.cert,
+        ]), // prettier-ignore
+      ).toContain('OK');
+    }
   });
 
   it('ok-export-needs-sign-pin-and-cms-verifies', async () => {
@@ -652,6 +691,158 @@ describe('bad input', () => {
     const now = await api<{ id: string }[]>('GET', '/residents');
     for (const id of Object.keys(prev.residents)) expect(now.body.map((r) => r.id)).toContain(id);
     expect(JSON.stringify(now.body)).not.toMatch(/\b\d{12}\b/);
+  });
+});
+
+describe('three generations (reference/jpki.md §1.1): a card is issued under the generation current at its issue date', () => {
+  const at = fixedClock(new Date('2018-06-01T03:00:00Z'));
+  let t: RunningSimulator;
+  let url = '';
+  const epoch = (): string => String(Math.floor(at.now().getTime() / 1000));
+  const pem = (name: string, der: Uint8Array, label: 'CERTIFICATE' | 'X509 CRL' = 'CERTIFICATE'): string =>
+    ws.write(name, toPem(der, label));
+  const rootPem = (purpose: 'sign' | 'auth', gen: string): string =>
+    pem(`gen-root-${purpose}-${gen}.pem`, t.sim.caCertificate(purpose, gen));
+  function ocspAt(cert: string, root: string): Promise<string> {
+    return new Promise((resolve) => {
+      execFile(
+        'openssl',
+        ['ocsp', '-url', `${url}/ocsp`, '-issuer', root, '-cert', cert, '-CAfile', root, '-attime', epoch()],
+        { cwd: ws.dir, timeout: 20_000 },
+        (_err, stdout, stderr) => resolve(`${stdout}${stderr}`),
+      );
+    });
+  }
+
+  beforeAll(async () => {
+    t = await createSimulator(
+      { dataDir: tmp(), port: 0, seed: 'generations', schedule: false, logLevel: 'silent' },
+      { clock: at },
+    );
+    url = await t.listen();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('ok-2015, 2019 and 2023 CAs per purpose, one DN per purpose, J-LIS validity periods', () => {
+    const info = t.sim.info();
+    expect(info.caCertificates.map((c) => [c.purpose, c.generation, c.notBefore, c.notAfter])).toEqual([
+      ['sign', '2015', '2015-10-20T00:00:00.000Z', '2025-10-19T14:59:59.000Z'],
+      ['sign', '2019', '2019-09-14T00:00:00.000Z', '2029-09-14T14:59:59.000Z'],
+      ['sign', '2023', '2023-07-16T00:00:00.000Z', '2033-07-15T14:59:59.000Z'],
+      ['auth', '2015', '2015-10-20T00:00:00.000Z', '2025-10-19T14:59:59.000Z'],
+      ['auth', '2019', '2019-09-14T00:00:00.000Z', '2029-09-14T14:59:59.000Z'],
+      ['auth', '2023', '2023-07-16T00:00:00.000Z', '2033-07-15T14:59:59.000Z'],
+    ]);
+    expect(info.crls.map((c) => c.url.slice(url.length))).toEqual([
+      '/crl/sign/2015.crl',
+      '/crl/sign/2019.crl',
+      '/crl/sign/2023.crl',
+      '/crl/auth/2015.crl',
+      '/crl/auth/2019.crl',
+      '/crl/auth/2023.crl',
+    ]);
+    const dn = (p: 'sign' | 'auth', g: string): string =>
+      toHex(parseCertificate(t.sim.caCertificate(p, g)).subject.der);
+    expect(new Set(['2015', '2019', '2023'].map((g) => dn('sign', g))).size).toBe(1);
+    expect(new Set(['2015', '2019', '2023'].map((g) => dn('auth', g))).size).toBe(1);
+  });
+
+  it.each([
+    ['2018-06-01T03:00:00Z', '2015', '2019'],
+    ['2021-04-01T03:00:00Z', '2019', '2015'],
+    ['2025-01-10T03:00:00Z', '2023', '2019'], // 2019 is still valid; the newest valid one is current
+  ])(
+    'ok-issued on %s: generation %s; its own CRL and OCSP report the revocation (openssl)',
+    async (date, gen, other) => {
+      at.set(new Date(date));
+      const r = await t.sim.addResident({ birthDate: '1980-05-05' });
+      const { card } = await t.sim.issueCard(r.id, { signPin: 'GEN123', authPin: '1234' });
+      expect(card.generation).toBe(gen);
+      for (const serial of [card.signSerial!, card.authSerial]) {
+        const c = t.sim.certificate(serial);
+        expect(c.view.generation).toBe(gen);
+        const purpose = c.view.purpose;
+        const cert = pem(`gen-${serial}.pem`, c.der);
+        expect(ws.ok(['verify', '-attime', epoch(), '-CAfile', rootPem(purpose, gen), cert])).toContain('OK');
+        // Same DN, other key: the other generation's root does not verify it.
+        expect(
+          ws.run(['verify', '-attime', epoch(), '-CAfile', rootPem(purpose, other), cert]).code,
+        ).not.toBe(0);
+      }
+      at.advance(3_600_000);
+      await t.sim.lifeEvent(r.id, { type: 'lose' });
+      at.advance(3_600_000);
+      await t.sim.publishCrls();
+      t.sim.refreshOcsp();
+      for (const serial of [card.signSerial!, card.authSerial]) {
+        const c = t.sim.certificate(serial);
+        const purpose = c.view.purpose;
+        const root = rootPem(purpose, gen);
+        const cert = pem(`gen-${serial}.pem`, c.der);
+        const crl = pem(
+          `gen-crl-${purpose}-${gen}.pem`,
+          t.sim.crl(purpose, gen, OP, 'signature_verification'),
+          'X509 CRL',
+        );
+        const crlText = ws.ok(['crl', '-in', crl, '-CAfile', root, '-noout', '-text']);
+        expect(crlText).toContain(
+          `Serial Number: ${BigInt(serial).toString(16).toUpperCase().padStart(8, '0')}`,
+        );
+        expect(crlText).toContain('Certificate Hold');
+        const v = ws.run([
+          'verify',
+          '-attime',
+          epoch(),
+          '-crl_check',
+          '-CAfile',
+          root,
+          '-CRLfile',
+          crl,
+          cert,
+        ]);
+        expect(v.code).not.toBe(0);
+        expect(v.out).toContain('certificate revoked');
+        const o = await ocspAt(cert, root);
+        expect(o).toContain('Response verify OK');
+        expect(o).toMatch(/Reason: certificateHold/);
+      }
+    },
+  );
+
+  it('ok-an older generation asked for explicitly is dated while it was current; a future one is ca_not_found', async () => {
+    at.set(new Date('2026-12-01T03:00:00Z'));
+    for (const [gen, issued] of [
+      ['2015', '2019-08-15T00:00:00.000Z'], // 30 days before 2019 began
+      ['2019', '2023-06-16T00:00:00.000Z'], // 30 days before 2023 began
+      ['2023', '2026-12-01T03:00:00.000Z'], // current: now
+    ]) {
+      const r = await t.sim.addResident({ birthDate: '1970-01-20' });
+      const { card } = await t.sim.issueCard(r.id, { generation: gen });
+      expect(card.generation).toBe(gen);
+      expect(t.sim.certificate(card.authSerial).view.notBefore).toBe(issued);
+    }
+    at.set(new Date('2019-01-01T00:00:00Z'));
+    const r = await t.sim.addResident({ birthDate: '1970-01-20' });
+    await expect(t.sim.issueCard(r.id, { generation: '2023' })).rejects.toMatchObject({
+      code: 'ca_not_found',
+    });
+  });
+
+  it('ok-initial residents: half from the oldest generation still valid (2019, not the expired 2015), half from the newest', async () => {
+    const x = await createSimulator(
+      { dataDir: tmp(), port: 0, seed: 'populate', schedule: false, logLevel: 'silent', initialResidents: 2 },
+      { clock: fixedClock(new Date('2026-12-01T03:00:00Z')) },
+    );
+    try {
+      const gens = x.sim
+        .listResidents()
+        .flatMap((r) => r.certificates.filter((c) => c.purpose === 'auth').map((c) => c.generation));
+      expect(gens.sort()).toEqual(['2019', '2023']);
+    } finally {
+      await x.close();
+    }
   });
 });
 

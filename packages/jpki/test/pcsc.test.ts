@@ -34,6 +34,8 @@ let pcscd: ChildProcess | undefined;
 let pcscdLog = '';
 let bridge: VpcdBridge | undefined;
 let card: VirtualJpkiCard;
+/** APDU observers a test installs for its own duration. */
+const bridgeLog: Array<(command: Uint8Array, response: Uint8Array) => void> = [];
 let p11module: string;
 const der: Record<'sign' | 'signca' | 'auth' | 'authca', Buffer> = {} as never;
 
@@ -128,6 +130,9 @@ beforeAll(async () => {
     authKey: jwk.auth,
     signPin: 'WATASHI1',
     authPin: '1234',
+    onApdu: (cmd, res) => {
+      for (const f of bridgeLog) f(cmd, res);
+    },
   });
 
   // A private reader.conf.d: vpcd listens on `port` (slot 00) and `port + 1` (slot 01).
@@ -241,6 +246,25 @@ describe('OpenSC (pkcs11-tool, jpki driver) against the virtual card through pcs
       run('openssl', ['dgst', '-sha256', '-verify', join(dir, 'auth.pub'), '-signature', sig, data]),
     ).rejects.toThrow();
     expect(card.counters.auth).toBe(3);
+  });
+
+  it("ok-C_GenerateRandom (pkcs11-tool --generate-random) is answered by the card's GET CHALLENGE", async () => {
+    const log: string[] = [];
+    const onApdu = (cmd: Uint8Array, res: Uint8Array): void => {
+      if (cmd[1] === 0x84) log.push(`${toHex(cmd)}>${toHex(res.subarray(res.length - 2))}:${res.length - 2}`);
+    };
+    bridgeLog.push(onApdu);
+    try {
+      const file = join(dir, 'random.bin');
+      for (const n of [8, 32]) {
+        await p11(['--slot-index', '0', '--generate-random', String(n), '--output-file', file]);
+        expect(readFileSync(file)).toHaveLength(n);
+      }
+    } finally {
+      bridgeLog.length = 0;
+    }
+    // Each request reached the card as one ISO GET CHALLENGE with Le = n, answered with n bytes.
+    expect(log).toEqual(['0084000008>9000:8', '0084000020>9000:32']);
   });
 
   it('fail-a wrong PIN through OpenSC costs one try on the card, a right one restores it', async () => {

@@ -355,6 +355,55 @@ describe('COMPUTE DIGITAL SIGNATURE (reference/jpki.md §3.3)', () => {
   });
 });
 
+describe('GET CHALLENGE (ISO/IEC 7816-4 §11.6.3)', () => {
+  it('ok-answers Ne random bytes and 9000, for Ne 1, 8, 255 and 256 (Le = 00)', async () => {
+    const c = makeCard();
+    for (const [le, n] of [
+      ['01', 1],
+      ['08', 8],
+      ['ff', 255],
+      ['00', 256],
+    ] as const) {
+      const [r] = await run(c, `00840000${le}`);
+      expect(r!.length).toBe(2 * n + 4);
+      expect(r!.slice(-4)).toBe('9000');
+    }
+  });
+  it('ok-every answer is fresh: 64 challenges of 8 bytes are all different and not constant', async () => {
+    const c = makeCard();
+    const seen = new Set<string>();
+    for (let i = 0; i < 64; i++) seen.add((await run(c, '0084000008'))[0]!.slice(0, 16));
+    expect(seen.size).toBe(64);
+    // 256 bytes use many byte values (a constant or counter filler would not).
+    const [big] = await run(c, '0084000000');
+    expect(new Set(big!.slice(0, 512).match(/../g)).size).toBeGreaterThan(100);
+  });
+  it('ok-works before any SELECT and keeps the security status and the current EF', async () => {
+    const c = makeCard();
+    expect(sw(await run(c, '0084000008'))).toEqual(['9000']);
+    await run(c, JPKI, sel('001b'), verifyHex('ABC123'), sel('0001'));
+    expect(sw(await run(c, '0084000010', '00b0000004'))).toEqual(['9000', '9000']);
+    expect((await run(c, '00b0000004'))[0]).toBe(`${toHex(certs.sign.slice(0, 4))}9000`);
+  });
+  it('fail-P1/P2 ≠ 00 00 is 6A86; no Le, command data or an extended Le is 6700; CLA 80 is 6E00', async () => {
+    const c = makeCard();
+    expect(
+      sw(
+        await run(
+          c,
+          '0084010008',
+          '0084000108',
+          '00840000',
+          '008400000401020304',
+          '00840000040102030408',
+          '00840000000100',
+          '8084000008',
+        ),
+      ),
+    ).toEqual(['6a86', '6a86', '6700', '6700', '6700', '6700', '6e00']);
+  });
+});
+
 describe('robustness and key secrecy', () => {
   it('fail-malformed APDUs answer with a status word', async () => {
     const c = makeCard();
@@ -366,7 +415,7 @@ describe('robustness and key secrecy', () => {
         await run(
           c,
           '00ca000000',
-          '0084000008',
+          '00c0000000',
           '10a4040c0ad392f000260100000001',
           JPKI,
           '00b000000400',

@@ -92,7 +92,14 @@ const INS = {
   VERIFY: 0x20,
   CHANGE_REFERENCE_DATA: 0x24,
   PSO_CDS: 0x2a,
+  GET_CHALLENGE: 0x84,
 } as const;
+
+/**
+ * Largest GET CHALLENGE answer: N<sub>e</sub> of a short APDU (Le = `00` means 256, ISO/IEC 7816-4
+ * §5.1). Extended-length requests do not decode (the JPKI AP speaks short APDUs only) and get `67 00`.
+ */
+export const MAX_CHALLENGE_LENGTH = 256;
 const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0) & 0x7f);
 
 function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
@@ -295,6 +302,8 @@ export class VirtualJpkiCard implements ResettableCard {
         return isoClass ? sw(this.#verify(cmd)) : sw(SW.CLA_NOT_SUPPORTED);
       case INS.CHANGE_REFERENCE_DATA:
         return isoClass ? sw(this.#change(cmd)) : sw(SW.CLA_NOT_SUPPORTED);
+      case INS.GET_CHALLENGE:
+        return isoClass ? this.#getChallenge(cmd) : sw(SW.CLA_NOT_SUPPORTED);
       case INS.PSO_CDS:
         // reference/jpki.md §3.3: COMPUTE DIGITAL SIGNATURE is a proprietary-class command (CLA 80).
         return cmd.cla === 0x80 ? this.#sign(cmd) : sw(SW.CLA_NOT_SUPPORTED);
@@ -381,6 +390,22 @@ export class VirtualJpkiCard implements ResettableCard {
     if (!isWellFormedPin(kind, text)) return SW.WRONG_DATA;
     slot.value = new Uint8Array(cmd.data);
     return SW.OK;
+  }
+
+  /**
+   * GET CHALLENGE `00 84 00 00 Le` (ISO/IEC 7816-4 §11.6.3): N<sub>e</sub> fresh random bytes
+   * (1–256; Le = `00` asks for 256) from the platform CSPRNG. A card-level command: it works with or
+   * without a selected application and leaves the security status as it was. P1-P2 other than
+   * `00 00` (no algorithm reference is defined for the JPKI AP) → `6A 86`; no Le, or command data
+   * (case 3/4) → `67 00`. Real cards' support and limits are not documented (reference/jpki.md
+   * §3.3 lists no GET CHALLENGE) [I]; OpenSC's `C_GenerateRandom` sends this command.
+   */
+  #getChallenge(cmd: CommandApdu): Uint8Array {
+    const fail = (s: number): Uint8Array => encodeResponseApdu(new Uint8Array(0), s);
+    if (cmd.p1 !== 0x00 || cmd.p2 !== 0x00) return fail(SW.INCORRECT_P1P2);
+    if (cmd.data.length !== 0 || cmd.ne === undefined || cmd.ne > MAX_CHALLENGE_LENGTH)
+      return fail(SW.WRONG_LENGTH);
+    return encodeResponseApdu(globalThis.crypto.getRandomValues(new Uint8Array(cmd.ne)), SW.OK);
   }
 
   /** COMPUTE DIGITAL SIGNATURE `80 2A 00 80 Lc <DigestInfo> 00` with the selected key EF (reference/jpki.md §3.3). */

@@ -206,7 +206,10 @@ export function assertJpkiProfile(
   return c;
 }
 
-/** Every required profile extension present, in profile order, with the profile's criticality; nothing else. */
+/**
+ * Every required profile extension present, in profile order, with the profile's criticality
+ * (either flag where the slot tolerates both); nothing else.
+ */
 function checkExtensionList(cert: Certificate, profile: CertificateProfile): void {
   const slots = profile.extensions;
   let i = 0;
@@ -215,7 +218,7 @@ function checkExtensionList(cert: Certificate, profile: CertificateProfile): voi
     const slot = slots[i];
     if (slot?.oid !== e.oid)
       mismatch('extensions', `unexpected or misplaced extension ${e.oid}`, { oid: e.oid });
-    else if (slot.critical !== e.critical)
+    else if (slot.critical !== e.critical && slot.criticalityTolerated !== true)
       mismatch('extensions', `wrong criticality of ${slot.name}`, { oid: e.oid });
     i++;
   }

@@ -22,7 +22,7 @@ import {
   type JpkiOrganization,
   type JpkiPurpose,
 } from './names.ts';
-import { jpkiEndEntityProfile, SIM_SMARTPHONE_POLICY, type JpkiVariant } from './profiles.ts';
+import { JPKI_CPS_URI, jpkiEndEntityProfile, SIM_SMARTPHONE_POLICY, type JpkiVariant } from './profiles.ts';
 import { jstDate } from './validity.ts';
 
 /** The issuing CA of an end-entity certificate. */
@@ -47,6 +47,11 @@ export interface JpkiEndEntityCommon {
   readonly variant: JpkiVariant;
   /** Policy OID; defaults to the profile's policy for the issuer's environment. */
   readonly policy?: string;
+  /**
+   * CPS pointer of the id-qt-cps qualifier on the JPKI policy (default {@link JPKI_CPS_URI} of the
+   * purpose); `false` leaves the qualifier out (the shape of profile version 1).
+   */
+  readonly cpsUri?: string | false;
   /** Simulator convenience: a URI appended to the CRL distribution point's fullName, after the directoryName. */
   readonly crlUri?: string;
   /** Simulator convenience: an authorityInfoAccess OCSP URL (real certificates carry no AIA, §1.2). */
@@ -130,8 +135,12 @@ async function commonExtensions(
   const policy = o.policy ?? profile.policy?.[env];
   if (policy === undefined || !/^\d+(\.\d+)+$/.test(policy)) throw new RangeError('invalid policy OID');
   // reference/jpki.md §2.3 [?]: the simulator marks smartphone certificates with a second policy.
-  const policies =
-    o.variant === 'smartphone' && env !== 'production' ? [policy, SIM_SMARTPHONE_POLICY] : [policy];
+  // J-LIS profile v3.2 p. 10 [S, via zkm-doc]: the policy carries a CPS qualifier.
+  const cps = o.cpsUri === false ? [] : [checkUri(o.cpsUri ?? JPKI_CPS_URI[purpose])];
+  const policies = [
+    { oid: policy, cpsUris: cps },
+    ...(o.variant === 'smartphone' && env !== 'production' ? [SIM_SMARTPHONE_POLICY] : []),
+  ];
   const dp: GeneralName[] = [
     { type: 'directoryName', name: jpkiCrlDistributionPointName(purpose, organization, partition) },
   ];

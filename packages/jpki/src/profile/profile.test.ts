@@ -31,7 +31,7 @@ import {
   type JpkiSigningCertificateOptions,
 } from './end-entity.ts';
 import { jpkiCaAltName, jpkiCaName } from './names.ts';
-import { JPKI_POLICY, JPKI_PROFILES, SIM_SMARTPHONE_POLICY } from './profiles.ts';
+import { JPKI_CPS_URI, JPKI_POLICY, JPKI_PROFILES, SIM_SMARTPHONE_POLICY } from './profiles.ts';
 
 const ROOTS = '/work/shared/reference/jlis-roots';
 const realRoot = (f: string): Certificate => parseCertificate(fromPem(readFileSync(`${ROOTS}/${f}`, 'utf8')));
@@ -71,6 +71,21 @@ const JA_NAME_AUTH =
   `31273025060355040a0c1e${h('公的個人認証サービス')}` +
   `31393037060355040b0c30${h('公的個人認証サービス利用者証明用')}` +
   `31333031060355040b0c2a${h('地方公共団体情報システム機構')}`;
+
+// certificatePolicies of profile version 2: critical, one PolicyInformation with one id-qt-cps
+// qualifier (J-LIS profile v3.2 p. 10 as quoted by [zkm-doc]; reference/jpki.md §1.2).
+const cpValue = (policyOid: string, uri: string): string => {
+  const u = h(uri);
+  const ia5 = `16${(u.length / 2).toString(16).padStart(2, '0')}${u}`;
+  const pqi = `06082b06010505070201${ia5}`;
+  const pqiSeq = `30${(pqi.length / 2).toString(16)}${pqi}`;
+  const quals = `30${(pqiSeq.length / 2).toString(16)}${pqiSeq}`;
+  const pi = `${policyOid}${quals}`;
+  const piSeq = `30${(pi.length / 2).toString(16)}${pi}`;
+  return `30${(piSeq.length / 2).toString(16)}${piSeq}`;
+};
+const CP_SIGN = cpValue('060b2a83088c9b550805010114', JPKI_CPS_URI.sign);
+const CP_AUTH = cpValue('060b2a83088c9b55080501031e', JPKI_CPS_URI.auth);
 
 const KOKUTO = basic4From({
   name: '黒桐\u3000幹也',
@@ -266,7 +281,7 @@ describe('JPKI profiles (reference/jpki.md §1.1–§1.3)', () => {
             `a022060a2a83088c9b5508050506a0140c12${'30'.repeat(18)}`,
         ],
         [OID.issuerAltName, false, `3081a3a481a0${JA_NAME_SIGN}`],
-        [OID.certificatePolicies, false, '300f300d060b2a83088c9b550805010114'],
+        [OID.certificatePolicies, true, CP_SIGN],
         [
           OID.cRLDistributionPoints,
           false,
@@ -371,7 +386,7 @@ describe('JPKI profiles (reference/jpki.md §1.1–§1.3)', () => {
       expect(extHex(authEe)).toEqual([
         [OID.keyUsage, true, '03020780'],
         [OID.issuerAltName, false, `3081aca481a9${JA_NAME_AUTH}`],
-        [OID.certificatePolicies, false, '300f300d060b2a83088c9b55080501031e'],
+        [OID.certificatePolicies, true, CP_AUTH],
         [OID.cRLDistributionPoints, false, `30733071a06fa06da46b${dpName}`],
         [OID.authorityKeyIdentifier, false, `30168014${sha1KeyId(authCaKey.spki)}`],
         [OID.subjectKeyIdentifier, false, `0414${sha1KeyId(eeKey.spki)}`],
@@ -463,6 +478,96 @@ describe('JPKI profiles (reference/jpki.md §1.1–§1.3)', () => {
       expect(c.policies).toEqual([JPKI_POLICY.signTest]);
       expect(assertJpkiProfile(c, 'sign')).toMatchObject({ environment: 'test' });
     });
+  });
+
+  describe('certificatePolicies: critical, with a CPS qualifier (J-LIS profile v3.2 p. 10 [S])', () => {
+    it('ok-openssl prints a critical extension with the CPS pointer on both end-entity profiles', () => {
+      for (const [file, policy, uri] of [
+        ['signEe.pem', JPKI_POLICY.sign, JPKI_CPS_URI.sign],
+        ['authEe.pem', JPKI_POLICY.auth, JPKI_CPS_URI.auth],
+      ] as const) {
+        const t = ws.ok(['x509', '-in', file, '-noout', '-text']);
+        expect(t).toContain('X509v3 Certificate Policies: critical');
+        expect(t).toMatch(
+          new RegExp(`Policy: ${policy.replaceAll('.', '\\.')}\\s+CPS: ${uri.replaceAll('.', '\\.')}`),
+        );
+      }
+      expect(signEe.policyInformation).toEqual([{ oid: JPKI_POLICY.sign, cpsUris: [JPKI_CPS_URI.sign] }]);
+      // The simulator's smartphone marker carries no qualifier.
+      expect(phoneSign.policyInformation).toEqual([
+        { oid: JPKI_POLICY.sign, cpsUris: [JPKI_CPS_URI.sign] },
+        { oid: SIM_SMARTPHONE_POLICY, cpsUris: [] },
+      ]);
+    });
+
+    it.each([
+      ['signEe.pem', JPKI_POLICY.sign, 'signCa.pem'],
+      ['authEe.pem', JPKI_POLICY.auth, 'authCa.pem'],
+      ['phoneSign.pem', JPKI_POLICY.sign, 'signCa.pem'],
+    ] as const)(
+      'ok-openssl verify -policy_check -explicit_policy -policy accepts %s (critical policies are understood)',
+      (file, policy, root) => {
+        const out = ws.ok([
+          'verify', '-attime', at, '-policy_check', '-explicit_policy', '-policy', policy,
+          '-CAfile', root, file,
+        ]); // prettier-ignore
+        expect(out).toContain(`${file}: OK`);
+      },
+    );
+
+    it('fail-openssl verify -explicit_policy with another policy OID rejects it (the check is real)', () => {
+      const r = ws.run([
+        'verify', '-attime', at, '-policy_check', '-explicit_policy', '-policy', JPKI_POLICY.signTest,
+        '-CAfile', 'signCa.pem', 'signEe.pem',
+      ]); // prettier-ignore
+      expect(r.code).not.toBe(0);
+      expect(r.out).toMatch(/policy/i);
+    });
+
+    it('ok-the builder can leave the qualifier out (cpsUri: false) and takes another CPS URI', async () => {
+      const bare = parseCertificate(await buildJpkiSigningCertificate({ ...signOpts(), cpsUri: false }));
+      expect(bare.policyInformation).toEqual([{ oid: JPKI_POLICY.sign, cpsUris: [] }]);
+      const other = parseCertificate(
+        await buildJpkiSigningCertificate({ ...signOpts(), cpsUri: 'http://sim.test/cps' }),
+      );
+      expect(other.policyInformation?.[0]?.cpsUris).toEqual(['http://sim.test/cps']);
+      await expect(buildJpkiSigningCertificate({ ...signOpts(), cpsUri: 'ftp://x' })).rejects.toThrow(/URL/);
+    });
+
+    it.each([
+      ['critical, with the CPS qualifier', true, true],
+      ['critical, without a qualifier', true, false],
+      ['non-critical, with the CPS qualifier', false, true],
+      ['non-critical, without a qualifier (profile version 1)', false, false],
+    ] as const)(
+      'ok-the verifier (strict too) accepts certificatePolicies %s',
+      async (_l, critical, withCps) => {
+        const cp = ext.certificatePolicies(
+          [withCps ? { oid: JPKI_POLICY.sign, cpsUris: [JPKI_CPS_URI.sign] } : JPKI_POLICY.sign],
+          critical,
+        );
+        const extensions = signEeBare.extensions.map((e) =>
+          e.oid === OID.certificatePolicies ? cp : { oid: e.oid, critical: e.critical, value: e.value },
+        );
+        const c = parseCertificate(
+          await buildCertificate(
+            {
+              serial: signEeBare.serial,
+              issuer: signEeBare.issuer.der,
+              subject: signEeBare.subject.der,
+              notBefore: signEeBare.notBefore,
+              notAfter: signEeBare.notAfter,
+              spki: signEeBare.spki,
+              extensions,
+            },
+            signCaKey,
+          ),
+        );
+        expect(c.extensions.find((e) => e.oid === OID.certificatePolicies)?.critical).toBe(critical);
+        expect(assertJpkiProfile(c, 'sign').purpose).toBe('sign');
+        expect(assertJpkiProfile(c, 'sign', { strict: true }).profile.id).toBe('jpki-sign-card');
+      },
+    );
   });
 
   describe('fail cases', () => {
@@ -677,6 +782,6 @@ describe('JPKI profiles (reference/jpki.md §1.1–§1.3)', () => {
       for (const e of p.extensions) expect(e.content.length).toBeGreaterThan(10);
     }
     const cp = JPKI_PROFILES['jpki-sign-card'].extensions.find((e) => e.name === 'certificatePolicies');
-    expect(cp).toMatchObject({ critical: false, criticalityConfidence: '?' });
+    expect(cp).toMatchObject({ critical: true, criticalityTolerated: true, criticalityConfidence: 'S' });
   });
 });

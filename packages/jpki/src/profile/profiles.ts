@@ -37,6 +37,11 @@ export interface ProfileExtension {
   readonly confidence: Confidence;
   /** Confidence of the criticality flag, when it differs from {@link confidence}. */
   readonly criticalityConfidence?: Confidence;
+  /**
+   * The strict verifier check accepts either criticality for this slot: the builders follow
+   * {@link critical}, but real certificates (and certificates of earlier profile versions) may differ.
+   */
+  readonly criticalityTolerated?: boolean;
   /** The content rule, in words. */
   readonly content: string;
 }
@@ -92,6 +97,16 @@ export const JPKI_POLICY = {
   /** Claimed by one third-party summary for smartphone signing certificates [?] (§1.6). Not used by default. */
   signSmartphoneClaimed: '1.2.392.200149.8.5.1.1.40',
 } as const;
+
+/**
+ * CPS pointers written into the id-qt-cps qualifier of end-entity certificatePolicies. J-LIS's
+ * value is not public (reference/jpki.md §7); these are the CA pages J-LIS publishes the CPS on
+ * (§2.1: signing CA `ca_rules3.html`, user-auth CA `ca_rules4.html`) [I]. Builders take `cpsUri`.
+ */
+export const JPKI_CPS_URI: Readonly<Record<JpkiPurpose, string>> = {
+  sign: 'https://www.jpki.go.jp/ca/ca_rules3.html',
+  auth: 'https://www.jpki.go.jp/ca/ca_rules4.html',
+};
 
 /**
  * Simulator marker for smartphone certificates: a second PolicyInformation added to `JPKI-SIM`
@@ -201,14 +216,19 @@ function eeTail(purpose: JpkiPurpose): ProfileExtension[] {
     {
       name: 'certificatePolicies',
       oid: OID.certificatePolicies,
-      critical: false,
+      // J-LIS profile spec v3.2 p. 10, as quoted by [zkm-doc] (the spec itself is under NDA, §0):
+      // critical, with an id-qt-cps qualifier. reference/jpki.md §1.2 still marks this [?]; one
+      // secondary source is all there is, so the verifier tolerates either criticality and
+      // qualifiers or none.
+      critical: true,
+      criticalityTolerated: true,
       presence: 'required',
       confidence: 'S',
-      criticalityConfidence: '?',
+      criticalityConfidence: 'S',
       content:
         purpose === 'sign'
-          ? 'one policy, no qualifiers: …8.5.1.1.20 (production, simulator), …8.5.1.0.20 (JPKI-TEST); criticality and CPS qualifier unknown (§1.2, §7 [?]) — we mark it non-critical; simulator smartphone certificates add SIM_SMARTPHONE_POLICY'
-          : 'one policy, no qualifiers: …8.5.1.3.30 (§1.3 [S]); criticality unknown (§7 [?]) — non-critical; simulator smartphone certificates add SIM_SMARTPHONE_POLICY',
+          ? 'critical; one policy …8.5.1.1.20 (production, simulator), …8.5.1.0.20 (JPKI-TEST) with one id-qt-cps qualifier (a CPS URI; the value J-LIS writes is unknown, JPKI_CPS_URI is our choice) [S: zkm-doc quoting profile v3.2 p. 10]; verifiers accept non-critical and qualifier-less forms too; simulator smartphone certificates add SIM_SMARTPHONE_POLICY without a qualifier'
+          : 'critical; one policy …8.5.1.3.30 (§1.3 [S]) with one id-qt-cps qualifier, as for signing [I: the quoted profile page covers the signing certificate]; verifiers accept non-critical and qualifier-less forms too; simulator smartphone certificates add SIM_SMARTPHONE_POLICY without a qualifier',
     },
     {
       name: 'cRLDistributionPoints',
@@ -252,7 +272,8 @@ function eeTail(purpose: JpkiPurpose): ProfileExtension[] {
 function signingProfile(variant: JpkiVariant): CertificateProfile {
   return {
     id: variant === 'card' ? 'jpki-sign-card' : 'jpki-sign-smartphone',
-    version: 1,
+    // 2: certificatePolicies critical with a CPS qualifier.
+    version: 2,
     source: 'reference/jpki.md §1.2, §1.4, §1.5, §2.3',
     kind: 'end-entity',
     purpose: 'sign',
@@ -293,7 +314,8 @@ function signingProfile(variant: JpkiVariant): CertificateProfile {
 function authProfile(variant: JpkiVariant): CertificateProfile {
   return {
     id: variant === 'card' ? 'jpki-auth-card' : 'jpki-auth-smartphone',
-    version: 1,
+    // 2: certificatePolicies critical with a CPS qualifier.
+    version: 2,
     source: 'reference/jpki.md §1.3, §1.5, §2.3',
     kind: 'end-entity',
     purpose: 'auth',

@@ -5,7 +5,7 @@ import { ext } from './extensions.ts';
 import { encodeName, nameFrom, nameToString } from './name.ts';
 import { keyIdentifierOf } from './spki.ts';
 import { otherNameString } from './general-name.ts';
-import { utf8 } from '../der/writer.ts';
+import { ia5, oid, seq, utf8 } from '../der/writer.ts';
 import { toPem, toHex } from '../der/hex.ts';
 import { OID } from '../der/oid.ts';
 import { nodeGenerateKey, nodeSigner, nodeVerifier } from '../node/crypto.ts';
@@ -146,5 +146,90 @@ describe('certificates', () => {
 
   it('fail-oversized input → certificate_malformed with der_too_large cause', () => {
     expect(() => parseCertificate(new Uint8Array(70_000))).toThrow(/malformed certificate/);
+  });
+});
+
+describe('certificatePolicies with CPS qualifiers (RFC 5280 §4.2.1.4)', () => {
+  const ws = opensslWorkspace();
+  let ca: Signer;
+  const name = encodeName(nameFrom([['CN', 'policy test']]));
+  const cps = 'https://www.jpki.go.jp/ca/ca_rules3.html';
+  const build = async (policies: ReturnType<typeof ext.certificatePolicies>): Promise<Uint8Array> =>
+    buildCertificate(
+      {
+        serial: 7n,
+        issuer: name,
+        subject: name,
+        notBefore: new Date('2025-01-01T00:00:00Z'),
+        notAfter: new Date('2030-01-01T14:59:59Z'),
+        spki: ca.spki,
+        extensions: [policies],
+      },
+      ca,
+    );
+  const raw = (value: Uint8Array): ReturnType<typeof ext.certificatePolicies> => ({
+    oid: OID.certificatePolicies,
+    critical: true,
+    value,
+  });
+
+  beforeAll(() => {
+    ca = nodeSigner(nodeGenerateKey('RSA-SHA256'), 'RSA-SHA256');
+  });
+  afterAll(() => ws.cleanup());
+
+  it('ok-encodes a critical policy with an id-qt-cps qualifier, byte for byte, and openssl reads it', async () => {
+    const e = ext.certificatePolicies(
+      [{ oid: OID.jpkiPolicySign, cpsUris: [cps] }, OID.jpkiPolicyAuth],
+      true,
+    );
+    expect(e.critical).toBe(true);
+    expect(toHex(e.value)).toBe(
+      '3056' +
+        '3045060b2a83088c9b550805010114' +
+        '30363034' +
+        '06082b06010505070201' +
+        `1628${Buffer.from(cps).toString('hex')}` +
+        '300d060b2a83088c9b55080501031e',
+    );
+    const der = await build(e);
+    ws.write('cp.pem', toPem(der, 'CERTIFICATE'));
+    const text = ws.ok(['x509', '-in', 'cp.pem', '-noout', '-text']);
+    expect(text).toMatch(
+      /X509v3 Certificate Policies: critical\s+Policy: 1\.2\.392\.200149\.8\.5\.1\.1\.20\s+CPS: https:\/\/www\.jpki\.go\.jp\/ca\/ca_rules3\.html\s+Policy: 1\.2\.392\.200149\.8\.5\.1\.3\.30/,
+    );
+    const c = parseCertificate(der);
+    expect(c.policies).toEqual([OID.jpkiPolicySign, OID.jpkiPolicyAuth]);
+    expect(c.policyInformation).toEqual([
+      { oid: OID.jpkiPolicySign, cpsUris: [cps] },
+      { oid: OID.jpkiPolicyAuth, cpsUris: [] },
+    ]);
+    expect(c.unknownCriticalExtensions).toEqual([]);
+  });
+
+  it('ok-a userNotice qualifier is skipped, the CPS beside it kept', async () => {
+    const notice = seq(oid('1.3.6.1.5.5.7.2.2'), seq(utf8('for tests')));
+    const value = seq(seq(oid(OID.jpkiPolicySign), seq(notice, seq(oid(OID.idQtCps), ia5(cps)))));
+    const c = parseCertificate(await build(raw(value)));
+    expect(c.policyInformation).toEqual([{ oid: OID.jpkiPolicySign, cpsUris: [cps] }]);
+  });
+
+  it.each<[string, Uint8Array]>([
+    ['an empty policyQualifiers', seq(seq(oid(OID.jpkiPolicySign), seq()))],
+    ['a CPS URI as UTF8String', seq(seq(oid(OID.jpkiPolicySign), seq(seq(oid(OID.idQtCps), utf8(cps)))))],
+    [
+      'trailing data after the qualifiers',
+      seq(seq(oid(OID.jpkiPolicySign), seq(seq(oid(OID.idQtCps), ia5(cps))), utf8('x'))),
+    ],
+    ['a qualifier that is not a SEQUENCE', seq(seq(oid(OID.jpkiPolicySign), seq(ia5(cps))))],
+  ])('fail-%s → certificate_malformed', async (_label, value) => {
+    const der = await build(raw(value));
+    let err: unknown;
+    try {
+      parseCertificate(der);
+    } catch (e) {
+      err = e;
+    }
+    expect(isWatashiError(err, 'certificate_malformed')).toBe(true);
   });
 });

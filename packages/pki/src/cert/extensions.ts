@@ -13,7 +13,7 @@ import {
   type Tlv,
 } from '../der/reader.ts';
 import { decodeOidContent, OID } from '../der/oid.ts';
-import { bitString, bool, explicit, int, octets, oid, seq, tlv } from '../der/writer.ts';
+import { bitString, bool, explicit, ia5, int, octets, oid, seq, tlv } from '../der/writer.ts';
 import {
   encodeGeneralName,
   encodeGeneralNames,
@@ -27,6 +27,15 @@ export interface Extension {
   readonly oid: string;
   readonly critical: boolean;
   readonly value: Uint8Array;
+}
+
+/**
+ * One PolicyInformation (RFC 5280 §4.2.1.4): a policy OID and the CPS pointers (id-qt-cps
+ * qualifiers, each an IA5String URI) that go with it. Other qualifier types are not modelled.
+ */
+export interface PolicyInformation {
+  readonly oid: string;
+  readonly cpsUris: ReadonlyArray<string>;
 }
 
 /** KeyUsage bit names in bit order (RFC 5280 §4.2.1.3). */
@@ -83,9 +92,22 @@ export const ext = {
   authorityKeyIdentifier(keyId: Uint8Array): Extension {
     return { oid: OID.authorityKeyIdentifier, critical: false, value: seq(tlv(0x80, keyId)) };
   },
-  /** certificatePolicies with bare policy OIDs (no qualifiers). */
-  certificatePolicies(policies: ReadonlyArray<string>, critical = false): Extension {
-    return { oid: OID.certificatePolicies, critical, value: seq(...policies.map((p) => seq(oid(p)))) };
+  /**
+   * certificatePolicies (RFC 5280 §4.2.1.4): a bare OID is a PolicyInformation without qualifiers;
+   * an object adds one id-qt-cps PolicyQualifierInfo per CPS URI (an IA5String, so ASCII only).
+   */
+  certificatePolicies(
+    policies: ReadonlyArray<string | { readonly oid: string; readonly cpsUris?: ReadonlyArray<string> }>,
+    critical = false,
+  ): Extension {
+    const info = (p: (typeof policies)[number]): Uint8Array => {
+      if (typeof p === 'string') return seq(oid(p));
+      const uris = p.cpsUris ?? [];
+      if (uris.length === 0) return seq(oid(p.oid));
+      // RFC 5280 §4.2.1.4: policyQualifiers is SIZE (1..MAX), so it is left out when empty.
+      return seq(oid(p.oid), seq(...uris.map((u) => seq(oid(OID.idQtCps), ia5(u)))));
+    };
+    return { oid: OID.certificatePolicies, critical, value: seq(...policies.map(info)) };
   },
   /** extKeyUsage. */
   extKeyUsage(purposes: ReadonlyArray<string>, critical = false): Extension {
@@ -167,12 +189,35 @@ export const decodeExt = {
     const k = r.optional(0x80);
     return k ? valueOf(e.buf, k) : undefined;
   },
-  certificatePolicies(e: ParsedExtension): string[] {
+  /**
+   * certificatePolicies with their CPS pointers (RFC 5280 §4.2.1.4). Qualifiers other than
+   * id-qt-cps (e.g. userNotice) are skipped unread; each PolicyQualifierInfo must still be a
+   * SEQUENCE that starts with an OID, and a CPS qualifier must be one IA5String.
+   */
+  certificatePolicies(e: ParsedExtension): PolicyInformation[] {
     const r = DerReader.of(e.buf, inner(e).expect(Tag.SEQUENCE, 'certificatePolicies'));
-    const out: string[] = [];
+    const out: PolicyInformation[] = [];
     while (!r.done) {
       const pi = DerReader.of(e.buf, r.expect(Tag.SEQUENCE, 'PolicyInformation'));
-      out.push(decodeOidContent(valueOf(e.buf, pi.expect(Tag.OID, 'policyIdentifier'))));
+      const policy = decodeOidContent(valueOf(e.buf, pi.expect(Tag.OID, 'policyIdentifier')));
+      const cpsUris: string[] = [];
+      const qs = pi.optional(Tag.SEQUENCE);
+      if (qs) {
+        const qr = DerReader.of(e.buf, qs);
+        if (qr.done) throw pkiError('der_malformed', 'DER: empty policyQualifiers');
+        while (!qr.done) {
+          const q = DerReader.of(e.buf, qr.expect(Tag.SEQUENCE, 'PolicyQualifierInfo'));
+          const id = decodeOidContent(valueOf(e.buf, q.expect(Tag.OID, 'policyQualifierId')));
+          if (id === OID.idQtCps) {
+            const uri = valueOf(e.buf, q.expect(Tag.IA5_STRING, 'CPSuri'));
+            q.end('CPSuri');
+            if (uri.some((b) => b > 0x7f)) throw pkiError('der_malformed', 'DER: CPSuri is not IA5');
+            cpsUris.push(String.fromCharCode(...uri));
+          }
+        }
+      }
+      pi.end('PolicyInformation');
+      out.push({ oid: policy, cpsUris });
     }
     return out;
   },

@@ -19,7 +19,13 @@ import { decodeOidContent, OID } from '../der/oid.ts';
 import { readTime } from '../der/time.ts';
 import { readSignatureAlgorithm, type SignatureAlgorithm } from '../crypto/algorithms.ts';
 import { parseName, type ParsedName } from './name.ts';
-import { decodeExt, decodeOrThrow, type KeyUsage, type ParsedExtension } from './extensions.ts';
+import {
+  decodeExt,
+  decodeOrThrow,
+  type KeyUsage,
+  type ParsedExtension,
+  type PolicyInformation,
+} from './extensions.ts';
 import type { GeneralName } from './general-name.ts';
 import { readBoolean } from '../der/reader.ts';
 
@@ -46,6 +52,8 @@ export interface Certificate {
   readonly subjectKeyId?: Uint8Array;
   readonly authorityKeyId?: Uint8Array;
   readonly policies?: ReadonlyArray<string>;
+  /** The certificatePolicies with their CPS pointers (id-qt-cps qualifiers), in certificate order. */
+  readonly policyInformation?: ReadonlyArray<PolicyInformation>;
   readonly extKeyUsage?: ReadonlyArray<string>;
   readonly subjectAltName?: ReadonlyArray<GeneralName>;
   readonly issuerAltName?: ReadonlyArray<GeneralName>;
@@ -180,9 +188,12 @@ function parseInner(der: Uint8Array): Certificate {
         if (k) out.authorityKeyId = k;
         break;
       }
-      case OID.certificatePolicies:
-        out.policies = decodeOrThrow('certificatePolicies', () => decodeExt.certificatePolicies(e));
+      case OID.certificatePolicies: {
+        const info = decodeOrThrow('certificatePolicies', () => decodeExt.certificatePolicies(e));
+        out.policyInformation = info;
+        out.policies = info.map((p) => p.oid);
         break;
+      }
       case OID.extKeyUsage:
         out.extKeyUsage = decodeOrThrow('extKeyUsage', () => decodeExt.extKeyUsage(e));
         break;

@@ -124,6 +124,8 @@ export const OID = {
   extKeyUsage: '2.5.29.37',
   authorityInfoAccess: '1.3.6.1.5.5.7.1.1',
   anyPolicy: '2.5.29.32.0',
+  /** id-qt-cps: the CPS pointer policy qualifier (RFC 5280 §4.2.1.4). */
+  idQtCps: '1.3.6.1.5.5.7.2.1',
   // Extended key usages / access methods
   kpOcspSigning: '1.3.6.1.5.5.7.3.9',
   adOcsp: '1.3.6.1.5.5.7.48.1',
