@@ -6,7 +6,7 @@
  * - `watashi rp add --name N --purpose P --redirect-uri URL… [--post-logout-redirect-uri URL…]
  *   [--auth private_key_jwt|client_secret_basic] [--jwks-file FILE | --jwks-uri URL]
  *   [--claims name,birthdate,…] [--min-acr ACR] [--sector ID] [--client-id ID] [--dpop]
- *   [--require-par] [--backchannel-logout-uri URL] [--events-endpoint URL] [--webhook-url URL] [--json]` —
+ *   [--require-par] [--resource-server] [--backchannel-logout-uri URL] [--events-endpoint URL] [--webhook-url URL] [--json]` —
  *   registers an RP; prints its client_id and, for client_secret_basic, its client secret; with
  *   `--webhook-url`, its webhook signing secret (each shown once, stored sealed).
  * - `watashi rp list [--all] [--json]`, `watashi rp show <client_id> [--json]`,
@@ -94,6 +94,7 @@ function rpRows(rp: RelyingParty): Array<[string, string]> {
     ['sector', rp.sectorIdentifier],
     ['dpop bound', rp.dpopBoundAccessTokens ? 'yes' : 'no'],
     ['par required', rp.requirePar ? 'yes' : 'no'],
+    ['resource server', rp.resourceServer ? 'yes' : 'no'],
     ['events endpoint', rp.eventsEndpoint ?? '-'],
     ['webhook url', rp.webhookUrl ?? '-'],
     ['created', rp.createdAt.toISOString()],
@@ -124,6 +125,7 @@ interface AddOptions extends StoreOptions {
   clientId?: string;
   dpop?: boolean;
   requirePar?: boolean;
+  resourceServer?: boolean;
   backchannelLogoutUri?: string;
   eventsEndpoint?: string;
   webhookUrl?: string;
@@ -171,6 +173,7 @@ export function registerRpCommands(program: Command): void {
       .option('--sector <id>', 'pairwise sector (default: the client_id)')
       .option('--client-id <id>', 'client_id to use (default: random)')
       .option('--dpop', 'require DPoP-bound access tokens (its refresh tokens are then not rotated)')
+      .option('--resource-server', 'may introspect access tokens (RFC 7662) with its client credentials')
       .option('--require-par', 'accept authorization requests only through PAR (RFC 9126)')
       .option('--backchannel-logout-uri <url>', 'OpenID back-channel logout URI')
       .option('--events-endpoint <url>', 'Security Event Token push endpoint (RFC 8935)')
@@ -198,6 +201,7 @@ export function registerRpCommands(program: Command): void {
         ...(opts.clientId === undefined ? {} : { clientId: opts.clientId }),
         dpopBoundAccessTokens: opts.dpop === true,
         requirePar: opts.requirePar === true,
+        resourceServer: opts.resourceServer === true,
         ...(opts.backchannelLogoutUri === undefined
           ? {}
           : { backchannelLogoutUri: opts.backchannelLogoutUri }),

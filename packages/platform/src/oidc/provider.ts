@@ -10,8 +10,8 @@
  *   (RFC 9449), client authentication `private_key_jwt` (RFC 7523) or `client_secret_basic`,
  *   refresh tokens (scope `offline_access`) rotated at every use except for DPoP-bound RPs
  *   (FAPI 2.0 §5.3.2.1), revocation (RFC 7009),
- *   RP-initiated logout, back-channel logout; introspection, dynamic registration and the
- *   development interactions off.
+ *   RP-initiated logout, back-channel logout, introspection (RFC 7662) for RPs registered as
+ *   resource servers; dynamic registration and the development interactions off.
  * - pairwise `sub` for every RP (OIDC Core §8.1): HMAC-SHA-256 under the key store's `pairwise`
  *   secret over the RP's sector identifier and the account id. It is derived from the account id,
  *   never from a certificate or the basic 4 information, so it stays the same across card
@@ -129,6 +129,7 @@ export function registryOf(client: { readonly [k: string]: unknown } | undefined
   allowedClaims: string[];
   minAcr: string | undefined;
   sector: string;
+  resourceServer: boolean;
 } {
   const c = client ?? {};
   const allowed = c['watashi_allowed_claims'];
@@ -137,6 +138,7 @@ export function registryOf(client: { readonly [k: string]: unknown } | undefined
     allowedClaims: Array.isArray(allowed) ? allowed.filter((x): x is string => typeof x === 'string') : [],
     minAcr: typeof c['watashi_min_acr'] === 'string' ? c['watashi_min_acr'] : undefined,
     sector: typeof c['watashi_sector_identifier'] === 'string' ? c['watashi_sector_identifier'] : '',
+    resourceServer: c['watashi_resource_server'] === true,
   };
 }
 
@@ -472,7 +474,17 @@ export async function createOidcProvider(
         requirePushedAuthorizationRequests: deps.config.oidcRequirePar,
       },
       revocation: { enabled: true },
-      introspection: { enabled: false },
+      // RFC 7662 token introspection, for resource servers to read an access token's acr,
+      // auth_time and binding (cnf.jkt). §2.1: the caller must be authorised — only an RP
+      // registered as a resource server (`--resource-server`) is, and only access tokens are
+      // answered (a refresh token is none of a resource server's business); anyone else gets
+      // `{ "active": false }` (§2.2). Chosen over RFC 9068 JWT access tokens: oidc-provider's
+      // opaque tokens stay revocable at once (revocation, logout, RP removal all delete rows).
+      introspection: {
+        enabled: true,
+        allowedPolicy: (_ctx, caller, token) =>
+          registryOf(caller).resourceServer && token.kind === 'AccessToken',
+      },
       registration: { enabled: false },
       resourceIndicators: { enabled: false },
       backchannelLogout: { enabled: true },
@@ -556,6 +568,18 @@ export async function createOidcProvider(
     // §5.3.2.1 has sender-constrained clients' refresh tokens not rotated, so that a client that
     // lost a token response may simply retry. Their refresh tokens are useless without the RP's
     // credentials and a DPoP proof on every token request (RFC 9449 §5), so rotation adds nothing.
+    // What introspection states about an access token besides oidc-provider's own members: how
+    // the resident authenticated for the grant (from the code or refresh token it was issued
+    // with), stored with the token.
+    extraTokenClaims(ctx, token) {
+      if (token.kind !== 'AccessToken') return undefined;
+      const entities = ctx.oidc.entities as {
+        AuthorizationCode?: { acr?: string; authTime?: number };
+        RefreshToken?: { acr?: string; authTime?: number };
+      };
+      const source = entities.AuthorizationCode ?? entities.RefreshToken;
+      return { acr: source?.acr, auth_time: source?.authTime };
+    },
     rotateRefreshToken: (ctx) => ctx.oidc.client?.dpopBoundAccessTokens !== true,
     ttl: {
       AccessToken: 600,

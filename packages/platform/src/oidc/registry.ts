@@ -101,6 +101,12 @@ export const relyingPartyInputSchema = z
       .optional()
       .describe('Pairwise subject sector; default: the client_id (the RP is its own sector).'),
     dpopBoundAccessTokens: z.boolean().default(false).describe('Require DPoP-bound tokens (RFC 9449 §5.2).'),
+    resourceServer: z
+      .boolean()
+      .default(false)
+      .describe(
+        'The RP is also a resource server: it may introspect access tokens (RFC 7662) with its client credentials.',
+      ),
     requirePar: z
       .boolean()
       .default(false)
@@ -136,6 +142,8 @@ export interface RelyingParty {
   readonly minAcr: string | null;
   readonly sectorIdentifier: string;
   readonly dpopBoundAccessTokens: boolean;
+  /** May introspect access tokens (RFC 7662) issued to any RP. */
+  readonly resourceServer: boolean;
   /** Authorization requests only through PAR (RFC 9126 §6 require_pushed_authorization_requests). */
   readonly requirePar: boolean;
   /** Security Event Token push endpoint (RFC 8935), or null. */
@@ -199,6 +207,7 @@ function view(row: {
     sectorIdentifier: row.sector_identifier,
     dpopBoundAccessTokens: m['dpop_bound_access_tokens'] === true,
     requirePar: m['require_pushed_authorization_requests'] === true,
+    resourceServer: m['watashi_resource_server'] === true,
     eventsEndpoint: row.events_endpoint,
     webhookUrl: row.webhook_url,
     createdAt: row.created_at,
@@ -235,6 +244,7 @@ export async function addRelyingParty(
     id_token_signed_response_alg: 'ES256',
     dpop_bound_access_tokens: v.dpopBoundAccessTokens,
     require_pushed_authorization_requests: v.requirePar,
+    watashi_resource_server: v.resourceServer,
     ...(v.jwks === undefined ? {} : { jwks: v.jwks as JsonObject }),
     ...(v.jwksUri === undefined ? {} : { jwks_uri: v.jwksUri }),
     ...(v.backchannelLogoutUri === undefined
@@ -369,6 +379,7 @@ export const REGISTRY_METADATA = [
   'watashi_allowed_claims',
   'watashi_min_acr',
   'watashi_sector_identifier',
+  'watashi_resource_server',
 ] as const;
 
 /**

@@ -365,6 +365,34 @@ forEachEngine((t) => {
     });
   });
 
+  describe('introspection', () => {
+    it('ok-a-registered-resource-server-reads-acr-auth-time-and-the-binding', async () => {
+      const rs = await registerRp(p, { resourceServer: true });
+      const rp = await registerRp(p, { dpopBoundAccessTokens: true });
+      const { tokens } = await dpopLogin(resident, rp);
+      const claims = tokens.claims()!;
+      const info = await client.tokenIntrospection(rs.config, tokens.access_token);
+      expect(info.active).toBe(true);
+      expect(info.client_id).toBe(rp.clientId);
+      expect(info['acr']).toBe(claims.acr);
+      expect(info['auth_time']).toBe(claims.auth_time);
+      expect(info.sub).toBe(claims.sub);
+      expect(info.token_type).toBe('DPoP');
+      expect((info.cnf as { jkt?: unknown } | undefined)?.jkt).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      // Refresh tokens are none of a resource server's business.
+      const offline = await dpopLogin(resident, rp, { scope: 'openid offline_access', prompt: 'consent' });
+      expect((await client.tokenIntrospection(rs.config, offline.tokens.refresh_token!)).active).toBe(false);
+    });
+
+    it('fail-an-rp-not-registered-as-a-resource-server-learns-nothing', async () => {
+      const rp = await registerRp(p);
+      const other = await registerRp(p);
+      const { tokens } = await login(new Browser(resident.client.cookie), rp);
+      expect((await client.tokenIntrospection(other.config, tokens.access_token)).active).toBe(false);
+      expect((await client.tokenIntrospection(rp.config, tokens.access_token)).active).toBe(false);
+    });
+  });
+
   describe('CORS', () => {
     it('fail-a-token-request-from-a-browser-origin-gets-no-cors-for-a-confidential-rp', async () => {
       const rp = await registerRp(p);
