@@ -358,6 +358,29 @@ export function rejectNulParameters(): OidcMiddleware {
 }
 
 /**
+ * oidc-provider's endpoints whose CORS depends on the client (token, revocation, introspection,
+ * PAR, userinfo), as paths under the issuer.
+ */
+const CLIENT_CORS_PATHS = new Set(['/token', '/token/revocation', '/token/introspection', '/request', '/me']);
+
+/**
+ * Removes oidc-provider's CORS preflight answer at the client-based endpoints: a preflight
+ * carries no client credentials, so oidc-provider answers it for any origin and checks the
+ * client only at the actual request (`clientBasedCORS`). Only a public client's browser code may
+ * call these endpoints cross-origin, and the registry holds confidential clients only, so no
+ * origin passes the preflight. (Were public clients ever registered, this would have to allow
+ * the origins of their redirect URIs.)
+ */
+export function noClientCorsPreflight(): OidcMiddleware {
+  return async (ctx, next) => {
+    await next();
+    if (ctx.method !== 'OPTIONS' || !CLIENT_CORS_PATHS.has(ctx.path)) return;
+    for (const h of Object.keys(ctx.response.headers))
+      if (h.toLowerCase().startsWith('access-control-')) ctx.remove(h);
+  };
+}
+
+/**
  * Builds the provider (does not mount it). `outer` middleware runs around everything else, so it
  * sees a token response only once the tokens in it are stored (see {@link OidcModelStore}).
  */
@@ -607,6 +630,7 @@ export async function createOidcProvider(
   provider.proxy = deps.config.trustProxy;
   // Before anything else, so that nothing of such a request is read or stored.
   provider.use(rejectNulParameters());
+  provider.use(noClientCorsPreflight());
   for (const m of options.outer ?? []) provider.use(m);
   // A POST may be a token request: the tokens it issues and the code or refresh token it used up
   // are written in one statement at its end (with those of concurrent requests). If that code or

@@ -416,6 +416,22 @@ forEachEngine((t) => {
       } finally {
         rp.config[client.customFetch] = original ?? ((url, options) => fetch(url, options as RequestInit));
       }
+      // Nor does a preflight admit the origin.
+      const preflight = await fetch(`${p.issuer}/token`, {
+        method: 'OPTIONS',
+        headers: {
+          origin: 'https://evil.example',
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'authorization, dpop',
+        },
+      });
+      expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+      expect(preflight.headers.get('access-control-allow-methods')).toBeNull();
+      // Discovery stays readable from anywhere.
+      const open = await fetch(`${p.issuer}/.well-known/openid-configuration`, {
+        headers: { origin: 'https://evil.example' },
+      });
+      expect(open.headers.get('access-control-allow-origin')).toBe('https://evil.example');
       // The refresh token was not used up by the refused request.
       expect((await client.refreshTokenGrant(rp.config, tokens.refresh_token!)).access_token).toBeDefined();
     });
