@@ -297,6 +297,12 @@ export const platformConfigSchema = z.strictObject({
       authentication: { max: 30, windowSeconds: 60 },
     })
     .describe('Per-client-address request limits; over the limit: 429 problem rate_limited.'),
+  oidcRequirePar: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Require pushed authorization requests (RFC 9126 §5) from every RP; false: only from RPs registered with `--require-par`.',
+    ),
   trustProxy: z
     .boolean()
     .default(false)

@@ -6,7 +6,7 @@
  * - `watashi rp add --name N --purpose P --redirect-uri URL… [--post-logout-redirect-uri URL…]
  *   [--auth private_key_jwt|client_secret_basic] [--jwks-file FILE | --jwks-uri URL]
  *   [--claims name,birthdate,…] [--min-acr ACR] [--sector ID] [--client-id ID] [--dpop]
- *   [--backchannel-logout-uri URL] [--events-endpoint URL] [--webhook-url URL] [--json]` —
+ *   [--require-par] [--resource-server] [--backchannel-logout-uri URL] [--events-endpoint URL] [--webhook-url URL] [--json]` —
  *   registers an RP; prints its client_id and, for client_secret_basic, its client secret; with
  *   `--webhook-url`, its webhook signing secret (each shown once, stored sealed).
  * - `watashi rp list [--all] [--json]`, `watashi rp show <client_id> [--json]`,
@@ -93,6 +93,8 @@ function rpRows(rp: RelyingParty): Array<[string, string]> {
     ['minimum acr', rp.minAcr ?? '-'],
     ['sector', rp.sectorIdentifier],
     ['dpop bound', rp.dpopBoundAccessTokens ? 'yes' : 'no'],
+    ['par required', rp.requirePar ? 'yes' : 'no'],
+    ['resource server', rp.resourceServer ? 'yes' : 'no'],
     ['events endpoint', rp.eventsEndpoint ?? '-'],
     ['webhook url', rp.webhookUrl ?? '-'],
     ['created', rp.createdAt.toISOString()],
@@ -122,6 +124,8 @@ interface AddOptions extends StoreOptions {
   sector?: string;
   clientId?: string;
   dpop?: boolean;
+  requirePar?: boolean;
+  resourceServer?: boolean;
   backchannelLogoutUri?: string;
   eventsEndpoint?: string;
   webhookUrl?: string;
@@ -168,7 +172,9 @@ export function registerRpCommands(program: Command): void {
       .option('--min-acr <acr>', 'least acr the RP accepts (see /assurance)')
       .option('--sector <id>', 'pairwise sector (default: the client_id)')
       .option('--client-id <id>', 'client_id to use (default: random)')
-      .option('--dpop', 'require DPoP-bound access tokens')
+      .option('--dpop', 'require DPoP-bound access tokens (its refresh tokens are then not rotated)')
+      .option('--resource-server', 'may introspect access tokens (RFC 7662) with its client credentials')
+      .option('--require-par', 'accept authorization requests only through PAR (RFC 9126)')
       .option('--backchannel-logout-uri <url>', 'OpenID back-channel logout URI')
       .option('--events-endpoint <url>', 'Security Event Token push endpoint (RFC 8935)')
       .option('--webhook-url <url>', 'signed JSON webhook for lifecycle events (prints its secret once)')
@@ -194,6 +200,8 @@ export function registerRpCommands(program: Command): void {
         ...(opts.sector === undefined ? {} : { sectorIdentifier: opts.sector }),
         ...(opts.clientId === undefined ? {} : { clientId: opts.clientId }),
         dpopBoundAccessTokens: opts.dpop === true,
+        requirePar: opts.requirePar === true,
+        resourceServer: opts.resourceServer === true,
         ...(opts.backchannelLogoutUri === undefined
           ? {}
           : { backchannelLogoutUri: opts.backchannelLogoutUri }),

@@ -8,9 +8,10 @@
  * - authorization code flow only (`response_types: code`), PKCE required for every client with
  *   S256 only (RFC 7636 §4.2; oidc-provider 9 implements S256 only), PAR (RFC 9126), DPoP
  *   (RFC 9449), client authentication `private_key_jwt` (RFC 7523) or `client_secret_basic`,
- *   refresh tokens (scope `offline_access`) rotated at every use, revocation (RFC 7009),
- *   RP-initiated logout, back-channel logout; introspection, dynamic registration and the
- *   development interactions off.
+ *   refresh tokens (scope `offline_access`) rotated at every use except for DPoP-bound RPs
+ *   (FAPI 2.0 §5.3.2.1), revocation (RFC 7009),
+ *   RP-initiated logout, back-channel logout, introspection (RFC 7662) for RPs registered as
+ *   resource servers; dynamic registration and the development interactions off.
  * - pairwise `sub` for every RP (OIDC Core §8.1): HMAC-SHA-256 under the key store's `pairwise`
  *   secret over the RP's sector identifier and the account id. It is derived from the account id,
  *   never from a certificate or the basic 4 information, so it stays the same across card
@@ -30,6 +31,8 @@
  *   it is revoked, on hold, expired, unknown or the account needs re-proofing (fail closed).
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { parse as parseQuery } from 'node:querystring';
 import Provider, {
   errors,
   ExternalSigningKey,
@@ -126,6 +129,7 @@ export function registryOf(client: { readonly [k: string]: unknown } | undefined
   allowedClaims: string[];
   minAcr: string | undefined;
   sector: string;
+  resourceServer: boolean;
 } {
   const c = client ?? {};
   const allowed = c['watashi_allowed_claims'];
@@ -134,6 +138,7 @@ export function registryOf(client: { readonly [k: string]: unknown } | undefined
     allowedClaims: Array.isArray(allowed) ? allowed.filter((x): x is string => typeof x === 'string') : [],
     minAcr: typeof c['watashi_min_acr'] === 'string' ? c['watashi_min_acr'] : undefined,
     sector: typeof c['watashi_sector_identifier'] === 'string' ? c['watashi_sector_identifier'] : '',
+    resourceServer: c['watashi_resource_server'] === true,
   };
 }
 
@@ -264,6 +269,117 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Koa middleware run by the provider around its routes (`provider.use`). */
 export type OidcMiddleware = (ctx: KoaContextWithOIDC, next: () => Promise<void>) => Promise<void>;
 
+/** Clock skew allowed on a client assertion's `iat` (seconds). */
+export const CLIENT_ASSERTION_SKEW_SECONDS = 30;
+/** How far ahead a client assertion's `exp` may lie (seconds, plus the skew). */
+export const CLIENT_ASSERTION_MAX_LIFETIME_SECONDS = 300;
+/**
+ * Algorithms accepted for `private_key_jwt` client assertions: no RS256 (PKCS#1 v1.5; FAPI 2.0
+ * Security Profile §5.4.1 allows PS256, ES256 and EdDSA only).
+ */
+export const CLIENT_ASSERTION_ALGS = ['PS256', 'ES256', 'EdDSA'] as const;
+
+/** The largest form body oidc-provider itself reads (its lib/shared/selective_body.js). */
+const FORM_BODY_LIMIT = 56 * 1024;
+
+/** Whether a parameter name or value (string or repeated) holds a NUL character. */
+function hasNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  return Array.isArray(value) && value.some(hasNul);
+}
+
+/** Reads a request body of at most `limit` bytes; undefined when it is larger. */
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let received = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    received += chunk.length;
+    if (received > limit) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, received);
+}
+
+/**
+ * Refuses, with `invalid_request`, any OpenID Provider request whose query or form parameters
+ * (names or values) hold a NUL character (%00), before oidc-provider sees it: the provider would
+ * store such a `state`, `nonce`, `login_hint`… in an interaction or a pushed request, and
+ * PostgreSQL's jsonb cannot hold U+0000 (its docs, §8.14 "JSON Types"), which made a 500. No
+ * parameter of OAuth 2.0 or OpenID Connect can legitimately carry one (RFC 6749 Appendix A:
+ * every value is a VSCHAR/NQCHAR/NQSCHAR string, %x20-7E or printable Unicode).
+ *
+ * A form body is read here (with oidc-provider's own size limit) and handed on as `req.body`,
+ * which oidc-provider accepts from an upstream parser (it then warns once per process).
+ */
+export function rejectNulParameters(): OidcMiddleware {
+  const refuse = (ctx: KoaContextWithOIDC, description: string): void => {
+    ctx.status = 400;
+    ctx.set('cache-control', 'no-store');
+    // At the authorization endpoint the user agent is a browser and nothing is verified yet (not
+    // even the redirect URI), so the error is a page, as oidc-provider's own renderError does.
+    if (ctx.path === '/auth' || ctx.path.startsWith('/auth/')) {
+      ctx.type = 'html';
+      ctx.body = page(
+        'エラー / Error',
+        `<h1>エラー / Error</h1>\n<p><code>invalid_request</code></p>\n<p>${escapeHtml(description)}</p>`,
+      );
+      return;
+    }
+    ctx.body = { error: 'invalid_request', error_description: description };
+  };
+  return async (ctx, next) => {
+    const query = ctx.query as Record<string, unknown>;
+    if (Object.entries(query).some(([k, v]) => hasNul(k) || hasNul(v))) {
+      refuse(ctx, 'parameters must not contain NUL characters');
+      return;
+    }
+    if (ctx.method === 'POST' && typeof ctx.is('application/x-www-form-urlencoded') === 'string') {
+      const raw = await readBody(ctx.req, FORM_BODY_LIMIT);
+      if (raw === undefined) {
+        refuse(ctx, 'failed to parse the request body');
+        return;
+      }
+      let text: string;
+      try {
+        text = new TextDecoder(ctx.request.charset || 'utf-8').decode(raw);
+      } catch {
+        refuse(ctx, 'failed to parse the request body');
+        return;
+      }
+      const form = parseQuery(text);
+      if (Object.entries(form).some(([k, v]) => hasNul(k) || hasNul(v))) {
+        refuse(ctx, 'parameters must not contain NUL characters');
+        return;
+      }
+      (ctx.req as IncomingMessage & { body?: string }).body = text;
+    }
+    await next();
+  };
+}
+
+/**
+ * oidc-provider's endpoints whose CORS depends on the client (token, revocation, introspection,
+ * PAR, userinfo), as paths under the issuer.
+ */
+const CLIENT_CORS_PATHS = new Set(['/token', '/token/revocation', '/token/introspection', '/request', '/me']);
+
+/**
+ * Removes oidc-provider's CORS preflight answer at the client-based endpoints: a preflight
+ * carries no client credentials, so oidc-provider answers it for any origin and checks the
+ * client only at the actual request (`clientBasedCORS`). Only a public client's browser code may
+ * call these endpoints cross-origin, and the registry holds confidential clients only, so no
+ * origin passes the preflight. (Were public clients ever registered, this would have to allow
+ * the origins of their redirect URIs.)
+ */
+export function noClientCorsPreflight(): OidcMiddleware {
+  return async (ctx, next) => {
+    await next();
+    if (ctx.method !== 'OPTIONS' || !CLIENT_CORS_PATHS.has(ctx.path)) return;
+    for (const h of Object.keys(ctx.response.headers))
+      if (h.toLowerCase().startsWith('access-control-')) ctx.remove(h);
+  };
+}
+
 /**
  * Builds the provider (does not mount it). `outer` middleware runs around everything else, so it
  * sees a token response only once the tokens in it are stored (see {@link OidcModelStore}).
@@ -329,6 +445,34 @@ export async function createOidcProvider(
       subject_type: 'pairwise',
     },
     clientAuthMethods: ['private_key_jwt', 'client_secret_basic'],
+    // Also what discovery advertises as token_endpoint_auth_signing_alg_values_supported.
+    enabledJWA: { clientAuthSigningAlgValues: [...CLIENT_ASSERTION_ALGS] },
+    // Checked after the assertion's signature (oidc-provider verifies it first). An assertion
+    // valid for long would keep its jti in replay detection as long (RFC 7523 §3 item 4 lets the
+    // server bound exp); one issued in the future is a client clock error or a forgery attempt.
+    assertJwtClientAuthClaimsAndHeader(_ctx, claims) {
+      const now = Math.floor(deps.now().getTime() / 1000);
+      if (typeof claims['iat'] === 'number' && claims['iat'] > now + CLIENT_ASSERTION_SKEW_SECONDS)
+        throw new errors.InvalidClientAuth('client assertion iat is in the future');
+      if (
+        typeof claims['exp'] !== 'number' ||
+        claims['exp'] > now + CLIENT_ASSERTION_MAX_LIFETIME_SECONDS + CLIENT_ASSERTION_SKEW_SECONDS
+      )
+        throw new errors.InvalidClientAuth(
+          `client assertion exp is more than ${CLIENT_ASSERTION_MAX_LIFETIME_SECONDS} seconds ahead`,
+        );
+    },
+    // OIDC Core §3.1.2.1: redirect_uri is REQUIRED, also from an RP with one registered URI
+    // (oidc-provider fills it in by default), at the authorization and PAR endpoints alike.
+    allowOmittingSingleRegisteredRedirectUri: false,
+    // CORS at the client-authenticated endpoints (token, revocation, userinfo, PAR): only a public
+    // client's browser code needs it, and only from the origin of one of its redirect URIs. The
+    // registry holds confidential clients only, so no origin is allowed for them; a request with
+    // an Origin header is refused (invalid_request) rather than answered for any page to read.
+    clientBasedCORS(_ctx, origin, client) {
+      if (client.clientAuthMethod !== 'none') return false;
+      return (client.redirectUris ?? []).some((u) => URL.parse(u)?.origin === origin);
+    },
     extraClientMetadata: { properties: [...REGISTRY_METADATA] },
     pkce: { required: () => true },
     features: {
@@ -346,9 +490,24 @@ export async function createOidcProvider(
         },
       },
       dPoP: { enabled: true },
-      pushedAuthorizationRequests: { enabled: true },
+      // RFC 9126 §5: the operator may require PAR of every RP (config oidcRequirePar); an RP
+      // registered with `--require-par` has require_pushed_authorization_requests (§6).
+      pushedAuthorizationRequests: {
+        enabled: true,
+        requirePushedAuthorizationRequests: deps.config.oidcRequirePar,
+      },
       revocation: { enabled: true },
-      introspection: { enabled: false },
+      // RFC 7662 token introspection, for resource servers to read an access token's acr,
+      // auth_time and binding (cnf.jkt). §2.1: the caller must be authorised — only an RP
+      // registered as a resource server (`--resource-server`) is, and only access tokens are
+      // answered (a refresh token is none of a resource server's business); anyone else gets
+      // `{ "active": false }` (§2.2). Chosen over RFC 9068 JWT access tokens: oidc-provider's
+      // opaque tokens stay revocable at once (revocation, logout, RP removal all delete rows).
+      introspection: {
+        enabled: true,
+        allowedPolicy: (_ctx, caller, token) =>
+          registryOf(caller).resourceServer && token.kind === 'AccessToken',
+      },
       registration: { enabled: false },
       resourceIndicators: { enabled: false },
       backchannelLogout: { enabled: true },
@@ -427,7 +586,24 @@ export async function createOidcProvider(
       policy,
       url: (_ctx, interaction) => `${OIDC_PREFIX}/interaction/${interaction.uid}`,
     },
-    rotateRefreshToken: () => true,
+    // Refresh tokens rotate at every use, and a rotated one used again revokes the grant (a
+    // replay) — except for RPs registered DPoP-bound (`--dpop`): FAPI 2.0 Security Profile
+    // §5.3.2.1 has sender-constrained clients' refresh tokens not rotated, so that a client that
+    // lost a token response may simply retry. Their refresh tokens are useless without the RP's
+    // credentials and a DPoP proof on every token request (RFC 9449 §5), so rotation adds nothing.
+    // What introspection states about an access token besides oidc-provider's own members: how
+    // the resident authenticated for the grant (from the code or refresh token it was issued
+    // with), stored with the token.
+    extraTokenClaims(ctx, token) {
+      if (token.kind !== 'AccessToken') return undefined;
+      const entities = ctx.oidc.entities as {
+        AuthorizationCode?: { acr?: string; authTime?: number };
+        RefreshToken?: { acr?: string; authTime?: number };
+      };
+      const source = entities.AuthorizationCode ?? entities.RefreshToken;
+      return { acr: source?.acr, auth_time: source?.authTime };
+    },
+    rotateRefreshToken: (ctx) => ctx.oidc.client?.dpopBoundAccessTokens !== true,
     ttl: {
       AccessToken: 600,
       AuthorizationCode: 60,
@@ -452,6 +628,9 @@ export async function createOidcProvider(
   };
   const provider = new Provider(issuer, configuration);
   provider.proxy = deps.config.trustProxy;
+  // Before anything else, so that nothing of such a request is read or stored.
+  provider.use(rejectNulParameters());
+  provider.use(noClientCorsPreflight());
   for (const m of options.outer ?? []) provider.use(m);
   // A POST may be a token request: the tokens it issues and the code or refresh token it used up
   // are written in one statement at its end (with those of concurrent requests). If that code or

@@ -101,6 +101,16 @@ export const relyingPartyInputSchema = z
       .optional()
       .describe('Pairwise subject sector; default: the client_id (the RP is its own sector).'),
     dpopBoundAccessTokens: z.boolean().default(false).describe('Require DPoP-bound tokens (RFC 9449 §5.2).'),
+    resourceServer: z
+      .boolean()
+      .default(false)
+      .describe(
+        'The RP is also a resource server: it may introspect access tokens (RFC 7662) with its client credentials.',
+      ),
+    requirePar: z
+      .boolean()
+      .default(false)
+      .describe('Accept authorization requests from this RP only through PAR (RFC 9126 §6).'),
     backchannelLogoutUri: redirectUri.optional(),
     eventsEndpoint: redirectUri
       .optional()
@@ -132,6 +142,10 @@ export interface RelyingParty {
   readonly minAcr: string | null;
   readonly sectorIdentifier: string;
   readonly dpopBoundAccessTokens: boolean;
+  /** May introspect access tokens (RFC 7662) issued to any RP. */
+  readonly resourceServer: boolean;
+  /** Authorization requests only through PAR (RFC 9126 §6 require_pushed_authorization_requests). */
+  readonly requirePar: boolean;
   /** Security Event Token push endpoint (RFC 8935), or null. */
   readonly eventsEndpoint: string | null;
   /** Signed JSON webhook URL, or null (its secret is never shown again). */
@@ -192,6 +206,8 @@ function view(row: {
     minAcr: row.min_acr,
     sectorIdentifier: row.sector_identifier,
     dpopBoundAccessTokens: m['dpop_bound_access_tokens'] === true,
+    requirePar: m['require_pushed_authorization_requests'] === true,
+    resourceServer: m['watashi_resource_server'] === true,
     eventsEndpoint: row.events_endpoint,
     webhookUrl: row.webhook_url,
     createdAt: row.created_at,
@@ -227,9 +243,13 @@ export async function addRelyingParty(
     subject_type: 'pairwise',
     id_token_signed_response_alg: 'ES256',
     dpop_bound_access_tokens: v.dpopBoundAccessTokens,
+    require_pushed_authorization_requests: v.requirePar,
+    watashi_resource_server: v.resourceServer,
     ...(v.jwks === undefined ? {} : { jwks: v.jwks as JsonObject }),
     ...(v.jwksUri === undefined ? {} : { jwks_uri: v.jwksUri }),
-    ...(v.backchannelLogoutUri === undefined ? {} : { backchannel_logout_uri: v.backchannelLogoutUri }),
+    ...(v.backchannelLogoutUri === undefined
+      ? {}
+      : { backchannel_logout_uri: v.backchannelLogoutUri, backchannel_logout_session_required: true }),
   };
   let clientSecret: string | undefined;
   let box: { key_id: string; nonce: Uint8Array; ciphertext: Uint8Array } | undefined;
@@ -359,6 +379,7 @@ export const REGISTRY_METADATA = [
   'watashi_allowed_claims',
   'watashi_min_acr',
   'watashi_sector_identifier',
+  'watashi_resource_server',
 ] as const;
 
 /**
@@ -389,8 +410,15 @@ export async function clientMetadata(
     );
     secret = new TextDecoder().decode(plain);
   }
+  const metadata = row.metadata as AdapterPayload;
   return {
-    ...(row.metadata as AdapterPayload),
+    ...metadata,
+    // OpenID Back-Channel Logout 1.0 §2.2/§2.4: with it, the ID token and the logout token carry
+    // `sid`, which discovery advertises (backchannel_logout_session_supported). Set here too for
+    // RPs registered before it was stored.
+    ...(typeof metadata['backchannel_logout_uri'] === 'string'
+      ? { backchannel_logout_session_required: true }
+      : {}),
     ...(secret === undefined ? {} : { client_secret: secret }),
     watashi_purpose: row.purpose,
     watashi_allowed_claims: row.allowed_claims,

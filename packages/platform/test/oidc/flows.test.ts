@@ -66,7 +66,7 @@ forEachEngine((t) => {
       expect(m.acr_values_supported).toContain(IAL3_AAL2);
       expect(m.id_token_signing_alg_values_supported).toEqual(['ES256']);
       expect(m.registration_endpoint).toBeUndefined();
-      expect(m.introspection_endpoint).toBeUndefined();
+      expect(m.introspection_endpoint).toBe(`${p.issuer}/token/introspection`);
       expect(m['watashi_assurance_table']).toBe(`${p.url}/api/assurance/table`);
       const jwks = (await (await fetch(m.jwks_uri!)).json()) as { keys: Array<Record<string, unknown>> };
       expect(jwks.keys).toHaveLength(1);

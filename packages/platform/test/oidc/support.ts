@@ -36,11 +36,12 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** The platform with publicUrl = its listening URL. */
+/** The platform with publicUrl = its listening URL (and `config` on top of the test defaults). */
 export async function startOidcPlatform(
   t: EngineContext,
   sim: TestSim,
   trust: JpkiTrustStore,
+  config: { readonly oidcRequirePar?: boolean } = {},
 ): Promise<TestPlatform & { issuer: string }> {
   // The platform runs on the real clock (oidc-provider has no injectable clock), shifted by
   // setNow for tests that need time to pass.
@@ -62,6 +63,7 @@ export async function startOidcPlatform(
       rateLimits: { enabled: false },
       // Long enough for the reauthentication-decay tests to move the clock past a day.
       sessionTtlSeconds: 30 * 86_400,
+      ...config,
     },
     { database: t.database, trust, backend: backend(), now },
   );
