@@ -93,7 +93,9 @@ export function registerSweepCommands(program: Command): void {
         const configured = provisionOptionsFrom(deps.config.sweep.provisions);
         const provisions = {
           ...configured.provisions,
-          ...(opts.provisionDeadline === undefined ? {} : { provisionDeadlineMs: opts.provisionDeadline * 1000 }),
+          ...(opts.provisionDeadline === undefined
+            ? {}
+            : { provisionDeadlineMs: opts.provisionDeadline * 1000 }),
         };
         const sweeper = new Sweeper(deps, { breaker: configured.breaker });
         // Provisions earlier runs deferred (J-LIS was down): asked again first, each exactly once.
@@ -132,10 +134,10 @@ export function registerSweepCommands(program: Command): void {
           ['provisions deferred', r.provisionsDeferred.toLocaleString('en-US')],
           ...(retried.applied + retried.deferred > 0
             ? [
-                [
-                  'earlier deferrals',
-                  `${retried.applied} applied, ${retried.deferred} still deferred`,
-                ] as [string, string],
+                ['earlier deferrals', `${retried.applied} applied, ${retried.deferred} still deferred`] as [
+                  string,
+                  string,
+                ],
               ]
             : []),
           ['shards', `${r.shardsDone}/${r.shardCount}`],

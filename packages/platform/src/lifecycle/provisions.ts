@@ -178,7 +178,8 @@ export async function askProvisions(
   const out = new Map<string, ProvisionOutcome>();
   let next = 0;
   const one = async (r: ProvisionRequest): Promise<ProvisionOutcome> => {
-    const leftMs = (): number => (policy.deadlineAt === undefined ? Infinity : policy.deadlineAt - Date.now());
+    const leftMs = (): number =>
+      policy.deadlineAt === undefined ? Infinity : policy.deadlineAt - Date.now();
     if (leftMs() <= 0) return { ok: false, code: 'sweep_provision_deadline' };
     if (!(await breaker.admit())) return { ok: false, code: 'jlis_circuit_open' };
     const left = leftMs();
@@ -236,20 +237,24 @@ function outcomeToJson(o: ProvisionOutcome): JsonObject {
 }
 
 function outcomeFromJson(j: JsonObject): ProvisionOutcome {
-  if (j['ok'] !== true) return { ok: false, code: String(j['code']) };
-  const outcome = j['outcome'];
+  const text = (v: unknown): string => {
+    if (typeof v !== 'string') throw new Error('sweep_provisions: a stored answer is not what was written');
+    return v;
+  };
+  if (j['ok'] !== true) return { ok: false, code: text(j['code']) };
+  const outcome = text(j['outcome']);
   if (outcome === 'provided')
     return {
       ok: true,
       answer: {
         outcome,
         basic4: j['basic4'] as Record<string, string>,
-        newSerial: String(j['newSerial']),
-        providedAt: new Date(String(j['providedAt'])),
+        newSerial: text(j['newSerial']),
+        providedAt: new Date(text(j['providedAt'])),
       },
     };
   if (outcome === 'not_revoked' || outcome === 'no_new_certificate') return { ok: true, answer: { outcome } };
-  throw new Error(`sweep_provisions: unknown stored outcome ${String(outcome)}`);
+  throw new Error(`sweep_provisions: unknown stored outcome ${outcome}`);
 }
 
 /** Writes J-LIS's answer for `r` in `runId` (its own statement, committed at once), sealed. */

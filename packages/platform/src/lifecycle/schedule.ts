@@ -113,7 +113,10 @@ export async function runScheduledSweep(
   if (given !== undefined)
     await given.drain(
       SWEEP_PROVISION_QUEUE,
-      new Sweeper(deps, options.breaker === undefined ? {} : { breaker: options.breaker }).provisionRetryHandler({
+      new Sweeper(
+        deps,
+        options.breaker === undefined ? {} : { breaker: options.breaker },
+      ).provisionRetryHandler({
         actor: 'system:schedule',
         ...(options.provisions === undefined ? {} : { provisions: options.provisions }),
       }),

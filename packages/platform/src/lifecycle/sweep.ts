@@ -456,7 +456,11 @@ export class Sweeper {
     policy: ProvisionPolicy,
   ): Promise<void> {
     const want = needed.filter((n) => !provisions.has(n.row.id));
-    const stored = await loadAnswers(this.#deps, runId, want.map((n) => n.row));
+    const stored = await loadAnswers(
+      this.#deps,
+      runId,
+      want.map((n) => n.row),
+    );
     const ask: ProvisionRequest[] = [];
     for (const n of want) {
       const o = stored.get(certKey(n.row));
@@ -1023,11 +1027,7 @@ export class Sweeper {
       )
       .execute())
       anchors.set(r.id, r);
-    const facts = await effectFacts(
-      db,
-      [...new Set([...anchors.values()].map((a) => a.account_id))],
-      now,
-    );
+    const facts = await effectFacts(db, [...new Set([...anchors.values()].map((a) => a.account_id))], now);
     // Still what the run decided from? Otherwise the anchor moved on and the row has nothing to do.
     const live = claimed.filter((c) => {
       const a = anchors.get(c.anchor_id);
