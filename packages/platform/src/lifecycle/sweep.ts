@@ -37,7 +37,10 @@
  *   items and the new certificate's serial; the account is re-anchored on that serial and its
  *   basic 4 information resealed (reanchor.ts). Without consent, or when J-LIS has nothing yet
  *   (no new certificate), the account `needs_reproofing` — and the next sweeps ask J-LIS again
- *   while it does.
+ *   while it does. When J-LIS gives no answer at all (unreachable, timeout, circuit open, the
+ *   run's deadline), nothing changes: the provision is deferred to the `sweep.provisions` retry
+ *   job (provisions.ts: bounded concurrency, deadline, circuit breaker, answers kept durably so
+ *   a resumed run never pays twice).
  * - any other reason on the signing certificate (superseded by a renewal, keyCompromise, …): the
  *   account `needs_reproofing` (the new certificate is anchored when the resident signs with it).
  * - other reasons on the user-authentication certificate: the anchor is marked; the card can no
