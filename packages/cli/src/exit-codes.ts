@@ -3,6 +3,7 @@
  *   0 ok · 1 unexpected failure · 2 usage error · 3 bad input (malformed DER, wrong format)
  *   4 verification failed (signature, chain, revoked) · 5 not found · 6 PIN incorrect or blocked
  *   7 the simulator or another service could not be reached · 8 conflict (already exists, refused by a rule)
+ *   9 done, but work was deferred to a retry (e.g. `sweep_provisions_deferred`: J-LIS did not answer)
  */
 export const EXIT = {
   ok: 0,
@@ -14,6 +15,7 @@ export const EXIT = {
   pin: 6,
   unreachable: 7,
   conflict: 8,
+  deferred: 9,
 } as const;
 
 /**
@@ -33,6 +35,8 @@ const SIM_STATE_CONFLICTS = new Set([
 /** Maps a stable error code to an exit code. */
 export function exitCodeFor(code: string | undefined): number {
   if (!code) return EXIT.failure;
+  // The command did what it could; the rest waits for a retry job (scripts may simply run it again later).
+  if (/_deferred$/.test(code)) return EXIT.deferred;
   // A malformed PIN (`card_pin_format`, `pin_format`) is bad input: it is refused before any try is used.
   if (/_format$/.test(code)) return EXIT.badInput;
   // Card protocol (`card_pin_*`, @watashi/jpki) and the simulator's admin API (`pin_incorrect`, `pin_blocked`).

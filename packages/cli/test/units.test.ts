@@ -42,6 +42,9 @@ describe('exitCodeFor', () => {
       ['account_hold_resume_refused', EXIT.conflict],
       ['account_close_refused', EXIT.conflict],
       ['internal_error', EXIT.failure],
+      // Done, but J-LIS left provisions for the retry job (issue 21).
+      ['sweep_provisions_deferred', EXIT.deferred],
+      ['sweep_interrupted', EXIT.failure],
     ];
     for (const [code, exit] of cases) expect(exitCodeFor(code), code).toBe(exit);
   });

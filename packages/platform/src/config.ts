@@ -253,8 +253,70 @@ export const platformConfigSchema = z.strictObject({
         .max(3600)
         .default(300)
         .describe('How often each instance looks whether a run is due.'),
+      provisions: z
+        .strictObject({
+          concurrency: z
+            .number()
+            .int()
+            .min(1)
+            .max(256)
+            .default(8)
+            .describe('Latest-basic-4 provisions asked of J-LIS at once per shard.'),
+          deadlineSeconds: z
+            .number()
+            .int()
+            .min(1)
+            .max(86_400)
+            .default(900)
+            .describe(
+              'No provision is asked after this many seconds of a run (each request is cut to the time left); what is left is deferred to the retry job, and the accounts are left as they were.',
+            ),
+          timeoutSeconds: z
+            .number()
+            .int()
+            .min(1)
+            .max(120)
+            .default(10)
+            .describe('Timeout of one provision request.'),
+          breakerFailures: z
+            .number()
+            .int()
+            .min(1)
+            .max(1000)
+            .default(5)
+            .describe(
+              'Consecutive transient failures (unreachable, timeout, 5xx) after which J-LIS is not asked for breakerCooldownSeconds.',
+            ),
+          breakerCooldownSeconds: z
+            .number()
+            .int()
+            .min(1)
+            .max(86_400)
+            .default(60)
+            .describe('How long the circuit breaker stays open before one trial request.'),
+        })
+        .default({
+          concurrency: 8,
+          deadlineSeconds: 900,
+          timeoutSeconds: 10,
+          breakerFailures: 5,
+          breakerCooldownSeconds: 60,
+        })
+        .describe(
+          'How the sweep asks J-LIS for the latest basic 4 information (lifecycle/provisions.ts): bounded concurrency, a deadline per run, a circuit breaker; unanswered provisions go to the `sweep.provisions` retry job.',
+        ),
     })
-    .default({ intervalHours: 24, checkSeconds: 300 })
+    .default({
+      intervalHours: 24,
+      checkSeconds: 300,
+      provisions: {
+        concurrency: 8,
+        deadlineSeconds: 900,
+        timeoutSeconds: 10,
+        breakerFailures: 5,
+        breakerCooldownSeconds: 60,
+      },
+    })
     .describe(
       'The scheduled revocation sweep (lifecycle/schedule.ts); one instance runs it, through the job queue (pg-boss on PostgreSQL).',
     ),

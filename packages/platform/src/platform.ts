@@ -50,6 +50,7 @@ import { openDatabase, type Database } from './store/database.ts';
 import { migrateToLatest } from './store/migrate.ts';
 import { scheduleHousekeeping } from './store/housekeeping.ts';
 import { scheduleSweep } from './lifecycle/schedule.ts';
+import { provisionOptionsFrom } from './lifecycle/sweep.ts';
 import { MemoryJobQueue, type JobQueue } from './lifecycle/job-queue.ts';
 import { PgBossJobQueue } from './lifecycle/pgboss-job-queue.ts';
 import { registerWalletRoutes } from './wallet/index.ts';
@@ -284,17 +285,21 @@ export async function createPlatform(
         intervalHours: config.sweep.intervalHours,
         atHourJst: config.sweep.atHourJst,
         checkSeconds: config.sweep.checkSeconds,
+        ...provisionOptionsFrom(config.sweep.provisions),
         onError: (e) => app.log.warn({ err: e }, 'scheduled sweep failed'),
-        onRun: (r) =>
-          app.log.info(
-            {
-              runId: r.runId,
-              status: r.status,
-              anchorsChecked: r.anchorsChecked,
-              revokedFound: r.revokedFound,
-            },
-            'scheduled sweep finished',
-          ),
+        onRun: (r) => {
+          const fields = {
+            runId: r.runId,
+            status: r.status,
+            anchorsChecked: r.anchorsChecked,
+            revokedFound: r.revokedFound,
+            provisionsDeferred: r.provisionsDeferred,
+          };
+          // The operator's notice: J-LIS left provisions unanswered; those accounts wait for the retry.
+          if (r.provisionsDeferred > 0)
+            app.log.warn(fields, 'scheduled sweep finished; J-LIS provisions deferred to the retry job');
+          else app.log.info(fields, 'scheduled sweep finished');
+        },
       });
       opened.push(stop);
     }

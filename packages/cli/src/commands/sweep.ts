@@ -11,6 +11,12 @@
  *   hosts (or platform instances) share one run; on the embedded database they run in this process.
  * - Ctrl-C stops after the current batches; the run stays open and the next `watashi sweep`
  *   resumes it where it stopped (exit 1, `sweep_interrupted`).
+ * - J-LIS slow or down for the latest-basic-4 provisions (residents who consented to re-anchoring):
+ *   provisions are asked `sweep.provisions.concurrency` at a time until the run's deadline, and a
+ *   circuit breaker stops waiting on a J-LIS that does not answer; what is left is deferred (those
+ *   accounts are left as they were) to the `sweep.provisions` retry job, and the command exits 9
+ *   (`sweep_provisions_deferred`) after printing the result. Each `watashi sweep` first retries
+ *   the provisions earlier runs deferred.
  * - A CA whose CRL was refused (stale, older than the last one used, bad signature) or could not be
  *   fetched leaves its anchors unchecked: the run is `partial` and the command exits with that
  *   error's code after printing the result; no CRL at all: `failed`.
@@ -34,6 +40,7 @@ interface SweepCliOptions {
   shards?: number;
   batchSize?: number;
   concurrency?: number;
+  provisionDeadline?: number;
   json?: boolean;
 }
 
@@ -52,6 +59,11 @@ export function registerSweepCommands(program: Command): void {
     .option('--shards <n>', 'account-id ranges of a new run (default 16)', integerIn(1, 65536))
     .option('--batch-size <n>', 'anchors per transaction (default 2000)', integerIn(1, 20000))
     .option('--concurrency <n>', 'shards worked at once by this process (default 2)', integerIn(1, 64))
+    .option(
+      '--provision-deadline <seconds>',
+      'stop asking J-LIS for provisions after this long; the rest is deferred (default: config sweep.provisions.deadlineSeconds, 900)',
+      integerIn(1, 86400),
+    )
     .option('--json', 'print JSON')
     .action(async (opts: SweepCliOptions, cmd: Command) => {
       const globals = cmd.optsWithGlobals<{ sim?: string }>();
@@ -64,7 +76,7 @@ export function registerSweepCommands(program: Command): void {
         process.env,
         globals.sim ?? DEFAULT_SIM_URL,
       );
-      const { createPlatform, runSweep } = await loadPlatform();
+      const { createPlatform, provisionOptionsFrom, Sweeper } = await loadPlatform();
       const platform = await createPlatform(config);
       const stop = new AbortController();
       const onSignal = (): void => {
@@ -74,10 +86,23 @@ export function registerSweepCommands(program: Command): void {
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       let bar: ReturnType<typeof startProgress> | undefined;
-      let result: Awaited<ReturnType<typeof runSweep>>;
+      let result: Awaited<ReturnType<InstanceType<typeof Sweeper>['run']>>;
+      let retried: Awaited<ReturnType<InstanceType<typeof Sweeper>['retryDeferred']>>;
       try {
         const deps = platform.deps;
-        result = await runSweep(deps, {
+        const configured = provisionOptionsFrom(deps.config.sweep.provisions);
+        const provisions = {
+          ...configured.provisions,
+          ...(opts.provisionDeadline === undefined
+            ? {}
+            : { provisionDeadlineMs: opts.provisionDeadline * 1000 }),
+        };
+        const sweeper = new Sweeper(deps, { breaker: configured.breaker });
+        // Provisions earlier runs deferred (J-LIS was down): asked again first, each exactly once.
+        retried = await sweeper.retryDeferred({ actor: 'operator:cli', provisions });
+        result = await sweeper.run({
+          breaker: configured.breaker,
+          provisions,
           // pg-boss on PostgreSQL (shared with every instance), in-process on the embedded database.
           queue: deps.jobs,
           actor: 'operator:cli',
@@ -106,6 +131,15 @@ export function registerSweepCommands(program: Command): void {
           ['revoked found', r.revokedFound.toLocaleString('en-US')],
           ['holds released', r.released.toLocaleString('en-US')],
           ['unchecked', r.unchecked.toLocaleString('en-US')],
+          ['provisions deferred', r.provisionsDeferred.toLocaleString('en-US')],
+          ...(retried.applied + retried.deferred > 0
+            ? [
+                ['earlier deferrals', `${retried.applied} applied, ${retried.deferred} still deferred`] as [
+                  string,
+                  string,
+                ],
+              ]
+            : []),
           ['shards', `${r.shardsDone}/${r.shardCount}`],
           ['duration', `${(r.durationMs / 1000).toFixed(1)} s`],
           ...r.crls.map((c): [string, string] => [
@@ -123,6 +157,12 @@ export function registerSweepCommands(program: Command): void {
           {
             detail: { runId: r.runId },
           },
+        );
+      if (r.provisionsDeferred > 0)
+        throw new WatashiError(
+          'sweep_provisions_deferred',
+          `J-LIS did not answer ${r.provisionsDeferred} provision(s); those accounts were left as they were and the retry job will ask again`,
+          { detail: { runId: r.runId, provisionsDeferred: r.provisionsDeferred } },
         );
       const refused = r.crls.find((c) => c.errorCode !== undefined);
       if (refused?.errorCode !== undefined)

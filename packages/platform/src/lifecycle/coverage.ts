@@ -12,6 +12,9 @@
  * - the run's CRL for the anchor's CA was used (no `error_code`): a refused or missing CRL covers
  *   nothing, so those anchors' freshness decays (fail closed);
  * - its account id is in a shard's range and the shard's cursor has passed it (or it is done);
+ * - the run holds no provision for the anchor's certificate (`sweep_provisions`, migration 0014):
+ *   a provision J-LIS did not answer leaves the anchor as it was although the CRL changed it, so
+ *   the run does not vouch for it until the retry applies the change (fail closed);
  * - the anchor was created at least {@link COVERAGE_MARGIN_MS} before the run started. Rows the
  *   batches could not see (created by a transaction that committed after a batch read its range)
  *   are never covered; the margin leaves room for an enrolment transaction that began before the
@@ -42,6 +45,9 @@ function sweepCoverage(alias: string): RawBuilder<Date | null> {
       AND s.lo <= ${col('account_id')} AND (s.hi IS NULL OR ${col('account_id')} < s.hi)
       AND (s.state = 'done'
         OR (s.cursor_account_id, s.cursor_anchor_id) >= (${col('account_id')}, ${col('id')}))
+      AND NOT EXISTS (SELECT 1 FROM sweep_provisions p
+        WHERE p.issuer_key_hash = ${col('issuer_key_hash')} AND p.serial = ${col('serial')}
+          AND p.run_id = c.run_id)
     ORDER BY c.crl_number DESC, c.this_update DESC
     LIMIT 1)`;
 }

@@ -12,7 +12,12 @@ export type LifecycleErrorCode =
   /** Another worker advanced this shard's checkpoint first (its lease had lapsed): this batch is dropped. */
   | 'sweep_shard_conflict'
   /** The sweep stopped before every shard was done (aborted, or shards held by other workers). */
-  | 'sweep_interrupted';
+  | 'sweep_interrupted'
+  /**
+   * Latest-basic-4 provisions J-LIS did not answer (slow, down, circuit open, the run's deadline
+   * passed) were deferred to the `sweep.provisions` retry job; those accounts were left as they were.
+   */
+  | 'sweep_provisions_deferred';
 
 /** A lifecycle error. */
 export const lifecycleError = (

@@ -19,8 +19,29 @@ export {
   type ProvisionOutcome,
   type ReanchorInput,
 } from './reanchor.ts';
-export { runSweep, shardBound, Sweeper, SWEEP_QUEUE } from './sweep.ts';
-export type { SweepCrlReport, SweepDeps, SweepOptions, SweepProgress, SweepResult } from './sweep.ts';
+export {
+  provisionOptionsFrom,
+  runSweep,
+  shardBound,
+  Sweeper,
+  SWEEP_PROVISION_QUEUE,
+  SWEEP_QUEUE,
+} from './sweep.ts';
+export type {
+  SweepCrlReport,
+  SweepDeps,
+  SweepOptions,
+  SweepProgress,
+  SweepProvisionOptions,
+  SweepResult,
+} from './sweep.ts';
+export {
+  isTransientProvision,
+  JlisCircuitBreaker,
+  TRANSIENT_PROVISION_CODES,
+  type BreakerOptions,
+  type ProvisionPolicy,
+} from './provisions.ts';
 export * from './events/index.ts';
 export {
   dueSweepSlot,

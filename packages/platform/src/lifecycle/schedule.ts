@@ -19,7 +19,14 @@ import { sql } from 'kysely';
 import type { Database } from '../store/database.ts';
 import { MemoryJobQueue, type JobQueue } from './job-queue.ts';
 import { PgBossJobQueue } from './pgboss-job-queue.ts';
-import { runSweep, type SweepDeps, type SweepResult } from './sweep.ts';
+import {
+  runSweep,
+  Sweeper,
+  SWEEP_PROVISION_QUEUE,
+  type SweepDeps,
+  type SweepOptions,
+  type SweepResult,
+} from './sweep.ts';
 import { repeatEvery } from '../server/repeat.ts';
 
 /** The queue of scheduled runs (one job per slot). */
@@ -75,6 +82,10 @@ export interface ScheduleSweepOptions extends SweepSchedule {
   readonly onError: (e: unknown) => void;
   /** A scheduled run ended (completed, partial, or stopped). */
   readonly onRun?: (r: SweepResult) => void;
+  /** Circuit breaker of the provisions (config `sweep.provisions`). */
+  readonly breaker?: SweepOptions['breaker'];
+  /** Provision concurrency, deadline and timeout (config `sweep.provisions`). */
+  readonly provisions?: SweepOptions['provisions'];
 }
 
 async function lastStart(deps: SweepScheduleDeps): Promise<Date | undefined> {
@@ -96,9 +107,23 @@ export async function runScheduledSweep(
     readonly signal?: AbortSignal;
   },
 ): Promise<SweepResult | undefined> {
+  const given = options.queue ?? deps.jobs;
+  // Each look also works the retry jobs of provisions J-LIS left unanswered (sweep.ts): one
+  // instance claims each, after the breaker's cool-down.
+  if (given !== undefined)
+    await given.drain(
+      SWEEP_PROVISION_QUEUE,
+      new Sweeper(
+        deps,
+        options.breaker === undefined ? {} : { breaker: options.breaker },
+      ).provisionRetryHandler({
+        actor: 'system:schedule',
+        ...(options.provisions === undefined ? {} : { provisions: options.provisions }),
+      }),
+      { concurrency: 1, ...(options.signal === undefined ? {} : { signal: options.signal }) },
+    );
   const slot = dueSweepSlot(options, await lastStart(deps), deps.now());
   if (slot === undefined) return undefined;
-  const given = options.queue ?? deps.jobs;
   if (given !== undefined) return runSlot(deps, options, slot, given);
   if (deps.database.engine !== 'postgres')
     return runSlot(deps, options, slot, new MemoryJobQueue({ now: deps.now }));
@@ -132,6 +157,8 @@ async function runSlot(
         actor: 'system:schedule',
         signal: ctx.signal,
         ...(options.shards === undefined ? {} : { shards: options.shards }),
+        ...(options.breaker === undefined ? {} : { breaker: options.breaker }),
+        ...(options.provisions === undefined ? {} : { provisions: options.provisions }),
       });
       options.onRun?.(result);
     },

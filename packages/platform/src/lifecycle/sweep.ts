@@ -37,7 +37,10 @@
  *   items and the new certificate's serial; the account is re-anchored on that serial and its
  *   basic 4 information resealed (reanchor.ts). Without consent, or when J-LIS has nothing yet
  *   (no new certificate), the account `needs_reproofing` — and the next sweeps ask J-LIS again
- *   while it does.
+ *   while it does. When J-LIS gives no answer at all (unreachable, timeout, circuit open, the
+ *   run's deadline), nothing changes: the provision is deferred to the `sweep.provisions` retry
+ *   job (provisions.ts: bounded concurrency, deadline, circuit breaker, answers kept durably so
+ *   a resumed run never pays twice).
  * - any other reason on the signing certificate (superseded by a renewal, keyCompromise, …): the
  *   account `needs_reproofing` (the new certificate is anchored when the resident signs with it).
  * - other reasons on the user-authentication certificate: the anchor is marked; the card can no
@@ -51,7 +54,8 @@ import { createHash } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { isWatashiError, toHex, WatashiError, type Certificate, type CrlIndex } from '@watashi/pki';
 import type { JpkiTrustStore } from '@watashi/jpki';
-import type { JlisPurpose, JpkiBackend, LatestBasic4Result, VerifiedCrl } from '../jlis/backend.ts';
+import type { JlisPurpose, JpkiBackend, VerifiedCrl } from '../jlis/backend.ts';
+import type { PlatformConfig } from '../config.ts';
 import type { KeyStore } from '../keys/key-store.ts';
 import { appendAuditMany, type AuditEvent } from '../store/audit.ts';
 import { withTransaction } from '../store/database.ts';
@@ -61,6 +65,20 @@ import { endEverythingIssued } from './account-status.ts';
 import { factsFromAudit, recordLifecycleFacts } from './events/outbox.ts';
 import { MemoryJobQueue, sleep, type JobHandler, type JobQueue } from './job-queue.ts';
 import { reanchorFromProvision, type ProvisionOutcome } from './reanchor.ts';
+import {
+  askProvisions,
+  certKey,
+  deleteProvisions,
+  isTransientProvision,
+  JlisCircuitBreaker,
+  loadAnswers,
+  recordAnswer,
+  recordDeferred,
+  type BreakerOptions,
+  type DeferredChange,
+  type ProvisionPolicy,
+  type ProvisionRequest,
+} from './provisions.ts';
 
 /** What the sweep needs of the platform (a subset of PlatformDeps, so the CLI and tests can build it). */
 export interface SweepDeps {
@@ -73,6 +91,37 @@ export interface SweepDeps {
 
 /** The queue the shard jobs go to. */
 export const SWEEP_QUEUE = 'sweep.shard';
+
+/** The queue of the retry jobs of deferred provisions (one per run that deferred some). */
+export const SWEEP_PROVISION_QUEUE = 'sweep.provisions';
+
+/** The sweep options of the configuration's `sweep.provisions` (config.ts). */
+export function provisionOptionsFrom(c: PlatformConfig['sweep']['provisions']): {
+  readonly breaker: BreakerOptions;
+  readonly provisions: SweepProvisionOptions;
+} {
+  return {
+    breaker: { failures: c.breakerFailures, cooldownMs: c.breakerCooldownSeconds * 1000 },
+    provisions: {
+      provisionConcurrency: c.concurrency,
+      provisionDeadlineMs: c.deadlineSeconds * 1000,
+      provisionTimeoutMs: c.timeoutSeconds * 1000,
+    },
+  };
+}
+
+/** Provision settings of a run (config `sweep.provisions`; lifecycle/provisions.ts). */
+export interface SweepProvisionOptions {
+  /** Latest-basic-4 provisions in flight at once per shard (default 8). */
+  readonly provisionConcurrency?: number;
+  /**
+   * No provision is asked after this many milliseconds from the start of this call, and each
+   * request's timeout is cut to the time left (default 15 minutes). What is left is deferred.
+   */
+  readonly provisionDeadlineMs?: number;
+  /** Per-request timeout of a provision (default 10 s). */
+  readonly provisionTimeoutMs?: number;
+}
 
 /** Options of {@link runSweep}. */
 export interface SweepOptions {
@@ -98,6 +147,10 @@ export interface SweepOptions {
   readonly workerId?: string;
   /** Why J-LIS is asked (fee ledger): default `liveness_check` (現況確認). */
   readonly purpose?: JlisPurpose;
+  /** When J-LIS stops answering provisions (see {@link JlisCircuitBreaker}). */
+  readonly breaker?: BreakerOptions;
+  /** Provision concurrency, deadline and timeout. */
+  readonly provisions?: SweepProvisionOptions;
 }
 
 /** Progress of a run, for bars and the admin API. */
@@ -140,6 +193,12 @@ export interface SweepResult {
   /** Whole run, from its start (across resumes) to its end; this call's time while running. */
   readonly durationMs: number;
   readonly crls: ReadonlyArray<SweepCrlReport>;
+  /**
+   * Latest-basic-4 provisions of this run J-LIS has not answered (slow, down, the breaker open,
+   * the deadline passed): their anchors and accounts were left as they were, and the
+   * `sweep.provisions` job retries them. Zero when every provision was answered.
+   */
+  readonly provisionsDeferred: number;
 }
 
 const sha256 = (b: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(b).digest());
@@ -182,10 +241,17 @@ interface Counts {
 export class Sweeper {
   readonly #deps: SweepDeps;
   readonly #runs = new Map<string, Promise<RunCrls>>();
+  readonly #breaker: JlisCircuitBreaker;
   #progress: ((c: Counts, shardDone: boolean) => void) | undefined;
 
-  constructor(deps: SweepDeps) {
+  constructor(deps: SweepDeps, options: { readonly breaker?: BreakerOptions } = {}) {
     this.#deps = deps;
+    this.#breaker = new JlisCircuitBreaker(options.breaker ?? {}, deps.now);
+  }
+
+  /** The circuit breaker of this process's provisions (`closed`, `open`, `half-open`). */
+  get breakerState(): JlisCircuitBreaker['state'] {
+    return this.#breaker.state;
   }
 
   /** The trust store's CAs, with their key hashes. */
@@ -366,20 +432,55 @@ export class Sweeper {
   }
 
   /** The job handler of one shard (for `queue.drain(SWEEP_QUEUE, …)` or a long-running worker). */
-  shardHandler(options: Pick<SweepOptions, 'batchSize' | 'actor' | 'purpose'> = {}): JobHandler<{
+  shardHandler(
+    options: Pick<SweepOptions, 'batchSize' | 'actor' | 'purpose' | 'provisions'> & {
+      /** Wall-clock end of provisions (ms since the epoch); default: provisionDeadlineMs from now. */
+      readonly provisionDeadlineAt?: number;
+    } = {},
+  ): JobHandler<{
     runId: string;
     shard: number;
   }> {
+    const policy = provisionPolicy(options.provisions, options.provisionDeadlineAt);
     return async (job, ctx) => {
       const crls = await this.#runCrls(job.payload.runId, options.purpose ?? 'liveness_check');
-      await this.#sweepShard(crls, job.payload.shard, options, ctx.signal);
+      await this.#sweepShard(crls, job.payload.shard, options, policy, ctx.signal);
     };
+  }
+
+  /**
+   * The answers `needed` for the batch: read back when already paid for in this run, else asked
+   * with bounded concurrency through the breaker and written durably as each arrives.
+   */
+  async #obtain(
+    runId: string,
+    needed: ReadonlyArray<ProvisionRequest>,
+    provisions: Map<string, ProvisionOutcome>,
+    policy: ProvisionPolicy,
+  ): Promise<void> {
+    const want = needed.filter((n) => !provisions.has(n.row.id));
+    const stored = await loadAnswers(
+      this.#deps,
+      runId,
+      want.map((n) => n.row),
+    );
+    const ask: ProvisionRequest[] = [];
+    for (const n of want) {
+      const o = stored.get(certKey(n.row));
+      if (o === undefined) ask.push(n);
+      else provisions.set(n.row.id, o);
+    }
+    const got = await askProvisions(this.#deps.backend, this.#breaker, ask, policy, (r, o) =>
+      recordAnswer(this.#deps, runId, r, o),
+    );
+    for (const [id, o] of got) provisions.set(id, o);
   }
 
   async #sweepShard(
     crls: RunCrls,
     shard: number,
     options: Pick<SweepOptions, 'batchSize' | 'actor' | 'purpose'>,
+    policy: ProvisionPolicy,
     signal: AbortSignal,
   ): Promise<void> {
     const batchSize = options.batchSize ?? 2000;
@@ -396,11 +497,8 @@ export class Sweeper {
             this.#batch(trx, crls, shard, batchSize, provisions, options),
           );
         } catch (e) {
-          if (e instanceof NeedProvisions) {
-            for (const n of e.needed)
-              if (!provisions.has(n.row.id))
-                provisions.set(n.row.id, await this.#provision(n.row, n.consentRef));
-          } else throw e;
+          if (e instanceof NeedProvisions) await this.#obtain(crls.runId, e.needed, provisions, policy);
+          else throw e;
         }
       }
       if (r.shardWasDone) return;
@@ -568,6 +666,40 @@ export class Sweeper {
     // The network is not asked inside a transaction: roll back, ask, run the batch again.
     if (missing.length > 0) throw new NeedProvisions(missing);
 
+    // Item 3 of issue 21: only J-LIS's answer may change an account. A provision it did not answer
+    // (unreachable, timeout, circuit open, deadline) leaves the anchor and the account exactly as
+    // they were — no status change, no RP event, no notice — and is deferred to the retry job.
+    const deferred: Array<{ req: ProvisionRequest; change: DeferredChange | null; code: string }> = [];
+    const answered: AnchorRow[] = [];
+    for (const n of needed) {
+      const o = provisions.get(n.row.id)!;
+      if (!isTransientProvision(o)) {
+        answered.push(n.row);
+        continue;
+      }
+      const c = changes.find((x) => x.row.id === n.row.id);
+      deferred.push({
+        req: n,
+        code: o.ok ? 'jlis_unavailable' : o.code,
+        change:
+          c === undefined
+            ? null
+            : {
+                from: { status: c.row.status, reason: c.row.revocation_reason },
+                to: {
+                  status: c.to.status,
+                  reason: c.to.reason,
+                  revokedAt: c.to.revokedAt?.toISOString() ?? null,
+                },
+                checkedAt: c.checkedAt?.toISOString() ?? null,
+                crlNumber: c.crlNumber?.toString() ?? null,
+              },
+      });
+    }
+    const held = new Set(deferred.map((d) => d.req.row.id));
+    const applying = held.size === 0 ? changes : changes.filter((c) => !held.has(c.row.id));
+    const reaffirming = held.size === 0 ? reaffirmed : reaffirmed.filter((r) => !held.has(r.id));
+
     const actor = options.actor ?? 'system:sweep';
     // The cursor: the last row read (its account and id never change, superseded or not).
     const last_ = lastKey === undefined ? undefined : rowOf(lastKey);
@@ -579,10 +711,22 @@ export class Sweeper {
       await applyStatusChanges(
         { keys: this.#deps.keys, trust: this.#deps.trust, now: this.#deps.now },
         trx,
-        { changes, reaffirmed, provisions, consents, accounts, runId: s.run_id, actor, now },
+        {
+          changes: applying,
+          reaffirmed: reaffirming,
+          provisions,
+          consents,
+          accounts,
+          runId: s.run_id,
+          actor,
+          now,
+        },
         audit,
       );
       await appendAuditMany(trx, audit);
+      // The answers are applied: their durable copies go with this commit; the deferred ones stay.
+      if (answered.length > 0) await deleteProvisions(trx, answered);
+      if (deferred.length > 0) await recordDeferred(trx, s.run_id, deferred, now);
 
       // The checkpoint, guarded by the cursor this batch started from.
       let cp = trx
@@ -614,20 +758,6 @@ export class Sweeper {
     return { counts, final, shardWasDone: false };
   }
 
-  /** Asks J-LIS for the latest basic 4 information (outside any transaction). */
-  async #provision(row: AnchorRow, consentRef: string): Promise<ProvisionOutcome> {
-    try {
-      const answer: LatestBasic4Result = await this.#deps.backend.latestBasic4(row.serial, consentRef, {
-        purpose: 'provision',
-        accountId: row.account_id,
-      });
-      return { ok: true, answer };
-    } catch (e) {
-      if (!isWatashiError(e)) throw e;
-      return { ok: false, code: e.code };
-    }
-  }
-
   /** Marks the run finished when no shard is pending; returns its final row, or undefined. */
   async #finish(runId: string): Promise<boolean> {
     const now = this.#deps.now();
@@ -657,6 +787,7 @@ export class Sweeper {
         ])
         .where('run_id', '=', runId)
         .executeTakeFirstOrThrow();
+      const deferred = await countDeferred(trx, runId);
       const errors = await trx
         .selectFrom('sweep_crls')
         .select('error_code')
@@ -688,6 +819,7 @@ export class Sweeper {
             revokedFound: sums.revoked ?? '0',
             released: sums.released ?? '0',
             unchecked: sums.unchecked ?? '0',
+            provisionsDeferred: deferred,
             errors: errors.map((e) => e.error_code ?? ''),
           },
         },
@@ -706,6 +838,7 @@ export class Sweeper {
     const purpose = options.purpose ?? 'liveness_check';
     const queue = options.queue ?? new MemoryJobQueue({ now: this.#deps.now });
     const { runId, resumed, shardCount } = await this.#startOrResume(options);
+    const policy = provisionPolicy(options.provisions);
     await this.#runCrls(runId, purpose);
 
     const db = this.#deps.db;
@@ -765,7 +898,10 @@ export class Sweeper {
           { runId, shard: p.shard },
           { key: `${runId}:${p.shard}`, maxAttempts: 10 },
         );
-      const handler = this.shardHandler(options);
+      const handler = this.shardHandler({
+        ...options,
+        ...(policy.deadlineAt === undefined ? {} : { provisionDeadlineAt: policy.deadlineAt }),
+      });
       const deadline = options.waitMs === undefined ? Infinity : Date.now() + options.waitMs;
       for (;;) {
         await queue.drain(SWEEP_QUEUE, handler, {
@@ -788,6 +924,8 @@ export class Sweeper {
       .where('id', '=', runId)
       .executeTakeFirstOrThrow();
     const crlRows = await db.selectFrom('sweep_crls').selectAll().where('run_id', '=', runId).execute();
+    const provisionsDeferred = await countDeferred(db, runId);
+    if (provisionsDeferred > 0) await this.#deferNotice(queue, runId, provisionsDeferred, options);
     state = await done();
     report(run.status === 'running' ? 'anchors' : 'done');
     const finished = run.status !== 'running';
@@ -812,13 +950,217 @@ export class Sweeper {
         ...(c.bytes === null ? {} : { bytes: Number(c.bytes) }),
         ...(c.error_code === null ? {} : { errorCode: c.error_code }),
       })),
+      provisionsDeferred,
+    };
+  }
+
+  /**
+   * A run left provisions deferred: the retry job goes to the queue (after the breaker's
+   * cool-down) and the operator is told through the audit log (`sweep.provisions_deferred`).
+   */
+  async #deferNotice(queue: JobQueue, runId: string, count: number, options: SweepOptions): Promise<void> {
+    const now = this.#deps.now();
+    await queue.enqueue(
+      SWEEP_PROVISION_QUEUE,
+      { runId },
+      {
+        // One per deferral (a resumed run may defer more after an earlier retry finished).
+        key: `${runId}:provisions:${now.toISOString()}`,
+        runAt: new Date(now.getTime() + (options.breaker?.cooldownMs ?? 60_000)),
+        maxAttempts: 20,
+      },
+    );
+    await withTransaction(this.#deps.db, (trx) =>
+      appendAuditMany(trx, [
+        {
+          actor: options.actor ?? 'system:sweep',
+          type: 'sweep.provisions_deferred',
+          at: now,
+          payload: { runId, provisionsDeferred: count, breaker: this.#breaker.state },
+        },
+      ]),
+    );
+  }
+
+  /**
+   * Retries deferred provisions (the `sweep.provisions` job; of one run, or of all): each row is
+   * claimed with a lease (no two workers ask J-LIS for the same certificate), dropped when its
+   * anchor has moved on meanwhile (re-anchored, re-proofed, changed by a later run), asked
+   * through the breaker, written durably, then applied in one transaction per run with the
+   * sweep's own effects — or left deferred when J-LIS still does not answer.
+   */
+  async retryDeferred(
+    options: {
+      readonly runId?: string;
+      readonly limit?: number;
+      readonly actor?: string;
+      readonly provisions?: SweepProvisionOptions;
+    } = {},
+  ): Promise<{ readonly applied: number; readonly dropped: number; readonly deferred: number }> {
+    const db = this.#deps.db;
+    const now = this.#deps.now();
+    const policy = provisionPolicy(options.provisions);
+    const limit = options.limit ?? 10_000;
+    const { rows: claimed } = await sql<{
+      run_id: string;
+      issuer_key_hash: Uint8Array;
+      serial: string;
+      anchor_id: string;
+      change: DeferredChange | null;
+    }>`
+      UPDATE sweep_provisions SET claimed_until = ${new Date(now.getTime() + 10 * 60_000)}, updated_at = ${now}
+      WHERE (issuer_key_hash, serial, run_id) IN (
+        SELECT issuer_key_hash, serial, run_id FROM sweep_provisions
+        WHERE state = 'deferred' AND (claimed_until IS NULL OR claimed_until < ${now})
+          ${options.runId === undefined ? sql`` : sql`AND run_id = ${options.runId}`}
+        ORDER BY created_at LIMIT ${limit})
+        AND state = 'deferred' AND (claimed_until IS NULL OR claimed_until < ${now})
+      RETURNING run_id, issuer_key_hash, serial, anchor_id, change`.execute(db);
+    if (claimed.length === 0) return { applied: 0, dropped: 0, deferred: 0 };
+
+    const anchors = new Map<string, AnchorRow & { superseded: boolean }>();
+    for (const r of await db
+      .selectFrom('anchors')
+      .select([...ANCHOR_COLUMNS])
+      .select(sql<boolean>`superseded_by IS NOT NULL`.as('superseded'))
+      .where(
+        'id',
+        'in',
+        claimed.map((c) => c.anchor_id),
+      )
+      .execute())
+      anchors.set(r.id, r);
+    const facts = await effectFacts(db, [...new Set([...anchors.values()].map((a) => a.account_id))], now);
+    // Still what the run decided from? Otherwise the anchor moved on and the row has nothing to do.
+    const live = claimed.filter((c) => {
+      const a = anchors.get(c.anchor_id);
+      if (a === undefined || a.superseded) return false;
+      if (c.change === null)
+        return waitsForJlis(a) && facts.accounts.get(a.account_id)?.status === 'needs_reproofing';
+      return a.status === c.change.from.status && a.revocation_reason === c.change.from.reason;
+    });
+    const stale = claimed.filter((c) => !live.includes(c));
+    const provisions = new Map<string, ProvisionOutcome>();
+    const byRun = new Map<string, ProvisionRequest[]>();
+    for (const c of live) {
+      const a = anchors.get(c.anchor_id)!;
+      const consent = facts.consents.get(a.account_id);
+      // The consent was withdrawn (or the account closed) meanwhile: J-LIS is not asked; the
+      // CRL's decision applies without a provision, as the sweep would apply it now.
+      if (consent === undefined || facts.accounts.get(a.account_id)?.status === 'closed') continue;
+      let list = byRun.get(c.run_id);
+      if (list === undefined) byRun.set(c.run_id, (list = []));
+      list.push({ row: a, consentRef: consent.jlis_reference });
+    }
+    for (const [runId, reqs] of byRun) await this.#obtain(runId, reqs, provisions, policy);
+
+    const still = live.filter((c) => {
+      const o = provisions.get(c.anchor_id);
+      return o !== undefined && isTransientProvision(o);
+    });
+    const apply = live.filter((c) => !still.includes(c));
+    const actor = options.actor ?? 'system:sweep';
+    const runs = new Set(apply.map((c) => c.run_id));
+    for (const runId of runs)
+      await withTransaction(db, async (trx) => {
+        const mine = apply.filter((c) => c.run_id === runId);
+        const rows = mine.map((c) => anchors.get(c.anchor_id)!);
+        const { accounts, consents } = await effectFacts(
+          trx,
+          [...new Set(rows.map((r) => r.account_id))],
+          now,
+        );
+        const changes: Change[] = [];
+        const reaffirmed: AnchorRow[] = [];
+        for (const c of mine) {
+          const { superseded: _, ...row } = anchors.get(c.anchor_id)!;
+          if (c.change === null) reaffirmed.push(row);
+          else
+            changes.push({
+              row,
+              to: {
+                status: c.change.to.status as AnchorStatus,
+                reason: c.change.to.reason,
+                revokedAt: c.change.to.revokedAt === null ? null : new Date(c.change.to.revokedAt),
+              },
+              ...(c.change.checkedAt === null ? {} : { checkedAt: new Date(c.change.checkedAt) }),
+              crlNumber: c.change.crlNumber === null ? undefined : BigInt(c.change.crlNumber),
+              source: 'crl',
+            });
+        }
+        const audit: AuditEvent[] = [];
+        await applyStatusChanges(
+          this.#deps,
+          trx,
+          { changes, reaffirmed, provisions, consents, accounts, runId, actor, now },
+          audit,
+        );
+        await appendAuditMany(trx, audit);
+        await deleteProvisions(trx, rows);
+      });
+    if (stale.length > 0) await withTransaction(db, (trx) => deleteProvisions(trx, stale));
+    for (const c of still)
+      await db
+        .updateTable('sweep_provisions')
+        .set((eb) => ({
+          claimed_until: null,
+          updated_at: now,
+          error_code: (() => {
+            const o = provisions.get(c.anchor_id)!;
+            return o.ok ? null : o.code;
+          })(),
+          attempts: eb('attempts', '+', 1),
+        }))
+        .where('run_id', '=', c.run_id)
+        .where('issuer_key_hash', '=', c.issuer_key_hash)
+        .where('serial', '=', c.serial)
+        .where('state', '=', 'deferred')
+        .execute();
+    return { applied: apply.length, dropped: stale.length, deferred: still.length };
+  }
+
+  /**
+   * The handler of the `sweep.provisions` job: retries the run's deferred provisions, and fails
+   * (so the queue tries again later, with backoff) while J-LIS still leaves some unanswered.
+   */
+  provisionRetryHandler(
+    options: { readonly actor?: string; readonly provisions?: SweepProvisionOptions } = {},
+  ): JobHandler<{ runId: string }> {
+    return async (job) => {
+      const r = await this.retryDeferred({ ...options, runId: job.payload.runId });
+      if (r.deferred > 0)
+        throw lifecycleError('sweep_provisions_deferred', 'J-LIS still does not answer some provisions', {
+          detail: { runId: job.payload.runId, deferred: r.deferred },
+        });
     };
   }
 }
 
+/** The provision policy of a call: concurrency, timeout, and the deadline from now. */
+function provisionPolicy(o: SweepProvisionOptions | undefined, deadlineAt?: number): ProvisionPolicy {
+  const deadlineMs = o?.provisionDeadlineMs ?? 15 * 60_000;
+  if (!(deadlineMs >= 0)) throw new RangeError('provisionDeadlineMs must be ≥ 0');
+  return {
+    concurrency: o?.provisionConcurrency ?? 8,
+    deadlineAt: deadlineAt ?? Date.now() + deadlineMs,
+    ...(o?.provisionTimeoutMs === undefined ? {} : { timeoutMs: o.provisionTimeoutMs }),
+  };
+}
+
+/** Provisions of `runId` still deferred. */
+async function countDeferred(db: Kysely<Schema> | Transaction<Schema>, runId: string): Promise<number> {
+  const r = await db
+    .selectFrom('sweep_provisions')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('run_id', '=', runId)
+    .where('state', '=', 'deferred')
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
 /** Runs (or resumes) a sweep: `new Sweeper(deps).run(options)`. */
 export function runSweep(deps: SweepDeps, options: SweepOptions = {}): Promise<SweepResult> {
-  return new Sweeper(deps).run(options);
+  return new Sweeper(deps, options.breaker === undefined ? {} : { breaker: options.breaker }).run(options);
 }
 
 /**

@@ -292,6 +292,27 @@ export interface SweepShardsTable {
   updated_at: Date;
 }
 
+/** `sweep_provisions`: a sweep's latest-basic-4 answers until applied (migration 0014; lifecycle/provisions.ts). */
+export interface SweepProvisionsTable {
+  run_id: string;
+  issuer_key_hash: Uint8Array;
+  serial: string;
+  anchor_id: string;
+  account_id: string;
+  consent_ref: string;
+  state: 'deferred' | 'answered';
+  change: Jsonb | null;
+  alg: string | null;
+  key_id: string | null;
+  nonce: Uint8Array | null;
+  ciphertext: Uint8Array | null;
+  error_code: string | null;
+  attempts: ColumnType<number, number | undefined, number>;
+  claimed_until: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
 /** `personas`: the resident's named claim subsets (migration 0005; oidc/personas.ts). */
 export interface PersonasTable {
   id: Generated<string>;
@@ -397,6 +418,7 @@ export interface Schema {
   sweep_runs: SweepRunsTable;
   sweep_crls: SweepCrlsTable;
   sweep_shards: SweepShardsTable;
+  sweep_provisions: SweepProvisionsTable;
   personas: PersonasTable;
   oidc_consents: OidcConsentsTable;
   event_deliveries: EventDeliveriesTable;
@@ -651,6 +673,25 @@ export const schemaColumns = {
     released: u('int8'),
     unchecked: u('int8'),
     batches: u('int4'),
+    updated_at: u('timestamptz'),
+  },
+  sweep_provisions: {
+    run_id: u('uuid'),
+    issuer_key_hash: u('bytea'),
+    serial: u('numeric'),
+    anchor_id: u('uuid'),
+    account_id: u('uuid'),
+    consent_ref: u('text'),
+    state: u('text'),
+    change: n('jsonb'),
+    alg: n('text'),
+    key_id: n('text'),
+    nonce: n('bytea'),
+    ciphertext: n('bytea'),
+    error_code: n('text'),
+    attempts: u('int4'),
+    claimed_until: n('timestamptz'),
+    created_at: u('timestamptz'),
     updated_at: u('timestamptz'),
   },
   personas: {
