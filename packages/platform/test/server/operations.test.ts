@@ -19,7 +19,8 @@ import { createPlatform, type Platform } from '../../src/platform.ts';
 import { openDatabase, type Database } from '../../src/store/database.ts';
 import { verifyAuditChain } from '../../src/store/audit.ts';
 import { SESSION_COOKIE } from '../../src/server/sessions.ts';
-import { createAccount } from './support.ts';
+import { readiness } from '../../src/server/health.ts';
+import { createAccount, testDeps } from './support.ts';
 
 const METRICS_TOKEN = 'm'.repeat(40);
 const dirs: string[] = [];
@@ -216,6 +217,21 @@ forEachEngine((t) => {
     let status = 0;
     for (let i = 0; i < 20 && status !== 200; i++) status = (await fetch(`${url}/readyz`)).status;
     expect(status).toBe(200);
+  });
+
+  it('ok-jlis-down-is-reported-and-fails-readiness-only-when-required', async () => {
+    // testDeps points J-LIS at 127.0.0.1:9, where nothing listens.
+    const optional = await testDeps(t, { operations: { readinessTimeoutMs: 400 } });
+    const a = await readiness(optional, { draining: () => false });
+    expect(a.checks.jlis).toMatchObject({ status: 'down', required: false, reason: 'error' });
+    expect(a.status).toBe('ready');
+    const required = await testDeps(t, { operations: { readinessTimeoutMs: 400, jlisRequired: true } });
+    const b = await readiness(required, { draining: () => false });
+    expect(b.checks.jlis).toMatchObject({ status: 'down', required: true });
+    expect(b.status).toBe('not_ready');
+    // Shutting down: not ready whatever the checks say.
+    const c = await readiness(optional, { draining: () => true });
+    expect(c).toMatchObject({ status: 'not_ready', draining: true });
   });
 
   it('fail-metrics-without-or-with-a-wrong-token', async () => {
