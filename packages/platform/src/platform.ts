@@ -19,6 +19,10 @@
  * `close()`; then the job queue (`deps.jobs`: pg-boss on PostgreSQL) is stopped before the
  * database closes.
  *
+ * Operations (server/health.ts, docs/operations.md): `GET /healthz`, `GET /readyz`, and `GET
+ * /metrics` with `operations.metricsToken`; `close()` is the graceful shutdown (drain bounded by
+ * `operations.drainTimeoutSeconds`).
+ *
  * Routes of its own: `GET /health`, `GET /api/assurance/table`, `GET /assurance`, `GET /api/me`,
  * `POST /api/logout`; the operator's `GET /api/admin/fees` (jlis/routes.ts). Closing one's own
  * account (`DELETE /api/me`) and the operator's account actions are lifecycle/account-routes.ts.

@@ -19,11 +19,6 @@ export function runInRequest<T>(ctx: RequestContext, fn: () => T): T {
   return storage.run(ctx, fn);
 }
 
-/** Makes `ctx` the context of the rest of the current synchronous execution and what it starts. */
-export function enterRequest(ctx: RequestContext): void {
-  storage.enterWith(ctx);
-}
-
 /** The id of the request the caller runs for, or undefined outside a request. */
 export function currentRequestId(): string | undefined {
   return storage.getStore()?.requestId;

@@ -260,6 +260,15 @@ forEachEngine((t) => {
       body: '{"nope":1}',
     });
     expect(bad.status).toBe(400);
+    // An enrolment completion with a malformed body, and a URL no route matches.
+    const e0 = sample(before, 'watashi_enrolments_total', { kind: 'enrolment' });
+    const enrol = await fetch(`${url}/api/enrolments/${randomUUID()}/complete`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"nope":1}',
+    });
+    expect(enrol.status).toBeGreaterThanOrEqual(400);
+    expect((await fetch(`${url}/no/such/page-4711`)).status).toBe(404);
     // A J-LIS query through the platform's backend (fee ledger): a CRL download.
     const q0 = sample(before, 'watashi_jlis_queries_total', { method: 'crl', outcome: 'ok' });
     const signCa = p.deps.trust.list().find((a) => a.purpose === 'sign');
@@ -308,6 +317,19 @@ forEachEngine((t) => {
     expect(
       sample(after, 'watashi_logins_total', { method: 'passkey', outcome: 'authn_request_invalid' }),
     ).toBe(l0 + 1);
+    const enrolOutcome = /^watashi_enrolments_total\{kind="enrolment",outcome="([a-z_0-9]+)"\}/m.exec(
+      after,
+    )?.[1];
+    expect(enrolOutcome).toBeDefined();
+    expect(enrolOutcome).not.toBe('success');
+    expect(sample(after, 'watashi_enrolments_total', { kind: 'enrolment' })).toBe(e0 + 1);
+    expect(
+      sample(after, 'watashi_http_request_duration_seconds_count', {
+        route: 'unmatched',
+        status_class: '4xx',
+      }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(after).not.toContain('page-4711');
     expect(
       sample(after, 'watashi_jlis_queries_total', { method: 'crl', outcome: ledger.outcome }),
     ).toBeGreaterThan(ledger.outcome === 'ok' ? q0 : 0);
