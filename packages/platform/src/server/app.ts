@@ -26,12 +26,12 @@ import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import { pino } from 'pino';
+import { pino, type DestinationStream, type LoggerOptions } from 'pino';
 import type { PlatformDeps, RouteAuth } from './context.ts';
 import { problem, problemDocument, problemOf, sendProblem } from './problem.ts';
 import { lookupSession, SESSION_COOKIE } from './sessions.ts';
 import type { PlatformMetrics } from './metrics.ts';
-import { runInRequest } from './request-context.ts';
+import { currentRequestId, runInRequest } from './request-context.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -67,13 +67,26 @@ export const LOG_REDACT_PATHS = [
   'headers.authorization',
 ];
 
-/** The pino logger for a platform configuration. */
-export function platformLogger(level: PlatformDeps['config']['logLevel']): FastifyBaseLogger {
-  return pino({
+/**
+ * The pino logger for a platform configuration (to standard output, or `destination`). A line
+ * logged while a request is being served names it (`reqId`) even when the code logged through the
+ * app's logger rather than `req.log` (the fee ledger, the job queue); `req.log` lines carry it
+ * already as a binding and are left alone.
+ */
+export function platformLogger(
+  level: PlatformDeps['config']['logLevel'],
+  destination?: DestinationStream,
+): FastifyBaseLogger {
+  const options: LoggerOptions = {
     level,
     base: { service: 'watashi-platform' },
     redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' },
-  });
+    mixin: (_merge, _level, logger) => {
+      const reqId = currentRequestId();
+      return reqId === undefined || 'reqId' in logger.bindings() ? {} : { reqId };
+    },
+  };
+  return destination === undefined ? pino(options) : pino(options, destination);
 }
 
 /**

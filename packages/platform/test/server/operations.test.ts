@@ -12,7 +12,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { pino } from 'pino';
 import { createSimulator, type RunningSimulator } from '@watashi/jlis-sim';
 import { forEachEngine } from '../db/harness.ts';
 import { createPlatform, type Platform } from '../../src/platform.ts';
@@ -20,6 +19,8 @@ import { openDatabase, type Database } from '../../src/store/database.ts';
 import { verifyAuditChain } from '../../src/store/audit.ts';
 import { SESSION_COOKIE } from '../../src/server/sessions.ts';
 import { readiness } from '../../src/server/health.ts';
+import { platformLogger } from '../../src/server/app.ts';
+import { runInRequest } from '../../src/server/request-context.ts';
 import { createAccount, testDeps } from './support.ts';
 
 const METRICS_TOKEN = 'm'.repeat(40);
@@ -97,6 +98,7 @@ forEachEngine((t) => {
   let database: Database;
   let proxy: CuttableProxy | undefined;
   const logLines: Array<Record<string, unknown>> = [];
+  const rawLines: string[] = [];
   /** Makes the database unreachable until the returned function is called. */
   let cutDatabase: () => Promise<() => Promise<void>>;
 
@@ -133,12 +135,15 @@ forEachEngine((t) => {
         };
       };
     }
-    const logger = pino(
-      { level: 'info' },
+    const logger = platformLogger(
+      'info',
       new Writable({
         write(chunk: Buffer, _enc, cb) {
           for (const l of chunk.toString().split('\n'))
-            if (l !== '') logLines.push(JSON.parse(l) as Record<string, unknown>);
+            if (l !== '') {
+              rawLines.push(l);
+              logLines.push(JSON.parse(l) as Record<string, unknown>);
+            }
           cb();
         },
       }),
@@ -374,7 +379,8 @@ forEachEngine((t) => {
     expect(records.length).toBeGreaterThan(0);
     for (const r of records) expect((r.payload as { requestId?: string }).requestId).toBe(rid);
     expect((await verifyAuditChain(p.deps.db)).ok).toBe(true);
-    // Every line the server logged for the request names it.
+    // Every line the server logged for the request names it, once.
+    expect(rawLines.filter((l) => l.includes(rid)).every((l) => l.split('"reqId"').length === 2)).toBe(true);
     const mine = logLines.filter((l) => l['reqId'] === rid);
     expect(mine.map((l) => l['msg'])).toEqual(['incoming request', 'request completed']);
     // A malformed id is replaced, never echoed.
@@ -453,3 +459,32 @@ forEachEngine(
   },
   ['pglite'],
 );
+
+it('ok-app-logger-lines-written-during-a-request-name-it', () => {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      lines.push(
+        ...chunk
+          .toString()
+          .split('\n')
+          .filter((l) => l !== ''),
+      );
+      cb();
+    },
+  });
+  const log = platformLogger('info', sink);
+  log.info('outside');
+  runInRequest({ requestId: 'req-77' }, () => {
+    log.info('inside, through the app logger');
+    log.child({ reqId: 'req-77' }).info('inside, through req.log');
+  });
+  const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  expect(parsed.map((l) => [l['msg'], l['reqId']])).toEqual([
+    ['outside', undefined],
+    ['inside, through the app logger', 'req-77'],
+    ['inside, through req.log', 'req-77'],
+  ]);
+  // No line names it twice.
+  for (const l of lines) expect(l.split('"reqId"').length).toBeLessThanOrEqual(2);
+});
