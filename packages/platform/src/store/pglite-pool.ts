@@ -95,7 +95,6 @@ export function pglitePool(session: PgliteSession, options: PglitePoolOptions): 
   };
 
   return {
-    stats: () => ({ total: 1, idle: held ? 0 : 1, waiting: queue.length, max: 1 }),
     connect(): Promise<PostgresPoolClient> {
       if (ending !== undefined) return Promise.reject(new TypeError('pglitePool: the database is closed'));
       if (!held) {
@@ -130,6 +129,7 @@ export function pglitePool(session: PgliteSession, options: PglitePoolOptions): 
       })();
       return ending;
     },
+    stats: () => ({ total: 1, idle: held ? 0 : 1, waiting: queue.length, max: 1 }),
   };
 }
 
