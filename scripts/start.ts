@@ -159,9 +159,16 @@ lines.push(
 process.stdout.write(lines.join('\n'));
 
 let stopping = false;
-const stop = (): void => {
-  if (stopping) return;
+const stop = (signal: NodeJS.Signals): void => {
+  // A second signal while draining means "now" (docs/operations.md, graceful shutdown).
+  if (stopping) {
+    process.stderr.write(`${signal} again, exiting without draining\n`);
+    process.exit(1);
+  }
   stopping = true;
+  process.stderr.write(
+    `${signal}: stopping (in-flight requests have ${platform.deps.config.operations.drainTimeoutSeconds} s)\n`,
+  );
   void platform
     .close()
     .then(() => sim.close())

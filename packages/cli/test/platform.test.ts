@@ -133,6 +133,14 @@ describe('serve configuration', () => {
     expect((c['jlis'] as { kind: string }).kind).toBe('standard');
   });
 
+  it('ok-metrics-token-from-the-environment-joins-the-file-operations', () => {
+    const file = join(tempDir(), 'ops.json');
+    writeFileSync(file, JSON.stringify({ operations: { drainTimeoutSeconds: 10 } }));
+    const c = serveConfig({ config: file }, { WATASHI_METRICS_TOKEN: 'm'.repeat(40) }, undefined);
+    expect(c['operations']).toEqual({ drainTimeoutSeconds: 10, metricsToken: 'm'.repeat(40) });
+    expect(serveConfig({}, { WATASHI_METRICS_TOKEN: '' }, undefined)['operations']).toBeUndefined();
+  });
+
   it('fail-bad-port', () => {
     expect(() => serveConfig({ port: '70000' }, {}, undefined)).toThrow(
       expect.objectContaining({ code: 'invalid_port' }),

@@ -92,6 +92,42 @@ export const platformConfigSchema = z.strictObject({
     .describe(
       'Operator bearer token for `auth: admin` routes (Authorization: Bearer …), compared in constant time. Absent: admin routes answer 403 admin_forbidden.',
     ),
+  operations: z
+    .strictObject({
+      drainTimeoutSeconds: z
+        .number()
+        .min(0)
+        .max(600)
+        .default(25)
+        .describe(
+          "On SIGTERM/SIGINT (and `close()`): how long in-flight requests may take to finish after the server stops accepting; connections still open then are cut. Keep it below the supervisor's stop timeout (systemd TimeoutStopSec, Kubernetes terminationGracePeriodSeconds).",
+        ),
+      readinessTimeoutMs: z
+        .number()
+        .int()
+        .min(50)
+        .max(10_000)
+        .default(1000)
+        .describe(
+          'Bound of each /readyz check (database, key store, J-LIS); a check that takes longer is down.',
+        ),
+      jlisRequired: z
+        .boolean()
+        .default(false)
+        .describe(
+          'Whether /readyz answers 503 when J-LIS is unreachable. false (default): J-LIS is reported but an outage does not take instances out of the load balancer, since sign-in with passkeys and the OpenID Provider work without it.',
+        ),
+      metricsToken: z
+        .string()
+        .min(32)
+        .max(512)
+        .optional()
+        .describe(
+          'Bearer token of GET /metrics (Prometheus `authorization: { credentials: … }`), compared in constant time; not the admin token, so a scraper holds no operator power. Absent: /metrics is not served (404).',
+        ),
+    })
+    .default({ drainTimeoutSeconds: 25, readinessTimeoutMs: 1000, jlisRequired: false })
+    .describe('Health, readiness, metrics and shutdown (docs/operations.md).'),
   housekeepingIntervalSeconds: z
     .number()
     .int()

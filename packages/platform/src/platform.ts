@@ -19,6 +19,10 @@
  * `close()`; then the job queue (`deps.jobs`: pg-boss on PostgreSQL) is stopped before the
  * database closes.
  *
+ * Operations (server/health.ts, docs/operations.md): `GET /healthz`, `GET /readyz`, and `GET
+ * /metrics` with `operations.metricsToken`; `close()` is the graceful shutdown (drain bounded by
+ * `operations.drainTimeoutSeconds`).
+ *
  * Routes of its own: `GET /health`, `GET /api/assurance/table`, `GET /assurance`, `GET /api/me`,
  * `POST /api/logout`; the operator's `GET /api/admin/fees` (jlis/routes.ts). Closing one's own
  * account (`DELETE /api/me`) and the operator's account actions are lifecycle/account-routes.ts.
@@ -43,6 +47,8 @@ import { openBasic4, registerEnrolmentRoutes } from './enrolment/index.ts';
 import { CachingJpkiBackend, createJpkiBackend, LedgerJpkiBackend, type JpkiBackend } from './jlis/index.ts';
 import { createMemoryKeyStore, openLocalKeyStore, type KeyStore } from './keys/index.ts';
 import { buildServer } from './server/app.ts';
+import { registerOperationsRoutes } from './server/health.ts';
+import { PlatformMetrics } from './server/metrics.ts';
 import type { PlatformDeps } from './server/context.ts';
 import { problem } from './server/problem.ts';
 import { endSession } from './server/sessions.ts';
@@ -107,8 +113,16 @@ export interface Platform {
    * not configured it is set to this URL.
    */
   listen(): Promise<string>;
-  /** Stops the server and closes the database and anything else the platform opened. */
+  /**
+   * Graceful shutdown: `/readyz` turns 503 (draining), the background work stops (a run in
+   * progress finishes its current step; job claims are released or left to expire), the server
+   * stops accepting and waits for in-flight requests up to `operations.drainTimeoutSeconds`, then
+   * cuts the connections still open; finally the job queue, and the database and anything else
+   * the platform opened, are closed. Idempotent.
+   */
   close(): Promise<void>;
+  /** The platform's metrics (`GET /metrics` with `operations.metricsToken`). */
+  readonly metrics: PlatformMetrics;
 }
 
 /** Refusals that need no I/O, so a bad production configuration fails before anything opens. */
@@ -185,9 +199,21 @@ export async function createPlatform(
   checkMode(config, overrides);
   const now = overrides.now ?? (() => new Date());
   const opened: Array<() => Promise<void>> = [];
-  const closeOpened = async (): Promise<void> => {
-    for (const c of opened.splice(0).reverse()) await c();
+  let draining = false;
+  let closing: Promise<void> | undefined;
+  /** Stops the server (once): started first on close, awaited in its place in `opened`. */
+  let stopServer: (() => Promise<void>) | undefined;
+  const closeOpened = (): Promise<void> => {
+    draining = true;
+    closing ??= (async () => {
+      // Stop accepting at once, while the background work winds down; in-flight requests may still
+      // use the database and the job queue, which close after the server (reverse order).
+      void stopServer?.().catch(() => undefined);
+      for (const c of opened.splice(0).reverse()) await c();
+    })();
+    return closing;
   };
+  const metrics = new PlatformMetrics();
   try {
     // Roots first: a misconfigured trust source fails before anything is opened.
     let trust = overrides.trust;
@@ -235,6 +261,7 @@ export async function createPlatform(
         fees: () => config.fees,
         trust,
         onError: (e) => logError(e),
+        onRecorded: (row) => metrics.observeJlisQuery(row),
       }),
       { now, maxSeconds: config.ocspCache.maxSeconds, maxEntries: config.ocspCache.maxEntries },
     );
@@ -254,9 +281,15 @@ export async function createPlatform(
     } else jobs = new MemoryJobQueue({ now });
 
     const deps: PlatformDeps = { config, database, db: database.db, keys, backend, trust, jobs, now };
-    const app = await buildServer(deps, overrides.logger === undefined ? {} : { logger: overrides.logger });
-    opened.push(() => app.close());
+    const app = await buildServer(deps, {
+      metrics,
+      ...(overrides.logger === undefined ? {} : { logger: overrides.logger }),
+    });
+    let serverClosed: Promise<void> | undefined;
+    stopServer = () => (serverClosed ??= closeServer(app, config.operations.drainTimeoutSeconds * 1000));
+    opened.push(stopServer);
     log = app.log;
+    registerOperationsRoutes(app, deps, { metrics, draining: () => draining });
     registerPlatformRoutes(app, deps);
     registerEnrolmentRoutes(app, deps);
     registerAuthnRoutes(app, deps);
@@ -307,6 +340,7 @@ export async function createPlatform(
     return {
       app,
       deps,
+      metrics,
       async listen() {
         const url = await app.listen({ host: config.host, port: config.port });
         config.publicUrl ??= url;
@@ -317,6 +351,28 @@ export async function createPlatform(
   } catch (e) {
     await closeOpened();
     throw e;
+  }
+}
+
+/**
+ * Stops `app` accepting connections and waits for its in-flight requests, at most `drainMs`; then
+ * the connections still open are cut, so shutdown ends within the supervisor's stop timeout.
+ * Idle keep-alive connections are closed at once (Fastify's `forceCloseConnections: 'idle'`).
+ */
+async function closeServer(app: FastifyInstance, drainMs: number): Promise<void> {
+  const closed = app.close();
+  let timer: NodeJS.Timeout | undefined;
+  const expired = await Promise.race([
+    closed.then(() => false),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), drainMs);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (expired) {
+    app.log.warn({ drainTimeoutMs: drainMs }, 'drain timeout: closing the connections still open');
+    app.server.closeAllConnections();
+    await closed;
   }
 }
 

@@ -2,9 +2,11 @@
  * Platform commands (issue 3):
  *
  * - `watashi serve [--config FILE] [--port N] [--host H] [--data-dir DIR] [--database-url URL]
- *   [--public-url URL]` — runs the platform (`createPlatform`), prints its URL, stops cleanly on
- *   SIGINT/SIGTERM. The configuration is the JSON file, then the environment (`DATABASE_URL`,
- *   `WATASHI_ADMIN_TOKEN`), then the flags. In simulation mode without a `jlis` section the J-LIS
+ *   [--public-url URL]` — runs the platform (`createPlatform`), prints its URL, stops gracefully
+ *   on SIGINT/SIGTERM (stops accepting, drains in-flight requests up to
+ *   `operations.drainTimeoutSeconds`, stops the workers, closes the pools, exits 0; a second
+ *   signal exits at once). The configuration is the JSON file, then the environment
+ *   (`DATABASE_URL`, `WATASHI_ADMIN_TOKEN`, `WATASHI_METRICS_TOKEN`), then the flags. In simulation mode without a `jlis` section the J-LIS
  *   simulator at `--sim` (or `WATASHI_SIM_URL`) is used. Production (`"mode": "production"`)
  *   requires PostgreSQL (`databaseUrl` / `DATABASE_URL`), uses the real J-LIS roots and refuses the
  *   simulator.
@@ -26,6 +28,7 @@ const loadPlatform = (): Promise<typeof PlatformModule> => import('@watashi/plat
 import { DEFAULT_SIM_URL } from '../http.ts';
 import { emit, table } from '../output.ts';
 import { untilSignal } from '../signals.ts';
+import { EXIT } from '../exit-codes.ts';
 
 /** Options of `serve`. */
 interface ServeOptions {
@@ -76,6 +79,13 @@ export function serveConfig(
     config['databaseUrl'] = env['DATABASE_URL'];
   if (env['WATASHI_ADMIN_TOKEN'] !== undefined && env['WATASHI_ADMIN_TOKEN'] !== '')
     config['adminToken'] = env['WATASHI_ADMIN_TOKEN'];
+  if (env['WATASHI_METRICS_TOKEN'] !== undefined && env['WATASHI_METRICS_TOKEN'] !== '') {
+    const ops = config['operations'];
+    config['operations'] = {
+      ...(typeof ops === 'object' && ops !== null ? ops : {}),
+      metricsToken: env['WATASHI_METRICS_TOKEN'],
+    };
+  }
   if (opts.port !== undefined) config['port'] = parsePort(opts.port);
   if (opts.host !== undefined) config['host'] = opts.host;
   if (opts.dataDir !== undefined) config['dataDir'] = opts.dataDir;
@@ -124,8 +134,19 @@ export function registerPlatformCommands(program: Command): void {
           `  assurance table: ${url}/assurance\n`,
       );
       const sig = await untilSignal();
-      process.stderr.write(`watashi: ${sig}, stopping\n`);
+      const drain = platform.deps.config.operations.drainTimeoutSeconds;
+      process.stderr.write(`watashi: ${sig}, stopping (in-flight requests have ${drain} s)\n`);
+      // A second signal while draining means "now": exit without waiting further.
+      const again = (s: NodeJS.Signals): void => {
+        process.stderr.write(`watashi: ${s} again, exiting without draining\n`);
+        process.exit(EXIT.failure);
+      };
+      process.once('SIGINT', again);
+      process.once('SIGTERM', again);
       await platform.close();
+      process.off('SIGINT', again);
+      process.off('SIGTERM', again);
+      process.stderr.write('watashi: stopped\n');
     });
 
   const audit = program.command('audit').description('Audit log tools.');

@@ -44,6 +44,8 @@ export interface FeeLedgerDeps {
   readonly trust?: JpkiTrustStore;
   /** A ledger write that was not awaited (`inTransaction`) failed. Default: rethrown unhandled. */
   readonly onError?: (e: unknown) => void;
+  /** Told of every row written, once it is written (metrics: J-LIS queries and yen by method). */
+  readonly onRecorded?: (row: { method: FeeMethod; outcome: string; priceYen: number }) => void;
 }
 
 const sha256Hex = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
@@ -115,6 +117,7 @@ export class LedgerJpkiBackend implements JpkiBackend {
         backend: this.kind,
       })
       .execute();
+    this.#deps.onRecorded?.({ method: e.method, outcome, priceYen: price });
   }
 
   async #metered<T>(e: Entry, call: () => Promise<T>, outcomeOf: (r: T) => string): Promise<T> {

@@ -26,15 +26,21 @@ import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import { pino } from 'pino';
+import { pino, type DestinationStream, type LoggerOptions } from 'pino';
 import type { PlatformDeps, RouteAuth } from './context.ts';
 import { problem, problemDocument, problemOf, sendProblem } from './problem.ts';
 import { lookupSession, SESSION_COOKIE } from './sessions.ts';
+import type { PlatformMetrics } from './metrics.ts';
+import { currentRequestId, runInRequest } from './request-context.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** Set by {@link allowPublicRoutes}: routes of this instance without `config.auth` are public. */
     watashiRouteAuthDefault?: RouteAuth;
+  }
+  interface FastifyRequest {
+    /** The problem code the request was answered with (error handler), for metrics and logs. */
+    watashiProblemCode: string | undefined;
   }
   interface FastifyContextConfig {
     /** The bucket a route declared (`rateLimit` itself is handed to @fastify/rate-limit as false). */
@@ -46,6 +52,8 @@ declare module 'fastify' {
 export interface BuildServerOptions {
   /** A logger to use instead of the one built from `config.logLevel`. */
   readonly logger?: FastifyBaseLogger;
+  /** Where each finished request is counted (server/metrics.ts); none: nothing is counted. */
+  readonly metrics?: PlatformMetrics;
 }
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -59,13 +67,26 @@ export const LOG_REDACT_PATHS = [
   'headers.authorization',
 ];
 
-/** The pino logger for a platform configuration. */
-export function platformLogger(level: PlatformDeps['config']['logLevel']): FastifyBaseLogger {
-  return pino({
+/**
+ * The pino logger for a platform configuration (to standard output, or `destination`). A line
+ * logged while a request is being served names it (`reqId`) even when the code logged through the
+ * app's logger rather than `req.log` (the fee ledger, the job queue); `req.log` lines carry it
+ * already as a binding and are left alone.
+ */
+export function platformLogger(
+  level: PlatformDeps['config']['logLevel'],
+  destination?: DestinationStream,
+): FastifyBaseLogger {
+  const options: LoggerOptions = {
     level,
     base: { service: 'watashi-platform' },
     redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' },
-  });
+    mixin: (_merge, _level, logger) => {
+      const reqId = currentRequestId();
+      return reqId === undefined || 'reqId' in logger.bindings() ? {} : { reqId };
+    },
+  };
+  return destination === undefined ? pino(options) : pino(options, destination);
 }
 
 /**
@@ -79,11 +100,12 @@ export function allowPublicRoutes(instance: FastifyInstance): void {
 const sha256 = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
 
 /** Constant-time comparison of a presented token with the configured one (hashes equalise lengths). */
-function tokenMatches(presented: string, expected: string): boolean {
+export function tokenMatches(presented: string, expected: string): boolean {
   return timingSafeEqual(sha256(presented), sha256(expected));
 }
 
-function bearerOf(req: FastifyRequest): string | undefined {
+/** The bearer token of the request's Authorization header, if any (RFC 6750 §2.1). */
+export function bearerOf(req: FastifyRequest): string | undefined {
   const h = req.headers.authorization;
   if (typeof h !== 'string') return undefined;
   const m = /^Bearer[ ]+([\x21-\x7e]+)[ ]*$/i.exec(h);
@@ -111,24 +133,45 @@ export async function buildServer(
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
-  // 1. Every response names its request.
-  app.addHook('onRequest', async (req, reply) => {
+  // 1. Every response names its request, and the work done for it knows the request's id (the
+  //    audit records it writes carry it: store/audit.ts). The context is entered twice: body
+  //    parsing resumes from the socket's callbacks, outside the context the first hook set.
+  app.decorateRequest('watashiProblemCode', undefined);
+  app.addHook('onRequest', (req, reply, done) => {
     void reply.header('x-request-id', req.id);
+    runInRequest({ requestId: req.id }, done);
   });
+  app.addHook('preHandler', (req, _reply, done) => {
+    runInRequest({ requestId: req.id }, done);
+  });
+  const { metrics } = options;
+  if (metrics !== undefined)
+    app.addHook('onResponse', async (req, reply) => {
+      metrics.observeRequest({
+        method: req.method,
+        // The route pattern (`/api/enrolments/:id/complete`), never the raw URL: bounded labels.
+        route: req.routeOptions.url,
+        status: reply.statusCode,
+        seconds: reply.elapsedTime / 1000,
+        problemCode: req.watashiProblemCode,
+      });
+    });
 
   // 2. Errors and unknown routes → problem documents.
   app.setErrorHandler((err, req, reply) => {
     const p = problemOf(err);
+    req.watashiProblemCode = p.code;
     if (p.status >= 500) req.log.error({ err }, 'request failed');
     else req.log.info({ code: p.code, status: p.status }, 'request refused');
     return sendProblem(reply, { ...p, instance: `urn:watashi:request:${req.id}` });
   });
-  app.setNotFoundHandler((req, reply) =>
-    sendProblem(reply, {
+  app.setNotFoundHandler((req, reply) => {
+    req.watashiProblemCode = 'not_found';
+    return sendProblem(reply, {
       ...problemDocument('not_found', 404, `no route ${req.method} ${req.url.split('?')[0] ?? ''}`),
       instance: `urn:watashi:request:${req.id}`,
-    }),
-  );
+    });
+  });
 
   // 3. The route guard. Added before @fastify/rate-limit so it runs before that plugin's onRoute
   //    hook, which only understands object configurations: the guard applies the buckets itself.

@@ -24,6 +24,10 @@ export type ServerErrorCode =
   | 'session_required'
   | 'admin_required'
   | 'admin_forbidden'
+  /** GET /metrics without the metrics bearer token (401). */
+  | 'metrics_token_required'
+  /** GET /metrics with a token that is not the configured one (403). */
+  | 'metrics_token_forbidden'
   | 'internal_error'
   | 'service_unavailable';
 

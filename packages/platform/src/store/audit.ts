@@ -15,6 +15,7 @@ import { PREPARED, withTransaction } from './database.ts';
 import { canonicalJson, jsonb, type JsonbText } from './json.ts';
 import type { JsonObject } from './json.ts';
 import type { Schema } from './schema.ts';
+import { currentRequestId } from '../server/request-context.ts';
 
 /** An event to append. */
 export interface AuditEvent {
@@ -114,6 +115,18 @@ export function assertNoBasic4(value: unknown, path = 'payload'): void {
   }
 }
 
+/**
+ * `event` with the id of the HTTP request it was written during (`payload.requestId`), so an
+ * audit record can be matched with the log lines of that request. The id is part of the payload,
+ * hence of what is hashed: the chain rules are unchanged. Outside a request (sweeps, jobs) and
+ * when the caller set `requestId` itself, the event is returned as it is.
+ */
+function withRequestId(event: AuditEvent): AuditEvent {
+  const requestId = currentRequestId();
+  if (requestId === undefined || 'requestId' in event.payload) return event;
+  return { ...event, payload: { ...event.payload, requestId } };
+}
+
 /** The bytes hashed for a record: prev_hash ‖ UTF-8 canonical JSON (RFC 8785 style). */
 function recordHash(r: Omit<AuditRecord, 'hash'>): Uint8Array {
   const body = canonicalJson({
@@ -141,6 +154,10 @@ function recordHash(r: Omit<AuditRecord, 'hash'>): Uint8Array {
  */
 export async function appendAudit(trx: Transaction<Schema>, event: AuditEvent): Promise<AuditRecord> {
   if (!trx.isTransaction) throw new TypeError('appendAudit must run inside the caller’s transaction');
+  return appendOne(trx, withRequestId(event));
+}
+
+async function appendOne(trx: Transaction<Schema>, event: AuditEvent): Promise<AuditRecord> {
   if (event.actor.length === 0 || event.type.length === 0) {
     throw new TypeError('appendAudit: actor and type are required');
   }
@@ -210,6 +227,14 @@ export async function appendAuditMany(
   events: ReadonlyArray<AuditEvent>,
 ): Promise<ChainHead | undefined> {
   if (!trx.isTransaction) throw new TypeError('appendAuditMany must run inside the caller’s transaction');
+  return appendMany(trx, events.map(withRequestId));
+}
+
+/** {@link appendAuditMany} of events whose request id, if any, is set already. */
+async function appendMany(
+  trx: Transaction<Schema>,
+  events: ReadonlyArray<AuditEvent>,
+): Promise<ChainHead | undefined> {
   if (events.length === 0) return undefined;
   const prepared = events.map(prepareEvent);
   const head = await trx
@@ -384,9 +409,11 @@ export class AuditWriter {
 
   /** Appends `event`; resolves when it is committed. */
   append(event: AuditEvent): Promise<void> {
+    // The request id is taken now: the batch may be committed in another request's context.
+    const own = withRequestId(event);
     return new Promise((resolve, reject) => {
-      prepareEvent(event); // throws (rejects) before the event can join a batch
-      this.#queue.push({ event, resolve, reject });
+      prepareEvent(own); // throws (rejects) before the event can join a batch
+      this.#queue.push({ event: own, resolve, reject });
       this.#running ??= this.#drain();
     });
   }
@@ -412,7 +439,7 @@ export class AuditWriter {
       this.#head = r.seen;
     }
     this.locked++;
-    this.#head = await withTransaction(this.#db, (trx) => appendAuditMany(trx, events));
+    this.#head = await withTransaction(this.#db, (trx) => appendMany(trx, events));
   }
 
   async #drain(): Promise<void> {

@@ -6,7 +6,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import type { Transaction } from 'kysely';
 import pg from 'pg';
 import { storeError } from './errors.ts';
-import { pglitePool } from './pglite-pool.ts';
+import { pglitePool, type PoolStats } from './pglite-pool.ts';
 import type { Schema } from './schema.ts';
 
 /**
@@ -43,6 +43,8 @@ interface DatabaseBase {
   transaction<T>(fn: TransactionBody<T>, options?: TransactionOptions): Promise<T>;
   /** Close the pool (PostgreSQL) or the instance (PGlite) after in-flight work finishes. */
   close(): Promise<void>;
+  /** The pool's connections by state, now (metrics: pool saturation). */
+  poolStats(): PoolStats;
 }
 
 /** An embedded PGlite database. */
@@ -135,6 +137,7 @@ async function openPglite(config: DatabaseConfig): Promise<PgliteDatabase> {
     engine: 'pglite',
     db,
     transaction: (fn, options) => withTransaction(db, fn, options),
+    poolStats: () => pool.stats(),
     // Kysely ends the pool only if it ever ran a query; an unclosed PGlite keeps Node from
     // exiting, so end it ourselves as well (`end()` is idempotent).
     close: async () => {
@@ -185,9 +188,10 @@ function prepareMarked(client: pg.PoolClient): void {
 
 function openPostgres(url: string, options: NonNullable<DatabaseConfig['pool']>): PostgresDatabase {
   if (!/^postgres(ql)?:\/\//.test(url)) throw new TypeError('openDatabase: url must start with postgres://');
+  const max = options.max ?? 10;
   const pool = new pg.Pool({
     connectionString: url,
-    max: options.max ?? 10,
+    max,
     statement_timeout: options.statementTimeoutMs ?? 30_000,
     idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? 60_000,
     connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000,
@@ -209,6 +213,10 @@ function openPostgres(url: string, options: NonNullable<DatabaseConfig['pool']>)
   // An idle client that loses its server (restart, failover) emits 'error' on the pool; without a
   // listener Node would crash the process. The pool discards that client and connects anew.
   pool.on('error', () => undefined);
+  // So does a client the pool has lent out when the server goes away between its statements (a
+  // failover, a network cut): the pool listens to idle clients only. The caller's next query on
+  // it fails and the pool discards it on release.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   pool.on('connect', prepareMarked);
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   return {
@@ -216,6 +224,12 @@ function openPostgres(url: string, options: NonNullable<DatabaseConfig['pool']>)
     url,
     db,
     transaction: (fn, options) => withTransaction(db, fn, options),
+    poolStats: () => ({
+      total: pool.totalCount,
+      idle: pool.idleCount,
+      waiting: pool.waitingCount,
+      max,
+    }),
     // As for PGlite: Kysely skips `pool.end()` when it never ran a query.
     close: async () => {
       await db.destroy();

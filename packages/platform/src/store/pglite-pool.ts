@@ -31,7 +31,21 @@ export interface PglitePoolOptions {
  * caller's half-done work never leaks into another's; `command` and `rowCount` follow `pg`, so
  * Kysely's `numAffectedRows` is right; `end()` waits for the current holders, then closes.
  */
-export function pglitePool(session: PgliteSession, options: PglitePoolOptions): PostgresPool {
+/** What {@link pglitePool} returns: a pool, and how busy its one session is. */
+export interface PglitePool extends PostgresPool {
+  /** The session as a pool of one: total 1, idle 0 or 1, waiting = callers queued for it. */
+  stats(): PoolStats;
+}
+
+/** Connections of a pool by state (metrics: pool saturation). */
+export interface PoolStats {
+  readonly total: number;
+  readonly idle: number;
+  readonly waiting: number;
+  readonly max: number;
+}
+
+export function pglitePool(session: PgliteSession, options: PglitePoolOptions): PglitePool {
   interface Waiter {
     grant(lease: PostgresPoolClient): void;
     fail(error: Error): void;
@@ -118,6 +132,7 @@ export function pglitePool(session: PgliteSession, options: PglitePoolOptions): 
       })();
       return ending;
     },
+    stats: () => ({ total: 1, idle: held ? 0 : 1, waiting: queue.length, max: 1 }),
   };
 }
 

@@ -278,6 +278,8 @@ forEachEngine((t) => {
         clientId: rp.clientId,
         endpoint: 'userinfo',
         claims: ['name', 'over_20'],
+        // The userinfo request's id (X-Request-Id or generated), as in its log lines.
+        requestId: expect.any(String) as unknown,
       });
       expect(JSON.stringify(audit)).not.toContain(String(info.name));
       expect((await verifyAuditChain(t.db)).ok).toBe(true);
