@@ -245,7 +245,11 @@ async function adminApi(
  * Starts Keycloak on `port` with a fresh database on the server at `pgAdminUrl` and sets up the
  * bench realm. Throws {@link KeycloakUnavailable} when it cannot run here.
  */
-export async function startKeycloak(options: { pgAdminUrl: string; port: number }): Promise<Keycloak> {
+export async function startKeycloak(options: {
+  pgAdminUrl: string;
+  port: number;
+  managementPort: number;
+}): Promise<Keycloak> {
   if (process.env['BENCH_KEYCLOAK'] === '0') throw new KeycloakUnavailable('BENCH_KEYCLOAK=0');
   const java = await findJava();
   const version = await resolveVersion();
@@ -267,6 +271,10 @@ export async function startKeycloak(options: { pgAdminUrl: string; port: number 
     `--db-username=${decodeURIComponent(pgUrl.username || 'postgres')}`,
     ...(pgUrl.password ? [`--db-password=${decodeURIComponent(pgUrl.password)}`] : []),
     '--db-pool-max-size=20',
+    // One node: no JGroups cluster discovery (a runtime option), as Watashi and bare run alone.
+    '--cache=local',
+    // The management interface (health) defaults to port 9000, which another run may hold.
+    `--http-management-port=${options.managementPort}`,
   ];
   let child: ChildProcess | undefined;
   let log = '';
@@ -295,10 +303,12 @@ export async function startKeycloak(options: { pgAdminUrl: string; port: number 
     };
     child.stdout!.on('data', keep);
     child.stderr!.on('data', keep);
-    const deadline = Date.now() + 300_000;
+    // A first start creates the schema: minutes on a busy machine (KEYCLOAK_START_SECONDS).
+    const startSeconds = Number(process.env['KEYCLOAK_START_SECONDS'] ?? 900);
+    const deadline = Date.now() + startSeconds * 1000;
     for (;;) {
       if (child.exitCode !== null) throw new Error(`Keycloak exited (${child.exitCode}):\n${log}`);
-      if (Date.now() > deadline) throw new Error(`Keycloak did not start in 300 s:\n${log}`);
+      if (Date.now() > deadline) throw new Error(`Keycloak did not start in ${startSeconds} s:\n${log}`);
       try {
         const r = await fetch(`${base}/realms/master/.well-known/openid-configuration`, {
           signal: AbortSignal.timeout(2000),
