@@ -20,6 +20,17 @@
  *   `WATASHI_TEST_PG_URL`, or a private cluster), a resident enrolled with a simulator card and
  *   signed in with a software passkey, an RP registered through the registry.
  *
+ * - (c) **Keycloak** (optional, issue 14): a current 26.x server distribution (bench/keycloak.ts
+ *   fetches it from Maven Central, checks its digest, builds it once for PostgreSQL and caches it
+ *   in `.cache/keycloak/`) on the local Java, with a database of its own on the same PostgreSQL;
+ *   realm, confidential client (client_secret_basic, PKCE S256, ES256 ID tokens) and a user with
+ *   a password made through its admin REST API; rotation as above (`revokeRefreshToken`, max
+ *   reuse 0). Logins post its username/password form (it has no JPKI). Without Java or the
+ *   distribution the column is skipped with the reason; `BENCH_KEYCLOAK=0` skips it.
+ *
+ * Resident memory: Watashi's is this process's RSS after its measurements (the platform, and
+ * the load worker's thread, which has to live somewhere); Keycloak's is its JVM's.
+ *
  * The load generator runs in a worker thread (bench/oidc-token-load.ts) so that it has its own
  * event loop; the OP has the main thread. Each measurement warms up for a second, then runs
  * `BENCH_SECONDS` (default 5).
@@ -51,8 +62,10 @@ import {
 } from '../packages/platform/test/db/postgres.ts';
 import { simTrust, startSim } from '../packages/platform/test/enrolment/support.ts';
 import {
+  authorizationUrl,
   Browser,
   client,
+  exchange,
   freePort,
   login,
   passkeyResident,
@@ -60,6 +73,7 @@ import {
   type PasskeyResident,
   type TestRp,
 } from '../packages/platform/test/oidc/support.ts';
+import { KeycloakUnavailable, loginFormAction, startKeycloak } from './keycloak.ts';
 import type { LoadInput, LoadResult } from './oidc-token-load.ts';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? '5');
@@ -349,7 +363,7 @@ async function bare(): Promise<{ tokens: TokenFigures; logins: LoginFigures }> {
 }
 
 /** (b) Watashi on PostgreSQL: token-endpoint figures and complete logins per second. */
-async function watashi(): Promise<{ tokens: TokenFigures; logins: LoginFigures }> {
+async function watashi(): Promise<{ tokens: TokenFigures; logins: LoginFigures; rss: number }> {
   let cluster: PrivateCluster | undefined;
   let admin = await findPostgres();
   if (admin === undefined) {
@@ -429,7 +443,7 @@ async function watashi(): Promise<{ tokens: TokenFigures; logins: LoginFigures }
         };
       }),
     );
-    return { tokens, logins };
+    return { tokens, logins, rss: process.memoryUsage().rss };
   } finally {
     await p?.close();
     await sim.close();
@@ -438,6 +452,77 @@ async function watashi(): Promise<{ tokens: TokenFigures; logins: LoginFigures }
     await cluster?.stop();
   }
 }
+
+/** One Keycloak login as a browser does it: authorize, post the login form, code → tokens. */
+async function keycloakLogin(rp: TestRp, username: string, password: string, scope: string) {
+  const b = new Browser();
+  const started = await authorizationUrl(rp, { scope });
+  const form = await b.request(started.url.href);
+  const html = await form.text();
+  const action = loginFormAction(html);
+  if (form.status !== 200 || action === undefined)
+    throw new Error(`Keycloak: no login form (HTTP ${form.status}) ${html.slice(0, 200)}`);
+  const posted = await b.request(action, {
+    method: 'POST',
+    body: new URLSearchParams({ username, password, credentialId: '' }),
+  });
+  const location = posted.headers.get('location');
+  if (posted.status !== 302 || location === null || !location.startsWith(rp.redirectUri))
+    throw new Error(`Keycloak: the login did not redirect to the client (HTTP ${posted.status})`);
+  return exchange(rp, started, new URL(location));
+}
+
+/** (c) Keycloak on PostgreSQL, or the reason it could not run. */
+async function keycloak(): Promise<
+  { tokens: TokenFigures; logins: LoginFigures; rss: number | undefined; about: string } | { skipped: string }
+> {
+  let cluster: PrivateCluster | undefined;
+  let admin = await findPostgres();
+  if (admin === undefined) {
+    cluster = await startPrivateCluster();
+    admin = cluster.url;
+  }
+  let kc: Awaited<ReturnType<typeof startKeycloak>> | undefined;
+  try {
+    kc = await startKeycloak({ pgAdminUrl: admin, port: await freePort(), managementPort: await freePort() });
+    const rp: TestRp = {
+      clientId: kc.clientId,
+      redirectUri: kc.redirectUri,
+      config: await rpConfig(kc.issuer, kc.clientId, kc.clientSecret),
+    };
+    const { username, password } = kc;
+    // Each chain from its own login (its own SSO session), scope as on the other two OPs.
+    const chains: string[] = [];
+    for (let i = 0; i < CONCURRENCY; i++) {
+      const t = await keycloakLogin(rp, username, password, 'openid offline_access');
+      if (t.refresh_token === undefined) throw new Error('Keycloak issued no refresh token');
+      chains.push(t.refresh_token);
+    }
+    // CPU per request is read for this process's main thread, which is not Keycloak's: left out.
+    const { cpuPerRequest: _notKeycloaks, ...tokens } = await measureTokens({
+      tokenEndpoint: rp.config.serverMetadata().token_endpoint!,
+      clientId: kc.clientId,
+      clientSecret: kc.clientSecret,
+      refreshTokens: chains,
+    });
+    const logins = await measureLogins(
+      Array.from(
+        { length: Math.max(1, LOGIN_CONCURRENCY) },
+        () => () => keycloakLogin(rp, username, password, 'openid').then(() => undefined),
+      ),
+    );
+    return { tokens, logins, rss: kc.rss(), about: `Keycloak ${kc.version} on Java ${kc.java}` };
+  } catch (e) {
+    if (e instanceof KeycloakUnavailable) return { skipped: e.message };
+    throw e;
+  } finally {
+    await kc?.stop();
+    await cluster?.stop();
+  }
+}
+
+const mib = (bytes: number | undefined): string =>
+  bytes === undefined ? '?' : `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 
 function line(name: string, f: TokenFigures): string {
   return (
@@ -471,14 +556,38 @@ async function main(): Promise<void> {
     `  Watashi / bare: ${(ratio * 100).toFixed(0)} % of the requests per second (target ≥ ${TARGET * 100} %), ` +
       `p99 ${(b.tokens.p99 / a.tokens.p99).toFixed(2)}× bare's\n`,
   );
+  const c = await keycloak();
+  if ('skipped' in c) process.stdout.write(`  (c) Keycloak: skipped — ${c.skipped}\n`);
+  else {
+    process.stdout.write(line('(c) Keycloak on PostgreSQL', c.tokens));
+    process.stdout.write(
+      `  Watashi / Keycloak: ${((b.tokens.perSecond / c.tokens.perSecond) * 100).toFixed(0)} % of the requests per second, ` +
+        `p99 ${(b.tokens.p99 / c.tokens.p99).toFixed(2)}× Keycloak's (${c.about})\n`,
+    );
+  }
   process.stdout.write(
     `complete logins (code + PKCE, consent, code exchange with ID token validation), ` +
       `${LOGIN_CONCURRENCY} at a time, clients in the OP's process\n`,
   );
   process.stdout.write(loginLine('(a) bare, no authenticator', a.logins));
   process.stdout.write(loginLine('(b) Watashi, passkey', b.logins));
+  if (!('skipped' in c)) {
+    process.stdout.write(loginLine('(c) Keycloak, password form', c.logins));
+    process.stdout.write(
+      `  Watashi / Keycloak: ${((b.logins.perSecond / c.logins.perSecond) * 100).toFixed(0)} % of the logins per second\n`,
+    );
+  }
+  process.stdout.write(
+    `resident memory: Watashi (platform process, with the load worker) ${mib(b.rss)}` +
+      `${'skipped' in c ? '' : `, Keycloak JVM ${mib(c.rss)} (${((b.rss / (c.rss ?? NaN)) * 100).toFixed(0)} %)`}\n`,
+  );
   // Fail loudly: a figure with failed requests behind it is not a figure.
-  const failed = a.tokens.errors + b.tokens.errors + a.logins.failures + b.logins.failures;
+  const failed =
+    a.tokens.errors +
+    b.tokens.errors +
+    a.logins.failures +
+    b.logins.failures +
+    ('skipped' in c ? 0 : c.tokens.errors + c.logins.failures);
   if (failed > 0) {
     process.stderr.write(`bench:oidc FAILED: ${failed} requests or logins failed (see above)\n`);
     process.exitCode = 1;

@@ -129,6 +129,8 @@ describe('DER', () => {
       const year = tag === Tag.UTC_TIME ? (yy >= 50 ? 1900 + yy : 2000 + yy) : yy;
       const [mo, d, h, mi, se] = [2, 3, 4, 5, 6].map((i) => Number(m[i]));
       const date = new Date(Date.UTC(year, mo! - 1, d, h, mi, se));
+      // The oracle had the reader's bug (found by the fuzz suite): Date.UTC reads years 0–99 as 19xx.
+      if (year < 100) date.setUTCFullYear(year, mo! - 1, d);
       if (date.getUTCMonth() !== mo! - 1 || date.getUTCDate() !== d || h! > 23 || mi! > 59 || se! > 59)
         return `time_malformed: impossible date: ${s}`;
       return date.toISOString();
@@ -168,6 +170,9 @@ describe('DER', () => {
       '20250301000000Z',
       '20510101000000Z',
       '00000101000000Z',
+      '00500101000000Z',
+      '00000229000000Z',
+      '19000229000000Z',
       '99991231235959Z',
       '20240229000000Z',
       '20250229000000Z',
@@ -179,6 +184,19 @@ describe('DER', () => {
     ];
     for (const s of utc) expect(actual(Tag.UTC_TIME, s), s).toBe(oracle(Tag.UTC_TIME, s));
     for (const s of gen) expect(actual(Tag.GENERALIZED_TIME, s), s).toBe(oracle(Tag.GENERALIZED_TIME, s));
+  });
+
+  it('ok-generalized-time-years-0-99: year 0050 is the year 50, not 1950 (fuzz round trip)', () => {
+    const read = (s: string): string => {
+      const b = Uint8Array.from([Tag.GENERALIZED_TIME, s.length, ...new TextEncoder().encode(s)]);
+      return readTime(b, readTlv(b, 0)).toISOString();
+    };
+    expect(read('00500101000000Z')).toBe('0050-01-01T00:00:00.000Z');
+    expect(read('00991231235959Z')).toBe('0099-12-31T23:59:59.000Z');
+    // Year 0 is a leap year in the proleptic Gregorian calendar; 1900 is not.
+    expect(read('00000229120000Z')).toBe('0000-02-29T12:00:00.000Z');
+    const d = new Date('0099-12-31T23:59:59Z');
+    expect(readTime(generalizedTime(d), readTlv(generalizedTime(d), 0)).getTime()).toBe(d.getTime());
   });
 
   it('fail-impossible-date', () => {

@@ -51,6 +51,9 @@ const text = (buf: Uint8Array, tlv: Tlv): string => latin1.decode(buf.subarray(t
 function build(year: number, f: ReadonlyArray<number>, buf: Uint8Array, tlv: Tlv): Date {
   const [, mo, d, h, mi, se] = f as [number, number, number, number, number, number];
   const date = new Date(Date.UTC(year, mo - 1, d, h, mi, se));
+  // Date.UTC reads years 0–99 as 1900–1999 (ECMA-262 MakeFullYear); a GeneralizedTime can carry
+  // them (X.680 §46: four-digit year), so set the year again, with the month and day.
+  if (year < 100) date.setUTCFullYear(year, mo - 1, d);
   if (date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d || h > 23 || mi > 59 || se > 59) {
     throw pkiError('time_malformed', `impossible date: ${text(buf, tlv)}`);
   }

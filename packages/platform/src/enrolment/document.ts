@@ -174,7 +174,10 @@ export function renderEnrolmentDocument(d: EnrolmentDocument): string {
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** The checks both readers apply: this platform's document type and version, a nonce of ≥ 16 bytes. */
-function checkedNonce(d: Partial<EnrolmentDocument>): Uint8Array {
+function checkedNonce(d: Partial<EnrolmentDocument> | null): Uint8Array {
+  // JSON `null`, a number or an array parse too: property reads on null threw a TypeError (a 500).
+  if (typeof d !== 'object' || d === null)
+    throw enrolmentError('enrolment_nonce_invalid', 'not an enrolment document of this platform');
   const nonce = typeof d.nonce === 'string' ? fromBase64Url(d.nonce) : undefined;
   if (d.type !== ENROLMENT_DOCUMENT_TYPE || d.version !== 1 || nonce === undefined || nonce.length < 16)
     throw enrolmentError('enrolment_nonce_invalid', 'not an enrolment document of this platform');

@@ -50,13 +50,44 @@ function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
   return r.data;
 }
 
+/**
+ * Decodes a field the schema let through. The pattern cannot see every invalid length (`A`,
+ * `AAAAA`, `A=`: RFC 4648 §4 has no 1-character final quantum), and `atob` refuses those with a
+ * DOMException, which would have reached the client as a 500.
+ */
+function base64Field(field: string, value: string): Uint8Array {
+  try {
+    return fromBase64(value);
+  } catch (cause) {
+    throw enrolmentError('enrolment_request_invalid', `invalid request: ${field} is not base64`, { cause });
+  }
+}
+
 /** The signature of a complete request: `{cms}` or `{signature, certificate}`, nothing else. */
 export function signatureOf(body: z.output<typeof completeBody>): EnrolmentSignature {
   if (body.cms !== undefined && body.signature === undefined && body.certificate === undefined)
-    return { cms: fromBase64(body.cms) };
+    return { cms: base64Field('cms', body.cms) };
   if (body.cms === undefined && body.signature !== undefined && body.certificate !== undefined)
-    return { signature: fromBase64(body.signature), certificate: fromBase64(body.certificate) };
+    return {
+      signature: base64Field('signature', body.signature),
+      certificate: base64Field('certificate', body.certificate),
+    };
   throw enrolmentError('enrolment_request_invalid', 'give either cms, or signature and certificate');
+}
+
+/**
+ * The body of `POST …/complete` as the route reads it (after Fastify's JSON parse): the signature
+ * and the optional signed consent. Refusals are `enrolment_request_invalid`.
+ */
+export function parseCompleteBody(value: unknown): {
+  signature: EnrolmentSignature;
+  consentCms?: Uint8Array;
+} {
+  const body = parse(completeBody, value);
+  return {
+    signature: signatureOf(body),
+    ...(body.consentCms === undefined ? {} : { consentCms: base64Field('consentCms', body.consentCms) }),
+  };
 }
 
 const issued = (e: IssuedEnrolment) => ({
@@ -78,11 +109,9 @@ const completed = (c: CompletedEnrolment, acr: string | null) => ({
 export function registerEnrolmentRoutes(app: FastifyInstance, deps: PlatformDeps): void {
   const complete = async (req: FastifyRequest, reply: FastifyReply, reproofing: boolean) => {
     const { id } = parse(idParams, req.params);
-    const body = parse(completeBody, req.body);
     const done = await completeEnrolment(deps, {
       id,
-      signature: signatureOf(body),
-      ...(body.consentCms === undefined ? {} : { consentCms: fromBase64(body.consentCms) }),
+      ...parseCompleteBody(req.body),
       session: reproofing ? req.session : null,
     });
     // The signature was just made with the card and its PIN: sign the resident in (a re-proofing

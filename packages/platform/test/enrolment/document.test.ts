@@ -45,6 +45,11 @@ describe('readEnrolmentNonce', () => {
     'fail-short-nonce': enc(json.replace(nonce, nonce.slice(0, 20))),
     'fail-non-base64url-nonce': enc(json.replace(nonce, `${nonce.slice(0, -1)}é`)),
     'fail-empty': new Uint8Array(0),
+    // Found by the fuzz suite: JSON that is not an object threw a TypeError from both readers.
+    'fail-json-null': enc('null'),
+    'fail-json-number': enc('1'),
+    'fail-json-string': enc('"watashi/enrolment-document"'),
+    'fail-json-array': enc(`["watashi/enrolment-document",1,"${nonce}"]`),
   };
   for (const [name, bytes] of Object.entries(cases))
     it(name, () => {

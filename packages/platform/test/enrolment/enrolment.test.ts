@@ -473,6 +473,12 @@ forEachEngine((t) => {
         'enrolment_request_invalid',
       );
       expect((await complete(p, 'nope', { cms: 'AAAA' })).body['code']).toBe('enrolment_not_found');
+      // Found by the fuzz suite: lengths no base64 has (RFC 4648 §4) were a 500 from atob.
+      for (const body of [{ cms: 'A' }, { cms: 'AAAAA' }, { cms: '-' }, { cms: 'AAAA', consentCms: 'A=' }])
+        expect(await complete(p, d.id, body)).toMatchObject({
+          status: 400,
+          body: { code: 'enrolment_request_invalid' },
+        });
     });
 
     it('fail-not-a-jpki-certificate', async () => {
