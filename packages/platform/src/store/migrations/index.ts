@@ -9,6 +9,7 @@ import * as m0007 from './0007-fee-ledger.ts';
 import * as m0008 from './0008-sweep-coverage.ts';
 import * as m0009 from './0009-oidc-fillfactor.ts';
 import * as m0010 from './0010-drop-anchors-sweep-idx.ts';
+import * as m0013 from './0013-enrolment-completion.ts';
 
 /**
  * Every migration, by name, in the order they apply (Kysely sorts by name; the four-digit prefix
@@ -27,4 +28,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0008-sweep-coverage': m0008,
   '0009-oidc-fillfactor': m0009,
   '0010-drop-anchors-sweep-idx': m0010,
+  '0013-enrolment-completion': m0013,
 };
