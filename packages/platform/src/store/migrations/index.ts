@@ -10,6 +10,7 @@ import * as m0008 from './0008-sweep-coverage.ts';
 import * as m0009 from './0009-oidc-fillfactor.ts';
 import * as m0010 from './0010-drop-anchors-sweep-idx.ts';
 import * as m0013 from './0013-enrolment-completion.ts';
+import * as m0013a from './0013a-audit-time-precision.ts';
 
 /**
  * Every migration, by name, in the order they apply (Kysely sorts by name; the four-digit prefix
@@ -29,4 +30,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0009-oidc-fillfactor': m0009,
   '0010-drop-anchors-sweep-idx': m0010,
   '0013-enrolment-completion': m0013,
+  '0013a-audit-time-precision': m0013a,
 };
