@@ -5,6 +5,7 @@
 #
 #   scripts/pg-private.sh start <empty-dir> [port]   # prints postgres://postgres@127.0.0.1:<port>/postgres
 #   scripts/pg-private.sh stop <dir>                  # stops the cluster and removes <dir>
+#   scripts/pg-private.sh restart <dir>               # fast restart on the same port (fault tests)
 #
 # The caller owns <dir> (e.g. from mkdtemp); the data directory, unix socket and log live in it.
 # Trust authentication on 127.0.0.1 only, and durability settings off: test data, never real data.
@@ -59,5 +60,12 @@ case "$cmd" in
     as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
     rm -rf -- "$dir"
     ;;
-  *) die "unknown command $cmd (start|stop)" ;;
+  restart)
+    # -m fast: open sessions are terminated (57P01), as in a failover; the options of the start
+    # (port, socket directory) are kept in postmaster.opts.
+    [ -d "$dir/data" ] || die "$dir/data is not a cluster"
+    bin=$(bindir)
+    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -m fast -w -t 30 restart >/dev/null
+    ;;
+  *) die "unknown command $cmd (start|stop|restart)" ;;
 esac

@@ -78,6 +78,37 @@ describe('audit verify', () => {
     expect(bad.err).toMatch(/broken at record 2 .*\[audit_chain_mismatch\]/);
   }, 60_000);
 
+  it('ok-checkpoint-then-fail-truncated-tail-with-rewound-head-exit-4', async () => {
+    const dir = await auditedDataDir();
+    const out = join(tempDir(), 'checkpoints');
+    const made = await run(['audit', 'checkpoint', '--data-dir', dir, '--out', out, '--json']);
+    expect(made.code, made.err).toBe(0);
+    expect(JSON.parse(made.out)).toMatchObject({ seq: '3' });
+    const ok = await run(['audit', 'verify', '--data-dir', dir, '--checkpoints', out, '--json']);
+    expect(ok.code, ok.err).toBe(0);
+    expect(JSON.parse(ok.out)).toMatchObject({ ok: true, count: '3', checkpointSeq: '3' });
+
+    // The insider deletes the newest record and rewinds the head: the chain alone still verifies.
+    const database = await openDatabase({ dataDir: join(dir, 'db') });
+    await database.db.deleteFrom('audit_log').where('seq', '=', 3n).execute();
+    const last = await database.db
+      .selectFrom('audit_log')
+      .select(['seq', 'hash'])
+      .where('seq', '=', 2n)
+      .executeTakeFirstOrThrow();
+    await database.db.updateTable('audit_head').set({ seq: last.seq, hash: last.hash }).execute();
+    await database.close();
+    expect((await run(['audit', 'verify', '--data-dir', dir])).code).toBe(0);
+
+    const bad = await run(['audit', 'verify', '--data-dir', dir, '--checkpoints', out, '--json']);
+    expect(bad.code).toBe(4);
+    expect(JSON.parse(bad.out)).toEqual({ ok: false, firstBrokenSeq: '3', reason: 'checkpoint_mismatch' });
+    // And no new checkpoint blesses the shorter chain.
+    const again = await run(['audit', 'checkpoint', '--data-dir', dir, '--out', out]);
+    expect(again.code).toBe(4);
+    expect(again.err).toMatch(/\[audit_chain_mismatch\]/);
+  }, 60_000);
+
   it('fail-no-database-given', async () => {
     const saved = process.env['DATABASE_URL'];
     delete process.env['DATABASE_URL'];

@@ -263,6 +263,25 @@ export const platformConfigSchema = z.strictObject({
     .describe(
       'Reuse of single-certificate OCSP answers at sensitive moments (enrolment, card login, top-level OIDC login): fresh while now < min(nextUpdate, checkedAt + maxSeconds). Per instance, in memory.',
     ),
+  audit: z
+    .strictObject({
+      checkpointDir: z
+        .string()
+        .min(1)
+        .optional()
+        .describe(
+          'Write a signed checkpoint of the audit chain head here every checkpointIntervalSeconds (store/audit-checkpoint.ts); keep it off the database host. Absent: no periodic checkpoints (run `watashi audit checkpoint --out DIR` from cron instead).',
+        ),
+      checkpointIntervalSeconds: z
+        .number()
+        .int()
+        .min(60)
+        .max(86_400)
+        .default(3600)
+        .describe('How often each instance writes a checkpoint when checkpointDir is set.'),
+    })
+    .default({ checkpointIntervalSeconds: 3600 })
+    .describe('Anchoring the audit chain outside the database.'),
   sweep: z
     .strictObject({
       intervalHours: z

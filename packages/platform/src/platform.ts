@@ -53,6 +53,7 @@ import type { PlatformDeps } from './server/context.ts';
 import { problem } from './server/problem.ts';
 import { endSession } from './server/sessions.ts';
 import { openDatabase, type Database } from './store/database.ts';
+import { writeAuditCheckpoint } from './store/audit-checkpoint.ts';
 import { migrateToLatest } from './store/migrate.ts';
 import { scheduleHousekeeping } from './store/housekeeping.ts';
 import { scheduleSweep } from './lifecycle/schedule.ts';
@@ -305,6 +306,19 @@ export async function createPlatform(
       );
       // Stopped before the server and the database close (closeOpened runs in reverse).
       opened.push(stop);
+    }
+    const checkpointDir = config.audit.checkpointDir;
+    if (checkpointDir !== undefined) {
+      // The audit chain's head, signed and written outside the database (store/audit-checkpoint.ts).
+      // A failure (a broken chain above all) is logged as an error: it is what the checkpoint is for.
+      const timer = setInterval(() => {
+        writeAuditCheckpoint(deps.db, keys, checkpointDir, { now }).then(
+          (c) => app.log.info({ seq: c.seq.toString(), file: c.file }, 'audit checkpoint written'),
+          (e: unknown) => app.log.error({ err: e }, 'audit checkpoint failed'),
+        );
+      }, config.audit.checkpointIntervalSeconds * 1000);
+      timer.unref();
+      opened.push(() => Promise.resolve(clearInterval(timer)));
     }
     if (config.events.deliveryIntervalSeconds > 0) {
       // Events to RPs (lifecycle/events): every instance delivers; rows are shared by SKIP LOCKED.

@@ -10,8 +10,14 @@
  *   simulator at `--sim` (or `WATASHI_SIM_URL`) is used. Production (`"mode": "production"`)
  *   requires PostgreSQL (`databaseUrl` / `DATABASE_URL`), uses the real J-LIS roots and refuses the
  *   simulator.
- * - `watashi audit verify [--database-url URL | --data-dir DIR] [--json]` — recomputes the audit
- *   hash chain; a broken chain exits 4 (`audit_chain_mismatch`) naming the first broken record.
+ * - `watashi audit verify [--database-url URL | --data-dir DIR] [--checkpoints DIR [--key-dir DIR |
+ *   --trust-file-key]] [--json]` — recomputes the audit hash chain; a broken chain exits 4
+ *   (`audit_chain_mismatch`) naming the first broken record. With `--checkpoints`, the chain must
+ *   also reach the latest signed checkpoint and pass through its hash (a deleted tail with a
+ *   rewound head is caught; exit 4 `audit_checkpoint_mismatch` when the checkpoint does not verify).
+ * - `watashi audit checkpoint --out DIR [--database-url URL | --data-dir DIR] [--key-dir DIR]` —
+ *   verifies the chain (against the latest checkpoint in DIR, if any) and writes a checkpoint of its
+ *   head signed with the key store's `audit` key (store/audit-checkpoint.ts).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -159,18 +165,42 @@ export function registerPlatformCommands(program: Command): void {
       new Option('--database-url <url>', 'PostgreSQL URL (default: env DATABASE_URL)').conflicts('dataDir'),
     )
     .addOption(new Option('--data-dir <dir>', 'platform data directory (embedded database in <dir>/db)'))
+    .option(
+      '--checkpoints <dir>',
+      'directory of signed checkpoints (`audit checkpoint --out`): the chain must reach the latest',
+    )
+    .option('--key-dir <dir>', 'the key store holding the audit key (default: <data-dir>/keys)')
+    .option(
+      '--trust-file-key',
+      'without a key store, verify the checkpoint with the public key written in its file',
+    )
     .option('--json', 'print JSON')
-    .action(async (opts: { databaseUrl?: string; dataDir?: string; json?: boolean }) => {
-      const url = opts.databaseUrl ?? (opts.dataDir === undefined ? process.env['DATABASE_URL'] : undefined);
-      if (url === undefined && opts.dataDir === undefined)
-        throw cliError('invalid_arguments', 'give --database-url, --data-dir or DATABASE_URL');
-      const { openDatabase, verifyAuditChain } = await loadPlatform();
-      const database = await openDatabase(
+    .action(async (opts: AuditOptions & { checkpoints?: string; trustFileKey?: boolean; json?: boolean }) => {
+      const platform = await loadPlatform();
+      const url = auditDatabaseUrl(opts);
+      let checkpoint: Awaited<ReturnType<typeof platform.readLatestAuditCheckpoint>>;
+      if (opts.checkpoints !== undefined) {
+        const keys = auditKeyStore(platform, opts, opts.trustFileKey !== true);
+        try {
+          checkpoint = await platform.readLatestAuditCheckpoint(opts.checkpoints, keys, {
+            trustFileKey: opts.trustFileKey === true,
+          });
+        } catch (cause) {
+          throw cliError(
+            'audit_checkpoint_mismatch',
+            `cannot use the checkpoint: ${errorMessage(cause)}`,
+            cause,
+          );
+        }
+        if (checkpoint === undefined)
+          throw cliError('audit_checkpoint_not_found', `no checkpoint in ${opts.checkpoints}`);
+      }
+      const database = await platform.openDatabase(
         url !== undefined ? { url } : { dataDir: join(opts.dataDir ?? '', 'db') },
       );
       let result;
       try {
-        result = await verifyAuditChain(database.db);
+        result = await platform.verifyAuditChain(database.db, checkpoint === undefined ? {} : { checkpoint });
       } catch (cause) {
         throw cliError(
           'audit_unreadable',
@@ -181,10 +211,20 @@ export function registerPlatformCommands(program: Command): void {
         await database.close();
       }
       if (result.ok) {
-        emit(opts.json, { ok: true, count: result.count }, () =>
+        const cp =
+          checkpoint === undefined ? {} : { checkpointSeq: checkpoint.seq, checkpointAt: checkpoint.at };
+        emit(opts.json, { ok: true, count: result.count, ...cp }, () =>
           table([
             ['audit chain', 'ok'],
             ['records', result.count.toString()],
+            ...(checkpoint === undefined
+              ? []
+              : [
+                  [
+                    'checkpoint',
+                    `record ${checkpoint.seq.toString()} at ${checkpoint.at.toISOString()}`,
+                  ] as const,
+                ]),
           ]),
         );
         return;
@@ -202,4 +242,74 @@ export function registerPlatformCommands(program: Command): void {
         `the audit chain is broken at record ${broken.firstBrokenSeq.toString()} (${broken.reason})`,
       );
     });
+
+  audit
+    .command('checkpoint')
+    .description(
+      'Verify the audit chain and write a checkpoint of its head, signed with the key store’s audit key, to --out.',
+    )
+    .addOption(
+      new Option('--database-url <url>', 'PostgreSQL URL (default: env DATABASE_URL)').conflicts('dataDir'),
+    )
+    .addOption(new Option('--data-dir <dir>', 'platform data directory (embedded database in <dir>/db)'))
+    .option('--key-dir <dir>', 'the key store holding the audit key (default: <data-dir>/keys)')
+    .requiredOption('--out <dir>', 'directory of the checkpoints (keep it off this host)')
+    .option('--json', 'print JSON')
+    .action(async (opts: AuditOptions & { out: string; json?: boolean }) => {
+      const platform = await loadPlatform();
+      const url = auditDatabaseUrl(opts);
+      const keys = auditKeyStore(platform, opts, true);
+      const database = await platform.openDatabase(
+        url !== undefined ? { url } : { dataDir: join(opts.dataDir ?? '', 'db') },
+      );
+      let made;
+      try {
+        made = await platform.writeAuditCheckpoint(database.db, keys!, opts.out);
+      } catch (cause) {
+        const code = (cause as { code?: unknown }).code;
+        if (code === 'audit_chain_broken' || code === 'audit_checkpoint_invalid')
+          throw cliError('audit_chain_mismatch', `no checkpoint made: ${errorMessage(cause)}`, cause);
+        throw cause;
+      } finally {
+        await database.close();
+      }
+      emit(opts.json, { seq: made.seq, hash: Buffer.from(made.hash).toString('hex'), file: made.file }, () =>
+        table([
+          ['checkpoint', `record ${made.seq.toString()}`],
+          ['file', made.file],
+        ]),
+      );
+    });
+}
+
+/** Options shared by the audit commands. */
+interface AuditOptions {
+  databaseUrl?: string;
+  dataDir?: string;
+  keyDir?: string;
+}
+
+function auditDatabaseUrl(opts: AuditOptions): string | undefined {
+  const url = opts.databaseUrl ?? (opts.dataDir === undefined ? process.env['DATABASE_URL'] : undefined);
+  if (url === undefined && opts.dataDir === undefined)
+    throw cliError('invalid_arguments', 'give --database-url, --data-dir or DATABASE_URL');
+  return url;
+}
+
+/** The local key store of --key-dir or <data-dir>/keys; required unless `needed` is false. */
+function auditKeyStore(
+  platform: typeof PlatformModule,
+  opts: AuditOptions,
+  needed: boolean,
+): ReturnType<typeof platform.openLocalKeyStore> | undefined {
+  const dir = opts.keyDir ?? (opts.dataDir === undefined ? undefined : join(opts.dataDir, 'keys'));
+  if (dir === undefined) {
+    if (needed) throw cliError('invalid_arguments', 'give --key-dir or --data-dir (the key store)');
+    return undefined;
+  }
+  return platform.openLocalKeyStore({ dir });
+}
+
+function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }

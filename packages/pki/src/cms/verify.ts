@@ -245,6 +245,12 @@ function parseSignedData(
   r.end('SignedData');
   const signerInfos: ParsedSignerInfo[] = [];
   while (!siSet.done) signerInfos.push(parseSignerInfo(der, siSet.expect(Tag.SEQUENCE, 'SignerInfo')));
+  // RFC 5652 §5.1: with no attribute certificates or other formats (what we read), the version is
+  // 3 exactly when a SignerInfo is version 3 (subjectKeyIdentifier) or eContentType is not id-data,
+  // else 1. The version is not signed: a wrong one is a malformed structure, refused rather than
+  // read loosely (an outside mutation test found it accepted; issue 21, item 7).
+  const expected = signerInfos.some((si) => si.sid.kind === 'keyId') || contentType !== OID.cmsData ? 3 : 1;
+  if (version !== expected) throw malformed(`SignedData version ${version}, expected ${expected}`);
   return { contentType, ...(eContent ? { eContent } : {}), certificates, signerInfos };
 }
 

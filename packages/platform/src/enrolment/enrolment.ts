@@ -296,7 +296,16 @@ export async function completeEnrolment(
       ? undefined
       : await deps.database.db
           .selectFrom('enrolment_nonces')
-          .select(['purpose', 'account_id', 'document', 'consent_document'])
+          .select([
+            'purpose',
+            'account_id',
+            'document',
+            'consent_document',
+            'used_at',
+            'expires_at',
+            'completed_certificate_hash',
+            'completion',
+          ])
           .where('nonce', '=', nonce)
           .executeTakeFirst();
   if (row === undefined || nonce === undefined || row.document === null || row.purpose === 'consent')
@@ -306,6 +315,35 @@ export async function completeEnrolment(
   if (purpose === 'reproofing' && (input.session == null || input.session.accountId !== reproofAccount))
     throw enrolmentError('enrolment_wrong_account', 'this re-proofing belongs to another account');
   const now = deps.now();
+
+  // A retry of a completion that committed (its reply lost, or the session after it not written):
+  // the same document signed with the same certificate, while the nonce is still unexpired, gets
+  // the recorded result instead of enrolment_nonce_replayed. Possession is proved again (the
+  // signature over the document is verified, the certificate's profile and chain checked) but J-LIS
+  // is not asked again: the completion's own query a moment ago is the evidence, and a query is
+  // billed. Anyone who could replay this body before expiry could have sent it first in its place,
+  // so the retry grants nothing the original request did not.
+  if (
+    row.used_at !== null &&
+    row.completion !== null &&
+    row.completed_certificate_hash !== null &&
+    now.getTime() < row.expires_at.getTime()
+  ) {
+    const recorded = row.completion;
+    const evidence: StatusEvidence = { source: 'ocsp', status: 'good', thisUpdate: now, checkedAt: now };
+    const again = await verifyEnrolmentSignature(
+      { document: row.document, signature: input.signature },
+      {
+        trust: deps.trust,
+        backend: { ocspStatus: () => Promise.resolve(evidence) },
+        now,
+        checkNonce: () => Promise.resolve('ok'),
+      },
+    );
+    if (!bytesEqual(sha256(again.certificate.der), row.completed_certificate_hash))
+      throw enrolmentError('enrolment_nonce_replayed', 'this enrolment document was already used');
+    return completionOf(recorded);
+  }
 
   // The OCSP answer the verification got, kept so that a revoked certificate the platform already
   // anchors takes effect at once (lifecycle/anchor-check.ts: the sweep's effects). It only applies
@@ -397,6 +435,13 @@ export async function completeEnrolment(
   return withTransaction(deps.database.db, async (trx) => {
     // 7 (authoritative): exactly one concurrent caller consumes the nonce.
     throwForNonce(await consumeNonce(trx, { nonce, purpose, documentHash: v.documentHash, now }));
+    // What a retry of this completion gets back (see above), recorded with the consumption.
+    const recordCompletion = (done: CompletedEnrolment) =>
+      trx
+        .updateTable('enrolment_nonces')
+        .set({ completed_certificate_hash: certificateHash, completion: jsonb({ ...done }) })
+        .where('nonce', '=', nonce)
+        .execute();
     // Concurrent enrolments of one person queue here, so the second sees the first's account.
     await lockPerson(trx, person.key);
 
@@ -617,6 +662,33 @@ export async function completeEnrolment(
         payload: { consentId, jlisReference: consent.consentId, service: consent.service, anchorId },
       });
 
-    return { accountId, created, anchorId, proofingLevel, ...(consentId === undefined ? {} : { consentId }) };
+    const done: CompletedEnrolment = {
+      accountId,
+      created,
+      anchorId,
+      proofingLevel,
+      ...(consentId === undefined ? {} : { consentId }),
+    };
+    await recordCompletion(done);
+    return done;
   });
+}
+
+/** The recorded result of a completion (written by completeEnrolment, so its shape is known). */
+function completionOf(c: Record<string, unknown>): CompletedEnrolment {
+  const { accountId, created, anchorId, proofingLevel, consentId } = c;
+  if (
+    typeof accountId !== 'string' ||
+    typeof created !== 'boolean' ||
+    typeof anchorId !== 'string' ||
+    typeof proofingLevel !== 'number'
+  )
+    throw new TypeError('enrolment_nonces.completion has an unexpected shape');
+  return {
+    accountId,
+    created,
+    anchorId,
+    proofingLevel,
+    ...(typeof consentId === 'string' ? { consentId } : {}),
+  };
 }

@@ -255,6 +255,9 @@ export async function verifyEnrolmentSignature(
   try {
     status = await ctx.backend.ocspStatus(cert, issuer, { purpose: 'signature_verification' });
   } catch (cause) {
+    // Our own database failing (the fee ledger's write, lost connection) says nothing about the
+    // certificate: the caller sees the store's 503, not a J-LIS problem.
+    if (isWatashiError(cause, 'store_unavailable')) throw cause;
     status = unknownEvidence(now, cause);
     if ((ctx.revocationPolicy ?? 'hard-fail') === 'hard-fail')
       throw enrolmentError(

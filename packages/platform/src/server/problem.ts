@@ -93,6 +93,7 @@ const STATUS: Readonly<Record<string, number>> = {
   service_unavailable: 503,
   // store
   store_busy: 503,
+  store_unavailable: 503,
   store_transaction_conflict: 503,
   store_migrations_unknown: 500,
   store_migration_failed: 500,

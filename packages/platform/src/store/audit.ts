@@ -5,8 +5,15 @@
  * previous record's hash (32 zero bytes for seq 1). Changing, inserting or deleting a row breaks
  * the chain at that row; deleting the newest rows is caught by the `audit_head` row, which every
  * append updates in the same transaction. The chain proves integrity against edits through SQL,
- * not against someone who can rewrite every later row and the head: anchoring the head outside
- * the database (e.g. a periodic signed checkpoint) is the later step that closes that gap.
+ * not against someone who can rewrite every later row and the head: a signed checkpoint of the head
+ * kept outside the database (store/audit-checkpoint.ts) closes that gap — `verifyAuditChain` with
+ * the latest checkpoint refuses a chain that no longer reaches it or passes through another hash.
+ *
+ * Time: a record's `at` is hashed as an ISO string with milliseconds, and stored with exactly that
+ * precision (a JavaScript Date has no more; migration 0013a makes the column refuse more). The
+ * verifier reads the stored time to the microsecond and refuses one with a sub-millisecond part,
+ * so that a time moved by 1 µs is caught rather than rounded away. Records written before that
+ * migration came from Dates as well, so they verify under the same rule.
  */
 import { createHash } from 'node:crypto';
 import { bytesEqual } from '@watashi/pki';
@@ -50,8 +57,14 @@ export type AuditChainVerification =
       ok: false;
       /** The first seq that does not verify (for a truncated tail: the first missing seq). */
       firstBrokenSeq: bigint;
-      reason: 'hash_mismatch' | 'prev_hash_mismatch' | 'seq_gap' | 'head_mismatch';
+      reason: 'hash_mismatch' | 'prev_hash_mismatch' | 'seq_gap' | 'head_mismatch' | 'checkpoint_mismatch';
     };
+
+/** A chain head recorded outside the database (a signed checkpoint, store/audit-checkpoint.ts). */
+export interface AuditAnchor {
+  readonly seq: bigint;
+  readonly hash: Uint8Array;
+}
 
 const GENESIS = new Uint8Array(32);
 /** Version of the hashed record layout, part of what is hashed. */
@@ -468,10 +481,19 @@ export class AuditWriter {
  */
 export async function verifyAuditChain(
   db: Kysely<Schema>,
-  options: { batchSize?: number } = {},
+  options: {
+    batchSize?: number;
+    /**
+     * A head recorded outside the database (the latest signed checkpoint): the chain must reach
+     * it and pass through it. Without it, someone who can write to the database can delete the
+     * newest records and rewind `audit_head` to match, leaving a valid shorter chain.
+     */
+    checkpoint?: AuditAnchor;
+  } = {},
 ): Promise<AuditChainVerification> {
   const batchSize = options.batchSize ?? 1000;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError('verifyAuditChain: batchSize ≥ 1');
+  const cp = options.checkpoint;
   return db
     .transaction()
     .setIsolationLevel('repeatable read')
@@ -483,6 +505,10 @@ export async function verifyAuditChain(
         const rows = await trx
           .selectFrom('audit_log')
           .selectAll()
+          // The stored time to the microsecond (a Date keeps only milliseconds): what is hashed is
+          // the millisecond time, so a stored time with any sub-millisecond part is not what was
+          // hashed — an edit of up to 999 µs would otherwise read back unchanged.
+          .select(sql<bigint>`(extract(epoch from at) * 1000000)::int8`.as('at_us'))
           .where('seq', '>=', expectedSeq)
           .orderBy('seq')
           .limit(batchSize)
@@ -490,9 +516,10 @@ export async function verifyAuditChain(
         for (const row of rows) {
           if (row.seq !== expectedSeq) return broken(expectedSeq, 'seq_gap');
           if (!bytesEqual(row.prev_hash, prevHash)) return broken(row.seq, 'prev_hash_mismatch');
+          if (row.at_us % 1000n !== 0n) return broken(row.seq, 'hash_mismatch');
           const hash = recordHash({
             seq: row.seq,
-            at: row.at,
+            at: new Date(Number(row.at_us / 1000n)),
             actor: row.actor,
             type: row.type,
             accountId: row.account_id,
@@ -500,6 +527,8 @@ export async function verifyAuditChain(
             prevHash: row.prev_hash,
           });
           if (!bytesEqual(hash, row.hash)) return broken(row.seq, 'hash_mismatch');
+          if (cp !== undefined && row.seq === cp.seq && !bytesEqual(row.hash, cp.hash))
+            return broken(row.seq, 'checkpoint_mismatch');
           prevHash = row.hash;
           expectedSeq++;
         }
@@ -507,6 +536,12 @@ export async function verifyAuditChain(
       }
       const head = await trx.selectFrom('audit_head').select(['seq', 'hash']).executeTakeFirstOrThrow();
       const count = expectedSeq - 1n;
+      // The chain (and its head) must reach the checkpoint: a shorter one lost its tail, however
+      // consistent the rewound head looks.
+      if (cp !== undefined && (count < cp.seq || head.seq < cp.seq))
+        return broken(count + 1n, 'checkpoint_mismatch');
+      if (cp !== undefined && cp.seq === 0n && !bytesEqual(cp.hash, GENESIS))
+        return broken(1n, 'checkpoint_mismatch');
       if (head.seq !== count || !bytesEqual(head.hash, prevHash)) {
         // Fewer rows than the head says: the tail was deleted. More: rows were added past it.
         const first = count < head.seq ? expectedSeq : count > head.seq ? head.seq + 1n : head.seq;

@@ -5,6 +5,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import type { Transaction } from 'kysely';
 import pg from 'pg';
+import { isWatashiError } from '@watashi/pki';
 import { storeError } from './errors.ts';
 import { pglitePool, type PoolStats } from './pglite-pool.ts';
 import type { Schema } from './schema.ts';
@@ -30,6 +31,17 @@ export interface DatabaseConfig {
     idleInTransactionTimeoutMs?: number;
     /** How long to wait for a connection (default 10 s). */
     connectionTimeoutMs?: number;
+    /**
+     * `application_name` of every connection (default `watashi`): what `pg_stat_activity` shows,
+     * so that an operator can tell (and terminate) the platform's sessions.
+     */
+    applicationName?: string;
+    /**
+     * Called with the error of a connection the server dropped (restart, failover,
+     * `pg_terminate_backend`), idle or lent out. The process stays up either way; the request
+     * using that connection fails with `store_unavailable`. Default: a process warning.
+     */
+    onConnectionError?: (error: unknown) => void;
   };
   /** PGlite only: how long a caller may wait for the single session (default 30 s). */
   acquireTimeoutMs?: number;
@@ -80,7 +92,7 @@ export interface TransactionOptions {
   isolation?: Isolation;
   /** `read only` transaction. */
   readOnly?: boolean;
-  /** How many times to retry after a serialization failure or deadlock (default 5). */
+  /** How many times to retry after a serialization failure, deadlock or lost connection (default 5). */
   retries?: number;
   /** Delay before retry `attempt` (1-based), in ms; default 5·2^(attempt−1) ms plus jitter, ≤ 250 ms. */
   backoffMs?: (attempt: number) => number;
@@ -175,27 +187,77 @@ function preparedName(text: string): string {
   return name;
 }
 
-/** Makes `client` run {@link PREPARED} statements as named prepared statements. */
+/**
+ * Makes `client` run {@link PREPARED} statements as named prepared statements, and turn a lost
+ * connection into `store_unavailable` (promise-style calls, which is how Kysely queries).
+ */
 function prepareMarked(client: pg.PoolClient): void {
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  const mapped = (r: unknown): unknown =>
+    r instanceof Promise
+      ? r.catch((e: unknown) => {
+          throw connectionError(e);
+        })
+      : r;
   client.query = ((...args: unknown[]) => {
     const [text, values] = args;
     if (args.length === 2 && typeof text === 'string' && text.startsWith(PREPARED))
-      return query({ name: preparedName(text), text, values });
-    return query(...args);
+      return mapped(query({ name: preparedName(text), text, values }));
+    return mapped(query(...args));
   }) as typeof client.query;
+}
+
+/**
+ * SQLSTATEs of a session the server ended or would not start: class 08 (connection exception) and
+ * 57P01–57P03 (admin_shutdown: `pg_terminate_backend` or a fast shutdown; crash_shutdown;
+ * cannot_connect_now: the server is starting or stopping). PostgreSQL Appendix A.
+ */
+const CONNECTION_LOST_STATES = /^(08...|57P0[123])$/;
+/** Node socket errors of a server gone away or not (yet) listening. */
+const CONNECTION_LOST_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
+/** node-postgres's own messages for a dead or unobtainable connection (they carry no code). */
+const CONNECTION_LOST_MESSAGES =
+  /^(Connection terminated|Client has encountered a connection error|Client was closed and is not queryable|timeout exceeded when trying to connect)/;
+
+/**
+ * True when `error` says the connection to PostgreSQL was lost or could not be made, as opposed to
+ * an error of the statement itself: the work may be retried on a new connection (if it is safe to
+ * repeat) and the client sees 503 `store_unavailable`.
+ */
+export function isConnectionLost(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const e = error as { code?: unknown; message?: unknown };
+  if (isWatashiError(error)) return error.code === 'store_unavailable';
+  if (
+    typeof e.code === 'string' &&
+    (CONNECTION_LOST_STATES.test(e.code) || CONNECTION_LOST_ERRNOS.has(e.code))
+  )
+    return true;
+  return typeof e.message === 'string' && CONNECTION_LOST_MESSAGES.test(e.message);
+}
+
+/** `error` as `store_unavailable` when the connection was lost, else unchanged. */
+function connectionError(error: unknown): unknown {
+  if (!isConnectionLost(error) || isWatashiError(error)) return error;
+  return storeError('store_unavailable', 'the database connection was lost; try again', { cause: error });
 }
 
 function openPostgres(url: string, options: NonNullable<DatabaseConfig['pool']>): PostgresDatabase {
   if (!/^postgres(ql)?:\/\//.test(url)) throw new TypeError('openDatabase: url must start with postgres://');
   const max = options.max ?? 10;
+  const onConnectionError =
+    options.onConnectionError ??
+    ((e: unknown) =>
+      process.emitWarning(`database connection lost: ${e instanceof Error ? e.message : String(e)}`, {
+        code: 'WATASHI_STORE',
+      }));
   const pool = new pg.Pool({
     connectionString: url,
     max,
     statement_timeout: options.statementTimeoutMs ?? 30_000,
     idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? 60_000,
     connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000,
-    application_name: 'watashi',
+    application_name: options.applicationName ?? 'watashi',
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
         if (oid === PG_INT8) return (v: string) => BigInt(v);
@@ -210,15 +272,28 @@ function openPostgres(url: string, options: NonNullable<DatabaseConfig['pool']>)
       }) as typeof pg.types.getTypeParser,
     },
   });
-  // An idle client that loses its server (restart, failover) emits 'error' on the pool; without a
-  // listener Node would crash the process. The pool discards that client and connects anew.
-  pool.on('error', () => undefined);
-  // So does a client the pool has lent out when the server goes away between its statements (a
-  // failover, a network cut): the pool listens to idle clients only. The caller's next query on
-  // it fails and the pool discards it on release.
-  pool.on('connect', (client) => client.on('error', () => undefined));
-  pool.on('connect', prepareMarked);
-  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  // A client that loses its server (restart, failover, pg_terminate_backend) emits 'error'; an
+  // EventEmitter without a listener throws it, which kills the process. The pool listens to its
+  // idle clients only (and re-emits on itself), so every client gets its own listener from birth,
+  // for the time it is lent out. The pool then discards the dead client (it is no longer
+  // `_queryable`) when it is released, and connects anew for the next caller.
+  pool.on('error', onConnectionError);
+  pool.on('connect', (client) => {
+    client.on('error', onConnectionError);
+    prepareMarked(client);
+  });
+  // Kysely sees the pool through this: a connection that cannot be had becomes store_unavailable.
+  const kyselyPool = {
+    connect: () =>
+      pool.connect().catch((e: unknown) => {
+        throw connectionError(e);
+      }),
+    end: () => pool.end(),
+    // Kysely 0.29 cancels a running query on a control connection made with these.
+    options: pool.options,
+    Client: pg.Client,
+  };
+  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool: kyselyPool }) });
   return {
     engine: 'postgres',
     url,
@@ -252,7 +327,9 @@ export function isRetryableTransactionError(error: unknown): boolean {
 
 /**
  * Run `fn` in a transaction and commit, retrying the whole transaction after a serialization
- * failure or a deadlock (both roll it back entirely, so a retry starts clean). Any other error
+ * failure or a deadlock (both roll it back entirely, so a retry starts clean), and after losing the
+ * connection before COMMIT (the server rolls back a session's open transaction when it ends); a
+ * connection lost during COMMIT, or on the last attempt, fails with `store_unavailable`. Any other error
  * rolls back and propagates unchanged. After `retries` retries the last conflict is wrapped in
  * `store_transaction_conflict`.
  *
@@ -274,9 +351,28 @@ export async function withTransaction<T>(
     let builder = db.transaction();
     if (options.isolation !== undefined) builder = builder.setIsolationLevel(options.isolation);
     if (options.readOnly === true) builder = builder.setAccessMode('read only');
+    // Whether the body ran to its end, i.e. whether COMMIT may have been sent.
+    let bodyDone = false;
     try {
-      return await builder.execute((trx) => fn(trx, attempt));
+      return await builder.execute(async (trx) => {
+        const result = await fn(trx, attempt);
+        bodyDone = true;
+        return result;
+      });
     } catch (error) {
+      if (isConnectionLost(error)) {
+        // Lost before COMMIT was sent: the server rolled the transaction back when the session
+        // ended, so running it again on a new connection is as safe as a serialization retry. Lost
+        // during COMMIT, its outcome is unknown: repeating it could apply it twice, so the caller
+        // gets store_unavailable (503) and decides (an idempotent request is simply resent).
+        if (bodyDone || attempt > retries) throw connectionError(error);
+        options.onRetry?.(error, attempt);
+        // Longer than a conflict's backoff: a restarting server takes a second or two to accept
+        // connections again (0.1 + 0.2 + 0.4 + 0.8 + 1.6 s over the default five retries).
+        const delay = options.backoffMs?.(attempt) ?? Math.min(2000, 100 * 2 ** (attempt - 1));
+        await new Promise((r) => setTimeout(r, delay));
+        continue;
+      }
       if (!isRetryableTransactionError(error)) throw error;
       if (attempt > retries) {
         throw storeError(

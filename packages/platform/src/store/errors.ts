@@ -12,6 +12,11 @@ export type StoreErrorCode =
   | 'store_migration_failed'
   /** `withTransaction` gave up after repeated serialization failures or deadlocks. */
   | 'store_transaction_conflict'
+  /**
+   * The PostgreSQL connection was lost (server restart, failover, `pg_terminate_backend`) or could
+   * not be made; the work was not done, or (lost during COMMIT) its outcome is unknown. HTTP 503.
+   */
+  | 'store_unavailable'
   /** Waiting for the single PGlite session took longer than the configured limit. */
   | 'store_busy'
   /** The embedded data directory is open in another live process (its pid is in the detail). */

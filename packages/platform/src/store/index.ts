@@ -6,7 +6,7 @@
 export * from './errors.ts';
 export * from './json.ts';
 export * from './schema.ts';
-export { openDatabase, withTransaction, isRetryableTransactionError } from './database.ts';
+export { openDatabase, withTransaction, isRetryableTransactionError, isConnectionLost } from './database.ts';
 export type {
   Database,
   DatabaseConfig,
@@ -19,6 +19,19 @@ export type {
 export { migrateToLatest, executedMigrations } from './migrate.ts';
 export type { MigrationReport } from './migrate.ts';
 export { appendAudit, appendAuditMany, verifyAuditChain, assertNoBasic4 } from './audit.ts';
-export type { AuditEvent, AuditRecord, AuditChainVerification } from './audit.ts';
+export type { AuditEvent, AuditRecord, AuditChainVerification, AuditAnchor } from './audit.ts';
+export {
+  AUDIT_SIGNING_PURPOSE,
+  createAuditCheckpoint,
+  readAuditCheckpoint,
+  readLatestAuditCheckpoint,
+  writeAuditCheckpoint,
+} from './audit-checkpoint.ts';
+export type {
+  AuditCheckpoint,
+  AuditCheckpointErrorCode,
+  AuditCheckpointFile,
+  AuditCheckpointPayload,
+} from './audit-checkpoint.ts';
 export { consumeNonce } from './nonces.ts';
 export type { NonceOutcome } from './nonces.ts';

@@ -103,6 +103,14 @@ export interface EnrolmentNoncesTable {
   document: Uint8Array | null;
   /** The consent document for latest-basic-4 provision, when offered (migration 0002). */
   consent_document: Uint8Array | null;
+  /** SHA-256 of the certificate that completed the enrolment (migration 0013). */
+  completed_certificate_hash: Uint8Array | null;
+  /** The result the completion returned, for a retry of it (migration 0013). */
+  completion: ColumnType<
+    JsonObject | null,
+    JsonbText<JsonObject> | null | undefined,
+    JsonbText<JsonObject> | null
+  >;
 }
 
 /** `authenticators`: passkeys, device certificates, card authentication certificates. */
@@ -517,6 +525,8 @@ export const schemaColumns = {
     used_at: n('timestamptz'),
     document: n('bytea'),
     consent_document: n('bytea'),
+    completed_certificate_hash: n('bytea'),
+    completion: n('jsonb'),
   },
   authenticators: {
     id: u('uuid'),

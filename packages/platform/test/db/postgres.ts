@@ -44,6 +44,8 @@ export interface PrivateCluster {
   dir: string;
   /** Stop the server and remove its directory. */
   stop(): Promise<void>;
+  /** Restart the server on the same port (`pg_ctl restart -m fast`: sessions are terminated). */
+  restart(): Promise<void>;
 }
 
 /** Start a private PostgreSQL cluster on a free port (scripts/pg-private.sh). */
@@ -58,6 +60,7 @@ export async function startPrivateCluster(): Promise<PrivateCluster> {
     url,
     dir,
     stop: () => (stopped ??= run('bash', [script, 'stop', dir], { timeout: 60_000 }).then(() => undefined)),
+    restart: () => run('bash', [script, 'restart', dir], { timeout: 60_000 }).then(() => undefined),
   };
 }
 

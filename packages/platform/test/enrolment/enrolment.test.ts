@@ -13,6 +13,7 @@ import { platformConfigSchema, type PlatformConfigInput } from '../../src/config
 import { verifyAuditChain } from '../../src/store/audit.ts';
 import { MemoryJobQueue } from '../../src/lifecycle/job-queue.ts';
 import { createJpkiBackend } from '../../src/jlis/index.ts';
+import type { JpkiBackend } from '../../src/jlis/backend.ts';
 import {
   completeEnrolment,
   issueEnrolment,
@@ -193,11 +194,11 @@ forEachEngine((t) => {
         .executeTakeFirstOrThrow();
       expect(session).toMatchObject({ account_id: body['accountId'], authenticator_id: null });
       expect(session.amr.length).toBeGreaterThan(0);
-      // A failed completion signs nobody in.
+      // A failed completion signs nobody in (another resident's signature over the used document).
       const bad = await p.app.inject({
         method: 'POST',
         url: `/api/enrolments/${d.id}/complete`,
-        payload: await cmsBody(h, d.bytes),
+        payload: await cmsBody(await newResident(sim), d.bytes),
       });
       expect(bad.statusCode).toBeGreaterThanOrEqual(400);
       expect(bad.cookies.find((c) => c.name === 'watashi_session')).toBeUndefined();
@@ -411,13 +412,79 @@ forEachEngine((t) => {
   });
 
   describe('failures (documented order)', () => {
-    it('fail-replayed-nonce', async () => {
+    it('ok-retried-completion-returns-the-same-account-and-a-session-without-asking-jlis', async () => {
+      // The reply of a committed completion was lost (or its session not written): the app sends
+      // the same body again and must get the account it made, not enrolment_nonce_replayed.
+      const h = await newResident(sim);
+      const d = await issue(p);
+      const body = await cmsBody(h, d.bytes);
+      const first = await complete(p, d.id, body);
+      expect(first.status).toBe(200);
+      const backend = p.deps.backend as { ocspStatus: JpkiBackend['ocspStatus'] };
+      const ocsp = backend.ocspStatus.bind(backend);
+      let queries = 0;
+      backend.ocspStatus = (...a) => {
+        queries++;
+        return ocsp(...a);
+      };
+      try {
+        const r = await p.app.inject({
+          method: 'POST',
+          url: `/api/enrolments/${d.id}/complete`,
+          payload: body,
+        });
+        expect(r.statusCode, r.body).toBe(200);
+        expect(r.json()).toMatchObject({
+          accountId: first.body['accountId'],
+          created: true,
+          proofingLevel: first.body['proofingLevel'],
+        });
+        expect(r.cookies.find((c) => c.name === 'watashi_session')?.value).toBeTruthy();
+        // A new signature by the same card over the same document is a retry too.
+        expect((await complete(p, d.id, await cmsBody(h, d.bytes, true))).body['accountId']).toBe(
+          first.body['accountId'],
+        );
+      } finally {
+        backend.ocspStatus = ocsp;
+      }
+      expect(queries).toBe(0);
+      // Still one account, one current anchor, one account.created event.
+      const events = await t.db
+        .selectFrom('audit_log')
+        .select('type')
+        .where('account_id', '=', first.body['accountId'] as string)
+        .execute();
+      expect(events.filter((e) => e.type === 'account.created')).toHaveLength(1);
+    });
+
+    it('fail-used-nonce-with-another-certificate', async () => {
+      const d = await issue(p);
+      expect((await complete(p, d.id, await cmsBody(await newResident(sim), d.bytes))).status).toBe(200);
+      const other = await complete(p, d.id, await cmsBody(await newResident(sim), d.bytes));
+      expect(other).toMatchObject({ status: 409, body: { code: 'enrolment_nonce_replayed' } });
+    });
+
+    it('fail-used-nonce-with-a-bad-signature', async () => {
+      const h = await newResident(sim);
+      const d = await issue(p);
+      expect((await complete(p, d.id, await cmsBody(h, d.bytes))).status).toBe(200);
+      const d2 = await issue(p);
+      const again = await complete(p, d.id, await cmsBody(h, d2.bytes));
+      expect(again).toMatchObject({ body: { code: 'enrolment_signature_mismatch' } });
+    });
+
+    it('fail-replayed-nonce-after-expiry', async () => {
       const h = await newResident(sim);
       const d = await issue(p);
       const body = await cmsBody(h, d.bytes);
       expect((await complete(p, d.id, body)).status).toBe(200);
-      const again = await complete(p, d.id, body);
-      expect(again).toMatchObject({ status: 409, body: { code: 'enrolment_nonce_replayed' } });
+      p.setNow(new Date(sim.clock.now().getTime() + 601_000));
+      try {
+        const again = await complete(p, d.id, body);
+        expect(again).toMatchObject({ status: 409, body: { code: 'enrolment_nonce_replayed' } });
+      } finally {
+        p.setNow(sim.clock.now());
+      }
     });
 
     it('fail-expired-nonce', async () => {

@@ -9,6 +9,8 @@ import * as m0007 from './0007-fee-ledger.ts';
 import * as m0008 from './0008-sweep-coverage.ts';
 import * as m0009 from './0009-oidc-fillfactor.ts';
 import * as m0010 from './0010-drop-anchors-sweep-idx.ts';
+import * as m0013 from './0013-enrolment-completion.ts';
+import * as m0013a from './0013a-audit-time-precision.ts';
 import * as m0014 from './0014-sweep-provisions.ts';
 
 /**
@@ -28,5 +30,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0008-sweep-coverage': m0008,
   '0009-oidc-fillfactor': m0009,
   '0010-drop-anchors-sweep-idx': m0010,
+  '0013-enrolment-completion': m0013,
+  '0013a-audit-time-precision': m0013a,
   '0014-sweep-provisions': m0014,
 };
