@@ -395,7 +395,7 @@ export async function completeEnrolment(
   };
 
   return withTransaction(deps.database.db, async (trx) => {
-    // 7 (authoritative): exactly one concurrent caller consumes the nonce.
+    // 6 (authoritative): exactly one concurrent caller consumes the nonce.
     throwForNonce(await consumeNonce(trx, { nonce, purpose, documentHash: v.documentHash, now }));
     // Concurrent enrolments of one person queue here, so the second sees the first's account.
     await lockPerson(trx, person.key);

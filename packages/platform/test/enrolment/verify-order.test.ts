@@ -128,27 +128,41 @@ describe('verifyEnrolmentSignature', () => {
     expect([ctx.counts.ocsp, early.counts.ocsp]).toEqual([0, 0]);
   });
 
-  it('fail-jlis-unavailable-is-reported-before-the-signature', async () => {
+  it('fail-copied-certificate-with-a-bad-signature-never-reaches-jlis', async () => {
+    // The resident's real certificate with a signature over another document (what anyone holding
+    // a copy of the certificate but not the card can send): refused before the billed query.
+    const d = doc(5);
+    const ctx = context();
+    expect(await code(d, await holder.raw(doc(6)), ctx)).toBe('enrolment_signature_mismatch');
+    const copied = await holder.raw(d);
+    expect(
+      await code(d, { certificate: copied.certificate, signature: new Uint8Array(256).fill(7) }, ctx),
+    ).toBe('enrolment_signature_mismatch');
+    expect(ctx.counts).toEqual({ ocsp: 0, nonce: 0 });
+  });
+
+  it('fail-jlis-unavailable-is-reported-after-the-signature-and-nonce', async () => {
     const down = createJpkiBackend(
       { kind: 'simulator', url: 'http://127.0.0.1:9', operatorId: 'watashi' },
       { timeoutMs: 2000 },
     );
     const d = doc(5);
     const ctx = context({ backend: down });
-    // A signature over another document too: the J-LIS failure comes first.
-    expect(await code(d, await holder.raw(doc(6)), ctx)).toBe('enrolment_revocation_unavailable');
-    expect(ctx.counts).toEqual({ ocsp: 1, nonce: 0 });
-    // Under soft-fail the same status is `unknown` and the signature is the next failure.
+    expect(await code(d, await holder.raw(d), ctx)).toBe('enrolment_revocation_unavailable');
+    expect(ctx.counts).toEqual({ ocsp: 1, nonce: 1 });
+    // Under soft-fail the same status is `unknown` and the enrolment verifies.
     const soft = context({ backend: down, policy: 'soft-fail' });
-    expect(await code(d, await holder.raw(doc(6)), soft)).toBe('enrolment_signature_mismatch');
+    expect(await code(d, await holder.raw(d), soft)).toBe('ok');
   });
 
   it('fail-signature-is-reported-before-the-nonce', async () => {
     const d = doc(7);
     const ctx = context({ nonce: 'used' });
     expect(await code(d, { cms: await holder.cms(doc(8), true) }, ctx)).toBe('enrolment_signature_mismatch');
-    expect(ctx.counts).toEqual({ ocsp: 1, nonce: 0 });
+    expect(ctx.counts).toEqual({ ocsp: 0, nonce: 0 });
     expect(await code(d, { cms: await holder.cms(d, true) }, ctx)).toBe('enrolment_nonce_replayed');
+    // A replayed document is refused before J-LIS too.
+    expect(ctx.counts).toEqual({ ocsp: 0, nonce: 1 });
     expect(await code(d, { cms: await holder.cms(d) }, context({ nonce: 'expired' }))).toBe(
       'enrolment_nonce_expired',
     );
