@@ -143,7 +143,8 @@ async function loadRoot(
   if (cert.signatureAlgorithm !== profile.signatureAlgorithm)
     invalid('signatureAlgorithm', cert.signatureAlgorithm);
   const key = parseSpki(cert.spki);
-  if (key.keyType !== 'rsa' || (key.rsaBits ?? 0) < profile.minimumRsaBits) invalid('key', 'not RSA ≥ 2048');
+  if (key.keyType !== 'rsa' || (key.rsaBits ?? 0) < profile.minimumRsaBits || key.rsaExponent !== 65537n)
+    invalid('key', 'not RSA ≥ 2048 with e = 65537');
   const bc = cert.basicConstraints;
   if (bc?.ca !== true || !bc.critical || bc.pathLen !== undefined)
     invalid('basicConstraints', 'basicConstraints must be critical CA:TRUE without pathLen');
