@@ -535,9 +535,8 @@ forEachEngine((t) => {
       }
       // The production trust store itself refuses simulator roots.
       const simRoot = trust.anchors('sign')[0]!.der;
-      const sha256 = createHash('sha256').update(simRoot).digest('hex');
-      const err = await failCode(JpkiTrustStore.production({ extraRoots: [{ der: simRoot, sha256 }] }));
-      expect(err).toBe('trust_simulator_root_in_production');
+      const err = await failCode(JpkiTrustStore.production({ roots: [simRoot] }));
+      expect(err).toBe('trust_root_unpinned');
     });
 
     it('fail-expired-certificate', async () => {
