@@ -303,6 +303,8 @@ export async function verifyEnrolmentSignature(
   // (issue 15). Unknown → the configured policy.
   let status: StatusEvidence;
   try {
+    // Identity proofing: never a cached answer (no `acceptCached`), so a revocation J-LIS already
+    // knows cannot be hidden by a good answer reused from before it (issue 15).
     status = await ctx.backend.ocspStatus(cert, issuer, { purpose: 'signature_verification' });
   } catch (cause) {
     status = unknownEvidence(now, cause);

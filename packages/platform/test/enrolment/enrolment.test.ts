@@ -575,6 +575,20 @@ forEachEngine((t) => {
       });
     });
 
+    it('fail-enrolment-after-a-revocation-is-refused-even-with-a-cached-good-answer', async () => {
+      const h = await newResident(sim);
+      const d1 = await issue(p);
+      expect((await complete(p, d1.id, await cmsBody(h, d1.bytes))).status).toBe(200);
+      // J-LIS learns of the loss inside the cache window of the good answer just obtained.
+      await sim.s.sim.lifeEvent(h.residentId, { type: 'lose' });
+      sim.s.sim.refreshOcsp();
+      const d2 = await issue(p);
+      expect(await complete(p, d2.id, await cmsBody(h, d2.bytes))).toMatchObject({
+        status: 403,
+        body: { code: 'enrolment_certificate_on_hold' },
+      });
+    });
+
     it('fail-ocsp-unavailable-under-hard-fail-ok-under-soft-fail', async () => {
       const h = await newResident(sim);
       const down = createJpkiBackend(

@@ -128,14 +128,15 @@ describe('HttpJpkiBackend (simulator)', () => {
     const c = await newCard();
     await publish();
     const b = createJpkiBackend({ kind: 'simulator', url: base, operatorId: OP }, { now: () => clock.now() });
-    const first = await b.ocspStatus(pair(c.sign).cert, pair(c.sign).issuer);
+    const login = { acceptCached: true } as const;
+    const first = await b.ocspStatus(pair(c.sign).cert, pair(c.sign).issuer, login);
     await s.sim.lifeEvent(c.residentId, { type: 'lose' });
     await publish();
-    const cached = await b.ocspStatus(pair(c.sign).cert, pair(c.sign).issuer);
+    const cached = await b.ocspStatus(pair(c.sign).cert, pair(c.sign).issuer, login);
     expect(cached).toBe(first);
     clock.advance(901_000); // past the responder's nextUpdate (15-minute cadence)
     s.sim.refreshOcsp();
-    const renewed = await b.ocspStatus(pair(c.sign).cert, pair(c.sign).issuer);
+    const renewed = await b.ocspStatus(pair(c.sign).cert, pair(c.sign).issuer, login);
     expect(renewed.status).toBe('revoked');
     expect(renewed.reason).toBe('certificateHold');
   });
