@@ -138,6 +138,9 @@ async function verifyCardProof(
       now: cert.notBefore,
       checkAnchorValidity: false,
       verifier,
+      // Revocation is asked of J-LIS later, after proof of possession: the query is billed
+      // (reference/jpki.md §2.2) and a copied certificate must not reach it (issue 15).
+      revocation: 'not-checked',
     });
     issuer = path.anchor;
   } catch (cause) {

@@ -224,6 +224,9 @@ export async function verifyEnrolmentSignature(
       now: cert.notBefore,
       checkAnchorValidity: false,
       verifier,
+      // Revocation is asked of J-LIS later, after proof of possession: the query is billed
+      // (reference/jpki.md §2.2) and a copied certificate must not reach it (issue 15).
+      revocation: 'not-checked',
       ...(ctx.pathCache ? { cache: ctx.pathCache } : {}),
     });
     issuer = path.anchor;
