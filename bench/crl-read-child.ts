@@ -26,6 +26,8 @@ const ca = parseCertificate(fromPem(readFileSync(caPath, 'utf8'), 'CERTIFICATE')
 const index: CrlIndex = mode === 'memory' ? readCrl(readFileSync(crlPath)) : await readCrlFile(crlPath);
 const t1 = performance.now();
 await verifyCrl(index, ca.spki, nodeCrlVerifier(), {
+  // The benchmark's CRL is generated once and reused: its age is not what is measured.
+  now: 'not-checked',
   issuerName: ca.subject.der,
   ...(ca.subjectKeyId ? { issuerKeyId: ca.subjectKeyId } : {}),
   digest: nodeDigest,

@@ -66,6 +66,7 @@ const JPKI = {
   trust_simulator_root_in_production: true,
   trust_no_anchor: true,
   trust_root_invalid: true,
+  trust_root_unpinned: true,
 } as const satisfies Record<JpkiErrorCode, true>;
 
 /** Every `PkiErrorCode`. */

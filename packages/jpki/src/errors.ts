@@ -22,7 +22,9 @@ export type JpkiErrorCode =
   | 'trust_mixed_roots'
   | 'trust_simulator_root_in_production'
   | 'trust_no_anchor'
-  | 'trust_root_invalid';
+  | 'trust_root_invalid'
+  /** A supplied root whose SHA-256 is not among the compiled pins (JLIS_ROOT_PINS). */
+  | 'trust_root_unpinned';
 
 /** Shorthand for a jpki error. */
 export function jpkiError(

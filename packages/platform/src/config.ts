@@ -56,6 +56,13 @@ export const platformConfigSchema = z.strictObject({
     ])
     .optional()
     .describe('How the platform reaches J-LIS (the JpkiBackend port).'),
+  jlisRootFiles: z
+    .array(z.string().min(1))
+    .max(32)
+    .default([])
+    .describe(
+      'Production only: paths of root certificate files J-LIS publishes at https://www.jpki.go.jp/ca/ (DER `.cer` or PEM), added to the embedded generations 01 and 03 — e.g. generation 02 (signca02.cer, valid to 2029-09-14). Each is accepted only when its SHA-256 is one of the pins compiled into @watashi/jpki (JLIS_ROOT_PINS); any other file stops start-up with trust_root_unpinned. An unreadable file is config_jlis_root_unreadable; setting it in simulation mode is config_jlis_roots_in_simulation.',
+    ),
   wallet: z
     .strictObject({
       hostedCardsUrl: z

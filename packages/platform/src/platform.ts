@@ -6,7 +6,8 @@
  * opened (never what was passed in as an override).
  *
  * Modes (config `mode`):
- * - `production`: the pinned real J-LIS roots only (`JpkiTrustStore.production()`); a simulator
+ * - `production`: the pinned real J-LIS roots only (`JpkiTrustStore.production()`, plus the
+ *   operator's `jlisRootFiles`, each accepted only when its SHA-256 is a compiled pin); a simulator
  *   backend is refused (`config_simulator_in_production`) and so is embedded PGlite
  *   (`config_database_required`) unless `allowInProduction` says otherwise; J-LIS must be
  *   configured (`config_jlis_required`).
@@ -28,10 +29,11 @@
  * account (`DELETE /api/me`) and the operator's account actions are lifecycle/account-routes.ts.
  */
 import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
-import { WatashiError } from '@watashi/pki';
+import { fromPem, WatashiError } from '@watashi/pki';
 import { JpkiTrustStore } from '@watashi/jpki';
 import {
   assuranceTableHtml,
@@ -78,7 +80,11 @@ export type PlatformConfigErrorCode =
   /** Simulation mode with a J-LIS that is not the simulator (its roots come from the simulator). */
   | 'config_simulator_required'
   /** Simulation mode and the simulator's roots could not be fetched or did not match /info. */
-  | 'config_simulator_unreachable';
+  | 'config_simulator_unreachable'
+  /** A file of `jlisRootFiles` cannot be read or is not a certificate (DER or PEM). */
+  | 'config_jlis_root_unreadable'
+  /** `jlisRootFiles` set in simulation mode, whose roots are the simulator's only. */
+  | 'config_jlis_roots_in_simulation';
 
 const configError = (
   code: PlatformConfigErrorCode,
@@ -151,6 +157,11 @@ function checkMode(config: PlatformConfig, overrides: PlatformOverrides): void {
         'config_database_required',
         'production mode needs PostgreSQL (databaseUrl / DATABASE_URL); embedded PGlite is for simulation',
       );
+  } else if (config.jlisRootFiles.length > 0) {
+    throw configError(
+      'config_jlis_roots_in_simulation',
+      'jlisRootFiles are real J-LIS roots: simulation mode trusts the simulator roots only',
+    );
   } else if (overrides.trust === undefined && config.jlis?.kind !== 'simulator') {
     throw configError(
       'config_simulator_required',
@@ -191,6 +202,27 @@ export async function fetchSimulatorRoots(
   }
 }
 
+/**
+ * Reads the operator's J-LIS root files (`jlisRootFiles`): DER as J-LIS publishes them, or PEM.
+ * Whether they are trusted is the trust store's decision (compiled pins), not this function's.
+ */
+export async function readRootFiles(paths: ReadonlyArray<string>): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = [];
+  for (const path of paths) {
+    try {
+      const bytes = new Uint8Array(await readFile(path));
+      const text = new TextDecoder().decode(bytes);
+      out.push(text.includes('-----BEGIN CERTIFICATE-----') ? fromPem(text, 'CERTIFICATE') : bytes);
+    } catch (cause) {
+      throw configError('config_jlis_root_unreadable', `cannot read the J-LIS root file ${path}`, {
+        cause,
+        detail: { path },
+      });
+    }
+  }
+  return out;
+}
+
 /** Builds the platform (does not listen). */
 export async function createPlatform(
   configInput: unknown,
@@ -219,7 +251,8 @@ export async function createPlatform(
     // Roots first: a misconfigured trust source fails before anything is opened.
     let trust = overrides.trust;
     if (trust === undefined) {
-      if (config.mode === 'production') trust = await JpkiTrustStore.production();
+      if (config.mode === 'production')
+        trust = await JpkiTrustStore.production({ roots: await readRootFiles(config.jlisRootFiles) });
       else if (config.jlis?.kind === 'simulator')
         trust = await JpkiTrustStore.simulator(await fetchSimulatorRoots(config.jlis.url));
       else throw configError('config_simulator_required', 'simulation mode needs the simulator');
@@ -291,6 +324,13 @@ export async function createPlatform(
     opened.push(stopServer);
     log = app.log;
     registerOperationsRoutes(app, deps, { metrics, draining: () => draining });
+    // STYLE.md (after node-oidc-provider): an unsafe setting warns loudly, once, at start-up.
+    // soft-fail enrols on an unknown revocation status, so a J-LIS outage admits revoked cards.
+    if (config.mode === 'production' && config.revocationPolicy === 'soft-fail')
+      app.log.warn(
+        { revocationPolicy: 'soft-fail' },
+        'revocationPolicy is soft-fail in production: an unknown certificate status (J-LIS unreachable or unsure) is accepted at enrolment, so a revoked or lost card can be proofed; use hard-fail',
+      );
     registerPlatformRoutes(app, deps);
     registerEnrolmentRoutes(app, deps);
     registerAuthnRoutes(app, deps);

@@ -261,6 +261,19 @@ describe('subjectAltName encoding and readBasic4', () => {
       'address',
     ],
     ['empty name', () => replace(OID.jpkiName, utf8('')), 'name'],
+    // Issue 15: only what a J-LIS certificate can contain (basic4/repertoire.ts).
+    ['NUL in the name', () => replace(OID.jpkiName, utf8('黒桐\u0000幹也')), 'name'],
+    ['bidi override U+202E in the name', () => replace(OID.jpkiName, utf8('黒桐\u202E幹也')), 'name'],
+    ['markup in the name', () => replace(OID.jpkiName, utf8('<b>x</b>')), 'name'],
+    ['a 4,000-character name', () => replace(OID.jpkiName, utf8('山'.repeat(4000))), 'name'],
+    ['private-use character in the name', () => replace(OID.jpkiName, utf8('黒桐\uE000幹也')), 'name'],
+    ['half-width katakana in the name', () => replace(OID.jpkiName, utf8('黒桐\uFF76幹也')), 'name'],
+    [
+      'line separator in the address',
+      () => replace(OID.jpkiAddress, utf8(`東京都清瀬市\u2028${'あ'.repeat(11)}`)),
+      'address',
+    ],
+    ['NUL in the address', () => replace(OID.jpkiAddress, utf8(`東京都\u0000${'あ'.repeat(14)}`)), 'address'],
   ];
   it.each(cases)('fail-%s', async (_label, san, field) => {
     const c = await certWith(san());

@@ -4,3 +4,4 @@ export * from './prefectures.ts';
 export * from './substitute.ts';
 export * from './basic4.ts';
 export * from './san.ts';
+export * from './repertoire.ts';

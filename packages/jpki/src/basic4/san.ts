@@ -2,6 +2,7 @@
  * subjectAltName encoding and decoding of the basic 4 information (reference/jpki.md §1.4):
  * `GeneralName.otherName { type-id, value [0] EXPLICIT UTF8String }` × 6, order .1 .4 .3 .5 .2 .6.
  */
+import { firstOutsideRepertoire, MAX_NAME_LENGTH } from './repertoire.ts';
 import { OID, readTlv, Tag, utf8, type Certificate, type GeneralName } from '@watashi/pki';
 import { jpkiError } from '../errors.ts';
 import { matchJpkiCaName } from '../profile/names.ts';
@@ -72,6 +73,22 @@ export type Basic4Strings = Readonly<Record<(typeof BASIC4_SAN_ORDER)[number]['f
  */
 export function basic4FromStrings(f: Basic4Strings): Basic4 {
   if (f.name.length === 0) malformed('name', 'empty');
+  // Only what a J-LIS certificate can contain (basic4/repertoire.ts): no control or bidi
+  // characters, no markup, bounded lengths — checked before anything is sealed or released.
+  const nameLength = characterLength(f.name);
+  if (nameLength > MAX_NAME_LENGTH)
+    malformed('name', `longer than ${String(MAX_NAME_LENGTH)} characters`, { length: nameLength });
+  for (const [field, text] of [
+    ['name', f.name],
+    ['address', f.address],
+  ] as const) {
+    const bad = firstOutsideRepertoire(text);
+    if (bad !== undefined)
+      malformed(field, `character ${bad.codePoint} outside the J-LIS repertoire`, {
+        position: bad.position,
+        codePoint: bad.codePoint,
+      });
+  }
   if (f.sex !== '1' && f.sex !== '2' && f.sex !== '3') malformed('sex', 'must be 1, 2 or 3');
   const addressLength = characterLength(f.address);
   if (addressLength > MAX_ADDRESS_LENGTH)

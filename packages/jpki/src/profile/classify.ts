@@ -5,7 +5,7 @@
  * Neither function checks signatures or validity: that is path validation against the anchors of a
  * `JpkiTrustStore`.
  */
-import { bytesEqual, isWatashiError, OID, toHex, type Certificate } from '@watashi/pki';
+import { bytesEqual, isWatashiError, OID, parseSpki, toHex, type Certificate } from '@watashi/pki';
 import { readBasic4 } from '../basic4/san.ts';
 import { BASIC4_SAN_ORDER } from '../basic4/san.ts';
 import { jpkiError } from '../errors.ts';
@@ -142,7 +142,8 @@ function checkSubject(cert: Certificate, purpose: JpkiPurpose): void {
 
 /**
  * Asserts that `cert` is a JPKI end-entity certificate of `purpose` following its profile
- * (reference/jpki.md §6.5 order of checks, after the chain): v3; sha256WithRSAEncryption; keyUsage
+ * (reference/jpki.md §6.5 order of checks, after the chain): v3; sha256WithRSAEncryption; an RSA
+ * key of at least 2048 bits with e = 65537 (`detail.check = 'key'`, §0); keyUsage
  * present, **critical**, with the exact DER (`03 02 06 C0` / `03 02 07 80`); the policy; no CA
  * basicConstraints; the subject shape; for signing, exactly the six basic-4 otherNames in the order
  * .1 .4 .3 .5 .2 .6 with valid values; for user authentication, no subjectAltName; no unknown
@@ -161,6 +162,21 @@ export function assertJpkiProfile(
   if (cert.version !== 3) mismatch('version', 'not a v3 certificate');
   if (cert.signatureAlgorithm !== profile.signatureAlgorithm)
     mismatch('signatureAlgorithm', `signed with ${cert.signatureAlgorithm}`);
+  // §0 and 施行規則 §2: every JPKI key is RSA-2048 or more with e = 65537. A chain to the right CA
+  // proves nothing about the key's strength (a CA compromised or misused once could certify a weak
+  // key), so a weak key is refused here, before any J-LIS query.
+  let key: ReturnType<typeof parseSpki> | undefined;
+  try {
+    key = parseSpki(cert.spki);
+  } catch (e) {
+    if (!isWatashiError(e)) throw e;
+  }
+  if (key?.keyType !== 'rsa' || (key.rsaBits ?? 0) < profile.minimumRsaBits || key.rsaExponent !== 65537n)
+    mismatch('key', `the key must be RSA ≥ ${String(profile.minimumRsaBits)} bits with e = 65537`, {
+      keyType: key?.keyType ?? 'unknown',
+      ...(key?.rsaBits === undefined ? {} : { rsaBits: key.rsaBits }),
+      ...(key?.rsaExponent === undefined ? {} : { rsaExponent: key.rsaExponent.toString() }),
+    });
   const ku = cert.extensions.find((e) => e.oid === OID.keyUsage);
   if (!ku) mismatch('keyUsage', 'keyUsage is missing');
   else {

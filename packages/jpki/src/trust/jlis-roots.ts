@@ -1,11 +1,67 @@
 /**
  * The published J-LIS root certificates (reference/jpki.md §1.1, §2.1, §5): generations 01 (2015)
  * and 03 (2023) of both hierarchies, as bundled in reference/jlis-roots/ (public J-LIS data; copy of
- * jpki/myna src/ta/). Embedded as PEM strings so the store stays isomorphic (no file system).
- * Generation 02 (2019) is not among the shared files; add it with `JpkiTrustStore.production({ extraRoots })`
- * once its DER is obtained from https://www.jpki.go.jp/ca/ and its fingerprint checked.
+ * jpki/myna src/ta/; the same files are test fixtures in test/fixtures/trust/). Embedded as PEM
+ * strings so the store stays isomorphic (no file system).
+ *
+ * Generation 02 (2019, valid to 2029-09-14) is not embedded: the operator installs J-LIS's
+ * published file (platform config `jlisRootFiles`), and {@link JpkiTrustStore.production} accepts
+ * it only when its SHA-256 is one of {@link JLIS_ROOT_PINS}, compiled in here.
  */
 import type { JpkiPurpose } from '../profile/names.ts';
+
+/** A root J-LIS publishes, known by the SHA-256 of its DER (reference/jpki.md §1.1). */
+export interface JlisRootPin {
+  /** J-LIS file name without `.cer` (`signca02`, …). */
+  readonly name: string;
+  readonly purpose: JpkiPurpose;
+  /** Year of the generation's notBefore. */
+  readonly generation: number;
+  /** SHA-256 of the DER, lower-case hex. */
+  readonly sha256: string;
+}
+
+/**
+ * Every J-LIS root Watashi will trust in production: an operator-supplied root file is accepted
+ * only when its SHA-256 is listed here, so a configuration can add a published generation but
+ * never a root of its own. Sources: reference/jpki.md §1.1 (signca01/03, authca01/03 computed from
+ * the real files; signca02 from [mynacard-certs]/[zkm-swift] as given in issue 15). authca02
+ * (serial 0133C349, 2019-09-14 to 2029-09-14) is absent: no fingerprint from a source we trust
+ * was available, and a pin must not be guessed — until it is added, its file is refused
+ * (`trust_root_unpinned`).
+ */
+export const JLIS_ROOT_PINS: ReadonlyArray<JlisRootPin> = [
+  {
+    name: 'signca01',
+    purpose: 'sign',
+    generation: 2015,
+    sha256: '19645405a1fe14377434bd55957628ac4038557c542403a2243f21c706fc9355',
+  },
+  {
+    name: 'signca02',
+    purpose: 'sign',
+    generation: 2019,
+    sha256: '79679c33e4cc9319440f1ad120a597ff1844e2ef217063adb176966fd5e6fbeb',
+  },
+  {
+    name: 'signca03',
+    purpose: 'sign',
+    generation: 2023,
+    sha256: 'd227f6cde11d35c5252178f106f843d24651944975413b539fa2fb68dbfa365f',
+  },
+  {
+    name: 'authca01',
+    purpose: 'auth',
+    generation: 2015,
+    sha256: '4dcfc4ca0aaf9fb2a3081b3f0c991c320b3acc008667a341eeaec5af1d58ca7d',
+  },
+  {
+    name: 'authca03',
+    purpose: 'auth',
+    generation: 2023,
+    sha256: '64114f29620c24ed2631d46476a040e7ee740d956089c00b036a6a8118c322b5',
+  },
+];
 
 /** One embedded root: its J-LIS file name, purpose, generation year, PEM and SHA-256 fingerprint. */
 export interface JlisRoot {

@@ -27,7 +27,7 @@ import {
   type JpkiPurpose,
 } from '../profile/names.ts';
 import { jpkiCaProfile } from '../profile/profiles.ts';
-import { JLIS_ROOTS } from './jlis-roots.ts';
+import { JLIS_ROOT_PINS, JLIS_ROOTS, type JlisRootPin } from './jlis-roots.ts';
 
 /** What a store trusts: the environment whose roots it holds. */
 export type JpkiTrustMode = JpkiEnvironment;
@@ -66,11 +66,18 @@ export interface JpkiTrustStoreOptions {
   readonly crypto?: Crypto;
 }
 
-/** A root given with the fingerprint it must have (hex, case and colons ignored). */
-export interface PinnedRoot {
-  readonly der: Uint8Array;
-  readonly sha256: string;
+/** Options of {@link JpkiTrustStore.production}. */
+export interface JpkiProductionTrustOptions extends JpkiTrustStoreOptions {
+  /**
+   * Root files J-LIS publishes (DER), e.g. generation 02 (`signca02.cer`), as the operator
+   * installed them. Each is accepted only when its SHA-256 is in {@link JLIS_ROOT_PINS}
+   * (`trust_root_unpinned` otherwise); the pins are compiled in, never configured.
+   */
+  readonly roots?: ReadonlyArray<Uint8Array>;
 }
+
+/** A pin list a trust store is built against (production: {@link JLIS_ROOT_PINS}). */
+export type RootPins = ReadonlyArray<Pick<JlisRootPin, 'name' | 'sha256'>>;
 
 const normalizeFingerprint = (s: string): string => s.replace(/[:\s]/g, '').toLowerCase();
 
@@ -143,7 +150,8 @@ async function loadRoot(
   if (cert.signatureAlgorithm !== profile.signatureAlgorithm)
     invalid('signatureAlgorithm', cert.signatureAlgorithm);
   const key = parseSpki(cert.spki);
-  if (key.keyType !== 'rsa' || (key.rsaBits ?? 0) < profile.minimumRsaBits) invalid('key', 'not RSA ≥ 2048');
+  if (key.keyType !== 'rsa' || (key.rsaBits ?? 0) < profile.minimumRsaBits || key.rsaExponent !== 65537n)
+    invalid('key', 'not RSA ≥ 2048 with e = 65537');
   const bc = cert.basicConstraints;
   if (bc?.ca !== true || !bc.critical || bc.pathLen !== undefined)
     invalid('basicConstraints', 'basicConstraints must be critical CA:TRUE without pathLen');
@@ -162,6 +170,12 @@ async function loadRoot(
   };
 }
 
+let loadPinned: (
+  mode: JpkiTrustMode,
+  roots: ReadonlyArray<{ readonly der: Uint8Array; readonly name: string }>,
+  options: JpkiTrustStoreOptions,
+) => Promise<JpkiTrustStore>;
+
 /**
  * Trust anchors for JPKI path validation. Build with {@link JpkiTrustStore.production},
  * {@link JpkiTrustStore.simulator} or {@link JpkiTrustStore.test}. Immutable once built.
@@ -174,28 +188,23 @@ export class JpkiTrustStore {
   ) {}
 
   /**
-   * The real J-LIS roots (embedded, fingerprint-pinned) plus `extraRoots` (e.g. generation 02),
-   * each with the fingerprint it must have. Refuses any root whose `O` is not `JPKI`
-   * (`trust_simulator_root_in_production`).
+   * The real J-LIS roots: the embedded generations plus `options.roots` (J-LIS's published files
+   * the operator installed), every one accepted only when its SHA-256 is in {@link JLIS_ROOT_PINS}
+   * (`trust_root_unpinned`), then only when its `O` is `JPKI` (`trust_simulator_root_in_production`).
    */
-  static async production(
-    options: JpkiTrustStoreOptions & { readonly extraRoots?: ReadonlyArray<PinnedRoot> } = {},
-  ): Promise<JpkiTrustStore> {
-    const c = options.crypto ?? globalThis.crypto;
-    const pinned: Array<PinnedRoot & { name?: string }> = [
-      ...JLIS_ROOTS.map((r) => ({ der: fromPem(r.pem, 'CERTIFICATE'), sha256: r.sha256, name: r.name })),
-      ...(options.extraRoots ?? []),
-    ];
-    for (const p of pinned) {
-      const got = await sha256Hex(p.der, c);
-      if (got !== normalizeFingerprint(p.sha256))
-        refuse('trust_root_invalid', 'a pinned root does not match its fingerprint', {
-          check: 'fingerprint',
-          expected: normalizeFingerprint(p.sha256),
-          got,
-        });
-    }
-    return JpkiTrustStore.load('production', pinned, options);
+  static production(options: JpkiProductionTrustOptions = {}): Promise<JpkiTrustStore> {
+    return buildPinnedTrustStore(
+      'production',
+      [...JLIS_ROOTS.map((r) => fromPem(r.pem, 'CERTIFICATE')), ...(options.roots ?? [])],
+      JLIS_ROOT_PINS,
+      options,
+    );
+  }
+
+  static {
+    // The pinned builder below may load roots; nothing outside this module can (the constructor
+    // and `load` are private), so every production store goes through the pins.
+    loadPinned = (mode, roots, options) => JpkiTrustStore.load(mode, roots, options);
   }
 
   /** The simulator's roots: only `O=JPKI-SIM` (real J-LIS or test roots are `trust_mixed_roots`). */
@@ -273,4 +282,33 @@ export class JpkiTrustStore {
       notYetValid: now.getTime() < e.certificate.notBefore.getTime(),
     }));
   }
+}
+
+/**
+ * Builds a store of `mode` from `roots`, each accepted only when its SHA-256 is in `pins`
+ * (`trust_root_unpinned`, `detail.sha256`), then validated for `mode` like any root (a pin never
+ * lets a simulator root into a production store: the `O` rule still applies). Production calls it
+ * with the compiled {@link JLIS_ROOT_PINS}; tests inject their own pin list. Not exported from the
+ * package: no caller outside `@watashi/jpki` chooses pins.
+ */
+export async function buildPinnedTrustStore(
+  mode: JpkiTrustMode,
+  roots: ReadonlyArray<Uint8Array>,
+  pins: RootPins,
+  options: JpkiTrustStoreOptions = {},
+): Promise<JpkiTrustStore> {
+  const c = options.crypto ?? globalThis.crypto;
+  const pinned: Array<{ der: Uint8Array; name: string }> = [];
+  for (const der of roots) {
+    const got = await sha256Hex(der, c);
+    const pin = pins.find((p) => normalizeFingerprint(p.sha256) === got);
+    if (pin === undefined)
+      refuse(
+        'trust_root_unpinned',
+        `root ${got} is not a J-LIS root this version of Watashi knows (JLIS_ROOT_PINS)`,
+        { sha256: got, mode },
+      );
+    pinned.push({ der, name: pin.name });
+  }
+  return loadPinned(mode, pinned, options);
 }

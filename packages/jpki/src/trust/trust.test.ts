@@ -13,10 +13,10 @@ import {
 import { nodeGenerateKey, nodeSigner } from '@watashi/pki/node';
 import { buildJpkiCaCertificate } from '../profile/ca.ts';
 import { jpkiCaName } from '../profile/names.ts';
-import { JLIS_ROOTS } from './jlis-roots.ts';
-import { JpkiTrustStore } from './store.ts';
+import { JLIS_ROOT_PINS, JLIS_ROOTS } from './jlis-roots.ts';
+import { buildPinnedTrustStore, JpkiTrustStore } from './store.ts';
 
-const ROOTS = '/work/shared/reference/jlis-roots';
+const ROOTS = new URL('../../test/fixtures/trust', import.meta.url).pathname;
 const shared = (f: string): Uint8Array => fromPem(readFileSync(`${ROOTS}/${f}`, 'utf8'), 'CERTIFICATE');
 const sha256 = (d: Uint8Array): string => createHash('sha256').update(d).digest('hex');
 
@@ -105,31 +105,41 @@ describe('JpkiTrustStore', () => {
       expect(store.has(sign1)).toBe(false);
     });
 
-    it('fail-refuses simulator and test roots, even with a matching pin', async () => {
-      await expectCode(
-        JpkiTrustStore.production({ extraRoots: [{ der: sign1, sha256: sha256(sign1) }] }),
-        'trust_simulator_root_in_production',
-      );
-      await expectCode(
-        JpkiTrustStore.production({ extraRoots: [{ der: testRoot, sha256: sha256(testRoot) }] }),
-        'trust_simulator_root_in_production',
-      );
+    it('fail-a supplied root that is not pinned is trust_root_unpinned', async () => {
+      // A well-formed O=JPKI root with the right DN, but not one J-LIS published.
+      await expectCode(JpkiTrustStore.production({ roots: [fakeJpki] }), 'trust_root_unpinned');
+      // Simulator and test roots are not pinned either.
+      await expectCode(JpkiTrustStore.production({ roots: [sign1] }), 'trust_root_unpinned');
+      await expectCode(JpkiTrustStore.production({ roots: [testRoot] }), 'trust_root_unpinned');
     });
 
-    it('fail-an extra root must match its pinned fingerprint', async () => {
-      await expectCode(
-        JpkiTrustStore.production({ extraRoots: [{ der: fakeJpki, sha256: '00'.repeat(32) }] }),
-        'trust_root_invalid',
-        'fingerprint',
-      );
+    it('ok-a pinned published root is accepted (the embedded ones again, deduplicated)', async () => {
+      const store = await JpkiTrustStore.production({ roots: [shared('sign_ca_2023.pem')] });
+      expect(store.anchors('sign')).toHaveLength(2);
     });
 
-    it('ok-a well-formed extra O=JPKI root with its pin is accepted (e.g. generation 02)', async () => {
-      const fp = sha256(fakeJpki)
-        .replace(/(..)(?!$)/g, '$1:')
-        .toUpperCase();
-      const store = await JpkiTrustStore.production({ extraRoots: [{ der: fakeJpki, sha256: fp }] });
-      expect(store.anchors('sign')).toHaveLength(3);
+    it('ok-the compiled pins: the real files, and signca02 as given by J-LIS', () => {
+      for (const [name, [, fp]] of Object.entries(PUBLISHED))
+        expect(JLIS_ROOT_PINS.find((p) => p.name === name)?.sha256).toBe(fp);
+      expect(JLIS_ROOT_PINS.find((p) => p.name === 'signca02')).toMatchObject({
+        purpose: 'sign',
+        generation: 2019,
+        sha256: '79679c33e4cc9319440f1ad120a597ff1844e2ef217063adb176966fd5e6fbeb',
+      });
+    });
+
+    it('ok-a root pinned through an injected pin list is accepted; the same pin cannot make production trust it', async () => {
+      const pins = [{ name: 'sim-sign-2023', sha256: sha256(sign2) }];
+      const store = await buildPinnedTrustStore('simulator', [sign2], pins);
+      expect(store.describe(new Date('2026-01-01T00:00:00Z'))).toMatchObject([
+        { name: 'sim-sign-2023', organization: 'JPKI-SIM', sha256: sha256(sign2) },
+      ]);
+      await expectCode(buildPinnedTrustStore('simulator', [sign1], pins), 'trust_root_unpinned');
+      // Pinned or not, production refuses anything but O=JPKI.
+      await expectCode(
+        buildPinnedTrustStore('production', [sign2], pins),
+        'trust_simulator_root_in_production',
+      );
     });
   });
 

@@ -13,6 +13,8 @@ export interface SpkiInfo {
   readonly publicKey: Uint8Array;
   /** RSA modulus size in bits, when RSA. */
   readonly rsaBits?: number;
+  /** RSA public exponent, when RSA (RFC 8017 §A.1.1 RSAPublicKey.publicExponent). */
+  readonly rsaExponent?: bigint;
 }
 
 /** Parses an SPKI DER. */
@@ -30,7 +32,10 @@ export function parseSpki(spki: Uint8Array): SpkiInfo {
       const n = valueOf(bytes, k.expect(Tag.INTEGER, 'modulus'));
       const lead = n[0] === 0 ? 1 : 0;
       const rsaBits = (n.length - lead) * 8 - Math.clz32(n[lead]!) + 24;
-      return { keyType: 'rsa', publicKey: bytes, rsaBits };
+      const e = valueOf(bytes, k.expect(Tag.INTEGER, 'publicExponent'));
+      let rsaExponent = 0n;
+      for (const b of e) rsaExponent = (rsaExponent << 8n) | BigInt(b);
+      return { keyType: 'rsa', publicKey: bytes, rsaBits, rsaExponent };
     }
     if (o === OID.ecPublicKey) {
       const curve = decodeOidContent(valueOf(spki, alg.expect(Tag.OID, 'namedCurve')));

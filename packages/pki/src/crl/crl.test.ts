@@ -224,7 +224,14 @@ describe('buildCrl → readCrl', () => {
     expect(idx.has(Uint8Array.of(0x00, 0x00, 0x00, 0xff))).toBe(true); // over-long encodings still match
     expect(idx.has(Uint8Array.of(0xff))).toBe(false); // -1, not 255
     await verifyCrl(idx, ca.spki, webCryptoVerifier(), { issuerName: ca.subject.der, now: THIS });
-    await verifyCrl(idx, ca.spki, nodeVerifier(), { issuerName: ca.subject.der, digest: nodeDigest });
+    await verifyCrl(idx, ca.spki, nodeVerifier(), {
+      now: 'not-checked',
+      issuerName: ca.subject.der,
+      digest: nodeDigest,
+    });
+    // `now` is not optional: leaving it out is a caller bug (TypeError), never a skipped time check.
+    const withoutNow = { issuerName: ca.subject.der } as unknown as Parameters<typeof verifyCrl>[3];
+    await expect(verifyCrl(idx, ca.spki, nodeVerifier(), withoutNow)).rejects.toThrow(TypeError);
   });
 
   it('ok-openssl-verify-and-text: openssl checks the signature and shows the number, reasons and dates', async () => {
@@ -280,7 +287,11 @@ describe('buildCrl → readCrl', () => {
     expect(ssl('crl', '-inform', 'DER', '-in', 'empty.der', '-noout', '-text')).toContain(
       'No Revoked Certificates',
     );
-    await verifyCrl(idx, ca.spki, nodeVerifier(), { issuerName: ca.subject.der, digest: nodeDigest });
+    await verifyCrl(idx, ca.spki, nodeVerifier(), {
+      now: 'not-checked',
+      issuerName: ca.subject.der,
+      digest: nodeDigest,
+    });
   });
 
   it('ok-100k: openssl and we agree on the count; the chunked file reader agrees with the in-memory one', async () => {
@@ -314,8 +325,16 @@ describe('buildCrl → readCrl', () => {
       expect(file.lookup(e.serial)).toEqual(mem.lookup(e.serial));
       expect(file.lookup(e.serial)?.reason).toBe(e.reason);
     }
-    await verifyCrl(file, ca.spki, nodeCrlVerifier(), { issuerName: ca.subject.der, digest: nodeDigest });
-    await verifyCrl(mem, ca.spki, nodeCrlVerifier(), { issuerName: ca.subject.der, digest: nodeDigest });
+    await verifyCrl(file, ca.spki, nodeCrlVerifier(), {
+      now: 'not-checked',
+      issuerName: ca.subject.der,
+      digest: nodeDigest,
+    });
+    await verifyCrl(mem, ca.spki, nodeCrlVerifier(), {
+      now: 'not-checked',
+      issuerName: ca.subject.der,
+      digest: nodeDigest,
+    });
     // One changed revocationDate in the middle (entry 50,000: 2025-01-01T13:53:20Z → …21Z) is
     // still well-formed but breaks the streamed digest's signature check.
     const bad = der.slice();
@@ -326,7 +345,11 @@ describe('buildCrl → readCrl', () => {
     const fbad = await readCrlFile(join(dir, 'bad.der'));
     expect(
       await codeAsync(
-        verifyCrl(fbad, ca.spki, nodeCrlVerifier(), { issuerName: ca.subject.der, digest: nodeDigest }),
+        verifyCrl(fbad, ca.spki, nodeCrlVerifier(), {
+          now: 'not-checked',
+          issuerName: ca.subject.der,
+          digest: nodeDigest,
+        }),
       ),
     ).toBe('crl_signature_invalid');
   });
@@ -466,7 +489,9 @@ describe('verifyCrl', () => {
     for (const bad of [a, b]) {
       const idx = readCrl(bad, { duplicates: 'keep-first' });
       expect(
-        await codeAsync(verifyCrl(idx, ca.spki, webCryptoVerifier(), { issuerName: ca.subject.der })),
+        await codeAsync(
+          verifyCrl(idx, ca.spki, webCryptoVerifier(), { now: 'not-checked', issuerName: ca.subject.der }),
+        ),
       ).toBe('crl_signature_invalid');
     }
   });
@@ -475,11 +500,15 @@ describe('verifyCrl', () => {
     const der = await buildCrl({ ...baseOpts(), entries: [] });
     const idx = readCrl(der);
     expect(
-      await codeAsync(verifyCrl(idx, ca.spki, nodeVerifier(), { issuerName: goodLeaf.subject.der })),
+      await codeAsync(
+        verifyCrl(idx, ca.spki, nodeVerifier(), { now: 'not-checked', issuerName: goodLeaf.subject.der }),
+      ),
     ).toBe('crl_issuer_mismatch');
     // AKI names the CA key, but we are told the issuer is another key
     expect(
-      await codeAsync(verifyCrl(idx, otherSigner.spki, nodeVerifier(), { issuerName: ca.subject.der })),
+      await codeAsync(
+        verifyCrl(idx, otherSigner.spki, nodeVerifier(), { now: 'not-checked', issuerName: ca.subject.der }),
+      ),
     ).toBe('crl_issuer_mismatch');
     // signed by another key with the CA's AKI: the signature check catches it
     const forged = readCrl(
@@ -491,9 +520,11 @@ describe('verifyCrl', () => {
         entries: [],
       }),
     );
-    expect(await codeAsync(verifyCrl(forged, ca.spki, nodeVerifier(), { issuerName: ca.subject.der }))).toBe(
-      'crl_signature_invalid',
-    );
+    expect(
+      await codeAsync(
+        verifyCrl(forged, ca.spki, nodeVerifier(), { now: 'not-checked', issuerName: ca.subject.der }),
+      ),
+    ).toBe('crl_signature_invalid');
   });
 
   it('fail-stale: past nextUpdate or before thisUpdate is crl_stale; isStale', async () => {
@@ -526,12 +557,14 @@ describe('ECDSA', () => {
     });
     const idx = readCrl(der);
     expect(idx.signatureAlgorithm).toBe('ECDSA-SHA256');
-    await verifyCrl(idx, ec.spki, webCryptoVerifier(), { issuerName: ca.subject.der });
+    await verifyCrl(idx, ec.spki, webCryptoVerifier(), { now: 'not-checked', issuerName: ca.subject.der });
     writeFileSync(join(dir, 'ec.der'), der);
     const f = await readCrlFile(join(dir, 'ec.der'));
-    expect(await codeAsync(verifyCrl(f, ec.spki, nodeCrlVerifier(), { issuerName: ca.subject.der }))).toBe(
-      'unsupported_algorithm',
-    );
+    expect(
+      await codeAsync(
+        verifyCrl(f, ec.spki, nodeCrlVerifier(), { now: 'not-checked', issuerName: ca.subject.der }),
+      ),
+    ).toBe('unsupported_algorithm');
   });
 });
 

@@ -2,7 +2,7 @@
  * CRL validation against its issuer (RFC 5280 §6.3.3 steps (f)–(g), simplified to complete,
  * direct CRLs — the only kind {@link readCrl} accepts): the issuer Name matches byte for byte,
  * the authorityKeyIdentifier names the issuer's key, the signature over the exact TBSCertList
- * bytes verifies, and (when a `now` is given) the CRL is current. Fails closed: every failure
+ * bytes verifies, and the CRL is current at `now` (unless the caller says `'not-checked'`). Fails closed: every failure
  * throws; nothing here returns "probably fine".
  */
 import { pkiError } from '../errors.ts';
@@ -37,8 +37,12 @@ export interface VerifyCrlOptions {
   readonly issuerKeyId?: Uint8Array;
   /** SHA-1 for the computed key identifier (default WebCrypto). */
   readonly digest?: Digest;
-  /** When given, the CRL must also be current at this time ({@link isStale}, {@link isNotYetValid}). */
-  readonly now?: Date;
+  /**
+   * The CRL must be current at this time ({@link isStale}, {@link isNotYetValid}) — required, so
+   * that no caller skips the time check by leaving it out; `'not-checked'` opts out explicitly
+   * (e.g. reading an archived CRL whose age the caller judges itself).
+   */
+  readonly now: Date | 'not-checked';
   /** Clock skew tolerated by the freshness checks, in seconds (default 0). */
   readonly skewSeconds?: number;
 }
@@ -55,6 +59,8 @@ export async function verifyCrl(
 ): Promise<void> {
   if (!(opts.issuerName instanceof Uint8Array))
     throw new TypeError('verifyCrl needs the expected issuerName DER');
+  if (!(opts.now instanceof Date) && opts.now !== 'not-checked')
+    throw new TypeError("verifyCrl needs now (a Date) or 'not-checked'");
   // RFC 5280 §6.3.3 (b)(1): the CRL issuer must match the certificate issuer; we compare DER exactly.
   if (!bytesEqual(index.issuer, opts.issuerName))
     throw pkiError('crl_issuer_mismatch', 'CRL issuer does not match the expected CA');
@@ -78,7 +84,7 @@ export async function verifyCrl(
   }
   // Fixed message: no oracle about why (STYLE.md, after panva/jose).
   if (!ok) throw pkiError('crl_signature_invalid', 'CRL signature is invalid');
-  if (opts.now !== undefined) {
+  if (opts.now !== 'not-checked') {
     const skew = opts.skewSeconds ?? 0;
     if (isNotYetValid(index, opts.now, skew)) throw pkiError('crl_stale', 'CRL thisUpdate is in the future');
     if (isStale(index, opts.now, skew)) throw pkiError('crl_stale', 'CRL is past its nextUpdate');

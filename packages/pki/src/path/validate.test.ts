@@ -228,7 +228,13 @@ describe('validatePath', () => {
     intermediates: [inter],
     now: NOW,
     verifier,
+    revocation: 'not-checked',
     ...extra,
+  });
+
+  it('fail-revocation-and-its-opt-out-are-not-optional (a caller bug: TypeError)', async () => {
+    const { revocation: _omitted, ...withoutRevocation } = base(leaves.gen1NoAki!);
+    await expect(validatePath(withoutRevocation as ValidatePathOptions)).rejects.toThrow(TypeError);
   });
 
   it('ok-picks the right root generation by signature when AKI is absent', async () => {

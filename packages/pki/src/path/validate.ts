@@ -63,8 +63,12 @@ export interface ValidatePathOptions {
   readonly requiredPolicies?: ReadonlyArray<string>;
   /** Extended key usage OIDs that must all appear in the leaf's extKeyUsage. */
   readonly requiredExtKeyUsage?: ReadonlyArray<string>;
-  /** Revocation checker called for every path certificate except the anchor. Absent → not checked. */
-  readonly revocation?: RevocationChecker;
+  /**
+   * Revocation checker called for every path certificate except the anchor — required, so that no
+   * caller skips revocation by leaving an option out. `'not-checked'` says so explicitly (the
+   * caller checks revocation itself, later: JPKI asks J-LIS only after proof of possession).
+   */
+  readonly revocation: RevocationChecker | 'not-checked';
   /** How to treat `unknown` revocation answers (default `hard-fail`). */
   readonly revocationPolicy?: RevocationPolicy;
   /** Maximum certificates in the path, anchor excluded (default {@link DEFAULT_MAX_PATH_DEPTH}). */
@@ -133,6 +137,8 @@ interface Search {
 export async function validatePath(o: ValidatePathOptions): Promise<ValidatedPath> {
   if (!(o.now instanceof Date) || Number.isNaN(o.now.getTime()))
     throw new TypeError('now must be a valid Date');
+  if (typeof o.revocation !== 'function' && o.revocation !== 'not-checked')
+    throw new TypeError("revocation must be a RevocationChecker or 'not-checked'");
   const maxDepth = o.maxDepth ?? DEFAULT_MAX_PATH_DEPTH;
   if (!Number.isInteger(maxDepth) || maxDepth < 1)
     throw new RangeError('maxDepth must be a positive integer');
@@ -405,7 +411,7 @@ async function checkRevocation(
   for (let i = path.length - 1; i >= 0; i--) {
     const certificate = path[i]!;
     const issuer = path[i + 1] ?? anchor;
-    if (!o.revocation) {
+    if (o.revocation === 'not-checked') {
       out[i] = { certificate, issuer };
       continue;
     }

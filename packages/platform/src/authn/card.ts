@@ -20,9 +20,10 @@
  * `authn_challenge_expired`, consumed first so a replay fails even with a valid signature); the
  * certificate parses and has the JPKI user-authentication profile (`authn_card_certificate_invalid`);
  * chain to a pinned J-LIS auth root (`authn_card_chain_invalid`); validity now
- * (`authn_card_certificate_invalid`); status by OCSP through the JpkiBackend, hard-fail
- * (`authn_card_revoked`, `authn_card_status_unavailable`); the signature over this challenge's
- * message (`authn_card_signature_invalid`); for a login, the key is bound to a live account
+ * (`authn_card_certificate_invalid`); the signature over this challenge's message
+ * (`authn_card_signature_invalid`) — proof of possession before anything billed or
+ * state-changing; then status by OCSP through the JpkiBackend, hard-fail (`authn_card_revoked`,
+ * `authn_card_status_unavailable`); for a login, the key is bound to a live account
  * (`authn_card_not_bound`, `authn_authenticator_revoked`).
  *
  * Assurance (computed by assurance/evaluate.ts from `authenticatorFacts`): a hardware key in the
@@ -137,6 +138,9 @@ async function verifyCardProof(
       now: cert.notBefore,
       checkAnchorValidity: false,
       verifier,
+      // Revocation is asked of J-LIS later, after proof of possession: the query is billed
+      // (reference/jpki.md §2.2) and a copied certificate must not reach it (issue 15).
+      revocation: 'not-checked',
     });
     issuer = path.anchor;
   } catch (cause) {
@@ -151,9 +155,19 @@ async function verifyCardProof(
   for (const c of [cert, issuer])
     if (now.getTime() < c.notBefore.getTime() || now.getTime() > c.notAfter.getTime())
       throw authnError('authn_card_certificate_invalid', 'the certificate is not valid now');
+  // Proof of possession before J-LIS: the status query is billed (reference/jpki.md §2.2) and a
+  // revoked answer changes accounts (below), so a copied certificate without its key must reach
+  // neither (issue 15).
+  const message = cardChallengeMessage(purpose, origin, proof.challenge);
+  if (!(await verifier.verify(cert.spki, 'RSA-SHA256', message, proof.signature)))
+    throw authnError('authn_card_signature_invalid', 'the signature is not over this challenge');
   let status: StatusEvidence;
   try {
-    status = await deps.backend.ocspStatus(cert, issuer, { purpose: 'signature_verification' });
+    // A login: a fresh cached answer may serve (jlis/ocsp-cache.ts, J-LIS's 15-minute cadence).
+    status = await deps.backend.ocspStatus(cert, issuer, {
+      purpose: 'signature_verification',
+      acceptCached: true,
+    });
   } catch (cause) {
     throw authnError('authn_card_status_unavailable', 'the certificate status could not be checked', cause);
   }
@@ -169,9 +183,6 @@ async function verifyCardProof(
   }
   if (status.status !== 'good')
     throw authnError('authn_card_status_unavailable', 'certificate status unknown');
-  const message = cardChallengeMessage(purpose, origin, proof.challenge);
-  if (!(await verifier.verify(cert.spki, 'RSA-SHA256', message, proof.signature)))
-    throw authnError('authn_card_signature_invalid', 'the signature is not over this challenge');
   return { certificate: cert, issuer, variant, status, credentialId: sha256(cert.spki) };
 }
 

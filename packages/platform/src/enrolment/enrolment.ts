@@ -433,7 +433,7 @@ export async function completeEnrolment(
   };
 
   return withTransaction(deps.database.db, async (trx) => {
-    // 7 (authoritative): exactly one concurrent caller consumes the nonce.
+    // 6 (authoritative): exactly one concurrent caller consumes the nonce.
     throwForNonce(await consumeNonce(trx, { nonce, purpose, documentHash: v.documentHash, now }));
     // What a retry of this completion gets back (see above), recorded with the consumption.
     const recordCompletion = (done: CompletedEnrolment) =>

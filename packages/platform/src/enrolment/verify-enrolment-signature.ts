@@ -14,15 +14,16 @@
  *    (`enrolment_simulator_root_in_production`, `enrolment_certificate_chain`);
  * 4. the certificate and its root are valid at the signing time (`enrolment_certificate_expired`,
  *    `enrolment_certificate_not_yet_valid`);
- * 5. J-LIS says it is not revoked (`enrolment_certificate_revoked`, `enrolment_certificate_on_hold`,
- *    `enrolment_revocation_unavailable` under hard-fail);
- * 6. the signature covers the exact document — CMS SignedData (attached or detached, signed
+ * 5. the signature covers the exact document — CMS SignedData (attached or detached, signed
  *    attributes) or a raw RSASSA-PKCS1-v1_5 SHA-256 signature (`enrolment_signature_mismatch`);
- * 7. the document's nonce is unused and unexpired (`enrolment_nonce_replayed`,
- *    `enrolment_nonce_expired`, `enrolment_nonce_invalid`).
+ * 6. the document's nonce is unused and unexpired (`enrolment_nonce_replayed`,
+ *    `enrolment_nonce_expired`, `enrolment_nonce_invalid`);
+ * 7. only then, J-LIS says it is not revoked (`enrolment_certificate_revoked`,
+ *    `enrolment_certificate_on_hold`, `enrolment_revocation_unavailable` under hard-fail). The
+ *    query is billed, so possession of the key (5) and a live document (6) come first.
  *
  * The signing time is the verification time `ctx.now`: the document was issued at most
- * `enrolmentTtlSeconds` earlier and its nonce is checked unexpired in step 7, so the signature was
+ * `enrolmentTtlSeconds` earlier and its nonce is checked unexpired in step 6, so the signature was
  * made inside that window. The CMS signingTime attribute is signer-asserted and not used.
  */
 import { createHash } from 'node:crypto';
@@ -75,7 +76,7 @@ export interface VerifyEnrolmentContext {
   /** What an unknown status means; default hard-fail. */
   readonly revocationPolicy?: 'hard-fail' | 'soft-fail';
   /**
-   * Step 7: is the nonce unused and unexpired, and bound to this document? The route passes a
+   * Step 6: is the nonce unused and unexpired, and bound to this document? The route passes a
    * read-only check here and consumes the nonce for real inside the enrolment transaction.
    */
   readonly checkNonce: (nonce: Uint8Array, documentHash: Uint8Array) => Promise<NonceOutcome>;
@@ -131,7 +132,7 @@ function cmsSignerCertificateDer(der: Uint8Array): Uint8Array {
         if (c.tag === Tag.SEQUENCE) certs.push(encodingOf(der, c));
       }
     }
-    // One certificate (what a card's CMS carries): step 1 parses it, and step 6 checks that it is
+    // One certificate (what a card's CMS carries): step 1 parses it, and step 5 checks that it is
     // the signer the SignerInfo names. Several: find the signer now.
     if (certs.length === 1) return certs[0]!;
     if (sid.tag === Tag.SEQUENCE) {
@@ -223,6 +224,9 @@ export async function verifyEnrolmentSignature(
       now: cert.notBefore,
       checkAnchorValidity: false,
       verifier,
+      // Revocation is asked of J-LIS later, after proof of possession: the query is billed
+      // (reference/jpki.md §2.2) and a copied certificate must not reach it (issue 15).
+      revocation: 'not-checked',
       ...(ctx.pathCache ? { cache: ctx.pathCache } : {}),
     });
     issuer = path.anchor;
@@ -250,38 +254,7 @@ export async function verifyEnrolmentSignature(
       });
   }
 
-  // 5. Revocation through J-LIS (the JpkiBackend port); unknown → the configured policy.
-  let status: StatusEvidence;
-  try {
-    status = await ctx.backend.ocspStatus(cert, issuer, { purpose: 'signature_verification' });
-  } catch (cause) {
-    // Our own database failing (the fee ledger's write, lost connection) says nothing about the
-    // certificate: the caller sees the store's 503, not a J-LIS problem.
-    if (isWatashiError(cause, 'store_unavailable')) throw cause;
-    status = unknownEvidence(now, cause);
-    if ((ctx.revocationPolicy ?? 'hard-fail') === 'hard-fail')
-      throw enrolmentError(
-        'enrolment_revocation_unavailable',
-        'the certificate status could not be checked',
-        {
-          cause,
-        },
-      );
-  }
-  if (status.status === 'revoked') {
-    if (status.reason === 'certificateHold')
-      throw enrolmentError(
-        'enrolment_certificate_on_hold',
-        'the certificate is on hold (card reported lost)',
-      );
-    throw enrolmentError('enrolment_certificate_revoked', 'the certificate is revoked', {
-      detail: { reason: status.reason ?? 'unspecified' },
-    });
-  }
-  if (status.status === 'unknown' && (ctx.revocationPolicy ?? 'hard-fail') === 'hard-fail')
-    throw enrolmentError('enrolment_revocation_unavailable', 'J-LIS does not know the certificate status');
-
-  // 6. The signature over the exact document.
+  // 5. The signature over the exact document (proof of possession).
   let format: 'cms' | 'pkcs1';
   let documentHash: Uint8Array | undefined;
   if ('cms' in sig) {
@@ -322,11 +295,46 @@ export async function verifyEnrolmentSignature(
       );
   }
 
-  // 7. The nonce: unused, unexpired, issued for this document.
+  // 6. The nonce: unused, unexpired, issued for this document.
   const nonce = readEnrolmentNonce(input.document);
   documentHash ??= sha256(input.document);
   const outcome = await ctx.checkNonce(nonce, documentHash);
   throwForNonce(outcome);
+
+  // 7. Revocation through J-LIS (the JpkiBackend port), only now: a signing-certificate query is
+  // billed (¥20, reference/jpki.md §2.2), so a copied certificate without its key must cost nothing
+  // (issue 15). Unknown → the configured policy.
+  let status: StatusEvidence;
+  try {
+    // Identity proofing: never a cached answer (no `acceptCached`), so a revocation J-LIS already
+    // knows cannot be hidden by a good answer reused from before it (issue 15).
+    status = await ctx.backend.ocspStatus(cert, issuer, { purpose: 'signature_verification' });
+  } catch (cause) {
+    // Our own database failing (the fee ledger's write, a lost connection) says nothing about the
+    // certificate: the caller sees the store's 503, not a J-LIS problem.
+    if (isWatashiError(cause, 'store_unavailable')) throw cause;
+    status = unknownEvidence(now, cause);
+    if ((ctx.revocationPolicy ?? 'hard-fail') === 'hard-fail')
+      throw enrolmentError(
+        'enrolment_revocation_unavailable',
+        'the certificate status could not be checked',
+        {
+          cause,
+        },
+      );
+  }
+  if (status.status === 'revoked') {
+    if (status.reason === 'certificateHold')
+      throw enrolmentError(
+        'enrolment_certificate_on_hold',
+        'the certificate is on hold (card reported lost)',
+      );
+    throw enrolmentError('enrolment_certificate_revoked', 'the certificate is revoked', {
+      detail: { reason: status.reason ?? 'unspecified' },
+    });
+  }
+  if (status.status === 'unknown' && (ctx.revocationPolicy ?? 'hard-fail') === 'hard-fail')
+    throw enrolmentError('enrolment_revocation_unavailable', 'J-LIS does not know the certificate status');
 
   return {
     certificate: cert,

@@ -97,6 +97,13 @@ export interface JlisQueryOptions {
   readonly inTransaction?: boolean;
   /** Abort after this many milliseconds (default from configuration). */
   readonly timeoutMs?: number;
+  /**
+   * OCSP only: an answer the platform already holds may serve (jlis/ocsp-cache.ts). Absent or
+   * false: J-LIS is asked now. Logins pass true — the cache is for them; identity proofing
+   * (enrolment, re-proofing) never does, so an answer cached before a revocation cannot proof a
+   * revoked card (issue 15).
+   */
+  readonly acceptCached?: boolean;
 }
 
 /** The port. Implementations: `SimulatorBackend`, `StandardCaBackend` (see ./index.ts). */

@@ -132,7 +132,8 @@ export class HttpJpkiBackend implements JpkiBackend {
     const key = `${sha256Hex(issuer.spki)}:${cert.serial.toString()}`;
     const useNonce = this.#o.ocspNonce ?? false;
     const now = this.#now();
-    if (!useNonce) {
+    // Reuse only when the caller accepts it (JlisQueryOptions.acceptCached: logins, not proofing).
+    if (!useNonce && options.acceptCached === true) {
       const hit = this.#cache.get(key);
       if (hit?.nextUpdate !== undefined && hit.nextUpdate.getTime() > now.getTime()) return hit;
     }

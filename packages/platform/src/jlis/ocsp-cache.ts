@@ -8,7 +8,9 @@
  * J-LIS refreshes its OCSP data every 15 minutes, reference/jpki.md §2.2), and `maxSeconds`
  * (config `ocspCache.maxSeconds`) caps a responder that promises a long nextUpdate. An answer
  * without nextUpdate (RFC 6960 §4.2.2.1: newer information is always available) and an `unknown`
- * answer are never reused. The cache is per instance, in memory, bounded (oldest first out).
+ * answer are never reused. Reuse is opt-in per query (`acceptCached`: logins), so identity proofing
+ * always gets a fresh answer, which also refreshes the entry. The cache is per instance, in
+ * memory, bounded (oldest first out).
  * Everything else is passed through unchanged.
  */
 import { createHash } from 'node:crypto';
@@ -59,7 +61,9 @@ export class CachingJpkiBackend implements JpkiBackend {
     const enabled = this.#o.maxSeconds > 0 && this.#o.maxEntries > 0;
     const key = `${sha256Hex(issuer.spki)}:${cert.serial.toString()}`;
     const now = this.#o.now().getTime();
-    if (enabled) {
+    // Only a caller that says so gets a reused answer (JlisQueryOptions.acceptCached): identity
+    // proofing always asks J-LIS, and its fresh answer then replaces what logins reuse.
+    if (enabled && options?.acceptCached === true) {
       const hit = this.#cache.get(key);
       if (hit !== undefined) {
         if (now < hit.freshUntil && now >= hit.evidence.thisUpdate.getTime()) return hit.evidence;

@@ -198,6 +198,8 @@ export async function checkAnchorNow(
     evidence = await deps.backend.ocspStatus(subject, issuer, {
       purpose: 'signature_verification',
       accountId,
+      // A login's check: reuse a fresh answer (the cache is for logins, jlis/ocsp-cache.ts).
+      acceptCached: true,
       ...(options.clientId === undefined ? {} : { clientId: options.clientId }),
     });
   } catch (e) {

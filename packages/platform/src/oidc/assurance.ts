@@ -16,7 +16,9 @@ import {
   OIDC_CODE_FLOW,
   type AuthenticationContext,
 } from '../assurance/evaluate.ts';
-import { acrSatisfies, type AssuranceRequirement } from '../assurance/policy.ts';
+import { acrRow, acrSatisfies, type AssuranceRequirement } from '../assurance/policy.ts';
+import { checkAnchorNow } from '../lifecycle/anchor-check.ts';
+import { requestedVerifiedClaims } from './verified-claims.ts';
 import { accountProofingFacts, ENROLMENT_SIGNATURE_FACTS } from '../authn/context.ts';
 import { authenticatorFacts } from '../authn/passkeys.ts';
 import type { PlatformDeps, SessionContext } from '../server/context.ts';
@@ -54,6 +56,35 @@ export function requirementOf(
   const kept = min === undefined ? [...requested] : requested.filter((v) => acrSatisfies(v, min));
   if (kept.length > 0) return { acrValues: kept };
   return min === undefined ? {} : { acrValues: [min] };
+}
+
+/**
+ * Whether a login releases identity: an acr value above IAL 1 in the requirement, or a
+ * `verified_claims` request (OIDC4IDA §5). Such a login is a sensitive moment (DESIGN.md §3.4).
+ */
+export function releasesIdentity(requirement: AssuranceRequirement, claimsParam: unknown): boolean {
+  if (requirement.acrValues?.some((v) => (acrRow(v)?.ial ?? 0) > 1) === true) return true;
+  return requestedVerifiedClaims(claimsParam).asked;
+}
+
+/**
+ * The sensitive-moment check of a top-level login that releases identity ({@link releasesIdentity}):
+ * the account's signing anchor by OCSP now (a fresh answer reused, billed to the RP), its effects
+ * applied before the session's context is computed — whether or not an interaction is shown, so a
+ * provider session (SSO) cannot skip it (issue 15). Nothing is done for other logins.
+ */
+export async function checkIdentityAnchor(
+  deps: PlatformDeps,
+  accountId: string,
+  requirement: AssuranceRequirement,
+  params: Readonly<Record<string, unknown>>,
+): Promise<void> {
+  if (!releasesIdentity(requirement, params['claims'])) return;
+  const clientId = params['client_id'];
+  await checkAnchorNow(deps, accountId, {
+    actor: 'system:oidc',
+    ...(typeof clientId === 'string' ? { clientId } : {}),
+  });
 }
 
 /** The authentication context of a Watashi session now (null authenticator: AAL 0). */

@@ -51,7 +51,7 @@ import type { PlatformDeps, SessionContext } from '../server/context.ts';
 import { lookupSession, SESSION_COOKIE } from '../server/sessions.ts';
 
 import { cacheFound, kyselyOidcAdapter, OidcModelStore } from './adapter.ts';
-import { requestedAcrValues, requirementOf, sessionContext } from './assurance.ts';
+import { checkIdentityAnchor, requestedAcrValues, requirementOf, sessionContext } from './assurance.ts';
 import { CLAIMS, claimsFromBasic4, isWatashiClaim, SCOPE_CLAIMS } from './claims.ts';
 import { liveConsent } from './consents.ts';
 import { pairwiseSubject } from './pairwise.ts';
@@ -146,7 +146,8 @@ export function registryOf(client: { readonly [k: string]: unknown } | undefined
  * Login check (added to oidc-provider's `login` prompt): the provider's own session is only a
  * cache of a Watashi session. It must name a live Watashi session of the same account from the
  * same sign-in (auth_time), whose context meets this request's requirement, with the acr the
- * request would get; otherwise the login prompt runs again (interactions.ts decides: reuse,
+ * request would get — computed after the sensitive-moment anchor check when the login releases
+ * identity (`checkIdentityAnchor`); otherwise the login prompt runs again (interactions.ts decides: reuse,
  * step up, or refuse).
  */
 function watashiSessionCheck(deps: PlatformDeps): interactionPolicy.Check {
@@ -160,12 +161,15 @@ function watashiSessionCheck(deps: PlatformDeps): interactionPolicy.Check {
       const s = await watashiSessionOf(deps, ctx);
       if (s === null || s.accountId !== oidc.session.accountId) return true;
       if (oidc.session.loginTs !== Math.floor(s.authTime.getTime() / 1000)) return true;
-      const context = await sessionContext(deps, s);
-      if (context.aal === 0) return true;
       const requirement = requirementOf(
         registryOf(oidc.client).minAcr,
         requestedAcrValues(oidc.params ?? {}),
       );
+      // The sensitive-moment check runs here too: with a provider session no interaction is shown,
+      // and the stored anchor status would otherwise answer (a lost card kept IAL3 until the sweep).
+      await checkIdentityAnchor(deps, s.accountId, requirement, oidc.params ?? {});
+      const context = await sessionContext(deps, s);
+      if (context.aal === 0) return true;
       if (!decide(requirement, context).satisfied) return true;
       return selectAcr(context, requirement.acrValues) !== oidc.session.acr;
     },

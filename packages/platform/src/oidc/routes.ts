@@ -45,13 +45,12 @@ import { decodeJwt } from 'jose';
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { z } from 'zod';
-import { acrRow, decide, selectAcr } from '../assurance/policy.ts';
-import { checkAnchorNow } from '../lifecycle/anchor-check.ts';
+import { decide, selectAcr } from '../assurance/policy.ts';
 import type { PlatformDeps, SessionContext } from '../server/context.ts';
 import { problem } from '../server/problem.ts';
 import { lookupSession, SESSION_COOKIE } from '../server/sessions.ts';
 import { appendAudit, AuditWriter } from '../store/audit.ts';
-import { requestedAcrValues, requirementOf, sessionContext } from './assurance.ts';
+import { checkIdentityAnchor, requestedAcrValues, requirementOf, sessionContext } from './assurance.ts';
 import { CLAIMS, isWatashiClaim, SCOPE_CLAIMS, type WatashiClaim } from './claims.ts';
 import { recordConsent, registerConsentRoutes } from './consents.ts';
 import { registerDisclosureRoutes } from './disclosures.ts';
@@ -194,17 +193,11 @@ async function loginStep(
   const maxAge = Number(details.params['max_age']);
   if (Number.isFinite(maxAge) && nowSeconds - authSeconds > maxAge && !reauthenticated)
     return toWallet(provider, req, reply, details, { ...requirement, prompt: 'login' });
-  // A login that asks for the top identity level checks the anchor by OCSP now (DESIGN.md §3.4,
-  // lifecycle/anchor-check.ts; reused while fresh, billed to this RP in the fee ledger). A revoked
-  // or held answer applies the sweep's effects before the context is computed, so the level the
-  // RP gets reflects it: a step-up to re-proofing, or a refusal.
-  if (requirement.acrValues?.some((v) => acrRow(v)?.ial === 3) === true) {
-    const clientId = details.params['client_id'];
-    await checkAnchorNow(deps, s.accountId, {
-      actor: 'system:oidc',
-      ...(typeof clientId === 'string' ? { clientId } : {}),
-    });
-  }
+  // A login that releases identity (an IAL above 1 or verified_claims) checks the anchor by OCSP
+  // now (DESIGN.md §3.4, oidc/assurance.ts checkIdentityAnchor; reused while fresh, billed to this
+  // RP in the fee ledger). A revoked or held answer applies the sweep's effects before the context
+  // is computed, so the level the RP gets reflects it: a step-up to re-proofing, or a refusal.
+  await checkIdentityAnchor(deps, s.accountId, requirement, details.params);
   const context = await sessionContext(deps, s);
   if (context.aal === 0 && !reauthenticated)
     return toWallet(provider, req, reply, details, { ...requirement });

@@ -224,6 +224,44 @@ forEachEngine((t) => {
       expect(account).toEqual({ status: 'suspended', status_reason: 'certificateHold' });
     });
 
+    it('fail-copied-certificate-with-bad-signature-costs-nothing-and-changes-no-account', async () => {
+      const r = await bound();
+      // The card is reported lost: J-LIS would answer certificateHold, which suspends the account.
+      await sim.s.sim.lifeEvent(r.card.residentId, { type: 'lose' });
+      sim.clock.advance(1000);
+      await sim.s.sim.publishCrls();
+      sim.s.sim.refreshOcsp();
+      p.setNow(sim.clock.now());
+      p.freshBackend();
+      const fees = async () =>
+        Number(
+          (
+            await t.db
+              .selectFrom('fee_ledger')
+              .select((eb) => eb.fn.countAll().as('n'))
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
+      const before = await fees();
+      // Someone holding a copy of the certificate but not the card: a signature that is not the key's.
+      const c = new Client(p.url);
+      const ch = await challenge(c, '/api/authn/card/login/options');
+      const copied = await proof(r.card, ch);
+      const res = await c.post('/api/authn/card/login', {
+        ...copied,
+        signature: toBase64(new Uint8Array(256).fill(7)),
+      });
+      expect(res.status, JSON.stringify(res.body)).toBe(401);
+      expect(res.body['code']).toBe('authn_card_signature_invalid');
+      expect(await fees()).toBe(before);
+      const account = await t.db
+        .selectFrom('accounts')
+        .select('status')
+        .where('id', '=', r.accountId)
+        .executeTakeFirstOrThrow();
+      expect(account.status).toBe('live');
+    });
+
     it('fail-status-unreachable-under-hard-fail-is-authn_card_status_unavailable', async () => {
       const r = await bound();
       // A J-LIS whose responder does not answer (nothing listens on port 9): no status, no login.

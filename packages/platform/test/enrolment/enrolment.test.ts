@@ -608,9 +608,8 @@ forEachEngine((t) => {
       }
       // The production trust store itself refuses simulator roots.
       const simRoot = trust.anchors('sign')[0]!.der;
-      const sha256 = createHash('sha256').update(simRoot).digest('hex');
-      const err = await failCode(JpkiTrustStore.production({ extraRoots: [{ der: simRoot, sha256 }] }));
-      expect(err).toBe('trust_simulator_root_in_production');
+      const err = await failCode(JpkiTrustStore.production({ roots: [simRoot] }));
+      expect(err).toBe('trust_root_unpinned');
     });
 
     it('fail-expired-certificate', async () => {
@@ -644,6 +643,20 @@ forEachEngine((t) => {
         body: { code: 'enrolment_certificate_revoked' },
       });
       expect(await complete(p, d2.id, b2)).toMatchObject({
+        status: 403,
+        body: { code: 'enrolment_certificate_on_hold' },
+      });
+    });
+
+    it('fail-enrolment-after-a-revocation-is-refused-even-with-a-cached-good-answer', async () => {
+      const h = await newResident(sim);
+      const d1 = await issue(p);
+      expect((await complete(p, d1.id, await cmsBody(h, d1.bytes))).status).toBe(200);
+      // J-LIS learns of the loss inside the cache window of the good answer just obtained.
+      await sim.s.sim.lifeEvent(h.residentId, { type: 'lose' });
+      sim.s.sim.refreshOcsp();
+      const d2 = await issue(p);
+      expect(await complete(p, d2.id, await cmsBody(h, d2.bytes))).toMatchObject({
         status: 403,
         body: { code: 'enrolment_certificate_on_hold' },
       });

@@ -17,6 +17,8 @@ export interface TestSim {
   readonly s: RunningSimulator;
   readonly url: string;
   readonly clock: ManualClock;
+  /** The simulator's data directory (its CA keys are under keys/, for forging tests). */
+  readonly dir: string;
   close(): Promise<void>;
 }
 
@@ -33,6 +35,7 @@ export async function startSim(seed: string, at: Date): Promise<TestSim> {
     s,
     url,
     clock,
+    dir,
     close: async () => {
       await s.close();
       rmSync(dir, { recursive: true, force: true });

@@ -157,21 +157,24 @@ forEachEngine((t) => {
       .find((a) => Buffer.from(sha256(a.spki)).equals(Buffer.from(anchor.issuer_key_hash)))!;
     // The enrolment's own check (one row) is reused: no second query.
     expect((await ledger()).map((r) => r.method)).toEqual(['ocsp']);
-    const a = await backend.ocspStatus(cert, issuer, { clientId: 'rp-1', accountId: id });
+    const a = await backend.ocspStatus(cert, issuer, { clientId: 'rp-1', accountId: id, acceptCached: true });
     deps.setOffset(30_000);
-    const b = await backend.ocspStatus(cert, issuer, { clientId: 'rp-1', accountId: id });
+    const b = await backend.ocspStatus(cert, issuer, { clientId: 'rp-1', accountId: id, acceptCached: true });
     expect(b).toBe(a);
     expect((await ledger()).length).toBe(1);
     // Past the configured cap (60 s from when it was obtained): asked again, and recorded.
     deps.setOffset(61_000);
-    const c = await backend.ocspStatus(cert, issuer, { clientId: 'rp-1', accountId: id });
+    const c = await backend.ocspStatus(cert, issuer, { clientId: 'rp-1', accountId: id, acceptCached: true });
     expect(c).not.toBe(a);
     const rows = await ledger();
     expect(rows).toHaveLength(2);
     expect(rows[1]).toMatchObject({ method: 'ocsp', client_id: 'rp-1', account_id: id, price_yen: 20 });
     deps.setOffset(62_000);
-    expect(await backend.ocspStatus(cert, issuer)).toBe(c);
+    expect(await backend.ocspStatus(cert, issuer, { acceptCached: true })).toBe(c);
     expect((await ledger()).length).toBe(2);
+    // Identity proofing does not accept a cached answer: asked again, and recorded.
+    expect(await backend.ocspStatus(cert, issuer)).not.toBe(c);
+    expect((await ledger()).length).toBe(3);
   });
 
   it('ok-a-failed-query-is-recorded-at-no-charge-unless-configured', async () => {

@@ -324,6 +324,40 @@ forEachEngine((t) => {
     });
   });
 
+  describe('single sign-on (an existing provider session)', () => {
+    it('fail-lost-card-reported-then-sso-login-releases-no-verified-claims', async () => {
+      const r = await passkeyResident(p, sim);
+      const rp = await registerRp(p, { allowedClaims: ['name', 'birthdate'] });
+      const claims = JSON.stringify({ id_token: { verified_claims: fullRequest({ birthdate: null }) } });
+      // First login through the consent screen: the provider session and the grant exist after it.
+      const b = new Browser(r.client.cookie);
+      const first = await authorizationUrl(rp, { scope: 'openid', prompt: 'consent', claims });
+      const stop = await follow(b, first.url.href, rp.redirectUri);
+      if (stop.kind !== 'consent') throw new Error(`expected consent, got ${stop.kind}`);
+      const cb = await answerConsent(b, stop, 'approve', rp.redirectUri, {});
+      if (cb.kind !== 'callback') throw new Error(`expected callback, got ${cb.kind}`);
+      expect((await exchange(rp, first, cb.url)).claims()!['verified_claims']).toBeDefined();
+
+      // The card is reported lost; J-LIS knows, Watashi's stored status does not yet.
+      await sim.s.sim.lifeEvent(r.card.residentId, { type: 'lose' });
+      sim.s.sim.refreshOcsp();
+      p.freshBackend();
+      expect((await currentAnchor(r.accountId)).status).toBe('good');
+
+      // The same browser again: no prompt, so without the check no interaction would be shown.
+      const again = await authorizationUrl(rp, { scope: 'openid', claims });
+      const sso = await follow(b, again.url.href, rp.redirectUri);
+      if (sso.kind === 'callback') {
+        const tokens = await exchange(rp, again, sso.url);
+        expect(tokens.claims()!['verified_claims']).toBeUndefined();
+      }
+      expect(await currentAnchor(r.accountId)).toMatchObject({
+        status: 'revoked',
+        revocation_reason: 'certificateHold',
+      });
+    });
+  });
+
   describe('malformed requests', () => {
     it.each([
       ['no verification', { userinfo: { verified_claims: { claims: { name: null } } } }],

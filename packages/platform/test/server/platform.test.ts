@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isWatashiError } from '@watashi/pki';
+import { fromPem, isWatashiError } from '@watashi/pki';
+import { pino } from 'pino';
 import { JpkiTrustStore } from '@watashi/jpki';
 import { createSimulator, type RunningSimulator } from '@watashi/jlis-sim';
 import { forEachEngine, testPostgresAdminUrl } from '../db/harness.ts';
@@ -16,6 +17,9 @@ import { createMemoryKeyStore } from '../../src/keys/index.ts';
 import { createPlatform, fetchSimulatorRoots, type Platform } from '../../src/platform.ts';
 import { SESSION_COOKIE } from '../../src/server/sessions.ts';
 import { createAccount } from './support.ts';
+
+/** A real J-LIS root (signca03), as the repository's fixture holds it. */
+const REAL_ROOT = new URL('../../../jpki/test/fixtures/trust/sign_ca_2023.pem', import.meta.url).pathname;
 
 const dirs: string[] = [];
 const tempDir = (): string => {
@@ -288,6 +292,67 @@ forEachEngine((t) => {
     } finally {
       await q.close();
     }
+  });
+
+  const prodConfig = (over: Record<string, unknown> = {}) => ({
+    ...simConfig(),
+    mode: 'production' as const,
+    allowInProduction: { embeddedDatabase: true },
+    jlis: {
+      kind: 'standard' as const,
+      ocspUrl: 'http://127.0.0.1:9/ocsp',
+      crlUrls: ['http://127.0.0.1:9/crl'],
+    },
+    ...over,
+  });
+
+  it('fail-production-unpinned-root-file-is-refused-at-start-up', async () => {
+    const dir = tempDir();
+    // The simulator's own root, as DER and as PEM, and a file that is not there.
+    const info = sim.sim.info().caCertificates[0]!;
+    const der = sim.sim.caCertificate(info.purpose, info.generation);
+    writeFileSync(join(dir, 'sim.cer'), der);
+    writeFileSync(
+      join(dir, 'sim.pem'),
+      `-----BEGIN CERTIFICATE-----\n${Buffer.from(der).toString('base64')}\n-----END CERTIFICATE-----\n`,
+    );
+    for (const f of ['sim.cer', 'sim.pem'])
+      expect(
+        await codeOf(createPlatform(prodConfig({ jlisRootFiles: [join(dir, f)] }), { database: t.database })),
+      ).toBe('trust_root_unpinned');
+    expect(
+      await codeOf(
+        createPlatform(prodConfig({ jlisRootFiles: [join(dir, 'missing.cer')] }), { database: t.database }),
+      ),
+    ).toBe('config_jlis_root_unreadable');
+    // Simulation mode trusts the simulator's roots only: real root files are a configuration error.
+    expect(
+      await codeOf(createPlatform({ ...simConfig(), jlisRootFiles: [REAL_ROOT] }, { database: t.database })),
+    ).toBe('config_jlis_roots_in_simulation');
+  });
+
+  it('ok-production-pinned-root-file-is-trusted', async () => {
+    const q = await createPlatform(prodConfig({ jlisRootFiles: [REAL_ROOT] }), { database: t.database });
+    try {
+      expect(q.deps.trust.has(fromPem(readFileSync(REAL_ROOT, 'utf8'), 'CERTIFICATE'))).toBe(true);
+    } finally {
+      await q.close();
+    }
+  });
+
+  it('ok-production-soft-fail-warns-once-at-start-up', async () => {
+    const start = async (revocationPolicy: 'soft-fail' | 'hard-fail') => {
+      const lines: Array<{ level: number; msg: string }> = [];
+      const logger = pino(
+        { level: 'info' },
+        { write: (l: string) => void lines.push(JSON.parse(l) as { level: number; msg: string }) },
+      );
+      const q = await createPlatform(prodConfig({ revocationPolicy }), { database: t.database, logger });
+      await q.close();
+      return lines.filter((l) => l.level === 40 && /soft-fail/.test(l.msg));
+    };
+    expect(await start('soft-fail')).toHaveLength(1);
+    expect(await start('hard-fail')).toHaveLength(0);
   });
 });
 
