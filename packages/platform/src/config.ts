@@ -35,6 +35,30 @@ export const platformConfigSchema = z.strictObject({
     .string()
     .optional()
     .describe('postgres://… to use PostgreSQL; absent: embedded PGlite in <dataDir>/db.'),
+  database: z
+    .strictObject({
+      preparedStatements: z
+        .boolean()
+        .default(true)
+        .describe(
+          "PostgreSQL only. true: the token endpoint's hot statements run as named prepared statements (parsed once per connection). false: unnamed statements only — required behind PgBouncer in transaction mode before 1.21 (Debian 12 ships 1.18); docs/scaling.md gives the measured cost.",
+        ),
+      startupParameters: z
+        .boolean()
+        .default(true)
+        .describe(
+          'PostgreSQL only. true: statement_timeout and idle_in_transaction_session_timeout are sent when connecting. false: not sent (PgBouncer refuses unknown startup parameters); set them on the database role instead (ALTER ROLE … SET).',
+        ),
+      poolMax: z
+        .number()
+        .int()
+        .min(1)
+        .max(1000)
+        .default(10)
+        .describe('PostgreSQL connections per instance; several instances multiply it.'),
+    })
+    .default({ preparedStatements: true, startupParameters: true, poolMax: 10 })
+    .describe('How an instance talks to PostgreSQL (ignored on the embedded database).'),
   jlis: z
     .discriminatedUnion('kind', [
       z.strictObject({

@@ -30,6 +30,21 @@ export interface DatabaseConfig {
     idleInTransactionTimeoutMs?: number;
     /** How long to wait for a connection (default 10 s). */
     connectionTimeoutMs?: number;
+    /**
+     * Run statements marked {@link PREPARED} as named prepared statements (default true). false:
+     * every statement is sent with the unnamed statement of the extended protocol, which a
+     * transaction-mode pooler (PgBouncer before 1.21, e.g. Debian's 1.18) requires: the next
+     * transaction of a client may run on another server connection, where a named statement does
+     * not exist (docs/scaling.md).
+     */
+    preparedStatements?: boolean;
+    /**
+     * Send `statement_timeout` and `idle_in_transaction_session_timeout` as startup parameters
+     * (default true). false: they are not sent — PgBouncer refuses a connection whose startup packet
+     * carries a parameter it does not know — and the operator sets them on the role instead
+     * (`ALTER ROLE … SET statement_timeout = '30s'`, docs/scaling.md).
+     */
+    startupParameters?: boolean;
   };
   /** PGlite only: how long a caller may wait for the single session (default 30 s). */
   acquireTimeoutMs?: number;
@@ -185,11 +200,16 @@ function prepareMarked(client: pg.PoolClient): void {
 
 function openPostgres(url: string, options: NonNullable<DatabaseConfig['pool']>): PostgresDatabase {
   if (!/^postgres(ql)?:\/\//.test(url)) throw new TypeError('openDatabase: url must start with postgres://');
+  const startup = options.startupParameters ?? true;
   const pool = new pg.Pool({
     connectionString: url,
     max: options.max ?? 10,
-    statement_timeout: options.statementTimeoutMs ?? 30_000,
-    idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? 60_000,
+    ...(startup
+      ? {
+          statement_timeout: options.statementTimeoutMs ?? 30_000,
+          idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? 60_000,
+        }
+      : {}),
     connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000,
     application_name: 'watashi',
     types: {
@@ -209,7 +229,9 @@ function openPostgres(url: string, options: NonNullable<DatabaseConfig['pool']>)
   // An idle client that loses its server (restart, failover) emits 'error' on the pool; without a
   // listener Node would crash the process. The pool discards that client and connects anew.
   pool.on('error', () => undefined);
-  pool.on('connect', prepareMarked);
+  // Behind a transaction-mode pooler a named statement prepared in one transaction may be missing
+  // (or another client's) in the next: the marker stays a comment there.
+  if (options.preparedStatements ?? true) pool.on('connect', prepareMarked);
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   return {
     engine: 'postgres',
