@@ -302,8 +302,17 @@ export const platformConfigSchema = z.strictObject({
         .min(1)
         .optional()
         .describe('Directory of the local key files. Default: <dataDir>/keys.'),
+      refreshSeconds: z
+        .number()
+        .int()
+        .min(1)
+        .max(3600)
+        .default(60)
+        .describe(
+          'How often an instance reads the signing keys again (a key added by `watashi keys rotate` on a shared key directory). A new key is published by every instance within this time and signs only once it is twice this old (docs/scaling.md).',
+        ),
     })
-    .default({ kind: 'local' })
+    .default({ kind: 'local', refreshSeconds: 60 })
     .describe('Where the data key (basic 4 sealing) and the HMAC secrets (person keys) live.'),
   rateLimits: z
     .strictObject({
