@@ -1,7 +1,7 @@
 /**
  * Key commands (issue 14, docs/scaling.md):
  *
- * - `watashi keys rotate [--config FILE] [--data-dir DIR] [--key-dir DIR] [--json]` — adds a new
+ * - `watashi keys rotate [--config FILE] [--data-dir DIR] [--keys-dir DIR] [--json]` — adds a new
  *   OpenID Provider signing key (ES256) to the local key store, the directory every instance
  *   shares. Each running instance publishes it in its JWKS within `keyStore.refreshSeconds` and
  *   signs with it once it is twice that old; older keys stay published until their files are
@@ -22,7 +22,7 @@ const loadPlatform = (): Promise<typeof PlatformModule> => import('@watashi/plat
 interface KeysOptions {
   config?: string;
   dataDir?: string;
-  keyDir?: string;
+  keysDir?: string;
   json?: boolean;
 }
 
@@ -45,7 +45,7 @@ async function openKeys(opts: KeysOptions): Promise<{
   const config = platform.parsePlatformConfig({ dataDir: file['dataDir'], keyStore: file['keyStore'] });
   if (config.keyStore.kind !== 'local')
     throw new WatashiError('config_invalid', 'keys rotate needs the local key store (keyStore.kind: local)');
-  const dir = opts.keyDir ?? config.keyStore.dir ?? join(opts.dataDir ?? config.dataDir, 'keys');
+  const dir = opts.keysDir ?? config.keyStore.dir ?? join(opts.dataDir ?? config.dataDir, 'keys');
   const store = platform.openLocalKeyStore({ dir });
   const activation = platform.activationSeconds(config.keyStore.refreshSeconds);
   const rows = async (): Promise<KeyRow[]> => {
@@ -80,7 +80,7 @@ export function registerKeysCommands(program: Command): void {
     c
       .option('--config <file>', 'JSON configuration file (keyStore.dir, keyStore.refreshSeconds)')
       .option('--data-dir <dir>', 'platform data directory (keys in <dir>/keys)')
-      .option('--key-dir <dir>', 'the key directory itself (overrides the configuration)')
+      .option('--keys-dir <dir>', 'the key directory itself (overrides the configuration)')
       .option('--json', 'print JSON');
   common(
     keys
