@@ -53,16 +53,20 @@ export async function startPgBouncer(
   ].join('\n');
   writeFileSync(join(dir, 'pgbouncer.ini'), ini);
   writeFileSync(join(dir, 'users.txt'), '"postgres" ""\n');
-  const root = userInfo().uid === 0;
-  if (root) {
-    const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
-    const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
-    for (const f of ['', 'pgbouncer.ini', 'users.txt']) chownSync(join(dir, f), uid, gid);
+  // As root, PgBouncer runs as `postgres` (it refuses root); spawned directly with that uid, not
+  // through runuser, so that this process is its parent and reaps it.
+  let owner: { uid: number; gid: number } | undefined;
+  if (userInfo().uid === 0) {
+    owner = {
+      uid: Number(execFileSync('id', ['-u', 'postgres']).toString().trim()),
+      gid: Number(execFileSync('id', ['-g', 'postgres']).toString().trim()),
+    };
+    for (const f of ['', 'pgbouncer.ini', 'users.txt']) chownSync(join(dir, f), owner.uid, owner.gid);
   }
-  const args = [join(dir, 'pgbouncer.ini')];
-  const child: ChildProcess = root
-    ? spawn('runuser', ['-u', 'postgres', '--', '/usr/sbin/pgbouncer', ...args], { stdio: 'ignore' })
-    : spawn('/usr/sbin/pgbouncer', args, { stdio: 'ignore' });
+  const child: ChildProcess = spawn('/usr/sbin/pgbouncer', [join(dir, 'pgbouncer.ini')], {
+    stdio: 'ignore',
+    ...(owner ?? {}),
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = (database: string): string => `postgres://postgres@127.0.0.1:${port}/${database}`;
   await waitFor(`PgBouncer on ${port}`, async () => {
