@@ -200,17 +200,16 @@ function prepareMarked(client: pg.PoolClient): void {
 
 function openPostgres(url: string, options: NonNullable<DatabaseConfig['pool']>): PostgresDatabase {
   if (!/^postgres(ql)?:\/\//.test(url)) throw new TypeError('openDatabase: url must start with postgres://');
-  const startup = options.startupParameters ?? true;
   const pool = new pg.Pool({
     connectionString: url,
     max: options.max ?? 10,
-    ...(startup
-      ? {
-          statement_timeout: options.statementTimeoutMs ?? 30_000,
-          idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? 60_000,
-        }
-      : {}),
+    statement_timeout: options.statementTimeoutMs ?? 30_000,
+    idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? 60_000,
     connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000,
+    // Behind PgBouncer the two timeouts are the role's (docs/scaling.md): not sent at all.
+    ...((options.startupParameters ?? true)
+      ? {}
+      : { statement_timeout: undefined, idle_in_transaction_session_timeout: undefined }),
     application_name: 'watashi',
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
@@ -229,10 +228,11 @@ function openPostgres(url: string, options: NonNullable<DatabaseConfig['pool']>)
   // An idle client that loses its server (restart, failover) emits 'error' on the pool; without a
   // listener Node would crash the process. The pool discards that client and connects anew.
   pool.on('error', () => undefined);
+  pool.on('connect', prepareMarked);
+  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   // Behind a transaction-mode pooler a named statement prepared in one transaction may be missing
   // (or another client's) in the next: the marker stays a comment there.
-  if (options.preparedStatements ?? true) pool.on('connect', prepareMarked);
-  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  if (options.preparedStatements === false) pool.off('connect', prepareMarked);
   return {
     engine: 'postgres',
     url,
