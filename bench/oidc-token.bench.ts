@@ -61,6 +61,7 @@ import {
   type PrivateCluster,
 } from '../packages/platform/test/db/postgres.ts';
 import { simTrust, startSim } from '../packages/platform/test/enrolment/support.ts';
+import { startPgBouncer } from '../packages/platform/test/scale/pgbouncer.ts';
 import {
   authorizationUrl,
   Browser,
@@ -85,6 +86,8 @@ const TARGET = 0.8;
 const CPU_PROFILE = process.env['BENCH_CPU_PROFILE'];
 /** `BENCH_TRACE=1`: print the SQL statements of one Watashi refresh grant, with their times. */
 const TRACE = process.env['BENCH_TRACE'] === '1';
+/** `BENCH_PGBOUNCER=1`: also Watashi with unnamed statements, and through PgBouncer (transaction mode). */
+const PGBOUNCER = process.env['BENCH_PGBOUNCER'] === '1';
 
 /**
  * Statements sent to PostgreSQL by this process (every pg.Client query: Kysely's and BEGIN /
@@ -362,8 +365,18 @@ async function bare(): Promise<{ tokens: TokenFigures; logins: LoginFigures }> {
   }
 }
 
+/**
+ * How Watashi reaches PostgreSQL (`BENCH_PGBOUNCER=1` adds the last two, docs/scaling.md):
+ * `direct` as by default; `unnamed`: direct with `database.preparedStatements: false`;
+ * `pgbouncer`: through PgBouncer (transaction mode, 10 server connections) with prepared
+ * statements and startup parameters off, as an operator must run it with PgBouncer 1.18.
+ */
+type Route = 'direct' | 'unnamed' | 'pgbouncer';
+
 /** (b) Watashi on PostgreSQL: token-endpoint figures and complete logins per second. */
-async function watashi(): Promise<{ tokens: TokenFigures; logins: LoginFigures; rss: number }> {
+async function watashi(
+  route: Route = 'direct',
+): Promise<{ tokens: TokenFigures; logins: LoginFigures; rss: number }> {
   let cluster: PrivateCluster | undefined;
   let admin = await findPostgres();
   if (admin === undefined) {
@@ -371,11 +384,21 @@ async function watashi(): Promise<{ tokens: TokenFigures; logins: LoginFigures; 
     admin = cluster.url;
   }
   const scratch = await createScratchDatabase(admin);
-  const database = await openDatabase({ url: scratch.url, pool: { max: 10 } });
+  const bouncer = route === 'pgbouncer' ? await startPgBouncer(admin, { defaultPoolSize: 10 }) : undefined;
+  // Migrated straight on PostgreSQL; the platform then runs over the route measured.
+  const direct = await openDatabase({ url: scratch.url, pool: { max: 2 } });
+  await migrateToLatest(direct.db).finally(() => direct.close());
+  const database = await openDatabase({
+    url: bouncer === undefined ? scratch.url : bouncer.url(new URL(scratch.url).pathname.slice(1)),
+    pool: {
+      max: 10,
+      ...(route === 'direct' ? {} : { preparedStatements: false }),
+      ...(route === 'pgbouncer' ? { startupParameters: false } : {}),
+    },
+  });
   const sim = await startSim('bench-oidc', new Date(Math.floor(Date.now() / 1000) * 1000));
   let p: (TestPlatform & { issuer: string }) | undefined;
   try {
-    await migrateToLatest(database.db);
     const trust = await simTrust(sim);
     p = await startOidcPlatform({ engine: 'postgres', database, db: database.db }, sim, trust);
     const redirectUri = `${p.url}/rp/cb`;
@@ -448,6 +471,7 @@ async function watashi(): Promise<{ tokens: TokenFigures; logins: LoginFigures; 
     await p?.close();
     await sim.close();
     await database.close();
+    await bouncer?.stop();
     await scratch.drop();
     await cluster?.stop();
   }
@@ -581,12 +605,27 @@ async function main(): Promise<void> {
     `resident memory: Watashi (platform process, with the load worker) ${mib(b.rss)}` +
       `${'skipped' in c ? '' : `, Keycloak JVM ${mib(c.rss)} (${((b.rss / (c.rss ?? NaN)) * 100).toFixed(0)} %)`}\n`,
   );
+  let failedMore = 0;
+  if (PGBOUNCER) {
+    // The cost of running behind PgBouncer 1.18 in transaction mode (docs/scaling.md).
+    const u = await watashi('unnamed');
+    process.stdout.write(line('(d) Watashi, unnamed stmts', u.tokens));
+    const p = await watashi('pgbouncer');
+    process.stdout.write(line('(e) Watashi via PgBouncer', p.tokens));
+    process.stdout.write(
+      `  unnamed / prepared: ${((u.tokens.perSecond / b.tokens.perSecond) * 100).toFixed(0)} %, ` +
+        `PgBouncer (transaction mode) / direct: ${((p.tokens.perSecond / b.tokens.perSecond) * 100).toFixed(0)} % ` +
+        `of the requests per second; p99 ${(p.tokens.p99 / b.tokens.p99).toFixed(2)}× direct's\n`,
+    );
+    failedMore = u.tokens.errors + p.tokens.errors;
+  }
   // Fail loudly: a figure with failed requests behind it is not a figure.
   const failed =
     a.tokens.errors +
     b.tokens.errors +
     a.logins.failures +
     b.logins.failures +
+    failedMore +
     ('skipped' in c ? 0 : c.tokens.errors + c.logins.failures);
   if (failed > 0) {
     process.stderr.write(`bench:oidc FAILED: ${failed} requests or logins failed (see above)\n`);

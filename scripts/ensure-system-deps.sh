@@ -5,6 +5,8 @@
 #   openssl        — independent check of every certificate, CRL, OCSP response and CMS we produce
 #   chromium       — real browser for the wallet end-to-end tests (driven by playwright-core)
 #   opensc, pcscd, vsmartcard-vpcd, pcsc-tools — PC/SC conformance of the virtual My Number card
+#   haproxy, pgbouncer — the several-instances test (packages/platform/test/scale): a real load
+#                    balancer and a transaction-mode connection pooler in front of PostgreSQL
 #   postgresql     — only when no PostgreSQL answers on 127.0.0.1:5432 (the suite then starts a private one)
 set -euo pipefail
 need=()
@@ -15,6 +17,8 @@ have pkcs11-tool || need+=(opensc opensc-pkcs11)
 have pcscd || need+=(pcscd)
 [ -e /usr/lib/pcsc/drivers/serial/libifdvpcd.so ] || ls /usr/lib/pcsc/drivers/serial/ 2>/dev/null | grep -q vpcd || need+=(vsmartcard-vpcd)
 have pcsc_scan || need+=(pcsc-tools)
+have haproxy || [ -x /usr/sbin/haproxy ] || need+=(haproxy)
+have pgbouncer || [ -x /usr/sbin/pgbouncer ] || need+=(pgbouncer)
 [ -e /usr/include/PCSC/winscard.h ] || need+=(libpcsclite-dev)
 if ! have pg_ctl && ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then need+=(postgresql); fi
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi

@@ -15,6 +15,7 @@ import { registerRpCommands } from './commands/rp.ts';
 import { registerEventsCommands } from './commands/events.ts';
 import { registerFeesCommands } from './commands/fees.ts';
 import { registerAccountCommands } from './commands/account.ts';
+import { registerKeysCommands } from './commands/keys.ts';
 
 /** Builds the command tree (exported for tests). */
 export function program(): Command {
@@ -36,6 +37,7 @@ export function program(): Command {
   registerEventsCommands(p);
   registerFeesCommands(p);
   registerAccountCommands(p);
+  registerKeysCommands(p);
   return p;
 }
 

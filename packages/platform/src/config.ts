@@ -35,6 +35,30 @@ export const platformConfigSchema = z.strictObject({
     .string()
     .optional()
     .describe('postgres://… to use PostgreSQL; absent: embedded PGlite in <dataDir>/db.'),
+  database: z
+    .strictObject({
+      preparedStatements: z
+        .boolean()
+        .default(true)
+        .describe(
+          "PostgreSQL only. true: the token endpoint's hot statements run as named prepared statements (parsed once per connection). false: unnamed statements only — required behind PgBouncer in transaction mode before 1.21 (Debian 12 ships 1.18); docs/scaling.md gives the measured cost.",
+        ),
+      startupParameters: z
+        .boolean()
+        .default(true)
+        .describe(
+          'PostgreSQL only. true: statement_timeout and idle_in_transaction_session_timeout are sent when connecting. false: not sent (PgBouncer refuses unknown startup parameters); set them on the database role instead (ALTER ROLE … SET).',
+        ),
+      poolMax: z
+        .number()
+        .int()
+        .min(1)
+        .max(1000)
+        .default(10)
+        .describe('PostgreSQL connections per instance; several instances multiply it.'),
+    })
+    .default({ preparedStatements: true, startupParameters: true, poolMax: 10 })
+    .describe('How an instance talks to PostgreSQL (ignored on the embedded database).'),
   jlis: z
     .discriminatedUnion('kind', [
       z.strictObject({
@@ -402,8 +426,17 @@ export const platformConfigSchema = z.strictObject({
         .min(1)
         .optional()
         .describe('Directory of the local key files. Default: <dataDir>/keys.'),
+      refreshSeconds: z
+        .number()
+        .int()
+        .min(1)
+        .max(3600)
+        .default(60)
+        .describe(
+          'How often an instance reads the signing keys again (a key added by `watashi keys rotate` on a shared key directory). A new key is published by every instance within this time and signs only once it is twice this old (docs/scaling.md).',
+        ),
     })
-    .default({ kind: 'local' })
+    .default({ kind: 'local', refreshSeconds: 60 })
     .describe('Where the data key (basic 4 sealing) and the HMAC secrets (person keys) live.'),
   rateLimits: z
     .strictObject({

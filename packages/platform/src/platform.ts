@@ -263,7 +263,14 @@ export async function createPlatform(
       database = await openDatabase(
         config.databaseUrl === undefined
           ? { dataDir: join(config.dataDir, 'db') }
-          : { url: config.databaseUrl },
+          : {
+              url: config.databaseUrl,
+              pool: {
+                max: config.database.poolMax,
+                preparedStatements: config.database.preparedStatements,
+                startupParameters: config.database.startupParameters,
+              },
+            },
       );
       const d = database;
       opened.push(() => d.close());
@@ -308,6 +315,7 @@ export async function createPlatform(
       const boss = new PgBossJobQueue({
         url: database.url,
         now,
+        startupParameters: config.database.startupParameters,
         onError: (e) => log?.warn({ err: e }, 'job queue (pg-boss) background error'),
       });
       opened.push(() => boss.close());

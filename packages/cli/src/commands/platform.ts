@@ -49,7 +49,8 @@ interface ServeOptions {
 const cliError = (code: string, message: string, cause?: unknown): WatashiError =>
   new WatashiError(code, message, cause === undefined ? undefined : { cause });
 
-function readConfigFile(path: string): Record<string, unknown> {
+/** Reads a JSON configuration file (`config_file_not_found`, `config_invalid`). */
+export function readConfigFile(path: string): Record<string, unknown> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

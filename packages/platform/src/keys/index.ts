@@ -1,3 +1,4 @@
 /** Key stores (the KeyStore port and its local and in-memory implementations). */
 export * from './key-store.ts';
 export * from './local.ts';
+export * from './rotation.ts';

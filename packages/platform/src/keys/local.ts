@@ -27,7 +27,17 @@ import {
   sign,
   type KeyObject,
 } from 'node:crypto';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { WatashiError } from '@watashi/pki';
 import type { KeyStore, PublicSigningJwk, SealedBox, SigningKey, SigningKeyStore } from './key-store.ts';
@@ -41,7 +51,9 @@ export type KeyStoreErrorCode =
   /** A key file is not 32 bytes, or the box is not an A256GCM box of the documented shape. */
   | 'key_store_invalid'
   /** A key file or the key directory can be read by group or others (must be 0600 / 0700). */
-  | 'key_store_permissions';
+  | 'key_store_permissions'
+  /** Another process has held the key directory's creation lock for too long (a stale lock file). */
+  | 'key_store_locked';
 
 function keyError(
   code: KeyStoreErrorCode,
@@ -70,7 +82,8 @@ interface Keyring {
 /** Storage of signing keys (private keys as PKCS#8 DER), per purpose. */
 interface SigningKeyring {
   load(purpose: string): Array<{ readonly id: string; readonly der: Buffer }>;
-  create(purpose: string): void;
+  /** Adds a new key; with `onlyIfNone`, only when the purpose has none (first use). */
+  create(purpose: string, onlyIfNone?: boolean): void;
 }
 
 const SIGN_FILE_RE = /^sign-([a-z0-9][a-z0-9._-]{0,63})-(\d{14}-[0-9a-f]{8})\.p8$/;
@@ -106,8 +119,9 @@ function memorySigning(now: () => Date): SigningKeyring {
   const byPurpose = new Map<string, Array<{ id: string; der: Buffer }>>();
   return {
     load: (purpose) => [...(byPurpose.get(purpose) ?? [])],
-    create(purpose) {
+    create(purpose, onlyIfNone = false) {
       const list = byPurpose.get(purpose) ?? [];
+      if (onlyIfNone && list.length > 0) return;
       let id = newKeyId(now());
       // Keep ids strictly increasing even within one second.
       while (list.some((k) => k.id >= id))
@@ -203,7 +217,7 @@ function keyringStore(ring: Keyring): SigningKeyStore {
         if (!PURPOSE_RE.test(purpose)) throw new TypeError(`bad signing purpose ${JSON.stringify(purpose)}`);
         let stored = ring.signing.load(purpose);
         if (stored.length === 0) {
-          ring.signing.create(purpose);
+          ring.signing.create(purpose, true);
           stored = ring.signing.load(purpose);
         }
         const keys = stored
@@ -262,6 +276,44 @@ function readKey(path: string): Buffer {
   return b;
 }
 
+/** Name of the lock file of a key directory, held while keys are created. */
+const LOCK_FILE = '.create.lock';
+/** How long to wait for another process's lock before giving up. */
+const LOCK_WAIT_MS = 10_000;
+
+/**
+ * Runs `fn` holding the key directory's creation lock (an exclusively created file), so that
+ * processes sharing the directory create keys one at a time. A lock left by a crashed process is
+ * reported after {@link LOCK_WAIT_MS} (`key_store_locked`); the operator removes the file.
+ */
+function withDirLock<T>(dir: string, fn: () => T): T {
+  const lock = join(dir, LOCK_FILE);
+  const until = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      closeSync(openSync(lock, 'wx', 0o600));
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      if (Date.now() > until)
+        throw keyError(
+          'key_store_locked',
+          `the key directory is locked; remove ${lock} if no process holds it`,
+          {
+            detail: { path: lock },
+          },
+        );
+      // A synchronous pause: key creation is synchronous and rare (first start, rotation).
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
 function writeKey(dir: string, kind: 'data' | 'mac', now: Date): void {
   const path = join(dir, `${kind}-${newKeyId(now)}.key`);
   // 'wx': never overwrite; mode applies on creation (and chmod in case the umask widened it).
@@ -288,8 +340,15 @@ export function openLocalKeyStore(options: {
       .map(({ file, m }) => ({ kind: m[1] ?? '', id: m[2] ?? '', file }))
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   let files = list();
-  if (!files.some((f) => f.kind === 'data')) writeKey(dir, 'data', now);
-  if (!files.some((f) => f.kind === 'mac')) writeKey(dir, 'mac', now);
+  if (!files.some((f) => f.kind === 'data') || !files.some((f) => f.kind === 'mac')) {
+    // Several instances may share the directory and start at once; without the lock each would
+    // write its own first data key and MAC secret and they would seal and derive differently.
+    withDirLock(dir, () => {
+      files = list();
+      if (!files.some((f) => f.kind === 'data')) writeKey(dir, 'data', now);
+      if (!files.some((f) => f.kind === 'mac')) writeKey(dir, 'mac', now);
+    });
+  }
   files = list();
   const data = new Map<string, Buffer>();
   let currentData = '';
@@ -318,18 +377,23 @@ export function openLocalKeyStore(options: {
           checkMode(path, 0o600, 'a key file');
           return { id: m?.[2] ?? '', der: readFileSync(path) };
         }),
-    create(purpose) {
-      // Ids sort newest last; keep them strictly increasing even for two keys in one second.
-      const existing = readdirSync(dir)
-        .map((file) => SIGN_FILE_RE.exec(file))
-        .filter((m) => m !== null && m[1] === purpose)
-        .map((m) => m?.[2] ?? '');
-      let at = clock().getTime();
-      let id = newKeyId(new Date(at));
-      while (existing.some((e) => e >= id)) id = newKeyId(new Date((at += 1000)));
-      const path = join(dir, `sign-${purpose}-${id}.p8`);
-      writeFileSync(path, newSigningDer(), { flag: 'wx', mode: 0o600 });
-      chmodSync(path, 0o600);
+    create(purpose, onlyIfNone = false) {
+      // Under the directory lock: instances sharing the directory and starting together must not
+      // each make a first key (docs/scaling.md).
+      withDirLock(dir, () => {
+        // Ids sort newest last; keep them strictly increasing even for two keys in one second.
+        const existing = readdirSync(dir)
+          .map((file) => SIGN_FILE_RE.exec(file))
+          .filter((m) => m !== null && m[1] === purpose)
+          .map((m) => m?.[2] ?? '');
+        if (onlyIfNone && existing.length > 0) return;
+        let at = clock().getTime();
+        let id = newKeyId(new Date(at));
+        while (existing.some((e) => e >= id)) id = newKeyId(new Date((at += 1000)));
+        const path = join(dir, `sign-${purpose}-${id}.p8`);
+        writeFileSync(path, newSigningDer(), { flag: 'wx', mode: 0o600 });
+        chmodSync(path, 0o600);
+      });
     },
   };
   return keyringStore({ data, currentData, mac, macId, signing });

@@ -96,6 +96,11 @@ export interface PgBossJobQueueOptions {
   readonly onError?: (e: unknown) => void;
   /** The clock deciding whether `runAt` is in the future (default the system clock). */
   readonly now?: () => Date;
+  /**
+   * Send `idle_in_transaction_session_timeout` when connecting (default true); false behind
+   * PgBouncer, which refuses startup parameters it does not know (`database.startupParameters`).
+   */
+  readonly startupParameters?: boolean;
 }
 
 /** A fetched job with the metadata the queue needs. */
@@ -160,8 +165,9 @@ export class PgBossJobQueue implements JobQueue {
       connectionString: options.url,
       max: options.poolMax ?? 2,
       application_name: 'watashi-jobs',
-      // As for the platform's pool: a stuck transaction frees its row locks.
-      idle_in_transaction_session_timeout: 60_000,
+      // As for the platform's pool: a stuck transaction frees its row locks (behind PgBouncer the
+      // role's setting does, docs/scaling.md).
+      ...((options.startupParameters ?? true) ? { idle_in_transaction_session_timeout: 60_000 } : {}),
       connectionTimeoutMillis: 10_000,
     });
     // An idle client that loses its server emits 'error' on the pool; unhandled it crashes Node.

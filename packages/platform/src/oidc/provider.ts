@@ -47,6 +47,7 @@ import { decide, selectAcr } from '../assurance/policy.ts';
 import { accountProofingFacts } from '../authn/context.ts';
 import { openBasic4 } from '../enrolment/enrolment.ts';
 import type { SigningKey } from '../keys/key-store.ts';
+import { activationSeconds, signingOrder } from '../keys/rotation.ts';
 import type { PlatformDeps, SessionContext } from '../server/context.ts';
 import { lookupSession, SESSION_COOKIE } from '../server/sessions.ts';
 
@@ -390,12 +391,26 @@ export function noClientCorsPreflight(): OidcMiddleware {
  */
 export async function createOidcProvider(
   deps: PlatformDeps,
-  options: { readonly outer?: readonly OidcMiddleware[] } = {},
+  options: {
+    readonly outer?: readonly OidcMiddleware[];
+    /**
+     * The signing keys to publish, the one that signs first (keys/rotation.ts `signingOrder`).
+     * Default: the key store's, in that order now.
+     */
+    readonly keys?: readonly SigningKey[];
+  } = {},
 ): Promise<Provider> {
   const issuer = issuerOf(deps);
   if (deps.keys.signingKeys === undefined)
     throw new WatashiError('oidc_signing_unavailable', 'the key store cannot hold signing keys');
-  const keys = await deps.keys.signingKeys('oidc');
+  // oidc-provider signs with the first key of the JWKS that fits the algorithm.
+  const keys =
+    options.keys ??
+    signingOrder(
+      await deps.keys.signingKeys('oidc'),
+      deps.now(),
+      activationSeconds(deps.config.keyStore.refreshSeconds),
+    );
   // Cookie signing keys (oidc-provider signs its session and interaction cookies): derived from
   // the key store's MAC secret for this purpose, so they survive restarts and never sit in config.
   const cookieKey = Buffer.from(

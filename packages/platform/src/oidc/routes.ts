@@ -56,6 +56,7 @@ import { recordConsent, registerConsentRoutes } from './consents.ts';
 import { registerDisclosureRoutes } from './disclosures.ts';
 import { isVerifiedClaim, requestedVerifiedClaims } from './verified-claims.ts';
 import { findPersona, listPersonas, registerPersonaRoutes, type Persona } from './personas.ts';
+import { activationSeconds, signingOrder } from '../keys/rotation.ts';
 import {
   createOidcProvider,
   cspAllowingFormRedirect,
@@ -458,21 +459,48 @@ function formPostCsp() {
 
 /** Registers the OpenID Provider (catch-all mount and interaction routes). */
 export async function registerOidcRoutes(app: FastifyInstance, deps: PlatformDeps): Promise<MountedOidc> {
-  let built: Promise<Provider> | undefined;
-  const provider = (): Promise<Provider> => {
-    built ??= createOidcProvider(deps, {
+  // The provider and its Koa handler, rebuilt when the signing keys in the key store change: an
+  // instance reads them again on the first request at least `keyStore.refreshSeconds` after it last
+  // did (keys/rotation.ts), so a key added on a shared key directory by `watashi keys rotate` is
+  // published by every instance answering requests within that time. State lives in the database
+  // and in cookies signed under the store's MAC secret, so a request finishes on the provider it
+  // began on and the next one may run on the new one.
+  interface Built {
+    readonly provider: Provider;
+    readonly callback: ReturnType<Provider['callback']>;
+    readonly kids: string;
+  }
+  const refreshMs = deps.config.keyStore.refreshSeconds * 1000;
+  let current: Promise<Built> | undefined;
+  let checkedAt = 0;
+  const build = async (previous: Promise<Built> | undefined): Promise<Built> => {
+    const stored = (await deps.keys.signingKeys?.('oidc')) ?? [];
+    const keys = signingOrder(stored, deps.now(), activationSeconds(deps.config.keyStore.refreshSeconds));
+    const kids = keys.map((k) => k.keyId).join(' ');
+    const before = await previous?.catch(() => undefined);
+    if (before !== undefined && before.kids === kids) return before;
+    const p = await createOidcProvider(deps, {
       outer: [disclosureAudit(deps), logoutPropagation(deps), formPostCsp()],
-    }).then((p) => {
-      // oidc-provider answers its own failures with server_error; the operator sees why here.
-      p.on('server_error', (_ctx: unknown, err: unknown) => app.log.error({ err }, 'oidc: server error'));
-      return p;
+      ...(stored.length === 0 ? {} : { keys }),
     });
-    built.catch(() => {
-      built = undefined;
-    });
-    return built;
+    // oidc-provider answers its own failures with server_error; the operator sees why here.
+    p.on('server_error', (_ctx: unknown, err: unknown) => app.log.error({ err }, 'oidc: server error'));
+    if (before !== undefined) app.log.info({ kids }, 'oidc: signing keys changed, provider rebuilt');
+    return { provider: p, callback: p.callback(), kids };
   };
-  let callback: ReturnType<Provider['callback']> | undefined;
+  const built = (): Promise<Built> => {
+    const t = performance.now();
+    if (current !== undefined && t - checkedAt < refreshMs) return current;
+    checkedAt = t;
+    const next = build(current);
+    current = next;
+    next.catch(() => {
+      // A failed build is retried by the next request.
+      if (current === next) current = undefined;
+    });
+    return next;
+  };
+  const provider = async (): Promise<Provider> => (await built()).provider;
 
   // oidc-provider's own endpoints, body unread.
   await app.register((scope, _opts, done) => {
@@ -485,9 +513,7 @@ export async function registerOidcRoutes(app: FastifyInstance, deps: PlatformDep
       url: `${OIDC_PREFIX}/*`,
       config: { auth: 'public', rateLimit: 'default' },
       handler: async (req, reply) => {
-        const p = await provider();
-        callback ??= p.callback();
-        const cb = callback;
+        const { callback: cb } = await built();
         const raw = req.raw as IncomingMessage & { originalUrl?: string };
         const url = raw.url ?? '/';
         // oidc-provider derives its mount path from originalUrl minus url (deps.md §5.1).

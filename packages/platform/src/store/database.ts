@@ -42,6 +42,21 @@ export interface DatabaseConfig {
      * using that connection fails with `store_unavailable`. Default: a process warning.
      */
     onConnectionError?: (error: unknown) => void;
+    /**
+     * Run statements marked {@link PREPARED} as named prepared statements (default true). false:
+     * every statement is sent with the unnamed statement of the extended protocol, which a
+     * transaction-mode pooler (PgBouncer before 1.21, e.g. Debian's 1.18) requires: the next
+     * transaction of a client may run on another server connection, where a named statement does
+     * not exist (docs/scaling.md).
+     */
+    preparedStatements?: boolean;
+    /**
+     * Send `statement_timeout` and `idle_in_transaction_session_timeout` as startup parameters
+     * (default true). false: they are not sent — PgBouncer refuses a connection whose startup packet
+     * carries a parameter it does not know — and the operator sets them on the role instead
+     * (`ALTER ROLE … SET statement_timeout = '30s'`, docs/scaling.md).
+     */
+    startupParameters?: boolean;
   };
   /** PGlite only: how long a caller may wait for the single session (default 30 s). */
   acquireTimeoutMs?: number;
@@ -257,6 +272,10 @@ function openPostgres(url: string, options: NonNullable<DatabaseConfig['pool']>)
     statement_timeout: options.statementTimeoutMs ?? 30_000,
     idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? 60_000,
     connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000,
+    // Behind PgBouncer the two timeouts are the role's (docs/scaling.md): not sent at all.
+    ...((options.startupParameters ?? true)
+      ? {}
+      : { statement_timeout: undefined, idle_in_transaction_session_timeout: undefined }),
     application_name: options.applicationName ?? 'watashi',
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
@@ -280,7 +299,9 @@ function openPostgres(url: string, options: NonNullable<DatabaseConfig['pool']>)
   pool.on('error', onConnectionError);
   pool.on('connect', (client) => {
     client.on('error', onConnectionError);
-    prepareMarked(client);
+    // Behind a transaction-mode pooler a named statement prepared in one transaction may be
+    // missing (or another client's) in the next: the marker then stays a comment.
+    if (options.preparedStatements !== false) prepareMarked(client);
   });
   // Kysely sees the pool through this: a connection that cannot be had becomes store_unavailable.
   const kyselyPool = {

@@ -381,7 +381,7 @@ describe('configuration', () => {
       default: { max: 600, windowSeconds: 60 },
       authentication: { max: 30, windowSeconds: 60 },
     });
-    expect(c.keyStore).toEqual({ kind: 'local' });
+    expect(c.keyStore).toEqual({ kind: 'local', refreshSeconds: 60 });
     expect(c.allowInProduction).toEqual({ simulatorBackend: false, embeddedDatabase: false });
   });
 

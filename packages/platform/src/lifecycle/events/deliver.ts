@@ -33,6 +33,7 @@ import { sql, type Kysely } from 'kysely';
 import { isWatashiError, WatashiError } from '@watashi/pki';
 import type { PlatformConfig } from '../../config.ts';
 import type { KeyStore, SigningKey } from '../../keys/key-store.ts';
+import { activationSeconds, signingOrder } from '../../keys/rotation.ts';
 import { issuerOf } from '../../oidc/provider.ts';
 import { webhookSecretAad } from '../../oidc/registry.ts';
 import { appendAudit } from '../../store/audit.ts';
@@ -330,7 +331,12 @@ export class EventDeliverer {
 
   async #signingKey(): Promise<SigningKey> {
     const keys = await this.#deps.keys.signingKeys?.('oidc');
-    const key = keys?.[0];
+    // The key the OpenID Provider signs with, not a newer one other instances may not publish yet.
+    const [key] = signingOrder(
+      keys ?? [],
+      this.#deps.now(),
+      activationSeconds(this.#deps.config.keyStore.refreshSeconds),
+    );
     if (key === undefined) throw new WatashiError('oidc_signing_unavailable', 'no OIDC signing key');
     return key;
   }

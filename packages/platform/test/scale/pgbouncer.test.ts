@@ -1,0 +1,63 @@
+/**
+ * PostgreSQL through PgBouncer 1.18 in transaction mode (issue 14, docs/scaling.md): named
+ * prepared statements break there, so `database.preparedStatements: false` sends the PREPARED
+ * statements unnamed; PgBouncer refuses the timeouts as startup parameters, so
+ * `database.startupParameters: false` leaves them out.
+ */
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase, PREPARED, type Database } from '../../src/store/database.ts';
+import { testPostgresAdminUrl } from '../db/harness.ts';
+import { startPgBouncer, type TestPgBouncer } from './pgbouncer.ts';
+
+const marked = (n: number) => sql<{ x: number }>`${sql.raw(PREPARED)}SELECT ${n}::int AS x`;
+
+describe('PgBouncer in transaction mode', () => {
+  let bouncer: TestPgBouncer;
+  let dbName: string;
+  const opened: Database[] = [];
+  const open = async (pool: {
+    preparedStatements?: boolean;
+    startupParameters?: boolean;
+  }): Promise<Database> => {
+    const d = await openDatabase({ url: bouncer.url(dbName), pool: { max: 1, ...pool } });
+    opened.push(d);
+    return d;
+  };
+
+  beforeAll(async () => {
+    const admin = await testPostgresAdminUrl();
+    dbName = 'postgres';
+    // One server connection: every client's transactions share it, so what one client leaves on
+    // the server connection the next one meets.
+    bouncer = await startPgBouncer(admin, { defaultPoolSize: 1 });
+  });
+
+  afterAll(async () => {
+    for (const d of opened) await d.close().catch(() => undefined);
+    await bouncer?.stop();
+  });
+
+  it('refuses the timeouts as startup parameters; startupParameters: false connects', async () => {
+    const withTimeouts = await open({ preparedStatements: false });
+    await expect(sql`SELECT 1`.execute(withTimeouts.db)).rejects.toThrow(/unsupported startup parameter/);
+    const without = await open({ preparedStatements: false, startupParameters: false });
+    const r = await sql<{ x: number }>`SELECT 1::int AS x`.execute(without.db);
+    expect(r.rows).toEqual([{ x: 1 }]);
+  });
+
+  it('breaks named prepared statements across clients; preparedStatements: false runs them', async () => {
+    const a = await open({ startupParameters: false });
+    const b = await open({ startupParameters: false });
+    expect((await marked(1).execute(a.db)).rows).toEqual([{ x: 1 }]);
+    // b's client has never prepared the statement, so it asks the server connection a left it on.
+    await expect(marked(2).execute(b.db)).rejects.toMatchObject({ code: '42P05' });
+
+    const c = await open({ preparedStatements: false, startupParameters: false });
+    const d = await open({ preparedStatements: false, startupParameters: false });
+    for (let i = 0; i < 6; i++) {
+      expect((await marked(i).execute(c.db)).rows).toEqual([{ x: i }]);
+      expect((await marked(i + 1).execute(d.db)).rows).toEqual([{ x: i + 1 }]);
+    }
+  });
+});
