@@ -82,9 +82,9 @@ function runJob(kind: WorkerJob['kind'], name: string, runs: number): Promise<Li
       void worker.terminate();
       resolve({ name, runs: r.runs, seconds: r.ms / 1000, slowestMs: r.slowestMs, failures });
     });
-    worker.once('error', (e) => {
+    worker.once('error', (e: unknown) => {
       clearInterval(watchdog);
-      reject(e);
+      reject(e instanceof Error ? e : new Error(String(e)));
     });
   });
 }
