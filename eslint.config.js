@@ -1,5 +1,5 @@
 // ESLint flat config. Type-aware rules from typescript-eslint, plus the package boundaries of
-// DESIGN.md §2: pki ← jpki ← platform ← cli; jlis-sim uses pki and jpki; nothing but tests and the
+// docs/architecture.md §2: pki ← jpki ← platform ← cli; jlis-sim uses pki and jpki; nothing but tests and the
 // CLI imports jlis-sim; pki and jpki import no HTTP or database code and no node: modules outside
 // their explicitly Node-only files.
 import tseslint from 'typescript-eslint';
@@ -39,7 +39,7 @@ export default tseslint.config(
                 '@watashi/platform',
                 '@watashi/cli',
               ],
-              message: 'pki/jpki must not depend outward (DESIGN.md §2).',
+              message: 'pki/jpki must not depend outward (docs/architecture.md §2).',
             },
           ],
         },
@@ -51,7 +51,11 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['@watashi/*'], message: 'pki is the innermost package (DESIGN.md §2).' }] },
+        {
+          patterns: [
+            { group: ['@watashi/*'], message: 'pki is the innermost package (docs/architecture.md §2).' },
+          ],
+        },
       ],
     },
   },
@@ -64,7 +68,7 @@ export default tseslint.config(
           patterns: [
             {
               group: ['@watashi/jlis-sim', '@watashi/jlis-sim/*'],
-              message: 'platform reaches J-LIS only through the JpkiBackend port (DESIGN.md §2).',
+              message: 'platform reaches J-LIS only through the JpkiBackend port (docs/architecture.md §2).',
             },
           ],
         },

@@ -1,9 +1,9 @@
 /**
  * `npm run bench:crl [-- --entries N] [--runs R] [--queries Q] [--keep]` — the streaming CRL
- * reader against `openssl crl` (perf.md §4, anchors A5, A6, A8).
+ * reader against `openssl crl` (docs/performance.md §4, anchors A5, A6, A8).
  *
  * 1. Makes an RSA-2048 CA with the openssl CLI and generates a CRL of N entries (default
- *    1,000,000; 16-byte random serials, a reasonCode on every entry, as perf.md §4) streaming to
+ *    1,000,000; 16-byte random serials, a reasonCode on every entry, as docs/performance.md §4) streaming to
  *    disk with the library's `RevokedEntriesEncoder` and frames, signed with a streaming
  *    node:crypto `createSign`: memory stays flat even at 10 M entries (~0.5 GB of DER).
  * 2. Times `openssl crl -inform DER -noout` (parse) and the same with `-CAfile` (parse + verify)

@@ -1,6 +1,6 @@
 /**
  * `npm run bench:sweep [-- --entries N] [--shards S] [--batch B] [--concurrency C] [--database-url URL] [--keep]`
- * — the revocation sweep (issue 5 "Performance", DESIGN.md §3.4) against `openssl crl` on the same
+ * — the revocation sweep (issue 5 "Performance", docs/architecture.md §3.4) against `openssl crl` on the same
  * CRL. Target: 10 M anchors in under 2 minutes and 1 GiB on the two-core machine.
  *
  * 1. A simulator-profile signing CA (`buildJpkiCaCertificate`, O=JPKI-SIM, RSA-2048) and a CRL of

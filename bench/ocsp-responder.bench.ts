@@ -1,10 +1,10 @@
 /**
- * `npm run bench:ocsp` — the simulator's OCSP responder against `openssl ocsp` (perf.md §6, anchor A7).
+ * `npm run bench:ocsp` — the simulator's OCSP responder against `openssl ocsp` (docs/performance.md §6, anchor A7).
  *
  * Both responders run pinned to core 0 (`taskset -c 0` when available), sign with the same RSA-2048
  * CA key and serve a similar index; the loader (this process) runs on core 1 and sends the same DER
  * request to each for BENCH_SECONDS (default 5) per case at concurrency 8 (BENCH_CONCURRENCY), with
- * a new TCP connection per request (as perf.md §6) and with keep-alive, without nonce (the
+ * a new TCP connection per request (as docs/performance.md §6) and with keep-alive, without nonce (the
  * simulator's pre-produced path) and with nonce (live signing). Prints req/s, p50/p99 and the
  * simulator/openssl ratio (goal without nonce: ≥ 10×).
  *
@@ -276,7 +276,7 @@ if (argv[0] === '--child-sim') {
   has('ip') &&
   spawnSync('unshare', ['-rn', 'true']).status === 0
 ) {
-  // Re-run inside a private network namespace with only lo (perf.md §6), then pinned to core 1.
+  // Re-run inside a private network namespace with only lo (docs/performance.md §6), then pinned to core 1.
   const r = spawnSync(
     'unshare',
     [

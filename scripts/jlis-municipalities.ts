@@ -2,7 +2,7 @@
  * Generates packages/jlis-sim/src/residents/municipalities.ts: every municipality of Japan (the
  * 1,741 市区町村 — cities, Tokyo's 23 special wards, towns and villages) and the 47 prefectures,
  * with the romanized names the simulator writes into the signing certificate's subject `L`
- * attributes (reference/jpki.md §1.2: `L=<prefecture romanized>, L=<municipality romanized>`,
+ * attributes (docs/jpki.md §1.2: `L=<prefecture romanized>, L=<municipality romanized>`,
  * e.g. `Tokyo-to`, `Kiyose-shi`).
  *
  * Source: the 全国地方公共団体コード list of the Ministry of Internal Affairs and Communications
@@ -13,7 +13,7 @@
  *   node --import tsx scripts/jlis-municipalities.ts /tmp/jisx/data.csv
  *   npx prettier --write packages/jlis-sim/src/residents/municipalities.ts
  *
- * Romanization (ours: J-LIS's rule is unknown, reference/jpki.md §7): Hepburn from the official
+ * Romanization (ours: J-LIS's rule is unknown, docs/jpki.md §7): Hepburn from the official
  * reading without macrons — long ō/ū written o/u (`Hachioji`, `Osaka`), ん as n (n' before a
  * vowel or y), っ doubling the next consonant (tch before ch) — then the kind of the body as a
  * hyphenated suffix read from the reading: 市 -shi, 区 -ku, 町 -machi or -cho, 村 -mura or -son;

@@ -38,7 +38,7 @@ const platformPort = requestedPort === 0 ? await freePort() : requestedPort;
 const loopback = host === '127.0.0.1' || host === '::1' || host === 'localhost';
 const walletOrigin = `http://${loopback ? 'localhost' : host}:${platformPort}`;
 
-/** Demo PINs. A real card's PINs are chosen by the resident at the counter (reference/jpki.md §3.5). */
+/** Demo PINs. A real card's PINs are chosen by the resident at the counter (docs/jpki.md §3.5). */
 const DEMO_SIGN_PIN = 'DEMO2026';
 const DEMO_AUTH_PIN = '1234';
 

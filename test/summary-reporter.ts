@@ -1,4 +1,4 @@
-// Prints the plain closing line `N passed, N failed, N skipped` that CI reads (deps.md §5.9);
+// Prints the plain closing line `N passed, N failed, N skipped` that CI reads (docs/dependencies.md §5.9);
 // Vitest's own summary is not among the formats the harness understands.
 import type { Reporter, TestModule } from 'vitest/node';
 

@@ -51,7 +51,7 @@ export interface Samples {
 const T0 = new Date('2026-01-01T00:00:00Z');
 const T1 = new Date('2031-01-01T00:00:00Z');
 
-/** The public test-card holder (reference/jpki.md §1.4). */
+/** The public test-card holder (docs/jpki.md §1.4). */
 export const KOKUTO = {
   name: '黒桐\u3000幹也',
   address: '東京都清瀬市観布子南１２－７－２０２',

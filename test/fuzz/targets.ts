@@ -3,7 +3,7 @@
  * certificates, CRLs in memory and streamed from a file, OCSP requests and responses, CMS
  * SignedData, APDUs, a card's answers, the card's own command handling, basic 4 extraction, and
  * the platform's enrolment completion body and signed document. The property of each is the
- * same (STYLE.md §4): any input either parses or throws a `WatashiError` whose code is in the
+ * same (docs/conventions.md §4): any input either parses or throws a `WatashiError` whose code is in the
  * package's union; nothing else escapes (no TypeError, RangeError, stack overflow or hang).
  * Some targets add a differential or round-trip check, which fails with a plain Error.
  */
@@ -165,7 +165,7 @@ function* splitRecords(b: Uint8Array): Generator<Uint8Array> {
 const apdu = (cla: number, ins: number, p1: number, p2: number, data: number[] | Uint8Array, ne?: number) =>
   encodeCommandApdu({ cla, ins, p1, p2, data: Uint8Array.from(data), ...(ne === undefined ? {} : { ne }) });
 
-/** Command APDUs a JPKI client sends (reference/jpki.md §3), plus near misses. */
+/** Command APDUs a JPKI client sends (docs/jpki.md §3), plus near misses. */
 const commandArb: fc.Arbitrary<Uint8Array> = fc.oneof(
   fc.constant(apdu(0, 0xa4, 4, 0x0c, JPKI_AID)),
   fc

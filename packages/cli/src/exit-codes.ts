@@ -1,5 +1,5 @@
 /**
- * Exit codes derived from error codes (STYLE.md §14). Scripts can rely on them:
+ * Exit codes derived from error codes (docs/conventions.md §14). Scripts can rely on them:
  *   0 ok · 1 unexpected failure · 2 usage error · 3 bad input (malformed DER, wrong format)
  *   4 verification failed (signature, chain, revoked) · 5 not found · 6 PIN incorrect or blocked
  *   7 the simulator or another service could not be reached · 8 conflict (already exists, refused by a rule)

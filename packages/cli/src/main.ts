@@ -1,5 +1,5 @@
 /**
- * `watashi` — a thin shell over library functions and the simulator's HTTP API (STYLE.md §14):
+ * `watashi` — a thin shell over library functions and the simulator's HTTP API (docs/conventions.md §14):
  * `--help` on every command, `--json` on every command that prints data, exit codes from error codes.
  */
 import { Command, CommanderError, Option } from 'commander';

@@ -1,5 +1,5 @@
 /**
- * Progress bars for long work (STYLE.md §14), on stderr so that stdout stays clean for data and
+ * Progress bars for long work (docs/conventions.md §14), on stderr so that stdout stays clean for data and
  * `--json`. Shown when stderr is a terminal; `WATASHI_PROGRESS=always` also writes them (one line
  * per update) to a pipe or file, `WATASHI_PROGRESS=never` turns them off.
  */

@@ -74,7 +74,7 @@ describe('card export', () => {
 
   it('ok-signing-certificate-der-to-file-checked-by-openssl', async () => {
     const out = join(work, 'sign.der');
-    // Lowercase input is upper-cased, as jpki-pw does (reference/jpki.md §3.5).
+    // Lowercase input is upper-cased, as jpki-pw does (docs/jpki.md §3.5).
     const r = await watashi('export', card, '--what', 'sign-cert', '--pin', 'abc123', '--out', out, '--json');
     expect(r.code, r.err).toBe(0);
     const summary = json<{
@@ -153,7 +153,7 @@ describe('card export', () => {
       await watashi('pin-status', card, '--json'),
     );
     expect(status.pins.sign.triesLeft).toBe(4);
-    // The right PIN resets the counter (reference/jpki.md §3.5).
+    // The right PIN resets the counter (docs/jpki.md §3.5).
     expect((await watashi('export', card, '--what', 'sign-cert', '--pin', 'ABC123')).code).toBe(0);
     expect(
       json<{ pins: { sign: { triesLeft: number } } }>(await watashi('pin-status', card, '--json')).pins.sign

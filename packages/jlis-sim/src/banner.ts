@@ -1,5 +1,5 @@
 /**
- * The start-up banner (STYLE.md §12: the simulator is a product, clearly labelled). It says that
+ * The start-up banner (docs/conventions.md §12: the simulator is a product, clearly labelled). It says that
  * this is not J-LIS, that its roots are `O=JPKI-SIM` and refused by production trust configuration,
  * and lists the URLs a platform operator needs.
  */

@@ -1,5 +1,5 @@
 /**
- * The simulator's CAs (reference/jpki.md §6.1): per generation, two one-tier self-signed roots —
+ * The simulator's CAs (docs/jpki.md §6.1): per generation, two one-tier self-signed roots —
  * signing and user authentication — under `O=JPKI-SIM` with the OU strings and extension order of
  * the real roots (§1.1). All generations of a purpose share one DN, so verifiers must choose the
  * issuer by key. Production trust configuration refuses `O=JPKI-SIM` roots (@watashi/jpki trust).
@@ -60,7 +60,7 @@ export async function loadOrCreateCas(ctx: SimContext): Promise<void> {
         const keyFile = `${purpose}-${gen.name}.key.pem`;
         ctx.store.writeKey(keyFile, key.export({ type: 'pkcs8', format: 'pem' }).toString());
         const notBefore = new Date(`${gen.notBefore}T00:00:00Z`);
-        // reference/jpki.md §1.1: CA notAfter is 14:59:59Z (23:59:59 JST).
+        // docs/jpki.md §1.1: CA notAfter is 14:59:59Z (23:59:59 JST).
         const notAfter = new Date(`${gen.notAfter}T14:59:59Z`);
         const serial = nextSerial(ctx);
         const der = await buildJpkiCaCertificate({

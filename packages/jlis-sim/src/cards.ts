@@ -1,7 +1,7 @@
 /**
  * Hosted virtual cards and smartphones. Each token's state (keys, certificates, PINs, retry
  * counters) lives in the simulator state; `VirtualJpkiCard` from @watashi/jpki answers the APDUs
- * (reference/jpki.md §3), exactly as a card in an NFC reader would:
+ * (docs/jpki.md §3), exactly as a card in an NFC reader would:
  * - `apdu()` keeps one in-memory card instance per token as the "session": its security status
  *   (verified PINs) lasts until `endSession()`/`beginSession()`, like a card removed from the
  *   reader; retry counters are persisted after every APDU;
@@ -70,7 +70,7 @@ export function replaceOnCard(state: CardState, purpose: Purpose, m: CardMateria
     keys.sign = m.key;
     if (m.pin !== undefined) {
       pins.sign = m.pin;
-      counters.sign = 5; // reference/jpki.md §3.5: 5 tries
+      counters.sign = 5; // docs/jpki.md §3.5: 5 tries
     }
   } else {
     files.authCertificate = toBase64(m.certificate);
@@ -171,7 +171,7 @@ export class HostedCards {
 
   /**
    * Card material export: CA certificates and the user-auth certificate always; the signing
-   * certificate only after the correct signing PIN (reference/jpki.md §3.2: EF 0001 is gated).
+   * certificate only after the correct signing PIN (docs/jpki.md §3.2: EF 0001 is gated).
    */
   exportCard(
     id: string,
@@ -185,7 +185,7 @@ export class HostedCards {
     const t = this.token(id);
     return this.withClient(id, async (c) => {
       if (t.kind === 'android' || t.kind === 'ios') {
-        // reference/jpki.md §2.3: on a phone the auth certificate needs the auth PIN; export is
+        // docs/jpki.md §2.3: on a phone the auth certificate needs the auth PIN; export is
         // offered for cards only.
         throw simError(
           'card_not_active',
@@ -214,7 +214,7 @@ export class HostedCards {
 
   /**
    * Signs `content` with a card key as CMS SignedData (prepareCmsSignature + the card signing the
-   * DigestInfo, reference/jpki.md §3.3). `key: 'sign'` needs the signing password.
+   * DigestInfo, docs/jpki.md §3.3). `key: 'sign'` needs the signing password.
    */
   sign(
     id: string,
@@ -252,7 +252,7 @@ export class HostedCards {
 
   /**
    * A hosted smartphone starts (or polls): it asks for its certificates' status and, if they
-   * were revoked (device change, revocation with the card, death…), erases its keys (DESIGN.md §3.5).
+   * were revoked (device change, revocation with the card, death…), erases its keys (docs/architecture.md §3.5).
    */
   startDevice(id: string): { status: TokenRecord['status']; wiped: boolean } {
     const t = this.token(id);
@@ -277,7 +277,7 @@ export class HostedCards {
   }
 
   /**
-   * Revocation from the phone alone before handing it over (reference/jpki.md §2.3): the phone
+   * Revocation from the phone alone before handing it over (docs/jpki.md §2.3): the phone
    * proves possession with its user-auth PIN, its certificates are revoked (holder's request →
    * superseded, §2.2) and it erases its keys at once.
    */
@@ -313,7 +313,7 @@ export class HostedCards {
   }
 
   /**
-   * Revocation of a lost phone with the card (reference/jpki.md §2.3): a request document
+   * Revocation of a lost phone with the card (docs/jpki.md §2.3): a request document
    * `{type:'jlis-sim/device-revocation', deviceId, date}` CMS-signed with the resident's live card
    * signing certificate. The phone erases its keys if it ever starts again.
    */

@@ -1,5 +1,5 @@
 /**
- * Injectable clock (STYLE.md §8). The simulator runs on system time, a fixed time (tests move it
+ * Injectable clock (docs/conventions.md §8). The simulator runs on system time, a fixed time (tests move it
  * explicitly) or system time plus an offset (to simulate a later date against real timers).
  */
 import type { SimConfig } from './config.ts';

@@ -1,5 +1,5 @@
 /**
- * The simulator's one configuration object (STYLE.md §9): a zod schema with every option
+ * The simulator's one configuration object (docs/conventions.md §9): a zod schema with every option
  * documented where it is defined; unknown keys are an error (`z.strictObject`). `configDocs()`
  * renders the same descriptions for the README and `--help`.
  */
@@ -8,7 +8,7 @@ import { simError } from './errors.ts';
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD');
 
-/** One CA generation (reference/jpki.md §1.1: all generations of a purpose share one DN). */
+/** One CA generation (docs/jpki.md §1.1: all generations of a purpose share one DN). */
 const generationSchema = z.strictObject({
   name: z
     .string()
@@ -16,7 +16,7 @@ const generationSchema = z.strictObject({
     .describe('Generation label used in URLs and file names, e.g. "2019".'),
   notBefore: isoDate.describe('First day of validity (UTC date; the CA starts at 00:00:00Z).'),
   notAfter: isoDate.describe(
-    'Last day of validity (the CA ends at 14:59:59Z = 23:59:59 JST, reference/jpki.md §1.1).',
+    'Last day of validity (the CA ends at 14:59:59Z = 23:59:59 JST, docs/jpki.md §1.1).',
   ),
 });
 
@@ -82,7 +82,7 @@ export const configSchema = z.strictObject({
   generations: z
     .array(generationSchema)
     .min(1)
-    // reference/jpki.md §1.1, §2.1: J-LIS has three generations per purpose (signca01–03 /
+    // docs/jpki.md §1.1, §2.1: J-LIS has three generations per purpose (signca01–03 /
     // authca01–03); the 2015 one expired on 2025-10-19 but stays for old signatures.
     .default([
       { name: '2015', notBefore: '2015-10-20', notAfter: '2025-10-19' },
@@ -98,16 +98,14 @@ export const configSchema = z.strictObject({
     .int()
     .min(1)
     .default(86_400)
-    .describe(
-      'CRL publication cadence (reference/jpki.md §2.2: daily). nextUpdate = thisUpdate + this interval.',
-    ),
+    .describe('CRL publication cadence (docs/jpki.md §2.2: daily). nextUpdate = thisUpdate + this interval.'),
   ocspRefreshSeconds: z
     .number()
     .int()
     .min(1)
     .default(900)
     .describe(
-      'OCSP data refresh cadence (reference/jpki.md §2.2: 15 minutes). Responses reflect the last snapshot.',
+      'OCSP data refresh cadence (docs/jpki.md §2.2: 15 minutes). Responses reflect the last snapshot.',
     ),
   ocspUnknownIssuer: z
     .enum(['unauthorized', 'unknown'])
@@ -122,7 +120,7 @@ export const configSchema = z.strictObject({
         .boolean()
         .default(false)
         .describe(
-          'J-LIS free period (reference/jpki.md §2.2, from 2023-01): certificate checks cost ¥0; provision still costs.',
+          'J-LIS free period (docs/jpki.md §2.2, from 2023-01): certificate checks cost ¥0; provision still costs.',
         ),
       signCheckYen: z.number().int().min(0).default(20).describe('Fee per signing-certificate OCSP check.'),
       authCheckYen: z
@@ -139,7 +137,7 @@ export const configSchema = z.strictObject({
         .describe('Fee per latest-basic-4 provision that returns data.'),
     })
     .default({ freePeriod: false, signCheckYen: 20, authCheckYen: 2, provisionYen: 20 })
-    .describe('Fee meter prices (reference/jpki.md §2.2, §4.2). CRL downloads are counted and always free.'),
+    .describe('Fee meter prices (docs/jpki.md §2.2, §4.2). CRL downloads are counted and always free.'),
   bodyLimitBytes: z
     .number()
     .int()

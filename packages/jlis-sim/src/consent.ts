@@ -1,5 +1,5 @@
 /**
- * Latest basic 4 information provision with consent (reference/jpki.md §4.2, the 2021 amendment):
+ * Latest basic 4 information provision with consent (docs/jpki.md §4.2, the 2021 amendment):
  * - consent is given electronically only, per service, by a CMS signature made with a live
  *   signing certificate over a consent document naming the operator, the service, the items and
  *   the date; it is valid for 10 years counted from the day after J-LIS records it (the first day
@@ -132,7 +132,7 @@ export async function recordConsent(
     throw simError('consent_operator_mismatch', 'the consent names another operator');
   checkDate(ctx, doc.date);
   const now = ctx.clock.now();
-  // reference/jpki.md §4.2: 10 years from the day after recording → ends at 24:00 JST of the day
+  // docs/jpki.md §4.2: 10 years from the day after recording → ends at 24:00 JST of the day
   // 10 years after the recording day.
   const day = jstDate(now);
   const y = Number(day.slice(0, 4)) + 10;

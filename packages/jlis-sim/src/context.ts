@@ -45,7 +45,7 @@ export interface SimContext {
 /** Key of a CA in {@link SimContext.cas}. */
 export const caKey = (purpose: Purpose, generation: string): string => `${purpose}/${generation}`;
 
-/** Allocates the next serial of the shared sequential serial space (reference/jpki.md §1.1). */
+/** Allocates the next serial of the shared sequential serial space (docs/jpki.md §1.1). */
 export function nextSerial(ctx: SimContext): bigint {
   const s = BigInt(ctx.state.nextSerial);
   ctx.state.nextSerial = (s + 1n).toString();

@@ -1,5 +1,5 @@
 /**
- * CRL publication (reference/jpki.md §2.2: "CRL提供方式", a full list updated once a day). One full
+ * CRL publication (docs/jpki.md §2.2: "CRL提供方式", a full list updated once a day). One full
  * v2 CRL per CA generation, signed by the CA key, numbered sequentially, published on schedule and
  * on demand. A CRL reflects the CA's status at its publication: revocations after it appear in the
  * next one. Released holds simply disappear from the next CRL (the removeFromCRL semantics of a

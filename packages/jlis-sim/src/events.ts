@@ -1,5 +1,5 @@
 /**
- * Life events and their effect on each certificate (reference/jpki.md §1.3, §1.5, §2.2 mapping):
+ * Life events and their effect on each certificate (docs/jpki.md §1.3, §1.5, §2.2 mapping):
  *
  * | event        | signing certificate(s)                     | user-auth certificate(s)       |
  * |--------------|--------------------------------------------|--------------------------------|
@@ -12,7 +12,7 @@
  * | death        | all: cessationOfOperation                  | all: cessationOfOperation      |
  * | emigrate     | all: cessationOfOperation                  | all: cessationOfOperation      |
  *
- * `revoke-lost` uses superseded, not keyCompromise: reference/jpki.md §2.2 maps "request by the
+ * `revoke-lost` uses superseded, not keyCompromise: docs/jpki.md §2.2 maps "request by the
  * holder" to superseded and reserves keyCompromise for key leakage; a lost card's keys stay behind
  * its PINs, so leakage is not established. A move or marriage also revokes a smartphone's signing
  * certificate (the basic 4 information changed); the phone is not re-issued automatically — the

@@ -1,10 +1,10 @@
 /**
- * The fee meter (reference/jpki.md §2.2 and §4.2): J-LIS charges the querying platform operator
+ * The fee meter (docs/jpki.md §2.2 and §4.2): J-LIS charges the querying platform operator
  * ¥20 per signing-certificate check, ¥2 per user-authentication-certificate check and ¥20 per
  * latest-basic-4 provision that returns data. CRL downloads are counted but free (the CRL method is
  * free permanently). `fees.freePeriod` models the free period of the checks from January 2023.
  * Counters are kept per operator × month (JST) × purpose × item; the purpose is what PF operators
- * report (signature_verification / liveness_check, reference/jpki.md §4.4) or `provision`.
+ * report (signature_verification / liveness_check, docs/jpki.md §4.4) or `provision`.
  */
 import type { SimContext } from './context.ts';
 import { simError } from './errors.ts';

@@ -1,5 +1,5 @@
 /**
- * `@watashi/jlis-sim` — the J-LIS simulator (DESIGN.md §4). Development and test only.
+ * `@watashi/jlis-sim` — the J-LIS simulator (docs/architecture.md §4). Development and test only.
  *
  * `createSimulator(config)` gives the domain API (`sim`, usable in-process) and the HTTP app;
  * `startSimulator(config)` also listens and prints the banner with every URL.

@@ -1,5 +1,5 @@
 /**
- * Certificate issuance onto cards and smartphones (reference/jpki.md §1.2–§1.5, §2.3):
+ * Certificate issuance onto cards and smartphones (docs/jpki.md §1.2–§1.5, §2.3):
  * - a card gets a user-authentication certificate and, from age 15, a signing certificate, each
  *   with its own key pair generated for that card (the municipal counter generates keys, 施行規則 §3);
  * - validity runs to the 5th birthday after issuance at 14:59:59Z, capped by the card's expiry
@@ -51,7 +51,7 @@ export interface IssuedToken {
   readonly generation: string;
 }
 
-/** Normalizes and checks a signing password (reference/jpki.md §3.5). */
+/** Normalizes and checks a signing password (docs/jpki.md §3.5). */
 export function checkSignPin(pin: string): string {
   const p = pin.toUpperCase();
   if (!/^[A-Z0-9]{6,16}$/.test(p) || !/[A-Z]/.test(p) || !/[0-9]/.test(p)) {
@@ -63,7 +63,7 @@ export function checkSignPin(pin: string): string {
   return p;
 }
 
-/** Checks a user-authentication PIN (reference/jpki.md §3.5: 4 digits). */
+/** Checks a user-authentication PIN (docs/jpki.md §3.5: 4 digits). */
 export function checkAuthPin(pin: string): string {
   if (!/^\d{4}$/.test(pin)) throw simError('pin_format', 'the user-authentication PIN must be 4 digits');
   return pin;
@@ -115,13 +115,13 @@ export function setCertStatus(
   if (successor !== undefined) c.supersededBy = successor;
 }
 
-/** A CN in the signing-certificate format (reference/jpki.md §1.2): request time (JST) + 5-digit sequence + 9-character desk code. */
+/** A CN in the signing-certificate format (docs/jpki.md §1.2): request time (JST) + 5-digit sequence + 9-character desk code. */
 function signingCn(ctx: SimContext, at: Date): string {
   const jst = new Date(at.getTime() + 9 * 3600_000).toISOString().replace(/[-:T]/g, '').slice(0, 14);
   return `${jst}${ctx.rnd.chars(5, ALPHABET.digits)}${ctx.rnd.chars(9, ALPHABET.upperAlnum)}`;
 }
 
-/** An opaque user-authentication CN (reference/jpki.md §1.3: 20–23 alphanumerics, no personal data). */
+/** An opaque user-authentication CN (docs/jpki.md §1.3: 20–23 alphanumerics, no personal data). */
 const authCn = (ctx: SimContext): string => ctx.rnd.chars(23, ALPHABET.upperAlnum);
 
 /** The basic 4 information of a resident, as the signing certificate records it. */
@@ -196,7 +196,7 @@ async function issueOne(
 /**
  * The date of an issuance from `ca`: now while `ca` is the generation current now; for an older
  * generation, 30 days before the generation after it began (capped by now), so the card was issued
- * while `ca` was current (reference/jpki.md §1.1: each card carries the CA of its own generation)
+ * while `ca` was current (docs/jpki.md §1.1: each card carries the CA of its own generation)
  * and the old CA has certificates "issued before the change-over". A generation that was never
  * current by now (not yet valid) is `ca_not_found`.
  */
@@ -239,11 +239,11 @@ async function issueToken(
   const authCa = generation ? caOf(ctx, 'auth', generation) : issuingCa(ctx, 'auth');
   const issuedAt = issuanceTime(ctx, signCa);
   const age = ageAt(r.birthDate, issuedAt);
-  // reference/jpki.md §1.5: card valid to the 10th birthday (5th for minors under 18).
+  // docs/jpki.md §1.5: card valid to the 10th birthday (5th for minors under 18).
   const cardExpiry = cardExpiryOverride ?? nthBirthdayAfter(r.birthDate, issuedAt, age < 18 ? 5 : 10);
   const id = newId(ctx.rnd, kind === 'card' ? 'c' : 'd');
   const variant = kind === 'card' ? 'card' : 'smartphone';
-  // reference/jpki.md §1.5: no signing certificate under 15.
+  // docs/jpki.md §1.5: no signing certificate under 15.
   const sign =
     age >= 15 ? await issueOne(ctx, 'sign', signCa, r, id, variant, issuedAt, cardExpiry) : undefined;
   const auth = await issueOne(ctx, 'auth', authCa, r, id, variant, issuedAt, cardExpiry);
@@ -281,7 +281,7 @@ async function issueToken(
 
 /**
  * Issues a new card (both certificates and keys on it). A previous card of the resident is
- * replaced: its live certificates are revoked as superseded (reference/jpki.md §2.2).
+ * replaced: its live certificates are revoked as superseded (docs/jpki.md §2.2).
  */
 export async function issueCard(
   ctx: SimContext,
@@ -321,7 +321,7 @@ export const liveDevices = (ctx: SimContext, residentId: string): TokenRecord[] 
   residentTokens(ctx, residentId).filter((t) => t.kind !== 'card' && t.status === 'active');
 
 /**
- * Sets up smartphone certificates (Android SE / iPhone; reference/jpki.md §2.3). Requires an active
+ * Sets up smartphone certificates (Android SE / iPhone; docs/jpki.md §2.3). Requires an active
  * card (the set-up reads it). Refused while a live smartphone certificate exists, unless `replace`
  * (device change from the new device alone): the old device's certificates are then revoked as
  * superseded and the old device erases its keys when it next starts (cards.ts `startDevice`).
@@ -362,7 +362,7 @@ export async function issueDevice(
 
 /**
  * Writes a new signing certificate with a new key pair onto an existing card (re-issue at the
- * counter after a basic 4 change, reference/jpki.md §4.2 step 1). Links the old certificate to the
+ * counter after a basic 4 change, docs/jpki.md §4.2 step 1). Links the old certificate to the
  * new one for latest-basic-4 provision.
  */
 export async function reissueSigning(
@@ -372,7 +372,7 @@ export async function reissueSigning(
 ): Promise<CertRecord | undefined> {
   const r = livingResident(ctx, token.residentId);
   const issuedAt = ctx.clock.now();
-  // reference/jpki.md §1.5: none under 15; a card issued before 15 has no signing password until
+  // docs/jpki.md §1.5: none under 15; a card issued before 15 has no signing password until
   // one is set at the counter (`signPin`).
   if (ageAt(r.birthDate, issuedAt) < 15) return undefined;
   if (!hasSignPin(token.state) && signPin === undefined) return undefined;
@@ -396,7 +396,7 @@ export async function reissueSigning(
 }
 
 /**
- * Renewal (reference/jpki.md §1.5): new user-auth and (from 15) signing certificates with new key
+ * Renewal (docs/jpki.md §1.5): new user-auth and (from 15) signing certificates with new key
  * pairs on the same card, from the newest generation; the caller revoked the old ones as
  * superseded. The card keeps its PINs and counters.
  */

@@ -7,10 +7,10 @@ import type { VirtualJpkiCardState } from '@watashi/jpki';
 import type { RandomState } from './random.ts';
 import type { ResidentInput } from './residents/generate.ts';
 
-/** Certificate purpose (reference/jpki.md §2.1: two independent one-tier hierarchies). */
+/** Certificate purpose (docs/jpki.md §2.1: two independent one-tier hierarchies). */
 export type Purpose = 'sign' | 'auth';
 
-/** Revocation reasons used by the simulator (RFC 5280 §5.3.1 names; mapping in reference/jpki.md §2.2). */
+/** Revocation reasons used by the simulator (RFC 5280 §5.3.1 names; mapping in docs/jpki.md §2.2). */
 export type RevocationReason =
   'keyCompromise' | 'affiliationChanged' | 'superseded' | 'cessationOfOperation' | 'certificateHold';
 
@@ -89,7 +89,7 @@ export interface TokenRecord {
   state: CardState;
 }
 
-/** A consent to latest-basic-4 provision (reference/jpki.md §4.2). */
+/** A consent to latest-basic-4 provision (docs/jpki.md §4.2). */
 export interface ConsentRecord {
   readonly id: string;
   readonly residentId: string;
@@ -99,7 +99,7 @@ export interface ConsentRecord {
   /** Serial of the signing certificate that signed the consent. */
   readonly signedBySerial: string;
   readonly recordedAt: string;
-  /** Valid for 10 years from the day after recording (reference/jpki.md §4.2). */
+  /** Valid for 10 years from the day after recording (docs/jpki.md §4.2). */
   readonly validFrom: string;
   readonly validUntil: string;
   /** The signed CMS, base64. */
@@ -138,7 +138,7 @@ export interface SimState {
   readonly version: 1;
   readonly seed: string;
   random: RandomState;
-  /** Next serial of the one sequential serial space shared by CAs and end entities (reference/jpki.md §1.1). */
+  /** Next serial of the one sequential serial space shared by CAs and end entities (docs/jpki.md §1.1). */
   nextSerial: string;
   cas: CaRecord[];
   residents: Record<string, ResidentRecord>;

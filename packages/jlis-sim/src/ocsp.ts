@@ -1,10 +1,10 @@
 /**
- * RFC 6960 OCSP responder with J-LIS's refresh cadence (reference/jpki.md §2.2: the responder's
+ * RFC 6960 OCSP responder with J-LIS's refresh cadence (docs/jpki.md §2.2: the responder's
  * revocation data is updated every 15 minutes). At each refresh the responder copies the CA's
  * certificate statuses into a snapshot; every answer until the next refresh reflects that snapshot,
  * with thisUpdate = the refresh time and nextUpdate = the next refresh.
  *
- * Speed (perf.md anchor A7): responses to nonce-less requests are produced once per
+ * Speed (docs/performance.md anchor A7): responses to nonce-less requests are produced once per
  * (CA, hash algorithm, serial) and cached until the next refresh, so the hot path is a parse and a
  * map lookup; only requests with a nonce (RFC 6960 §4.4.1) are signed live. Responses are signed
  * by the issuing CA's own key (RFC 6960 §4.2.2.2, case 1), ResponderID byKey.

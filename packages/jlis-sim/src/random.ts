@@ -84,12 +84,12 @@ export const ALPHABET = {
 export const newId = (rnd: Random, prefix: string): string =>
   `${prefix}-${rnd.chars(10, ALPHABET.lowerAlnum)}`;
 
-/** A valid signing password (reference/jpki.md §3.5: 6–16 of [A-Z0-9], mixing letters and digits). */
+/** A valid signing password (docs/jpki.md §3.5: 6–16 of [A-Z0-9], mixing letters and digits). */
 export function newSignPin(rnd: Random): string {
   const letters = rnd.chars(3, ALPHABET.letters);
   const digits = rnd.chars(3, ALPHABET.digits);
   return letters + digits;
 }
 
-/** A valid user-authentication PIN (reference/jpki.md §3.5: 4 digits). */
+/** A valid user-authentication PIN (docs/jpki.md §3.5: 4 digits). */
 export const newAuthPin = (rnd: Random): string => rnd.chars(4, ALPHABET.digits);

@@ -75,7 +75,7 @@ export interface SimulatorOptions {
 
 function freshState(seed: string): SimState {
   const rnd = createRandom(seedState(seed));
-  // reference/jpki.md §1.1: small sequential positive serials in a ~32-bit space; the base is
+  // docs/jpki.md §1.1: small sequential positive serials in a ~32-bit space; the base is
   // drawn from the seed so runs with the same seed number certificates identically.
   const base = 0x01000000 + rnd.int(0x00f00000);
   return {
@@ -321,7 +321,7 @@ export class Simulator {
     return { der: fromBase64(c.der), view: certView(c) };
   }
 
-  /** Records a signed consent (reference/jpki.md §4.2). */
+  /** Records a signed consent (docs/jpki.md §4.2). */
   recordConsent(operatorId: string, cms: Uint8Array): Promise<ConsentRecord> {
     return this.exclusive(() => recordConsent(this.ctx, operatorId, cms));
   }

@@ -9,7 +9,7 @@ import { createSimulator, fixedClock, parseConfig, type RunningSimulator } from 
 
 const WALLET = 'http://localhost:8780';
 const OTHER = 'http://evil.example';
-/** SELECT the JPKI AP (reference/jpki.md §3.1). */
+/** SELECT the JPKI AP (docs/jpki.md §3.1). */
 const SELECT_JPKI_AP = '00A4040C0AD392F000260100000001';
 
 let s: RunningSimulator;

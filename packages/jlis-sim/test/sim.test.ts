@@ -152,7 +152,7 @@ describe('info and CAs', () => {
     }>('GET', '/info');
     expect(info.status).toBe(200);
     expect(info.body.ocspUrl).toBe(`${base}/ocsp`);
-    // reference/jpki.md §1.1: three generations per purpose, as J-LIS has.
+    // docs/jpki.md §1.1: three generations per purpose, as J-LIS has.
     expect(info.body.caCertificates.map((c) => `${c.purpose}/${c.generation}`)).toEqual([
       'sign/2015',
       'sign/2019',
@@ -177,7 +177,7 @@ describe('info and CAs', () => {
       expect(text).toContain(
         c.purpose === 'sign' ? 'OU = JPKI for digital signature' : 'OU = JPKI for user authentication',
       );
-      // Checked inside its validity: the 2015 generation expired on 2025-10-19 (reference/jpki.md §1.1).
+      // Checked inside its validity: the 2015 generation expired on 2025-10-19 (docs/jpki.md §1.1).
       const inside = Math.min(clock.now().getTime(), cert.notAfter.getTime() - 86_400_000);
       expect(ws.ok(['verify', '-attime', String(Math.floor(inside / 1000)), '-CAfile', p, p])).toContain(
         'OK',
@@ -187,7 +187,7 @@ describe('info and CAs', () => {
           'certificate has expired',
         );
     }
-    // reference/jpki.md §1.1: all generations of a purpose share one DN.
+    // docs/jpki.md §1.1: all generations of a purpose share one DN.
     expect(dns.size).toBe(2);
     const spec = await api<{ openapi: string; paths: Record<string, unknown> }>('GET', '/openapi.json');
     expect(spec.body.openapi).toBe('3.1.0');
@@ -694,7 +694,7 @@ describe('bad input', () => {
   });
 });
 
-describe('three generations (reference/jpki.md §1.1): a card is issued under the generation current at its issue date', () => {
+describe('three generations (docs/jpki.md §1.1): a card is issued under the generation current at its issue date', () => {
   const at = fixedClock(new Date('2018-06-01T03:00:00Z'));
   let t: RunningSimulator;
   let url = '';

@@ -2,7 +2,7 @@
 import { WatashiError } from '@watashi/pki';
 
 export type JpkiErrorCode =
-  // card protocol (reference/jpki.md §3)
+  // card protocol (docs/jpki.md §3)
   | 'card_transport_failed'
   | 'card_status'
   | 'card_security_status_not_satisfied'
@@ -13,7 +13,7 @@ export type JpkiErrorCode =
   | 'card_not_jpki'
   | 'card_response_malformed'
   | 'card_state_invalid'
-  // profiles and basic 4 information (reference/jpki.md §1)
+  // profiles and basic 4 information (docs/jpki.md §1)
   | 'not_jpki_certificate'
   | 'jpki_profile_mismatch'
   | 'basic4_missing'

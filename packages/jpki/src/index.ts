@@ -1,5 +1,5 @@
 /**
- * `@watashi/jpki` — the JPKI domain (DESIGN.md §2). Isomorphic: runs in Node and the browser
+ * `@watashi/jpki` — the JPKI domain (docs/architecture.md §2). Isomorphic: runs in Node and the browser
  * (WebCrypto, no `node:` imports); `@watashi/jpki/pcsc` and `@watashi/jpki/vpcd` are Node-only.
  */
 export * from './errors.ts';

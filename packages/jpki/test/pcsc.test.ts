@@ -1,6 +1,6 @@
 /**
- * Conformance of the virtual My Number card with independent software (STYLE.md §11): the card is
- * plugged into a real pcscd through the vsmartcard vpcd driver (deps.md §5.7), then OpenSC's own
+ * Conformance of the virtual My Number card with independent software (docs/conventions.md §11): the card is
+ * plugged into a real pcscd through the vsmartcard vpcd driver (docs/dependencies.md §5.7), then OpenSC's own
  * `jpki` driver (pkcs11-tool + opensc-pkcs11.so) lists, reads and signs, openssl checks the
  * signature, and our PcscTransport + JpkiCardClient talk to it through pcscd (from a child process,
  * see pcsc-client.ts: never use PcscTransport in the thread that serves a virtual card).

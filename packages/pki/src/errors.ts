@@ -1,5 +1,5 @@
 /**
- * One error class for bad input and protocol failures across Watashi (STYLE.md §4).
+ * One error class for bad input and protocol failures across Watashi (docs/conventions.md §4).
  *
  * Caller bugs throw `TypeError` / `RangeError`; infrastructure failures wrap their `cause`. The
  * `code` is stable and machine-readable; `message` is for people and never carries secrets or

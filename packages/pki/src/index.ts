@@ -1,5 +1,5 @@
 /**
- * `@watashi/pki` — X.509 toolkit (DESIGN.md §2). Isomorphic: WebCrypto only; Node-specific fast
+ * `@watashi/pki` — X.509 toolkit (docs/architecture.md §2). Isomorphic: WebCrypto only; Node-specific fast
  * paths live in `@watashi/pki/node`.
  */
 export * from './errors.ts';

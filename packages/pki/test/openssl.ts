@@ -1,5 +1,5 @@
 // Test helpers: run the openssl CLI on files in a private temp dir (the independent check of
-// everything pki produces, STYLE.md §11).
+// everything pki produces, docs/conventions.md §11).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,5 +1,5 @@
 /**
- * The platform's one configuration object (STYLE.md §9): a zod schema with every option documented
+ * The platform's one configuration object (docs/conventions.md §9): a zod schema with every option documented
  * where it is defined; unknown keys are an error. `parsePlatformConfig` turns a plain object (from a
  * file, the environment or code) into a typed, defaulted configuration or a `config_invalid` error.
  */
@@ -234,14 +234,14 @@ export const platformConfigSchema = z.strictObject({
         .min(0)
         .default(20)
         .describe(
-          'Yen per OCSP check of a signing certificate: J-LIS 電子証明書検証手数料 ¥20 (reference/jpki.md §2.2, [dga-jpki] §3.3). J-LIS waived it for three years from January 2023; set 0 while a waiver applies.',
+          'Yen per OCSP check of a signing certificate: J-LIS 電子証明書検証手数料 ¥20 (docs/jpki.md §2.2, [dga-jpki] §3.3). J-LIS waived it for three years from January 2023; set 0 while a waiver applies.',
         ),
       ocspAuth: z
         .number()
         .int()
         .min(0)
         .default(2)
-        .describe('Yen per OCSP check of a user-authentication certificate: ¥2 (reference/jpki.md §2.2).'),
+        .describe('Yen per OCSP check of a user-authentication certificate: ¥2 (docs/jpki.md §2.2).'),
       crl: z
         .number()
         .int()
@@ -254,7 +254,7 @@ export const platformConfigSchema = z.strictObject({
         .min(0)
         .default(20)
         .describe(
-          'Yen per latest-basic-4 provision that provided something (reference/jpki.md §4.2: ¥20; nothing is charged when J-LIS has nothing new).',
+          'Yen per latest-basic-4 provision that provided something (docs/jpki.md §4.2: ¥20; nothing is charged when J-LIS has nothing new).',
         ),
       consent: z
         .number()
@@ -280,7 +280,7 @@ export const platformConfigSchema = z.strictObject({
         .max(86_400)
         .default(900)
         .describe(
-          "Longest an OCSP answer is reused, even when the responder's nextUpdate is later. Default 900: J-LIS refreshes its OCSP data every 15 minutes (reference/jpki.md §2.2). 0: no cache.",
+          "Longest an OCSP answer is reused, even when the responder's nextUpdate is later. Default 900: J-LIS refreshes its OCSP data every 15 minutes (docs/jpki.md §2.2). 0: no cache.",
         ),
       maxEntries: z
         .number()

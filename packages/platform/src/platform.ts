@@ -309,7 +309,7 @@ export async function createPlatform(
 
     // The job queue (lifecycle/pgboss-job-queue.ts): pg-boss on PostgreSQL, opened from the
     // database's URL with its own small pool, stopped before the database closes (closeOpened runs
-    // in reverse); in-process on the embedded database (one process, reference/deps.md §5.5).
+    // in reverse); in-process on the embedded database (one process, docs/dependencies.md §5.5).
     let jobs: JobQueue;
     if (database.engine === 'postgres') {
       const boss = new PgBossJobQueue({
@@ -332,7 +332,7 @@ export async function createPlatform(
     opened.push(stopServer);
     log = app.log;
     registerOperationsRoutes(app, deps, { metrics, draining: () => draining });
-    // STYLE.md (after node-oidc-provider): an unsafe setting warns loudly, once, at start-up.
+    // docs/conventions.md (after node-oidc-provider): an unsafe setting warns loudly, once, at start-up.
     // soft-fail enrols on an unknown revocation status, so a J-LIS outage admits revoked cards.
     if (config.mode === 'production' && config.revocationPolicy === 'soft-fail')
       app.log.warn(

@@ -1,7 +1,7 @@
 /**
  * Card commands: the `watashi` side of an NFC reader. Each command drives a card (or smartphone)
  * hosted by the J-LIS simulator through the JPKI AP client of `@watashi/jpki` — SELECT, READ
- * BINARY, VERIFY, COMPUTE DIGITAL SIGNATURE (reference/jpki.md §3) — with the APDUs carried over
+ * BINARY, VERIFY, COMPUTE DIGITAL SIGNATURE (docs/jpki.md §3) — with the APDUs carried over
  * HTTP by {@link HostedCardTransport}; nothing here imports the simulator.
  *
  * - `watashi card export <card> [--what sign-cert|auth-cert|sign-ca|auth-ca] [--pin P] [--out FILE] [--pem] [--json]`
@@ -39,7 +39,7 @@ import { withHostedCard } from '../hosted-card.ts';
 import { simUrlOf } from '../options.ts';
 import { emit, table } from '../output.ts';
 
-/** What the two PINs are called on the card and in the JPKI documents (reference/jpki.md §3.5). */
+/** What the two PINs are called on the card and in the JPKI documents (docs/jpki.md §3.5). */
 const PIN_NAME: Readonly<Record<PinKind, string>> = {
   sign: 'signing password (署名用電子証明書パスワード)',
   auth: 'user-authentication PIN (利用者証明用電子証明書暗証番号)',
@@ -117,7 +117,7 @@ interface CertificateSummary {
   readonly notBefore: string;
   readonly notAfter: string;
   readonly sha256: string;
-  /** Basic 4 information from the signing certificate's subjectAltName (reference/jpki.md §1.4). */
+  /** Basic 4 information from the signing certificate's subjectAltName (docs/jpki.md §1.4). */
   readonly basic4?: {
     name: string;
     /** `0`/`1` per character of `name`: `1` where a substitute character replaced one outside JIS X 0208. */
@@ -169,7 +169,7 @@ function summarize(
 }
 
 /**
- * Names the characters that are substitutes (reference/jpki.md §1.4: a character outside JIS X 0208
+ * Names the characters that are substitutes (docs/jpki.md §1.4: a character outside JIS X 0208
  * is replaced in the certificate and its position flagged `1` in the substitute map).
  */
 function substituteNote(map: string): string {
@@ -286,7 +286,7 @@ export function registerCardCommands(program: Command): void {
       const { token, der } = await withHostedCard(simUrlOf(cmd), cardId, async (client) => {
         const token = await tokenKind(client, cardId);
         // On a card only EF 0001 (signing certificate) is PIN-gated; a smartphone also gates the
-        // user-authentication certificate (reference/jpki.md §2.3), so a given PIN is verified.
+        // user-authentication certificate (docs/jpki.md §2.3), so a given PIN is verified.
         if (pin !== undefined) await step(cardId, pinOf(kind), () => client.verifyPin(pinOf(kind), pin));
         const der = await step(cardId, pinOf(kind), () => client.readCertificate(kind));
         return { token, der };
@@ -343,7 +343,7 @@ export function registerCardCommands(program: Command): void {
             extraCertificates: [ca],
             signingTime: new Date(),
           });
-          // reference/jpki.md §3.3: the card signs the DigestInfo of the signed attributes.
+          // docs/jpki.md §3.3: the card signs the DigestInfo of the signed attributes.
           const signature = await step(cardId, key, () => client.signDigestInfo(key, prepared.digestInfo));
           return { token, certificate, output: prepared.finish(signature) };
         }

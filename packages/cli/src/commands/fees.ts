@@ -1,7 +1,7 @@
 /**
- * `watashi fees` (issue 5, DESIGN.md §3.4): what the platform's J-LIS queries cost in one month,
+ * `watashi fees` (issue 5, docs/architecture.md §3.4): what the platform's J-LIS queries cost in one month,
  * per relying party and purpose, from the fee ledger. A thin shell over `feeReport`
- * (STYLE.md §14).
+ * (docs/conventions.md §14).
  *
  * - `watashi fees [--month YYYY-MM] [--json] [--config FILE] [--database-url URL | --data-dir DIR]`
  * - The month is a Japanese calendar month (JST, UTC+9): J-LIS bills in Japan. Default: the

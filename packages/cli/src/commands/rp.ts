@@ -1,5 +1,5 @@
 /**
- * RP registry commands (issue 4, DESIGN.md §3.3): a thin shell over the registry functions of
+ * RP registry commands (issue 4, docs/architecture.md §3.3): a thin shell over the registry functions of
  * @watashi/platform (`addRelyingParty`, `listRelyingParties`, `getRelyingParty`,
  * `removeRelyingParty`).
  *

@@ -1,6 +1,6 @@
 /**
  * J-LIS simulator commands. `sim serve` runs the simulator in this process (the one place outside
- * tests that imports `@watashi/jlis-sim`, STYLE.md habit 1); every other command is a thin shell
+ * tests that imports `@watashi/jlis-sim`, docs/conventions.md habit 1); every other command is a thin shell
  * over the simulator's HTTP API (`packages/jlis-sim/src/http/routes.ts`) at `--sim URL`
  * (default `WATASHI_SIM_URL`, else http://127.0.0.1:8790):
  *
@@ -529,7 +529,7 @@ export function registerSimCommands(program: Command): void {
   sim
     .command('event')
     .description(
-      'Apply a life event (reference/jpki.md §1.3): move and marriage revoke the signing certificate ' +
+      'Apply a life event (docs/jpki.md §1.3): move and marriage revoke the signing certificate ' +
         '(affiliationChanged) and re-issue it; renew supersedes both; lose puts both on hold, found releases ' +
         'them, revoke-lost revokes them; death and emigrate end everything.',
     )

@@ -1,7 +1,7 @@
 /**
- * `watashi sweep` (issue 5, DESIGN.md §3.4): checks every current anchor against the latest CRL of
+ * `watashi sweep` (issue 5, docs/architecture.md §3.4): checks every current anchor against the latest CRL of
  * its CA, applies the effects (hold, release, close, re-anchor with consent, re-proofing), and
- * records the run. A thin shell over `runSweep` (STYLE.md §14) with a progress bar on stderr.
+ * records the run. A thin shell over `runSweep` (docs/conventions.md §14) with a progress bar on stderr.
  *
  * - `watashi sweep [--config FILE] [--database-url URL | --data-dir DIR] [--shards N]
  *   [--batch-size N] [--concurrency N] [--json]`

@@ -1,5 +1,5 @@
 /**
- * Schema-first routes (STYLE.md §13): each route declares its zod schemas once; the same
+ * Schema-first routes (docs/conventions.md §13): each route declares its zod schemas once; the same
  * declaration validates the request, strips undeclared response fields (zod objects drop unknown
  * keys) and feeds the OpenAPI document (`openapi.ts`).
  */

@@ -1,11 +1,11 @@
 /**
  * Addresses: a small table of synthetic ones for the resident generator, and the mapping of any
  * address to the romanized prefecture and municipality that go into the signing certificate's
- * subject `L` attributes (reference/jpki.md §1.2: `L=<prefecture romanized>, L=<municipality
+ * subject `L` attributes (docs/jpki.md §1.2: `L=<prefecture romanized>, L=<municipality
  * romanized>`, e.g. `Tokyo-to`, `Kiyose-shi`). The mapping covers every municipality of Japan
  * (municipalities.ts, generated from the JIS X 0402 code list). Town names of the generator are
  * invented; a few use 﨑 / 髙 so the address needs substitute characters too. Digits and hyphens
- * are full-width, as in real 住所 values (reference/jpki.md §1.4).
+ * are full-width, as in real 住所 values (docs/jpki.md §1.4).
  */
 import { MUNICIPALITY_ROWS, PREFECTURE_ROWS } from './municipalities.ts';
 

@@ -1,7 +1,7 @@
 /**
  * Generates synthetic residents (name, reading, address, date of birth, sex) from the seeded PRNG,
  * so that `--seed` reproduces the same population. Ages span 0–94 so that some residents are under
- * 15 and get no signing certificate (reference/jpki.md §1.5).
+ * 15 and get no signing certificate (docs/jpki.md §1.5).
  */
 import type { Random } from '../random.ts';
 import { fullWidth, PREFECTURES } from './addresses.ts';
@@ -17,7 +17,7 @@ export interface ResidentInput {
   readonly address: string;
   /** Gregorian date of birth, YYYY-MM-DD. */
   readonly birthDate: string;
-  /** 性別: '1' male, '2' female, '3' unknown (reference/jpki.md §1.4). */
+  /** 性別: '1' male, '2' female, '3' unknown (docs/jpki.md §1.4). */
   readonly sex: '1' | '2' | '3';
 }
 

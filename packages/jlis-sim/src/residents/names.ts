@@ -1,7 +1,7 @@
 /**
  * Synthetic Japanese names for simulated residents. A few surnames use characters outside JIS X 0208
  * levels 1 and 2 (髙, 𠮷, 﨑, 濵): in the certificate these become substitute characters (代替文字)
- * with a `1` in the position map (reference/jpki.md §1.4), which is exactly the case a verifier
+ * with a `1` in the position map (docs/jpki.md §1.4), which is exactly the case a verifier
  * must handle. Every name here is invented by combination; none belongs to a real person.
  */
 
@@ -41,7 +41,7 @@ export const SURNAMES: ReadonlyArray<NamePart> = [
   { kanji: '濵田', kana: 'ハマダ' },
 ];
 
-/** Given names by sex code ('1' male, '2' female; reference/jpki.md §1.4). */
+/** Given names by sex code ('1' male, '2' female; docs/jpki.md §1.4). */
 export const GIVEN_NAMES: Readonly<Record<'1' | '2', ReadonlyArray<NamePart>>> = {
   '1': [
     { kanji: '翔太', kana: 'ショウタ' },
@@ -73,7 +73,7 @@ export const GIVEN_NAMES: Readonly<Record<'1' | '2', ReadonlyArray<NamePart>>> =
   ],
 };
 
-/** Joins surname and given name with an ideographic space U+3000 (reference/jpki.md §1.4). */
+/** Joins surname and given name with an ideographic space U+3000 (docs/jpki.md §1.4). */
 export const fullName = (surname: string, given: string): string => `${surname}\u3000${given}`;
 
 /** Splits a full name at its first U+3000 (or ASCII space); the given name may be empty. */

@@ -34,7 +34,7 @@ function expectError(f: () => unknown, code: string, field?: string): void {
   expect.fail(`expected ${code}`);
 }
 
-// The public test-card holder (reference/jpki.md §1.4, [mynacard-text]).
+// The public test-card holder (docs/jpki.md §1.4, [mynacard-text]).
 const KOKUTO = {
   name: '黒桐\u3000幹也',
   address: '東京都清瀬市観布子南１２－７－２０２',
@@ -42,7 +42,7 @@ const KOKUTO = {
   sex: '1',
 } as const;
 
-describe('eras (reference/jpki.md §1.4)', () => {
+describe('eras (docs/jpki.md §1.4)', () => {
   it.each([
     ['1868-01-25', 1],
     ['1912-07-29', 1],
@@ -199,7 +199,7 @@ describe('subjectAltName encoding and readBasic4', () => {
   const replace = (oid: string, value: Uint8Array): GeneralName[] =>
     good().map((g) => (g.type === 'otherName' && g.oid === oid ? on(oid, value) : g));
 
-  it('ok-encodes the reference example byte for byte (reference/jpki.md §1.4)', () => {
+  it('ok-encodes the reference example byte for byte (docs/jpki.md §1.4)', () => {
     const der = ext.subjectAltName(good()).value;
     const addr = Buffer.from(KOKUTO.address, 'utf8').toString('hex');
     expect(toHex(der)).toBe(

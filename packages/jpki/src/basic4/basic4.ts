@@ -1,7 +1,7 @@
 /**
  * The basic 4 information (基本4情報: name, date of birth, sex, address) as the JPKI signing
  * certificate carries it: six `otherName` entries in subjectAltName, each value a UTF8String, in the
- * order .1 .4 .3 .5 .2 .6 (reference/jpki.md §1.4).
+ * order .1 .4 .3 .5 .2 .6 (docs/jpki.md §1.4).
  */
 import { jpkiError } from '../errors.ts';
 import { eraOf, formatDateOfBirth, isCalendarDate, type DateOfBirth } from './era.ts';

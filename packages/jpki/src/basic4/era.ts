@@ -1,5 +1,5 @@
 /**
- * Japanese eras (元号) for the date-of-birth field of the basic 4 information. reference/jpki.md §1.4:
+ * Japanese eras (元号) for the date-of-birth field of the basic 4 information. docs/jpki.md §1.4:
  * the DOB is `EYYYYMMDD` — an era digit (`1` Meiji … `5` Reiwa, `0` unknown) followed by the
  * **Gregorian** date. The era digit is derived from the date with the start dates below.
  */
@@ -64,7 +64,7 @@ export interface DateOfBirth {
   readonly date: string;
 }
 
-/** Formats a date of birth in the certificate's wire form `EYYYYMMDD` (reference/jpki.md §1.4). */
+/** Formats a date of birth in the certificate's wire form `EYYYYMMDD` (docs/jpki.md §1.4). */
 export function formatDateOfBirth(dob: DateOfBirth): string {
   const raw = /^\d{4}-\d{2}-\d{2}$/.test(dob.date) ? dob.date.replace(/-/g, '') : dob.date;
   if (!/^\d{8}$/.test(raw)) throw new RangeError(`date of birth must be YYYY-MM-DD or 8 digits: ${dob.date}`);
@@ -80,7 +80,7 @@ function malformed(reason: string, value?: string): never {
 /**
  * Parses the wire form `EYYYYMMDD`. Complete dates must be real calendar dates whose era matches
  * the digit (era `0`, unknown, accepts any date). Incomplete dates — month `00` (then day `00`), or
- * day `00` — are kept raw [I: reference/jpki.md §1.4 "incomplete dates probably occur"]; for them a
+ * day `00` — are kept raw [I: docs/jpki.md §1.4 "incomplete dates probably occur"]; for them a
  * non-zero era only has to cover the year. Throws `basic4_malformed` with `detail.field = 'dateOfBirth'`.
  */
 export function parseDateOfBirth(s: string): DateOfBirth {

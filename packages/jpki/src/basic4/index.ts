@@ -1,4 +1,4 @@
-/** Basic 4 information (基本4情報) of JPKI signing certificates (reference/jpki.md §1.4). */
+/** Basic 4 information (基本4情報) of JPKI signing certificates (docs/jpki.md §1.4). */
 export * from './era.ts';
 export * from './prefectures.ts';
 export * from './substitute.ts';

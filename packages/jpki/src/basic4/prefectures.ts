@@ -1,5 +1,5 @@
 /**
- * The 47 prefectures (都道府県). reference/jpki.md §1.4: the address in the signing certificate
+ * The 47 prefectures (都道府県). docs/jpki.md §1.4: the address in the signing certificate
  * carries no postcode and starts from the prefecture, so a build-time check is that it starts
  * with one of these names.
  */

@@ -1,5 +1,5 @@
 /**
- * The characters a J-LIS certificate's name and address can hold (reference/jpki.md §1.4): the
+ * The characters a J-LIS certificate's name and address can hold (docs/jpki.md §1.4): the
  * resident record's characters are JIS X 0208 levels 1–2 plus the supplementary kanji J-LIS
  * supports, and anything else is replaced by a substitute character (代替文字) whose position the
  * `0`/`1` map records — so the text itself never holds a character outside that repertoire.

@@ -1,5 +1,5 @@
 /**
- * subjectAltName encoding and decoding of the basic 4 information (reference/jpki.md §1.4):
+ * subjectAltName encoding and decoding of the basic 4 information (docs/jpki.md §1.4):
  * `GeneralName.otherName { type-id, value [0] EXPLICIT UTF8String }` × 6, order .1 .4 .3 .5 .2 .6.
  */
 import { firstOutsideRepertoire, MAX_NAME_LENGTH } from './repertoire.ts';

@@ -1,5 +1,5 @@
 /**
- * Substitute characters (代替文字). reference/jpki.md §1.4: name and address characters outside
+ * Substitute characters (代替文字). docs/jpki.md §1.4: name and address characters outside
  * JIS X 0208 levels 1–2 (and the supplementary kanji J-LIS supports) are replaced by a substitute
  * character, and a `0`/`1` string of the same length marks the replaced positions with `1`.
  *

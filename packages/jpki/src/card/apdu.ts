@@ -1,6 +1,6 @@
 /**
  * ISO/IEC 7816-4 short APDUs (cases 1–4) and the status words the My Number card speaks
- * (reference/jpki.md §3.3–§3.4). Extended-length APDUs are not used by the JPKI AP.
+ * (docs/jpki.md §3.3–§3.4). Extended-length APDUs are not used by the JPKI AP.
  */
 import { jpkiError } from '../errors.ts';
 
@@ -31,7 +31,7 @@ export interface ResponseApdu {
   readonly sw: number;
 }
 
-/** Status words used by the JPKI AP (reference/jpki.md §3.4) plus the ISO 7816-4 ones we answer. */
+/** Status words used by the JPKI AP (docs/jpki.md §3.4) plus the ISO 7816-4 ones we answer. */
 export const SW = {
   /** Normal processing. */
   OK: 0x9000,

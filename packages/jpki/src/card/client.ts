@@ -1,7 +1,7 @@
 /**
  * The JPKI AP client: reads certificates and the token name, checks and changes PINs, and has the
- * card sign, over any {@link CardTransport} (reference/jpki.md §3). Status words become
- * `WatashiError`s with {@link JpkiErrorCode}s here, at the protocol edge (STYLE.md §4).
+ * card sign, over any {@link CardTransport} (docs/jpki.md §3). Status words become
+ * `WatashiError`s with {@link JpkiErrorCode}s here, at the protocol edge (docs/conventions.md §4).
  */
 import { digestInfo, isWatashiError, own } from '@watashi/pki';
 import type { WatashiError } from '@watashi/pki';
@@ -27,7 +27,7 @@ const PIN_EF: Readonly<Record<PinKind, number>> = { sign: JpkiEf.SIGN_PIN, auth:
 const KEY_EF: Readonly<Record<PinKind, number>> = { sign: JpkiEf.SIGN_KEY, auth: JpkiEf.AUTH_KEY };
 
 /**
- * Translates a non-9000 status word to a WatashiError (reference/jpki.md §3.4). `63 C0` — the last
+ * Translates a non-9000 status word to a WatashiError (docs/jpki.md §3.4). `63 C0` — the last
  * try was just used — is reported as `card_pin_blocked`, since the PIN can no longer be entered.
  */
 export function statusError(sw: number, what: string): WatashiError<JpkiErrorCode> {
@@ -123,7 +123,7 @@ export class JpkiCardClient {
   }
 
   /**
-   * Reads a certificate (reference/jpki.md §3.2): the first 4 bytes `30 82 LL LL` give the length,
+   * Reads a certificate (docs/jpki.md §3.2): the first 4 bytes `30 82 LL LL` give the length,
    * the rest comes in READ BINARY chunks of at most 256 bytes. The signing certificate needs the
    * signing password verified first (`card_security_status_not_satisfied` otherwise).
    */
@@ -151,7 +151,7 @@ export class JpkiCardClient {
   }
 
   /**
-   * Reads the token name from EF `0006` (reference/jpki.md §3.2), trimmed of space/NUL padding:
+   * Reads the token name from EF `0006` (docs/jpki.md §3.2), trimmed of space/NUL padding:
    * `JPKIAPICCTOKEN2` (card), `JPKIAPGPSETOKEN` (Android), `JPKIAPIOSTOKEN` (iPhone).
    */
   async readTokenInfo(): Promise<string> {
@@ -170,7 +170,7 @@ export class JpkiCardClient {
 
   /**
    * Tries left for a PIN: an empty VERIFY (`00 20 00 80`, case 1) answers `63 Cx` without using a
-   * try (reference/jpki.md §3.3). Returns 0 when the card reports the PIN blocked (`69 84`).
+   * try (docs/jpki.md §3.3). Returns 0 when the card reports the PIN blocked (`69 84`).
    */
   async pinStatus(kind: PinKind): Promise<number> {
     const what = `${kind} PIN status`;
@@ -207,7 +207,7 @@ export class JpkiCardClient {
 
   /**
    * Has the card sign a DigestInfo (or any 1–245 bytes) with the signing or user-auth key:
-   * SELECT key EF `001A`/`0017`, then `80 2A 00 80 Lc <DigestInfo> 00` (reference/jpki.md §3.3).
+   * SELECT key EF `001A`/`0017`, then `80 2A 00 80 Lc <DigestInfo> 00` (docs/jpki.md §3.3).
    * The matching PIN must have been verified in this session.
    */
   async signDigestInfo(kind: PinKind, digestInfoBytes: Uint8Array): Promise<Uint8Array> {

@@ -1,5 +1,5 @@
 /**
- * The My Number card protocol (reference/jpki.md §3): APDUs, the {@link CardTransport} port, the
+ * The My Number card protocol (docs/jpki.md §3): APDUs, the {@link CardTransport} port, the
  * JPKI AP client and the virtual card. Node-only transports live in `@watashi/jpki/pcsc` and
  * `@watashi/jpki/vpcd`.
  */

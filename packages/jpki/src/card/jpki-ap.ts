@@ -1,9 +1,9 @@
 /**
  * Constants of the JPKI application (公的個人認証AP) and the other applications on a My Number card
- * (reference/jpki.md §3.1–§3.2).
+ * (docs/jpki.md §3.1–§3.2).
  */
 
-/** JPKI AP AID `D3 92 F0 00 26 01 00 00 00 01` (reference/jpki.md §3.1). */
+/** JPKI AP AID `D3 92 F0 00 26 01 00 00 00 01` (docs/jpki.md §3.1). */
 export const JPKI_AID: Uint8Array = Uint8Array.of(0xd3, 0x92, 0xf0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01);
 /** 券面事項入力補助AP (text input-assist AP); Watashi never reads it (it holds the My Number). */
 export const TEXT_AP_AID: Uint8Array = Uint8Array.of(
@@ -45,7 +45,7 @@ export const OTHER_AP_AID: Uint8Array = Uint8Array.of(
   0x00,
 );
 
-/** Elementary files of the JPKI AP (reference/jpki.md §3.2). */
+/** Elementary files of the JPKI AP (docs/jpki.md §3.2). */
 export const JpkiEf = {
   /** Signing certificate; readable only after the signing password. */
   SIGN_CERT: 0x0001,
@@ -72,7 +72,7 @@ export const JpkiEf = {
 /** Which device carries the JPKI AP. */
 export type JpkiDeviceKind = 'card' | 'android' | 'ios';
 
-/** Token names in EF `0006` per device (reference/jpki.md §3.2, §2.3). */
+/** Token names in EF `0006` per device (docs/jpki.md §3.2, §2.3). */
 export const JPKI_TOKEN: Readonly<Record<JpkiDeviceKind, string>> = {
   card: 'JPKIAPICCTOKEN2',
   android: 'JPKIAPGPSETOKEN',
@@ -89,5 +89,5 @@ export function deviceKindOfToken(token: string): JpkiDeviceKind | undefined {
 /** The two PINs of the JPKI AP. */
 export type PinKind = 'sign' | 'auth';
 
-/** Retry limits (reference/jpki.md §3.5; OpenSC `JPKI_{SIGN,AUTH}_PIN_MAX_TRIES`). */
+/** Retry limits (docs/jpki.md §3.5; OpenSC `JPKI_{SIGN,AUTH}_PIN_MAX_TRIES`). */
 export const PIN_MAX_TRIES: Readonly<Record<PinKind, number>> = { sign: 5, auth: 3 };

@@ -1,4 +1,4 @@
-/** PIN format rules of the JPKI AP, checked on the client before anything is sent (reference/jpki.md §3.5). */
+/** PIN format rules of the JPKI AP, checked on the client before anything is sent (docs/jpki.md §3.5). */
 import { jpkiError } from '../errors.ts';
 import type { PinKind } from './jpki-ap.ts';
 
@@ -8,7 +8,7 @@ const AUTH_PIN = /^[0-9]{4}$/;
 /** True when `pin` (already normalised) has the format the card stores for `kind`. */
 export function isWellFormedPin(kind: PinKind, pin: string): boolean {
   if (kind === 'auth') return AUTH_PIN.test(pin);
-  // reference/jpki.md §3.5: the signing password must mix letters and digits.
+  // docs/jpki.md §3.5: the signing password must mix letters and digits.
   return SIGN_PIN.test(pin) && /[A-Z]/.test(pin) && /[0-9]/.test(pin);
 }
 
@@ -30,7 +30,7 @@ export function normalizePin(kind: PinKind, pin: string): string {
   return p;
 }
 
-/** ASCII bytes of a normalised PIN, as VERIFY sends them (no padding; reference/jpki.md §3.3). */
+/** ASCII bytes of a normalised PIN, as VERIFY sends them (no padding; docs/jpki.md §3.3). */
 export function pinBytes(pin: string): Uint8Array {
   const out = new Uint8Array(pin.length);
   for (let i = 0; i < pin.length; i++) out[i] = pin.charCodeAt(i) & 0x7f;

@@ -1,6 +1,6 @@
 /**
  * The card's raw RSA private operation with PKCS#1 v1.5 type-1 padding, as COMPUTE DIGITAL
- * SIGNATURE performs it (reference/jpki.md §3.3; RFC 8017 §8.2.1 steps 2–4 minus the hashing, which
+ * SIGNATURE performs it (docs/jpki.md §3.3; RFC 8017 §8.2.1 steps 2–4 minus the hashing, which
  * the client does). BigInt with the Chinese remainder theorem (RFC 8017 §5.1.2, method 2).
  * Internal to the virtual card: the key never leaves the object that holds it.
  */

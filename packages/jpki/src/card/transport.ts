@@ -1,5 +1,5 @@
 /**
- * The card port (STYLE.md §7): anything that carries APDUs to a My Number card — a PC/SC reader
+ * The card port (docs/conventions.md §7): anything that carries APDUs to a My Number card — a PC/SC reader
  * (`@watashi/jpki/pcsc`), NFC in a browser or phone, the simulator's hosted cards over HTTP, or the
  * in-process {@link VirtualJpkiCard}.
  */
@@ -14,7 +14,7 @@ export interface CardTransport {
 
 /**
  * A card that also sees power events (vpcd power on/off/reset, an NFC field drop). After a reset
- * no application is selected and no PIN is verified; retry counters persist (reference/jpki.md §3.5).
+ * no application is selected and no PIN is verified; retry counters persist (docs/jpki.md §3.5).
  */
 export interface ResettableCard extends CardTransport {
   /** Simulates a cold or warm reset. */

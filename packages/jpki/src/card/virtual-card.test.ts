@@ -62,7 +62,7 @@ async function run(card: VirtualJpkiCard, ...apdus: string[]): Promise<string[]>
 }
 const sw = (r: string[]): string[] => r.map((x) => x.slice(-4));
 
-describe('applications and files (reference/jpki.md §3.1–§3.2)', () => {
+describe('applications and files (docs/jpki.md §3.1–§3.2)', () => {
   it('ok-selects the JPKI AP with P2=0C and returns no FCI', async () => {
     expect(await run(makeCard(), JPKI)).toEqual(['9000']);
   });
@@ -190,7 +190,7 @@ describe('access rules', () => {
   });
 });
 
-describe('PIN counters (reference/jpki.md §3.4–§3.5)', () => {
+describe('PIN counters (docs/jpki.md §3.4–§3.5)', () => {
   it('ok-signing password: 5 tries, 63Cx, 63C0 on the last, then 6984 forever', async () => {
     const c = makeCard();
     const wrong = verifyHex('ZZZ999');
@@ -300,7 +300,7 @@ describe('PIN counters (reference/jpki.md §3.4–§3.5)', () => {
   });
 });
 
-describe('COMPUTE DIGITAL SIGNATURE (reference/jpki.md §3.3)', () => {
+describe('COMPUTE DIGITAL SIGNATURE (docs/jpki.md §3.3)', () => {
   const di = (): Uint8Array => digestInfo('SHA-256', createHash('sha256').update('hello').digest());
   const cds = (data: Uint8Array, tail = '00', p1 = '00', p2 = '80'): string =>
     `802a${p1}${p2}${data.length.toString(16).padStart(2, '0')}${toHex(data)}${tail}`;

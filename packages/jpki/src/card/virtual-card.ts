@@ -1,6 +1,6 @@
 /**
  * A virtual My Number card (or smartphone JPKI applet) that answers APDUs the way the real JPKI AP
- * does (reference/jpki.md §3, design notes §6.4). Keys live only in private fields; no command
+ * does (docs/jpki.md §3, design notes §6.4). Keys live only in private fields; no command
  * returns key material. The simulator persists cards with {@link VirtualJpkiCard.exportState},
  * which stands for the chip's own non-volatile memory, not for anything reachable by APDU.
  */
@@ -130,7 +130,7 @@ export class VirtualJpkiCard implements ResettableCard {
   readonly #keyJwk: Partial<Record<PinKind, JsonWebKey>>;
   readonly #pins: Partial<Record<PinKind, PinSlot>>;
   readonly #onApdu: ((command: Uint8Array, response: Uint8Array) => void) | undefined;
-  // Volatile security state: cleared by a reset and by selecting an application (reference/jpki.md §3.5).
+  // Volatile security state: cleared by a reset and by selecting an application (docs/jpki.md §3.5).
   #ap: Ap = 'none';
   #ef: number | undefined;
   readonly #verified = new Set<PinKind>();
@@ -168,15 +168,15 @@ export class VirtualJpkiCard implements ResettableCard {
     }
 
     const files = new Map<number, Ef>();
-    const token = new Uint8Array(32).fill(0x20); // reference/jpki.md §3.2: 32-byte ASCII name, space padded
+    const token = new Uint8Array(32).fill(0x20); // docs/jpki.md §3.2: 32-byte ASCII name, space padded
     token.set(ascii(JPKI_TOKEN[o.kind]));
     files.set(JpkiEf.TOKEN_INFO, { type: 'binary', data: token });
-    // reference/jpki.md §3.2 [S]: `8F 8F 00` with both certificates; `00` for an absent one is our inference.
+    // docs/jpki.md §3.2 [S]: `8F 8F 00` with both certificates; `00` for an absent one is our inference.
     files.set(JpkiEf.CERT_PRESENCE, {
       type: 'binary',
       data: Uint8Array.of(hasSign ? 0x8f : 0x00, 0x8f, 0x00),
     });
-    // reference/jpki.md §2.3: on a smartphone the auth certificate needs the auth PIN; on a card it is free.
+    // docs/jpki.md §2.3: on a smartphone the auth certificate needs the auth PIN; on a card it is free.
     const authNeeds: { needs?: PinKind } = o.kind === 'card' ? {} : { needs: 'auth' };
     files.set(JpkiEf.AUTH_CERT, {
       type: 'binary',
@@ -192,7 +192,7 @@ export class VirtualJpkiCard implements ResettableCard {
     if (this.#certs.signCaCertificate)
       files.set(JpkiEf.SIGN_CA_CERT, { type: 'binary', data: this.#certs.signCaCertificate });
     if (this.#certs.signCertificate) {
-      // reference/jpki.md §3.2: EF 0001 is readable only after the signing password.
+      // docs/jpki.md §3.2: EF 0001 is readable only after the signing password.
       files.set(JpkiEf.SIGN_CERT, { type: 'binary', data: this.#certs.signCertificate, needs: 'sign' });
       files.set(JpkiEf.SIGN_KEY, { type: 'key', pin: 'sign' });
       files.set(JpkiEf.SIGN_PIN, { type: 'pin', pin: 'sign' });
@@ -305,14 +305,14 @@ export class VirtualJpkiCard implements ResettableCard {
       case INS.GET_CHALLENGE:
         return isoClass ? this.#getChallenge(cmd) : sw(SW.CLA_NOT_SUPPORTED);
       case INS.PSO_CDS:
-        // reference/jpki.md §3.3: COMPUTE DIGITAL SIGNATURE is a proprietary-class command (CLA 80).
+        // docs/jpki.md §3.3: COMPUTE DIGITAL SIGNATURE is a proprietary-class command (CLA 80).
         return cmd.cla === 0x80 ? this.#sign(cmd) : sw(SW.CLA_NOT_SUPPORTED);
       default:
         return sw(SW.INS_NOT_SUPPORTED);
     }
   }
 
-  /** SELECT (reference/jpki.md §3.3): by DF name `00 A4 04 0C`, EF by id `00 A4 02 0C`; no FCI. */
+  /** SELECT (docs/jpki.md §3.3): by DF name `00 A4 04 0C`, EF by id `00 A4 02 0C`; no FCI. */
   #select(cmd: CommandApdu): number {
     if (cmd.p2 !== 0x0c) return SW.INCORRECT_P1P2;
     if (cmd.p1 === 0x04) {
@@ -337,7 +337,7 @@ export class VirtualJpkiCard implements ResettableCard {
     return SW.INCORRECT_P1P2;
   }
 
-  /** READ BINARY `00 B0 off_hi off_lo Le` (reference/jpki.md §3.2). */
+  /** READ BINARY `00 B0 off_hi off_lo Le` (docs/jpki.md §3.2). */
   #readBinary(cmd: CommandApdu): Uint8Array {
     const fail = (s: number): Uint8Array => encodeResponseApdu(new Uint8Array(0), s);
     if (cmd.data.length !== 0 || cmd.ne === undefined) return fail(SW.WRONG_LENGTH);
@@ -357,14 +357,14 @@ export class VirtualJpkiCard implements ResettableCard {
     return ef?.type === 'pin' ? ef.pin : undefined;
   }
 
-  /** VERIFY `00 20 00 80` against the selected PIN EF; empty data asks the counter (reference/jpki.md §3.3–§3.5). */
+  /** VERIFY `00 20 00 80` against the selected PIN EF; empty data asks the counter (docs/jpki.md §3.3–§3.5). */
   #verify(cmd: CommandApdu): number {
     if (cmd.p1 !== 0x00 || cmd.p2 !== 0x80) return SW.INCORRECT_P1P2;
     if (cmd.ne !== undefined) return SW.WRONG_LENGTH;
     const kind = this.#currentPin();
     const slot = kind && this.#pins[kind];
     if (!kind || !slot) return SW.COMMAND_NOT_ALLOWED;
-    // reference/jpki.md §3.4: once blocked, every VERIFY (the counter query too) answers 69 84.
+    // docs/jpki.md §3.4: once blocked, every VERIFY (the counter query too) answers 69 84.
     if (slot.triesLeft === 0) return SW.REFERENCE_DATA_BLOCKED;
     if (cmd.data.length === 0) return SW.PIN_TRIES_BASE | slot.triesLeft; // costs no try
     if (timingSafeEqual(cmd.data, slot.value)) {
@@ -397,7 +397,7 @@ export class VirtualJpkiCard implements ResettableCard {
    * (1–256; Le = `00` asks for 256) from the platform CSPRNG. A card-level command: it works with or
    * without a selected application and leaves the security status as it was. P1-P2 other than
    * `00 00` (no algorithm reference is defined for the JPKI AP) → `6A 86`; no Le, or command data
-   * (case 3/4) → `67 00`. Real cards' support and limits are not documented (reference/jpki.md
+   * (case 3/4) → `67 00`. Real cards' support and limits are not documented (docs/jpki.md
    * §3.3 lists no GET CHALLENGE) [I]; OpenSC's `C_GenerateRandom` sends this command.
    */
   #getChallenge(cmd: CommandApdu): Uint8Array {
@@ -408,7 +408,7 @@ export class VirtualJpkiCard implements ResettableCard {
     return encodeResponseApdu(globalThis.crypto.getRandomValues(new Uint8Array(cmd.ne)), SW.OK);
   }
 
-  /** COMPUTE DIGITAL SIGNATURE `80 2A 00 80 Lc <DigestInfo> 00` with the selected key EF (reference/jpki.md §3.3). */
+  /** COMPUTE DIGITAL SIGNATURE `80 2A 00 80 Lc <DigestInfo> 00` with the selected key EF (docs/jpki.md §3.3). */
   #sign(cmd: CommandApdu): Uint8Array {
     const fail = (s: number): Uint8Array => encodeResponseApdu(new Uint8Array(0), s);
     // Only P1=00 (pad as given) and P2=80 (selected key) are implemented; the other schemes are single-source.
@@ -425,7 +425,7 @@ export class VirtualJpkiCard implements ResettableCard {
 }
 
 /**
- * Makes a card key pair the way the municipal terminal does (reference/jpki.md §0: RSA-2048,
+ * Makes a card key pair the way the municipal terminal does (docs/jpki.md §0: RSA-2048,
  * e = 65537). The private key is exported as JWK only so the card object can hold it.
  */
 export async function generateCardKeyPair(

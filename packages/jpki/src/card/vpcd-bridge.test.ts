@@ -46,7 +46,7 @@ afterEach(() => {
   servers = [];
 });
 
-describe('vpcd bridge framing (deps.md §5.7)', () => {
+describe('vpcd bridge framing (docs/dependencies.md §5.7)', () => {
   it('ok-answers get-ATR, ignores power codes but resets the card, and relays APDUs in order across split frames', async () => {
     const { server, port, peer } = await fakeVpcd();
     servers.push(server);

@@ -1,7 +1,7 @@
 /**
  * Node-only: puts any {@link CardTransport} (usually a {@link VirtualJpkiCard}) into a PC/SC reader
  * through the vsmartcard `vpcd` driver, so pcscd, OpenSC and any PC/SC application see a card
- * (deps.md §5.7). vpcd listens on TCP (35963 for "Virtual PCD 00 00"); we connect as the "virtual
+ * (docs/dependencies.md §5.7). vpcd listens on TCP (35963 for "Virtual PCD 00 00"); we connect as the "virtual
  * ICC". Framing: 2-byte big-endian length, then the payload. A 1-byte payload is a control code
  * (0 power off, 1 power on, 2 reset, 4 get ATR — only 4 is answered); anything else is a C-APDU,
  * answered with the R-APDU.
@@ -12,7 +12,7 @@ import { jpkiError } from '../errors.ts';
 import type { CardTransport } from './transport.ts';
 import { isResettableCard } from './transport.ts';
 
-/** My Number card contact ATR, as in OpenSC's `jpki` driver table (reference/jpki.md §3). */
+/** My Number card contact ATR, as in OpenSC's `jpki` driver table (docs/jpki.md §3). */
 export const JPKI_ATR: Uint8Array = Uint8Array.of(0x3b, 0xe0, 0x00, 0xff, 0x81, 0x31, 0xfe, 0x45, 0x14);
 
 /** Options of {@link startVpcdBridge}. */

@@ -17,7 +17,7 @@ import { isEndOfJstDay } from './validity.ts';
 /** Extension values by profile slot; `oid` must match the slot, `critical` is taken from the profile. */
 export type ProfileExtensionValues = Partial<Record<ProfileExtensionName, Extension>>;
 
-/** Largest JPKI serial: the shared sequential space is about 4 bytes (reference/jpki.md §1.1 [I]). */
+/** Largest JPKI serial: the shared sequential space is about 4 bytes (docs/jpki.md §1.1 [I]). */
 export const MAX_JPKI_SERIAL = 0xffffffffn;
 
 /** The profile's extensions with `values`, in profile order. Throws `TypeError` on a missing/foreign value. */

@@ -1,4 +1,4 @@
-/** JPKI CA (root) certificates, reproducing the shape of the published J-LIS roots (reference/jpki.md §1.1). */
+/** JPKI CA (root) certificates, reproducing the shape of the published J-LIS roots (docs/jpki.md §1.1). */
 import { ext, keyIdentifierOf, type Signer } from '@watashi/pki';
 import { buildFromProfile } from './build.ts';
 import { jpkiCaAltName, jpkiCaName, type JpkiOrganization, type JpkiPurpose } from './names.ts';

@@ -1,5 +1,5 @@
 /**
- * Recognising JPKI certificates (reference/jpki.md §1, §6.5): which hierarchy issued them (by the
+ * Recognising JPKI certificates (docs/jpki.md §1, §6.5): which hierarchy issued them (by the
  * byte-exact issuer DN, whose `O` gives the environment), which purpose and variant, and whether
  * they follow the profile — KU critical with the exact bits, the policy, the basic 4 information.
  * Neither function checks signatures or validity: that is path validation against the anchors of a
@@ -142,7 +142,7 @@ function checkSubject(cert: Certificate, purpose: JpkiPurpose): void {
 
 /**
  * Asserts that `cert` is a JPKI end-entity certificate of `purpose` following its profile
- * (reference/jpki.md §6.5 order of checks, after the chain): v3; sha256WithRSAEncryption; an RSA
+ * (docs/jpki.md §6.5 order of checks, after the chain): v3; sha256WithRSAEncryption; an RSA
  * key of at least 2048 bits with e = 65537 (`detail.check = 'key'`, §0); keyUsage
  * present, **critical**, with the exact DER (`03 02 06 C0` / `03 02 07 80`); the policy; no CA
  * basicConstraints; the subject shape; for signing, exactly the six basic-4 otherNames in the order

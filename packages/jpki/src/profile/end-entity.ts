@@ -1,5 +1,5 @@
 /**
- * JPKI end-entity certificates: signing (署名用, reference/jpki.md §1.2) and user authentication
+ * JPKI end-entity certificates: signing (署名用, docs/jpki.md §1.2) and user authentication
  * (利用者証明用, §1.3), for cards and smartphones (§2.3).
  */
 import {
@@ -134,7 +134,7 @@ async function commonExtensions(
   const profile = jpkiEndEntityProfile(purpose, o.variant);
   const policy = o.policy ?? profile.policy?.[env];
   if (policy === undefined || !/^\d+(\.\d+)+$/.test(policy)) throw new RangeError('invalid policy OID');
-  // reference/jpki.md §2.3 [?]: the simulator marks smartphone certificates with a second policy.
+  // docs/jpki.md §2.3 [?]: the simulator marks smartphone certificates with a second policy.
   // J-LIS profile v3.2 p. 10 [S, via zkm-doc]: the policy carries a CPS qualifier.
   const cps = o.cpsUri === false ? [] : [checkUri(o.cpsUri ?? JPKI_CPS_URI[purpose])];
   const policies = [
@@ -170,7 +170,7 @@ function checkPlace(p: { readonly prefecture: string; readonly municipality: str
 }
 
 /**
- * Builds a JPKI signing certificate (reference/jpki.md §1.2): subject `C=JP, L=<prefecture>,
+ * Builds a JPKI signing certificate (docs/jpki.md §1.2): subject `C=JP, L=<prefecture>,
  * L=<municipality>, CN=<request time + sequence + desk code>`; extensions keyUsage (critical,
  * digitalSignature+nonRepudiation), subjectAltName (basic 4 information, §1.4), issuerAltName,
  * certificatePolicies, cRLDistributionPoints (per municipality), [authorityInfoAccess], AKI, SKI.
@@ -210,7 +210,7 @@ export async function buildJpkiSigningCertificate(o: JpkiSigningCertificateOptio
 }
 
 /**
- * Builds a JPKI user-authentication certificate (reference/jpki.md §1.3): subject `C=JP, CN=<opaque
+ * Builds a JPKI user-authentication certificate (docs/jpki.md §1.3): subject `C=JP, CN=<opaque
  * ID>`, no subjectAltName and no personal data; keyUsage critical digitalSignature only; then
  * issuerAltName, certificatePolicies, cRLDistributionPoints, [authorityInfoAccess], AKI, SKI.
  */

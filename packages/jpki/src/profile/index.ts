@@ -1,4 +1,4 @@
-/** JPKI certificate profiles (reference/jpki.md §1): data, builders, validity, classification. */
+/** JPKI certificate profiles (docs/jpki.md §1): data, builders, validity, classification. */
 export * from './names.ts';
 export * from './profiles.ts';
 export * from './validity.ts';

@@ -1,5 +1,5 @@
 /**
- * The names of the JPKI hierarchy (reference/jpki.md §1.1, §1.2): the CA distinguished names, the
+ * The names of the JPKI hierarchy (docs/jpki.md §1.1, §1.2): the CA distinguished names, the
  * Japanese directoryName carried in the CA subjectAltName and the end-entity issuerAltName, and the
  * per-municipality CRL distribution point names. Byte-exact: `C` is a PrintableString, everything
  * else a UTF8String, one attribute per RDN.
@@ -108,7 +108,7 @@ export function matchJpkiCaName(
   return undefined;
 }
 
-/** Every JPKI CA name, encoded once: matching runs for every certificate verified (perf.md §3). */
+/** Every JPKI CA name, encoded once: matching runs for every certificate verified (docs/performance.md §3). */
 let caNames:
   ReadonlyArray<{ der: Uint8Array; purpose: JpkiPurpose; organization: JpkiOrganization }> | undefined;
 function allCaNames(): ReadonlyArray<{

@@ -33,7 +33,7 @@ import {
 import { jpkiCaAltName, jpkiCaName } from './names.ts';
 import { JPKI_CPS_URI, JPKI_POLICY, JPKI_PROFILES, SIM_SMARTPHONE_POLICY } from './profiles.ts';
 
-const ROOTS = '/work/shared/reference/jlis-roots';
+const ROOTS = new URL('../../test/fixtures/trust', import.meta.url).pathname;
 const realRoot = (f: string): Certificate => parseCertificate(fromPem(readFileSync(`${ROOTS}/${f}`, 'utf8')));
 const h = (s: string): string => Buffer.from(s, 'utf8').toString('hex');
 const sha1KeyId = (spki: Uint8Array): string =>
@@ -52,7 +52,7 @@ function expectCode(f: () => unknown, code: string, check?: string): void {
   expect.fail(`expected ${code}`);
 }
 
-// DER pieces written out by hand from reference/jpki.md §1.1 (checked against the real roots below).
+// DER pieces written out by hand from docs/jpki.md §1.1 (checked against the real roots below).
 const CA_NAME_SIM_SIGN =
   '308184' +
   '310b3009060355040613024a50' +
@@ -73,7 +73,7 @@ const JA_NAME_AUTH =
   `31333031060355040b0c2a${h('地方公共団体情報システム機構')}`;
 
 // certificatePolicies of profile version 2: critical, one PolicyInformation with one id-qt-cps
-// qualifier (J-LIS profile v3.2 p. 10 as quoted by [zkm-doc]; reference/jpki.md §1.2).
+// qualifier (J-LIS profile v3.2 p. 10 as quoted by [zkm-doc]; docs/jpki.md §1.2).
 const cpValue = (policyOid: string, uri: string): string => {
   const u = h(uri);
   const ia5 = `16${(u.length / 2).toString(16).padStart(2, '0')}${u}`;
@@ -94,7 +94,7 @@ const KOKUTO = basic4From({
   sex: '1',
 });
 
-describe('JPKI profiles (reference/jpki.md §1.1–§1.3)', () => {
+describe('JPKI profiles (docs/jpki.md §1.1–§1.3)', () => {
   const ws = opensslWorkspace();
   let signCaKey: Signer;
   let authCaKey: Signer;

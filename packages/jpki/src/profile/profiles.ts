@@ -1,17 +1,17 @@
 /**
- * JPKI certificate profiles as data (STYLE.md §6): one typed, versioned object per profile, listing
+ * JPKI certificate profiles as data (docs/conventions.md §6): one typed, versioned object per profile, listing
  * the extensions in the documented order with their criticality and content rules. The builders
  * (`ca.ts`, `signing.ts`, `auth.ts`) produce certificates from these objects and
- * `assertJpkiProfile` checks certificates against them. Every rule cites reference/jpki.md and
+ * `assertJpkiProfile` checks certificates against them. Every rule cites docs/jpki.md and
  * carries its confidence marker: [C] confirmed, [S] secondary, [I] inferred, [?] unknown.
  */
 import { OID, type KeyUsage } from '@watashi/pki';
 import type { JpkiEnvironment, JpkiPurpose } from './names.ts';
 
-/** Confidence of a rule, as marked in reference/jpki.md. */
+/** Confidence of a rule, as marked in docs/jpki.md. */
 export type Confidence = 'C' | 'S' | 'I' | '?';
 
-/** Whether a certificate was issued onto a card or a smartphone (reference/jpki.md §2.3). */
+/** Whether a certificate was issued onto a card or a smartphone (docs/jpki.md §2.3). */
 export type JpkiVariant = 'card' | 'smartphone';
 
 /** The extensions the JPKI profiles use, by name. */
@@ -86,7 +86,7 @@ export interface CertificateProfile {
   readonly extensions: ReadonlyArray<ProfileExtension>;
 }
 
-/** JPKI certificate-policy OIDs (reference/jpki.md §1.6). */
+/** JPKI certificate-policy OIDs (docs/jpki.md §1.6). */
 export const JPKI_POLICY = {
   /** Production (and simulator) signing, "sign class 20" [S]. */
   sign: OID.jpkiPolicySign,
@@ -100,7 +100,7 @@ export const JPKI_POLICY = {
 
 /**
  * CPS pointers written into the id-qt-cps qualifier of end-entity certificatePolicies. J-LIS's
- * value is not public (reference/jpki.md §7); these are the CA pages J-LIS publishes the CPS on
+ * value is not public (docs/jpki.md §7); these are the CA pages J-LIS publishes the CPS on
  * (§2.1: signing CA `ca_rules3.html`, user-auth CA `ca_rules4.html`) [I]. Builders take `cpsUri`.
  */
 export const JPKI_CPS_URI: Readonly<Record<JpkiPurpose, string>> = {
@@ -111,7 +111,7 @@ export const JPKI_CPS_URI: Readonly<Record<JpkiPurpose, string>> = {
 /**
  * Simulator marker for smartphone certificates: a second PolicyInformation added to `JPKI-SIM`
  * smartphone certificates. Which field tells real card and smartphone certificates apart is
- * unknown (reference/jpki.md §2.3 [?]; the policy OID is suspected, §1.6 `…1.1.40` [?]), so the
+ * unknown (docs/jpki.md §2.3 [?]; the policy OID is suspected, §1.6 `…1.1.40` [?]), so the
  * simulator keeps the documented policy first (`…1.1.20` / `…3.30` by default, configurable) and
  * marks the variant with this OID under the UUID arc `2.25` (ITU-T X.667), which needs no
  * registration and cannot clash with a J-LIS OID. Production certificates never carry it.
@@ -167,7 +167,7 @@ function caProfile(purpose: JpkiPurpose): CertificateProfile {
   return {
     id: purpose === 'sign' ? 'jpki-ca-sign' : 'jpki-ca-auth',
     version: 1,
-    source: 'reference/jpki.md §1.1 (parsed from the published J-LIS roots) [C]',
+    source: 'docs/jpki.md §1.1 (parsed from the published J-LIS roots) [C]',
     kind: 'ca',
     purpose,
     signatureAlgorithm: 'RSA-SHA256',
@@ -217,7 +217,7 @@ function eeTail(purpose: JpkiPurpose): ProfileExtension[] {
       name: 'certificatePolicies',
       oid: OID.certificatePolicies,
       // J-LIS profile spec v3.2 p. 10, as quoted by [zkm-doc] (the spec itself is under NDA, §0):
-      // critical, with an id-qt-cps qualifier. reference/jpki.md §1.2 still marks this [?]; one
+      // critical, with an id-qt-cps qualifier. docs/jpki.md §1.2 still marks this [?]; one
       // secondary source is all there is, so the verifier tolerates either criticality and
       // qualifiers or none.
       critical: true,
@@ -274,7 +274,7 @@ function signingProfile(variant: JpkiVariant): CertificateProfile {
     id: variant === 'card' ? 'jpki-sign-card' : 'jpki-sign-smartphone',
     // 2: certificatePolicies critical with a CPS qualifier.
     version: 2,
-    source: 'reference/jpki.md §1.2, §1.4, §1.5, §2.3',
+    source: 'docs/jpki.md §1.2, §1.4, §1.5, §2.3',
     kind: 'end-entity',
     purpose: 'sign',
     variant,
@@ -316,7 +316,7 @@ function authProfile(variant: JpkiVariant): CertificateProfile {
     id: variant === 'card' ? 'jpki-auth-card' : 'jpki-auth-smartphone',
     // 2: certificatePolicies critical with a CPS qualifier.
     version: 2,
-    source: 'reference/jpki.md §1.3, §1.5, §2.3',
+    source: 'docs/jpki.md §1.3, §1.5, §2.3',
     kind: 'end-entity',
     purpose: 'auth',
     variant,

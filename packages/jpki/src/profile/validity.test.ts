@@ -3,7 +3,7 @@ import { birthdayIn, jpkiCaNotAfter, jpkiValidity, jstDate } from './validity.ts
 
 const iso = (d: Date): string => d.toISOString();
 
-describe('jpkiValidity (reference/jpki.md §1.5)', () => {
+describe('jpkiValidity (docs/jpki.md §1.5)', () => {
   it('ok-observed test card: born 02-17, issued 2025-10-27 → 2030-02-17 14:59:59Z', () => {
     const v = jpkiValidity({ issuedAt: new Date('2025-10-27T01:02:03.456Z'), birthDate: '1980-02-17' });
     expect(iso(v.notBefore)).toBe('2025-10-27T01:02:03.000Z');
@@ -69,7 +69,7 @@ describe('jpkiValidity (reference/jpki.md §1.5)', () => {
   });
 });
 
-describe('jpkiCaNotAfter (reference/jpki.md §1.1)', () => {
+describe('jpkiCaNotAfter (docs/jpki.md §1.1)', () => {
   it('ok-reproduces the published roots', () => {
     expect(iso(jpkiCaNotAfter(new Date('2023-07-16T00:50:27Z')))).toBe('2033-07-15T14:59:59.000Z');
     expect(iso(jpkiCaNotAfter(new Date('2015-10-20T02:40:28Z')))).toBe('2025-10-19T14:59:59.000Z');

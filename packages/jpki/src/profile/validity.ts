@@ -1,5 +1,5 @@
 /**
- * JPKI validity periods (reference/jpki.md §1.1, §1.5). All end-of-validity instants are 14:59:59Z,
+ * JPKI validity periods (docs/jpki.md §1.1, §1.5). All end-of-validity instants are 14:59:59Z,
  * i.e. 23:59:59 in Japan (JST = UTC+9, no daylight saving): the published roots end that way, and
  * so does an observed end-entity certificate (§1.5 [I]).
  */
@@ -65,7 +65,7 @@ export interface JpkiValidityInput {
 }
 
 /**
- * Validity of an end-entity certificate (reference/jpki.md §1.5 [C]: "発行の日から5回目の誕生日まで",
+ * Validity of an end-entity certificate (docs/jpki.md §1.5 [C]: "発行の日から5回目の誕生日まで",
  * capped by the card's expiry):
  * - notBefore = `issuedAt` with second precision;
  * - notAfter = 14:59:59Z of the **5th birthday after the day of issuance**, days counted in Japan
@@ -96,7 +96,7 @@ export function jpkiValidity(input: JpkiValidityInput): { notBefore: Date; notAf
 }
 
 /**
- * Default notAfter of a CA certificate issued at `notBefore` (reference/jpki.md §1.1 [C]): ten years,
+ * Default notAfter of a CA certificate issued at `notBefore` (docs/jpki.md §1.1 [C]): ten years,
  * ending 14:59:59Z on the day before the tenth anniversary of the JST issuance day — e.g.
  * 2023-07-16T00:50:27Z → 2033-07-15T14:59:59Z.
  */

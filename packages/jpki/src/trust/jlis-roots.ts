@@ -1,7 +1,7 @@
 /**
- * The published J-LIS root certificates (reference/jpki.md §1.1, §2.1, §5): generations 01 (2015)
- * and 03 (2023) of both hierarchies, as bundled in reference/jlis-roots/ (public J-LIS data; copy of
- * jpki/myna src/ta/; the same files are test fixtures in test/fixtures/trust/). Embedded as PEM
+ * The published J-LIS root certificates (docs/jpki.md §1.1, §2.1, §5): generations 01 (2015)
+ * and 03 (2023) of both hierarchies, as J-LIS publishes them (public data; the same files are the
+ * test fixtures in test/fixtures/trust/). Embedded as PEM
  * strings so the store stays isomorphic (no file system).
  *
  * Generation 02 (2019, valid to 2029-09-14) is not embedded: the operator installs J-LIS's
@@ -10,7 +10,7 @@
  */
 import type { JpkiPurpose } from '../profile/names.ts';
 
-/** A root J-LIS publishes, known by the SHA-256 of its DER (reference/jpki.md §1.1). */
+/** A root J-LIS publishes, known by the SHA-256 of its DER (docs/jpki.md §1.1). */
 export interface JlisRootPin {
   /** J-LIS file name without `.cer` (`signca02`, …). */
   readonly name: string;
@@ -24,7 +24,7 @@ export interface JlisRootPin {
 /**
  * Every J-LIS root Watashi will trust in production: an operator-supplied root file is accepted
  * only when its SHA-256 is listed here, so a configuration can add a published generation but
- * never a root of its own. Sources: reference/jpki.md §1.1 (signca01/03, authca01/03 computed from
+ * never a root of its own. Sources: docs/jpki.md §1.1 (signca01/03, authca01/03 computed from
  * the real files; signca02 from [mynacard-certs]/[zkm-swift] as given in issue 15). authca02
  * (serial 0133C349, 2019-09-14 to 2029-09-14) is absent: no fingerprint from a source we trust
  * was available, and a pin must not be guessed — until it is added, its file is refused
@@ -68,7 +68,7 @@ export interface JlisRoot {
   readonly name: string;
   readonly purpose: JpkiPurpose;
   readonly generation: number;
-  /** SHA-256 of the DER, lower-case hex, as published by J-LIS (reference/jpki.md §1.1). */
+  /** SHA-256 of the DER, lower-case hex, as published by J-LIS (docs/jpki.md §1.1). */
   readonly sha256: string;
   readonly pem: string;
 }

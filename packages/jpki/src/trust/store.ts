@@ -1,5 +1,5 @@
 /**
- * The JPKI trust store (reference/jpki.md §2.1, §6.1; STYLE.md §5, §12): the pinned J-LIS roots in
+ * The JPKI trust store (docs/jpki.md §2.1, §6.1; docs/conventions.md §5, §12): the pinned J-LIS roots in
  * production, the simulator's own `O=JPKI-SIM` roots in simulator mode, `O=JPKI-TEST` roots in test
  * mode — never mixed. Every root is validated on load (self-signed, the CA profile of §1.1, a
  * verifying self-signature); anything else is refused, so a misconfiguration fails closed at start-up

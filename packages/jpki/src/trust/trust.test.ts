@@ -35,7 +35,7 @@ async function expectCode(
   expect.fail(`expected ${code}`);
 }
 
-// reference/jpki.md §1.1, as published by J-LIS (sign_fingerprint.pdf).
+// docs/jpki.md §1.1, as published by J-LIS (sign_fingerprint.pdf).
 const PUBLISHED: Record<string, [string, string]> = {
   signca01: ['sign_ca_2015.pem', '19645405a1fe14377434bd55957628ac4038557c542403a2243f21c706fc9355'],
   signca03: ['sign_ca_2023.pem', 'd227f6cde11d35c5252178f106f843d24651944975413b539fa2fb68dbfa365f'],
@@ -43,7 +43,7 @@ const PUBLISHED: Record<string, [string, string]> = {
   authca03: ['auth_ca_2023.pem', '64114f29620c24ed2631d46476a040e7ee740d956089c00b036a6a8118c322b5'],
 };
 
-describe('embedded J-LIS roots (reference/jpki.md §1.1)', () => {
+describe('embedded J-LIS roots (docs/jpki.md §1.1)', () => {
   it.each(Object.entries(PUBLISHED))(
     'ok-%s: embedded = shared file, fingerprint = published',
     (name, [file, fp]) => {

@@ -1,7 +1,7 @@
 /**
  * Builds X.509 v3 certificates (RFC 5280 §4.1) from explicit parts. Profiles (JPKI end-entity,
  * CA, OCSP responder, platform device certificates) decide the parts; this function only encodes
- * them in the order given — extension order is part of a profile (reference/jpki.md §1.1).
+ * them in the order given — extension order is part of a profile (docs/jpki.md §1.1).
  */
 import { signatureAlgorithmIdentifier } from '../crypto/algorithms.ts';
 import type { Signer } from '../crypto/provider.ts';

@@ -86,7 +86,7 @@ describe('certificates', () => {
     expect(text).toMatch(/X509v3 Key Usage: critical\s+Digital Signature, Non Repudiation/);
     expect(text).toContain('1.2.392.200149.8.5.1.1.20');
     expect(text).toContain('Serial Number: 117823888 (0x705d990)');
-    // The key usage extension is exactly 03 02 06 C0 under a critical flag (reference/jpki.md §1.2).
+    // The key usage extension is exactly 03 02 06 C0 under a critical flag (docs/jpki.md §1.2).
     const asn1 = ws.ok(['asn1parse', '-in', 'leaf.pem', '-dump']);
     expect(asn1).toMatch(
       /X509v3 Key Usage\s*\n.*BOOLEAN\s*:255\s*\n.*OCTET STRING\s*\n\s*0000 - 03 02 06 c0/,

@@ -1,6 +1,6 @@
 /**
  * Certificate extensions (RFC 5280 §4.2): encoders that return {@link Extension} values for the
- * builder, and decoders for the ones verification needs. Profiles (STYLE.md §6) are lists of these.
+ * builder, and decoders for the ones verification needs. Profiles (docs/conventions.md §6) are lists of these.
  */
 import { pkiError } from '../errors.ts';
 import {
@@ -69,7 +69,7 @@ export function encodeNamedBits(bits: ReadonlyArray<number>): Uint8Array {
 
 /** Extension encoders. Defaults follow RFC 5280's MUST/SHOULD on criticality. */
 export const ext = {
-  /** keyUsage, critical by default (RFC 5280 §4.2.1.3 SHOULD; JPKI marks it critical, reference/jpki.md §1.2). */
+  /** keyUsage, critical by default (RFC 5280 §4.2.1.3 SHOULD; JPKI marks it critical, docs/jpki.md §1.2). */
   keyUsage(usages: ReadonlyArray<KeyUsage>, critical = true): Extension {
     return {
       oid: OID.keyUsage,

@@ -1,6 +1,6 @@
 /**
  * GeneralName (RFC 5280 §4.2.1.6) — the subset Watashi meets: JPKI carries basic 4 information as
- * `otherName` (reference/jpki.md §1.4) and its CRL distribution points and issuerAltName as
+ * `otherName` (docs/jpki.md §1.4) and its CRL distribution points and issuerAltName as
  * `directoryName` (§1.1, §1.2); the simulator adds URIs for its HTTP endpoints.
  */
 import { pkiError } from '../errors.ts';
@@ -89,7 +89,7 @@ export function parseGeneralNames(buf: Uint8Array, t: Tlv): GeneralName[] {
   return out;
 }
 
-/** Decodes the string inside an otherName value (UTF8String etc.), as JPKI uses (reference/jpki.md §1.4). */
+/** Decodes the string inside an otherName value (UTF8String etc.), as JPKI uses (docs/jpki.md §1.4). */
 export function otherNameString(value: Uint8Array): string {
   const r = new DerReader(value);
   const s = r.next();

@@ -1,7 +1,7 @@
 /**
  * X.501 Name (RFC 5280 §4.1.2.4): encoding with explicit string types per attribute — JPKI names
  * mix PrintableString (`C`) and UTF8String (`O`, `OU`, `L`, `CN`) and must match byte for byte
- * (reference/jpki.md §1.1) — and a parse that keeps the original DER for exact comparison.
+ * (docs/jpki.md §1.1) — and a parse that keeps the original DER for exact comparison.
  */
 import { pkiError } from '../errors.ts';
 import { DerReader, readString, Tag, valueOf, type Tlv } from '../der/reader.ts';

@@ -1,6 +1,6 @@
 /**
  * Parses X.509 certificates (RFC 5280 §4.1) with the zero-copy DER reader: a few microseconds per
- * certificate instead of the 0.6–2 ms of object-tree libraries (perf.md §3). Common extensions are
+ * certificate instead of the 0.6–2 ms of object-tree libraries (docs/performance.md §3). Common extensions are
  * decoded eagerly; everything else stays available as raw {@link ParsedExtension}s.
  */
 import { pkiError } from '../errors.ts';

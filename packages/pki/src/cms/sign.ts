@@ -16,7 +16,7 @@
  *
  * Signing is split in two ({@link prepareCmsSignature} then `finish`) because a My Number card or a
  * browser produces the signature elsewhere: the card signs a PKCS#1 DigestInfo of SHA-256 over the
- * signed attributes (reference/jpki.md §3.3), which is exactly an RSASSA-PKCS1-v1_5 signature of them.
+ * signed attributes (docs/jpki.md §3.3), which is exactly an RSASSA-PKCS1-v1_5 signature of them.
  */
 import { parseCertificate } from '../cert/parse.ts';
 import { parseSpki } from '../cert/spki.ts';

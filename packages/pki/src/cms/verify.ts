@@ -274,7 +274,7 @@ function parseSignerInfo(der: Uint8Array, tlv: Tlv): ParsedSignerInfo {
     throw malformed('unknown SignerIdentifier');
   }
   const digestAlgorithm = readDigestAlgorithm(der, r.expect(Tag.SEQUENCE, 'digestAlgorithm'));
-  // STYLE.md §5: no SHA-1 anywhere new.
+  // docs/conventions.md §5: no SHA-1 anywhere new.
   if (digestAlgorithm === 'SHA-1') throw pkiError('cms_unsupported', 'SHA-1 CMS signatures are not accepted');
 
   const attrsTlv = r.optional(ctx(0));

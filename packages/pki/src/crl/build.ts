@@ -14,7 +14,7 @@
  * ```
  *
  * Entries are written straight into one growing byte buffer (no per-entry arrays), so a CRL of a
- * million entries builds in a fraction of a second (perf.md anchor A8: ≤ 2 s per million). The
+ * million entries builds in a fraction of a second (docs/performance.md anchor A8: ≤ 2 s per million). The
  * pieces are exported ({@link RevokedEntriesEncoder}, {@link tbsCertListFrame},
  * {@link certificateListFrame}) so that a CRL too large for memory can be streamed to disk.
  */

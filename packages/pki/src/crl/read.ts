@@ -1,5 +1,5 @@
 /**
- * The streaming CRL reader (DESIGN.md §2, perf.md §4 anchors A5/A6). It scans the DER of an
+ * The streaming CRL reader (docs/architecture.md §2, docs/performance.md §4 anchors A5/A6). It scans the DER of an
  * X.509 CRL (RFC 5280 §5.1) once, without building an object tree, and leaves:
  *
  * - the header fields (version, signature algorithm, issuer Name DER, thisUpdate, nextUpdate,
@@ -9,10 +9,10 @@
  *   codes in a `Uint8Array`, and an open-addressing hash table (`Int32Array`) over the serials.
  *
  * About 25–30 bytes per entry for 16-byte serials, no per-entry JS objects, and no V8 `Set`/`Map`
- * (which caps at 16,777,216 entries and costs ~69 B/entry, perf.md §4). The scanner is push-style
+ * (which caps at 16,777,216 entries and costs ~69 B/entry, docs/performance.md §4). The scanner is push-style
  * ({@link CrlScanner}) so `@watashi/pki/node`'s `readCrlFile` can feed it a file chunk by chunk.
  *
- * Decisions (fail closed, STYLE.md §5):
+ * Decisions (fail closed, docs/conventions.md §5):
  * - an unknown **critical** extension, CRL-level or entry-level, rejects the CRL
  *   (`crl_unknown_critical_extension`, RFC 5280 §5.2 / §5.3). That includes deltaCRLIndicator,
  *   issuingDistributionPoint and certificateIssuer: delta, partitioned and indirect CRLs are not
@@ -40,7 +40,7 @@ import { CRL_REASON_BY_CODE, type CrlReason } from './reason.ts';
 export interface ReadCrlOptions {
   /** Largest accepted DER in bytes (`der_too_large` above). Default 4 GiB. */
   readonly maxBytes?: number;
-  /** Most entries accepted (`crl_malformed` above). Default 50,000,000 (perf.md: size for 10–50 M). */
+  /** Most entries accepted (`crl_malformed` above). Default 50,000,000 (docs/performance.md: size for 10–50 M). */
   readonly maxEntries?: number;
   /** What a serial listed twice does: `reject` (default, `crl_duplicate_serial`) or `keep-first`. */
   readonly duplicates?: 'reject' | 'keep-first';

@@ -9,7 +9,7 @@
  * ```
  *
  * JPKI uses affiliationChanged, cessationOfOperation, superseded and certificateHold
- * (reference/jpki.md §2.2).
+ * (docs/jpki.md §2.2).
  */
 
 /** A revocation reason by its RFC 5280 §5.3.1 name. */

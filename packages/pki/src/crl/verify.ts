@@ -82,7 +82,7 @@ export async function verifyCrl(
   } else {
     throw new TypeError('this CRL index has no TBS bytes: pass a DigestSignatureVerifier (nodeCrlVerifier)');
   }
-  // Fixed message: no oracle about why (STYLE.md, after panva/jose).
+  // Fixed message: no oracle about why (docs/conventions.md, after panva/jose).
   if (!ok) throw pkiError('crl_signature_invalid', 'CRL signature is invalid');
   if (opts.now !== 'not-checked') {
     const skew = opts.skewSeconds ?? 0;

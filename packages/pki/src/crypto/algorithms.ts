@@ -1,8 +1,8 @@
 /**
  * Signature and digest algorithms the toolkit speaks, with their AlgorithmIdentifier encodings.
- * RSA PKCS#1 v1.5 with SHA-256 is JPKI's algorithm (reference/jpki.md §0); ECDSA P-256 is for the
+ * RSA PKCS#1 v1.5 with SHA-256 is JPKI's algorithm (docs/jpki.md §0); ECDSA P-256 is for the
  * platform's own keys. SHA-1 is accepted only where a standard forces it on input (OCSP CertID
- * hashes, RFC 6960 §4.1.1) and is never produced by default (STYLE.md §5).
+ * hashes, RFC 6960 §4.1.1) and is never produced by default (docs/conventions.md §5).
  */
 import { pkiError } from '../errors.ts';
 import { DerReader, Tag, valueOf, type Tlv } from '../der/reader.ts';
@@ -73,7 +73,7 @@ export function readDigestAlgorithm(buf: Uint8Array, tlv: Tlv): DigestAlgorithm 
   throw pkiError('unsupported_algorithm', `unsupported digest algorithm ${o}`);
 }
 
-/** The DigestInfo prefix (RFC 8017 §9.2 note 1) for PKCS#1 v1.5; the card signs prefix ‖ hash (reference/jpki.md §3.3). */
+/** The DigestInfo prefix (RFC 8017 §9.2 note 1) for PKCS#1 v1.5; the card signs prefix ‖ hash (docs/jpki.md §3.3). */
 export function digestInfo(alg: DigestAlgorithm, hash: Uint8Array): Uint8Array {
   return seq(seq(oid(DIGEST_OID[alg]), nul()), Uint8Array.from([0x04, hash.length, ...hash]));
 }

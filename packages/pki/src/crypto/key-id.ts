@@ -2,7 +2,7 @@
  * Key identifiers (RFC 5280 §4.2.1.2 method 1): the SHA-1 hash of the BIT STRING
  * subjectPublicKey, excluding tag, length and the unused-bits octet. SHA-1 here only *names* a
  * key, for matching authorityKeyIdentifier against subjectKeyIdentifier; no security decision
- * rests on its collision resistance (STYLE.md §5 forbids SHA-1 for security uses only).
+ * rests on its collision resistance (docs/conventions.md §5 forbids SHA-1 for security uses only).
  */
 import { pkiError } from '../errors.ts';
 import { DerReader, parseTopLevel, readBitString, Tag } from '../der/reader.ts';

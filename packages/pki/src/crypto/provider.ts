@@ -1,8 +1,8 @@
 /**
- * The crypto port (STYLE.md §8: inject crypto). Everything in pki signs through a {@link Signer}
+ * The crypto port (docs/conventions.md §8: inject crypto). Everything in pki signs through a {@link Signer}
  * and verifies through a {@link SignatureVerifier}; the default implementations use WebCrypto so
  * the package runs in the browser. `@watashi/pki/node` offers faster node:crypto versions
- * (cached `KeyObject`s, perf.md §2) and an HSM can plug in as another `Signer`.
+ * (cached `KeyObject`s, docs/performance.md §2) and an HSM can plug in as another `Signer`.
  */
 import type { DigestAlgorithm, SignatureAlgorithm } from './algorithms.ts';
 import { digestOf } from './algorithms.ts';

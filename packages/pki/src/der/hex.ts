@@ -39,7 +39,7 @@ export function fromBase64(b64: string): Uint8Array {
 export const toBase64Url = (bytes: Uint8Array): string =>
   toBase64(bytes).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 
-/** PEM armour with 64-character lines. Use label `X509 CRL` for CRLs (OpenSSL refuses `CRL`; deps.md §6). */
+/** PEM armour with 64-character lines. Use label `X509 CRL` for CRLs (OpenSSL refuses `CRL`; docs/dependencies.md §6). */
 export function toPem(der: Uint8Array, label: string): string {
   const b64 = toBase64(der)
     .replace(/(.{64})/g, '$1\n')

@@ -29,7 +29,7 @@ export function encodeOidContent(oid: string): Uint8Array {
 /**
  * Decoded OIDs by content octets. Certificates, CRLs, OCSP responses and CMS repeat the same few
  * dozen OIDs, and the BigInt decoding below was the largest single cost of parsing a certificate
- * (perf.md §3). Buckets are keyed by a 32-bit FNV-1a hash of the octets and hold the octets
+ * (docs/performance.md §3). Buckets are keyed by a 32-bit FNV-1a hash of the octets and hold the octets
  * themselves, compared in full: no string key is built per lookup (that was itself the largest JS
  * cost of an enrolment verification). Bounded; only well-formed OIDs are stored.
  */
@@ -86,7 +86,7 @@ function decodeOidUncached(v: Uint8Array): string {
   return [...head, ...arcs.slice(1)].join('.');
 }
 
-/** OIDs used by Watashi, by name. JPKI arcs are from reference/jpki.md §1.4 and §1.6. */
+/** OIDs used by Watashi, by name. JPKI arcs are from docs/jpki.md §1.4 and §1.6. */
 export const OID = {
   // Attribute types (RFC 5280 Appendix A)
   countryName: '2.5.4.6',
@@ -140,7 +140,7 @@ export const OID = {
   contentType: '1.2.840.113549.1.9.3',
   messageDigest: '1.2.840.113549.1.9.4',
   signingTime: '1.2.840.113549.1.9.5',
-  // JPKI (reference/jpki.md §1.4, §1.6)
+  // JPKI (docs/jpki.md §1.4, §1.6)
   jpkiPolicySign: '1.2.392.200149.8.5.1.1.20',
   jpkiPolicySignTest: '1.2.392.200149.8.5.1.0.20',
   jpkiPolicyAuth: '1.2.392.200149.8.5.1.3.30',

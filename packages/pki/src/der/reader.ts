@@ -1,7 +1,7 @@
 /**
  * A zero-copy DER reader (ITU-T X.690 §8, §10). It walks TLVs over a `Uint8Array` without building
  * an object tree: a {@link Tlv} is four integers into the original buffer. This is what lets the
- * streaming CRL reader handle millions of entries (perf.md §4) and keeps certificate parsing cheap.
+ * streaming CRL reader handle millions of entries (docs/performance.md §4) and keeps certificate parsing cheap.
  *
  * Strictness: definite lengths only, minimal length encoding (X.690 §10.1), single-byte tags for
  * universal/context classes up to 30 plus high-tag-number form; anything else is `der_malformed`.

@@ -1,6 +1,6 @@
 /**
  * Reads a CRL file chunk by chunk (Node only). Memory stays at one chunk plus the compact index
- * (perf.md anchor A5: ≤ 0.5× `openssl crl`'s peak RSS): the file is never held whole. The
+ * (docs/performance.md anchor A5: ≤ 0.5× `openssl crl`'s peak RSS): the file is never held whole. The
  * TBSCertList bytes are hashed with node:crypto as they stream past, so the signature can be
  * checked afterwards with {@link nodeCrlVerifier} without keeping them.
  */
@@ -100,7 +100,7 @@ export async function readCrlFile(path: string, opts: ReadCrlFileOptions = {}): 
 /**
  * node:crypto verifier for CRL indexes: `verify` over bytes (cached KeyObjects), and
  * `verifyDigest` for streamed CRLs. The digest path supports RSA PKCS#1 v1.5 (JPKI's algorithm,
- * reference/jpki.md §0): it recovers the encoded message and compares the whole DigestInfo
+ * docs/jpki.md §0): it recovers the encoded message and compares the whole DigestInfo
  * (RFC 8017 §8.2.2 step 4). ECDSA needs the data itself; use `readCrl` for ECDSA-signed CRLs.
  */
 export function nodeCrlVerifier(): SignatureVerifier & DigestSignatureVerifier {

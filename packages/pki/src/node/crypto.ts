@@ -1,6 +1,6 @@
 /**
  * node:crypto implementations of the crypto port. Synchronous `crypto.verify` with cached
- * `KeyObject`s runs at 0.72× `openssl speed` (perf.md §2), against 0.10× when a key is re-parsed
+ * `KeyObject`s runs at 0.72× `openssl speed` (docs/performance.md §2), against 0.10× when a key is re-parsed
  * per call — so keys are cached by SPKI. Node-only: import from `@watashi/pki/node`.
  */
 import {

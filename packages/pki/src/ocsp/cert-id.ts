@@ -12,7 +12,7 @@
  *
  * SHA-256 is the default. SHA-1 CertIDs are parsed, matched and — only on explicit request —
  * produced, because deployed clients (`openssl ocsp` by default) still send them; a CertID hash is
- * a lookup key, not a signature, so SHA-1 here decides nothing on its own (STYLE.md §5).
+ * a lookup key, not a signature, so SHA-1 here decides nothing on its own (docs/conventions.md §5).
  */
 import { pkiError } from '../errors.ts';
 import { DerReader, readBigInt, Tag, valueOf, type Tlv } from '../der/reader.ts';

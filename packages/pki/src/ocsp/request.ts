@@ -77,7 +77,7 @@ export interface BuildOcspRequestOptions {
 
 /**
  * Builds an unsigned DER OCSPRequest (v1, no requestorName). Callers supply the nonce (randomness
- * is injected, STYLE.md §8).
+ * is injected, docs/conventions.md §8).
  */
 export async function buildOcspRequest(options: BuildOcspRequestOptions): Promise<Uint8Array> {
   const { items, hash = 'SHA-256', nonce, digest = webCryptoDigest() } = options;

@@ -198,7 +198,7 @@ describe('OCSP responses, checked by openssl', () => {
     );
   });
 
-  it('ok-nonce-echo: openssl checks our echo of its nonce and of ours (deps.md §6: no -cert)', async () => {
+  it('ok-nonce-echo: openssl checks our echo of its nonce and of ours (docs/dependencies.md §6: no -cert)', async () => {
     f.ws.ok(['ocsp', '-issuer', 'ca.pem', '-cert', 'leaf.pem', '-reqout', 'qn.der']);
     const req = parseOcspRequest(f.read('qn.der'));
     expect(req.nonce).toBeDefined();

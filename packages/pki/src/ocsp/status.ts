@@ -1,6 +1,6 @@
 /**
  * Named OCSP enumerations. The wire numbers live here and nowhere else: the public API speaks
- * `'malformedRequest'`, `'revoked'`, `'keyCompromise'` (STYLE.md: no bare numeric statuses).
+ * `'malformedRequest'`, `'revoked'`, `'keyCompromise'` (docs/conventions.md: no bare numeric statuses).
  * Revocation reasons are the CRL module's `CrlReason`.
  */
 import { pkiError } from '../errors.ts';

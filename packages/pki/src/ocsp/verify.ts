@@ -1,6 +1,6 @@
 /**
  * Client-side verification of an OCSP response (RFC 6960 §3.2, §4.2.2.2), failing closed: any
- * doubt is a `WatashiError`, which a revocation checker turns into `unknown` (STYLE.md §5).
+ * doubt is a `WatashiError`, which a revocation checker turns into `unknown` (docs/conventions.md §5).
  *
  * Order of checks, each with its own stable code:
  * 1. the DER parses (`ocsp_malformed`);
@@ -28,7 +28,7 @@ export const DEFAULT_OCSP_CLOCK_SKEW_SECONDS = 300;
 /**
  * Age limit applied when a response has no nextUpdate and the caller set no `maxAgeSeconds`:
  * RFC 6960 §4.2.2.1 says such a responder always has newer information, so an old answer is not
- * current. 15 minutes is J-LIS's refresh cadence (reference/jpki.md §2.2).
+ * current. 15 minutes is J-LIS's refresh cadence (docs/jpki.md §2.2).
  */
 export const DEFAULT_OCSP_MAX_AGE_WITHOUT_NEXT_UPDATE_SECONDS = 900;
 

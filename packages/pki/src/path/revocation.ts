@@ -1,7 +1,7 @@
 /**
  * The revocation port of path validation. Path validation does not fetch CRLs or ask OCSP
  * responders itself: the caller injects a {@link RevocationChecker} (a CRL index, an OCSP client,
- * a J-LIS backend, or a chain of them) and chooses a {@link RevocationPolicy}. STYLE.md §5: an
+ * a J-LIS backend, or a chain of them) and chooses a {@link RevocationPolicy}. docs/conventions.md §5: an
  * answer that cannot be verified is `unknown`, never `good`, and `hard-fail` is the default.
  */
 import type { Certificate } from '../cert/parse.ts';
@@ -48,7 +48,7 @@ export interface PathRevocationResult {
 
 /**
  * Runs checkers in order and returns the first definite answer (`good` or `revoked`); `unknown`
- * only when all of them say so — e.g. OCSP first, then the daily CRL (DESIGN.md §3.4).
+ * only when all of them say so — e.g. OCSP first, then the daily CRL (docs/architecture.md §3.4).
  */
 export function firstDefiniteRevocation(...checkers: ReadonlyArray<RevocationChecker>): RevocationChecker {
   if (checkers.length === 0) throw new TypeError('firstDefiniteRevocation needs at least one checker');

@@ -14,7 +14,7 @@ import { opensslWorkspace } from '../../test/openssl.ts';
 import { validatePath, createPathValidationCache, type ValidatePathOptions } from './validate.ts';
 import { firstDefiniteRevocation, type RevocationChecker } from './revocation.ts';
 
-// reference/jpki.md §1.1: every root generation has this same DN (here with O=JPKI-SIM).
+// docs/jpki.md §1.1: every root generation has this same DN (here with O=JPKI-SIM).
 const jpkiCaName = encodeName(
   nameFrom([
     ['C', 'JP'],
@@ -139,7 +139,7 @@ describe('validatePath', () => {
     rogueKey = nodeSigner(nodeGenerateKey('ECDSA-SHA256'), 'ECDSA-SHA256');
     gen1Id = await keyIdentifierOf(gen1Key.spki);
     gen3Id = await keyIdentifierOf(gen3Key.spki);
-    // Two JPKI-like root generations: same DN, different keys, overlapping validity (reference/jpki.md §1.1).
+    // Two JPKI-like root generations: same DN, different keys, overlapping validity (docs/jpki.md §1.1).
     gen1 = await make({
       serial: 1n,
       issuer: jpkiCaName,

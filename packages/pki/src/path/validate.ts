@@ -4,9 +4,9 @@
  *
  * Path building goes from the leaf up. An issuer candidate is any anchor or intermediate whose
  * subject DER equals the child's issuer DER byte for byte (RFC 5280 §7.1 allows a looser match; JPKI
- * names are stable byte-exact copies, reference/jpki.md §1.1) and whose subjectKeyIdentifier equals
+ * names are stable byte-exact copies, docs/jpki.md §1.1) and whose subjectKeyIdentifier equals
  * the child's authorityKeyIdentifier when both are present. All JPKI root generations share one DN
- * (reference/jpki.md §1.1), so among several candidates the one whose key verifies the child's
+ * (docs/jpki.md §1.1), so among several candidates the one whose key verifies the child's
  * signature is chosen; the search backtracks over candidates and reports the most relevant failure.
  *
  * Simplifications, each failing closed:
@@ -20,7 +20,7 @@
  * - CA certificates must carry basicConstraints cA=TRUE marked critical and a keyUsage with
  *   keyCertSign (RFC 5280 §4.2.1.9 and §4.2.1.3 MUSTs; stricter than §6.1.4 (k)/(n)).
  *
- * Speed (perf.md §3): certificates come pre-parsed (parse anchors once, not per call), the
+ * Speed (docs/performance.md §3): certificates come pre-parsed (parse anchors once, not per call), the
  * verifier caches imported keys by SPKI, the node verifier's synchronous path is used when present,
  * and an optional {@link PathValidationCache} remembers CA-to-CA signatures already verified.
  */
@@ -57,7 +57,7 @@ export interface ValidatePathOptions {
   readonly verifier: SignatureVerifier;
   /** KeyUsage bits the leaf must assert; the leaf must then carry a keyUsage extension. */
   readonly requiredKeyUsage?: ReadonlyArray<KeyUsage>;
-  /** Require the leaf's keyUsage extension to be critical (JPKI marks it critical, reference/jpki.md §1.2). */
+  /** Require the leaf's keyUsage extension to be critical (JPKI marks it critical, docs/jpki.md §1.2). */
   readonly requireKeyUsageCritical?: boolean;
   /** Policy OIDs that must all appear in the leaf's certificatePolicies. */
   readonly requiredPolicies?: ReadonlyArray<string>;
@@ -142,7 +142,7 @@ export async function validatePath(o: ValidatePathOptions): Promise<ValidatedPat
   const maxDepth = o.maxDepth ?? DEFAULT_MAX_PATH_DEPTH;
   if (!Number.isInteger(maxDepth) || maxDepth < 1)
     throw new RangeError('maxDepth must be a positive integer');
-  // STYLE.md §5: no trust anchor → reject, never "skip validation".
+  // docs/conventions.md §5: no trust anchor → reject, never "skip validation".
   if (o.anchors.length === 0) throw pkiError('path_no_trust_anchor', 'no trust anchors configured');
 
   checkLeaf(o);

@@ -1,5 +1,5 @@
 /**
- * The assurance engine (DESIGN.md §3.2, §6): pure functions from recorded facts to levels, each
+ * The assurance engine (docs/architecture.md §3.2, §6): pure functions from recorded facts to levels, each
  * decision explained by reasons. No I/O; every time-dependent rule takes `now`.
  *
  * - `evaluateIdentityProofing`: the account's 身元確認保証レベル now (drops with the anchor).
@@ -35,7 +35,7 @@ export type AnchorKind = 'jpki-sign' | 'jpki-auth';
 /** Last known status of the anchor certificate. */
 export type AnchorCheckStatus = 'good' | 'revoked' | 'hold' | 'unknown' | 'expired';
 
-/** The anchor as recorded by the lifecycle sweep (DESIGN.md §3.4). */
+/** The anchor as recorded by the lifecycle sweep (docs/architecture.md §3.4). */
 export interface AnchorFacts {
   readonly kind: AnchorKind;
   readonly status: AnchorCheckStatus;
@@ -62,7 +62,7 @@ export interface ProofingOptions {
   readonly maxUnconfirmedSeconds?: number;
 }
 
-/** Default `freshSeconds`: two daily CRL cycles (reference/jpki.md §2.2), so one missed sweep is tolerated. */
+/** Default `freshSeconds`: two daily CRL cycles (docs/jpki.md §2.2), so one missed sweep is tolerated. */
 export const DEFAULT_FRESH_SECONDS = 48 * 3600;
 /** Default `maxUnconfirmedSeconds`. */
 export const DEFAULT_MAX_UNCONFIRMED_SECONDS = 30 * 24 * 3600;
@@ -186,7 +186,7 @@ export function evaluateIdentityProofing(
   }
   const reasons: Reason[] = [statusReason];
 
-  // The user-authentication certificate carries no basic 4 information (reference/jpki.md §1.3).
+  // The user-authentication certificate carries no basic 4 information (docs/jpki.md §1.3).
   if (anchor.kind === 'jpki-auth' && level > 1) {
     level = 1;
     reasons.push(reason('anchor_auth_no_attributes'));
@@ -257,7 +257,7 @@ function isBiometric(a: Activation | undefined): boolean {
 }
 
 /**
- * What one authenticator proves and the level it reaches alone (DESIGN.md §3.2, SP 800-63B-4 §2):
+ * What one authenticator proves and the level it reaches alone (docs/architecture.md §3.2, SP 800-63B-4 §2):
  *
  * - a password is one knowledge factor: level 1;
  * - a key proves possession; the authenticator's own user verification adds a second factor:
@@ -291,7 +291,7 @@ export function evaluateAuthenticator(a: AuthenticatorFacts): AuthenticatorAsses
   // WebAuthn BE/BS flags: either set means the key can live elsewhere. Not reported: assume it can.
   const syncable = a.synced !== false || a.backupEligible === true || a.backedUp === true;
   // The card key is generated in the card (or the smartphone SE) and certified by J-LIS: its
-  // certificate is the attestation (reference/jpki.md §1.3, §2.3).
+  // certificate is the attestation (docs/jpki.md §1.3, §2.3).
   const hardwareVerified =
     a.keyProtection === 'hardware' && (isCard || (a.attested && a.attestationTrusted === true));
   const hardwareBound = hardwareVerified && !syncable;
@@ -391,7 +391,7 @@ export interface FederationFacts {
 }
 
 /**
- * Watashi's OpenID Connect profile (DESIGN.md §3.3): authorization code + PKCE begun by the RP,
+ * Watashi's OpenID Connect profile (docs/architecture.md §3.3): authorization code + PKCE begun by the RP,
  * ID token for one client, RPs registered in advance, keys published at fixed JWKS URLs.
  */
 export const OIDC_CODE_FLOW: FederationFacts = {

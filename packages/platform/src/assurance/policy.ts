@@ -1,5 +1,5 @@
 /**
- * The policy engine (DESIGN.md §6): does an authentication context meet what an RP asks for, and
+ * The policy engine (docs/architecture.md §6): does an authentication context meet what an RP asks for, and
  * if not, what would fix it — used for RFC 9470 step-up (`insufficient_user_authentication`) and
  * OpenID Connect `acr` enforcement. Every decision is explained.
  */

@@ -11,7 +11,7 @@ export const SOURCES = {
   nistB: 'NIST SP 800-63B-4 (2025)',
   nistC: 'NIST SP 800-63C-4 (2025)',
   eidas: 'Regulation (EU) 910/2014 Art. 8; Implementing Regulation (EU) 2015/1502, Annex',
-  design: 'Watashi DESIGN.md',
+  design: 'Watashi docs/architecture.md',
 } as const;
 
 /** Stable codes of assurance reasons. */
@@ -96,7 +96,7 @@ const CATALOG: { readonly [K in ReasonCode]: { en: string; ja: string; source: s
   anchor_auth_no_attributes: {
     en: 'The anchor is the user-authentication certificate: it proves control of a genuine card but carries no identity attributes, so identity is only self-asserted.',
     ja: 'アンカーが利用者証明用電子証明書であり、真正なカードの保持は示すが基本4情報を含まないため、身元は自己申告の扱いとなる。',
-    source: `${jp} §2.2; reference/jpki.md §1.3 (利用者証明用電子証明書: no SAN, no basic 4 information)`,
+    source: `${jp} §2.2; docs/jpki.md §1.3 (利用者証明用電子証明書: no SAN, no basic 4 information)`,
   },
   anchor_status_stale: {
     en: 'The signing certificate was good when last checked, but that check is older than the freshness window; the identity is held at level 2 until the next check.',
@@ -111,7 +111,7 @@ const CATALOG: { readonly [K in ReasonCode]: { en: string; ja: string; source: s
   anchor_status_unknown: {
     en: 'The revocation status of the signing certificate could not be determined (fail closed): level 3 is not claimed until a definite answer is obtained.',
     ja: '署名用電子証明書の失効状態を確認できなかったため（フェイルクローズ）、確定した結果が得られるまでレベル3を主張しない。',
-    source: `STYLE.md habit 5 (unverifiable status is "unknown", hard-fail); RFC 6960 §2.2`,
+    source: `docs/conventions.md habit 5 (unverifiable status is "unknown", hard-fail); RFC 6960 §2.2`,
   },
   anchor_check_in_future: {
     en: 'The recorded status check lies in the future relative to the evaluation time; it is not trusted as fresh.',
@@ -121,7 +121,7 @@ const CATALOG: { readonly [K in ReasonCode]: { en: string; ja: string; source: s
   anchor_on_hold: {
     en: 'The signing certificate is on hold (e.g. a lost card): the identity evidence is suspended until the hold is released or the resident re-proofs.',
     ja: '署名用電子証明書が一時保留中（カード紛失等）のため、保留解除または再度の身元確認まで証拠を停止扱いとする。',
-    source: `RFC 5280 §5.3.1 (certificateHold); reference/jpki.md §2.2 (certificateHold = lost card); ${design} §3.4`,
+    source: `RFC 5280 §5.3.1 (certificateHold); docs/jpki.md §2.2 (certificateHold = lost card); ${design} §3.4`,
   },
   anchor_expired: {
     en: 'The signing certificate has expired: J-LIS will no longer report changes for it, so the attributes are no longer verified; re-proof with the renewed card.',
@@ -131,7 +131,7 @@ const CATALOG: { readonly [K in ReasonCode]: { en: string; ja: string; source: s
   anchor_revoked: {
     en: 'The signing certificate was revoked (for example because the basic 4 information changed): the identity was verified once, but the evidence is no longer current.',
     ja: '署名用電子証明書が失効した（基本4情報の変更等）。身元確認は一度行われたが、証拠はもはや最新ではない。',
-    source: `${design} §3.4 (proofing level drops without consent-based refresh); reference/jpki.md §2.2`,
+    source: `${design} §3.4 (proofing level drops without consent-based refresh); docs/jpki.md §2.2`,
   },
   anchor_revoked_compromise: {
     en: 'The anchor was revoked for key compromise: the enrolment signature itself may not have been made by the holder, so no identity claim is made.',
@@ -141,7 +141,7 @@ const CATALOG: { readonly [K in ReasonCode]: { en: string; ja: string; source: s
   anchor_revoked_subject_ceased: {
     en: 'The anchor was revoked because the resident record ended (death or emigration): no identity claim is made.',
     ja: '住民票の消除（死亡・国外転出）により失効したため、身元確認の主張を行わない。',
-    source: 'reference/jpki.md §2.2 (cessationOfOperation = 住民票消除, inferred mapping)',
+    source: 'docs/jpki.md §2.2 (cessationOfOperation = 住民票消除, inferred mapping)',
   },
   reproofing_required: {
     en: 'The account is marked as needing re-proofing: at most level 1 until the resident signs again with the card.',

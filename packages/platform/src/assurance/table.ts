@@ -1,5 +1,5 @@
 /**
- * The published assurance table (DESIGN.md §6): Watashi's canonical levels are the Japanese
+ * The published assurance table (docs/architecture.md §6): Watashi's canonical levels are the Japanese
  * guideline's 身元確認保証レベル and 当人認証保証レベル 1–3, mapped to NIST SP 800-63-4 and eIDAS,
  * plus the federation levels of the assertions Watashi issues and the `acr` vocabulary it speaks.
  * The discovery document links to `assuranceTableJson()`; the wallet and the docs render

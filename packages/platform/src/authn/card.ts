@@ -1,6 +1,6 @@
 /**
  * Sign-in with the My Number card's user-authentication certificate (利用者証明用電子証明書,
- * DESIGN.md §3.2).
+ * docs/architecture.md §3.2).
  *
  * The certificate carries no identity attributes, so it is first **bound** to an account by a
  * signed-in resident (auth: session): the card signs a platform challenge with the auth key, the
@@ -13,7 +13,7 @@
  * What the card signs: the UTF-8 bytes of
  * `watashi-card-auth/v1\n<purpose>\n<origin>\n<challenge>` (purpose `card_binding` or
  * `card_login`), as an RSASSA-PKCS1-v1_5 SHA-256 signature — the card's COMPUTE DIGITAL
- * SIGNATURE over the SHA-256 DigestInfo (reference/jpki.md §3.3; JpkiCardClient.sign('auth', …)).
+ * SIGNATURE over the SHA-256 DigestInfo (docs/jpki.md §3.3; JpkiCardClient.sign('auth', …)).
  * Naming the purpose and the origin keeps a signature made for one use from serving another.
  *
  * Verification order and codes: challenge single-use and unexpired (`authn_challenge_unknown` /
@@ -139,7 +139,7 @@ async function verifyCardProof(
       checkAnchorValidity: false,
       verifier,
       // Revocation is asked of J-LIS later, after proof of possession: the query is billed
-      // (reference/jpki.md §2.2) and a copied certificate must not reach it (issue 15).
+      // (docs/jpki.md §2.2) and a copied certificate must not reach it (issue 15).
       revocation: 'not-checked',
     });
     issuer = path.anchor;
@@ -155,7 +155,7 @@ async function verifyCardProof(
   for (const c of [cert, issuer])
     if (now.getTime() < c.notBefore.getTime() || now.getTime() > c.notAfter.getTime())
       throw authnError('authn_card_certificate_invalid', 'the certificate is not valid now');
-  // Proof of possession before J-LIS: the status query is billed (reference/jpki.md §2.2) and a
+  // Proof of possession before J-LIS: the status query is billed (docs/jpki.md §2.2) and a
   // revoked answer changes accounts (below), so a copied certificate without its key must reach
   // neither (issue 15).
   const message = cardChallengeMessage(purpose, origin, proof.challenge);

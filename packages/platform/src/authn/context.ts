@@ -1,5 +1,5 @@
 /**
- * The authentication context of a login (DESIGN.md §3.2, §6): the account's identity-proofing
+ * The authentication context of a login (docs/architecture.md §3.2, §6): the account's identity-proofing
  * level now (its current signing-certificate anchor and its last known status), the
  * authenticator's own level from its recorded facts, combined by the assurance engine
  * (assurance/evaluate.ts) into the session's acr and amr. Levels are computed, never typed in.

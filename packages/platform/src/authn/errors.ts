@@ -1,5 +1,5 @@
 /**
- * Stable error codes of authentication (DESIGN.md §3.2). Each carries its HTTP status in
+ * Stable error codes of authentication (docs/architecture.md §3.2). Each carries its HTTP status in
  * `detail.status`, which the server's problem handler uses. A resident sees one generic message;
  * the code says exactly why (logs, tests, support).
  */

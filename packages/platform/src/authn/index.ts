@@ -1,4 +1,4 @@
-/** Authentication (DESIGN.md §3.2): passkeys and the card's user-authentication certificate. */
+/** Authentication (docs/architecture.md §3.2): passkeys and the card's user-authentication certificate. */
 export { registerAuthnRoutes } from './routes.ts';
 export { AUTHN_ERRORS, authnError, type AuthnErrorCode } from './errors.ts';
 export {

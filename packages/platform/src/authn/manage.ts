@@ -1,5 +1,5 @@
 /**
- * A resident's authenticators: list, rename, revoke (DESIGN.md §3.2, §3.5).
+ * A resident's authenticators: list, rename, revoke (docs/architecture.md §3.2, §3.5).
  *
  * Revoking the last one: an account whose last usable authenticator is revoked can still sign in
  * with the My Number card (card login with the user-authentication certificate, or re-proofing

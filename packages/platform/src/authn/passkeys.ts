@@ -1,5 +1,5 @@
 /**
- * Passkeys (WebAuthn Level 3) with `@simplewebauthn/server` (DESIGN.md §3.2).
+ * Passkeys (WebAuthn Level 3) with `@simplewebauthn/server` (docs/architecture.md §3.2).
  *
  * RP ID and origin come from `config.publicUrl` (the RP ID is its host name, the only accepted
  * origin is its origin). Challenges are single-use and short-lived (challenges.ts).

@@ -1,5 +1,5 @@
 /**
- * Authentication HTTP API (DESIGN.md §3.2). Bodies are parsed with zod in the handler (strict
+ * Authentication HTTP API (docs/architecture.md §3.2). Bodies are parsed with zod in the handler (strict
  * objects); errors are `authn_*` WatashiErrors with the HTTP status in `detail.status`, rendered
  * as RFC 9457 problem documents by the server.
  *

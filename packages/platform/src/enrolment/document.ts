@@ -1,5 +1,5 @@
 /**
- * The enrolment document (DESIGN.md §3.1 step 1): what the resident signs with the card's signing
+ * The enrolment document (docs/architecture.md §3.1 step 1): what the resident signs with the card's signing
  * key. Signing meaningless bytes with a signing certificate (署名用電子証明書) is improper use, so
  * the document is a real statement — the terms of use in Japanese and English, the attributes
  * that will be read, the operator, a single-use nonce, when it was issued and until when it can be
@@ -10,7 +10,7 @@
  * The consent document for latest-basic-4 provision (本人同意に基づく基本4情報の提供, §3.1 step 5)
  * is in the format the J-LIS simulator accepts (packages/jlis-sim/README.md, "Latest basic 4"):
  * `{"type":"jlis-sim/basic4-consent","operatorId","service","items","date"}`. The real J-LIS
- * format is in its NDA specification (reference/jpki.md §4.2); a standard-CA backend has no
+ * format is in its NDA specification (docs/jpki.md §4.2); a standard-CA backend has no
  * provision service, so the consent is offered only with the simulator backend.
  */
 import { isUtf8 } from 'node:buffer';
@@ -22,7 +22,7 @@ import { enrolmentError } from './errors.ts';
 export const ENROLMENT_DOCUMENT_TYPE = 'watashi/enrolment-document';
 /** Version of the terms below; bump it whenever their text changes. */
 export const TERMS_VERSION = '2026-11-22';
-/** The attributes read from the signing certificate (reference/jpki.md §1.4). */
+/** The attributes read from the signing certificate (docs/jpki.md §1.4). */
 export const ENROLMENT_ATTRIBUTES = ['name', 'address', 'birthDate', 'sex'] as const;
 /** Nonce length in bytes (enrolment_nonces requires ≥ 16). */
 export const NONCE_BYTES = 32;
@@ -224,7 +224,7 @@ export function readEnrolmentNonce(bytes: Uint8Array): Uint8Array {
 
 /** `type` of the simulator's consent documents. */
 export const CONSENT_DOCUMENT_TYPE = 'jlis-sim/basic4-consent';
-/** The service named in the consent (per-service consent, reference/jpki.md §4.2). */
+/** The service named in the consent (per-service consent, docs/jpki.md §4.2). */
 export const CONSENT_SERVICE = 'Watashi private ID: keeping basic 4 information up to date';
 
 /** The JST calendar date of `at` (the consent document's `date`). */

@@ -1,5 +1,5 @@
 /**
- * Enrolment (DESIGN.md §3.1): issuing the document to sign, then completing the enrolment with the
+ * Enrolment (docs/architecture.md §3.1): issuing the document to sign, then completing the enrolment with the
  * resident's signature — verify (verify-enrolment-signature.ts), then in ONE transaction consume
  * the nonce, find or create the account (README.md, "Same person"), anchor it on the certificate
  * with the J-LIS evidence, store the basic 4 information sealed, record the consent and append the

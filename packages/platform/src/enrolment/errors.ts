@@ -1,5 +1,5 @@
 /**
- * Error codes of enrolment (DESIGN.md §3.1): one stable code per reason a signature is refused,
+ * Error codes of enrolment (docs/architecture.md §3.1): one stable code per reason a signature is refused,
  * in the order verification checks them (verify-enrolment-signature.ts), then the codes of the
  * document and account steps. Each carries the HTTP status the API answers with in
  * `detail.status`; the message is for people and never carries basic 4 information.

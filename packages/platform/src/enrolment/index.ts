@@ -1,4 +1,4 @@
-/** Enrolment (DESIGN.md §3.1): the document to sign, signature verification, account creation. */
+/** Enrolment (docs/architecture.md §3.1): the document to sign, signature verification, account creation. */
 export * from './errors.ts';
 export * from './document.ts';
 export * from './person-key.ts';

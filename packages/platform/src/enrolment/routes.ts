@@ -1,5 +1,5 @@
 /**
- * Enrolment HTTP API (DESIGN.md §3.1). Bodies are parsed with zod in the handler (strict objects:
+ * Enrolment HTTP API (docs/architecture.md §3.1). Bodies are parsed with zod in the handler (strict objects:
  * unknown keys are refused) and responses built field by field, so nothing undeclared leaves.
  *
  * - `POST /api/enrolments` (public, authentication rate limit) `{consent?: boolean}` → 201

@@ -1,5 +1,5 @@
 /**
- * Verification of an enrolment signature (DESIGN.md §3.1 step 3), a pure function: no database and
+ * Verification of an enrolment signature (docs/architecture.md §3.1 step 3), a pure function: no database and
  * no network except through the injected status check (`ctx.backend.ocspStatus`) and nonce check
  * (`ctx.checkNonce`). It fails closed, in exactly this order, with one stable code per failure
  * (errors.ts):
@@ -9,7 +9,7 @@
  * 1. the certificate parses (`enrolment_certificate_malformed`);
  * 2. it is a JPKI signing certificate following the profile — KU critical with nonRepudiation, the
  *    policy OID, the six basic-4 SAN entries (`enrolment_not_jpki_certificate`,
- *    `enrolment_certificate_profile`), reference/jpki.md §1.2, §6.5;
+ *    `enrolment_certificate_profile`), docs/jpki.md §1.2, §6.5;
  * 3. it chains to a pinned root chosen by signature — all generations share one DN, §1.1
  *    (`enrolment_simulator_root_in_production`, `enrolment_certificate_chain`);
  * 4. the certificate and its root are valid at the signing time (`enrolment_certificate_expired`,
@@ -188,7 +188,7 @@ export async function verifyEnrolmentSignature(
     throw enrolmentError('enrolment_certificate_malformed', 'the certificate does not parse', { cause });
   }
 
-  // 2. The JPKI signing profile (reference/jpki.md §1.2, §1.4).
+  // 2. The JPKI signing profile (docs/jpki.md §1.2, §1.4).
   let variant: JpkiVariant;
   let environment: string;
   try {
@@ -207,7 +207,7 @@ export async function verifyEnrolmentSignature(
   }
 
   // 3. Chain to a pinned root, chosen by signature. A production platform names the offence
-  // when a simulator or test-card certificate is offered (STYLE.md §12).
+  // when a simulator or test-card certificate is offered (docs/conventions.md §12).
   if (ctx.trust.mode === 'production' && environment !== 'production')
     throw enrolmentError(
       'enrolment_simulator_root_in_production',
@@ -225,7 +225,7 @@ export async function verifyEnrolmentSignature(
       checkAnchorValidity: false,
       verifier,
       // Revocation is asked of J-LIS later, after proof of possession: the query is billed
-      // (reference/jpki.md §2.2) and a copied certificate must not reach it (issue 15).
+      // (docs/jpki.md §2.2) and a copied certificate must not reach it (issue 15).
       revocation: 'not-checked',
       ...(ctx.pathCache ? { cache: ctx.pathCache } : {}),
     });
@@ -287,7 +287,7 @@ export async function verifyEnrolmentSignature(
     if (verified.digestAlgorithm === 'SHA-256') documentHash = verified.contentDigest;
   } else {
     format = 'pkcs1';
-    // The card signs a SHA-256 DigestInfo with PKCS#1 v1.5 padding (reference/jpki.md §3.3).
+    // The card signs a SHA-256 DigestInfo with PKCS#1 v1.5 padding (docs/jpki.md §3.3).
     if (!(await verifier.verify(cert.spki, 'RSA-SHA256', input.document, sig.signature)))
       throw enrolmentError(
         'enrolment_signature_mismatch',
@@ -302,7 +302,7 @@ export async function verifyEnrolmentSignature(
   throwForNonce(outcome);
 
   // 7. Revocation through J-LIS (the JpkiBackend port), only now: a signing-certificate query is
-  // billed (¥20, reference/jpki.md §2.2), so a copied certificate without its key must cost nothing
+  // billed (¥20, docs/jpki.md §2.2), so a copied certificate without its key must cost nothing
   // (issue 15). Unknown → the configured policy.
   let status: StatusEvidence;
   try {

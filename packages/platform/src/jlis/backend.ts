@@ -1,7 +1,7 @@
 /**
- * The JpkiBackend port (DESIGN.md §2, §3.1, §3.4): everything the platform needs from J-LIS —
+ * The JpkiBackend port (docs/architecture.md §2, §3.1, §3.4): everything the platform needs from J-LIS —
  * certificate status by OCSP, full CRLs, the latest basic 4 information (2021 amendment,
- * reference/jpki.md §4.2) and consent registration — behind one interface. The platform never
+ * docs/jpki.md §4.2) and consent registration — behind one interface. The platform never
  * imports the simulator: `SimulatorBackend` talks to it over HTTP exactly as the platform would talk
  * to a real platform operator's gateway, and `StandardCaBackend` talks to any standards-conforming CA
  * through configured OCSP and CRL URLs.
@@ -12,7 +12,7 @@
  */
 import type { Certificate, CrlIndex, OcspSubject } from '@watashi/pki';
 
-/** Why J-LIS is being asked — recorded in the fee ledger (reference/jpki.md §2.4). */
+/** Why J-LIS is being asked — recorded in the fee ledger (docs/jpki.md §2.4). */
 export type JlisPurpose = 'signature_verification' | 'liveness_check' | 'provision';
 
 /** A verified statement about one certificate's revocation status, with its evidence. */
@@ -54,9 +54,9 @@ export interface ProvidedBasic4 {
   readonly address?: string;
   /** ISO date YYYY-MM-DD. */
   readonly birthDate?: string;
-  /** '1' male, '2' female, '3' other/unknown (reference/jpki.md §1.3). */
+  /** '1' male, '2' female, '3' other/unknown (docs/jpki.md §1.3). */
   readonly sex?: string;
-  /** Substitute-character maps (reference/jpki.md §1.3), as J-LIS sends them. */
+  /** Substitute-character maps (docs/jpki.md §1.3), as J-LIS sends them. */
   readonly nameSubstitute?: string;
   readonly addressSubstitute?: string;
 }

@@ -514,7 +514,7 @@ function parseJson(bytes: Uint8Array): unknown {
   }
 }
 
-/** `EYYYYMMDD` (reference/jpki.md §1.3) or `YYYY-MM-DD` → `YYYY-MM-DD`. */
+/** `EYYYYMMDD` (docs/jpki.md §1.3) or `YYYY-MM-DD` → `YYYY-MM-DD`. */
 function isoFromJpkiDate(s: string): string {
   const m = /^(?:\d)?(\d{4})-?(\d{2})-?(\d{2})$/.exec(s);
   if (!m) throw jlisError('jlis_protocol_error', 'unexpected date of birth format');

@@ -1,4 +1,4 @@
-/** The JpkiBackend port and its HTTP implementations (DESIGN.md §2: the platform never imports the simulator). */
+/** The JpkiBackend port and its HTTP implementations (docs/architecture.md §2: the platform never imports the simulator). */
 import type { PlatformConfig } from '../config.ts';
 import type { JpkiBackend } from './backend.ts';
 import { HttpJpkiBackend, type HttpJpkiBackendOptions } from './http-backend.ts';

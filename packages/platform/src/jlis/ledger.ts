@@ -1,11 +1,11 @@
 /**
- * The fee ledger (DESIGN.md §3.4, issue 5): a decorator of the JpkiBackend port that records one
+ * The fee ledger (docs/architecture.md §3.4, issue 5): a decorator of the JpkiBackend port that records one
  * `fee_ledger` row per query it passes on to J-LIS — method, purpose, certificate type, the
  * relying party and account it was made for (JlisQueryOptions), the price from the configuration
  * at that moment, and the outcome. Failed queries are recorded too (`outcome = 'error'` with the
  * error code), priced by `fees.chargeFailedQueries`.
  *
- * Prices (config `fees`, defaults from reference/jpki.md): OCSP ¥20 per signing-certificate check
+ * Prices (config `fees`, defaults from docs/jpki.md): OCSP ¥20 per signing-certificate check
  * and ¥2 per user-authentication check (§2.2, J-LIS 電子証明書検証手数料); CRL downloads free (§2.2:
  * the CRL method is free permanently since January 2023); latest-basic-4 provision ¥20 when it
  * provided something, nothing when J-LIS had nothing new (§4.2); consent registration free (no
@@ -89,7 +89,7 @@ export class LedgerJpkiBackend implements JpkiBackend {
       case 'crl':
         return f.crl;
       case 'provision':
-        // reference/jpki.md §4.2: no fee when nothing new is provided.
+        // docs/jpki.md §4.2: no fee when nothing new is provided.
         return outcome === 'provided' ? f.provision : 0;
       case 'consent_registration':
       case 'consent_withdrawal':

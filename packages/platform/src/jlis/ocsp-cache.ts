@@ -1,11 +1,11 @@
 /**
- * Reuse of single-certificate OCSP answers (DESIGN.md §3.4: OCSP for single anchors at sensitive
+ * Reuse of single-certificate OCSP answers (docs/architecture.md §3.4: OCSP for single anchors at sensitive
  * moments, "with the result cached for the responder's cadence"): a decorator of the JpkiBackend
  * port in front of the fee ledger, so an answer reused from here is no query and costs nothing.
  *
  * An answer is fresh while `thisUpdate ≤ now < min(nextUpdate, checkedAt + maxSeconds)`. The
  * responder's nextUpdate is its cadence (RFC 6960 §2.4: newer information is available after it;
- * J-LIS refreshes its OCSP data every 15 minutes, reference/jpki.md §2.2), and `maxSeconds`
+ * J-LIS refreshes its OCSP data every 15 minutes, docs/jpki.md §2.2), and `maxSeconds`
  * (config `ocspCache.maxSeconds`) caps a responder that promises a long nextUpdate. An answer
  * without nextUpdate (RFC 6960 §4.2.2.1: newer information is always available) and an `unknown`
  * answer are never reused. Reuse is opt-in per query (`acceptCached`: logins), so identity proofing

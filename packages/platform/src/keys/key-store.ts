@@ -1,6 +1,6 @@
 /**
  * The key store port (issue 3: "basic 4 information … encrypted at rest with a key from the
- * configured key store"; STYLE.md: keys never leave their store). Callers ask the store to do
+ * configured key store"; docs/conventions.md: keys never leave their store). Callers ask the store to do
  * things with keys; they never receive key material.
  */
 
@@ -25,7 +25,7 @@ export interface PublicSigningJwk {
 
 /**
  * A signing key held by the store: its public half and a sign operation; the private key never
- * leaves the store (STYLE.md §7), so an HSM-backed store can implement the same interface.
+ * leaves the store (docs/conventions.md §7), so an HSM-backed store can implement the same interface.
  */
 export interface SigningKey {
   /** Stable key id (JWS `kid`), `<yyyymmddhhmmss>-<8 hex>`; newer keys sort later. */

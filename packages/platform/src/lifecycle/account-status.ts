@@ -1,5 +1,5 @@
 /**
- * Account status changes made by people, not by J-LIS (DESIGN.md §1: residents and operators;
+ * Account status changes made by people, not by J-LIS (docs/architecture.md §1: residents and operators;
  * §3.4): a resident closing their own private ID — the Act on the Protection of Personal
  * Information (APPI) Art. 35 lets a person ask a business to stop using and delete their data —
  * and an operator suspending, resuming or closing an account (abuse, a court order, a resident's
@@ -51,7 +51,7 @@
  *   `consent.granted`). Erasing them also frees the card: the resident may enrol again later with
  *   the same card, into a new account with new `sub`s (anchors are unique by issuer and serial).
  *
- * **What is kept**, and why (DESIGN.md says nothing on retention; migration 0001 does: closed
+ * **What is kept**, and why (docs/architecture.md says nothing on retention; migration 0001 does: closed
  * "rows are kept for audit and to keep pairwise subjects stable"):
  * - the `accounts` row (id, status, dates): the audit log and the RPs' pairwise `sub` refer to it;
  * - the hash-chained audit log (ids, hashes and serials, never basic 4 information; deleting

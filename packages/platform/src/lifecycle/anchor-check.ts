@@ -1,5 +1,5 @@
 /**
- * A single anchor's status by OCSP at a sensitive moment (DESIGN.md §3.4: "uses OCSP for single
+ * A single anchor's status by OCSP at a sensitive moment (docs/architecture.md §3.4: "uses OCSP for single
  * checks at sensitive moments"): an OIDC login that asks for the top identity level
  * (oidc/routes.ts), a card login (authn/card.ts) — enrolment checks the certificate it is given
  * before any anchor exists. The answer goes through the platform's JpkiBackend, so it is reused

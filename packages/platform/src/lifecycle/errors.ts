@@ -1,4 +1,4 @@
-/** Error codes of the lifecycle jobs (STYLE.md §4: one WatashiError, a stable code union). */
+/** Error codes of the lifecycle jobs (docs/conventions.md §4: one WatashiError, a stable code union). */
 import { WatashiError } from '@watashi/pki';
 
 /** Stable codes. CRL refusals keep @watashi/pki's `crl_*` codes (e.g. `crl_stale` past nextUpdate). */

@@ -1,4 +1,4 @@
-/** Lifecycle (DESIGN.md §3.4): the job queue and the revocation sweep. */
+/** Lifecycle (docs/architecture.md §3.4): the job queue and the revocation sweep. */
 export { lifecycleError, type LifecycleErrorCode } from './errors.ts';
 export { MemoryJobQueue, workQueue } from './job-queue.ts';
 export type {

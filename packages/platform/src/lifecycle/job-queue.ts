@@ -1,5 +1,5 @@
 /**
- * The JobQueue port (DESIGN.md §3.4, §7; reference/deps.md §5.5): background work that several
+ * The JobQueue port (docs/architecture.md §3.4, §7; docs/dependencies.md §5.5): background work that several
  * platform instances share — the revocation sweep's shards first. Implementations:
  *
  * - `PgBossJobQueue` (pgboss-job-queue.ts): pg-boss 10 on PostgreSQL, what the platform uses

@@ -1,9 +1,9 @@
 /**
  * The JobQueue on pg-boss 12, the platform's queue on PostgreSQL: every
- * platform instance on one database shares its jobs (DESIGN.md §7). pg-boss keeps them in its own
+ * platform instance on one database shares its jobs (docs/architecture.md §7). pg-boss keeps them in its own
  * schema (`pgboss` by default; created by `start()` on first use, which needs the CREATE privilege
  * on the database) and claims them with `FOR UPDATE SKIP LOCKED`, so N workers claim N different
- * jobs. The embedded PGlite default keeps the in-process `MemoryJobQueue` (deps.md §5.5 allows it).
+ * jobs. The embedded PGlite default keeps the in-process `MemoryJobQueue` (docs/dependencies.md §5.5 allows it).
  *
  * How the port maps onto pg-boss:
  * - **enqueue, idempotent by (queue, key).** The job's id is derived from (queue, key) — a UUIDv8

@@ -1,6 +1,6 @@
 /**
  * The JobQueue on the `jobs` table (migration 0004), shared by every platform instance on one
- * database (DESIGN.md §7). Runs unchanged on PostgreSQL and PGlite.
+ * database (docs/architecture.md §7). Runs unchanged on PostgreSQL and PGlite.
  *
  * - Claim: one statement — `UPDATE jobs … WHERE id = (SELECT id … ORDER BY run_at, id LIMIT 1
  *   FOR UPDATE SKIP LOCKED) RETURNING …` — takes the oldest due job: queued with run_at ≤ now, or

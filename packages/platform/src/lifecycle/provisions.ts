@@ -1,6 +1,6 @@
 /**
  * The sweep's latest-basic-4 provisions against a J-LIS that may be slow or down (issue 21, items
- * 2–4; DESIGN.md §3.4; reference/jpki.md §4.2 for the provision and its ¥20 fee).
+ * 2–4; docs/architecture.md §3.4; docs/jpki.md §4.2 for the provision and its ¥20 fee).
  *
  * - **Bounded concurrency.** The provisions a batch needs are asked `concurrency` at a time, not
  *   one after the other (a 10 s timeout each made a frozen J-LIS cost ~1.7 h per 200,000 anchors).

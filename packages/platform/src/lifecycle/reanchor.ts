@@ -1,5 +1,5 @@
 /**
- * Re-anchoring an account from J-LIS's latest-basic-4 provision (DESIGN.md §3.4; reference/jpki.md
+ * Re-anchoring an account from J-LIS's latest-basic-4 provision (docs/architecture.md §3.4; docs/jpki.md
  * §4.2): when the signing certificate was revoked for affiliationChanged and the resident consented,
  * J-LIS returns the consented items of the newest signing certificate and its serial. The account
  * keeps its id (so the same pairwise `sub` at every RP), gets the new items resealed, a new person
@@ -9,10 +9,10 @@
  * - the certificate: `certificate_hash` stays NULL (migration 0004) until the resident next signs
  *   with the card — enrolment then refreshes the anchor with the certificate's hash and validity;
  * - the issuer: new certificates are issued under the newest CA generation valid now (the
- *   simulator does the same, reference/jpki.md §1.1), so the anchor names that generation; the
+ *   simulator does the same, docs/jpki.md §1.1), so the anchor names that generation; the
  *   next sweep checks the serial against that generation's CRL;
  * - the validity: estimated by the JPKI rule (issued at the revocation, to the 5th birthday after
- *   it, reference/jpki.md §1.5), marked `estimatedValidity` in the evidence.
+ *   it, docs/jpki.md §1.5), marked `estimatedValidity` in the evidence.
  * J-LIS answers for the person it revoked, so the new items are checked against the old ones only
  * where they cannot change: a different date of birth is refused (`provision_person_mismatch`)
  * and the account is left needing re-proofing.

@@ -1,5 +1,5 @@
 /**
- * The scheduled revocation sweep (issue 5: "Schedule it daily by default"; DESIGN.md §3.4: one CRL
+ * The scheduled revocation sweep (issue 5: "Schedule it daily by default"; docs/architecture.md §3.4: one CRL
  * download a day). Every platform instance looks every `checkSeconds` (the first look one period
  * after start, so a restart never sweeps at once) whether a run is due:
  *

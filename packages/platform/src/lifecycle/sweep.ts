@@ -1,5 +1,5 @@
 /**
- * The revocation sweep (DESIGN.md §3.4; reference/jpki.md §2.2 "CRL提供方式": J-LIS publishes a
+ * The revocation sweep (docs/architecture.md §3.4; docs/jpki.md §2.2 "CRL提供方式": J-LIS publishes a
  * full CRL per CA once a day, verifiers download it and match serials offline).
  *
  * One run:
@@ -25,7 +25,7 @@
  *    (`sweep_shard_conflict`).
  * 4. **Finish.** When no shard is pending, the run records its totals and duration.
  *
- * Effects by CRL reason (reference/jpki.md §2.2 mapping [I]); each account change also writes,
+ * Effects by CRL reason (docs/jpki.md §2.2 mapping [I]); each account change also writes,
  * in the batch's transaction, a notice for the resident and the events to its RPs
  * (events/outbox.ts):
  * - `certificateHold` (lost card): the anchor is on hold (revoked + certificateHold, RFC 5280

@@ -3,7 +3,7 @@
  * platform store: table `oidc_models` (migration 0003), keyed by (model, id), on PGlite and
  * PostgreSQL alike. The `Client` model is not stored here: it is read from the RP registry
  * (`relying_parties`) through the `findClient` function the provider passes in, and writing it is
- * refused (dynamic registration is off, DESIGN.md §3.3).
+ * refused (dynamic registration is off, docs/architecture.md §3.3).
  *
  * Behaviour matches oidc-provider's reference in-memory adapter (lib/adapters/memory_adapter.js):
  * an expired row is not found; `consume` marks `payload.consumed`; `revokeByGrantId` deletes the

@@ -1,5 +1,5 @@
 /**
- * Assurance at the OpenID Provider edge (DESIGN.md §3.3, §6; issue 4 "assurance in the
+ * Assurance at the OpenID Provider edge (docs/architecture.md §3.3, §6; issue 4 "assurance in the
  * protocol"): what an authorization request requires, and what a Watashi session gives now.
  *
  * - The requirement is the RP's registered minimum acr, narrowed by the request's `acr_values`
@@ -60,7 +60,7 @@ export function requirementOf(
 
 /**
  * Whether a login releases identity: an acr value above IAL 1 in the requirement, or a
- * `verified_claims` request (OIDC4IDA §5). Such a login is a sensitive moment (DESIGN.md §3.4).
+ * `verified_claims` request (OIDC4IDA §5). Such a login is a sensitive moment (docs/architecture.md §3.4).
  */
 export function releasesIdentity(requirement: AssuranceRequirement, claimsParam: unknown): boolean {
   if (requirement.acrValues?.some((v) => (acrRow(v)?.ial ?? 0) > 1) === true) return true;

@@ -137,7 +137,7 @@ export function claimsFromBasic4(
   residence: ResidenceGranularity = 'prefecture',
 ): Partial<Record<WatashiClaim, unknown>> {
   const out: Partial<Record<WatashiClaim, unknown>> = {};
-  // The basic 4 name is "surname U+3000 given name" (reference/jpki.md §1.4).
+  // The basic 4 name is "surname U+3000 given name" (docs/jpki.md §1.4).
   out.name = b4.name;
   const sep = b4.name.indexOf('\u3000');
   if (sep > 0) {

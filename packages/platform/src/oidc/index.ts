@@ -1,4 +1,4 @@
-/** Federation (DESIGN.md §3.3): Watashi's OpenID Provider, its storage adapter and the RP registry. */
+/** Federation (docs/architecture.md §3.3): Watashi's OpenID Provider, its storage adapter and the RP registry. */
 export {
   KyselyOidcAdapter,
   kyselyOidcAdapter,

@@ -1,5 +1,5 @@
 /**
- * Personas (DESIGN.md §3.3, issue 4): named subsets of the resident's verified attributes and
+ * Personas (docs/architecture.md §3.3, issue 4): named subsets of the resident's verified attributes and
  * derived claims, kept by the resident and picked on the consent screen.
  *
  * Semantics: an RP receives requested ∩ registered ∩ persona. A persona never adds a claim the

@@ -1,10 +1,10 @@
 /**
- * Watashi's OpenID Provider (DESIGN.md §3.3 "PKI in, OIDC out"): panva's oidc-provider configured
+ * Watashi's OpenID Provider (docs/architecture.md §3.3 "PKI in, OIDC out"): panva's oidc-provider configured
  * for the platform. RPs see standard OpenID Connect; they never touch X.509.
  *
  * Profile:
  * - issuer `${publicUrl}/oidc`; discovery at `/oidc/.well-known/openid-configuration`, which also
- *   links the published assurance table (`watashi_assurance_table`, DESIGN.md §6).
+ *   links the published assurance table (`watashi_assurance_table`, docs/architecture.md §6).
  * - authorization code flow only (`response_types: code`), PKCE required for every client with
  *   S256 only (RFC 7636 §4.2; oidc-provider 9 implements S256 only), PAR (RFC 9126), DPoP
  *   (RFC 9449), client authentication `private_key_jwt` (RFC 7523) or `client_secret_basic`,
@@ -19,7 +19,7 @@
  *   the `pairwise` secret: every RP would see new subjects.
  * - `acr_values_supported` is the assurance table's vocabulary; the login check below enforces
  *   requested and registered levels (plain `acr_values` included, which oidc-provider itself
- *   does not enforce — anchors.md §1.6).
+ *   does not enforce — docs/performance.md §1.6).
  * - ID tokens are signed ES256 by keys held in the key store (`signingKeys('oidc')`, through
  *   oidc-provider's ExternalSigningKey, an experimental feature acknowledged by version below);
  *   the JWKS endpoint publishes their public halves only.

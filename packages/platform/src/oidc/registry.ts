@@ -1,5 +1,5 @@
 /**
- * The RP registry (DESIGN.md §3.3, issue 4 "trust framework"): which relying parties may ask
+ * The RP registry (docs/architecture.md §3.3, issue 4 "trust framework"): which relying parties may ask
  * Watashi for what, why, and at which level. Table `relying_parties` (migration 0003). The CLI
  * (`watashi rp add|list|show|remove`) is a thin shell over these functions; oidc-provider reads
  * clients through {@link clientMetadata}.

@@ -2,7 +2,7 @@
  * The OpenID Provider's HTTP edge in the platform's Fastify app (issue 4).
  *
  * Mounting: every `/oidc/*` request not matched by a more specific route goes to oidc-provider's
- * Koa handler (`provider.callback()`) through `reply.hijack()` — reference/deps.md §5.1 — inside a
+ * Koa handler (`provider.callback()`) through `reply.hijack()` — docs/dependencies.md §5.1 — inside a
  * Fastify route, so the route guard still applies (`auth: 'public'`, rate-limit bucket). The body
  * is left unread for oidc-provider, which parses its own. The provider is built on first use,
  * because the issuer comes from `publicUrl`, which `listen()` may only set then.
@@ -195,7 +195,7 @@ async function loginStep(
   if (Number.isFinite(maxAge) && nowSeconds - authSeconds > maxAge && !reauthenticated)
     return toWallet(provider, req, reply, details, { ...requirement, prompt: 'login' });
   // A login that releases identity (an IAL above 1 or verified_claims) checks the anchor by OCSP
-  // now (DESIGN.md §3.4, oidc/assurance.ts checkIdentityAnchor; reused while fresh, billed to this
+  // now (docs/architecture.md §3.4, oidc/assurance.ts checkIdentityAnchor; reused while fresh, billed to this
   // RP in the fee ledger). A revoked or held answer applies the sweep's effects before the context
   // is computed, so the level the RP gets reflects it: a step-up to re-proofing, or a refusal.
   await checkIdentityAnchor(deps, s.accountId, requirement, details.params);
@@ -516,7 +516,7 @@ export async function registerOidcRoutes(app: FastifyInstance, deps: PlatformDep
         const { callback: cb } = await built();
         const raw = req.raw as IncomingMessage & { originalUrl?: string };
         const url = raw.url ?? '/';
-        // oidc-provider derives its mount path from originalUrl minus url (deps.md §5.1).
+        // oidc-provider derives its mount path from originalUrl minus url (docs/dependencies.md §5.1).
         raw.originalUrl = url;
         raw.url = url.slice(OIDC_PREFIX.length) || '/';
         await reply.hijack();

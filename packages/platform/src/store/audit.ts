@@ -1,5 +1,5 @@
 /**
- * The append-only, hash-chained audit log (DESIGN.md §1: operators audit; §3.4 lifecycle events).
+ * The append-only, hash-chained audit log (docs/architecture.md §1: operators audit; §3.4 lifecycle events).
  *
  * Each record's hash is SHA-256(prev_hash ‖ canonical JSON of the record), where prev_hash is the
  * previous record's hash (32 zero bytes for seq 1). Changing, inserting or deleting a row breaks

@@ -11,7 +11,7 @@ import { pglitePool, type PoolStats } from './pglite-pool.ts';
 import type { Schema } from './schema.ts';
 
 /**
- * Where the platform keeps its data (DESIGN.md §7): an embedded PGlite for `npm start` and tests,
+ * Where the platform keeps its data (docs/architecture.md §7): an embedded PGlite for `npm start` and tests,
  * PostgreSQL (`DATABASE_URL`) in production. Give `url`, or `dataDir` / `loadDataDir`, not both.
  */
 export interface DatabaseConfig {

@@ -1,5 +1,5 @@
 /**
- * The platform store (DESIGN.md §7): PGlite embedded or PostgreSQL, one Kysely API over both,
+ * The platform store (docs/architecture.md §7): PGlite embedded or PostgreSQL, one Kysely API over both,
  * numbered migrations, transactions with conflict retry, the hash-chained audit log and
  * single-use nonces.
  */

@@ -16,7 +16,7 @@ export interface MigrationReport {
 /**
  * Bring the database to the newest schema this code knows, using Kysely's `Migrator` with an
  * in-code provider (no file loading, so it behaves the same under tsx, Vitest and a bundle:
- * reference/deps.md §5.4).
+ * docs/dependencies.md §5.4).
  *
  * Refuses (`store_migrations_unknown`) when the database records a migration this code lacks:
  * it was migrated by a newer build, and running older code against it is not safe. All pending

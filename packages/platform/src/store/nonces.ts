@@ -1,5 +1,5 @@
 /**
- * Single-use nonces of enrolment documents (DESIGN.md §3.1 steps 1 and 3: "nonce unused and
+ * Single-use nonces of enrolment documents (docs/architecture.md §3.1 steps 1 and 3: "nonce unused and
  * unexpired"). Consumption is one atomic `UPDATE … WHERE used_at IS NULL … RETURNING`: the row
  * lock makes exactly one of any number of concurrent callers see the row come back.
  */

@@ -21,7 +21,7 @@ export interface PglitePoolOptions {
  *
  * PGlite is a single PostgreSQL backend: there is one session, so one transaction at a time.
  * Handing two callers "connections" to it at once interleaves their statements inside one
- * transaction — the lost-update bug of kysely-pglite (reference/deps.md §5.4: 20 concurrent
+ * transaction — the lost-update bug of kysely-pglite (docs/dependencies.md §5.4: 20 concurrent
  * read-modify-write transactions left 1). Here each `connect()` takes an exclusive lease, granted
  * in FIFO order; Kysely holds a lease for a whole transaction, or for one query outside one.
  *

@@ -5,7 +5,7 @@
  * test/db/schema-drift.test.ts compares `schemaColumns` with `information_schema` on both engines.
  *
  * Column comments (meaning, rationale) live with the SQL in the migrations. Names are the SQL
- * snake_case names: the database is a wire edge (STYLE.md §3).
+ * snake_case names: the database is a wire edge (docs/conventions.md §3).
  *
  * Value types are what `openDatabase` makes both engines return: bigint → `bigint`, bytea →
  * `Uint8Array`, numeric → decimal `string`, timestamptz → `Date`, jsonb → parsed JSON (written as
@@ -333,7 +333,7 @@ export interface PersonasTable {
 
 /** `fee_ledger.method`: what J-LIS was asked (migration 0007). */
 export type FeeMethod = 'ocsp' | 'crl' | 'provision' | 'consent_registration' | 'consent_withdrawal';
-/** `fee_ledger.purpose`: why (reference/jpki.md §4.4). */
+/** `fee_ledger.purpose`: why (docs/jpki.md §4.4). */
 export type FeePurpose = 'signature_verification' | 'liveness_check' | 'provision';
 
 /** `fee_ledger`: one row per J-LIS query (migration 0007; jlis/ledger.ts). */

@@ -5,7 +5,7 @@
  * process. The bundle carries the card client of `@watashi/jpki` (isomorphic, WebCrypto only) and
  * `@simplewebauthn/browser`, both tree-shaken.
  *
- * Decision: esbuild rather than Vite (deps.md §5.8): the wallet of this issue is a few plain pages
+ * Decision: esbuild rather than Vite (docs/dependencies.md §5.8): the wallet of this issue is a few plain pages
  * without a framework, and esbuild's in-memory API keeps the platform a single process; the full
  * PWA (packages/wallet) can use Vite later.
  */

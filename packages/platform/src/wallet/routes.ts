@@ -2,10 +2,10 @@
  * The wallet pages (issue 3; the full wallet PWA is a later issue):
  *
  * - `GET /` — landing page; `GET /wallet` → 302 `/`
- * - `GET /wallet/enrol` — enrol with a hosted card of the J-LIS simulator (DESIGN.md §3.1)
+ * - `GET /wallet/enrol` — enrol with a hosted card of the J-LIS simulator (docs/architecture.md §3.1)
  * - `GET /wallet/login` — sign in with a passkey (§3.2)
  * - `GET /wallet/passkeys` — register, list and revoke passkeys
- * - `GET /wallet/personas` — create, edit and delete personas (`/api/me/personas`, DESIGN.md §3.3)
+ * - `GET /wallet/personas` — create, edit and delete personas (`/api/me/personas`, docs/architecture.md §3.3)
  * - `GET /wallet/consents` — the services holding a consent, and withdrawal (`/api/me/consents`)
  * - `GET /wallet/disclosures` — what each service received, newest first (`/api/me/disclosures`)
  * - `GET /wallet/account` — who am I: `/api/me`, proofing level, authenticators, sign out
@@ -120,7 +120,7 @@ export function registerWalletRoutes(app: FastifyInstance, deps: WalletDeps): vo
   app.get('/wallet/disclosures', { config: page }, (req, reply) => sendPage(req, reply, 'disclosures'));
   app.get('/wallet/account', { config: page }, (req, reply) => sendPage(req, reply, 'account'));
 
-  // Unsafe configurations warn loudly at run time (STYLE.md, after node-oidc-provider).
+  // Unsafe configurations warn loudly at run time (docs/conventions.md, after node-oidc-provider).
   app.addHook('onListen', (done) => {
     const { publicUrl, host, port } = deps.config;
     const warning = ipPublicUrlWarning(

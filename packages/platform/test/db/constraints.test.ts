@@ -132,7 +132,7 @@ forEachEngine((t) => {
       .execute()
       .catch((e: unknown) => e);
     expect(violation(sameCredential).code).toBe('23505');
-    // 二重発行の防止 (DESIGN.md §3.5): a second live credential for the slot is refused…
+    // 二重発行の防止 (docs/architecture.md §3.5): a second live credential for the slot is refused…
     const sameSlot = await t.db
       .insertInto('authenticators')
       .values({ ...base, credential_id: hash32() })

@@ -1,6 +1,6 @@
 /**
  * Test harness for everything that touches the store: the same suite runs against both engines
- * (STYLE.md §11, after fastify/demo's `build(t)`: a real database per test file that tears itself
+ * (docs/conventions.md §11, after fastify/demo's `build(t)`: a real database per test file that tears itself
  * down).
  *
  * - `pglite`: loaded from the migrated snapshot (snapshot.ts), in memory, one instance per file.

@@ -1,5 +1,5 @@
 /**
- * The migrated PGlite snapshot tests start from (reference/deps.md §5.4, §6): creating a PGlite
+ * The migrated PGlite snapshot tests start from (docs/dependencies.md §5.4, §6): creating a PGlite
  * instance runs initdb (seconds, hundreds of MB), loading a data-directory tarball is a fraction
  * of that. The snapshot is made once and cached on disk under os.tmpdir(), keyed by a hash of the
  * migration sources and the PGlite version, so a changed migration makes a new one and parallel

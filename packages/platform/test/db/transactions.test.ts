@@ -52,7 +52,7 @@ forEachEngine((t) => {
   });
 
   it('ok-20-concurrent-read-modify-write-for-update', async () => {
-    // reference/deps.md §5.4: with unsynchronised PGlite "connections" this ended at 1, not 20.
+    // docs/dependencies.md §5.4: with unsynchronised PGlite "connections" this ended at 1, not 20.
     const key = `counter-${randomUUID()}`;
     await t.db
       .insertInto('kv')

@@ -1,7 +1,7 @@
 /**
  * End-to-end support: the J-LIS simulator and the platform (`createPlatform`, embedded PGlite from
  * the test snapshot) over real HTTP on loopback, and Debian's Chromium driven by playwright-core
- * with a CDP virtual authenticator (deps.md §5.3). Nothing is mocked.
+ * with a CDP virtual authenticator (docs/dependencies.md §5.3). Nothing is mocked.
  *
  * The platform is served as `http://localhost:<port>`: a WebAuthn RP ID must be a host name, never
  * an IP address, and localhost is a secure context. Its port is chosen before anything starts,
@@ -17,7 +17,7 @@ import { createSimulator, fixedClock, type ManualClock, type RunningSimulator } 
 import { createPlatform, type Platform } from '../../src/platform.ts';
 import { openTestDatabase, type EngineName, type TestDatabase } from '../db/harness.ts';
 
-/** Chromium from Debian (deps.md §1.5); never a downloaded browser. */
+/** Chromium from Debian (docs/dependencies.md §1.5); never a downloaded browser. */
 export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 
 /** The flags every e2e browser runs with. */

@@ -183,7 +183,7 @@ describe('verifyEnrolmentSignature', () => {
     expect(ctx.counts).toEqual({ ocsp: 0, nonce: 0 });
   });
 
-  describe('key strength (reference/jpki.md §0, 施行規則 §2)', () => {
+  describe('key strength (docs/jpki.md §0, 施行規則 §2)', () => {
     /**
      * The holder's real certificate re-issued for a weak key and signed with the simulator CA's
      * own key: the chain is right, only the key is wrong. Returns it with a signature over `d`.

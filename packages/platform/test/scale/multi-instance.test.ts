@@ -1,5 +1,5 @@
 /**
- * Several platform instances on one PostgreSQL (issue 14, DESIGN.md §7, docs/scaling.md): three
+ * Several platform instances on one PostgreSQL (issue 14, docs/architecture.md §7, docs/scaling.md): three
  * real `watashi serve` processes sharing a key directory and an in-test J-LIS simulator (over
  * HTTP), behind a real HAProxy (round-robin, health-checked on /health); once straight on
  * PostgreSQL and once through PgBouncer 1.18 in transaction mode with

@@ -1,6 +1,6 @@
 /**
  * The outbox of lifecycle events (issue 5, "Events to RPs" and "Notices to the resident";
- * DESIGN.md §3.4): when a lifecycle effect changes an account — basic 4 information updated from
+ * docs/architecture.md §3.4): when a lifecycle effect changes an account — basic 4 information updated from
  * J-LIS, re-proofing needed, hold, release, closure, re-proofed with a card — the same
  * transaction that changes the account writes
  * - one notice for the resident (`account_notices`: kind, reason or item names, time; the text is

@@ -4,7 +4,7 @@
  * the hash-chained audit log, and a small key/value table.
  *
  * Portability: every statement here runs unchanged on PostgreSQL 15 (Debian, production) and on
- * PGlite (PostgreSQL 18) — reference/deps.md §5.4. Only core types (uuid via gen_random_uuid(),
+ * PGlite (PostgreSQL 18) — docs/dependencies.md §5.4. Only core types (uuid via gen_random_uuid(),
  * which is core since PG 13, jsonb, bytea, timestamptz, bigint, numeric, text[]) and no extensions.
  * Enumerations are `text` with CHECK constraints rather than `CREATE TYPE … AS ENUM`: adding a
  * value later is a plain constraint swap inside a transaction on every version.
@@ -17,9 +17,9 @@ import type { Kysely } from 'kysely';
 
 const statements = [
   /*
-   * accounts — one private ID (民間ID) of the platform (DESIGN.md §3.1 step 4).
+   * accounts — one private ID (民間ID) of the platform (docs/architecture.md §3.1 step 4).
    *
-   * Sweeps shard accounts by `id` range across workers (DESIGN.md §3.4, §7): ids are random v4
+   * Sweeps shard accounts by `id` range across workers (docs/architecture.md §3.4, §7): ids are random v4
    * UUIDs, so equal ranges hold about equal numbers of accounts, and the primary key index serves
    * `WHERE id >= $lo AND id < $hi ORDER BY id`.
    */
@@ -35,14 +35,14 @@ const statements = [
     status_reason text,
     status_changed_at timestamptz NOT NULL DEFAULT now(),
     -- The "same person" key, used to recognise one resident across card renewals, moves and
-    -- re-proofing, and to refuse a second live account for one person (DESIGN.md §3.1 step 4).
+    -- re-proofing, and to refuse a second live account for one person (docs/architecture.md §3.1 step 4).
     --
     -- What it is: HMAC-SHA-256 under a platform secret (identified by person_key_id, so the
     -- secret can be rotated by re-keying from the encrypted basic 4) over the normalised name,
     -- date of birth and sex from the basic 4 information (基本4情報) in the signing certificate.
     --
     -- Why not the My Number: the 12-digit individual number may only be used for the purposes
-    -- the My Number Act lists; the platform never reads, stores or derives from it (DESIGN.md
+    -- the My Number Act lists; the platform never reads, stores or derives from it (docs/architecture.md
     -- §3.1). Why not the certificate serial: it changes at every renewal and every change of the
     -- basic 4 information. Why not the address: it changes at every move, which is the most
     -- common life event. Why keyed: name + birth date + sex has little entropy; a plain hash could
@@ -60,9 +60,9 @@ const statements = [
     -- hence an ordinary index, not a unique one.
     person_key bytea NOT NULL CHECK (octet_length(person_key) = 32),
     person_key_id text NOT NULL,
-    -- Proofing facts as recorded at the last proofing event (never a typed-in level: DESIGN.md
+    -- Proofing facts as recorded at the last proofing event (never a typed-in level: docs/architecture.md
     -- §6 computes the current level from these and the anchors' revocation status).
-    -- proofing_level: 身元確認保証レベル 1–3 (Japan's guideline, mapped to IAL in DESIGN.md §6)
+    -- proofing_level: 身元確認保証レベル 1–3 (Japan's guideline, mapped to IAL in docs/architecture.md §6)
     -- that the evidence supported at proofed_at; NULL until the account has been proofed.
     proofing_level smallint CHECK (proofing_level BETWEEN 1 AND 3),
     proofing_method text CHECK (proofing_method IN ('jpki_sign_card', 'jpki_sign_smartphone')),
@@ -74,10 +74,10 @@ const statements = [
   `CREATE INDEX accounts_person_key_idx ON accounts (person_key)`,
 
   /*
-   * anchors — the JPKI certificates an account is anchored on (DESIGN.md §3.1 step 4, §3.4).
+   * anchors — the JPKI certificates an account is anchored on (docs/architecture.md §3.1 step 4, §3.4).
    *
    * The certificate itself is NOT stored: the signing certificate's subjectAltName carries the
-   * basic 4 information in clear (reference/jpki.md), which lives only encrypted in `basic4`.
+   * basic 4 information in clear (docs/jpki.md), which lives only encrypted in `basic4`.
    * An anchor keeps what revocation checking needs: issuer, serial, validity and the evidence.
    */
   `CREATE TABLE anchors (
@@ -88,7 +88,7 @@ const statements = [
     -- card or smartphone JPKI: separate keys and serials, and both may be valid at once.
     variant text NOT NULL CHECK (variant IN ('card', 'smartphone')),
     -- The issuing CA, by key: SHA-256 of the issuer certificate's subjectPublicKeyInfo. Every
-    -- J-LIS root generation has the same DN (reference/jpki.md), so the DN cannot tell them
+    -- J-LIS root generation has the same DN (docs/jpki.md), so the DN cannot tell them
     -- apart; the key can. The DN hash is kept too, to match CRLs and OCSP by name.
     issuer_key_hash bytea NOT NULL CHECK (octet_length(issuer_key_hash) = 32),
     issuer_name_hash bytea NOT NULL CHECK (octet_length(issuer_name_hash) = 32),
@@ -100,7 +100,7 @@ const statements = [
     not_before timestamptz NOT NULL,
     not_after timestamptz NOT NULL,
     -- Last known revocation status (RFC 6960 §2.2 vocabulary). unknown = could not be checked;
-    -- the policy (hard-fail by default) decides what that means (STYLE.md §5).
+    -- the policy (hard-fail by default) decides what that means (docs/conventions.md §5).
     status text NOT NULL CHECK (status IN ('good', 'revoked', 'unknown')),
     revocation_reason text,
     revoked_at timestamptz,
@@ -122,7 +122,7 @@ const statements = [
   // One current anchor per account, purpose and variant.
   `CREATE UNIQUE INDEX anchors_current_key ON anchors (account_id, purpose, variant)
     WHERE superseded_by IS NULL`,
-  // Sweeps (DESIGN.md §3.4): current anchors of an account-id range, in id order.
+  // Sweeps (docs/architecture.md §3.4): current anchors of an account-id range, in id order.
   `CREATE INDEX anchors_sweep_idx ON anchors (account_id) WHERE superseded_by IS NULL`,
   // CRL matching by issuer name (a CRL names its issuer; the key generation comes from its AKI).
   `CREATE INDEX anchors_issuer_name_idx ON anchors (issuer_name_hash, serial)`,
@@ -144,7 +144,7 @@ const statements = [
   )`,
 
   /*
-   * enrolment_nonces — the single-use nonce of each enrolment document (DESIGN.md §3.1 steps 1
+   * enrolment_nonces — the single-use nonce of each enrolment document (docs/architecture.md §3.1 steps 1
    * and 3). Consumed by `UPDATE … SET used_at = $now WHERE nonce = $1 AND used_at IS NULL AND
    * expires_at > $now RETURNING …`: the row lock makes exactly one concurrent caller win.
    */
@@ -164,7 +164,7 @@ const statements = [
   `CREATE INDEX enrolment_nonces_expires_idx ON enrolment_nonces (expires_at)`,
 
   /*
-   * authenticators — what a resident logs in with (DESIGN.md §3.2): passkeys (WebAuthn), device
+   * authenticators — what a resident logs in with (docs/architecture.md §3.2): passkeys (WebAuthn), device
    * keys certified by the platform CA, and the card's user-authentication certificate.
    */
   `CREATE TABLE authenticators (
@@ -180,7 +180,7 @@ const statements = [
     sign_count bigint NOT NULL DEFAULT 0 CHECK (sign_count BETWEEN 0 AND 4294967295),
     transports text[] NOT NULL DEFAULT '{}',
     -- WebAuthn flags BE / BS (L3 §6.1): a backup-eligible (synced) passkey is not device-bound and
-    -- cannot reach the top authentication level (DESIGN.md §3.2).
+    -- cannot reach the top authentication level (docs/architecture.md §3.2).
     backup_eligible boolean NOT NULL DEFAULT false,
     backed_up boolean NOT NULL DEFAULT false,
     attestation_fmt text,
@@ -189,9 +189,9 @@ const statements = [
     user_verified boolean NOT NULL DEFAULT false,
     -- device_cert: the certificate the platform CA issued (pseudonymous subject, no basic 4).
     certificate bytea,
-    -- Slot for 二重発行の防止 (DESIGN.md §3.5): at most one live credential per device slot.
+    -- Slot for 二重発行の防止 (docs/architecture.md §3.5): at most one live credential per device slot.
     device_slot text,
-    -- A device certificate is inactive until the device proves possession (DESIGN.md §3.1
+    -- A device certificate is inactive until the device proves possession (docs/architecture.md §3.1
     -- step 6); passkeys are active when registered.
     activated_at timestamptz,
     label text,
@@ -215,7 +215,7 @@ const statements = [
     token_hash bytea NOT NULL CHECK (octet_length(token_hash) = 32),
     account_id uuid NOT NULL REFERENCES accounts (id),
     authenticator_id uuid REFERENCES authenticators (id),
-    -- The authentication context (DESIGN.md §3.2, OIDC Core §2 acr/amr/auth_time).
+    -- The authentication context (docs/architecture.md §3.2, OIDC Core §2 acr/amr/auth_time).
     auth_time timestamptz NOT NULL,
     acr text,
     amr text[] NOT NULL DEFAULT '{}',
@@ -230,7 +230,7 @@ const statements = [
 
   /*
    * consents — the resident's consent for J-LIS to provide their latest basic 4 information to
-   * this platform (本人同意に基づく基本4情報の提供, DESIGN.md §3.1 step 5, §3.4). The signed
+   * this platform (本人同意に基づく基本4情報の提供, docs/architecture.md §3.1 step 5, §3.4). The signed
    * consent is held by J-LIS; the platform keeps its reference, the hash of the document signed,
    * and the state. Withdrawable: withdrawn_at set, the row kept.
    */

@@ -1,5 +1,5 @@
 /**
- * 0002 — enrolment documents (DESIGN.md §3.1 steps 1 and 5). The enrolment document the resident
+ * 0002 — enrolment documents (docs/architecture.md §3.1 steps 1 and 5). The enrolment document the resident
  * signs is kept with its nonce, so a detached CMS or a raw PKCS#1 signature (which carry no
  * content) can be verified against the exact bytes issued; the optional consent document for
  * latest-basic-4 provision is kept beside it. Both are transient: the rows are purged with their

@@ -1,5 +1,5 @@
 /**
- * 0003 — federation (DESIGN.md §3.3, issue 4): the storage of oidc-provider's models and the
+ * 0003 — federation (docs/architecture.md §3.3, issue 4): the storage of oidc-provider's models and the
  * registry of relying parties.
  *
  * Same portability rules as 0001: core types only, statements one at a time, forward-only.
@@ -45,7 +45,7 @@ const statements = [
   `CREATE INDEX oidc_models_expires_idx ON oidc_models (expires_at) WHERE expires_at IS NOT NULL`,
 
   /*
-   * relying_parties — the RP registry, Watashi's trust framework (DESIGN.md §3.3): who may ask,
+   * relying_parties — the RP registry, Watashi's trust framework (docs/architecture.md §3.3): who may ask,
    * for what, why, and at which level. Written by `watashi rp add|remove` (oidc/registry.ts);
    * oidc-provider reads clients from here through the adapter's `Client` model. Dynamic
    * registration is off.
@@ -59,7 +59,7 @@ const statements = [
    * - allowed_claims: the claims the RP may receive at most; a request for more is not released
    *   (and not shown on the consent screen).
    * - purpose: the stated purpose (利用目的), shown to the resident on the consent screen.
-   * - min_acr: the least acr the RP accepts (assurance table, DESIGN.md §6); a request can raise
+   * - min_acr: the least acr the RP accepts (assurance table, docs/architecture.md §6); a request can raise
    *   it, never lower it.
    * - sector_identifier: the pairwise subject sector (OIDC Core §8.1). RPs sharing a sector see the
    *   same `sub`; by default each RP is its own sector.

@@ -1,5 +1,5 @@
 /**
- * 0004 — lifecycle (DESIGN.md §3.4, issue 5): the shared job table, the record of revocation
+ * 0004 — lifecycle (docs/architecture.md §3.4, issue 5): the shared job table, the record of revocation
  * sweeps with their per-shard checkpoints and the CRLs they used, and what re-anchoring through
  * J-LIS's latest-basic-4 provision needs of `anchors`.
  *
@@ -11,14 +11,14 @@ import type { Kysely } from 'kysely';
 const statements = [
   /*
    * jobs — the PostgreSQL JobQueue (lifecycle/postgres-job-queue.ts). Several platform instances
-   * share it (DESIGN.md §7): a worker claims the oldest due job with `FOR UPDATE SKIP LOCKED`, so
+   * share it (docs/architecture.md §7): a worker claims the oldest due job with `FOR UPDATE SKIP LOCKED`, so
    * two workers never take the same row, and holds it under a lease (`locked_until`) that it
    * extends while it works. A worker that dies stops extending its lease; once the lease has run
    * out the job is due again and another worker takes it (attempts counts every claim).
    *
    * `key` makes enqueueing idempotent: a second enqueue of (queue, key) returns the existing job
    * whatever its state, so a coordinator that restarts can re-enqueue everything it planned.
-   * pg-boss 10.4.2 is pinned in reference/deps.md §5.5, but it is not installed, it would need
+   * pg-boss 10.4.2 is pinned in docs/dependencies.md §5.5, but it is not installed, it would need
    * `pglite-socket` (and PGlite pinned to 0.5.14) to run on the embedded engine, and the sweep only
    * needs claim / lease / retry: this table does that on both engines with the same SQL.
    */
@@ -44,7 +44,7 @@ const statements = [
   `CREATE INDEX jobs_claim_idx ON jobs (queue, run_at) WHERE state IN ('queued', 'running')`,
 
   /*
-   * sweep_runs — one revocation sweep (DESIGN.md §3.4): every current anchor checked against the
+   * sweep_runs — one revocation sweep (docs/architecture.md §3.4): every current anchor checked against the
    * latest CRL of its issuer. status: running (shards left; a killed sweep stays `running` and the
    * next `watashi sweep` resumes it), completed, partial (some issuer's CRL was refused or could
    * not be fetched: its anchors were not checked and keep their older status_checked_at, so their
@@ -130,7 +130,7 @@ const statements = [
    */
   `ALTER TABLE anchors SET (fillfactor = 70)`,
   /*
-   * Re-anchoring from the latest-basic-4 provision (reference/jpki.md §4.2 step 6): J-LIS returns
+   * Re-anchoring from the latest-basic-4 provision (docs/jpki.md §4.2 step 6): J-LIS returns
    * the new signing certificate's serial, not the certificate, so that anchor has no certificate
    * hash until the resident next signs with the card (enrolment refreshes it then). Only such an
    * anchor may lack it.

@@ -1,5 +1,5 @@
 /**
- * 0005 — personas and OpenID consents (DESIGN.md §3.3, issue 4): the resident's named personas
+ * 0005 — personas and OpenID consents (docs/architecture.md §3.3, issue 4): the resident's named personas
  * (subsets of their verified attributes and derived claims) and, per relying party, what the
  * resident consented to release, through which persona, so that token and userinfo releases, the
  * consent review and its withdrawal all read one record.

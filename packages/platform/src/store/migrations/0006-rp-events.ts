@@ -1,6 +1,6 @@
 /**
  * 0006 — events to relying parties and notices to the resident (issue 5, "Events to RPs" and
- * "Notices to the resident"; DESIGN.md §3.4): where each RP receives lifecycle events, the outbox
+ * "Notices to the resident"; docs/architecture.md §3.4): where each RP receives lifecycle events, the outbox
  * of deliveries written in the same transaction as the account change they report, and the
  * resident's notices.
  *

@@ -1,5 +1,5 @@
 /**
- * 0007 — the J-LIS fee ledger (DESIGN.md §3.4, issue 5): one row per query the platform made to
+ * 0007 — the J-LIS fee ledger (docs/architecture.md §3.4, issue 5): one row per query the platform made to
  * J-LIS through the JpkiBackend port (jlis/ledger.ts), so that `watashi fees` and
  * `GET /api/admin/fees` can say what each cadence and each relying party cost.
  *
@@ -16,7 +16,7 @@ const statements = [
    * fee_ledger — append-only.
    * - method: what was asked (`ocsp`, `crl`, `provision`, `consent_registration`,
    *   `consent_withdrawal`).
-   * - purpose: why (reference/jpki.md §4.4, PF operators record the same split for reporting and
+   * - purpose: why (docs/jpki.md §4.4, PF operators record the same split for reporting and
    *   billing): `signature_verification`, `liveness_check` (現況確認), `provision`.
    * - certificate: `sign` or `auth` when the query was about one certificate type (J-LIS prices
    *   signing-certificate and user-authentication-certificate checks differently, §2.2).

@@ -2,7 +2,7 @@
  * 0014 — `sweep_provisions`: J-LIS's latest-basic-4 answers of a sweep, kept durably until the
  * sweep has applied them (issue 21, items 3 and 4; lifecycle/provisions.ts).
  *
- * A provision is billed (¥20 when J-LIS provides something, reference/jpki.md §4.2) and is asked
+ * A provision is billed (¥20 when J-LIS provides something, docs/jpki.md §4.2) and is asked
  * outside the batch's transaction (no network inside a transaction), so until this table an
  * answer lived only in memory between the query and the batch's commit: a crash there paid for it
  * again. Now each answer is written in its own transaction as soon as it arrives, keyed by the

@@ -42,7 +42,7 @@ function facts(list: HTMLElement, rows: ReadonlyArray<readonly [DocumentFragment
   list.replaceChildren(...rows.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
 }
 
-/** 性別 codes of the basic 4 information (reference/jpki.md §1.4). */
+/** 性別 codes of the basic 4 information (docs/jpki.md §1.4). */
 const SEX: Readonly<Record<string, readonly [string, string]>> = {
   '1': ['男', 'male'],
   '2': ['女', 'female'],

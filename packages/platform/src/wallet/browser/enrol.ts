@@ -1,5 +1,5 @@
 /**
- * The enrolment page (DESIGN.md §3.1): the platform issues an enrolment document; the page shows
+ * The enrolment page (docs/architecture.md §3.1): the platform issues an enrolment document; the page shows
  * it; the resident picks a hosted card and types the signing password; the card — driven here, in
  * the browser, by `JpkiCardClient` over {@link HostedCardTransport} — verifies the password and
  * signs the SHA-256 DigestInfo of the document's exact bytes (RSASSA-PKCS1-v1_5); the page sends
@@ -262,7 +262,7 @@ export async function enrolPage(): Promise<void> {
       return;
     }
     if (!isWellFormedPin('sign', pin)) {
-      // Checked before the card is touched, so no try is used (reference/jpki.md §3.5).
+      // Checked before the card is touched, so no try is used (docs/jpki.md §3.5).
       pinInput.setAttribute('aria-invalid', 'true');
       pinInput.focus();
       feedback.error(new WatashiError('card_pin_format', 'not a signing password'));

@@ -1,7 +1,7 @@
 /**
  * A {@link CardTransport} to a hosted virtual card of the J-LIS simulator, from the browser: each
  * C-APDU is one `POST <base>/cards/<id>/apdu` (application/octet-stream in, R-APDU out), the way an
- * NFC reader would carry it (DESIGN.md §4). The simulator answers this origin only when it is in
+ * NFC reader would carry it (docs/architecture.md §4). The simulator answers this origin only when it is in
  * its `cardOrigins` (jlis-sim src/http/cors.ts).
  *
  * Failures of the reader itself (not status words, which the card client interprets) are thrown

@@ -17,7 +17,7 @@ export interface Described {
 type Text = readonly [ja: string, en: string];
 
 const MESSAGES: Readonly<Record<string, Text>> = {
-  // The card (reference/jpki.md §3.4) and the hosted-card reader.
+  // The card (docs/jpki.md §3.4) and the hosted-card reader.
   card_pin_blocked: [
     'パスワードがロックされています。市区町村の窓口で初期化してください。',
     'The password is locked. Have it reset at your municipal office.',
