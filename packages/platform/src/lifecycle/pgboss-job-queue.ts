@@ -209,39 +209,44 @@ export class PgBossJobQueue implements JobQueue {
 
   /**
    * Moves a pg-boss 10 schema aside, starts pg-boss 12 (which installs its own), then carries the
-   * old jobs over; all under one session advisory lock, so that concurrent instances wait for the
-   * one doing it. See "Upgrading from pg-boss 10" in the module comment.
+   * old jobs over. Each step is one transaction under a transaction-level advisory lock, so that
+   * concurrent instances do it once — and so that it works behind a transaction-mode pooler
+   * (PgBouncer), where a session-level lock could be taken on one server connection and released
+   * on another. See "Upgrading from pg-boss 10" in the module comment.
    */
   async #upgradeAndStart(): Promise<void> {
     const legacy = `${this.#schema}_v10`;
+    await this.#locked(async (client) => {
+      const exists = await client.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [
+        `${this.#schema}.version`,
+      ]);
+      if (exists.rows[0]?.t == null) return;
+      const v = Number(
+        (await client.query<{ version: number }>(`SELECT version FROM ${this.#schema}.version`)).rows[0]
+          ?.version,
+      );
+      if (v < 25) await client.query(`ALTER SCHEMA ${this.#schema} RENAME TO ${legacy}`);
+    });
+    await this.#boss.start();
+    const left = await this.#pool.query(`SELECT 1 FROM pg_namespace WHERE nspname = $1`, [legacy]);
+    if (left.rowCount === 1) await this.#carryOverV10(legacy);
+  }
+
+  /** Runs `work` in a transaction holding the upgrade's advisory lock. */
+  async #locked(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
     const client = await this.#pool.connect();
     let broken: Error | undefined;
     try {
-      await client.query('SELECT pg_advisory_lock(hashtext($1))', [`watashi-pgboss-upgrade:${this.#schema}`]);
-      try {
-        const exists = await client.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [
-          `${this.#schema}.version`,
-        ]);
-        const v =
-          exists.rows[0]?.t == null
-            ? null
-            : Number(
-                (await client.query<{ version: number }>(`SELECT version FROM ${this.#schema}.version`))
-                  .rows[0]?.version,
-              );
-        if (v !== null && v < 25) {
-          await client.query(`ALTER SCHEMA ${this.#schema} RENAME TO ${legacy}`);
-        }
-        await this.#boss.start();
-        const left = await client.query(`SELECT 1 FROM pg_namespace WHERE nspname = $1`, [legacy]);
-        if (left.rowCount === 1) await this.#carryOverV10(client, legacy);
-      } finally {
-        await client.query('SELECT pg_advisory_unlock(hashtext($1))', [
-          `watashi-pgboss-upgrade:${this.#schema}`,
-        ]);
-      }
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
+        `watashi-pgboss-upgrade:${this.#schema}`,
+      ]);
+      await work(client);
+      await client.query('COMMIT');
     } catch (e) {
-      broken = e instanceof Error ? e : new Error(String(e));
+      await client.query('ROLLBACK').catch((rollback: unknown) => {
+        broken = rollback instanceof Error ? rollback : new Error(String(rollback));
+      });
       throw e;
     } finally {
       client.release(broken);
@@ -249,14 +254,16 @@ export class PgBossJobQueue implements JobQueue {
   }
 
   /** Copies a pg-boss 10 schema's jobs (`job` and `archive`) into pg-boss 12's, then drops it. */
-  async #carryOverV10(client: pg.PoolClient, legacy: string): Promise<void> {
-    const names = await client.query<{ name: string }>(
+  async #carryOverV10(legacy: string): Promise<void> {
+    const names = await this.#pool.query<{ name: string }>(
       `SELECT DISTINCT name FROM ${legacy}.job UNION SELECT DISTINCT name FROM ${legacy}.archive`,
     );
-    // Not #queue(): it awaits #start(), which is this very upgrade.
+    // Not #queue(): it awaits #start(), which is this very upgrade. Idempotent.
     for (const { name } of names.rows) await this.#boss.createQueue(name, this.#queueOptions());
-    await client.query('BEGIN');
-    try {
+    await this.#locked(async (client) => {
+      // Another instance may have carried it over meanwhile.
+      const still = await client.query(`SELECT 1 FROM pg_namespace WHERE nspname = $1`, [legacy]);
+      if (still.rowCount !== 1) return;
       // An active job's worker is gone (every instance stopped for the upgrade): it becomes a
       // `retry`, due now, and its next claim counts a new attempt, as after an expired claim.
       await client.query(
@@ -282,11 +289,7 @@ export class PgBossJobQueue implements JobQueue {
         [this.#expireInSeconds, this.#keyRetentionSeconds],
       );
       await client.query(`DROP SCHEMA ${legacy} CASCADE`);
-      await client.query('COMMIT');
-    } catch (e) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw e;
-    }
+    });
   }
 
   /** The options every queue of this JobQueue is created with. */
