@@ -5,8 +5,8 @@
  *
  * 1. the certificate parses (`jpki_certificate_malformed`);
  * 2. it follows the JPKI end-entity profile of the expected kind (`not_jpki_certificate`,
- *    `jpki_profile_mismatch` with `detail.check`, from {@link assertJpkiProfile}, `check: 'decode'`
- *    when an extension does not decode; §1.2, §1.4);
+ *    `jpki_profile_mismatch` with `detail.check`, from {@link assertJpkiProfile};
+ *    §1.2, §1.4);
  * 3. a production store refuses a simulator or test-card certificate by name
  *    (`trust_simulator_root_in_production`, docs/conventions.md §12), then the certificate chains
  *    to a pinned root of its kind chosen by signature — every generation shares one DN, §1.1
@@ -80,24 +80,9 @@ export async function verifyJpkiCertificate(
     throw jpkiError('jpki_certificate_malformed', 'the certificate does not parse', { cause });
   }
 
-  // 2. Profile of the expected kind (§1.2; §6.5 order). Its own codes pass through unchanged; an
-  // extension that fails to decode is a profile failure too (a bad input, never a server error).
-  let variant: JpkiVariant;
-  let environment: JpkiEnvironment;
-  try {
-    ({ variant, environment } = assertJpkiProfile(cert, o.kind));
-  } catch (cause) {
-    if (
-      !isWatashiError(cause) ||
-      isWatashiError(cause, 'not_jpki_certificate') ||
-      isWatashiError(cause, 'jpki_profile_mismatch')
-    )
-      throw cause;
-    throw jpkiError('jpki_profile_mismatch', 'JPKI profile mismatch: an extension does not decode', {
-      cause,
-      detail: { check: 'decode' },
-    });
-  }
+  // 2. Profile of the expected kind (§1.2; §6.5 order). Its codes pass through unchanged: the
+  // extensions it reads were decoded by step 1, so nothing else can fail here.
+  const { variant, environment } = assertJpkiProfile(cert, o.kind);
 
   // 3. Chain. A production platform names the offence when a simulator or test-card certificate
   // is offered, rather than a bare chain failure (docs/conventions.md §12).
