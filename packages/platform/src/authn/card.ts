@@ -20,7 +20,8 @@
  * `authn_challenge_expired`, consumed first so a replay fails even with a valid signature); the
  * certificate parses and has the JPKI user-authentication profile (`authn_card_certificate_invalid`);
  * chain to a pinned J-LIS auth root (`authn_card_chain_invalid`); validity now
- * (`authn_card_certificate_invalid`); the signature over this challenge's message
+ * (`authn_card_certificate_invalid`) — these certificate steps are `verifyJpkiCertificate` of
+ * @watashi/jpki with `kind: 'auth'`, shared with enrolment; the signature over this challenge's message
  * (`authn_card_signature_invalid`) — proof of possession before anything billed or
  * state-changing; then status by OCSP through the JpkiBackend, hard-fail (`authn_card_revoked`,
  * `authn_card_status_unavailable`); for a login, the key is bound to a live account
