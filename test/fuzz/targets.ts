@@ -45,8 +45,10 @@ import {
   JPKI_AID,
   JpkiCardClient,
   JpkiEf,
+  JpkiTrustStore,
   parseDateOfBirth,
   readBasic4,
+  verifyJpkiCertificate,
   VirtualJpkiCard,
 } from '@watashi/jpki';
 import {
@@ -254,6 +256,27 @@ export const TARGETS: ReadonlyArray<FuzzTarget> = [
         soft(() => assertJpkiProfile(cert, 'sign'));
         soft(() => assertJpkiProfile(cert, 'auth'));
       }),
+  },
+  {
+    // The certificate steps enrolment and card login share, against the real J-LIS roots: any
+    // input ends in a pki/jpki code, for either kind (trust/verify-certificate.ts).
+    name: 'jpki-certificate',
+    codes: PKI_JPKI,
+    weight: 2,
+    input: (s) => fuzzInput(s.certificates),
+    prepare: async () => {
+      const trust = await JpkiTrustStore.production();
+      const verifier = nodeVerifier();
+      const at = new Date('2026-06-01T00:00:00Z');
+      return async (b) => {
+        try {
+          await verifyJpkiCertificate({ certificate: b, kind: 'sign', trust, at, verifier });
+        } catch (e) {
+          if (!isWatashiError(e) || !PKI_JPKI.has(e.code)) throw e;
+        }
+        await verifyJpkiCertificate({ certificate: b, kind: 'auth', trust, at, verifier });
+      };
+    },
   },
   {
     name: 'basic4',

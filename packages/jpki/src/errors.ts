@@ -18,6 +18,11 @@ export type JpkiErrorCode =
   | 'jpki_profile_mismatch'
   | 'basic4_missing'
   | 'basic4_malformed'
+  // verifyJpkiCertificate (docs/jpki.md §6.5): parse, chain, validity
+  | 'jpki_certificate_malformed'
+  | 'jpki_chain_invalid'
+  | 'jpki_certificate_not_yet_valid'
+  | 'jpki_certificate_expired'
   // trust store
   | 'trust_mixed_roots'
   | 'trust_simulator_root_in_production'

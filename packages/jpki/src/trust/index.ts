@@ -9,3 +9,8 @@ export {
   type JpkiTrustStoreOptions,
   type RootPins,
 } from './store.ts';
+export {
+  verifyJpkiCertificate,
+  type VerifiedJpkiCertificate,
+  type VerifyJpkiCertificateOptions,
+} from './verify-certificate.ts';

@@ -20,7 +20,8 @@
  * `authn_challenge_expired`, consumed first so a replay fails even with a valid signature); the
  * certificate parses and has the JPKI user-authentication profile (`authn_card_certificate_invalid`);
  * chain to a pinned J-LIS auth root (`authn_card_chain_invalid`); validity now
- * (`authn_card_certificate_invalid`); the signature over this challenge's message
+ * (`authn_card_certificate_invalid`) — these certificate steps are `verifyJpkiCertificate` of
+ * @watashi/jpki with `kind: 'auth'`, shared with enrolment; the signature over this challenge's message
  * (`authn_card_signature_invalid`) — proof of possession before anything billed or
  * state-changing; then status by OCSP through the JpkiBackend, hard-fail (`authn_card_revoked`,
  * `authn_card_status_unavailable`); for a login, the key is bound to a live account
@@ -36,9 +37,9 @@
  * (a native wallet) could state otherwise.
  */
 import { createHash } from 'node:crypto';
-import { isWatashiError, parseCertificate, validatePath, type Certificate } from '@watashi/pki';
+import { isWatashiError, type Certificate } from '@watashi/pki';
 import { nodeVerifier } from '@watashi/pki/node';
-import { assertJpkiProfile } from '@watashi/jpki';
+import { verifyJpkiCertificate } from '@watashi/jpki';
 import type { Selectable } from 'kysely';
 import type { PlatformDeps } from '../server/context.ts';
 import type { StatusEvidence } from '../jlis/backend.ts';
@@ -107,6 +108,34 @@ interface VerifiedCard {
   readonly credentialId: Uint8Array;
 }
 
+/** Maps a failure of {@link verifyJpkiCertificate} to the card route's codes (as before it was shared). */
+function cardCertificateError(cause: unknown): unknown {
+  if (!isWatashiError(cause)) return cause;
+  switch (cause.code) {
+    case 'jpki_certificate_malformed':
+    case 'not_jpki_certificate':
+    case 'jpki_profile_mismatch':
+      return authnError(
+        'authn_card_certificate_invalid',
+        'not a JPKI user-authentication certificate',
+        cause,
+      );
+    // A simulator or test-card certificate on a production platform does not chain to its roots.
+    case 'trust_simulator_root_in_production':
+    case 'jpki_chain_invalid':
+      return authnError(
+        'authn_card_chain_invalid',
+        'the certificate does not chain to a J-LIS auth root',
+        cause,
+      );
+    case 'jpki_certificate_not_yet_valid':
+    case 'jpki_certificate_expired':
+      return authnError('authn_card_certificate_invalid', 'the certificate is not valid now', cause);
+    default:
+      return cause;
+  }
+}
+
 async function verifyCardProof(
   deps: PlatformDeps,
   purpose: CardPurpose,
@@ -121,40 +150,27 @@ async function verifyCardProof(
     ...(accountId === undefined ? {} : { accountId }),
     now,
   });
+  verifier ??= nodeVerifier();
+  // Parse, JPKI user-authentication profile, chain to a pinned J-LIS auth root, validity now: the
+  // shared steps (@watashi/jpki verifyJpkiCertificate), mapped to this route's codes.
   let cert: Certificate;
+  let issuer: Certificate;
   let variant: 'card' | 'smartphone';
   try {
-    cert = parseCertificate(proof.certificate);
-    variant = assertJpkiProfile(cert, 'auth').variant;
-  } catch (cause) {
-    throw authnError('authn_card_certificate_invalid', 'not a JPKI user-authentication certificate', cause);
-  }
-  verifier ??= nodeVerifier();
-  let issuer: Certificate;
-  try {
-    const path = await validatePath({
-      leaf: cert,
-      anchors: deps.trust.anchors('auth'),
-      now: cert.notBefore,
-      checkAnchorValidity: false,
+    ({
+      certificate: cert,
+      issuer,
+      variant,
+    } = await verifyJpkiCertificate({
+      certificate: proof.certificate,
+      kind: 'auth',
+      trust: deps.trust,
+      at: now,
       verifier,
-      // Revocation is asked of J-LIS later, after proof of possession: the query is billed
-      // (docs/jpki.md §2.2) and a copied certificate must not reach it (issue 15).
-      revocation: 'not-checked',
-    });
-    issuer = path.anchor;
+    }));
   } catch (cause) {
-    if (isWatashiError(cause) && (cause.code.startsWith('path_') || cause.code.startsWith('trust_')))
-      throw authnError(
-        'authn_card_chain_invalid',
-        'the certificate does not chain to a J-LIS auth root',
-        cause,
-      );
-    throw cause;
+    throw cardCertificateError(cause);
   }
-  for (const c of [cert, issuer])
-    if (now.getTime() < c.notBefore.getTime() || now.getTime() > c.notAfter.getTime())
-      throw authnError('authn_card_certificate_invalid', 'the certificate is not valid now');
   // Proof of possession before J-LIS: the status query is billed (docs/jpki.md §2.2) and a
   // revoked answer changes accounts (below), so a copied certificate without its key must reach
   // neither (issue 15).

@@ -42,10 +42,9 @@ import {
   type Certificate,
   type PathValidationCache,
   type SignatureVerifier,
-  validatePath,
 } from '@watashi/pki';
 import { nodeDigest, nodeVerifier } from '@watashi/pki/node';
-import { assertJpkiProfile, type JpkiTrustStore, type JpkiVariant } from '@watashi/jpki';
+import { verifyJpkiCertificate, type JpkiTrustStore, type JpkiVariant } from '@watashi/jpki';
 import type { JpkiBackend, StatusEvidence } from '../jlis/backend.ts';
 import type { NonceOutcome } from '../store/nonces.ts';
 import { enrolmentError } from './errors.ts';
@@ -157,6 +156,46 @@ function cmsSignerCertificateDer(der: Uint8Array): Uint8Array {
   throw enrolmentError('enrolment_cms_malformed', 'the CMS SignedData carries no signer certificate');
 }
 
+/** Maps a failure of {@link verifyJpkiCertificate} (steps 1–4) to its enrolment code. */
+function enrolmentCertificateError(cause: unknown): unknown {
+  if (!isWatashiError(cause)) return cause;
+  switch (cause.code) {
+    case 'jpki_certificate_malformed':
+      return enrolmentError('enrolment_certificate_malformed', 'the certificate does not parse', { cause });
+    case 'not_jpki_certificate':
+      return enrolmentError('enrolment_not_jpki_certificate', 'not a JPKI certificate', { cause });
+    case 'jpki_profile_mismatch':
+      return enrolmentError('enrolment_certificate_profile', 'not a JPKI signing certificate', {
+        cause,
+        detail: { check: cause.detail?.['check'] },
+      });
+    case 'trust_simulator_root_in_production':
+      return enrolmentError(
+        'enrolment_simulator_root_in_production',
+        'a simulator or test certificate cannot enrol on a production platform',
+        { cause, detail: { environment: cause.detail?.['environment'] } },
+      );
+    case 'jpki_chain_invalid':
+      return enrolmentError(
+        'enrolment_certificate_chain',
+        'the certificate does not chain to a pinned J-LIS root',
+        { cause: cause.cause },
+      );
+    case 'jpki_certificate_not_yet_valid':
+      return enrolmentError('enrolment_certificate_not_yet_valid', 'the certificate is not yet valid', {
+        cause,
+        detail: { notBefore: cause.detail?.['notBefore'], root: cause.detail?.['root'] },
+      });
+    case 'jpki_certificate_expired':
+      return enrolmentError('enrolment_certificate_expired', 'the certificate has expired', {
+        cause,
+        detail: { notAfter: cause.detail?.['notAfter'], root: cause.detail?.['root'] },
+      });
+    default:
+      return cause;
+  }
+}
+
 function unknownEvidence(now: Date, cause: unknown): StatusEvidence {
   const why = isWatashiError(cause) ? cause.code : 'status_unavailable';
   return { source: 'ocsp', status: 'unknown', reason: why, thisUpdate: now, checkedAt: now };
@@ -180,78 +219,27 @@ export async function verifyEnrolmentSignature(
     );
   const certificateDer = 'cms' in sig ? cmsSignerCertificateDer(sig.cms) : sig.certificate;
 
-  // 1. The certificate parses.
+  // 1–4. The certificate: parses, JPKI signing profile, chain to a pinned root chosen by signature,
+  // validity at the signing time (the shared steps, @watashi/jpki verifyJpkiCertificate), each
+  // failure mapped to its enrolment code.
   let cert: Certificate;
-  try {
-    cert = parseCertificate(certificateDer);
-  } catch (cause) {
-    throw enrolmentError('enrolment_certificate_malformed', 'the certificate does not parse', { cause });
-  }
-
-  // 2. The JPKI signing profile (docs/jpki.md §1.2, §1.4).
-  let variant: JpkiVariant;
-  let environment: string;
-  try {
-    const c = assertJpkiProfile(cert, 'sign');
-    variant = c.variant;
-    environment = c.environment;
-  } catch (cause) {
-    if (isWatashiError(cause, 'not_jpki_certificate'))
-      throw enrolmentError('enrolment_not_jpki_certificate', 'not a JPKI certificate', { cause });
-    if (isWatashiError(cause, 'jpki_profile_mismatch'))
-      throw enrolmentError('enrolment_certificate_profile', 'not a JPKI signing certificate', {
-        cause,
-        detail: { check: cause.detail?.['check'] },
-      });
-    throw cause;
-  }
-
-  // 3. Chain to a pinned root, chosen by signature. A production platform names the offence
-  // when a simulator or test-card certificate is offered (docs/conventions.md §12).
-  if (ctx.trust.mode === 'production' && environment !== 'production')
-    throw enrolmentError(
-      'enrolment_simulator_root_in_production',
-      'a simulator or test certificate cannot enrol on a production platform',
-      { detail: { environment } },
-    );
   let issuer: Certificate;
+  let variant: JpkiVariant;
   try {
-    // Validity is step 4: here the chain is built at a time inside the leaf's own period, and the
-    // anchor's period is not checked, so a wrong chain is reported as such even when expired.
-    const path = await validatePath({
-      leaf: cert,
-      anchors: ctx.trust.anchors('sign'),
-      now: cert.notBefore,
-      checkAnchorValidity: false,
+    ({
+      certificate: cert,
+      issuer,
+      variant,
+    } = await verifyJpkiCertificate({
+      certificate: certificateDer,
+      kind: 'sign',
+      trust: ctx.trust,
+      at: now,
       verifier,
-      // Revocation is asked of J-LIS later, after proof of possession: the query is billed
-      // (docs/jpki.md §2.2) and a copied certificate must not reach it (issue 15).
-      revocation: 'not-checked',
-      ...(ctx.pathCache ? { cache: ctx.pathCache } : {}),
-    });
-    issuer = path.anchor;
+      ...(ctx.pathCache ? { pathCache: ctx.pathCache } : {}),
+    }));
   } catch (cause) {
-    if ((isWatashiError(cause) && cause.code.startsWith('path_')) || isWatashiError(cause, 'trust_no_anchor'))
-      throw enrolmentError(
-        'enrolment_certificate_chain',
-        'the certificate does not chain to a pinned J-LIS root',
-        {
-          cause,
-        },
-      );
-    throw cause;
-  }
-
-  // 4. Validity at the signing time, of the certificate and of its root (RFC 5280 §6.1.3 (a)(2)).
-  for (const c of [cert, issuer]) {
-    if (now.getTime() < c.notBefore.getTime())
-      throw enrolmentError('enrolment_certificate_not_yet_valid', 'the certificate is not yet valid', {
-        detail: { notBefore: c.notBefore.toISOString(), root: c === issuer },
-      });
-    if (now.getTime() > c.notAfter.getTime())
-      throw enrolmentError('enrolment_certificate_expired', 'the certificate has expired', {
-        detail: { notAfter: c.notAfter.toISOString(), root: c === issuer },
-      });
+    throw enrolmentCertificateError(cause);
   }
 
   // 5. The signature over the exact document (proof of possession).
