@@ -83,15 +83,23 @@ async function holdingProxy(target: string): Promise<HoldingProxy> {
   return Object.assign(p, { url: `http://127.0.0.1:${addr.port}` });
 }
 
+/** The fields of the enrolment answers this test reads. */
+interface Body {
+  id?: string;
+  document?: { bytes: string };
+  consentDocument?: string;
+  accountId?: string;
+}
+
 /** One JSON request to an instance. */
-async function post(base: string, path: string, body: unknown): Promise<{ status: number; body: any }> {
+async function post(base: string, path: string, body: unknown): Promise<{ status: number; body: Body }> {
   const res = await fetch(`${base}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
   const text = await res.text();
-  return { status: res.status, body: text === '' ? {} : JSON.parse(text) };
+  return { status: res.status, body: text === '' ? {} : (JSON.parse(text) as Body) };
 }
 
 describe('a scheduled sweep whose instance is killed mid-run (postgres)', () => {
@@ -183,18 +191,19 @@ describe('a scheduled sweep whose instance is killed mid-run (postgres)', () => 
       const issued = await post(enroller.base, '/api/enrolments', { consent });
       expect(issued.status, JSON.stringify(issued.body)).toBe(201);
       sim.clock.set(new Date());
-      const cms = await card.cms(new Uint8Array(Buffer.from(issued.body.document.bytes, 'base64')));
+      const cms = await card.cms(new Uint8Array(Buffer.from(issued.body.document?.bytes ?? '', 'base64')));
       const consentCms = consent
-        ? await card.cms(new Uint8Array(Buffer.from(issued.body.consentDocument, 'base64')))
+        ? await card.cms(new Uint8Array(Buffer.from(issued.body.consentDocument ?? '', 'base64')))
         : undefined;
-      const done = await post(enroller.base, `/api/enrolments/${issued.body.id}/complete`, {
+      const done = await post(enroller.base, `/api/enrolments/${issued.body.id ?? ''}/complete`, {
         cms: toBase64(cms),
         ...(consentCms === undefined ? {} : { consentCms: toBase64(consentCms) }),
       });
       expect(done.status, JSON.stringify(done.body)).toBe(200);
-      all.push(done.body.accountId);
+      const accountId = done.body.accountId ?? '';
+      all.push(accountId);
       if (consent) {
-        movers.push(done.body.accountId);
+        movers.push(accountId);
         await sim.s.sim.lifeEvent(card.residentId, { type: 'move' });
       }
     }
