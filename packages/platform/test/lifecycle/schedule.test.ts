@@ -132,10 +132,14 @@ forEachEngine((t) => {
         return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
       },
     });
-    const queue =
+    // The look that resumes has a queue of its own: another instance's on PostgreSQL, a restarted
+    // process's (empty) in-memory queue on the embedded database.
+    const newQueue = () =>
       t.database.engine === 'postgres'
         ? new PgBossJobQueue({ url: t.database.url })
         : new MemoryJobQueue({ now: deps.now });
+    const queue = newQueue();
+    const other = newQueue();
     try {
       const before = await t.db.selectFrom('sweep_runs').select('id').execute();
       const first = await runScheduledSweep(
@@ -154,7 +158,7 @@ forEachEngine((t) => {
       for (let i = 0; i < 40 && resumed === undefined; i++) {
         await new Promise((r) => setTimeout(r, 250));
         sim.clock.advance(500);
-        resumed = await runScheduledSweep(deps, { intervalHours: 24, shards: 2, queue });
+        resumed = await runScheduledSweep(deps, { intervalHours: 24, shards: 2, queue: other });
       }
       expect(resumed?.runId).toBe(first?.runId);
       expect(resumed?.resumed).toBe(true);
@@ -171,7 +175,7 @@ forEachEngine((t) => {
         .execute();
       expect(finished.filter((f) => JSON.stringify(f.payload).includes(first?.runId ?? '?'))).toHaveLength(1);
     } finally {
-      await (queue as { close?: () => Promise<void> }).close?.();
+      for (const q of [queue, other]) await (q as { close?: () => Promise<void> }).close?.();
       deps.setOffset(0);
     }
   });
