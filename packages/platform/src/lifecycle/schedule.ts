@@ -143,7 +143,7 @@ export async function runScheduledSweep(
   // Without the platform's queue a look opens its own: only worth it when a run is due or one is
   // left unfinished (a killed or stopped instance's slot job may be waiting for its retry).
   if (given !== undefined) return runSlot(deps, options, slot, given);
-  if (slot === undefined && !(await scheduledRunOpen(deps))) return undefined;
+  if (slot === undefined && (await scheduledRun(deps)) === undefined) return undefined;
   if (deps.database.engine !== 'postgres')
     return runSlot(deps, options, slot, new MemoryJobQueue({ now: deps.now }));
   const queue = new PgBossJobQueue({ url: deps.database.url, now: deps.now });
@@ -154,15 +154,15 @@ export async function runScheduledSweep(
   }
 }
 
-/** True when a run started by the schedule is still `running` (to be resumed). */
-async function scheduledRunOpen(deps: SweepScheduleDeps): Promise<boolean> {
+/** The id of a run started by the schedule and still `running` (to be resumed), if any. */
+async function scheduledRun(deps: SweepScheduleDeps): Promise<string | undefined> {
   const r = await deps.db
     .selectFrom('sweep_runs')
     .select('id')
     .where('status', '=', 'running')
     .where('actor', '=', SCHEDULE_ACTOR)
     .executeTakeFirst();
-  return r !== undefined;
+  return r?.id;
 }
 
 async function runSlot(
@@ -178,20 +178,16 @@ async function runSlot(
       // Each kill or stop of the instance working the run costs an attempt (see the module comment).
       { key: `sweep:${slot.toISOString()}`, maxAttempts: SCHEDULE_ATTEMPTS },
     );
-  else if (deps.database.engine !== 'postgres' && (await scheduledRunOpen(deps))) {
+  else if (deps.database.engine !== 'postgres') {
     // The embedded database has one process and an in-memory queue: a run left open by an
     // earlier process (restarted mid-run) has no job any more; give it one.
-    const open = await deps.db
-      .selectFrom('sweep_runs')
-      .select('id')
-      .where('status', '=', 'running')
-      .where('actor', '=', SCHEDULE_ACTOR)
-      .executeTakeFirstOrThrow();
-    await queue.enqueue(
-      SWEEP_SCHEDULE_QUEUE,
-      { runId: open.id },
-      { key: `resume:${open.id}`, maxAttempts: SCHEDULE_ATTEMPTS },
-    );
+    const open = await scheduledRun(deps);
+    if (open !== undefined)
+      await queue.enqueue(
+        SWEEP_SCHEDULE_QUEUE,
+        { runId: open },
+        { key: `resume:${open}`, maxAttempts: SCHEDULE_ATTEMPTS },
+      );
   }
   let result: SweepResult | undefined;
   // Drained on every look, due or not: a slot job whose worker died comes back here for a retry.
@@ -202,7 +198,7 @@ async function runSlot(
       // started and nobody finished (its worker was killed or stopped) is resumed.
       if (
         dueSweepSlot(options, await lastStart(deps), deps.now()) === undefined &&
-        !(await scheduledRunOpen(deps))
+        (await scheduledRun(deps)) === undefined
       )
         return;
       result = await runSweep(deps, {
