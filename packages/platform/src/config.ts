@@ -59,6 +59,29 @@ export const platformConfigSchema = z.strictObject({
     })
     .default({ preparedStatements: true, startupParameters: true, poolMax: 10 })
     .describe('How an instance talks to PostgreSQL (ignored on the embedded database).'),
+  jobs: z
+    .strictObject({
+      claimSeconds: z
+        .number()
+        .int()
+        .min(1)
+        .max(86_399)
+        .default(60)
+        .describe(
+          "PostgreSQL only. Seconds a claimed job (a sweep shard, a scheduled run) lasts without renewal; renewed every third of it while it runs. A killed instance's jobs are free again this long after it died (plus superviseSeconds), and another instance resumes its scheduled sweep (docs/scaling.md).",
+        ),
+      superviseSeconds: z
+        .number()
+        .int()
+        .min(1)
+        .max(3600)
+        .default(30)
+        .describe(
+          "PostgreSQL only. Seconds between the job queue's checks for lapsed claims (pg-boss supervisor).",
+        ),
+    })
+    .default({ claimSeconds: 60, superviseSeconds: 30 })
+    .describe('The shared job queue (pg-boss on PostgreSQL; lifecycle/pgboss-job-queue.ts).'),
   jlis: z
     .discriminatedUnion('kind', [
       z.strictObject({

@@ -316,6 +316,8 @@ export async function createPlatform(
         url: database.url,
         now,
         startupParameters: config.database.startupParameters,
+        expireInSeconds: config.jobs.claimSeconds,
+        maintenanceIntervalSeconds: config.jobs.superviseSeconds,
         onError: (e) => log?.warn({ err: e }, 'job queue (pg-boss) background error'),
       });
       opened.push(() => boss.close());

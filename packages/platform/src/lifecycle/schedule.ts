@@ -14,6 +14,16 @@
  * starting (another instance may have just finished the slot's run), and the sweep itself joins a
  * run already in progress. On the embedded database (one process) the queue is in memory;
  * `sweep_runs` still decides what is due, so a restart does not repeat a run.
+ *
+ * The slot's job is also the lease of the instance working the run (issue 14): its claim is
+ * renewed while the run goes on. When that instance is killed, the claim lapses (the queue's
+ * `expireInSeconds`, config `jobs.claimSeconds`), pg-boss's supervisor (`jobs.superviseSeconds`)
+ * puts the job back for a retry, and every look — on any instance, whether a slot is due or not —
+ * works the schedule queue, so the next look anywhere claims the job and resumes the run where its
+ * last committed batches left it (sweep.ts: the shard jobs the dead process held lapse the same
+ * way; each anchor is still checked once). A stopped run (the schedule's stop, SIGTERM) fails its
+ * job likewise, so it is resumed too. The resume therefore starts at most claim expiry +
+ * supervisor interval + retry delay (≤ 2^attempt s) + `checkSeconds` after the kill.
  */
 import { sql } from 'kysely';
 import type { Database } from '../store/database.ts';
@@ -28,9 +38,16 @@ import {
   type SweepResult,
 } from './sweep.ts';
 import { repeatEvery } from '../server/repeat.ts';
+import { lifecycleError } from './errors.ts';
 
 /** The queue of scheduled runs (one job per slot). */
 export const SWEEP_SCHEDULE_QUEUE = 'sweep.schedule';
+
+/** The audit actor (and `sweep_runs.actor`) of scheduled runs. */
+const SCHEDULE_ACTOR = 'system:schedule';
+
+/** Attempts of a slot's job: each kill or stop of the instance working its run uses one. */
+const SCHEDULE_ATTEMPTS = 10;
 
 const HOUR_MS = 3600_000;
 const JST_OFFSET_MS = 9 * HOUR_MS;
@@ -117,14 +134,16 @@ export async function runScheduledSweep(
         deps,
         options.breaker === undefined ? {} : { breaker: options.breaker },
       ).provisionRetryHandler({
-        actor: 'system:schedule',
+        actor: SCHEDULE_ACTOR,
         ...(options.provisions === undefined ? {} : { provisions: options.provisions }),
       }),
       { concurrency: 1, ...(options.signal === undefined ? {} : { signal: options.signal }) },
     );
   const slot = dueSweepSlot(options, await lastStart(deps), deps.now());
-  if (slot === undefined) return undefined;
+  // Without the platform's queue a look opens its own: only worth it when a run is due or one is
+  // left unfinished (a killed or stopped instance's slot job may be waiting for its retry).
   if (given !== undefined) return runSlot(deps, options, slot, given);
+  if (slot === undefined && (await scheduledRun(deps)) === undefined) return undefined;
   if (deps.database.engine !== 'postgres')
     return runSlot(deps, options, slot, new MemoryJobQueue({ now: deps.now }));
   const queue = new PgBossJobQueue({ url: deps.database.url, now: deps.now });
@@ -135,32 +154,68 @@ export async function runScheduledSweep(
   }
 }
 
+/** The id of a run started by the schedule and still `running` (to be resumed), if any. */
+async function scheduledRun(deps: SweepScheduleDeps): Promise<string | undefined> {
+  const r = await deps.db
+    .selectFrom('sweep_runs')
+    .select('id')
+    .where('status', '=', 'running')
+    .where('actor', '=', SCHEDULE_ACTOR)
+    .executeTakeFirst();
+  return r?.id;
+}
+
 async function runSlot(
   deps: SweepScheduleDeps,
   options: Omit<ScheduleSweepOptions, 'checkSeconds' | 'onError'> & { readonly signal?: AbortSignal },
-  slot: Date,
+  slot: Date | undefined,
   queue: JobQueue,
 ): Promise<SweepResult | undefined> {
-  await queue.enqueue(
-    SWEEP_SCHEDULE_QUEUE,
-    { slot: slot.toISOString() },
-    { key: `sweep:${slot.toISOString()}`, maxAttempts: 3 },
-  );
+  if (slot !== undefined)
+    await queue.enqueue(
+      SWEEP_SCHEDULE_QUEUE,
+      { slot: slot.toISOString() },
+      // Each kill or stop of the instance working the run costs an attempt (see the module comment).
+      { key: `sweep:${slot.toISOString()}`, maxAttempts: SCHEDULE_ATTEMPTS },
+    );
+  else if (deps.database.engine !== 'postgres') {
+    // The embedded database has one process and an in-memory queue: a run left open by an
+    // earlier process (restarted mid-run) has no job any more; give it one.
+    const open = await scheduledRun(deps);
+    if (open !== undefined)
+      await queue.enqueue(
+        SWEEP_SCHEDULE_QUEUE,
+        { runId: open },
+        { key: `resume:${open}`, maxAttempts: SCHEDULE_ATTEMPTS },
+      );
+  }
   let result: SweepResult | undefined;
-  await queue.drain<{ slot: string }>(
+  // Drained on every look, due or not: a slot job whose worker died comes back here for a retry.
+  await queue.drain(
     SWEEP_SCHEDULE_QUEUE,
     async (_job, ctx) => {
-      // Another instance may have run this slot between our look and our claim.
-      if (dueSweepSlot(options, await lastStart(deps), deps.now()) === undefined) return;
+      // Another instance may have run this slot between our look and our claim; a run the schedule
+      // started and nobody finished (its worker was killed or stopped) is resumed.
+      if (
+        dueSweepSlot(options, await lastStart(deps), deps.now()) === undefined &&
+        (await scheduledRun(deps)) === undefined
+      )
+        return;
       result = await runSweep(deps, {
         queue,
-        actor: 'system:schedule',
+        actor: SCHEDULE_ACTOR,
         signal: ctx.signal,
         ...(options.shards === undefined ? {} : { shards: options.shards }),
         ...(options.breaker === undefined ? {} : { breaker: options.breaker }),
         ...(options.provisions === undefined ? {} : { provisions: options.provisions }),
       });
       options.onRun?.(result);
+      // Stopped before the end: the job goes back to the queue, so that the next look (here after
+      // a restart, or on another instance) resumes the run rather than waiting for the next slot.
+      if (result.status === 'running')
+        throw lifecycleError('sweep_interrupted', 'the scheduled sweep was stopped before the end', {
+          detail: { runId: result.runId },
+        });
     },
     { concurrency: 1, ...(options.signal === undefined ? {} : { signal: options.signal }) },
   );

@@ -1,10 +1,13 @@
 // The scheduled sweep: when a run is due (with and without a Japan-time hour), and a real run
-// started by the schedule on both engines against the simulator, through pg-boss on PostgreSQL.
+// started by the schedule on both engines against the simulator, through pg-boss on PostgreSQL;
+// a scheduled run stopped mid-way is resumed by the next look (issue 14: its slot job is retried).
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JpkiTrustStore } from '@watashi/jpki';
 import {
   dueSweepSlot,
+  MemoryJobQueue,
+  PgBossJobQueue,
   runScheduledSweep,
   scheduleSweep,
   SWEEP_SCHEDULE_QUEUE,
@@ -107,5 +110,73 @@ forEachEngine((t) => {
       deps.setOffset(0);
     }
     expect(await t.db.selectFrom('sweep_runs').selectAll().execute()).toHaveLength(2);
+  });
+  it('ok-a-stopped-scheduled-run-is-resumed-by-the-next-look', async () => {
+    // The next slot (a day after the previous test's runs); the run is stopped right after its CRL
+    // is downloaded, before any shard is worked.
+    sim.clock.advance(2 * 24 * 3600_000);
+    await sim.s.sim.publishCrls();
+    sim.s.sim.refreshOcsp();
+    deps.setOffset(0);
+    const stop = new AbortController();
+    const inner = deps.backend;
+    const backend = new Proxy(inner, {
+      get(target, key, receiver) {
+        if (key === 'fetchCrl')
+          return async (...args: Parameters<typeof inner.fetchCrl>) => {
+            const crl = await inner.fetchCrl(...args);
+            stop.abort();
+            return crl;
+          };
+        const v: unknown = Reflect.get(target, key, receiver);
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    // The look that resumes has a queue of its own: another instance's on PostgreSQL, a restarted
+    // process's (empty) in-memory queue on the embedded database.
+    const newQueue = () =>
+      t.database.engine === 'postgres'
+        ? new PgBossJobQueue({ url: t.database.url })
+        : new MemoryJobQueue({ now: deps.now });
+    const queue = newQueue();
+    const other = newQueue();
+    try {
+      const before = await t.db.selectFrom('sweep_runs').select('id').execute();
+      const first = await runScheduledSweep(
+        { ...deps, backend },
+        { intervalHours: 24, shards: 2, queue, signal: stop.signal },
+      );
+      expect(first?.status).toBe('running');
+      const anchors = await t.db
+        .selectFrom('anchors')
+        .select('id')
+        .where('superseded_by', 'is', null)
+        .execute();
+      // No slot is due any more (a run started for it), yet the next look resumes the open run once
+      // its job's retry is due (1–2 s: pg-boss on the database's clock, the memory queue on ours).
+      let resumed: Awaited<ReturnType<typeof runScheduledSweep>>;
+      for (let i = 0; i < 40 && resumed === undefined; i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        sim.clock.advance(500);
+        resumed = await runScheduledSweep(deps, { intervalHours: 24, shards: 2, queue: other });
+      }
+      expect(resumed?.runId).toBe(first?.runId);
+      expect(resumed?.resumed).toBe(true);
+      expect(resumed?.status).toBe('completed');
+      expect(resumed?.anchorsChecked).toBe(anchors.length);
+      const after = await t.db.selectFrom('sweep_runs').select(['id', 'status']).execute();
+      expect(after).toHaveLength(before.length + 1);
+      expect(after.filter((r) => r.status === 'running')).toEqual([]);
+      // Finished once.
+      const finished = await t.db
+        .selectFrom('audit_log')
+        .select('payload')
+        .where('type', '=', 'sweep.finished')
+        .execute();
+      expect(finished.filter((f) => JSON.stringify(f.payload).includes(first?.runId ?? '?'))).toHaveLength(1);
+    } finally {
+      for (const q of [queue, other]) await (q as { close?: () => Promise<void> }).close?.();
+      deps.setOffset(0);
+    }
   });
 });

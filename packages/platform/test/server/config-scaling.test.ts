@@ -1,5 +1,6 @@
 // The configuration of several instances (issue 14, docs/scaling.md): the `database` section and
-// `keyStore.refreshSeconds`, with their defaults and refusals.
+// `keyStore.refreshSeconds`, the `jobs` claims (a killed instance's sweep is resumed after them),
+// with their defaults and refusals.
 import { describe, expect, it } from 'vitest';
 import { parsePlatformConfig } from '../../src/config.ts';
 
@@ -16,12 +17,25 @@ describe('scaling configuration', () => {
     expect(c.database).toEqual({ preparedStatements: false, startupParameters: false, poolMax: 10 });
   });
 
+  it('ok-job-claims-default-and-set', () => {
+    expect(parsePlatformConfig({}).jobs).toEqual({ claimSeconds: 60, superviseSeconds: 30 });
+    expect(parsePlatformConfig({ jobs: { claimSeconds: 5 } }).jobs).toEqual({
+      claimSeconds: 5,
+      superviseSeconds: 30,
+    });
+  });
+
   it('fail-bad-values-are-config_invalid', () => {
     for (const bad of [
       { database: { preparedStatements: 'no' } },
       { database: { poolMax: 0 } },
       { database: { pooler: 'pgbouncer' } },
       { keyStore: { kind: 'local', refreshSeconds: 0 } },
+      { jobs: { claimSeconds: 0 } },
+      { jobs: { claimSeconds: 86_400 } },
+      { jobs: { superviseSeconds: 0 } },
+      { jobs: { claimSeconds: 1.5 } },
+      { jobs: { leaseSeconds: 60 } },
     ])
       expect(() => parsePlatformConfig(bad)).toThrow(expect.objectContaining({ code: 'config_invalid' }));
   });
