@@ -2,12 +2,14 @@
 // the independent check of our request (ts -query -text) and of the token (ts -verify).
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCertificate } from '../cert/parse.ts';
 import { fromPem } from '../der/hex.ts';
+import { OID } from '../der/oid.ts';
+import { generalizedTime, int, octets, oid, seq } from '../der/writer.ts';
 import { nodeVerifier } from '../node/crypto.ts';
 import { buildTimeStampRequest, requestTimeStamp } from './request.ts';
 import { parseTimeStampResponse } from './response.ts';
@@ -122,6 +124,55 @@ describe('RFC 3161 time-stamps with openssl as the TSA', () => {
     expect(await failure(requestTimeStamp({ url: 'http://127.0.0.1:1/tsa', request: req }))).toBe(
       'tsp_rejected',
     );
+  });
+
+  it('refuses a token whose signer is not a TSA certificate (EKU timeStamping not critical)', async () => {
+    // openssl ts -reply will not sign with such a certificate (RFC 3161 §2.3), so the token is made
+    // with openssl cms over a TSTInfo written here: first with the real TSA certificate (accepted,
+    // the control), then with one whose extendedKeyUsage is not critical, then with none.
+    const imprint = sha256('checkpoint 4');
+    const nonce = 77n;
+    const tstInfo = seq(
+      int(1),
+      oid('1.3.6.1.4.1.99999.1'),
+      seq(seq(oid(OID.sha256)), octets(imprint)),
+      int(9),
+      generalizedTime(new Date(Math.floor(Date.now() / 1000) * 1000)),
+      int(nonce),
+    );
+    await writeFile(join(tsa.dir, 'tstinfo.der'), tstInfo);
+    const d = (f: string) => join(tsa.dir, f);
+    const issue = async (name: string, ext: string) => {
+      await writeFile(
+        d(`${name}.ext`),
+        `basicConstraints=critical,CA:false\nkeyUsage=critical,digitalSignature\n${ext}`,
+      );
+      await run('openssl', [
+        'req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+        '-keyout', d(`${name}.key`), '-out', d(`${name}.csr`), '-subj', `/CN=${name}`,
+      ]); // prettier-ignore
+      await run('openssl', [
+        'x509', '-req', '-in', d(`${name}.csr`), '-CA', d('ca.pem'), '-CAkey', d('ca.key'),
+        '-set_serial', String(name.length + 10), '-days', '30', '-extfile', d(`${name}.ext`), '-out', d(`${name}.pem`),
+      ]); // prettier-ignore
+    };
+    const token = async (name: string): Promise<Uint8Array> => {
+      await run('openssl', [
+        'cms', '-sign', '-binary', '-nodetach', '-econtent_type', 'id-smime-ct-TSTInfo', '-md', 'sha256',
+        '-in', d('tstinfo.der'), '-signer', d(`${name}.pem`), '-inkey', d(`${name}.key`),
+        '-outform', 'DER', '-out', d(`${name}.tst`),
+      ]); // prettier-ignore
+      return new Uint8Array(await readFile(d(`${name}.tst`)));
+    };
+    const check = async (name: string) =>
+      failure(verifyTimeStampToken({ token: await token(name), imprint, nonce, anchors, verifier }));
+    expect(await check('tsa')).toBe('resolved');
+    await issue('noncritical', 'extendedKeyUsage=timeStamping\n');
+    expect(await check('noncritical')).toBe('tsp_unauthorized_signer');
+    await issue('noeku', '');
+    expect(await check('noeku')).toBe('tsp_unauthorized_signer');
+    await issue('extra', 'extendedKeyUsage=critical,timeStamping,codeSigning\n');
+    expect(await check('extra')).toBe('tsp_unauthorized_signer');
   });
 
   it('refuses malformed answers with tsp_malformed', () => {
