@@ -77,6 +77,20 @@ describe('RFC 3161 time-stamps with openssl as the TSA', () => {
     expect(`${stdout}${stderr}`).toMatch(/Verification: OK/);
   });
 
+  it('accepts a token naming its signer with ESSCertID v1 (SHA-1, openssl’s default)', async () => {
+    const imprint = sha256('checkpoint ess1');
+    const req = buildTimeStampRequest({ imprint });
+    try {
+      tsa.mode = 'grant-ess1';
+      const response = await requestTimeStamp({ url: tsa.url, request: req });
+      await expect(
+        verifyTimeStampResponse({ response, imprint, nonce: req.nonce, anchors, verifier }),
+      ).resolves.toMatchObject({ nonce: req.nonce });
+    } finally {
+      tsa.mode = 'grant';
+    }
+  });
+
   it('refuses a token over another imprint, with another nonce, or from an untrusted TSA', async () => {
     const imprint = sha256('checkpoint 2');
     const req = buildTimeStampRequest({ imprint });

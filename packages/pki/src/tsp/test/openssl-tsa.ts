@@ -17,6 +17,8 @@ const run = promisify(execFile);
 export type OpensslTsaMode =
   /** A real answer from `openssl ts -reply`. */
   | 'grant'
+  /** The same, naming the signer with ESSCertID v1 (SHA-1, openssl's default) instead of v2. */
+  | 'grant-ess1'
   /** openssl configured to accept only SHA-512 imprints: a real rejection (badAlg). */
   | 'reject'
   /** HTTP 500. */
@@ -39,7 +41,7 @@ export interface OpensslTsa {
   close(): Promise<void>;
 }
 
-const tsaConfig = (dir: string, digests: string): string => `
+const tsaConfig = (dir: string, digests: string, essAlg = 'sha256'): string => `
 [ tsa ]
 default_tsa = tsa_config1
 [ tsa_config1 ]
@@ -56,7 +58,7 @@ accuracy = secs:1
 ordering = no
 tsa_name = no
 ess_cert_id_chain = no
-ess_cert_id_alg = sha256
+ess_cert_id_alg = ${essAlg}
 `;
 
 async function root(dir: string, name: string, cn: string): Promise<void> {
@@ -88,6 +90,7 @@ export async function startOpensslTsa(): Promise<OpensslTsa> {
   await writeFile(join(dir, 'serial'), '01\n');
   await writeFile(join(dir, 'grant.cnf'), tsaConfig(dir, 'sha256'));
   await writeFile(join(dir, 'reject.cnf'), tsaConfig(dir, 'sha512'));
+  await writeFile(join(dir, 'grant-ess1.cnf'), tsaConfig(dir, 'sha256', 'sha1'));
 
   let requests = 0;
   const state = { mode: 'grant' as OpensslTsaMode };
