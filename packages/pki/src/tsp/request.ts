@@ -94,6 +94,11 @@ export async function requestTimeStamp(o: RequestTimeStampOptions): Promise<Uint
     await res.body?.cancel();
     throw pkiError('tsp_rejected', `the time-stamp authority answered HTTP ${res.status}`);
   }
+  // Refused before reading when the TSA announces an oversized body.
+  if (Number(res.headers.get('content-length') ?? 0) > max) {
+    await res.body?.cancel();
+    throw pkiError('tsp_rejected', `the time-stamp answer is larger than ${max} bytes`);
+  }
   let body: Uint8Array;
   try {
     body = new Uint8Array(await res.arrayBuffer());

@@ -135,6 +135,10 @@ describe('RFC 3161 time-stamps with openssl as the TSA', () => {
     } finally {
       tsa.mode = 'grant';
     }
+    // An answer larger than allowed is not read.
+    expect(await failure(requestTimeStamp({ url: tsa.url, request: req, maxSize: 100 }))).toBe(
+      'tsp_rejected',
+    );
     expect(await failure(requestTimeStamp({ url: 'http://127.0.0.1:1/tsa', request: req }))).toBe(
       'tsp_rejected',
     );
