@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,8 @@ import { isWatashiError } from '@watashi/pki';
 import { appendAudit, jsonb, migrateToLatest, openDatabase } from '@watashi/platform';
 import { registerPlatformCommands, serveConfig } from '../src/commands/platform.ts';
 import { exitCodeFor } from '../src/exit-codes.ts';
+// openssl as the TSA (`openssl ts -reply` behind node:http), shared with the pki tests.
+import { startOpensslTsa } from '../../pki/src/tsp/test/openssl-tsa.ts';
 
 const dirs: string[] = [];
 const tempDir = (): string => {
@@ -199,4 +201,61 @@ describe('serve configuration', () => {
     const r = await run(['serve', '--config', file]);
     expect(r.err).toMatch(/\[config_invalid\]/);
   });
+});
+
+describe('audit checkpoint time-stamps (RFC 3161)', () => {
+  it('ok-time-stamped-checkpoint-verifies-then-fail-untrusted-missing-or-swapped-token-exit-4', async () => {
+    const tsa = await startOpensslTsa();
+    try {
+      const dir = await auditedDataDir();
+      const out = join(tempDir(), 'checkpoints');
+      const ca = join(tsa.dir, 'ca.pem');
+      const other = join(tsa.dir, 'other-ca.pem');
+      const cp = (...extra: string[]) =>
+        run(['audit', 'checkpoint', '--data-dir', dir, '--out', out, '--json', ...extra]);
+      const verify = (...extra: string[]) =>
+        run(['audit', 'verify', '--data-dir', dir, '--checkpoints', out, '--json', ...extra]);
+
+      const made = await cp('--tsa-url', tsa.url, '--tsa-cert', ca);
+      expect(made.code).toBe(0);
+      const madeJson = JSON.parse(made.out) as { timestampGenTime?: string; file: string };
+      expect(typeof madeJson.timestampGenTime).toBe('string');
+      const ok = await verify('--tsa-cert', ca);
+      expect(ok.code).toBe(0);
+      expect(JSON.parse(ok.out)).toMatchObject({ ok: true, timestampGenTime: madeJson.timestampGenTime });
+
+      // The token is never skipped silently; another TSA root does not vouch for it.
+      expect((await verify()).code).toBe(3);
+      const untrusted = await verify('--tsa-cert', other);
+      expect(untrusted.code).toBe(4);
+      expect(untrusted.err).toMatch(/\[audit_timestamp_mismatch\]/);
+      expect((await cp('--tsa-url', tsa.url)).code).toBe(3);
+
+      // TSA down: the checkpoint is still written, without a token, with a warning.
+      const first = JSON.parse(readFileSync(madeJson.file, 'utf8')) as { timestamp: string };
+      const database = await openDatabase({ dataDir: join(dir, 'db') });
+      await database.db
+        .transaction()
+        .execute((trx) => appendAudit(trx, { actor: 'system:test', type: 'test.event', payload: { i: 3 } }));
+      await database.close();
+      const down = await cp('--tsa-url', 'http://127.0.0.1:1/tsa', '--tsa-cert', ca);
+      expect(down.code).toBe(0);
+      const downJson = JSON.parse(down.out) as { seq: string; file: string; timestampError?: string };
+      expect(downJson).toMatchObject({ seq: '4', timestampError: 'tsp_rejected' });
+      expect(readdirSync(out).filter((n) => n.endsWith('.json'))).toHaveLength(2);
+      expect((await verify()).code).toBe(0);
+      const missing = await verify('--tsa-cert', ca);
+      expect(missing.code).toBe(4);
+      expect(missing.err).toMatch(/no time-stamp.*\[audit_timestamp_mismatch\]/);
+
+      // The first checkpoint's token pasted into the second: over another imprint.
+      const second = JSON.parse(readFileSync(downJson.file, 'utf8')) as Record<string, unknown>;
+      writeFileSync(downJson.file, JSON.stringify({ ...second, timestamp: first.timestamp }));
+      const swapped = await verify('--tsa-cert', ca);
+      expect(swapped.code).toBe(4);
+      expect(swapped.err).toMatch(/\[audit_timestamp_mismatch\]/);
+    } finally {
+      await tsa.close();
+    }
+  }, 60_000);
 });

@@ -10,4 +10,5 @@ export * from './cert/index.ts';
 export * from './crl/index.ts';
 export * from './ocsp/index.ts';
 export * from './cms/index.ts';
+export * from './tsp/index.ts';
 export * from './path/index.ts';

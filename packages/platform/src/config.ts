@@ -333,6 +333,23 @@ export const platformConfigSchema = z.strictObject({
         .max(86_400)
         .default(3600)
         .describe('How often each instance writes a checkpoint when checkpointDir is set.'),
+      tsaUrl: z
+        .url({ protocol: /^https?$/ })
+        .optional()
+        .describe(
+          'RFC 3161 time-stamp authority: each checkpoint gets a token over SHA-256 of its JWS (store/audit-checkpoint.ts). A TSA that is down or answers a token that does not verify leaves the checkpoint written without one and a warning logged. Requires tsaCertificates.',
+        ),
+      tsaCertificates: z
+        .array(z.string().min(1))
+        .min(1)
+        .optional()
+        .describe(
+          "PEM file(s) of the TSA's certificate chain to trust (a root, an intermediate or the TSA certificate): a token must chain to one of them.",
+        ),
+    })
+    .refine((a) => a.tsaUrl === undefined || a.tsaCertificates !== undefined, {
+      message: 'audit.tsaUrl needs audit.tsaCertificates (the TSA certificates to trust)',
+      path: ['tsaCertificates'],
     })
     .default({ checkpointIntervalSeconds: 3600 })
     .describe('Anchoring the audit chain outside the database.'),

@@ -33,7 +33,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
-import { fromPem, WatashiError } from '@watashi/pki';
+import { fromPem, fromPemAll, parseCertificate, WatashiError, type Certificate } from '@watashi/pki';
 import { JpkiTrustStore } from '@watashi/jpki';
 import {
   assuranceTableHtml,
@@ -84,7 +84,9 @@ export type PlatformConfigErrorCode =
   /** A file of `jlisRootFiles` cannot be read or is not a certificate (DER or PEM). */
   | 'config_jlis_root_unreadable'
   /** `jlisRootFiles` set in simulation mode, whose roots are the simulator's only. */
-  | 'config_jlis_roots_in_simulation';
+  | 'config_jlis_roots_in_simulation'
+  /** A file of `audit.tsaCertificates` cannot be read or holds no PEM certificate. */
+  | 'config_tsa_certificate_unreadable';
 
 const configError = (
   code: PlatformConfigErrorCode,
@@ -223,6 +225,27 @@ export async function readRootFiles(paths: ReadonlyArray<string>): Promise<Uint8
   return out;
 }
 
+/**
+ * Reads the TSA certificates to trust (`audit.tsaCertificates`, `--tsa-cert`): PEM files, each with
+ * one or more certificates. Throws `config_tsa_certificate_unreadable`.
+ */
+export async function readTsaCertificates(paths: ReadonlyArray<string>): Promise<Certificate[]> {
+  const out: Certificate[] = [];
+  for (const path of paths) {
+    try {
+      const pems = fromPemAll(await readFile(path, 'utf8'), 'CERTIFICATE');
+      if (pems.length === 0) throw new TypeError('no PEM certificate in the file');
+      out.push(...pems.map((der) => parseCertificate(der)));
+    } catch (cause) {
+      throw configError('config_tsa_certificate_unreadable', `cannot read the TSA certificate file ${path}`, {
+        cause,
+        detail: { path },
+      });
+    }
+  }
+  return out;
+}
+
 /** Builds the platform (does not listen). */
 export async function createPlatform(
   configInput: unknown,
@@ -257,6 +280,12 @@ export async function createPlatform(
         trust = await JpkiTrustStore.simulator(await fetchSimulatorRoots(config.jlis.url));
       else throw configError('config_simulator_required', 'simulation mode needs the simulator');
     }
+    // The TSA's certificates too: an unreadable file stops start-up, not the first checkpoint.
+    const tsaUrl = config.audit.tsaUrl;
+    const tsa =
+      tsaUrl === undefined
+        ? undefined
+        : { url: tsaUrl, anchors: await readTsaCertificates(config.audit.tsaCertificates ?? []) };
 
     let database = overrides.database;
     if (database === undefined) {
@@ -362,8 +391,23 @@ export async function createPlatform(
       // The audit chain's head, signed and written outside the database (store/audit-checkpoint.ts).
       // A failure (a broken chain above all) is logged as an error: it is what the checkpoint is for.
       const timer = setInterval(() => {
-        writeAuditCheckpoint(deps.db, keys, checkpointDir, { now }).then(
-          (c) => app.log.info({ seq: c.seq.toString(), file: c.file }, 'audit checkpoint written'),
+        writeAuditCheckpoint(deps.db, keys, checkpointDir, { now, ...(tsa ? { tsa } : {}) }).then(
+          (c) => {
+            app.log.info(
+              {
+                seq: c.seq.toString(),
+                file: c.file,
+                ...(c.timestamp ? { genTime: c.timestamp.genTime.toISOString() } : {}),
+              },
+              'audit checkpoint written',
+            );
+            // Written all the same, without a token (store/audit-checkpoint.ts): the operator fixes the TSA.
+            if (c.timestampError)
+              app.log.warn(
+                { err: c.timestampError, code: c.timestampError.code, file: c.file },
+                'audit checkpoint written without a time-stamp',
+              );
+          },
           (e: unknown) => app.log.error({ err: e }, 'audit checkpoint failed'),
         );
       }, config.audit.checkpointIntervalSeconds * 1000);

@@ -140,6 +140,9 @@ export const OID = {
   contentType: '1.2.840.113549.1.9.3',
   messageDigest: '1.2.840.113549.1.9.4',
   signingTime: '1.2.840.113549.1.9.5',
+  // Time-stamp protocol (RFC 3161 §2.3, §2.4.2)
+  kpTimeStamping: '1.3.6.1.5.5.7.3.8',
+  ctTSTInfo: '1.2.840.113549.1.9.16.1.4',
   // JPKI (docs/jpki.md §1.4, §1.6)
   jpkiPolicySign: '1.2.392.200149.8.5.1.1.20',
   jpkiPolicySignTest: '1.2.392.200149.8.5.1.0.20',

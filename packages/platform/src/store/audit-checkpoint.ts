@@ -13,15 +13,33 @@
  * Format: a JSON file `audit-checkpoint-<seq, 20 digits>.json` holding the compact JWS (RFC 7515,
  * ES256, `kid` of the key, `typ` `watashi-audit-checkpoint`) over the payload
  * `{v, seq, hash (hex), at (ISO time)}`, the public JWK (for checks without the key store), and an
- * optional `timestamp`: an RFC 3161 time-stamp token (base64) over the JWS, for deployments that
- * add one from their TSA. This build does not request one (no TSA client): the field is read and
- * kept, not produced.
+ * optional `timestamp`: an RFC 3161 time-stamp token (base64) whose messageImprint is SHA-256 of the
+ * compact JWS (its ASCII bytes: the checkpoint's signed content).
+ *
+ * Time-stamps (`tsa` option; config `audit.tsaUrl`, `audit.tsaCertificates`): after signing, the
+ * checkpoint is sent to the TSA (`@watashi/pki` tsp: SHA-256 imprint, random nonce, certReq) and the
+ * answer verified (granted, our imprint and nonce, a TSA certificate chaining to the configured
+ * ones) before its token is stored. A TSA that is down, refuses or answers a token that does not
+ * verify does NOT stop the checkpoint: it is written without `timestamp` and the failure returned
+ * (`timestampError`) for the caller to log as a warning. The signed head is what protects the
+ * chain; the time-stamp only adds a third party's word on when, and losing a checkpoint to a TSA
+ * outage would weaken the protection it adds to.
  */
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compactVerify, importJWK } from 'jose';
 import type { Kysely } from 'kysely';
-import { WatashiError } from '@watashi/pki';
+import {
+  buildTimeStampRequest,
+  requestTimeStamp,
+  verifyTimeStampResponse,
+  verifyTimeStampToken,
+  WatashiError,
+  type Certificate,
+  type VerifiedTimeStamp,
+} from '@watashi/pki';
+import { nodeVerifier } from '@watashi/pki/node';
+import { createHash } from 'node:crypto';
 import type { KeyStore, PublicSigningJwk } from '../keys/key-store.ts';
 import { verifyAuditChain, type AuditAnchor } from './audit.ts';
 import type { Schema } from './schema.ts';
@@ -38,7 +56,21 @@ export type AuditCheckpointErrorCode =
   /** The key store cannot sign (no signing capability). */
   | 'audit_checkpoint_no_key'
   /** A checkpoint file does not parse, or its signature does not verify. */
-  | 'audit_checkpoint_invalid';
+  | 'audit_checkpoint_invalid'
+  /** A checkpoint's time-stamp token does not verify (the cause holds the `tsp_*` error). */
+  | 'audit_timestamp_invalid';
+
+/** Where checkpoints are time-stamped (RFC 3161). */
+export interface AuditTsaOptions {
+  /** The TSA's URL (HTTP POST of application/timestamp-query). */
+  readonly url: string;
+  /** The TSA certificates trusted (root, intermediate or the TSA's own); the token must chain to one. */
+  readonly anchors: ReadonlyArray<Certificate>;
+  /** fetch implementation (default the global one). */
+  readonly fetch?: typeof fetch;
+  /** Give up on the TSA after this many milliseconds (default 10 000). */
+  readonly timeoutMs?: number;
+}
 
 /** A checkpoint as written to its file. */
 export interface AuditCheckpointFile {
@@ -47,7 +79,7 @@ export interface AuditCheckpointFile {
   readonly jws: string;
   /** The public key of `kid` (the verifier prefers the key store's copy). */
   readonly publicJwk: PublicSigningJwk;
-  /** Optional RFC 3161 TimeStampToken over the JWS bytes, base64 (added by the operator's TSA). */
+  /** Optional RFC 3161 TimeStampToken, base64, whose messageImprint is SHA-256 of `jws` (ASCII). */
   readonly timestamp?: string;
 }
 
@@ -67,6 +99,74 @@ export interface AuditCheckpoint extends AuditAnchor {
   readonly at: Date;
   readonly keyId: string;
   readonly file?: string;
+  /** The compact JWS read (what a time-stamp token covers). */
+  readonly jws?: string;
+  /** The file's time-stamp token (base64), NOT verified by reading: see {@link verifyAuditCheckpointTimestamp}. */
+  readonly timestampToken?: string;
+}
+
+/** The outcome of asking the TSA, next to a checkpoint. */
+export interface AuditCheckpointTimestampResult {
+  /** The TSA's time, when a verified token was stored. */
+  readonly timestamp?: { readonly genTime: Date; readonly serial: bigint };
+  /** Why the checkpoint has no token although a TSA is configured (log it as a warning). */
+  readonly timestampError?: WatashiError;
+}
+
+/** SHA-256 of a checkpoint's signed content, the compact JWS (what its time-stamp covers). */
+export function auditCheckpointImprint(jws: string): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(jws, 'ascii').digest());
+}
+
+/** Asks the TSA for a token over `jws` and verifies it; throws `tsp_*` errors. */
+async function timestamp(
+  jws: string,
+  tsa: AuditTsaOptions,
+): Promise<VerifiedTimeStamp & { token: Uint8Array }> {
+  const imprint = auditCheckpointImprint(jws);
+  const request = buildTimeStampRequest({ imprint });
+  const response = await requestTimeStamp({
+    url: tsa.url,
+    request,
+    ...(tsa.fetch ? { fetch: tsa.fetch } : {}),
+    ...(tsa.timeoutMs === undefined ? {} : { timeoutMs: tsa.timeoutMs }),
+  });
+  return verifyTimeStampResponse({
+    response,
+    imprint,
+    nonce: request.nonce,
+    anchors: tsa.anchors,
+    verifier: nodeVerifier(),
+  });
+}
+
+/**
+ * Verifies a checkpoint's time-stamp token (read by {@link readAuditCheckpoint}): the same checks as
+ * when it was obtained, except the nonce (a stored token is checked without its request). Returns
+ * undefined when the checkpoint has no token; throws `audit_timestamp_invalid` when it does not verify.
+ */
+export async function verifyAuditCheckpointTimestamp(
+  checkpoint: AuditCheckpoint,
+  anchors: ReadonlyArray<Certificate>,
+): Promise<VerifiedTimeStamp | undefined> {
+  if (checkpoint.timestampToken === undefined) return undefined;
+  if (checkpoint.jws === undefined) throw new TypeError('the checkpoint was not read from a file');
+  try {
+    return await verifyTimeStampToken({
+      token: new Uint8Array(Buffer.from(checkpoint.timestampToken, 'base64')),
+      imprint: auditCheckpointImprint(checkpoint.jws),
+      nonce: 'not-checked',
+      anchors,
+      verifier: nodeVerifier(),
+    });
+  } catch (cause) {
+    const code = (cause as { code?: unknown }).code;
+    throw new WatashiError(
+      'audit_timestamp_invalid',
+      `the checkpoint's time-stamp does not verify: ${(cause as Error).message}`,
+      { cause, detail: { reason: typeof code === 'string' ? code : 'unknown' } },
+    );
+  }
 }
 
 const b64u = (b: Uint8Array | string): string =>
@@ -83,8 +183,8 @@ function invalid(message: string, cause?: unknown): WatashiError<AuditCheckpoint
 export async function createAuditCheckpoint(
   db: Kysely<Schema>,
   keys: KeyStore,
-  options: { now?: () => Date; previous?: AuditAnchor } = {},
-): Promise<{ file: AuditCheckpointFile; checkpoint: AuditCheckpoint }> {
+  options: { now?: () => Date; previous?: AuditAnchor; tsa?: AuditTsaOptions } = {},
+): Promise<{ file: AuditCheckpointFile; checkpoint: AuditCheckpoint } & AuditCheckpointTimestampResult> {
   if (keys.signingKeys === undefined)
     throw new WatashiError('audit_checkpoint_no_key', 'the key store cannot sign audit checkpoints');
   const [key] = await keys.signingKeys(AUDIT_SIGNING_PURPOSE);
@@ -114,10 +214,26 @@ export async function createAuditCheckpoint(
   };
   const input = `${b64u(JSON.stringify({ alg: key.alg, kid: key.keyId, typ: TYP }))}.${b64u(JSON.stringify(payload))}`;
   const signature = await key.sign(new Uint8Array(Buffer.from(input, 'ascii')));
-  return {
-    file: { v: 1, jws: `${input}.${b64u(signature)}`, publicJwk: key.publicJwk },
-    checkpoint: { seq: head.seq, hash: head.hash, at, keyId: key.keyId },
-  };
+  const jws = `${input}.${b64u(signature)}`;
+  const checkpoint = { seq: head.seq, hash: head.hash, at, keyId: key.keyId, jws };
+  if (options.tsa === undefined) return { file: { v: 1, jws, publicJwk: key.publicJwk }, checkpoint };
+  try {
+    const ts = await timestamp(jws, options.tsa);
+    const token = Buffer.from(ts.token).toString('base64');
+    return {
+      file: { v: 1, jws, publicJwk: key.publicJwk, timestamp: token },
+      checkpoint: { ...checkpoint, timestampToken: token },
+      timestamp: { genTime: ts.genTime, serial: ts.serial },
+    };
+  } catch (e) {
+    // Written without a token rather than not at all (see the module comment); only an unverified
+    // token is never stored.
+    const timestampError: WatashiError =
+      e instanceof WatashiError
+        ? (e as WatashiError)
+        : new WatashiError<string>('tsp_rejected', 'time-stamp failed', { cause: e });
+    return { file: { v: 1, jws, publicJwk: key.publicJwk }, checkpoint, timestampError };
+  }
 }
 
 /** Makes a checkpoint and writes it to `dir` (created if missing); returns its path. */
@@ -125,8 +241,8 @@ export async function writeAuditCheckpoint(
   db: Kysely<Schema>,
   keys: KeyStore,
   dir: string,
-  options: { now?: () => Date } = {},
-): Promise<AuditCheckpoint & { file: string }> {
+  options: { now?: () => Date; tsa?: AuditTsaOptions } = {},
+): Promise<AuditCheckpoint & { file: string } & AuditCheckpointTimestampResult> {
   await mkdir(dir, { recursive: true, mode: 0o750 });
   // Never checkpoint a chain that has lost what the last checkpoint saw.
   const previous = await readLatestAuditCheckpoint(dir, keys);
@@ -139,7 +255,12 @@ export async function writeAuditCheckpoint(
   // Written whole, then renamed: a reader never sees half a file.
   await writeFile(`${path}.tmp`, `${JSON.stringify(made.file, null, 2)}\n`, { mode: 0o640 });
   await rename(`${path}.tmp`, path);
-  return { ...made.checkpoint, file: path };
+  return {
+    ...made.checkpoint,
+    file: path,
+    ...(made.timestamp ? { timestamp: made.timestamp } : {}),
+    ...(made.timestampError ? { timestampError: made.timestampError } : {}),
+  };
 }
 
 /**
@@ -159,7 +280,14 @@ export async function readAuditCheckpoint(
   } catch (cause) {
     throw invalid('the checkpoint file is not JSON', cause);
   }
-  if (typeof file !== 'object' || file === null || file.v !== 1 || typeof file.jws !== 'string')
+  if (
+    typeof file !== 'object' ||
+    file === null ||
+    file.v !== 1 ||
+    typeof file.jws !== 'string' ||
+    (file.timestamp !== undefined &&
+      (typeof file.timestamp !== 'string' || !/^[A-Za-z0-9+/]+={0,2}$/.test(file.timestamp)))
+  )
     throw invalid('the checkpoint file has an unknown shape');
   let kid: unknown;
   try {
@@ -198,6 +326,8 @@ export async function readAuditCheckpoint(
     hash: new Uint8Array(Buffer.from(payload.hash, 'hex')),
     at: new Date(payload.at),
     keyId: String(kid),
+    jws: file.jws,
+    ...(file.timestamp === undefined ? {} : { timestampToken: file.timestamp }),
   };
 }
 

@@ -26,12 +26,16 @@ export {
   readAuditCheckpoint,
   readLatestAuditCheckpoint,
   writeAuditCheckpoint,
+  verifyAuditCheckpointTimestamp,
+  auditCheckpointImprint,
 } from './audit-checkpoint.ts';
 export type {
   AuditCheckpoint,
   AuditCheckpointErrorCode,
   AuditCheckpointFile,
   AuditCheckpointPayload,
+  AuditCheckpointTimestampResult,
+  AuditTsaOptions,
 } from './audit-checkpoint.ts';
 export { consumeNonce } from './nonces.ts';
 export type { NonceOutcome } from './nonces.ts';
