@@ -43,7 +43,7 @@ case "$cmd" in
       port=${3:-$(( 20000 + RANDOM % 40000 ))}
       if port_busy "$port"; then [ -n "${3:-}" ] && die "port $port is in use"; continue; fi
       if as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
         start >/dev/null; then
         echo "postgres://postgres@127.0.0.1:$port/postgres"
         exit 0
