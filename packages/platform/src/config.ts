@@ -421,28 +421,13 @@ export const platformConfigSchema = z.strictObject({
             .default(60)
             .describe('How long the circuit breaker stays open before one trial request.'),
         })
-        .default({
-          concurrency: 8,
-          deadlineSeconds: 900,
-          timeoutSeconds: 10,
-          breakerFailures: 5,
-          breakerCooldownSeconds: 60,
-        })
+        // Absent: {} parsed through the fields above, so each default is stated once (zod 4).
+        .prefault({})
         .describe(
           'How the sweep asks J-LIS for the latest basic 4 information (lifecycle/provisions.ts): bounded concurrency, a deadline per run, a circuit breaker; unanswered provisions go to the `sweep.provisions` retry job.',
         ),
     })
-    .default({
-      intervalHours: 24,
-      checkSeconds: 300,
-      provisions: {
-        concurrency: 8,
-        deadlineSeconds: 900,
-        timeoutSeconds: 10,
-        breakerFailures: 5,
-        breakerCooldownSeconds: 60,
-      },
-    })
+    .prefault({})
     .describe(
       'The scheduled revocation sweep (lifecycle/schedule.ts); one instance runs it, through the job queue (pg-boss on PostgreSQL).',
     ),
