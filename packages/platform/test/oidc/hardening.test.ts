@@ -2,7 +2,6 @@
 // openid-client (plain fetch and jose for what a stock client would not send): NUL characters in
 // parameters, refresh tokens of sender-constrained RPs, client assertions, PAR, sid in ID and
 // logout tokens, redirect_uri on every request, and CORS at the token endpoint.
-import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import type { JpkiTrustStore } from '@watashi/jpki';
@@ -15,39 +14,32 @@ import {
   Browser,
   client,
   follow,
-  freePort,
   login,
   oauthError,
   passkeyResident,
   registerRp,
+  startLogoutReceiver,
   startOidcPlatform,
+  type LogoutReceiver,
   type PasskeyResident,
   type TestRp,
 } from './support.ts';
 
 let sim: TestSim;
 let trust: JpkiTrustStore;
-let bcl: Server;
+let bcl: LogoutReceiver;
 let bclUrl: string;
-const received: Array<{ path: string; body: string }> = [];
+let received: LogoutReceiver['received'];
 
 beforeAll(async () => {
   sim = await startSim('oidc-hardening', new Date(Math.floor(Date.now() / 1000) * 1000));
   trust = await simTrust(sim);
-  const port = await freePort();
-  bcl = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString('utf8')));
-    req.on('end', () => {
-      received.push({ path: req.url ?? '', body });
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((r) => bcl.listen(port, '127.0.0.1', r));
-  bclUrl = `http://127.0.0.1:${port}`;
+  bcl = await startLogoutReceiver();
+  bclUrl = bcl.url;
+  received = bcl.received;
 });
 afterAll(async () => {
-  await new Promise((r) => bcl?.close(r));
+  await bcl?.close();
   await sim?.close();
 });
 

@@ -2,7 +2,6 @@
 // RP-initiated logout ends the OP session and the Watashi session and sends a signed back-channel
 // logout token to every RP of the session; a DPoP-bound token used with another key's proof is
 // refused.
-import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import type { JpkiTrustStore } from '@watashi/jpki';
@@ -15,36 +14,29 @@ import {
   Browser,
   client,
   follow,
-  freePort,
   login,
   passkeyResident,
   registerRp,
+  startLogoutReceiver,
   startOidcPlatform,
+  type LogoutReceiver,
 } from './support.ts';
 
 let sim: TestSim;
 let trust: JpkiTrustStore;
-let bcl: Server;
+let bcl: LogoutReceiver;
 let bclUrl: string;
-const received: Array<{ path: string; body: string }> = [];
+let received: LogoutReceiver['received'];
 
 beforeAll(async () => {
   sim = await startSim('oidc-logout', new Date(Math.floor(Date.now() / 1000) * 1000));
   trust = await simTrust(sim);
-  const port = await freePort();
-  bcl = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString('utf8')));
-    req.on('end', () => {
-      received.push({ path: req.url ?? '', body });
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((r) => bcl.listen(port, '127.0.0.1', r));
-  bclUrl = `http://127.0.0.1:${port}`;
+  bcl = await startLogoutReceiver();
+  bclUrl = bcl.url;
+  received = bcl.received;
 });
 afterAll(async () => {
-  await new Promise((r) => bcl?.close(r));
+  await bcl?.close();
   await sim?.close();
 });
 

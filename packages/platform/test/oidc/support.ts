@@ -5,6 +5,7 @@
  * passkey through the authn API, a "browser" with a cookie jar that follows redirects by hand,
  * and RPs registered through the registry and driven by openid-client.
  */
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import * as client from 'openid-client';
 import { exportJWK, generateKeyPair } from 'jose';
@@ -317,3 +318,32 @@ export async function oauthError(p: Promise<unknown>): Promise<string> {
 }
 
 export { client };
+
+/** A back-channel logout endpoint on loopback that records every request it receives. */
+export interface LogoutReceiver {
+  /** `http://127.0.0.1:<port>`; any path is accepted. */
+  readonly url: string;
+  /** What arrived, in order: the request path and its body. */
+  readonly received: Array<{ path: string; body: string }>;
+  close(): Promise<void>;
+}
+
+/** Starts a {@link LogoutReceiver}. */
+export async function startLogoutReceiver(): Promise<LogoutReceiver> {
+  const received: Array<{ path: string; body: string }> = [];
+  const port = await freePort();
+  const server = createHttpServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+    req.on('end', () => {
+      received.push({ path: req.url ?? '', body });
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${port}`,
+    received,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
