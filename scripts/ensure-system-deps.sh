@@ -7,6 +7,9 @@
 #   opensc, pcscd, vsmartcard-vpcd, pcsc-tools — PC/SC conformance of the virtual My Number card
 #   haproxy, pgbouncer — the several-instances test (packages/platform/test/scale): a real load
 #                    balancer and a transaction-mode connection pooler in front of PostgreSQL
+#   fonts-noto-cjk — Japanese glyphs in the wallet screenshots the end-to-end tests write
+#   softhsm2       — a PKCS#11 token for the CA's and devices' keys (Watashi's own certificates)
+#   poppler-utils  — pdfsig, an independent check of the PDF signatures Watashi makes
 #   postgresql     — only when no PostgreSQL answers on 127.0.0.1:5432 (the suite then starts a private one)
 set -euo pipefail
 need=()
@@ -20,6 +23,9 @@ have pcsc_scan || need+=(pcsc-tools)
 have haproxy || [ -x /usr/sbin/haproxy ] || need+=(haproxy)
 have pgbouncer || [ -x /usr/sbin/pgbouncer ] || need+=(pgbouncer)
 [ -e /usr/include/PCSC/winscard.h ] || need+=(libpcsclite-dev)
+[ -d /usr/share/fonts/opentype/noto ] && ls /usr/share/fonts/opentype/noto | grep -q CJK || need+=(fonts-noto-cjk)
+have softhsm2-util || need+=(softhsm2)
+have pdfsig || need+=(poppler-utils)
 if ! have pg_ctl && ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then need+=(postgresql); fi
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 as_root=()

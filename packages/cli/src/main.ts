@@ -51,10 +51,26 @@ export async function main(argv: ReadonlyArray<string>): Promise<number> {
       return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     if (isWatashiError(e)) {
-      process.stderr.write(`watashi: ${e.message} [${e.code}]\n`);
+      process.stderr.write(`watashi: ${e.message} [${e.code}]\n${causes(e)}`);
       return exitCodeFor(e.code);
     }
     process.stderr.write(`watashi: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     return EXIT.failure;
   }
+}
+
+/**
+ * The chain of causes under an error, one indented line each (at most five): what the operator
+ * needs to act on `store_migration_failed` or `store_unavailable` is the database's own words.
+ */
+function causes(e: Error): string {
+  let out = '';
+  let c: unknown = e.cause;
+  for (let i = 0; i < 5 && c !== undefined && c !== null; i++) {
+    const message = c instanceof Error ? c.message : JSON.stringify(c);
+    const code = c instanceof Error && 'code' in c && typeof c.code === 'string' ? ` [${c.code}]` : '';
+    out += `  because: ${message}${code}\n`;
+    c = c instanceof Error ? c.cause : undefined;
+  }
+  return out;
 }
