@@ -181,6 +181,11 @@ for (const variant of ['postgres', 'pgbouncer'] as const) {
               }
             },
             150_000,
+            () =>
+              [
+                `its output: ${child.output().slice(-4000)}`,
+                ...(bouncer === undefined ? [] : [`PgBouncer's log: ${bouncer.log().slice(-4000)}`]),
+              ].join('\n'),
           ),
         ),
       );

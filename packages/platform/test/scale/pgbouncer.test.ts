@@ -4,10 +4,12 @@
  * statements unnamed; PgBouncer refuses the timeouts as startup parameters, so
  * `database.startupParameters: false` leaves them out.
  */
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, PREPARED, type Database } from '../../src/store/database.ts';
+import { migrateToLatest } from '../../src/store/migrate.ts';
 import { testPostgresAdminUrl } from '../db/harness.ts';
+import { createScratchDatabase } from '../db/postgres.ts';
 import { startPgBouncer, type TestPgBouncer } from './pgbouncer.ts';
 
 const marked = (n: number) => sql<{ x: number }>`${sql.raw(PREPARED)}SELECT ${n}::int AS x`;
@@ -67,6 +69,57 @@ describe('PgBouncer in transaction mode', () => {
     for (let i = 0; i < 6; i++) {
       expect((await marked(i).execute(c.db)).rows).toEqual([{ x: i }]);
       expect((await marked(i + 1).execute(d.db)).rows).toEqual([{ x: i + 1 }]);
+    }
+  });
+});
+
+describe('migrations through PgBouncer in transaction mode', () => {
+  // Kysely 0.29's Migrator takes a session-level advisory lock outside its transaction; behind a
+  // transaction-mode pooler that lock, the transaction and the unlock land on different server
+  // connections, so instances starting together migrated at once (or waited an hour for a lock
+  // left on an idle server connection). store/migrate.ts holds a transaction-level lock instead.
+  it('ok-six-clients-starting-together-apply-each-migration-once', async () => {
+    const admin = await testPostgresAdminUrl();
+    const scratch = await createScratchDatabase(admin);
+    // Round robin: consecutive transactions of one client go to different server connections, as
+    // they do on a busy pooler (the default, last-used-first, hides the fault on a quiet one).
+    const bouncer = await startPgBouncer(scratch.url, { defaultPoolSize: 4, roundRobin: true });
+    const opened: Database[] = [];
+    try {
+      const url = bouncer.url(new URL(scratch.url).pathname.slice(1));
+      for (let i = 0; i < 6; i++)
+        opened.push(
+          await openDatabase({ url, pool: { max: 2, preparedStatements: false, startupParameters: false } }),
+        );
+      // Slow steps that fail when run twice: a table created without IF NOT EXISTS, and a row
+      // whose second insert breaks the primary key.
+      const slow = {
+        '0001-slow-table': {
+          async up(db: Kysely<unknown>) {
+            await sql`CREATE TABLE once (id int PRIMARY KEY)`.execute(db);
+            await sql`SELECT pg_sleep(0.3)`.execute(db);
+          },
+        },
+        '0002-slow-row': {
+          async up(db: Kysely<unknown>) {
+            await sql`INSERT INTO once (id) VALUES (1)`.execute(db);
+            await sql`SELECT pg_sleep(0.3)`.execute(db);
+          },
+        },
+      };
+      const reports = await Promise.all(opened.map((d) => migrateToLatest(d.db, slow)));
+      // Exactly one client applied both; the others found them done.
+      expect(reports.map((r) => r.applied.length).sort()).toEqual([0, 0, 0, 0, 0, 2]);
+      for (const r of reports) expect(r.current).toEqual(['0001-slow-table', '0002-slow-row']);
+      // No advisory lock is left behind on any server connection.
+      const { rows } = await sql<{
+        n: number;
+      }>`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory'`.execute(opened[0]!.db);
+      expect(rows[0]?.n).toBe(0);
+    } finally {
+      for (const d of opened) await d.close().catch(() => undefined);
+      await bouncer.stop();
+      await scratch.drop();
     }
   });
 });

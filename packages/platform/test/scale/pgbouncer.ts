@@ -4,7 +4,7 @@
  * `postgres` OS user (PgBouncer refuses to run as root), like scripts/pg-private.sh's cluster.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +18,8 @@ export interface TestPgBouncer {
   url(database: string): string;
   /** Its listening port. */
   readonly port: number;
+  /** Its log so far (for a failure message). */
+  log(): string;
   /** Stop it (SIGTERM to its own process) and remove its directory. */
   stop(): Promise<void>;
 }
@@ -28,7 +30,12 @@ export interface TestPgBouncer {
  */
 export async function startPgBouncer(
   serverUrl: string,
-  options: { readonly defaultPoolSize?: number; readonly poolMode?: 'transaction' | 'session' } = {},
+  options: {
+    readonly defaultPoolSize?: number;
+    readonly poolMode?: 'transaction' | 'session';
+    /** `server_round_robin = 1`: hand out server connections in turn, not the last one used. */
+    readonly roundRobin?: boolean;
+  } = {},
 ): Promise<TestPgBouncer> {
   const server = new URL(serverUrl);
   const dir = mkdtempSync(join(tmpdir(), 'wpgb-'));
@@ -45,10 +52,11 @@ export async function startPgBouncer(
     `pool_mode = ${options.poolMode ?? 'transaction'}`,
     `default_pool_size = ${options.defaultPoolSize ?? 4}`,
     'max_client_conn = 500',
+    `server_round_robin = ${options.roundRobin === true ? 1 : 0}`,
     'server_reset_query = DISCARD ALL',
     `logfile = ${join(dir, 'pgbouncer.log')}`,
-    'log_connections = 0',
-    'log_disconnections = 0',
+    'log_connections = 1',
+    'log_disconnections = 1',
     '',
   ].join('\n');
   writeFileSync(join(dir, 'pgbouncer.ini'), ini);
@@ -86,6 +94,13 @@ export async function startPgBouncer(
   return {
     port,
     url,
+    log: () => {
+      try {
+        return readFileSync(join(dir, 'pgbouncer.log'), 'utf8');
+      } catch {
+        return '(no log)';
+      }
+    },
     async stop() {
       if (child.exitCode === null) {
         child.kill('SIGTERM');

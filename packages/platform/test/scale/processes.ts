@@ -21,17 +21,21 @@ export function freePort(): Promise<number> {
 
 /**
  * Polls `ready` (every 100 ms) until it answers true; fails after `timeoutMs` (default 60 s) with
- * `what` in the message. `ready` may throw to give up at once (e.g. the process exited).
+ * `what` in the message, followed by what `explain` says then (e.g. the process's output), so that
+ * a failure on a CI machine can be understood from its log alone. `ready` may throw to give up at
+ * once (e.g. the process exited).
  */
 export async function waitFor(
   what: string,
   ready: () => Promise<boolean> | boolean,
   timeoutMs = 60_000,
+  explain?: () => string,
 ): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     if (await ready()) return;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > until)
+      throw new Error(`timed out waiting for ${what}${explain === undefined ? '' : `\n${explain()}`}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
