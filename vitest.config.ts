@@ -24,11 +24,12 @@ const SCALE = ['packages/platform/test/scale/**/*.test.ts'];
 const E2E = ['**/*.e2e.test.ts'];
 /** A test that needs a database wherever it lives. */
 const DB_BY_NAME = ['**/*.db.test.ts'];
-/** Tests beside the code, and the two libraries' suites: pure, or openssl / a local pcscd at most. */
+/** Tests beside the code, the two libraries' suites and the scripts' own: pure, or one-shot openssl. */
 const UNIT = [
   'packages/*/src/**/*.test.ts',
   'packages/pki/test/**/*.test.ts',
   'packages/jpki/test/**/*.test.ts',
+  'scripts/**/*.test.ts',
 ];
 /** Integration suites: the rest of the packages' test/ folders and the repository's test/. */
 const DATABASE = ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'];
@@ -57,7 +58,8 @@ export default defineConfig({
         test: {
           name: 'database',
           include: [...DATABASE, ...DB_BY_NAME],
-          exclude: [NODE_MODULES, ...E2E, ...SCALE, ...UNIT.filter((g) => !g.startsWith('packages/*/src'))],
+          // A `*.db.test.ts` beside the code is the database's; the other unit folders are not.
+          exclude: [NODE_MODULES, ...E2E, ...SCALE, ...UNIT.filter((g) => !g.startsWith('packages/*/src/'))],
           globalSetup: GLOBAL_SETUP,
         },
       },
