@@ -38,7 +38,7 @@ import { appendAuditMany, type AuditEvent } from '../store/audit.ts';
 import { withTransaction } from '../store/database.ts';
 import type { AnchorPurpose, AnchorStatus, Schema } from '../store/schema.ts';
 import { lifecycleError } from './errors.ts';
-import { MemoryJobQueue, sleep, type JobHandler, type JobQueue } from './job-queue.ts';
+import { MemoryJobQueue, sleep, type JobHandler, type JobQueue } from '../jobs/job-queue.ts';
 import type { ProvisionOutcome } from './reanchor.ts';
 import {
   ANCHOR_COLUMNS,
