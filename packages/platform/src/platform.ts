@@ -316,7 +316,7 @@ export async function createPlatform(
     if (jlis === undefined) {
       if (config.jlis === undefined) throw configError('config_jlis_required', 'configure jlis');
       // No cache inside: the OCSP cache is the decorator below, in front of the fee ledger.
-      jlis = createJpkiBackend(config.jlis, { now, ocspCacheSize: 0 });
+      jlis = createJpkiBackend(config.jlis, { now });
     }
     // The app's logger once it exists (the backend is built before the app, but asked nothing
     // before it): where an unawaited fee-ledger write reports a failure.
