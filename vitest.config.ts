@@ -1,16 +1,45 @@
 import { defineConfig } from 'vitest/config';
 
-/**
- * Suites that start several platform processes, HAProxy and PgBouncer on one shared PostgreSQL:
- * they run last, one file at a time, when no other suite competes for the two cores and for the
- * server's connections (a start-up through PgBouncer then waits on nothing but itself).
+/*
+ * Four projects, chosen by path so that a new test file lands in the right one without editing this
+ * file (docs/conventions.md "Where a test goes"):
+ *
+ * - `unit`: no database, no browser, no server started as a child process. Tests beside the code
+ *   (`packages/*\/src/**`) and the pki/jpki suites. No global setup: `npx vitest run --project unit`
+ *   gives feedback in well under a minute.
+ * - `database`: everything else under `packages/*\/test/` and `test/` — the suites that open PGlite
+ *   and PostgreSQL (both engines, test/db/harness.ts), start the platform, the simulator or the CLI.
+ *   A file anywhere named `*.db.test.ts` goes here too.
+ * - `e2e`: `*.e2e.test.ts` — Chromium, the example relying party, `npm start`.
+ * - `scale`: several platform processes, HAProxy and PgBouncer on one PostgreSQL; run last, one
+ *   file at a time, when no other suite competes for the two cores and the server's connections.
+ *
+ * The PostgreSQL discovery / private cluster and the PGlite snapshot (global setup) run only for
+ * the projects that need them. `npm test` (no --project) runs all four once.
  */
+
+/** Suites of several platform processes, HAProxy and PgBouncer (see above). */
 const SCALE = ['packages/platform/test/scale/**/*.test.ts'];
+/** Whole-system suites: Chromium, examples/, `npm start`. */
+const E2E = ['**/*.e2e.test.ts'];
+/** A test that needs a database wherever it lives. */
+const DB_BY_NAME = ['**/*.db.test.ts'];
+/** Tests beside the code, the two libraries' suites and the scripts' own: pure, or one-shot openssl. */
+const UNIT = [
+  'packages/*/src/**/*.test.ts',
+  'packages/pki/test/**/*.test.ts',
+  'packages/jpki/test/**/*.test.ts',
+  'scripts/**/*.test.ts',
+];
+/** Integration suites: the rest of the packages' test/ folders and the repository's test/. */
+const DATABASE = ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'];
+
+const NODE_MODULES = '**/node_modules/**';
+const GLOBAL_SETUP = ['packages/platform/test/db/global-setup.ts'];
 
 export default defineConfig({
   test: {
     setupFiles: [],
-    globalSetup: ['packages/platform/test/db/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
@@ -19,9 +48,28 @@ export default defineConfig({
       {
         extends: true,
         test: {
-          name: 'main',
-          include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
-          exclude: ['**/node_modules/**', ...SCALE],
+          name: 'unit',
+          include: UNIT,
+          exclude: [NODE_MODULES, ...E2E, ...DB_BY_NAME, ...SCALE],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'database',
+          include: [...DATABASE, ...DB_BY_NAME],
+          // A `*.db.test.ts` beside the code is the database's; the other unit folders are not.
+          exclude: [NODE_MODULES, ...E2E, ...SCALE, ...UNIT.filter((g) => !g.startsWith('packages/*/src/'))],
+          globalSetup: GLOBAL_SETUP,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: E2E,
+          exclude: [NODE_MODULES, ...SCALE],
+          globalSetup: GLOBAL_SETUP,
         },
       },
       {
@@ -29,6 +77,7 @@ export default defineConfig({
         test: {
           name: 'scale',
           include: SCALE,
+          globalSetup: GLOBAL_SETUP,
           fileParallelism: false,
           sequence: { groupOrder: 1 },
         },

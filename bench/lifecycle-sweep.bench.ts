@@ -52,7 +52,8 @@ import { nodeGenerateKey, nodeSigner } from '../packages/pki/src/node/crypto.ts'
 import { buildJpkiCaCertificate, JpkiTrustStore } from '../packages/jpki/src/index.ts';
 import { HttpJpkiBackend } from '../packages/platform/src/jlis/index.ts';
 import { createMemoryKeyStore } from '../packages/platform/src/keys/index.ts';
-import { MemoryJobQueue, runSweep } from '../packages/platform/src/lifecycle/index.ts';
+import { MemoryJobQueue } from '../packages/platform/src/jobs/index.ts';
+import { runSweep } from '../packages/platform/src/lifecycle/index.ts';
 import { openDatabase } from '../packages/platform/src/store/database.ts';
 import { migrateToLatest } from '../packages/platform/src/store/migrate.ts';
 import {

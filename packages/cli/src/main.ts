@@ -9,16 +9,21 @@ import { DEFAULT_SIM_URL } from './http.ts';
 import { parseSimUrl } from './options.ts';
 import { registerCardCommands } from './commands/card.ts';
 import { registerPlatformCommands } from './commands/platform.ts';
-import { registerSimCommands } from './commands/sim.ts';
 import { registerSweepCommands } from './commands/sweep.ts';
 import { registerRpCommands } from './commands/rp.ts';
 import { registerEventsCommands } from './commands/events.ts';
 import { registerFeesCommands } from './commands/fees.ts';
 import { registerAccountCommands } from './commands/account.ts';
 import { registerKeysCommands } from './commands/keys.ts';
+import { SIM_SUMMARY } from './commands/sim-summary.ts';
 
-/** Builds the command tree (exported for tests). */
-export function program(): Command {
+/**
+ * Builds the command tree (exported for tests). The `sim` commands, the only ones that run the
+ * simulator in this process, are loaded (with `@watashi/jlis-sim`) only when `argv` names `sim`;
+ * otherwise `sim` is listed by name in the help and nothing of the simulator is imported, so every
+ * other command starts without it.
+ */
+export async function program(argv: ReadonlyArray<string> = []): Promise<Command> {
   const p = new Command('watashi')
     .description('Watashi — open digital identity anchored on the My Number card (JPKI).')
     .addOption(
@@ -30,7 +35,10 @@ export function program(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerPlatformCommands(p);
-  registerSimCommands(p);
+  if (argv.slice(2).includes('sim')) {
+    const { registerSimCommands } = await import('./commands/sim.ts');
+    registerSimCommands(p);
+  } else p.command('sim').description(SIM_SUMMARY);
   registerCardCommands(p);
   registerSweepCommands(p);
   registerRpCommands(p);
@@ -44,7 +52,7 @@ export function program(): Command {
 /** Runs the CLI; resolves to the process exit code. */
 export async function main(argv: ReadonlyArray<string>): Promise<number> {
   try {
-    await program().parseAsync([...argv]);
+    await (await program(argv)).parseAsync([...argv]);
     return EXIT.ok;
   } catch (e) {
     if (e instanceof CommanderError) {

@@ -20,7 +20,7 @@ import {
   jstDate,
 } from '@watashi/jpki';
 import { caOf, issuingCa } from './ca.ts';
-import { createCardState, hasSignPin, replaceOnCard } from './cards.ts';
+import { createCardState, hasSignPin, replaceOnCard } from './card-state.ts';
 import { nextSerial, syncRandom, type CaRuntime, type SimContext } from './context.ts';
 import { simError } from './errors.ts';
 import type { CertRecord, Purpose, ResidentRecord, RevocationReason, TokenRecord } from './model.ts';

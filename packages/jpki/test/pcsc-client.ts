@@ -1,5 +1,5 @@
 /**
- * Child-process half of pcsc.test.ts: drives the card through pcscd with PcscTransport +
+ * Child-process half of pcsc.e2e.test.ts: drives the card through pcscd with PcscTransport +
  * JpkiCardClient and prints a JSON report. It must run outside the test process: `smartcard` makes
  * some PC/SC calls synchronously (listReaders, disconnect, context close), and pcscd may need the
  * virtual card — served by the test process's event loop — to complete them, which would deadlock.

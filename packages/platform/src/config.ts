@@ -81,7 +81,7 @@ export const platformConfigSchema = z.strictObject({
         ),
     })
     .default({ claimSeconds: 60, superviseSeconds: 30 })
-    .describe('The shared job queue (pg-boss on PostgreSQL; lifecycle/pgboss-job-queue.ts).'),
+    .describe('The shared job queue (pg-boss on PostgreSQL; jobs/pgboss-job-queue.ts).'),
   jlis: z
     .discriminatedUnion('kind', [
       z.strictObject({

@@ -7,4 +7,5 @@ export * from './server/index.ts';
 export * from './platform.ts';
 export * from './oidc/index.ts';
 export * from './lifecycle/index.ts';
+export * from './jobs/index.ts';
 export * from './jlis/index.ts';

@@ -60,8 +60,8 @@ import { migrateToLatest } from './store/migrate.ts';
 import { scheduleHousekeeping } from './store/housekeeping.ts';
 import { scheduleSweep } from './lifecycle/schedule.ts';
 import { provisionOptionsFrom } from './lifecycle/sweep.ts';
-import { MemoryJobQueue, type JobQueue } from './lifecycle/job-queue.ts';
-import { PgBossJobQueue } from './lifecycle/pgboss-job-queue.ts';
+import { MemoryJobQueue, type JobQueue } from './jobs/job-queue.ts';
+import { PgBossJobQueue } from './jobs/pgboss-job-queue.ts';
 import { registerWalletRoutes } from './wallet/index.ts';
 import { registerFeeRoutes } from './jlis/routes.ts';
 import { registerOidcRoutes } from './oidc/index.ts';
@@ -316,7 +316,7 @@ export async function createPlatform(
     if (jlis === undefined) {
       if (config.jlis === undefined) throw configError('config_jlis_required', 'configure jlis');
       // No cache inside: the OCSP cache is the decorator below, in front of the fee ledger.
-      jlis = createJpkiBackend(config.jlis, { now, ocspCacheSize: 0 });
+      jlis = createJpkiBackend(config.jlis, { now });
     }
     // The app's logger once it exists (the backend is built before the app, but asked nothing
     // before it): where an unawaited fee-ledger write reports a failure.
@@ -336,7 +336,7 @@ export async function createPlatform(
       { now, maxSeconds: config.ocspCache.maxSeconds, maxEntries: config.ocspCache.maxEntries },
     );
 
-    // The job queue (lifecycle/pgboss-job-queue.ts): pg-boss on PostgreSQL, opened from the
+    // The job queue (jobs/pgboss-job-queue.ts): pg-boss on PostgreSQL, opened from the
     // database's URL with its own small pool, stopped before the database closes (closeOpened runs
     // in reverse); in-process on the embedded database (one process, docs/dependencies.md §5.5).
     let jobs: JobQueue;

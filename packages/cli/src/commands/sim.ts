@@ -1,6 +1,7 @@
 /**
  * J-LIS simulator commands. `sim serve` runs the simulator in this process (the one place outside
- * tests that imports `@watashi/jlis-sim`, docs/conventions.md habit 1); every other command is a thin shell
+ * tests that imports `@watashi/jlis-sim`, docs/conventions.md habit 1; main.ts loads this module
+ * only for `watashi sim …`); every other command is a thin shell
  * over the simulator's HTTP API (`packages/jlis-sim/src/http/routes.ts`) at `--sim URL`
  * (default `WATASHI_SIM_URL`, else http://127.0.0.1:8790):
  *
@@ -37,6 +38,7 @@ import { integerIn, isoDate, isoMonth, simUrlOf } from '../options.ts';
 import { columns, emit, table } from '../output.ts';
 import { startProgress } from '../progress.ts';
 import { untilSignal } from '../signals.ts';
+import { SIM_SUMMARY } from './sim-summary.ts';
 
 /** Where `sim serve` keeps its state unless told otherwise (`.data/` is git-ignored). */
 export const DEFAULT_SIM_DATA_DIR = '.data/jlis-sim';
@@ -241,11 +243,7 @@ function showEvent(e: EventView): string {
 
 /** Registers the `sim` command tree on `program`. */
 export function registerSimCommands(program: Command): void {
-  const sim = program
-    .command('sim')
-    .description(
-      'The J-LIS simulator (development and test only): run it, and drive it over HTTP (--sim URL).',
-    );
+  const sim = program.command('sim').description(SIM_SUMMARY);
 
   sim
     .command('serve')

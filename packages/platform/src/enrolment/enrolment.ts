@@ -31,7 +31,7 @@ import {
 } from './document.ts';
 import { enrolmentError } from './errors.ts';
 import { normaliseName, personKeyOf } from './person-key.ts';
-import { sealBasic4 } from './seal-basic4.ts';
+import { openBasic4, sealBasic4 } from './seal-basic4.ts';
 import {
   throwForNonce,
   verifyEnrolmentSignature,
@@ -152,25 +152,6 @@ async function peekNonce(
   if (row.purpose !== purpose) return 'wrong_purpose';
   if (!bytesEqual(row.document_hash, documentHash)) return 'document_mismatch';
   return 'ok';
-}
-
-/** Opens an account's sealed basic 4 information. */
-export async function openBasic4(
-  deps: Pick<EnrolmentDeps, 'keys'>,
-  db: Transaction<Schema> | EnrolmentDeps['database']['db'],
-  accountId: string,
-): Promise<Basic4 | undefined> {
-  const row = await db
-    .selectFrom('basic4')
-    .selectAll()
-    .where('account_id', '=', accountId)
-    .executeTakeFirst();
-  if (row === undefined) return undefined;
-  const plain = await deps.keys.open(
-    { alg: row.alg, keyId: row.key_id, nonce: row.nonce, ciphertext: row.ciphertext },
-    new TextEncoder().encode(accountId),
-  );
-  return JSON.parse(new TextDecoder().decode(plain)) as Basic4;
 }
 
 /** Transaction-level advisory lock on a person key: concurrent enrolments of one person queue. */

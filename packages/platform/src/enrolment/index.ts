@@ -3,7 +3,8 @@ export * from './errors.ts';
 export * from './document.ts';
 export * from './person-key.ts';
 export * from './verify-enrolment-signature.ts';
-export { issueEnrolment, completeEnrolment, openBasic4 } from './enrolment.ts';
+export { issueEnrolment, completeEnrolment } from './enrolment.ts';
+export { openBasic4 } from './seal-basic4.ts';
 export type {
   EnrolmentDeps,
   IssuedEnrolment,

@@ -1,8 +1,9 @@
 /**
- * Sealing an account's basic 4 information into `basic4` (migration 0001): AES-256-GCM through
- * the key store, the account id as associated data, so a ciphertext moved to another account's
- * row fails to open. Shared by enrolment (the certificate's SAN) and the lifecycle sweep (the
- * latest basic 4 information J-LIS provides with the resident's consent).
+ * Sealing an account's basic 4 information into `basic4` (migration 0001), and opening it again:
+ * AES-256-GCM through the key store, the account id as associated data, so a ciphertext moved to
+ * another account's row fails to open. Shared by enrolment (the certificate's SAN) and the lifecycle sweep (the
+ * latest basic 4 information J-LIS provides with the resident's consent); opened by the OP's
+ * claims, the account page and re-anchoring.
  */
 import type { Kysely, Transaction } from 'kysely';
 import type { Basic4 } from '@watashi/jpki';
@@ -53,4 +54,23 @@ export async function sealBasic4(
       }),
     )
     .execute();
+}
+
+/** Opens an account's sealed basic 4 information; undefined when the account has none. */
+export async function openBasic4(
+  deps: { readonly keys: Pick<KeyStore, 'open'> },
+  db: Transaction<Schema> | Kysely<Schema>,
+  accountId: string,
+): Promise<Basic4 | undefined> {
+  const row = await db
+    .selectFrom('basic4')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .executeTakeFirst();
+  if (row === undefined) return undefined;
+  const plain = await deps.keys.open(
+    { alg: row.alg, keyId: row.key_id, nonce: row.nonce, ciphertext: row.ciphertext },
+    new TextEncoder().encode(accountId),
+  );
+  return JSON.parse(new TextDecoder().decode(plain)) as Basic4;
 }

@@ -81,8 +81,6 @@ export interface HttpJpkiBackendOptions {
   readonly tmpDir?: string;
   /** Whether OCSP requests carry a nonce (default false: J-LIS pre-produces responses; RFC 5019). */
   readonly ocspNonce?: boolean;
-  /** Entries of the nonce-less OCSP answer cache (default 10,000; 0 disables it). */
-  readonly ocspCacheSize?: number;
 }
 
 /** Largest OCSP response accepted (a JPKI response is ~2 KB). */
@@ -112,7 +110,6 @@ export class HttpJpkiBackend implements JpkiBackend {
   readonly #timeoutMs: number;
   readonly #verifier = nodeVerifier();
   readonly #crlVerifier = nodeCrlVerifier();
-  readonly #cache = new Map<string, StatusEvidence>();
   #info: Promise<InfoDocument> | undefined;
 
   constructor(options: HttpJpkiBackendOptions) {
@@ -128,15 +125,11 @@ export class HttpJpkiBackend implements JpkiBackend {
     issuer: Certificate,
     options: JlisQueryOptions = {},
   ): Promise<StatusEvidence> {
+    // Every call is a query: reusing fresh answers is CachingJpkiBackend's (ocsp-cache.ts), the one
+    // cache, in front of the fee ledger so that a reused answer is neither a query nor a fee.
     const purpose = options.purpose ?? 'signature_verification';
-    const key = `${sha256Hex(issuer.spki)}:${cert.serial.toString()}`;
     const useNonce = this.#o.ocspNonce ?? false;
     const now = this.#now();
-    // Reuse only when the caller accepts it (JlisQueryOptions.acceptCached: logins, not proofing).
-    if (!useNonce && options.acceptCached === true) {
-      const hit = this.#cache.get(key);
-      if (hit?.nextUpdate !== undefined && hit.nextUpdate.getTime() > now.getTime()) return hit;
-    }
     const url = await this.#ocspUrl();
     const nonce = useNonce ? new Uint8Array(randomBytes(32)) : undefined;
     const request = await buildOcspRequest({
@@ -161,7 +154,7 @@ export class HttpJpkiBackend implements JpkiBackend {
       digest: nodeDigest,
       ...(nonce === undefined ? {} : { nonce }),
     });
-    const evidence: StatusEvidence = {
+    return {
       source: 'ocsp',
       status: v.status,
       ...(v.reason === undefined ? {} : { reason: v.reason }),
@@ -172,14 +165,6 @@ export class HttpJpkiBackend implements JpkiBackend {
       ocspResponse: der,
       url,
     };
-    if (!useNonce && (this.#o.ocspCacheSize ?? 10_000) > 0 && v.status !== 'unknown') {
-      if (this.#cache.size >= (this.#o.ocspCacheSize ?? 10_000)) {
-        const oldest = this.#cache.keys().next().value;
-        if (oldest !== undefined) this.#cache.delete(oldest);
-      }
-      this.#cache.set(key, evidence);
-    }
-    return evidence;
   }
 
   async fetchCrl(

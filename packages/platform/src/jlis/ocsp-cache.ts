@@ -48,11 +48,6 @@ export class CachingJpkiBackend implements JpkiBackend {
     this.#o = options;
   }
 
-  /** Forgets every answer about `serial` of `issuer` (e.g. after the anchor's status changed). */
-  forget(issuer: Certificate, serial: bigint): void {
-    this.#cache.delete(`${sha256Hex(issuer.spki)}:${serial.toString()}`);
-  }
-
   async ocspStatus(
     cert: OcspSubject,
     issuer: Certificate,

@@ -7,7 +7,7 @@
  * and every real query lands in the fee ledger with the RP it was made for.
  *
  * A revoked or held answer has exactly the sweep's effects: the change is applied by the sweep's
- * own `applyStatusChanges` (hold → suspended, cessationOfOperation → closed, affiliationChanged
+ * `applyStatusChanges` (status-effects.ts: hold → suspended, cessationOfOperation → closed, affiliationChanged
  * with consent → re-anchored from J-LIS's provision, other signing reasons → needs_reproofing, a
  * released hold → live), with the same audit events (runId null, `source: 'ocsp'`). A good answer
  * moves `status_checked_at` forward to its thisUpdate (fresher evidence for the assurance engine);
@@ -31,11 +31,11 @@ import type { ProvisionOutcome } from './reanchor.ts';
 import {
   ANCHOR_COLUMNS,
   applyStatusChanges,
+  decideByOcsp,
   effectFacts,
   type AnchorRow,
-  type Change,
-  type SweepDeps,
-} from './sweep.ts';
+} from './status-effects.ts';
+import type { SweepDeps } from './sweep.ts';
 
 /** What one check found and did. */
 export interface AnchorCheckResult {
@@ -59,22 +59,6 @@ export interface AnchorCheckOptions {
 
 const sha256 = (b: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(b).digest());
 const same = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equals(Buffer.from(b));
-
-/** The anchor's change by an OCSP answer, as the sweep decides by a CRL; undefined: none. */
-function decideByOcsp(r: AnchorRow, e: StatusEvidence): Change | undefined {
-  const base = { checkedAt: e.thisUpdate, source: 'ocsp' as const };
-  if (e.status === 'revoked') {
-    const reason = e.reason ?? 'unspecified';
-    if (r.status === 'revoked' && r.revocation_reason === reason) return undefined;
-    return { row: r, to: { status: 'revoked', reason, revokedAt: e.revokedAt ?? e.thisUpdate }, ...base };
-  }
-  if (e.status !== 'good') return undefined;
-  if (r.status === 'revoked' && r.revocation_reason === 'certificateHold')
-    return { row: r, to: { status: 'good', reason: null, revokedAt: null }, ...base };
-  if (r.status === 'unknown')
-    return { row: r, to: { status: 'good', reason: null, revokedAt: null }, ...base };
-  return undefined;
-}
 
 /**
  * Applies an OCSP answer about the certificate (`issuerKeyHash`, `serial`) to every current anchor

@@ -1,18 +1,5 @@
-/** Lifecycle (docs/architecture.md §3.4): the job queue and the revocation sweep. */
+/** Lifecycle (docs/architecture.md §3.4): the revocation sweep and what follows from it. */
 export { lifecycleError, type LifecycleErrorCode } from './errors.ts';
-export { MemoryJobQueue, workQueue } from './job-queue.ts';
-export type {
-  DrainOptions,
-  DrainResult,
-  EnqueueOptions,
-  Job,
-  JobContext,
-  JobHandler,
-  JobQueue,
-  QueueCounts,
-} from './job-queue.ts';
-export { PostgresJobQueue, type PostgresJobQueueOptions } from './postgres-job-queue.ts';
-export { jobIdOf, PgBossJobQueue, type PgBossJobQueueOptions } from './pgboss-job-queue.ts';
 export {
   issuingSignCa,
   reanchorFromProvision,

@@ -27,8 +27,8 @@
  */
 import { sql } from 'kysely';
 import type { Database } from '../store/database.ts';
-import { MemoryJobQueue, type JobQueue } from './job-queue.ts';
-import { PgBossJobQueue } from './pgboss-job-queue.ts';
+import { MemoryJobQueue, type JobQueue } from '../jobs/job-queue.ts';
+import { PgBossJobQueue } from '../jobs/pgboss-job-queue.ts';
 import {
   runSweep,
   Sweeper,

@@ -45,7 +45,7 @@ import { ASSURANCE_TABLE } from '../assurance/table.ts';
 import { evaluateIdentityProofing } from '../assurance/evaluate.ts';
 import { decide, selectAcr } from '../assurance/policy.ts';
 import { accountProofingFacts } from '../authn/context.ts';
-import { openBasic4 } from '../enrolment/enrolment.ts';
+import { openBasic4 } from '../enrolment/seal-basic4.ts';
 import type { SigningKey } from '../keys/key-store.ts';
 import { activationSeconds, signingOrder } from '../keys/rotation.ts';
 import type { PlatformDeps, SessionContext } from '../server/context.ts';

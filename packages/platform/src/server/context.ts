@@ -24,7 +24,7 @@ import type { Schema } from '../store/schema.ts';
 import type { JpkiBackend } from '../jlis/backend.ts';
 import type { KeyStore } from '../keys/key-store.ts';
 import type { PlatformConfig } from '../config.ts';
-import type { JobQueue } from '../lifecycle/job-queue.ts';
+import type { JobQueue } from '../jobs/job-queue.ts';
 
 /** Who may call a route. */
 export type RouteAuth = 'public' | 'session' | 'admin';

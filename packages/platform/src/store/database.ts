@@ -86,7 +86,7 @@ export interface PostgresDatabase extends DatabaseBase {
   readonly engine: 'postgres';
   /**
    * The URL it was opened with, for components that open their own connections to the same
-   * database (the pg-boss job queue, lifecycle/pgboss-job-queue.ts). May hold a password: never
+   * database (the pg-boss job queue, jobs/pgboss-job-queue.ts). May hold a password: never
    * log it.
    */
   readonly url: string;

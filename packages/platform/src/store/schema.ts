@@ -228,28 +228,8 @@ export interface RelyingPartiesTable {
   webhook_secret_ciphertext: ColumnType<Uint8Array | null, Uint8Array | null | undefined, Uint8Array | null>;
 }
 
-/** `jobs.state`. */
-export type JobState = 'queued' | 'running' | 'done' | 'failed';
 /** `sweep_runs.status`. */
 export type SweepRunStatus = 'running' | 'completed' | 'partial' | 'failed';
-
-/** `jobs`: the shared job queue (migration 0004; lifecycle/postgres-job-queue.ts). */
-export interface JobsTable {
-  id: Generated<string>;
-  queue: string;
-  key: string;
-  payload: Jsonb;
-  state: ColumnType<JobState, JobState | undefined, JobState>;
-  attempts: ColumnType<number, number | undefined, number>;
-  max_attempts: ColumnType<number, number | undefined, number>;
-  run_at: Date;
-  locked_by: string | null;
-  locked_until: Date | null;
-  last_error: string | null;
-  created_at: Date;
-  updated_at: Date;
-  finished_at: Date | null;
-}
 
 /** `sweep_runs`: one revocation sweep (migration 0004; lifecycle/sweep.ts). */
 export interface SweepRunsTable {
@@ -422,7 +402,6 @@ export interface Schema {
   kv: KvTable;
   oidc_models: OidcModelsTable;
   relying_parties: RelyingPartiesTable;
-  jobs: JobsTable;
   sweep_runs: SweepRunsTable;
   sweep_crls: SweepCrlsTable;
   sweep_shards: SweepShardsTable;
@@ -626,22 +605,6 @@ export const schemaColumns = {
     webhook_secret_key_id: n('text'),
     webhook_secret_nonce: n('bytea'),
     webhook_secret_ciphertext: n('bytea'),
-  },
-  jobs: {
-    id: u('uuid'),
-    queue: u('text'),
-    key: u('text'),
-    payload: u('jsonb'),
-    state: u('text'),
-    attempts: u('int4'),
-    max_attempts: u('int4'),
-    run_at: u('timestamptz'),
-    locked_by: n('text'),
-    locked_until: n('timestamptz'),
-    last_error: n('text'),
-    created_at: u('timestamptz'),
-    updated_at: u('timestamptz'),
-    finished_at: n('timestamptz'),
   },
   sweep_runs: {
     id: u('uuid'),

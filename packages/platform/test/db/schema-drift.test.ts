@@ -64,4 +64,11 @@ forEachEngine((t) => {
       SELECT reloptions FROM pg_class WHERE relname = 'oidc_models' AND relkind = 'r'`.execute(t.db);
     expect(options[0]?.reloptions).toEqual(['fillfactor=80']);
   });
+
+  it('ok-the-unused-jobs-table-is-gone', async () => {
+    // 0015: the job queue is pg-boss (its own schema) or in-process; nothing uses `jobs` (0004).
+    const { rows } = await sql<{ relname: string }>`
+      SELECT relname FROM pg_class WHERE relname IN ('jobs', 'jobs_claim_idx')`.execute(t.db);
+    expect(rows).toEqual([]);
+  });
 });

@@ -11,7 +11,7 @@ import { JpkiTrustStore } from '@watashi/jpki';
 import { opensslWorkspace } from '../../../pki/test/openssl.ts';
 import { platformConfigSchema, type PlatformConfigInput } from '../../src/config.ts';
 import { verifyAuditChain } from '../../src/store/audit.ts';
-import { MemoryJobQueue } from '../../src/lifecycle/job-queue.ts';
+import { MemoryJobQueue } from '../../src/jobs/job-queue.ts';
 import { createJpkiBackend } from '../../src/jlis/index.ts';
 import type { JpkiBackend } from '../../src/jlis/backend.ts';
 import {

@@ -68,7 +68,7 @@ forEachEngine((t) => {
   let backend: CachingJpkiBackend;
   beforeAll(() => {
     const base = lifecycleDeps(sim, trust, t.database);
-    const inner = createJpkiBackend(base.config.jlis!, { now: base.now, ocspCacheSize: 0 });
+    const inner = createJpkiBackend(base.config.jlis!, { now: base.now });
     backend = new CachingJpkiBackend(
       new LedgerJpkiBackend(inner, { db: t.db, now: base.now, fees: () => FEES, trust }),
       { now: base.now, maxSeconds: 60, maxEntries: 100 },
@@ -185,7 +185,7 @@ forEachEngine((t) => {
         crlUrls: ['http://127.0.0.1:9/crl'],
         operatorId: 'x',
       },
-      { now: deps.now, ocspCacheSize: 0, timeoutMs: 2000 },
+      { now: deps.now, timeoutMs: 2000 },
     );
     const issuer = trust.anchors('sign')[0]!;
     for (const charge of [false, true]) {

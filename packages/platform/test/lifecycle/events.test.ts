@@ -32,7 +32,7 @@ import { createPlatform } from '../../src/platform.ts';
 import { buildServer } from '../../src/server/app.ts';
 import { startSession } from '../../src/server/sessions.ts';
 import { registerEventRoutes } from '../../src/lifecycle/events/routes.ts';
-import { MemoryJobQueue } from '../../src/lifecycle/job-queue.ts';
+import { MemoryJobQueue } from '../../src/jobs/job-queue.ts';
 import type { PlatformDeps } from '../../src/server/context.ts';
 import { forEachEngine } from '../db/harness.ts';
 import { newResident, simTrust, startSim, type TestSim } from '../enrolment/support.ts';

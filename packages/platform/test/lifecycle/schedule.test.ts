@@ -4,10 +4,9 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JpkiTrustStore } from '@watashi/jpki';
+import { MemoryJobQueue, PgBossJobQueue } from '../../src/jobs/index.ts';
 import {
   dueSweepSlot,
-  MemoryJobQueue,
-  PgBossJobQueue,
   runScheduledSweep,
   scheduleSweep,
   SWEEP_SCHEDULE_QUEUE,

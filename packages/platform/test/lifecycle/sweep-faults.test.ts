@@ -10,13 +10,8 @@ import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { JpkiTrustStore } from '@watashi/jpki';
 import { HttpJpkiBackend, LedgerJpkiBackend } from '../../src/jlis/index.ts';
-import {
-  MemoryJobQueue,
-  runSweep,
-  Sweeper,
-  SWEEP_PROVISION_QUEUE,
-  type SweepOptions,
-} from '../../src/lifecycle/index.ts';
+import { MemoryJobQueue } from '../../src/jobs/index.ts';
+import { runSweep, Sweeper, SWEEP_PROVISION_QUEUE, type SweepOptions } from '../../src/lifecycle/index.ts';
 import { statusCheckedAt } from '../../src/lifecycle/coverage.ts';
 import { verifyAuditChain } from '../../src/store/audit.ts';
 import { forEachEngine } from '../db/harness.ts';

@@ -452,10 +452,7 @@ forEachEngine((t) => {
       const deps = p.deps as { backend: PlatformDeps['backend'] };
       const previous = deps.backend;
       deps.backend = new LedgerJpkiBackend(
-        createJpkiBackend(
-          { kind: 'simulator', url: sim.url, operatorId: 'watashi-test' },
-          { ocspCacheSize: 0 },
-        ),
+        createJpkiBackend({ kind: 'simulator', url: sim.url, operatorId: 'watashi-test' }),
         { db: t.db, now: p.deps.now, fees: () => p.deps.config.fees, trust },
       );
       try {

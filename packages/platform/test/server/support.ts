@@ -8,7 +8,7 @@ import { JpkiTrustStore } from '@watashi/jpki';
 import { parsePlatformConfig, type PlatformConfigInput } from '../../src/config.ts';
 import { createJpkiBackend } from '../../src/jlis/index.ts';
 import { createMemoryKeyStore } from '../../src/keys/index.ts';
-import { MemoryJobQueue } from '../../src/lifecycle/job-queue.ts';
+import { MemoryJobQueue } from '../../src/jobs/job-queue.ts';
 import type { PlatformDeps } from '../../src/server/context.ts';
 import type { EngineContext } from '../db/harness.ts';
 

@@ -2,14 +2,11 @@
  * The JobQueue port (docs/architecture.md §3.4, §7; docs/dependencies.md §5.5): background work that several
  * platform instances share — the revocation sweep's shards first. Implementations:
  *
- * - `PgBossJobQueue` (pgboss-job-queue.ts): pg-boss 10 on PostgreSQL, what the platform uses
+ * - `PgBossJobQueue` (pgboss-job-queue.ts): pg-boss on PostgreSQL, what the platform uses
  *   there (`PlatformDeps.jobs`); claims renewed while a handler runs, expired after a crash.
  * - {@link MemoryJobQueue}: in-process, for the embedded default (`npm start`, one process). Jobs
  *   live in memory and die with the process; work that must survive a crash keeps its own
  *   checkpoint in the database (the sweep does) and is re-enqueued on restart.
- * - `PostgresJobQueue` (postgres-job-queue.ts): the `jobs` table, claimed with
- *   `FOR UPDATE SKIP LOCKED` under a lease, on PostgreSQL and PGlite alike. Kept and tested, no
- *   longer used by the platform.
  *
  * Contract, for all:
  * - `enqueue` is idempotent by (queue, key): enqueueing a key again returns the existing job,
@@ -19,7 +16,7 @@
  *   but before recording it): handlers are idempotent;
  * - a handler that throws is retried with exponential backoff until `maxAttempts`, then the job
  *   is `failed` with the error's code or message;
- * - `drain` processes due jobs until none is due and returns; `work` keeps polling until aborted.
+ * - `drain` processes due jobs until none is due and returns.
  */
 import type { JsonObject } from '../store/json.ts';
 
@@ -53,7 +50,7 @@ export interface EnqueueOptions {
   readonly maxAttempts?: number;
 }
 
-/** Options of {@link JobQueue.drain} and {@link JobQueue.work}. */
+/** Options of {@link JobQueue.drain}. */
 export interface DrainOptions {
   /** Jobs run at once by this worker (default 1). */
   readonly concurrency?: number;
@@ -80,7 +77,7 @@ export interface QueueCounts {
 
 /** The port. */
 export interface JobQueue {
-  /** `memory`, `pg-boss` or `postgres` (the `jobs` table). */
+  /** `memory` or `pg-boss`. */
   readonly kind: string;
   /** Adds a job unless (queue, key) exists; `created` says which. */
   enqueue<P extends JsonObject>(
@@ -110,23 +107,6 @@ export function errorText(e: unknown): string {
   return (typeof code === 'string' ? `${code}: ${message}` : message).slice(0, 1000);
 }
 
-/**
- * Keeps polling `queue` until `signal` aborts: drains, then sleeps `pollMs` (default 5 s). For
- * long-running platform instances; the CLI and tests use `drain`.
- */
-export async function workQueue<P extends JsonObject>(
-  queue: JobQueue,
-  name: string,
-  handler: JobHandler<P>,
-  options: DrainOptions & { readonly pollMs?: number; readonly signal: AbortSignal },
-): Promise<void> {
-  const pollMs = options.pollMs ?? 5000;
-  while (!options.signal.aborted) {
-    await queue.drain(name, handler, options);
-    await sleep(pollMs, options.signal);
-  }
-}
-
 /** Resolves after `ms`, or at once when `signal` aborts. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -154,8 +134,7 @@ interface MemoryJob {
 }
 
 /**
- * In-process JobQueue for the embedded default. Same contract as the PostgreSQL one, without
- * leases: a job is `running` exactly while a handler of this process runs it.
+ * In-process JobQueue for the embedded default. Same contract as pg-boss, without leases: a job is `running` exactly while a handler of this process runs it.
  */
 export class MemoryJobQueue implements JobQueue {
   readonly kind = 'memory';

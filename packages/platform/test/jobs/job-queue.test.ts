@@ -1,6 +1,5 @@
-// The JobQueue implementations against the same contract: the in-process queue, the `jobs` table
-// on both engines, and pg-boss on PostgreSQL (with real short times: pg-boss uses the database's
-// clock).
+// The JobQueue implementations against the same contract: the in-process queue and pg-boss on
+// PostgreSQL (with real short times: pg-boss uses the database's clock).
 import { randomUUID } from 'node:crypto';
 import { PgBoss } from 'pg-boss';
 import PgBoss10 from 'pg-boss-10';
@@ -10,11 +9,9 @@ import {
   MemoryJobQueue,
   jobIdOf,
   PgBossJobQueue,
-  PostgresJobQueue,
   type JobQueue,
   type PgBossJobQueueOptions,
-} from '../../src/lifecycle/index.ts';
-import { jsonb } from '../../src/store/json.ts';
+} from '../../src/jobs/index.ts';
 import { forEachEngine } from '../db/harness.ts';
 
 /** The contract every implementation keeps; `retryWaitMs`: how long the first retry may wait. */
@@ -77,75 +74,6 @@ function contract(make: () => JobQueue, { retryWaitMs = 1100 } = {}): void {
 
 describe('memory', () => {
   contract(() => new MemoryJobQueue());
-});
-
-forEachEngine((t) => {
-  contract(() => new PostgresJobQueue(t.db, { leaseMs: 1000 }));
-
-  it('ok-a-crashed-workers-job-is-taken-over-when-its-lease-lapses', async () => {
-    let now = new Date('2026-06-01T00:00:00Z');
-    const q = new PostgresJobQueue(t.db, { leaseMs: 60_000, now: () => now });
-    const name = `q-${randomUUID()}`;
-    // What a worker that died mid-job leaves behind: running, its lease still in force.
-    await t.db
-      .insertInto('jobs')
-      .values({
-        queue: name,
-        key: 'shard-0',
-        payload: jsonb({ shard: 0 }),
-        state: 'running',
-        attempts: 1,
-        run_at: now,
-        locked_by: 'dead-worker',
-        locked_until: new Date(now.getTime() + 60_000),
-        created_at: now,
-        updated_at: now,
-      })
-      .execute();
-    const taken: Array<{ attempt: number; shard: unknown }> = [];
-    const handler = (job: { attempt: number; payload: Record<string, unknown> }): Promise<void> => {
-      taken.push({ attempt: job.attempt, shard: job.payload['shard'] });
-      return Promise.resolve();
-    };
-    // While the lease runs nobody else may take it …
-    expect(await q.drain(name, handler, { workerId: 'live-worker' })).toEqual({ completed: 0, errors: 0 });
-    // … once it has lapsed, another worker does (a new attempt).
-    now = new Date(now.getTime() + 61_000);
-    expect(await q.drain(name, handler, { workerId: 'live-worker' })).toEqual({ completed: 1, errors: 0 });
-    expect(taken).toEqual([{ attempt: 2, shard: 0 }]);
-    const row = await t.db.selectFrom('jobs').selectAll().where('queue', '=', name).executeTakeFirstOrThrow();
-    expect(row).toMatchObject({ state: 'done', locked_by: null, locked_until: null, attempts: 2 });
-    // The dead worker cannot finish it any more (only the lease holder may).
-    await t.db
-      .updateTable('jobs')
-      .set({ state: 'failed' })
-      .where('id', '=', row.id)
-      .where('locked_by', '=', 'dead-worker')
-      .execute();
-    expect(
-      (await t.db.selectFrom('jobs').select('state').where('id', '=', row.id).executeTakeFirstOrThrow())
-        .state,
-    ).toBe('done');
-  });
-
-  it('ok-a-long-job-keeps-its-lease-by-heartbeat', async () => {
-    const q = new PostgresJobQueue(t.db, { leaseMs: 300 });
-    const name = `q-${randomUUID()}`;
-    await q.enqueue(name, {}, { key: 'long' });
-    let other = -1;
-    await q.drain(
-      name,
-      async () => {
-        // Three leases long; meanwhile another worker finds nothing to take.
-        await new Promise((r) => setTimeout(r, 400));
-        other = (await q.drain(name, () => Promise.resolve(), { workerId: 'other' })).completed;
-        await new Promise((r) => setTimeout(r, 500));
-      },
-      { workerId: 'first' },
-    );
-    expect(other).toBe(0);
-    expect(await q.counts(name)).toMatchObject({ done: 1 });
-  });
 });
 
 forEachEngine(
