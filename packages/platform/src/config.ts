@@ -463,6 +463,48 @@ export const platformConfigSchema = z.strictObject({
     })
     .default({ kind: 'local', refreshSeconds: 60 })
     .describe('Where the data key (basic 4 sealing) and the HMAC secrets (person keys) live.'),
+  ca: z
+    .strictObject({
+      pkcs11: z
+        .strictObject({
+          module: z
+            .string()
+            .min(1)
+            .describe('Path of the PKCS#11 module, e.g. /usr/lib/softhsm/libsofthsm2.so.'),
+          tokenLabel: z.string().min(1).max(32).describe('Label of the token holding the CA keys.'),
+          pinEnv: z
+            .string()
+            .regex(/^[A-Z_][A-Z0-9_]*$/)
+            .default('WATASHI_CA_PKCS11_PIN')
+            .describe('Environment variable holding the user PIN (never written in the configuration).'),
+        })
+        .optional()
+        .describe(
+          'Keep the CA keys (purposes ca-root, ca-issuing) in a PKCS#11 token. Default: the key store above.',
+        ),
+      activationSeconds: z
+        .number()
+        .int()
+        .min(30)
+        .max(86_400)
+        .default(600)
+        .describe('How long an issued device certificate waits for its activation before it is revoked.'),
+      freshAuthSeconds: z
+        .number()
+        .int()
+        .min(30)
+        .max(3600)
+        .default(300)
+        .describe('Issuance needs a sign-in at most this old (a passkey, a device certificate or the card).'),
+      trustedTokenModels: z
+        .array(z.string().min(1).max(64))
+        .default([])
+        .describe(
+          'PKCS#11 token models whose keys the operator accepts as tamper-resistant hardware: their device certificates with the PIN reach 当人認証保証レベル3. Empty: no token model is trusted (level 2 at most).',
+        ),
+    })
+    .prefault({})
+    .describe("Watashi's own CA for residents' device certificates (docs/trust-service.md)."),
   rateLimits: z
     .strictObject({
       enabled: z.boolean().default(true).describe('false disables rate limiting (benchmarks only).'),

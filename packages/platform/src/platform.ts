@@ -68,9 +68,13 @@ import { registerOidcRoutes } from './oidc/index.ts';
 import { registerEventRoutes, scheduleEventDelivery } from './lifecycle/events/index.ts';
 import { statusCheckedAt } from './lifecycle/coverage.ts';
 import { registerAccountStatusRoutes } from './lifecycle/account-routes.ts';
+import { registerDeviceRoutes, useCaKeys } from './devices/index.ts';
+import { openPkcs11SigningKeys } from './keys/index.ts';
 
 /** Error codes of platform start-up. */
 export type PlatformConfigErrorCode =
+  /** `ca.pkcs11` is configured but its PIN variable is not set. */
+  | 'config_ca_pin_missing'
   /** No J-LIS configured (and no backend override). */
   | 'config_jlis_required'
   /** Production mode with the J-LIS simulator as backend, not allowed by `allowInProduction`. */
@@ -354,6 +358,20 @@ export async function createPlatform(
     } else jobs = new MemoryJobQueue({ now });
 
     const deps: PlatformDeps = { config, database, db: database.db, keys, backend, trust, jobs, now };
+    if (config.ca.pkcs11 !== undefined) {
+      // The CA's keys in a PKCS#11 token (docs/trust-service.md §1); the PIN from the environment.
+      const pin = process.env[config.ca.pkcs11.pinEnv];
+      if (pin === undefined || pin === '')
+        throw configError('config_ca_pin_missing', `set ${config.ca.pkcs11.pinEnv} to the token's user PIN`);
+      const caKeys = openPkcs11SigningKeys({
+        module: config.ca.pkcs11.module,
+        tokenLabel: config.ca.pkcs11.tokenLabel,
+        pin,
+        now,
+      });
+      opened.push(() => Promise.resolve(caKeys.close()));
+      useCaKeys(deps, caKeys);
+    }
     const app = await buildServer(deps, {
       metrics,
       ...(overrides.logger === undefined ? {} : { logger: overrides.logger }),
@@ -378,6 +396,7 @@ export async function createPlatform(
     await registerOidcRoutes(app, deps);
     registerEventRoutes(app, deps);
     registerAccountStatusRoutes(app, deps);
+    registerDeviceRoutes(app, deps);
     await app.ready();
     if (config.housekeepingIntervalSeconds > 0) {
       const stop = scheduleHousekeeping(deps.db, now, config.housekeepingIntervalSeconds, (e) =>

@@ -12,7 +12,7 @@ import { jsonb } from '../store/json.ts';
 import { authnError } from './errors.ts';
 
 export type ChallengePurpose =
-  'passkey_registration' | 'passkey_authentication' | 'card_binding' | 'card_login';
+  'passkey_registration' | 'passkey_authentication' | 'card_binding' | 'card_login' | 'device_login';
 
 /** Default lifetime of a challenge: enough for a person to touch a key or type a PIN. */
 export const CHALLENGE_TTL_SECONDS = 300;

@@ -21,6 +21,7 @@
  * FIDO MDS), so `attestationTrusted` is false and the key protection is 'unknown' — by the
  * assurance engine a passkey therefore reaches AAL2 at most (never typed in: evaluate.ts).
  */
+import { deviceCertificateFacts } from '../devices/facts.ts';
 import { createHash } from 'node:crypto';
 import {
   generateAuthenticationOptions,
@@ -399,6 +400,9 @@ function asAuthentication(v: unknown): AuthenticationResponseJSON {
 
 /** Assurance facts of a stored authenticator (assurance/evaluate.ts). */
 export function authenticatorFacts(r: AuthenticatorRow, userVerified: boolean): AuthenticatorFacts {
+  // Certificates of Watashi's own CA (devices/): their facts come from how the key was enrolled.
+  if (r.type === 'device_cert' && r.attestation_fmt?.startsWith('watashi-') === true)
+    return deviceCertificateFacts(r.attestation_fmt);
   if (r.type === 'card_auth')
     return {
       type: 'card_auth',

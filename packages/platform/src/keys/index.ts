@@ -2,3 +2,4 @@
 export * from './key-store.ts';
 export * from './local.ts';
 export * from './rotation.ts';
+export * from './pkcs11.ts';

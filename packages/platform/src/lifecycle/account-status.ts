@@ -420,6 +420,13 @@ export async function endEverythingIssued(
         UPDATE authenticators SET revoked_at = ${now}, revocation_reason = 'account_closed'
         WHERE account_id IN (${list()}) AND revoked_at IS NULL
         RETURNING 1),
+      devices AS (
+        -- Watashi's own certificates on the resident's devices (devices/): published as revoked
+        -- by the CRL and OCSP at once (RFC 5280 §5.3.1 cessationOfOperation).
+        UPDATE device_certificates
+        SET revoked_at = ${now}, revocation_reason = 'cessationOfOperation', activation_hash = NULL
+        WHERE account_id IN (${list()}) AND revoked_at IS NULL
+        RETURNING 1),
       jlis AS (
         UPDATE consents SET withdrawn_at = ${now}
         WHERE account_id IN (${list()}) AND withdrawn_at IS NULL

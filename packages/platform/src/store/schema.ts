@@ -389,6 +389,43 @@ export interface AccountNoticesTable {
 }
 
 /** Every table of the platform store. */
+/** `watashi_cas`: the CA's root and issuing certificates (migration 0016). */
+export interface WatashiCasTable {
+  role: 'root' | 'issuing';
+  certificate: Uint8Array;
+  key_id: string;
+  crl_number: ColumnType<bigint, bigint | undefined, bigint>;
+  created_at: Date;
+}
+
+/** Profiles of resident device certificates. */
+export type DeviceProfile = 'watashi-device-sign' | 'watashi-device-auth';
+
+/** `device_certificates`: certificates issued to residents' devices (migration 0016). */
+export interface DeviceCertificatesTable {
+  serial: string;
+  account_id: string;
+  anchor_id: string | null;
+  authenticator_id: string | null;
+  profile: DeviceProfile;
+  profile_version: number;
+  device_slot: string;
+  label: string | null;
+  key_storage: 'webcrypto' | 'pkcs11';
+  token_model: string | null;
+  spki_hash: Uint8Array;
+  certificate: Uint8Array;
+  not_before: Date;
+  not_after: Date;
+  session_id: string;
+  activation_hash: Uint8Array | null;
+  activation_expires_at: Date;
+  activated_at: Date | null;
+  revoked_at: Date | null;
+  revocation_reason: string | null;
+  created_at: Date;
+}
+
 export interface Schema {
   accounts: AccountsTable;
   anchors: AnchorsTable;
@@ -411,6 +448,8 @@ export interface Schema {
   event_deliveries: EventDeliveriesTable;
   account_notices: AccountNoticesTable;
   fee_ledger: FeeLedgerTable;
+  watashi_cas: WatashiCasTable;
+  device_certificates: DeviceCertificatesTable;
 }
 
 /**
@@ -729,5 +768,35 @@ export const schemaColumns = {
     outcome: u('text'),
     error_code: n('text'),
     backend: u('text'),
+  },
+  watashi_cas: {
+    role: u('text'),
+    certificate: u('bytea'),
+    key_id: u('text'),
+    crl_number: u('int8'),
+    created_at: u('timestamptz'),
+  },
+  device_certificates: {
+    serial: u('text'),
+    account_id: u('uuid'),
+    anchor_id: n('uuid'),
+    authenticator_id: n('uuid'),
+    profile: u('text'),
+    profile_version: u('int4'),
+    device_slot: u('text'),
+    label: n('text'),
+    key_storage: u('text'),
+    token_model: n('text'),
+    spki_hash: u('bytea'),
+    certificate: u('bytea'),
+    not_before: u('timestamptz'),
+    not_after: u('timestamptz'),
+    session_id: u('uuid'),
+    activation_hash: n('bytea'),
+    activation_expires_at: u('timestamptz'),
+    activated_at: n('timestamptz'),
+    revoked_at: n('timestamptz'),
+    revocation_reason: n('text'),
+    created_at: u('timestamptz'),
   },
 } as const satisfies SchemaColumns;

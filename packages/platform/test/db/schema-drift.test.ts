@@ -50,6 +50,7 @@ forEachEngine((t) => {
         'sessions_token_hash_key',
         'audit_log_account_idx',
         'enrolment_nonces_expires_idx',
+        'device_certificates_live_slot_key',
       ]),
     );
   });
