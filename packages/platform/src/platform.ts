@@ -64,6 +64,7 @@ import { MemoryJobQueue, type JobQueue } from './lifecycle/job-queue.ts';
 import { PgBossJobQueue } from './lifecycle/pgboss-job-queue.ts';
 import { registerWalletRoutes } from './wallet/index.ts';
 import { registerFeeRoutes } from './jlis/routes.ts';
+import { registerTsaRoutes } from './tsa/index.ts';
 import { registerOidcRoutes } from './oidc/index.ts';
 import { registerEventRoutes, scheduleEventDelivery } from './lifecycle/events/index.ts';
 import { statusCheckedAt } from './lifecycle/coverage.ts';
@@ -375,6 +376,7 @@ export async function createPlatform(
     registerAuthnRoutes(app, deps);
     registerWalletRoutes(app, deps);
     registerFeeRoutes(app, deps);
+    await registerTsaRoutes(app, deps);
     await registerOidcRoutes(app, deps);
     registerEventRoutes(app, deps);
     registerAccountStatusRoutes(app, deps);
