@@ -21,3 +21,12 @@ export {
   type BaselineLevel,
 } from './cades.ts';
 export * from './validate.ts';
+export {
+  signPdf,
+  addDss,
+  addDocumentTimeStamp,
+  validatePdf,
+  type SignPdfOptions,
+  type ValidatePdfOptions,
+  type PdfValidationReport,
+} from './pdf/pades.ts';

@@ -451,7 +451,13 @@ export async function validateCades(o: ValidateOptions): Promise<ValidationRepor
   const evidence = embeddedEvidence(p);
   for (const d of o.pades?.dss?.ocsps ?? []) evidence.ocsps.push(d);
   for (const d of o.pades?.dss?.crls ?? []) evidence.crls.push(d);
-  for (const d of o.pades?.dss?.certificates ?? []) evidence.certificates.push(parseCertificate(d));
+  for (const d of o.pades?.dss?.certificates ?? []) {
+    try {
+      evidence.certificates.push(parseCertificate(d));
+    } catch {
+      // A DSS entry that is not a certificate is no evidence; the path then lacks it.
+    }
+  }
   if (poe && (evidence.ocsps.length || evidence.crls.length)) level = 'B-LT';
   // Archive time-stamps, oldest first: each covers the attributes present before it.
   const archives = p.unsigned
