@@ -16,6 +16,7 @@ import { registerEventsCommands } from './commands/events.ts';
 import { registerFeesCommands } from './commands/fees.ts';
 import { registerAccountCommands } from './commands/account.ts';
 import { registerKeysCommands } from './commands/keys.ts';
+import { registerSignatureCommands } from './commands/signature.ts';
 
 /** Builds the command tree (exported for tests). */
 export function program(): Command {
@@ -38,6 +39,7 @@ export function program(): Command {
   registerFeesCommands(p);
   registerAccountCommands(p);
   registerKeysCommands(p);
+  registerSignatureCommands(p);
   return p;
 }
 

@@ -622,6 +622,7 @@ async function fromEmbedded(
     source: 'ocsp' | 'crl',
     status: 'good' | 'revoked' | 'unknown',
     issuedAt: Date,
+    nextUpdate: Date | undefined,
     revokedAt?: Date,
     reason?: string,
   ): { status: RevocationStatus; report: RevocationReport } => {
@@ -641,7 +642,10 @@ async function fromEmbedded(
     if (status === 'revoked' && havePoe) return { status: { status: 'good', source }, report };
     if (status === 'unknown')
       return { status: { status: 'unknown', detail: 'the responder does not know the certificate' }, report };
-    if (issuedAt.getTime() < at.getTime() && status === 'good')
+    // Fresh at the POE: issued after it, or the responder's current answer at it (thisUpdate ≤
+    // POE ≤ nextUpdate: J-LIS answers from a snapshot refreshed every 15 minutes, docs/jpki.md).
+    const current = nextUpdate !== undefined && at.getTime() <= nextUpdate.getTime();
+    if (issuedAt.getTime() < at.getTime() && !current && status === 'good')
       return {
         status: { status: 'unknown', detail: 'the embedded evidence is older than the proven time' },
         report,
@@ -662,7 +666,7 @@ async function fromEmbedded(
     if (!parsed.basic || !single) continue;
     try {
       const v = await verifyOcspResponse({ der, cert, issuer, now: single.thisUpdate, verifier });
-      return judge('ocsp', v.status, v.thisUpdate, v.revocationTime, v.reason);
+      return judge('ocsp', v.status, v.thisUpdate, v.nextUpdate, v.revocationTime, v.reason);
     } catch {
       continue; // not for this issuer, or not verifiable: look further
     }
@@ -673,7 +677,14 @@ async function fromEmbedded(
       if (!bytesEqual(crl.issuer, issuer.subject.der)) continue;
       await verifyCrl(crl, issuer.spki, verifier, { issuerName: issuer.subject.der, now: crl.thisUpdate });
       const hit = crl.lookup(cert.serial);
-      return judge('crl', hit ? 'revoked' : 'good', crl.thisUpdate, hit?.revocationDate, hit?.reason);
+      return judge(
+        'crl',
+        hit ? 'revoked' : 'good',
+        crl.thisUpdate,
+        crl.nextUpdate,
+        hit?.revocationDate,
+        hit?.reason,
+      );
     } catch {
       continue;
     }
