@@ -65,6 +65,7 @@ import { PgBossJobQueue } from './lifecycle/pgboss-job-queue.ts';
 import { registerWalletRoutes } from './wallet/index.ts';
 import { registerFeeRoutes } from './jlis/routes.ts';
 import { registerTsaRoutes } from './tsa/index.ts';
+import { registerSignatureRoutes } from './signature/index.ts';
 import { registerOidcRoutes } from './oidc/index.ts';
 import { registerEventRoutes, scheduleEventDelivery } from './lifecycle/events/index.ts';
 import { statusCheckedAt } from './lifecycle/coverage.ts';
@@ -377,6 +378,7 @@ export async function createPlatform(
     registerWalletRoutes(app, deps);
     registerFeeRoutes(app, deps);
     await registerTsaRoutes(app, deps);
+    await registerSignatureRoutes(app, deps);
     await registerOidcRoutes(app, deps);
     registerEventRoutes(app, deps);
     registerAccountStatusRoutes(app, deps);

@@ -9,7 +9,10 @@ import { parseCertificate } from '../cert/parse.ts';
 import { toPem } from '../der/hex.ts';
 import { OID } from '../der/oid.ts';
 import { int, octets, oid, seq, tlv } from '../der/writer.ts';
-import { nodeVerifier } from '../node/crypto.ts';
+import { nodeGenerateKey, nodeSigner, nodeVerifier } from '../node/crypto.ts';
+import { buildCertificate } from '../cert/build.ts';
+import { ext } from '../cert/extensions.ts';
+import { encodeName, nameFrom } from '../cert/name.ts';
 import { opensslWorkspace } from '../../test/openssl.ts';
 import { buildTimeStampRequest } from './request.ts';
 import { respondTimeStamp, TimeStampFailure } from './respond.ts';
@@ -94,6 +97,45 @@ describe('respondTimeStamp (a TSA inside Watashi)', () => {
       ws.write('bad.tsr', a.der);
       expect(ws.ok(['ts', '-reply', '-in', 'bad.tsr', '-text'])).toMatch(/Status: Rejected/);
     }
+  });
+
+  it('trusts a self-issued TSA certificate by its key and name, not by its bytes', async () => {
+    const self = async (key: ReturnType<typeof nodeSigner>, serial: bigint) =>
+      buildCertificate(
+        {
+          serial,
+          issuer: selfName,
+          subject: selfName,
+          notBefore: new Date('2020-01-01T00:00:00Z'),
+          notAfter: new Date('2040-01-01T00:00:00Z'),
+          spki: key.spki,
+          extensions: [ext.keyUsage(['digitalSignature']), ext.extKeyUsage([OID.kpTimeStamping], true)],
+        },
+        key,
+      );
+    const selfName = encodeName(nameFrom([['CN', 'Self-issued TSA']]));
+    const key = nodeSigner(nodeGenerateKey('ECDSA-SHA256'), 'ECDSA-SHA256');
+    const a = await self(key, 1n);
+    const b = await self(key, 2n); // issued again (after a restart): other bytes, same key and name
+    const stranger = await self(nodeSigner(nodeGenerateKey('ECDSA-SHA256'), 'ECDSA-SHA256'), 3n);
+    const imprint = new Uint8Array(32).fill(7);
+    const req = buildTimeStampRequest({ imprint });
+    const answer = await respondTimeStamp(req.der, {
+      signer: key,
+      certificate: a,
+      policy: '1.2.3.4',
+      now: () => new Date(),
+    });
+    const check = (anchor: Uint8Array) =>
+      verifyTimeStampResponse({
+        response: answer.der,
+        imprint,
+        nonce: req.nonce,
+        anchors: [parseCertificate(anchor)],
+        verifier: nodeVerifier(),
+      });
+    await expect(check(b)).resolves.toMatchObject({ serial: answer.serial });
+    await expect(check(stranger)).rejects.toMatchObject({ code: 'tsp_untrusted' });
   });
 
   it('refuses to stamp outside the TSA certificate’s validity (timeNotAvailable)', async () => {

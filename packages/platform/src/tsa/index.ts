@@ -73,7 +73,10 @@ export function platformTsa(
       );
       // keyId is `<yyyymmddhhmmss>-<8 hex>` (keys/key-store.ts): the key's birth dates the certificate.
       const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})-([0-9a-f]{8})$/.exec(key.keyId);
-      const born = m ? new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!)) : deps.now();
+      const created = m ? new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!)) : deps.now();
+      // The platform's clock may stand before the key's creation (an injected clock): the
+      // certificate then starts at the clock, or no token could be issued.
+      const born = new Date(Math.min(created.getTime(), Math.floor(deps.now().getTime() / 1000) * 1000));
       const notAfter = new Date(born);
       notAfter.setUTCFullYear(notAfter.getUTCFullYear() + CERT_YEARS);
       const certificate = await buildCertificate(
