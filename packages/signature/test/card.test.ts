@@ -9,7 +9,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSimulator, fixedClock, type RunningSimulator } from '@watashi/jlis-sim';
 import { JpkiCardClient, type CardTransport } from '@watashi/jpki';
-import { parseCertificate, type Certificate } from '@watashi/pki';
+import { DerReader, OID, parseCertificate, readTlv, seq, type Certificate } from '@watashi/pki';
+import { joinSignedData, splitSignedData, unsignedAttribute } from '../src/cms-structure.ts';
+
+/** The first certificate of a CertificateValues SEQUENCE. */
+function leafOf(values: Uint8Array): Uint8Array {
+  const first = DerReader.of(values, readTlv(values, 0)).next();
+  return values.slice(first.start, first.end);
+}
 import {
   addArchiveTimeStamp,
   addValidationData,
@@ -132,6 +139,20 @@ describe('CAdES with the hosted card, B-LT from the simulator, validated years l
       code: 'signature_certificate_expired',
     });
     expect(noPoe.provenAt).toBeUndefined();
+    // Evidence changed after the archive time-stamp (a certificate dropped from
+    // certificate-values): the archive time-stamp no longer matches — TOTAL-FAILED.
+    const parts = splitSignedData(blta);
+    const tampered = joinSignedData(
+      parts,
+      parts.unsigned.map((a) =>
+        a.type === OID.aaEtsCertValues
+          ? unsignedAttribute(OID.aaEtsCertValues, seq(leafOf(a.values[0]!)))
+          : a,
+      ),
+    );
+    expect(
+      await validateCades({ cms: tampered, content, anchors, tsaAnchors: [tsa.root], now: later }),
+    ).toMatchObject({ indication: 'TOTAL-FAILED', code: 'signature_timestamp_invalid' });
   });
 
   it('evidence gathered after the move still passes: the revocation is later than the proof of time', async () => {
