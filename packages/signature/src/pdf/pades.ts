@@ -367,6 +367,9 @@ function findSignatures(text: string): FoundSignature[] {
 
 function fromHex(h: string): Uint8Array {
   const clean = h.replace(/\s+/g, '');
+  // Node decodes hex natively (a /Contents is tens of kilobytes of hex).
+  if (typeof Buffer !== 'undefined' && /^[0-9a-fA-F]*$/.test(clean))
+    return new Uint8Array(Buffer.from(clean, 'hex'));
   const out = new Uint8Array(Math.floor(clean.length / 2));
   for (let i = 0; i < out.length; i++) out[i] = parseInt(clean.slice(2 * i, 2 * i + 2), 16) || 0;
   return out;
