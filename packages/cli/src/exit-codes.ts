@@ -44,6 +44,9 @@ export function exitCodeFor(code: string | undefined): number {
   if (/not_found$|^unknown_/.test(code)) return EXIT.notFound;
   if (/^(der_|oid_|time_)|_malformed$|_format$|^invalid_|^bad_request|^body_too_large/.test(code))
     return EXIT.badInput;
+  // @watashi/signature: a TSA or responder that did not answer, then every other verdict of a report.
+  if (/^signature_(timestamp|evidence)_unavailable$/.test(code)) return EXIT.unreachable;
+  if (/^signature_/.test(code)) return EXIT.verification;
   if (/signature_invalid|^path_|revoked|_mismatch$|^ocsp_|^trust_/.test(code)) return EXIT.verification;
   // After the verification rule, so that `*_signature_invalid` stays a verification failure.
   if (/_invalid$|^unsupported_media_type$/.test(code)) return EXIT.badInput;

@@ -16,6 +16,7 @@ import { registerFeesCommands } from './commands/fees.ts';
 import { registerAccountCommands } from './commands/account.ts';
 import { registerKeysCommands } from './commands/keys.ts';
 import { SIM_SUMMARY } from './commands/sim-summary.ts';
+import { registerSignatureCommands } from './commands/signature.ts';
 
 /**
  * Builds the command tree (exported for tests). The `sim` commands, the only ones that run the
@@ -46,6 +47,7 @@ export async function program(argv: ReadonlyArray<string> = []): Promise<Command
   registerFeesCommands(p);
   registerAccountCommands(p);
   registerKeysCommands(p);
+  registerSignatureCommands(p);
   return p;
 }
 

@@ -64,6 +64,8 @@ import { MemoryJobQueue, type JobQueue } from './jobs/job-queue.ts';
 import { PgBossJobQueue } from './jobs/pgboss-job-queue.ts';
 import { registerWalletRoutes } from './wallet/index.ts';
 import { registerFeeRoutes } from './jlis/routes.ts';
+import { registerTsaRoutes } from './tsa/index.ts';
+import { registerSignatureRoutes } from './signature/index.ts';
 import { registerOidcRoutes } from './oidc/index.ts';
 import { registerEventRoutes, scheduleEventDelivery } from './lifecycle/events/index.ts';
 import { statusCheckedAt } from './lifecycle/coverage.ts';
@@ -393,6 +395,8 @@ export async function createPlatform(
     registerAuthnRoutes(app, deps);
     registerWalletRoutes(app, deps);
     registerFeeRoutes(app, deps);
+    await registerTsaRoutes(app, deps);
+    await registerSignatureRoutes(app, deps);
     await registerOidcRoutes(app, deps);
     registerEventRoutes(app, deps);
     registerAccountStatusRoutes(app, deps);

@@ -1,6 +1,8 @@
 export {
   signCms,
   prepareCmsSignature,
+  attribute,
+  signingCertificateV2Attribute,
   type SignCmsOptions,
   type PrepareCmsSignatureOptions,
   type PreparedCmsSignature,

@@ -55,6 +55,18 @@ export interface PrepareCmsSignatureOptions {
   readonly algorithm?: SignatureAlgorithm;
   /** Digest port (default WebCrypto). */
   readonly digest?: Digest;
+  /**
+   * eContentType (default id-data). Another type (e.g. id-ct-TSTInfo for an RFC 3161 token) makes
+   * the SignedData version 3 (RFC 5652 §5.1) and is named by the contentType attribute (§11.1).
+   */
+  readonly contentType?: string;
+  /**
+   * More signed attributes, each a complete DER `Attribute` (e.g. ESS signing-certificate-v2,
+   * RFC 5035 §3, which CAdES and RFC 3161 require). They are sorted into the SET with the others.
+   */
+  readonly signedAttributes?: ReadonlyArray<Uint8Array>;
+  /** Put the certificates into the SignedData (default true; RFC 3161 §2.4.1 certReq false omits them). */
+  readonly includeCertificates?: boolean;
 }
 
 /** A SignedData waiting for its signature. */
@@ -92,8 +104,10 @@ export async function prepareCmsSignature(o: PrepareCmsSignatureOptions): Promis
 
   // RFC 5652 §5.3/§11: contentType and messageDigest are required once any attribute is present;
   // setOf sorts them as DER requires (X.690 §11.6), which is what the signature covers (§5.4).
+  const contentType = o.contentType ?? OID.cmsData;
   const attrs = [
-    attribute(OID.contentType, oid(OID.cmsData)),
+    attribute(OID.contentType, oid(contentType)),
+    ...(o.signedAttributes ?? []),
     attribute(OID.messageDigest, octets(await digest(digestAlg, o.content))),
   ];
   // RFC 5652 §11.3: UTCTime for 1950–2049, GeneralizedTime otherwise — x509Time's rule.
@@ -107,7 +121,7 @@ export async function prepareCmsSignature(o: PrepareCmsSignatureOptions): Promis
   }
   const sid = seq(cert.issuer.der, tlv(Tag.INTEGER, cert.serialBytes));
   const digestAlgId = digestAlgorithmIdentifier(digestAlg);
-  const encap = seq(oid(OID.cmsData), ...(o.detached ? [] : [explicit(0, octets(o.content))]));
+  const encap = seq(oid(contentType), ...(o.detached ? [] : [explicit(0, octets(o.content))]));
 
   return {
     algorithm,
@@ -125,10 +139,12 @@ export async function prepareCmsSignature(o: PrepareCmsSignatureOptions): Promis
         octets(sig),
       );
       const signedData = seq(
-        int(1), // RFC 5652 §5.1: id-data, no attribute certificates or v2 SignerInfos
+        // RFC 5652 §5.1: 1 for id-data with v1 SignerInfos and no attribute certificates; 3 when
+        // eContentType is another type.
+        int(contentType === OID.cmsData ? 1 : 3),
         setOf(digestAlgId),
         encap,
-        implicit(0, setOf(...certificates)),
+        ...(o.includeCertificates === false ? [] : [implicit(0, setOf(...certificates))]),
         setOf(signerInfo),
       );
       return seq(oid(OID.cmsSignedData), explicit(0, signedData));
@@ -144,8 +160,8 @@ export async function signCms(o: SignCmsOptions): Promise<Uint8Array> {
   return prepared.finish(await o.signer.sign(prepared.toBeSigned));
 }
 
-/** Attribute ::= SEQUENCE { attrType OBJECT IDENTIFIER, attrValues SET OF AttributeValue } */
-function attribute(type: string, value: Uint8Array): Uint8Array {
+/** Attribute ::= SEQUENCE { attrType OBJECT IDENTIFIER, attrValues SET OF AttributeValue } (RFC 5652 §5.3). */
+export function attribute(type: string, value: Uint8Array): Uint8Array {
   return seq(oid(type), setOf(value));
 }
 
@@ -158,4 +174,17 @@ function ecdsaSignatureDer(sig: Uint8Array): Uint8Array {
   if (ecdsaDerToRaw(sig) !== undefined) return sig;
   if (sig.length === 64) return ecdsaRawToDer(sig);
   throw new TypeError('ECDSA signature is neither DER nor 64-byte raw r‖s');
+}
+
+/**
+ * The ESS signing-certificate-v2 attribute naming `certificate` by its SHA-256 hash (RFC 5035 §3;
+ * ESSCertIDv2's hashAlgorithm defaults to SHA-256 and is then omitted, §4). CAdES (ETSI EN 319
+ * 122-1 §5.2.2) and RFC 3161 (§2.4.1) require it: it binds the signature to the certificate, not
+ * only to its key.
+ */
+export async function signingCertificateV2Attribute(
+  certificate: Uint8Array,
+  digest: Digest = webCryptoDigest(),
+): Promise<Uint8Array> {
+  return attribute(OID.aaSigningCertificateV2, seq(seq(seq(octets(await digest('SHA-256', certificate))))));
 }

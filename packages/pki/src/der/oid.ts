@@ -143,6 +143,13 @@ export const OID = {
   // Time-stamp protocol (RFC 3161 §2.3, §2.4.2)
   kpTimeStamping: '1.3.6.1.5.5.7.3.8',
   ctTSTInfo: '1.2.840.113549.1.9.16.1.4',
+  // ESS and CAdES attributes (RFC 2634 §5.4, RFC 5035 §3, RFC 5126 §5.11, §6.3, §6.4; ETSI EN 319 122-1)
+  aaSigningCertificate: '1.2.840.113549.1.9.16.2.12',
+  aaSigningCertificateV2: '1.2.840.113549.1.9.16.2.47',
+  aaSignatureTimeStampToken: '1.2.840.113549.1.9.16.2.14',
+  aaEtsCertValues: '1.2.840.113549.1.9.16.2.23',
+  aaEtsRevocationValues: '1.2.840.113549.1.9.16.2.24',
+  aaEtsArchiveTimestampV2: '1.2.840.113549.1.9.16.2.48',
   // JPKI (docs/jpki.md §1.4, §1.6)
   jpkiPolicySign: '1.2.392.200149.8.5.1.1.20',
   jpkiPolicySignTest: '1.2.392.200149.8.5.1.0.20',

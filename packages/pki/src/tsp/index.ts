@@ -22,3 +22,10 @@ export {
   type VerifyTimeStampResponseOptions,
   type VerifiedTimeStamp,
 } from './verify.ts';
+export {
+  respondTimeStamp,
+  TimeStampFailure,
+  TSA_EXTENDED_KEY_USAGE,
+  type TimeStampAuthority,
+  type TimeStampAnswer,
+} from './respond.ts';

@@ -152,7 +152,14 @@ export async function verifyTimeStampToken(o: VerifyTimeStampTokenOptions): Prom
       'the token’s signing-certificate attribute names another certificate',
     );
   // The TSA's own certificate may be the configured anchor: then only its validity at genTime counts.
-  const anchoredLeaf = o.anchors.some((a) => bytesEqual(a.der, signer.der));
+  // Trusting a TSA certificate is trusting its key under its name: another certificate with the
+  // same subject and key (a self-issued TSA certificate issued again after a restart, which only
+  // the key's holder can make) stands for it.
+  const anchoredLeaf = o.anchors.some(
+    (a) =>
+      bytesEqual(a.der, signer.der) ||
+      (bytesEqual(a.spki, signer.spki) && bytesEqual(a.subject.der, signer.subject.der)),
+  );
   if (anchoredLeaf) {
     if (info.genTime < signer.notBefore || info.genTime > signer.notAfter)
       throw pkiError('tsp_untrusted', 'the TSA certificate was not valid at genTime');
