@@ -13,6 +13,9 @@ export const routes: readonly Route[] = [
   { path: '/wallet/login', load: () => import('./pages/login/index.tsx') },
   { path: '/wallet/passkeys', load: () => import('./pages/passkeys/index.tsx') },
   { path: '/wallet/account', load: () => import('./pages/account/index.tsx') },
+  { path: '/wallet/personas', load: () => import('./pages/personas/index.tsx') },
+  { path: '/wallet/consents', load: () => import('./pages/consents/index.tsx') },
+  { path: '/wallet/disclosures', load: () => import('./pages/disclosures/index.tsx') },
   { path: '/wallet/settings', load: () => import('./pages/settings/index.tsx'), offline: true },
   // The shell's own pages, in the main chunk: they must show when a page's chunk cannot load.
   { path: '/wallet/offline', load: () => Promise.resolve(offlinePage), offline: true },
