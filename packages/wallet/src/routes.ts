@@ -16,6 +16,7 @@ export const routes: readonly Route[] = [
   { path: '/wallet/personas', load: () => import('./pages/personas/index.tsx') },
   { path: '/wallet/consents', load: () => import('./pages/consents/index.tsx') },
   { path: '/wallet/disclosures', load: () => import('./pages/disclosures/index.tsx') },
+  { path: '/wallet/help', load: () => import('./pages/help/index.tsx'), offline: true },
   { path: '/wallet/settings', load: () => import('./pages/settings/index.tsx'), offline: true },
   // The shell's own pages, in the main chunk: they must show when a page's chunk cannot load.
   { path: '/wallet/offline', load: () => Promise.resolve(offlinePage), offline: true },
