@@ -35,7 +35,11 @@ const UNIT = [
 const DATABASE = ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'];
 
 const NODE_MODULES = '**/node_modules/**';
-const GLOBAL_SETUP = ['packages/platform/test/db/global-setup.ts'];
+/**
+ * The wallet's build (when its sources changed: a few `stat` calls otherwise) — the platform serves
+ * it to the browser suites and the server tests — then the PostgreSQL discovery / private cluster.
+ */
+const GLOBAL_SETUP = ['packages/wallet/test/build-setup.ts', 'packages/platform/test/db/global-setup.ts'];
 
 export default defineConfig({
   test: {

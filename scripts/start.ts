@@ -2,7 +2,8 @@
  * `npm start`: the main job on embedded defaults, for a first look and for development.
  *
  * In one process: the J-LIS simulator (clearly labelled as such) with a fixed seed, the platform on
- * the embedded database (PGlite) in simulation mode, and the wallet pages it serves. On the first
+ * the embedded database (PGlite) in simulation mode, and the wallet it serves (built first when its
+ * sources changed: packages/wallet/build.ts). On the first
  * start it creates a few demo residents with cards and known PINs; it prints where everything is
  * and what to click. State persists between starts under `.data/`; delete it to begin again.
  * Environment: WATASHI_DATA_DIR (default .data), WATASHI_SIM_PORT (default 8790),
@@ -13,6 +14,7 @@ import { join } from 'node:path';
 import { startSimulator } from '@watashi/jlis-sim';
 import type { ResidentView } from '@watashi/jlis-sim';
 import { createPlatform } from '@watashi/platform';
+import { ensureWalletBuilt } from '@watashi/wallet/build';
 
 const dataDir = process.env.WATASHI_DATA_DIR ?? '.data';
 const simPort = Number(process.env.WATASHI_SIM_PORT ?? 8790);
@@ -104,6 +106,9 @@ if (residents.length === 0) {
 
 const base = sim.sim.info().baseUrl;
 
+// The wallet (packages/wallet) is served from its build: made here when the sources are newer.
+if (await ensureWalletBuilt()) process.stdout.write('wallet built (packages/wallet/dist)\n');
+
 const platform = await createPlatform({
   mode: 'simulation',
   host,
@@ -118,7 +123,7 @@ const platformUrl = walletOrigin;
 const lines: string[] = [
   '',
   `Watashi platform: ${platformUrl}  (embedded database in ${join(dataDir, 'platform')})`,
-  `  wallet:          ${platformUrl}/wallet/enrol   ← start here`,
+  `  wallet:          ${platformUrl}/wallet/   ← start here`,
   `  assurance table: ${platformUrl}/assurance`,
   `J-LIS simulator:  ${base}  (SIMULATOR — synthetic residents, never trusted in production)`,
   '',
@@ -138,7 +143,7 @@ lines.push(
   `Demo PINs: signing password ${DEMO_SIGN_PIN}, user-authentication PIN ${DEMO_AUTH_PIN} (5 and 3 tries before the card locks).`,
   '',
   'Try this in a browser:',
-  `  1. open ${platformUrl}/wallet/enrol, pick card ${card?.id ?? '<card>'} (${residents[0]?.name ?? ''}), type the signing password ${DEMO_SIGN_PIN}, sign`,
+  `  1. open ${platformUrl}/wallet/enrol (or ${platformUrl}/ and 本人確認), pick card ${card?.id ?? '<card>'} (${residents[0]?.name ?? ''}), type the signing password ${DEMO_SIGN_PIN}, sign`,
   '  2. you are signed in: register a passkey on the next page (your browser or phone asks to create it)',
   `  3. sign out, then sign in again at ${platformUrl}/wallet/login with the passkey; see ${platformUrl}/wallet/account`,
   '',
