@@ -46,7 +46,7 @@ import { nodeVerifier } from '@watashi/pki/node';
 import type { AuthenticatorFacts } from '../assurance/evaluate.ts';
 import { consumeChallenge, issueChallenge } from '../authn/challenges.ts';
 import { relyingParty } from '../authn/passkeys.ts';
-import { openBasic4 } from '../enrolment/enrolment.ts';
+import { openBasic4 } from '../enrolment/seal-basic4.ts';
 import type { PlatformDeps, SessionContext } from '../server/context.ts';
 import { appendAudit } from '../store/audit.ts';
 import { withTransaction } from '../store/database.ts';

@@ -62,7 +62,7 @@ forEachEngine((t) => {
         publicUrl: 'https://watashi.example',
       });
       const now = () => sim.clock.now();
-      backend = new LedgerJpkiBackend(createJpkiBackend(config.jlis!, { now, ocspCacheSize: 0 }), {
+      backend = new LedgerJpkiBackend(createJpkiBackend(config.jlis!, { now }), {
         db: t.db,
         now,
         fees: () => FEES,
