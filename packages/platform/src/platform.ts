@@ -68,6 +68,7 @@ import { registerOidcRoutes } from './oidc/index.ts';
 import { registerEventRoutes, scheduleEventDelivery } from './lifecycle/events/index.ts';
 import { statusCheckedAt } from './lifecycle/coverage.ts';
 import { registerAccountStatusRoutes } from './lifecycle/account-routes.ts';
+import { registerMeRoutes } from './me/index.ts';
 
 /** Error codes of platform start-up. */
 export type PlatformConfigErrorCode =
@@ -378,6 +379,7 @@ export async function createPlatform(
     await registerOidcRoutes(app, deps);
     registerEventRoutes(app, deps);
     registerAccountStatusRoutes(app, deps);
+    registerMeRoutes(app, deps);
     await app.ready();
     if (config.housekeepingIntervalSeconds > 0) {
       const stop = scheduleHousekeeping(deps.db, now, config.housekeepingIntervalSeconds, (e) =>

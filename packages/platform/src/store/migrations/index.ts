@@ -12,6 +12,7 @@ import * as m0010 from './0010-drop-anchors-sweep-idx.ts';
 import * as m0013 from './0013-enrolment-completion.ts';
 import * as m0013a from './0013a-audit-time-precision.ts';
 import * as m0014 from './0014-sweep-provisions.ts';
+import * as m0019 from './0019-account-pages.ts';
 
 /**
  * Every migration, by name, in the order they apply (Kysely sorts by name; the four-digit prefix
@@ -33,4 +34,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0013-enrolment-completion': m0013,
   '0013a-audit-time-precision': m0013a,
   '0014-sweep-provisions': m0014,
+  '0019-account-pages': m0019,
 };
