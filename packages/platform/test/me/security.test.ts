@@ -254,12 +254,26 @@ forEachEngine((t) => {
       const revoke = await call(p, again, 'POST', '/api/me/sessions/sign-out-everywhere', {
         refreshTokens: 'revoke',
       });
-      expect(revoke.json['refreshTokensRevoked']).toBe(1);
+      expect(revoke.json).toMatchObject({
+        refreshTokensRevoked: 1,
+        providerSessionsEnded: 0,
+        logoutTokensQueued: 1,
+      });
       expect(await oauthError(client.refreshTokenGrant(rp.config, refreshed.refresh_token!))).toBe(
         'invalid_grant',
       );
       const consents = await r.client.req('GET', '/api/me/consents');
       expect(consents.status).toBe(401); // signed out everywhere, this client too
+      // That service's provider session is gone (signed out above), its grant is not: the second
+      // sign-out tells it with sub alone, i.e. every session of this resident there (§2.4).
+      await new EventDeliverer(p.deps, { random: () => 0.5 }).drain();
+      const tokensAtRp = bcl.received
+        .filter((x) => x.path === path)
+        .map((x) => decodeJwt(new URLSearchParams(x.body).get('logout_token')!));
+      expect(tokensAtRp).toHaveLength(2);
+      expect(tokensAtRp[0]!['sid']).toBeDefined();
+      expect(tokensAtRp[1]!['sid']).toBeUndefined();
+      expect(tokensAtRp[1]!.sub).toBe(tokens.claims()!.sub);
       const audit = await t.db
         .selectFrom('audit_log')
         .select(['type', 'payload'])
