@@ -9,6 +9,10 @@ import type { Route } from './router.tsx';
 
 export const routes: readonly Route[] = [
   { path: '/wallet/', load: () => import('./pages/home/index.tsx') },
+  { path: '/wallet/enrol', load: () => import('./pages/enrol/index.tsx') },
+  { path: '/wallet/login', load: () => import('./pages/login/index.tsx') },
+  { path: '/wallet/passkeys', load: () => import('./pages/passkeys/index.tsx') },
+  { path: '/wallet/account', load: () => import('./pages/account/index.tsx') },
   { path: '/wallet/settings', load: () => import('./pages/settings/index.tsx'), offline: true },
   { path: '/wallet/security', load: () => import('./pages/security/index.tsx') },
   { path: '/wallet/data', load: () => import('./pages/data/index.tsx') },

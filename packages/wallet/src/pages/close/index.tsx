@@ -70,10 +70,7 @@ export default function ClosePage(_props: PageProps) {
       {stale ? (
         <Notice kind="info" title={t('reauthTitle')} id="reauth">
           <p>{t('reauthBody')}</p>
-          <LinkButton
-            href={`/wallet/login?prompt=login&return_to=${encodeURIComponent('/wallet/close')}`}
-            variant="secondary"
-          >
+          <LinkButton href="/wallet/login" variant="secondary">
             {t('reauthButton')}
           </LinkButton>
         </Notice>

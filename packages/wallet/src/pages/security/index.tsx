@@ -228,7 +228,7 @@ export default function SecurityPage(_props: PageProps) {
 
       <section aria-labelledby="other-title">
         <h2 id="other-title">{t('otherTitle')}</h2>
-        <ul>
+        <ul class="links">
           <li>
             <a href="/wallet/data" id="to-data">
               {t('toData')}
