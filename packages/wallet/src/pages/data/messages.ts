@@ -5,7 +5,7 @@ export const messages = defineMessages(
   {
     title: 'あなたのデータ',
     intro:
-      '民間IDが、あなたについて保存しているすべての情報を、1つのファイル（JSON形式）でダウンロードできます。',
+      '民間IDが、あなたについて保存しているすべての情報を、1つのファイルにまとめてダウンロードできます。',
     whatTitle: 'ファイルに入っているもの',
     whatAccount: '民間IDの状態と、本人確認の日時・方法',
     whatAttributes: 'マイナンバーカードで確認した氏名・生年月日・性別・住所',
