@@ -2,12 +2,15 @@
  * examples/rp end to end: the platform (as the OIDC tests start it) with a resident signed in with
  * a passkey, the example relying party's server started in-process against it, and a cookie
  * "browser" clicking through: log in → OP consent → the example's callback → its claims page,
- * step-up with acr_values, and RP-initiated logout back to its home page.
+ * step-up with acr_values, and RP-initiated logout back to its home page — once more in Chromium,
+ * whose Content-Security-Policy checks (form-action on the redirect of the logout form) the cookie
+ * browser cannot make.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium } from 'playwright-core';
 import type { JpkiTrustStore } from '@watashi/jpki';
 import { readConfig, ConfigError } from '../examples/rp/config.ts';
-import { startRelyingParty, type RelyingPartyServer } from '../examples/rp/server.ts';
+import { contentSecurityPolicy, startRelyingParty, type RelyingPartyServer } from '../examples/rp/server.ts';
 import { addRelyingParty } from '../packages/platform/src/oidc/registry.ts';
 import type { TestPlatform } from '../packages/platform/test/authn/support.ts';
 import { forEachEngine } from '../packages/platform/test/db/harness.ts';
@@ -23,6 +26,7 @@ import {
   startOidcPlatform,
   type PasskeyResident,
 } from '../packages/platform/test/oidc/support.ts';
+import { CHROMIUM, CHROMIUM_ARGS } from '../packages/platform/test/e2e/support.ts';
 
 const IAL3_AAL2 = 'urn:watashi:ac:jp:ial3-aal2';
 
@@ -156,12 +160,16 @@ forEachEngine(
       expect(field(me.body, 'acr')).toBe(IAL3_AAL2);
       expect(JSON.parse(field(me.body, 'amr')!)).toEqual(other.tokens.claims()!.amr);
       expect(field(me.body, 'auth_time')).toMatch(/^\d{4}-\d{2}-\d{2}T/);
-      const claims = JSON.parse(field(me.body, 'claims')!) as Record<string, unknown>;
-      expect(typeof claims['name']).toBe('string');
-      expect(claims['birthdate']).toMatch(/^\d{4}-\d{2}-\d{2}$/);
-      expect(typeof claims['over_20']).toBe('boolean');
+      // The claims are a table, claim → value in words (not raw JSON).
+      expect(me.body).toContain('<table id="claims">');
+      expect(me.body).not.toContain('<pre id="claims">');
+      expect(field(me.body, 'claims-name')!.length).toBeGreaterThan(0);
+      expect(field(me.body, 'claims-birthdate')).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      expect(field(me.body, 'claims-over_20')).toMatch(/^(はい \/ yes|いいえ \/ no)$/);
       // Not registered for this RP: never released, whatever the scope asked for.
-      expect(claims).not.toHaveProperty('gender');
+      expect(me.body).not.toContain('id="claims-gender"');
+      // Landmarks: a banner with navigation, and the main content.
+      expect(me.body).toMatch(/<header>[\s\S]*<nav aria-label="Example RP">[\s\S]*<\/header>\s*<main>/);
     });
 
     it('ok-step-up-button-asks-for-acr-values-and-the-page-states-the-level', async () => {
@@ -205,6 +213,55 @@ forEachEngine(
       // Signed out here (home offers login) and at Watashi (the wallet refuses the session).
       expect(await (await b.request(done.url.href)).text()).toContain('href="/login"');
       expect((await r.client.req('GET', '/api/me')).status).toBe(401);
+    });
+
+    it('ok-the-pages-csp-lets-the-logout-form-redirect-to-the-op', async () => {
+      const res = await fetch(`${base}/`);
+      const csp = res.headers.get('content-security-policy') ?? '';
+      // CSP Level 3 §6.4.2: form-action also governs the 303 to the OP's end-session endpoint.
+      expect(csp).toContain(`form-action 'self' ${new URL(p.issuer).origin}`);
+      expect(csp).toBe(contentSecurityPolicy(new URL(p.issuer).origin));
+    });
+
+    it('ok-logout-in-chromium-reaches-the-op-and-comes-back-home', async () => {
+      // Signed in through the cookie browser, then the same cookies in Chromium, which enforces the
+      // pages' CSP on the logout form's redirect (a form-action 'self' alone blocked it).
+      const r = await passkeyResident(p, sim);
+      const b = new Browser(r.client.cookie);
+      expect((await through(b, `${base}/login`)).status).toBe(200);
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        headless: true,
+        args: CHROMIUM_ARGS,
+      });
+      try {
+        const context = await browser.newContext({ locale: 'ja-JP' });
+        // RP and OP share the host 127.0.0.1 (cookies ignore the port).
+        await context.addCookies(
+          [...b.jar.entries()].map(([name, c]) => ({
+            name,
+            value: c.value,
+            domain: '127.0.0.1',
+            path: c.path,
+          })),
+        );
+        const page = await context.newPage();
+        const violations: string[] = [];
+        page.on('console', (m) => {
+          if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
+        });
+        await page.goto(`${base}/me`);
+        expect((await page.locator('#sub').textContent())?.length).toBeGreaterThan(0);
+        await page.getByRole('button', { name: 'ログアウト / Log out' }).click();
+        await page.waitForURL((u) => u.href.startsWith(`${p.issuer}/session/end`), { timeout: 10_000 });
+        await page.getByRole('button', { name: 'ログアウト / Sign out' }).click();
+        await page.waitForURL(`${base}/`);
+        expect(await page.locator('main').textContent()).toContain('Not signed in');
+        expect(violations).toEqual([]);
+        expect((await r.client.req('GET', '/api/me')).status).toBe(401);
+      } finally {
+        await browser.close();
+      }
     });
   },
   ['pglite'],

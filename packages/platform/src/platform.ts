@@ -72,6 +72,7 @@ import { statusCheckedAt } from './lifecycle/coverage.ts';
 import { registerAccountStatusRoutes } from './lifecycle/account-routes.ts';
 import { registerDeviceRoutes, useCaKeys } from './devices/index.ts';
 import { openPkcs11SigningKeys } from './keys/index.ts';
+import { registerMeRoutes } from './me/index.ts';
 
 /** Error codes of platform start-up. */
 export type PlatformConfigErrorCode =
@@ -401,6 +402,7 @@ export async function createPlatform(
     registerEventRoutes(app, deps);
     registerAccountStatusRoutes(app, deps);
     registerDeviceRoutes(app, deps);
+    registerMeRoutes(app, deps);
     await app.ready();
     if (config.housekeepingIntervalSeconds > 0) {
       const stop = scheduleHousekeeping(deps.db, now, config.housekeepingIntervalSeconds, (e) =>

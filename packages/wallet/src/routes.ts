@@ -18,6 +18,9 @@ export const routes: readonly Route[] = [
   { path: '/wallet/disclosures', load: () => import('./pages/disclosures/index.tsx') },
   { path: '/wallet/help', load: () => import('./pages/help/index.tsx'), offline: true },
   { path: '/wallet/settings', load: () => import('./pages/settings/index.tsx'), offline: true },
+  { path: '/wallet/security', load: () => import('./pages/security/index.tsx') },
+  { path: '/wallet/data', load: () => import('./pages/data/index.tsx') },
+  { path: '/wallet/close', load: () => import('./pages/close/index.tsx') },
   // The shell's own pages, in the main chunk: they must show when a page's chunk cannot load.
   { path: '/wallet/offline', load: () => Promise.resolve(offlinePage), offline: true },
   { path: '/wallet/error/:kind', load: () => Promise.resolve(errorPage), offline: true },

@@ -25,6 +25,9 @@ export interface StartSessionInput {
   readonly authTime?: Date;
 }
 
+/** Longest User-Agent kept with a session (migration 0019; the rest is cut off). */
+export const USER_AGENT_MAX = 512;
+
 /** A started session (the token itself only goes into the cookie). */
 export interface StartedSession {
   readonly id: string;
@@ -63,6 +66,8 @@ export async function startSession(
       created_at: now,
       last_seen_at: now,
       expires_at: expiresAt,
+      // Shown on the wallet's security page in words (me/device.ts); never used to decide anything.
+      user_agent: userAgentOf(reply.request),
     })
     .returning('id')
     .executeTakeFirstOrThrow();
@@ -82,6 +87,13 @@ export async function startSession(
     amr,
   };
   return { id: row.id, expiresAt };
+}
+
+/** The request's User-Agent header, cut to {@link USER_AGENT_MAX} characters, or null. */
+function userAgentOf(req: FastifyRequest): string | null {
+  const ua = req.headers['user-agent'];
+  if (typeof ua !== 'string' || ua.trim() === '') return null;
+  return ua.slice(0, USER_AGENT_MAX);
 }
 
 /** Ends the request's session (if any): marks it revoked and clears the cookie. */

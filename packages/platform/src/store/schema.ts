@@ -150,6 +150,8 @@ export interface SessionsTable {
   last_seen_at: Generated<Date>;
   expires_at: Date;
   revoked_at: Date | null;
+  /** The browser's User-Agent at sign-in, ≤ 512 characters (migration 0019). */
+  user_agent: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** `consents`: J-LIS latest-basic-4 provision consents. */
@@ -580,6 +582,7 @@ export const schemaColumns = {
     last_seen_at: u('timestamptz'),
     expires_at: u('timestamptz'),
     revoked_at: n('timestamptz'),
+    user_agent: n('text'),
   },
   consents: {
     id: u('uuid'),

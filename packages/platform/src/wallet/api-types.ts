@@ -11,6 +11,7 @@ import type { Persona } from '../oidc/personas.ts';
 import type { WatashiClaim } from '../oidc/claims.ts';
 import type { AuthenticatorView } from '../authn/passkeys.ts';
 import type { EnrolmentDocument } from '../enrolment/document.ts';
+import type { ActiveSessionView, SignInView, SignOutResult } from '../me/sessions.ts';
 
 export type { AuthenticatorView, ConsentView, DisclosureView, EnrolmentDocument, NoticeView, WatashiClaim };
 /** A persona as `/api/me/personas` lists it. */
@@ -141,4 +142,18 @@ export interface PasskeyLoginJson {
   readonly authenticatorId: string;
   readonly acr: string;
   readonly amr: readonly string[];
+}
+
+/** The security page's views (me/sessions.ts): a sign-in, a live session, a sign-out's counts. */
+export type { ActiveSessionView, SignInView, SignOutResult };
+
+/** `GET /api/me/sign-ins?limit=&before=` (me/routes.ts). */
+export interface SignInsJson {
+  readonly signIns: readonly SignInView[];
+  readonly next: string | null;
+}
+
+/** `GET /api/me/sessions` (me/routes.ts). */
+export interface SessionsJson {
+  readonly sessions: readonly ActiveSessionView[];
 }

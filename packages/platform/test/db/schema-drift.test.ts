@@ -48,6 +48,7 @@ forEachEngine((t) => {
         'authenticators_credential_id_key',
         'authenticators_live_slot_key',
         'sessions_token_hash_key',
+        'sessions_account_created_idx',
         'audit_log_account_idx',
         'enrolment_nonces_expires_idx',
         'device_certificates_live_slot_key',

@@ -20,6 +20,9 @@ import type {
   PersonaInput,
   PersonasJson,
   PersonaView,
+  SessionsJson,
+  SignInsJson,
+  SignOutResult,
 } from '@watashi/platform/wallet-api';
 
 export type * from '@watashi/platform/wallet-api';
@@ -153,3 +156,23 @@ export const listDisclosures = (limit: number, before: string | null): Promise<D
   if (before !== null) q.set('before', before);
   return orSignedOut(api<DisclosuresJson>('GET', `/api/me/disclosures?${q.toString()}`));
 };
+
+/** The live sessions (the security page), or null when signed out. */
+export const listSessions = (): Promise<SessionsJson | null> =>
+  orSignedOut(api<SessionsJson>('GET', '/api/me/sessions'));
+/** A page of the sign-in history, newest first. */
+export const listSignIns = (limit: number, before: string | null): Promise<SignInsJson> => {
+  const q = new URLSearchParams({ limit: String(limit) });
+  if (before !== null) q.set('before', before);
+  return api<SignInsJson>('GET', `/api/me/sign-ins?${q.toString()}`);
+};
+/** Signs one session out. */
+export const signOutSession = (id: string): Promise<void> =>
+  api('DELETE', `/api/me/sessions/${encodeURIComponent(id)}`);
+/** Signs every session out, this one too; refresh tokens revoked only when asked. */
+export const signOutEverywhere = (revokeRefreshTokens: boolean): Promise<SignOutResult> =>
+  api('POST', '/api/me/sessions/sign-out-everywhere', {
+    refreshTokens: revokeRefreshTokens ? 'revoke' : 'keep',
+  });
+/** Closes the Private ID (needs a sign-in within 5 minutes). */
+export const closeAccount = (): Promise<void> => api('DELETE', '/api/me', { confirm: 'close' });

@@ -11,7 +11,8 @@
  *   header `Watashi-Signature: t=<unix seconds>,v1=<hex HMAC of "<t>.<raw body>">`. 2xx =
  *   delivered, anything else retried.
  * - `logout` — an OpenID Back-Channel Logout 1.0 logout token (`typ: logout+jwt`) POSTed as
- *   `logout_token=…`; 200/204 (any 2xx) = done, else retried.
+ *   `logout_token=…`; 200/204 (any 2xx) = done, else retried. With the row's `payload.sid` when it
+ *   has one (a sign-out of one session, me/sessions.ts), so the RP ends that session only.
  *
  * Work sharing: a worker claims up to `batchSize` due pending rows with `FOR UPDATE SKIP LOCKED`
  * and a lease (`locked_until`), so several platform instances share the outbox and each row is
@@ -232,6 +233,8 @@ export class EventDeliverer {
         exp: iat + 120,
         jti: row.event_id,
         sub: row.subject,
+        // §2.4: with sid, the RP ends that session; without, every session of sub.
+        ...(typeof row.payload['sid'] === 'string' ? { sid: row.payload['sid'] } : {}),
         events: { [BACKCHANNEL_LOGOUT_EVENT]: {} },
       });
       post = {

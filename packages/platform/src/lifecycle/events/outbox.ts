@@ -251,7 +251,7 @@ export async function recordLifecycleFacts(
 }
 
 /** A live RP with at least one event channel. */
-interface RpTarget {
+export interface RpTarget {
   readonly clientId: string;
   readonly sector: string;
   readonly allowedClaims: readonly string[];
@@ -264,7 +264,7 @@ interface RpTarget {
  * The live RPs with at least one event channel that each of `accountIds` has a grant with
  * (consent not withdrawn, or a provider Grant), by account, in client-id order.
  */
-async function grantedRps(
+export async function grantedRps(
   trx: Transaction<Schema>,
   accountIds: readonly string[],
 ): Promise<Map<string, RpTarget[]>> {
