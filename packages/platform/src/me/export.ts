@@ -21,7 +21,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { PlatformDeps } from '../server/context.ts';
-import { openBasic4 } from '../enrolment/enrolment.ts';
+import { openBasic4 } from '../enrolment/seal-basic4.ts';
 import type { JsonObject } from '../store/json.ts';
 import type { Schema } from '../store/schema.ts';
 import { describeDevice } from './device.ts';
