@@ -53,12 +53,17 @@ export function keyStoreSigner(key: SigningKey): Signer {
   };
 }
 
-/** Builds (once per process) the TSA configuration over the key store's `tsa` key. */
+/** One TSA per key store, shared by every route of the process (one certificate, not several). */
+const byKeyStore = new WeakMap<object, () => Promise<TimeStampAuthority>>();
+
+/** Builds (once per process and key store) the TSA configuration over the key store's `tsa` key. */
 export function platformTsa(
   deps: Pick<PlatformDeps, 'keys' | 'now' | 'config'>,
 ): () => Promise<TimeStampAuthority> {
+  const known = byKeyStore.get(deps.keys);
+  if (known) return known;
   let built: Promise<TimeStampAuthority> | undefined;
-  return () => {
+  const get = (): Promise<TimeStampAuthority> => {
     built ??= (async () => {
       if (!deps.keys.signingKeys) throw new TypeError('the key store cannot sign');
       const [key] = await deps.keys.signingKeys(TSA_KEY_PURPOSE);
@@ -102,6 +107,8 @@ export function platformTsa(
     });
     return built;
   };
+  byKeyStore.set(deps.keys, get);
+  return get;
 }
 
 /** Registers `POST /tsa` and `GET /tsa/certificate`. */
