@@ -8,7 +8,7 @@
  * - a smartphone gets separate keys, serials and PINs; a second live smartphone certificate set for
  *   the same resident is refused (二重発行の防止) unless it replaces the old device (device change).
  */
-import { fromBase64, parseCertificate, toBase64 } from '@watashi/pki';
+import { parseCertificate, toBase64 } from '@watashi/pki';
 import {
   basic4From,
   buildJpkiAuthCertificate,
@@ -436,6 +436,3 @@ export async function reissueRenewal(
   syncRandom(ctx);
   return out;
 }
-
-/** The DER of a certificate record. */
-export const certDer = (c: CertRecord): Uint8Array => fromBase64(c.der);

@@ -1,11 +1,241 @@
-export * from './store/index.ts';
-export * from './assurance/index.ts';
-export * from './enrolment/index.ts';
-export * from './config.ts';
-export * from './keys/index.ts';
-export * from './server/index.ts';
-export * from './platform.ts';
-export * from './oidc/index.ts';
-export * from './lifecycle/index.ts';
-export * from './jobs/index.ts';
-export * from './jlis/index.ts';
+/**
+ * `@watashi/platform` — the identity platform (docs/architecture.md §2): what an operator, the CLI and
+ * an embedding application use. Named exports only: store internals, row types and helpers stay
+ * inside the package (docs/conventions.md §2).
+ */
+export {
+  appendAudit,
+  consumeNonce,
+  createAuditCheckpoint,
+  executedMigrations,
+  isConnectionLost,
+  isRetryableTransactionError,
+  jsonb,
+  migrateToLatest,
+  openDatabase,
+  readAuditCheckpoint,
+  readLatestAuditCheckpoint,
+  schemaColumns,
+  verifyAuditChain,
+  verifyAuditCheckpointTimestamp,
+  withTransaction,
+  writeAuditCheckpoint,
+} from './store/index.ts';
+export type {
+  AnchorPurpose,
+  AnchorStatus,
+  AnchorsTable,
+  AuditAnchor,
+  AuditChainVerification,
+  AuditCheckpoint,
+  AuditCheckpointFile,
+  AuditCheckpointTimestampResult,
+  AuditEvent,
+  AuditRecord,
+  AuditTsaOptions,
+  Database,
+  DatabaseConfig,
+  DeliveryStatus,
+  JsonObject,
+  JsonValue,
+  JsonbText,
+  MigrationReport,
+  NonceOutcome,
+  NoncePurpose,
+  Schema,
+  SchemaColumns,
+  StoreErrorCode,
+  TransactionBody,
+  TransactionOptions,
+} from './store/index.ts';
+export { ASSURANCE_TABLE, decide, evaluateIdentityProofing, reason } from './assurance/index.ts';
+export type {
+  AccountProofingFacts,
+  AnchorCheckStatus,
+  AssuranceDecision,
+  AssuranceRequirement,
+  AssuranceTable,
+  AuthenticationContext,
+  IdentityProofingResult,
+  ProofingOptions,
+  Reason,
+  ReasonCode,
+} from './assurance/index.ts';
+export {
+  ENROLMENT_ERRORS,
+  MAX_SIGNATURE_INPUT_BYTES,
+  buildEnrolmentDocument,
+  completeEnrolment,
+  issueEnrolment,
+  jstDate,
+  openBasic4,
+  parseEnrolmentDocument,
+  readEnrolmentNonce,
+  registerEnrolmentRoutes,
+  toBase64Url,
+  verifyEnrolmentSignature,
+} from './enrolment/index.ts';
+export type {
+  BuildEnrolmentDocumentInput,
+  BuiltEnrolmentDocument,
+  CompleteEnrolmentInput,
+  CompletedEnrolment,
+  EnrolmentDeps,
+  EnrolmentDocument,
+  EnrolmentErrorCode,
+  EnrolmentSignature,
+  IssuedEnrolment,
+  VerifiedEnrolment,
+  VerifyEnrolmentContext,
+  VerifyEnrolmentInput,
+} from './enrolment/index.ts';
+export { parsePlatformConfig, platformConfigSchema } from './config.ts';
+export type { PlatformConfig, PlatformConfigInput } from './config.ts';
+export {
+  activationSeconds,
+  createMemoryKeyStore,
+  keyIdTime,
+  openLocalKeyStore,
+  signingOrder,
+} from './keys/index.ts';
+export type { KeyStore, KeyStoreErrorCode, SigningKey, SigningKeyStore } from './keys/index.ts';
+export {
+  PlatformError,
+  SESSION_COOKIE,
+  buildServer,
+  endSession,
+  isPlatformError,
+  platformLogger,
+  problem,
+  problemOf,
+  readiness,
+  runInRequest,
+  sendProblem,
+  startSession,
+  statusOf,
+} from './server/index.ts';
+export type {
+  BuildServerOptions,
+  OperationsState,
+  PlatformDeps,
+  Problem,
+  Readiness,
+  RequestContext,
+  ServerErrorCode,
+  StartSessionInput,
+  StartedSession,
+} from './server/index.ts';
+export { createPlatform, fetchSimulatorRoots, readTsaCertificates } from './platform.ts';
+export type { Platform, PlatformConfigErrorCode, PlatformOverrides } from './platform.ts';
+export {
+  KyselyOidcAdapter,
+  addRelyingParty,
+  clientMetadata,
+  createOidcProvider,
+  getRelyingParty,
+  isWatashiClaim,
+  listRelyingParties,
+  purgeExpiredOidcModels,
+  removeRelyingParty,
+} from './oidc/index.ts';
+export type {
+  AddedRelyingParty,
+  OidcAdapterOptions,
+  OidcSetupErrorCode,
+  RegistryDeps,
+  RegistryErrorCode,
+  RelyingParty,
+  RelyingPartyInput,
+  WatashiClaim,
+} from './oidc/index.ts';
+export {
+  BACKCHANNEL_LOGOUT_EVENT,
+  CAEP,
+  EventDeliverer,
+  JlisCircuitBreaker,
+  RISC,
+  SWEEP_PROVISION_QUEUE,
+  SWEEP_QUEUE,
+  SWEEP_SCHEDULE_QUEUE,
+  Sweeper,
+  TRANSIENT_PROVISION_CODES,
+  changeAccountStatus,
+  checkAnchorNow,
+  dueSweepSlot,
+  isForbiddenAddress,
+  isTransientProvision,
+  listDeliveries,
+  listNotices,
+  provisionOptionsFrom,
+  recordLifecycleFacts,
+  registerAccountStatusRoutes,
+  registerEventRoutes,
+  retryDelivery,
+  runScheduledSweep,
+  runSweep,
+  scheduleSweep,
+  shardBound,
+} from './lifecycle/index.ts';
+export type {
+  AccountStatusChange,
+  AccountStatusDeps,
+  AccountStatusErrorCode,
+  AccountStatusRequest,
+  AnchorCheckOptions,
+  AnchorCheckResult,
+  BreakerOptions,
+  DeliveryDeps,
+  DeliveryOptions,
+  DeliveryRound,
+  DeliveryView,
+  EventsErrorCode,
+  LifecycleErrorCode,
+  LifecycleFact,
+  NoticeView,
+  OutboxResult,
+  ProvisionOutcome,
+  ProvisionPolicy,
+  ScheduleSweepOptions,
+  SweepDeps,
+  SweepOptions,
+  SweepProgress,
+  SweepProvisionOptions,
+  SweepResult,
+  SweepSchedule,
+  SweepScheduleDeps,
+} from './lifecycle/index.ts';
+export { MemoryJobQueue, PgBossJobQueue, jobIdOf } from './jobs/index.ts';
+export type {
+  DrainOptions,
+  DrainResult,
+  EnqueueOptions,
+  JobHandler,
+  JobQueue,
+  PgBossJobQueueOptions,
+  QueueCounts,
+} from './jobs/index.ts';
+export {
+  CachingJpkiBackend,
+  HttpJpkiBackend,
+  LedgerJpkiBackend,
+  createJpkiBackend,
+  currentFeeMonth,
+  feeReport,
+  parseFeeMonth,
+} from './jlis/index.ts';
+export type {
+  FeeLedgerDeps,
+  FeeMonth,
+  FeeReport,
+  HttpJpkiBackendOptions,
+  JlisErrorCode,
+  JlisPurpose,
+  JlisQueryOptions,
+  JpkiBackend,
+  LatestBasic4Result,
+  OcspCacheOptions,
+  ProvidedBasic4,
+  RegisteredConsent,
+  StatusEvidence,
+  VerifiedCrl,
+} from './jlis/index.ts';

@@ -87,8 +87,6 @@ export const feesQuery = z.strictObject({
     .optional(),
   operator: z.string().max(64).optional(),
 });
-/** `GET /residents/{id}/events`. */
-export const noQuery = z.object({});
 
 const certView = z.object({
   serial: z.string(),

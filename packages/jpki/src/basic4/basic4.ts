@@ -4,7 +4,7 @@
  * order .1 .4 .3 .5 .2 .6 (docs/jpki.md §1.4).
  */
 import { jpkiError } from '../errors.ts';
-import { eraOf, formatDateOfBirth, isCalendarDate, type DateOfBirth } from './era.ts';
+import { eraOf, isCalendarDate, type DateOfBirth } from './era.ts';
 import { prefectureOf } from './prefectures.ts';
 import { characterLength, substitute } from './substitute.ts';
 
@@ -93,6 +93,3 @@ export function basic4From(input: Basic4Input): Basic4 {
     addressSubstitute: address.map,
   };
 }
-
-/** The date of birth of `b4` in the wire form `EYYYYMMDD`. */
-export const basic4DateOfBirth = (b4: Basic4): string => formatDateOfBirth(b4.dateOfBirth);

@@ -4,7 +4,7 @@
  * per-municipality CRL distribution point names. Byte-exact: `C` is a PrintableString, everything
  * else a UTF8String, one attribute per RDN.
  */
-import { bytesEqual, encodeName, nameFrom, type Certificate, type ParsedName } from '@watashi/pki';
+import { bytesEqual, encodeName, nameFrom, type ParsedName } from '@watashi/pki';
 
 /** A JPKI purpose: the signing hierarchy (署名用) or the user-authentication one (利用者証明用). */
 export type JpkiPurpose = 'sign' | 'auth';
@@ -124,7 +124,3 @@ function allCaNames(): ReadonlyArray<{
     })),
   );
 }
-
-/** The JPKI CA that issued `cert` according to its issuer name, or `undefined`. */
-export const jpkiIssuerOf = (cert: Certificate): ReturnType<typeof matchJpkiCaName> =>
-  matchJpkiCaName(cert.issuer);

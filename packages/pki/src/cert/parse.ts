@@ -218,8 +218,3 @@ function parseInner(der: Uint8Array): Certificate {
   out.unknownCriticalExtensions = unknownCritical;
   return out as Certificate;
 }
-
-/** The extension with `oid`, if present. */
-export function findExtension(cert: Certificate, oid: string): ParsedExtension | undefined {
-  return cert.extensions.find((e) => e.oid === oid);
-}

@@ -1,6 +1,6 @@
 /** Strict parsing of DER UTCTime / GeneralizedTime (RFC 5280 §4.1.2.5). */
 import { pkiError } from '../errors.ts';
-import { readTlv, Tag, type Tlv } from './reader.ts';
+import { Tag, type Tlv } from './reader.ts';
 
 const latin1 = new TextDecoder('latin1');
 
@@ -58,10 +58,4 @@ function build(year: number, f: ReadonlyArray<number>, buf: Uint8Array, tlv: Tlv
     throw pkiError('time_malformed', `impossible date: ${text(buf, tlv)}`);
   }
   return date;
-}
-
-/** Reads the time TLV at `offset`. */
-export function readTimeAt(buf: Uint8Array, offset: number, limit?: number): { date: Date; tlv: Tlv } {
-  const t = readTlv(buf, offset, limit);
-  return { date: readTime(buf, t), tlv: t };
 }

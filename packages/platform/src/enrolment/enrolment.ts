@@ -18,7 +18,7 @@ import { recordLifecycleFacts } from '../lifecycle/events/outbox.ts';
 import { appendAudit } from '../store/audit.ts';
 import { withTransaction } from '../store/database.ts';
 import { jsonb } from '../store/json.ts';
-import { consumeNonce, type NonceOutcome } from '../store/nonces.ts';
+import { classifyNonce, consumeNonce } from '../store/nonces.ts';
 import type { Schema } from '../store/schema.ts';
 import type { PlatformDeps } from '../server/context.ts';
 import {
@@ -131,27 +131,6 @@ export interface CompletedEnrolment {
   /** 身元確認保証レベル computed by the assurance engine from the new evidence. */
   readonly proofingLevel: number;
   readonly consentId?: string;
-}
-
-/** Read-only classification of a nonce (the authoritative consumption is in the transaction). */
-async function peekNonce(
-  deps: EnrolmentDeps,
-  nonce: Uint8Array,
-  purpose: 'enrolment' | 'reproofing',
-  documentHash: Uint8Array,
-  now: Date,
-): Promise<NonceOutcome> {
-  const row = await deps.database.db
-    .selectFrom('enrolment_nonces')
-    .select(['used_at', 'expires_at', 'purpose', 'document_hash'])
-    .where('nonce', '=', nonce)
-    .executeTakeFirst();
-  if (row === undefined) return 'unknown';
-  if (row.used_at !== null) return 'used';
-  if (row.expires_at.getTime() <= now.getTime()) return 'expired';
-  if (row.purpose !== purpose) return 'wrong_purpose';
-  if (!bytesEqual(row.document_hash, documentHash)) return 'document_mismatch';
-  return 'ok';
 }
 
 /** Transaction-level advisory lock on a person key: concurrent enrolments of one person queue. */
@@ -350,7 +329,7 @@ export async function completeEnrolment(
         backend,
         now,
         revocationPolicy: deps.config.revocationPolicy,
-        checkNonce: (n, h) => peekNonce(deps, n, purpose, h, now),
+        checkNonce: (n, h) => classifyNonce(deps.database.db, { nonce: n, purpose, documentHash: h, now }),
       },
     );
   } catch (e) {

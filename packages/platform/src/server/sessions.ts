@@ -120,17 +120,6 @@ export async function endSession(
   return true;
 }
 
-/** Ends every live session of an account (account closed, authenticators revoked). */
-export async function endAccountSessions(deps: PlatformDeps, accountId: string): Promise<number> {
-  const r = await deps.db
-    .updateTable('sessions')
-    .set({ revoked_at: deps.now() })
-    .where('account_id', '=', accountId)
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows);
-}
-
 /** The live session a cookie token names, or null. */
 export async function lookupSession(deps: PlatformDeps, token: string): Promise<SessionContext | null> {
   if (!TOKEN_RE.test(token)) return null;

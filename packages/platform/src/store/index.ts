@@ -37,5 +37,5 @@ export type {
   AuditCheckpointTimestampResult,
   AuditTsaOptions,
 } from './audit-checkpoint.ts';
-export { consumeNonce } from './nonces.ts';
+export { classifyNonce, consumeNonce } from './nonces.ts';
 export type { NonceOutcome } from './nonces.ts';

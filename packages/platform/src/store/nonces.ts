@@ -7,7 +7,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { bytesEqual } from '@watashi/pki';
 import type { NoncePurpose, Schema } from './schema.ts';
 
-/** Outcome of {@link consumeNonce}; only `ok` may proceed. */
+/** Outcome of {@link consumeNonce} and {@link classifyNonce}; only `ok` may proceed. */
 export type NonceOutcome = 'ok' | 'unknown' | 'used' | 'expired' | 'wrong_purpose' | 'document_mismatch';
 
 /**
@@ -33,7 +33,25 @@ export async function consumeNonce(
     .returning('nonce')
     .executeTakeFirst();
   if (won !== undefined) return 'ok';
-  // Lost: classify (no lock needed, the answer only explains a refusal already decided).
+  // Lost: classify (no lock needed, the answer only explains a refusal already decided). When
+  // every condition holds now, the row did not exist yet when the UPDATE ran (inserted by a
+  // transaction that committed in between); refuse rather than retry.
+  const why = await classifyNonce(db, input);
+  return why === 'ok' ? 'unknown' : why;
+}
+
+/**
+ * Why `nonce` would or would not be accepted for `purpose` and `documentHash` at `now`, without
+ * consuming it: the one classifier of nonce refusals, in the order a resident's mistake is most
+ * plainly explained (unknown, used, expired, wrong purpose, another document). Enrolment asks it
+ * before verifying a signature (nothing is spent on a dead nonce); the authoritative, atomic
+ * check is still {@link consumeNonce} in the enrolment's transaction.
+ */
+export async function classifyNonce(
+  db: Kysely<Schema> | Transaction<Schema>,
+  input: { nonce: Uint8Array; purpose: NoncePurpose; documentHash: Uint8Array; now: Date },
+): Promise<NonceOutcome> {
+  const { nonce, purpose, documentHash, now } = input;
   const row = await db
     .selectFrom('enrolment_nonces')
     .select(['used_at', 'expires_at', 'purpose', 'document_hash'])
@@ -44,7 +62,5 @@ export async function consumeNonce(
   if (row.expires_at.getTime() <= now.getTime()) return 'expired';
   if (row.purpose !== purpose) return 'wrong_purpose';
   if (!bytesEqual(row.document_hash, documentHash)) return 'document_mismatch';
-  // Every condition holds now, so the row did not exist yet when the UPDATE ran (inserted by a
-  // transaction that committed in between); refuse rather than retry.
-  return 'unknown';
+  return 'ok';
 }

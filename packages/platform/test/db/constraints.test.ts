@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { expect, it } from 'vitest';
 import { jsonb } from '../../src/store/json.ts';
-import { consumeNonce } from '../../src/store/nonces.ts';
+import { classifyNonce, consumeNonce } from '../../src/store/nonces.ts';
 import { forEachEngine } from './harness.ts';
 import { anchorRow, hash32, insertAccount } from './rows.ts';
 
@@ -195,12 +195,21 @@ forEachEngine((t) => {
         },
       ])
       .execute();
-    const ask = (nonce: Uint8Array, over: Partial<Parameters<typeof consumeNonce>[1]> = {}) =>
-      consumeNonce(t.db, { nonce, purpose: 'enrolment', documentHash, now, ...over });
+    // One classifier: asking without consuming (enrolment, before the signature is verified) and
+    // consuming give the same reason for every refusal.
+    const ask = async (nonce: Uint8Array, over: Partial<Parameters<typeof consumeNonce>[1]> = {}) => {
+      const input = { nonce, purpose: 'enrolment' as const, documentHash, now, ...over };
+      const peeked = await classifyNonce(t.db, input);
+      const consumed = await consumeNonce(t.db, input);
+      expect(peeked).toBe(consumed);
+      return consumed;
+    };
     expect(await ask(new Uint8Array(randomBytes(16)))).toBe('unknown');
     expect(await ask(stale)).toBe('expired');
     expect(await ask(fresh, { documentHash: hash32() })).toBe('document_mismatch');
     expect(await ask(fresh, { purpose: 'consent' })).toBe('wrong_purpose');
+    // Classifying does not consume: a fresh nonce is still there to be consumed once.
+    expect(await classifyNonce(t.db, { nonce: fresh, purpose: 'enrolment', documentHash, now })).toBe('ok');
     expect(await ask(fresh)).toBe('ok');
     expect(await ask(fresh)).toBe('used');
   });
