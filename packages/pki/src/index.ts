@@ -164,3 +164,18 @@ export type {
   ValidatePathOptions,
   ValidatedPath,
 } from './path/index.ts';
+
+// Used by @watashi/ca (Watashi's own CA: CSRs, OCSP answers) and @watashi/signature (CAdES,
+// PAdES and the time-stamping authority).
+export { bitString, setOf } from './der/writer.ts';
+export { readSmallInt } from './der/reader.ts';
+export { readSignatureAlgorithm, signatureAlgorithmIdentifier } from './crypto/algorithms.ts';
+export { ecdsaRawToDer } from './crypto/provider.ts';
+export { certIdIssuerHashes, certIdMatches } from './ocsp/cert-id.ts';
+export type { OcspSingleResponseInput } from './ocsp/respond.ts';
+export type { RevocationStatus } from './path/revocation.ts';
+export { signingCertificateV2Attribute } from './cms/sign.ts';
+export { TIMESTAMP_QUERY_CONTENT_TYPE, TIMESTAMP_REPLY_CONTENT_TYPE } from './tsp/request.ts';
+export { respondTimeStamp } from './tsp/respond.ts';
+export type { TimeStampAuthority } from './tsp/respond.ts';
+export { TimeStampStatus } from './tsp/response.ts';
