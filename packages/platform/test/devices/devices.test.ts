@@ -35,7 +35,11 @@ afterAll(async () => {
 });
 
 const pem = (der: Uint8Array, label = 'CERTIFICATE') =>
-  `-----BEGIN ${label}-----\n${Buffer.from(der).toString('base64').replace(/.{64}/g, '$&\n')}\n-----END ${label}-----\n`;
+  `-----BEGIN ${label}-----\n${(
+    Buffer.from(der)
+      .toString('base64')
+      .match(/.{1,64}/g) ?? []
+  ).join('\n')}\n-----END ${label}-----\n`;
 
 /** A device key as the wallet makes it: a non-extractable WebCrypto P-256 key. */
 async function webCryptoDevice(): Promise<{ signer: Signer; raw(data: Uint8Array): Promise<Uint8Array> }> {
