@@ -30,7 +30,11 @@ import { openPkcs11Token, type Pkcs11Token } from '../src/pkcs11.ts';
 import { softHsmToken } from './softhsm.ts';
 
 const pem = (der: Uint8Array, label = 'CERTIFICATE') =>
-  `-----BEGIN ${label}-----\n${Buffer.from(der).toString('base64').replace(/.{64}/g, '$&\n')}\n-----END ${label}-----\n`;
+  `-----BEGIN ${label}-----\n${(
+    Buffer.from(der)
+      .toString('base64')
+      .match(/.{1,64}/g) ?? []
+  ).join('\n')}\n-----END ${label}-----\n`;
 
 const SAN: GeneralName[] = [
   // The JPKI otherName form of the basic 4 information (docs/jpki.md §1.4): name, as UTF8String.
