@@ -9,6 +9,9 @@ import type { Route } from './router.tsx';
 
 export const routes: readonly Route[] = [
   { path: '/wallet/', load: () => import('./pages/home/index.tsx') },
+  { path: '/wallet/card-login', load: () => import('./pages/card-login/index.tsx') },
+  { path: '/wallet/reproof', load: () => import('./pages/reproof/index.tsx') },
+  { path: '/wallet/recover', load: () => import('./pages/recover/index.tsx') },
   { path: '/wallet/settings', load: () => import('./pages/settings/index.tsx'), offline: true },
   // The shell's own pages, in the main chunk: they must show when a page's chunk cannot load.
   { path: '/wallet/offline', load: () => Promise.resolve(offlinePage), offline: true },
