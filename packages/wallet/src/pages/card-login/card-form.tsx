@@ -116,7 +116,15 @@ export function CardForm(props: CardFormProps) {
         onValue={setPin}
       />
       <p id="pin-tries" aria-live="polite">
-        {tries === undefined ? '' : tries === 0 ? t('locked') : t('tries', { n: tries })}
+        {tries === undefined
+          ? ''
+          : props.kind === 'sign'
+            ? tries === 0
+              ? t('lockedSign')
+              : t('triesSign', { n: tries })
+            : tries === 0
+              ? t('locked')
+              : t('tries', { n: tries })}
       </p>
       <Buttons>
         <Button type="submit" busy={props.busy} disabled={tries === 0} id="card-submit">

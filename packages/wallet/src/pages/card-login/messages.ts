@@ -19,7 +19,10 @@ export const messages = defineMessages(
     pin: '暗証番号（数字4けた）',
     pinHint: 'カードを受け取ったときに決めた、数字4けたの暗証番号です。',
     tries: 'あと{{n}}回まちがえると、暗証番号がロックされます。',
-    locked: 'この暗証番号はロックされています。',
+    locked: 'この暗証番号はロックされています。お住まいの市区町村の窓口で、設定しなおしてください。',
+    triesSign: 'あと{{n}}回まちがえると、署名用パスワードがロックされます。',
+    lockedSign:
+      'この署名用パスワードはロックされています。お住まいの市区町村の窓口で、設定しなおしてください。',
     submit: 'サインイン',
     reading: 'カードを読み取っています…',
     checking: 'カードが有効かどうか確かめています…',
@@ -69,7 +72,9 @@ export const messages = defineMessages(
     pin: 'PIN (4 digits)',
     pinHint: 'The 4-digit PIN you chose when you received the card.',
     tries: '{{n}} more wrong tries and the PIN will be locked.',
-    locked: 'This PIN is locked.',
+    locked: 'This PIN is locked. Please have it reset at your municipal office.',
+    triesSign: '{{n}} more wrong tries and the signing password will be locked.',
+    lockedSign: 'This signing password is locked. Please have it reset at your municipal office.',
     submit: 'Sign in',
     reading: 'Reading your card…',
     checking: 'Checking that your card is valid…',
@@ -113,6 +118,7 @@ export const messages = defineMessages(
     pin: 'あんしょうばんごう（すうじ 4けた）',
     pinHint: 'カードを うけとった ときに きめた、すうじ 4けたの ばんごう です。',
     tries: 'あと {{n}}かい まちがえると、あんしょうばんごうが つかえなく なります。',
+    triesSign: 'あと {{n}}かい まちがえると、しょめいよう パスワードが つかえなく なります。',
     err_card_pin_incorrect:
       'あんしょうばんごうが ちがいます。あと {{n}}かい まちがえると、つかえなく なります。',
     err_card_pin_blocked:

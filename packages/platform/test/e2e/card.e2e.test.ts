@@ -1,0 +1,202 @@
+// The resident's journeys with the My Number card in real Chromium (issue 17), on both database
+// engines: the wallet's card pages drive a hosted card of the J-LIS simulator from the browser
+// (cross-origin, the real JpkiCardClient), the platform is the real one, the RP is openid-client.
+// - move → sweep → notice → re-proof in one step → the same `sub` at the RP;
+// - every passkey lost → sign in with the card → a new passkey (CDP virtual authenticator);
+// - a wrong PIN says how many tries remain; a locked one sends the resident to the municipal office.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { toBase64 } from '@watashi/pki';
+import { runSweep } from '../../src/lifecycle/index.ts';
+import { ENGINES } from '../db/harness.ts';
+import { Client, type TestPlatform } from '../authn/support.ts';
+import { cardHolder, type CardHolder, type TestSim } from '../enrolment/support.ts';
+import { Browser, login, registerRp } from '../oidc/support.ts';
+import { SoftAuthenticator, type CreationOptionsJSON } from '../support/soft-authenticator.ts';
+import { SESSION_COOKIE } from '../../src/server/sessions.ts';
+import { launchBrowser, startStack, type Stack, type TestBrowser } from './support.ts';
+import { checkPage } from './page-check.ts';
+
+const SIGN_PIN = 'DEMO2026';
+const AUTH_PIN = '1234';
+
+let stack: Stack;
+let browser: TestBrowser;
+let page: Page;
+
+/** A resident enrolled through the API with a hosted card, the card bound for sign-in. */
+async function enrolled(
+  name: string,
+  birthDate: string,
+): Promise<{ card: CardHolder; client: Client; accountId: string }> {
+  const r = await stack.sim.sim.addResident({ name, birthDate, sex: '2' });
+  const { card } = await stack.sim.sim.issueCard(r.id, { signPin: SIGN_PIN, authPin: AUTH_PIN });
+  const sim = { url: stack.simUrl, clock: stack.clock } as unknown as TestSim;
+  const holder = cardHolder(sim, r.id, card.tokenId, SIGN_PIN, AUTH_PIN);
+  const client = new Client(stack.base);
+  const issued = await client.post('/api/enrolments', {});
+  const bytes = new Uint8Array(Buffer.from((issued.body['document'] as { bytes: string }).bytes, 'base64'));
+  const signed = await holder.raw(bytes);
+  const done = await client.post(`/api/enrolments/${issued.body['id'] as string}/complete`, {
+    signature: toBase64(signed.signature),
+    certificate: toBase64(signed.certificate),
+  });
+  expect(done.status, JSON.stringify(done.body)).toBe(200);
+  const ch = await client.post('/api/authn/card/binding/options');
+  const proof = await holder.rawAuth(new Uint8Array(Buffer.from(ch.body['message'] as string, 'base64')));
+  const bound = await client.post('/api/authn/card/binding', {
+    challenge: ch.body['challenge'],
+    certificate: toBase64(proof.certificate),
+    signature: toBase64(proof.signature),
+  });
+  expect(bound.status, JSON.stringify(bound.body)).toBe(201);
+  return { card: holder, client, accountId: done.body['accountId'] as string };
+}
+
+/** Text of the first element matching `selector` once it is visible. */
+async function visibleText(selector: string): Promise<string> {
+  const l = page.locator(selector).first();
+  await l.waitFor({ state: 'visible', timeout: 20_000 });
+  return (await l.textContent()) ?? '';
+}
+
+/** The browser's Watashi session cookie, as `name=value`. */
+async function browserSession(): Promise<string> {
+  const c = (await browser.context.cookies(stack.base)).find((x) => x.name === SESSION_COOKIE);
+  if (c === undefined) throw new Error('the browser is not signed in');
+  return `${c.name}=${c.value}`;
+}
+
+/** Signs in on the card sign-in page with the hosted card and `pin`. */
+async function cardSignIn(card: CardHolder, pin: string): Promise<void> {
+  await page.locator(`#card-${card.tokenId}`).check();
+  await page.fill('#card-pin', pin);
+  await page.click('#card-submit');
+}
+
+for (const engine of ENGINES) {
+  describe(engine, () => {
+    beforeAll(async () => {
+      stack = await startStack(`card-e2e-${engine}`, engine);
+      browser = await launchBrowser();
+      page = browser.page;
+    }, 60_000);
+
+    afterAll(async () => {
+      await browser?.close();
+      await stack?.close();
+    });
+
+    it('ok-move-sweep-notice-re-proof-in-one-step-same-sub-at-the-rp', async () => {
+      const r = await enrolled('山田　花子', '1988-04-12');
+      // Sign in with the card, from the login page.
+      await page.goto(`${stack.base}/wallet/card-login`);
+      await checkPage(page, 'card-reproof', '01-card-login');
+      await cardSignIn(r.card, AUTH_PIN);
+      await page.waitForURL(`${stack.base}/wallet/`);
+      // The RP (openid-client) knows the resident by a pairwise sub.
+      const p = { deps: stack.platform.deps, issuer: `${stack.base}/oidc` } as unknown as TestPlatform & {
+        issuer: string;
+      };
+      const rp = await registerRp(p);
+      const before = (await login(new Browser(await browserSession()), rp)).tokens.claims()!.sub;
+      // The resident moves; J-LIS revokes the signing certificate and issues a new one on the card;
+      // the next day's CRL is published and the sweep reads it.
+      const resident = stack.sim.sim
+        .listResidents()
+        .find((x) => x.tokens.some((t) => t.id === r.card.tokenId))!;
+      await stack.sim.sim.lifeEvent(resident.id, { type: 'move' });
+      stack.clock.advance(3600_000);
+      await stack.sim.sim.publishCrls();
+      stack.sim.sim.refreshOcsp();
+      expect((await runSweep(stack.platform.deps)).status).toBe('completed');
+      // The notice (action "reproof") leads to the re-proofing page, which says what happened.
+      const notices = await page.evaluate(async () => {
+        const res = await fetch('/api/me/notices');
+        return (await res.json()) as { notices: Array<{ action: string | null }> };
+      });
+      expect(notices.notices[0]?.action).toBe('reproof');
+      await page.goto(`${stack.base}/wallet/reproof`);
+      expect(await visibleText('#reproof-notice')).toContain(
+        '引っ越しまたは氏名の変更により、カードの署名用電子証明書が失効しました',
+      );
+      expect(await visibleText('#reproof-document')).toContain('氏名、住所、生年月日、性別');
+      await checkPage(page, 'card-reproof', '02-reproof');
+      await page.locator(`#card-${r.card.tokenId}`).check();
+      // The signing password has 5 tries, and is named as such (not the 4-digit PIN).
+      expect(await visibleText('#pin-tries')).toBe('あと5回まちがえると、署名用パスワードがロックされます。');
+      await page.fill('#card-pin', SIGN_PIN);
+      await page.click('#card-submit');
+      expect(await visibleText('#reproof-done')).toContain('これまでどおり');
+      expect(await page.getAttribute('#reproof-level', 'data-level')).toBe('3');
+      await checkPage(page, 'card-reproof', '03-reproof-done');
+      // Same account, same sub at the RP, at level 3 again.
+      const after = (await login(new Browser(await browserSession()), rp)).tokens.claims()!;
+      expect(after.sub).toBe(before);
+      expect(after.acr).toBe('urn:watashi:ac:jp:ial3-aal2');
+    });
+
+    it('ok-lost-every-passkey-card-sign-in-then-a-new-passkey', async () => {
+      const r = await enrolled('佐藤　美咲', '2000-02-29');
+      // A passkey on the old phone, then lost: revoked from the account.
+      const phone = new SoftAuthenticator(stack.base);
+      const o = await r.client.post('/api/authn/passkeys/registration/options');
+      const reg = await r.client.post('/api/authn/passkeys/registration', {
+        response: phone.create(o.body as unknown as CreationOptionsJSON).response,
+      });
+      expect(reg.status).toBe(201);
+      const revoked = await r.client.post(`/api/authn/authenticators/${reg.body['id'] as string}/revoke`, {
+        force: true,
+      });
+      expect(revoked.status).toBe(200);
+      // A fresh browser profile (the new phone): the recovery page, then the card.
+      await browser.context.clearCookies();
+      await page.goto(`${stack.base}/wallet/recover`);
+      await checkPage(page, 'card-recover', '01-recover');
+      await page.click('#recover-card-login');
+      await page.waitForURL('**/wallet/card-login**');
+      // A wrong PIN says how many tries remain (the user-authentication PIN has 3).
+      await page.locator(`#card-${r.card.tokenId}`).check();
+      expect(await visibleText('#pin-tries')).toContain('あと3回');
+      await page.fill('#card-pin', '9999');
+      await page.click('#card-submit');
+      expect(await visibleText('#error')).toContain('あと2回');
+      await checkPage(page, 'card-recover', '02-wrong-pin');
+      await page.fill('#card-pin', AUTH_PIN);
+      await page.click('#card-submit');
+      await page.waitForURL('**/wallet/recover');
+      await page.click('#register-passkey');
+      expect(await visibleText('#recover-done')).toContain('このパスキーでサインインできます');
+      await checkPage(page, 'card-recover', '03-new-passkey');
+      const creds = (await browser.cdp.send('WebAuthn.getCredentials', {
+        authenticatorId: browser.authenticatorId,
+      })) as { credentials: unknown[] };
+      expect(creds.credentials.length).toBeGreaterThanOrEqual(1);
+      const list = await page.evaluate(async () => {
+        const res = await fetch('/api/authn/authenticators');
+        return (await res.json()) as { authenticators: Array<{ type: string; accountId?: string }> };
+      });
+      expect(list.authenticators.filter((a) => a.type === 'passkey')).toHaveLength(1);
+      expect(browser.problems).toEqual([]);
+    });
+
+    it('fail-locked-pin-sends-the-resident-to-the-municipal-office', async () => {
+      const r = await enrolled('高橋　恵子', '1975-11-30');
+      await browser.context.clearCookies();
+      await page.goto(`${stack.base}/wallet/card-login`);
+      await page.locator(`#card-${r.card.tokenId}`).check();
+      for (const left of [2, 1]) {
+        await page.fill('#card-pin', '0000');
+        await page.click('#card-submit');
+        expect(await visibleText('#error')).toContain(`あと${left}回`);
+      }
+      await page.fill('#card-pin', '0000');
+      await page.click('#card-submit');
+      expect(await visibleText('#error')).toContain('市区町村の窓口');
+      // The card is read again: the PIN is locked, and nothing more can be tried here.
+      expect(await visibleText('#pin-tries')).toContain('ロックされています');
+      expect(await page.locator('#card-submit').isDisabled()).toBe(true);
+      await checkPage(page, 'card-login', '01-locked');
+    });
+  });
+}
