@@ -28,6 +28,7 @@ let page: Page;
 async function enrolled(
   name: string,
   birthDate: string,
+  bind = true,
 ): Promise<{ card: CardHolder; client: Client; accountId: string }> {
   const r = await stack.sim.sim.addResident({ name, birthDate, sex: '2' });
   const { card } = await stack.sim.sim.issueCard(r.id, { signPin: SIGN_PIN, authPin: AUTH_PIN });
@@ -42,6 +43,7 @@ async function enrolled(
     certificate: toBase64(signed.certificate),
   });
   expect(done.status, JSON.stringify(done.body)).toBe(200);
+  if (!bind) return { card: holder, client, accountId: done.body['accountId'] as string };
   const ch = await client.post('/api/authn/card/binding/options');
   const proof = await holder.rawAuth(new Uint8Array(Buffer.from(ch.body['message'] as string, 'base64')));
   const bound = await client.post('/api/authn/card/binding', {
@@ -178,6 +180,62 @@ for (const engine of ENGINES) {
       });
       expect(list.authenticators.filter((a) => a.type === 'passkey')).toHaveLength(1);
       expect(browser.problems).toEqual([]);
+    });
+
+    it('ok-card-sign-in-not-set-up-signing-password-finds-the-account-new-passkey-and-card', async () => {
+      const r = await enrolled('中村　陽子', '1992-07-07', false);
+      await browser.context.clearCookies();
+      await page.goto(`${stack.base}/wallet/card-login`);
+      await page.locator(`#card-${r.card.tokenId}`).check();
+      await page.fill('#card-pin', AUTH_PIN);
+      await page.click('#card-submit');
+      // Not set up: said in words, with the way on.
+      expect(await visibleText('#error')).toContain('まだ設定されていません');
+      await checkPage(page, 'card-not-set-up', '01-card-login');
+      await page.click('#to-recover');
+      await page.waitForURL('**/wallet/recover');
+      await page.locator(`#card-${r.card.tokenId}`).check();
+      await page.fill('#card-pin', SIGN_PIN.toLowerCase());
+      await page.click('#card-submit');
+      // The enrolment signature found the same account and signed the browser in.
+      await page.locator('#register-passkey').waitFor({ state: 'visible', timeout: 20_000 });
+      expect(await page.locator('#recover-new-account').count()).toBe(0);
+      const me = await page.evaluate(
+        async () => ((await (await fetch('/api/me')).json()) as { account: { id: string } }).account.id,
+      );
+      expect(me).toBe(r.accountId);
+      await checkPage(page, 'card-not-set-up', '02-signed-in');
+      await page.click('#register-passkey');
+      await page.locator('#recover-done').waitFor({ state: 'visible', timeout: 20_000 });
+      // Card sign-in for next time, with the 4-digit PIN.
+      await page.locator(`#card-${r.card.tokenId}`).check();
+      await page.fill('#card-pin', AUTH_PIN);
+      await page.click('#card-submit');
+      expect(await visibleText('#status')).toContain('カードでのサインインを設定しました');
+      await checkPage(page, 'card-not-set-up', '03-done');
+      const types = await page.evaluate(async () =>
+        (
+          (await (await fetch('/api/authn/authenticators')).json()) as {
+            authenticators: Array<{ type: string }>;
+          }
+        ).authenticators
+          .map((a) => a.type)
+          .sort(),
+      );
+      expect(types).toEqual(['card_auth', 'passkey']);
+    });
+
+    it('ok-card-pages-in-english-and-easy-japanese', async () => {
+      await browser.context.clearCookies();
+      await page.goto(`${stack.base}/wallet/card-login?lang=en`);
+      expect(await visibleText('h1')).toBe('Sign in with your My Number card');
+      await checkPage(page, 'card-languages', '01-card-login-en');
+      await page.goto(`${stack.base}/wallet/recover?lang=ja-x-easy`);
+      expect(await visibleText('h1')).toBe('パスキーを なくした とき');
+      await checkPage(page, 'card-languages', '02-recover-easy');
+      await page.goto(`${stack.base}/wallet/reproof?lang=ja`);
+      expect(await visibleText('#signed-out-reproof')).toContain('まずサインインしてください');
+      await checkPage(page, 'card-languages', '03-reproof-signed-out');
     });
 
     it('fail-locked-pin-sends-the-resident-to-the-municipal-office', async () => {

@@ -89,7 +89,7 @@ export default function ReproofPage({ query }: PageProps) {
       <div id="reproof">
         <PageTitle text={t('title')} />
         <p>{t('why')}</p>
-        <Notice kind="warning" title={t('signedOut')}>
+        <Notice kind="warning" title={t('signedOut')} id="signed-out-reproof">
           <Buttons>
             <LinkButton href={`/wallet/login?return_to=${encodeURIComponent(here)}`}>
               {t('signInPasskey')}
