@@ -9,6 +9,10 @@ import type { Route } from './router.tsx';
 
 export const routes: readonly Route[] = [
   { path: '/wallet/', load: () => import('./pages/home/index.tsx') },
+  { path: '/wallet/enrol', load: () => import('./pages/enrol/index.tsx') },
+  { path: '/wallet/login', load: () => import('./pages/login/index.tsx') },
+  { path: '/wallet/passkeys', load: () => import('./pages/passkeys/index.tsx') },
+  { path: '/wallet/account', load: () => import('./pages/account/index.tsx') },
   { path: '/wallet/card-login', load: () => import('./pages/card-login/index.tsx') },
   { path: '/wallet/reproof', load: () => import('./pages/reproof/index.tsx') },
   { path: '/wallet/recover', load: () => import('./pages/recover/index.tsx') },

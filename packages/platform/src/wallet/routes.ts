@@ -32,15 +32,7 @@ import { WalletSpa } from './spa.ts';
 export type WalletDeps = Pick<PlatformDeps, 'config'> & { readonly walletDir?: string };
 
 /** Pages still served as static HTML (pages.ts) until their PWA page exists. */
-const LEGACY_PAGES: readonly Exclude<WalletPageId, 'home'>[] = [
-  'enrol',
-  'login',
-  'passkeys',
-  'personas',
-  'consents',
-  'disclosures',
-  'account',
-];
+const LEGACY_PAGES: readonly Exclude<WalletPageId, 'home'>[] = ['personas', 'consents', 'disclosures'];
 
 /** The hosted cards' base URL the pages use (no trailing slash), or undefined. */
 export function hostedCardsUrl(config: WalletDeps['config']): string | undefined {
