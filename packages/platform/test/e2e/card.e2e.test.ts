@@ -92,10 +92,12 @@ for (const engine of ENGINES) {
     it('ok-move-sweep-notice-re-proof-in-one-step-same-sub-at-the-rp', async () => {
       const r = await enrolled('山田　花子', '1988-04-12');
       // Sign in with the card, from the login page.
-      await page.goto(`${stack.base}/wallet/card-login`);
+      await page.goto(`${stack.base}/wallet/login`);
+      await page.click('#to-card-login');
+      await page.waitForURL('**/wallet/card-login');
       await checkPage(page, 'card-reproof', '01-card-login');
       await cardSignIn(r.card, AUTH_PIN);
-      await page.waitForURL(`${stack.base}/wallet/`);
+      await page.waitForURL('**/wallet/account');
       // The RP (openid-client) knows the resident by a pairwise sub.
       const p = { deps: stack.platform.deps, issuer: `${stack.base}/oidc` } as unknown as TestPlatform & {
         issuer: string;
@@ -112,13 +114,14 @@ for (const engine of ENGINES) {
       await stack.sim.sim.publishCrls();
       stack.sim.sim.refreshOcsp();
       expect((await runSweep(stack.platform.deps)).status).toBe('completed');
-      // The notice (action "reproof") leads to the re-proofing page, which says what happened.
-      const notices = await page.evaluate(async () => {
-        const res = await fetch('/api/me/notices');
-        return (await res.json()) as { notices: Array<{ action: string | null }> };
-      });
-      expect(notices.notices[0]?.action).toBe('reproof');
-      await page.goto(`${stack.base}/wallet/reproof`);
+      // The account page shows the notice in words and leads to re-proofing in one step.
+      await page.goto(`${stack.base}/wallet/account`);
+      await page
+        .getByText('引っ越しまたは氏名の変更により、カードの署名用電子証明書が失効しました', { exact: false })
+        .first()
+        .waitFor({ state: 'visible', timeout: 20_000 });
+      await page.locator('a[href^="/wallet/reproof"]').first().click();
+      await page.waitForURL('**/wallet/reproof');
       expect(await visibleText('#reproof-notice')).toContain(
         '引っ越しまたは氏名の変更により、カードの署名用電子証明書が失効しました',
       );
@@ -151,9 +154,11 @@ for (const engine of ENGINES) {
         force: true,
       });
       expect(revoked.status).toBe(200);
-      // A fresh browser profile (the new phone): the recovery page, then the card.
+      // A fresh browser profile (the new phone): from the login page to recovery, then the card.
       await browser.context.clearCookies();
-      await page.goto(`${stack.base}/wallet/recover`);
+      await page.goto(`${stack.base}/wallet/login`);
+      await page.click('#to-recover');
+      await page.waitForURL('**/wallet/recover');
       await checkPage(page, 'card-recover', '01-recover');
       await page.click('#recover-card-login');
       await page.waitForURL('**/wallet/card-login**');
@@ -167,9 +172,15 @@ for (const engine of ENGINES) {
       await page.fill('#card-pin', AUTH_PIN);
       await page.click('#card-submit');
       await page.waitForURL('**/wallet/recover');
+      // Signed in with the card, the passkeys page says no passkey is left and where to go.
+      await page.goto(`${stack.base}/wallet/passkeys`);
+      expect(await visibleText('#no-passkey-left')).toContain('パスキーがありません');
+      await checkPage(page, 'card-recover', '03-no-passkey-left');
+      await page.click('#no-passkey-left a');
+      await page.waitForURL('**/wallet/recover');
       await page.click('#register-passkey');
       expect(await visibleText('#recover-done')).toContain('このパスキーでサインインできます');
-      await checkPage(page, 'card-recover', '03-new-passkey');
+      await checkPage(page, 'card-recover', '04-new-passkey');
       const creds = (await browser.cdp.send('WebAuthn.getCredentials', {
         authenticatorId: browser.authenticatorId,
       })) as { credentials: unknown[] };

@@ -52,7 +52,7 @@ export default function CardLoginPage({ query }: PageProps) {
       .then(async () => {
         setStatus(t('signedIn'));
         await refresh();
-        const to = recovering ? '/wallet/recover' : (returnTo ?? '/wallet/');
+        const to = recovering ? '/wallet/recover' : (returnTo ?? '/wallet/account');
         navigate(to);
       })
       .catch((e: unknown) => {

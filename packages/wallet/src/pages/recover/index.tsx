@@ -152,7 +152,11 @@ export default function RecoverPage({ query }: PageProps) {
           {},
         );
         const proof = await signWithCard(card.url, card.id, 'auth', pin, fromBase64(ch.message));
-        await api('POST', '/api/authn/card/binding', { challenge: ch.challenge, ...proof });
+        await api('POST', '/api/authn/card/binding', {
+          challenge: ch.challenge,
+          ...proof,
+          label: t('cardLabel'),
+        });
         setCardBound(true);
         setStatus(t('bound'));
       } catch (e) {
