@@ -1,9 +1,10 @@
-// The resident's journeys with the My Number card in real Chromium (issue 17), on both database
-// engines: the wallet's card pages drive a hosted card of the J-LIS simulator from the browser
-// (cross-origin, the real JpkiCardClient), the platform is the real one, the RP is openid-client.
-// - move → sweep → notice → re-proof in one step → the same `sub` at the RP;
-// - every passkey lost → sign in with the card → a new passkey (CDP virtual authenticator);
-// - a wrong PIN says how many tries remain; a locked one sends the resident to the municipal office.
+// Re-proving with the My Number card in real Chromium (issue 17), on both database engines: the
+// wallet's card pages drive a hosted card of the J-LIS simulator from the browser (cross-origin,
+// the real JpkiCardClient), the platform is the real one, the RP is openid-client.
+// - login page → card sign-in → move → sweep → the account page's notice → re-proof in one step →
+//   the same `sub` at the RP;
+// - the RP asks for level 3 after a move → the sign-in page offers re-proving (a passkey would not
+//   do) → re-proof in one step → back at the RP with the same `sub` at ial3-aal2.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { toBase64 } from '@watashi/pki';
@@ -11,8 +12,7 @@ import { runSweep } from '../../src/lifecycle/index.ts';
 import { ENGINES } from '../db/harness.ts';
 import { Client, type TestPlatform } from '../authn/support.ts';
 import { cardHolder, type CardHolder, type TestSim } from '../enrolment/support.ts';
-import { Browser, login, registerRp } from '../oidc/support.ts';
-import { SoftAuthenticator, type CreationOptionsJSON } from '../support/soft-authenticator.ts';
+import { authorizationUrl, Browser, exchange, login, registerRp } from '../oidc/support.ts';
 import { SESSION_COOKIE } from '../../src/server/sessions.ts';
 import { launchBrowser, startStack, type Stack, type TestBrowser } from './support.ts';
 import { checkPage } from './page-check.ts';
@@ -141,131 +141,58 @@ for (const engine of ENGINES) {
       expect(after.acr).toBe('urn:watashi:ac:jp:ial3-aal2');
     });
 
-    it('ok-lost-every-passkey-card-sign-in-then-a-new-passkey', async () => {
-      const r = await enrolled('佐藤　美咲', '2000-02-29');
-      // A passkey on the old phone, then lost: revoked from the account.
-      const phone = new SoftAuthenticator(stack.base);
-      const o = await r.client.post('/api/authn/passkeys/registration/options');
-      const reg = await r.client.post('/api/authn/passkeys/registration', {
-        response: phone.create(o.body as unknown as CreationOptionsJSON).response,
-      });
-      expect(reg.status).toBe(201);
-      const revoked = await r.client.post(`/api/authn/authenticators/${reg.body['id'] as string}/revoke`, {
-        force: true,
-      });
-      expect(revoked.status).toBe(200);
-      // A fresh browser profile (the new phone): from the login page to recovery, then the card.
-      await browser.context.clearCookies();
-      await page.goto(`${stack.base}/wallet/login`);
-      await page.click('#to-recover');
-      await page.waitForURL('**/wallet/recover');
-      await checkPage(page, 'card-recover', '01-recover');
-      await page.click('#recover-card-login');
-      await page.waitForURL('**/wallet/card-login**');
-      // A wrong PIN says how many tries remain (the user-authentication PIN has 3).
-      await page.locator(`#card-${r.card.tokenId}`).check();
-      expect(await visibleText('#pin-tries')).toContain('あと3回');
-      await page.fill('#card-pin', '9999');
-      await page.click('#card-submit');
-      expect(await visibleText('#error')).toContain('あと2回');
-      await checkPage(page, 'card-recover', '02-wrong-pin');
-      await page.fill('#card-pin', AUTH_PIN);
-      await page.click('#card-submit');
-      await page.waitForURL('**/wallet/recover');
-      // Signed in with the card, the passkeys page says no passkey is left and where to go.
-      await page.goto(`${stack.base}/wallet/passkeys`);
-      expect(await visibleText('#no-passkey-left')).toContain('パスキーがありません');
-      await checkPage(page, 'card-recover', '03-no-passkey-left');
-      await page.click('#no-passkey-left a');
-      await page.waitForURL('**/wallet/recover');
-      await page.click('#register-passkey');
-      expect(await visibleText('#recover-done')).toContain('このパスキーでサインインできます');
-      await checkPage(page, 'card-recover', '04-new-passkey');
-      const creds = (await browser.cdp.send('WebAuthn.getCredentials', {
-        authenticatorId: browser.authenticatorId,
-      })) as { credentials: unknown[] };
-      expect(creds.credentials.length).toBeGreaterThanOrEqual(1);
-      const list = await page.evaluate(async () => {
-        const res = await fetch('/api/authn/authenticators');
-        return (await res.json()) as { authenticators: Array<{ type: string; accountId?: string }> };
-      });
-      expect(list.authenticators.filter((a) => a.type === 'passkey')).toHaveLength(1);
-      expect(browser.problems).toEqual([]);
-    });
-
-    it('ok-card-sign-in-not-set-up-signing-password-finds-the-account-new-passkey-and-card', async () => {
-      const r = await enrolled('中村　陽子', '1992-07-07', false);
+    it('ok-step-up-to-proofing-from-the-rp-re-proof-in-one-step-and-back-to-the-rp', async () => {
+      const r = await enrolled('鈴木　一郎', '1969-03-03');
       await browser.context.clearCookies();
       await page.goto(`${stack.base}/wallet/card-login`);
+      await cardSignIn(r.card, AUTH_PIN);
+      await page.waitForURL('**/wallet/account');
+      const p = { deps: stack.platform.deps, issuer: `${stack.base}/oidc` } as unknown as TestPlatform & {
+        issuer: string;
+      };
+      const rp = await registerRp(p);
+      const before = (await login(new Browser(await browserSession()), rp)).tokens.claims()!.sub;
+      // The resident moves; the next CRL is published and the sweep reads it.
+      const resident = stack.sim.sim
+        .listResidents()
+        .find((x) => x.tokens.some((t) => t.id === r.card.tokenId))!;
+      await stack.sim.sim.lifeEvent(resident.id, { type: 'move' });
+      stack.clock.advance(3600_000);
+      await stack.sim.sim.publishCrls();
+      stack.sim.sim.refreshOcsp();
+      expect((await runSweep(stack.platform.deps)).status).toBe('completed');
+      const callback = new Promise<URL>((resolve) => {
+        void page.route(`${rp.redirectUri}**`, async (route) => {
+          resolve(new URL(route.request().url()));
+          await route.fulfill({ status: 200, contentType: 'text/plain', body: 'back at the RP' });
+        });
+      });
+      const started = await authorizationUrl(rp, { acr_values: 'urn:watashi:ac:jp:ial3-aal2' });
+      await page.goto(started.url.href);
+      await page.waitForURL('**/wallet/login?**', { timeout: 20_000 });
+      expect(new URL(page.url()).searchParams.get('step_up')).toBe('proofing');
+      // The sign-in page offers the way that meets it (a passkey would not): re-prove with the card.
+      await page.click('#to-reproof');
+      await page.waitForURL('**/wallet/reproof?**');
+      expect(await visibleText('#reproof-notice')).toContain('引っ越しまたは氏名の変更により');
       await page.locator(`#card-${r.card.tokenId}`).check();
-      await page.fill('#card-pin', AUTH_PIN);
+      await page.fill('#card-pin', SIGN_PIN);
       await page.click('#card-submit');
-      // Not set up: said in words, with the way on.
-      expect(await visibleText('#error')).toContain('まだ設定されていません');
-      await checkPage(page, 'card-not-set-up', '01-card-login');
-      await page.click('#to-recover');
-      await page.waitForURL('**/wallet/recover');
-      await page.locator(`#card-${r.card.tokenId}`).check();
-      await page.fill('#card-pin', SIGN_PIN.toLowerCase());
-      await page.click('#card-submit');
-      // The enrolment signature found the same account and signed the browser in.
-      await page.locator('#register-passkey').waitFor({ state: 'visible', timeout: 20_000 });
-      expect(await page.locator('#recover-new-account').count()).toBe(0);
-      const me = await page.evaluate(
-        async () => ((await (await fetch('/api/me')).json()) as { account: { id: string } }).account.id,
-      );
-      expect(me).toBe(r.accountId);
-      await checkPage(page, 'card-not-set-up', '02-signed-in');
-      await page.click('#register-passkey');
-      await page.locator('#recover-done').waitFor({ state: 'visible', timeout: 20_000 });
-      // Card sign-in for next time, with the 4-digit PIN.
-      await page.locator(`#card-${r.card.tokenId}`).check();
-      await page.fill('#card-pin', AUTH_PIN);
-      await page.click('#card-submit');
-      expect(await visibleText('#status')).toContain('カードでのサインインを設定しました');
-      await checkPage(page, 'card-not-set-up', '03-done');
-      const types = await page.evaluate(async () =>
-        (
-          (await (await fetch('/api/authn/authenticators')).json()) as {
-            authenticators: Array<{ type: string }>;
-          }
-        ).authenticators
-          .map((a) => a.type)
-          .sort(),
-      );
-      expect(types).toEqual(['card_auth', 'passkey']);
-    });
-
-    it('ok-card-pages-in-english-and-easy-japanese', async () => {
-      await browser.context.clearCookies();
-      await page.goto(`${stack.base}/wallet/card-login?lang=en`);
-      expect(await visibleText('h1')).toBe('Sign in with your My Number card');
-      await checkPage(page, 'card-languages', '01-card-login-en');
-      await page.goto(`${stack.base}/wallet/recover?lang=ja-x-easy`);
-      expect(await visibleText('h1')).toBe('パスキーを なくした とき');
-      await checkPage(page, 'card-languages', '02-recover-easy');
-      await page.goto(`${stack.base}/wallet/reproof?lang=ja`);
-      expect(await visibleText('#signed-out-reproof')).toContain('まずサインインしてください');
-      await checkPage(page, 'card-languages', '03-reproof-signed-out');
-    });
-
-    it('fail-locked-pin-sends-the-resident-to-the-municipal-office', async () => {
-      const r = await enrolled('高橋　恵子', '1975-11-30');
-      await browser.context.clearCookies();
-      await page.goto(`${stack.base}/wallet/card-login`);
-      await page.locator(`#card-${r.card.tokenId}`).check();
-      for (const left of [2, 1]) {
-        await page.fill('#card-pin', '0000');
-        await page.click('#card-submit');
-        expect(await visibleText('#error')).toContain(`あと${left}回`);
-      }
-      await page.fill('#card-pin', '0000');
-      await page.click('#card-submit');
-      expect(await visibleText('#error')).toContain('市区町村の窓口');
-      // The card is read again: the PIN is locked, and nothing more can be tried here.
-      expect(await visibleText('#pin-tries')).toContain('ロックされています');
-      expect(await page.locator('#card-submit').isDisabled()).toBe(true);
-      await checkPage(page, 'card-login', '01-locked');
-    });
+      await page.locator('#to-service').waitFor({ state: 'visible', timeout: 20_000 });
+      await checkPage(page, 'card-step-up', '01-reproofed');
+      await page.click('#to-service');
+      const approve = page.locator('button[name="decision"][value="approve"]');
+      const back = await Promise.race([
+        callback,
+        approve.waitFor({ state: 'visible', timeout: 20_000 }).then(async () => {
+          await approve.click();
+          return callback;
+        }),
+      ]);
+      const claims = (await exchange(rp, started, back)).claims()!;
+      expect(claims.sub).toBe(before);
+      expect(claims.acr).toBe('urn:watashi:ac:jp:ial3-aal2');
+      await page.unrouteAll({ behavior: 'ignoreErrors' });
+    }, 90_000);
   });
 }
