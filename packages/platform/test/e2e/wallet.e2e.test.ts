@@ -87,7 +87,7 @@ for (const engine of ENGINES) {
         await page.click('#to-account');
         expect(await visibleText('#ial')).toContain('レベル3');
         expect(await page.getAttribute('#ial', 'data-level')).toBe('3');
-        expect(await visibleText('#signed-in-as')).toBe('山田　花子 さんでサインイン中');
+        await expect.poll(() => page.textContent('#signed-in-as')).toBe('山田　花子 さんでサインイン中');
         // The verified basic 4 information read from the card; the date in the Japanese calendar.
         expect(await visibleText('[data-attribute="name"]')).toBe('山田　花子');
         expect(await page.textContent('[data-attribute="dateOfBirth"]')).toBe('昭和63年4月12日 (1988年)');
@@ -115,7 +115,7 @@ for (const engine of ENGINES) {
         const rename = page.locator('#authenticator-list li input');
         await rename.fill('自宅のパソコン');
         await page.click('#authenticator-list li button[type="submit"]');
-        expect(await visibleText('#authenticator-list li h3')).toBe('自宅のパソコン');
+        await expect.poll(() => page.textContent('#authenticator-list li h3')).toBe('自宅のパソコン');
         expect(await visibleText('#status')).toContain('自宅のパソコン');
 
         // Sign out from the account page.
