@@ -278,7 +278,10 @@ export async function bindCard(
         user_verified: true,
         attestation_fmt: 'jpki',
         activated_at: now,
-        label: input.label ?? (v.variant === 'smartphone' ? 'My Number (smartphone)' : 'My Number card'),
+        // Residents read Japanese first (the wallet sends a label in the resident's language).
+        label:
+          input.label ??
+          (v.variant === 'smartphone' ? 'マイナンバーカード（スマートフォン）' : 'マイナンバーカード'),
         created_at: now,
       })
       .returningAll()

@@ -16,6 +16,10 @@
  * - `POST /api/authn/card/login/options` (public) → `{challenge, message, expiresAt}`
  * - `POST /api/authn/card/login` (public) `{challenge, certificate, signature}` → 200 login result
  *
+ * Step-up (session; authn/step-up.ts): which way to sign in again, or re-prove, meets an RP's request:
+ * - `POST /api/authn/step-up/options` `{acrValues}` → `{satisfied, stepUp, missing, ways: [{method,
+ *   authenticatorId?, label?, meets}]}`
+ *
  * Managing authenticators (session):
  * - `GET /api/authn/authenticators` → `{authenticators: […]}`
  * - `PATCH /api/authn/authenticators/:id` `{label}` → authenticator
@@ -31,6 +35,7 @@ import { bindCard, cardChallenge, verifyCardLogin, type CardChallenge } from './
 import { startLoginSession } from './context.ts';
 import { authnError } from './errors.ts';
 import { listAuthenticators, renameAuthenticator, revokeAuthenticator } from './manage.ts';
+import { stepUpOptions } from './step-up.ts';
 import {
   passkeyAuthenticationOptions,
   passkeyRegistrationOptions,
@@ -57,6 +62,9 @@ const cardBody = z.strictObject({
   label: label.optional(),
 });
 const renameBody = z.strictObject({ label });
+const stepUpBody = z.strictObject({
+  acrValues: z.array(z.string().min(1).max(256)).max(16),
+});
 const revokeBody = z.strictObject({ force: z.boolean().optional() });
 const idParams = z.strictObject({ id: uuid });
 
@@ -158,6 +166,10 @@ export function registerAuthnRoutes(app: FastifyInstance, deps: PlatformDeps): v
     });
     return loggedIn(deps, reply, login);
   });
+
+  app.post('/api/authn/step-up/options', { config: session }, async (req) =>
+    stepUpOptions(deps, sessionOf(req), parse(stepUpBody, req.body).acrValues),
+  );
 
   app.get('/api/authn/authenticators', { config: session }, async (req) => ({
     authenticators: await listAuthenticators(deps, sessionOf(req).accountId),

@@ -118,7 +118,10 @@ export interface CompleteEnrolmentInput {
   readonly signature: EnrolmentSignature;
   /** Optional CMS SignedData (attached) over the consent document, by the same certificate. */
   readonly consentCms?: Uint8Array;
-  /** The signed-in account (required for re-proofing documents). */
+  /**
+   * The signed-in account: required for re-proofing documents; for an enrolment document it
+   * confirms a same-person candidate that is this account (README.md, "Same person", rule 4).
+   */
   readonly session?: { readonly accountId: string } | null;
 }
 
@@ -163,7 +166,7 @@ type SamePerson =
   | {
       readonly kind: 'confirmed';
       readonly accountId: string;
-      readonly by: 'certificate' | 'address' | 'jlis_link';
+      readonly by: 'certificate' | 'address' | 'jlis_link' | 'session';
     }
   | { readonly kind: 'unconfirmed'; readonly candidates: number }
   | { readonly kind: 'none' };
@@ -174,6 +177,7 @@ async function findSamePerson(
   personKey: Uint8Array,
   v: VerifiedEnrolment & { readonly basic4: Basic4 },
   issuerKeyHash: Uint8Array,
+  signedIn: string | undefined,
 ): Promise<SamePerson> {
   const serial = v.certificate.serial.toString();
   // (a) The very certificate is already an anchor: the same card, enrolling again.
@@ -196,6 +200,13 @@ async function findSamePerson(
     .where('status', '!=', 'closed')
     .orderBy('created_at')
     .execute();
+  // (d) The resident is signed in to one of the candidates (a passkey or the card's user-authentication
+  // key proved control of that account; the signature just proved the card): the same person
+  // re-proving after a move, exactly what the re-proofing route would accept (README.md, "Same
+  // person", rule 4). Before this rule such a resident was refused with enrolment_person_unconfirmed
+  // ("sign in first") although signed in (issue 17).
+  if (signedIn !== undefined && candidates.some((c) => c.id === signedIn))
+    return { kind: 'confirmed', accountId: signedIn, by: 'session' };
   for (const c of candidates) {
     // (b) Same name, birth date, sex and address: the same entry of the residence registry.
     const b4 = await openBasic4(deps, trx, c.id);
@@ -434,7 +445,7 @@ export async function completeEnrolment(
         throw enrolmentError('enrolment_reproofing_person_mismatch', 'the card anchors another account');
       confirmedBy = 'session';
     } else {
-      const found = await findSamePerson(deps, trx, person.key, v, issuerKeyHash);
+      const found = await findSamePerson(deps, trx, person.key, v, issuerKeyHash, input.session?.accountId);
       if (found.kind === 'confirmed') {
         accountId = found.accountId;
         confirmedBy = found.by;

@@ -112,7 +112,8 @@ export function registerEnrolmentRoutes(app: FastifyInstance, deps: PlatformDeps
     const done = await completeEnrolment(deps, {
       id,
       ...parseCompleteBody(req.body),
-      session: reproofing ? req.session : null,
+      // A public completion by a signed-in resident: the session may confirm the same person.
+      session: req.session,
     });
     // The signature was just made with the card and its PIN: sign the resident in (a re-proofing
     // keeps its session; a fresh enrolment or a re-proofing by a signed-out resident gets one).

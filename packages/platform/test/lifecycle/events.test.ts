@@ -427,8 +427,13 @@ forEachEngine((t) => {
       kind: 'reproofing_required',
       reason: 'affiliationChanged',
       actionRequired: true,
+      action: 'reproof',
     });
-    expect(notices[0]!.title.en).toBe('Your card certificate is no longer valid — re-proof with your card.');
+    // The notice says what happened in words, and what to do (issue 17).
+    expect(notices[0]!.title.ja).toMatch(
+      /^引っ越しまたは氏名の変更により、カードの署名用電子証明書が失効しました。/,
+    );
+    expect(notices[0]!.title.en).toMatch(/because you moved or changed your name/);
     deps.setOffset(60_000);
     const rp1 = await issueEnrolment(deps, { purpose: 'reproofing', accountId: id });
     await completeEnrolment(deps, {

@@ -131,6 +131,11 @@ export interface NoticeView {
   readonly at: string;
   /** Whether the resident should act (re-proof with the card). */
   readonly actionRequired: boolean;
+  /**
+   * What the wallet offers with the notice: `reproof` — the one-step re-proofing page
+   * (`/wallet/reproof`: sign with the card's new signing certificate, same account), or null.
+   */
+  readonly action: 'reproof' | null;
   readonly title: { readonly ja: string; readonly en: string };
 }
 
@@ -141,6 +146,18 @@ function title(
 ): { ja: string; en: string } {
   switch (kind) {
     case 'reproofing_required':
+      // The CRL reason says why (docs/jpki.md §2.2; jlis-sim events.ts): a move or a change of
+      // name (affiliationChanged), a renewed card (superseded), or otherwise.
+      if (reason === 'affiliationChanged')
+        return {
+          ja: '引っ越しまたは氏名の変更により、カードの署名用電子証明書が失効しました。新しい証明書で本人確認をやり直してください。',
+          en: 'Your card’s signing certificate was revoked because you moved or changed your name. Confirm your identity again with the new certificate.',
+        };
+      if (reason === 'superseded')
+        return {
+          ja: 'カードの更新または再発行により、前の署名用電子証明書が失効しました。新しいカードで本人確認をやり直してください。',
+          en: 'Your previous signing certificate was replaced when your card was renewed or reissued. Confirm your identity again with the new card.',
+        };
       return {
         ja: 'マイナンバーカードの署名用電子証明書が有効ではなくなりました。カードで本人確認をやり直してください。',
         en: 'Your card certificate is no longer valid — re-proof with your card.',
@@ -212,6 +229,7 @@ export async function listNotices(db: Kysely<Schema>, accountId: string, limit =
     items: r.items,
     at: r.created_at.toISOString(),
     actionRequired: r.kind === 'reproofing_required',
+    action: r.kind === 'reproofing_required' ? ('reproof' as const) : null,
     title: title(r.kind, r.items, r.reason),
   }));
 }

@@ -66,6 +66,27 @@ export default function LoginPage(_props: PageProps) {
       </Buttons>
       <Status message={status} />
       <Alert error={error} />
+      {/* The card pages (wallet-card): a re-proof the service asked for, card sign-in, recovery. */}
+      {request?.stepUp === 'proofing' ? (
+        <p>
+          <a id="to-reproof" href={carry('/wallet/reproof', request)}>
+            {t('reproof')}
+          </a>
+        </p>
+      ) : null}
+      <p>
+        <a
+          id="to-card-login"
+          href={request === undefined ? '/wallet/card-login' : carry('/wallet/card-login', request)}
+        >
+          {t('withCard')}
+        </a>
+      </p>
+      <p>
+        <a id="to-recover" href="/wallet/recover">
+          {t('lostPasskeys')}
+        </a>
+      </p>
       <h2>{t('notYet')}</h2>
       <LinkButton
         id="to-enrol"

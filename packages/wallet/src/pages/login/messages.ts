@@ -11,6 +11,9 @@ export const messages = defineMessages(
     signIn: 'パスキーでサインイン',
     waiting: '端末の確認画面を待っています…',
     signedIn: 'サインインしました。',
+    withCard: 'マイナンバーカードでサインイン（暗証番号4けた）',
+    reproof: 'マイナンバーカードで本人確認をやり直す',
+    lostPasskeys: 'パスキーをなくしたとき',
     notYet: 'まだ登録していない方',
     enrol: 'マイナンバーカードで本人確認',
     err_authn_unknown_credential:
@@ -29,6 +32,9 @@ export const messages = defineMessages(
     signIn: 'Sign in with a passkey',
     waiting: 'Waiting for your device…',
     signedIn: 'Signed in.',
+    withCard: 'Sign in with your My Number card (4-digit PIN)',
+    reproof: 'Confirm your identity again with your My Number card',
+    lostPasskeys: 'If you lost your passkeys',
     notYet: 'Not registered yet',
     enrol: 'Verify with your My Number card',
     err_authn_unknown_credential:
@@ -41,6 +47,8 @@ export const messages = defineMessages(
   {
     intro: 'この きかいに とうろく した パスキー（ゆびもん・かお・がめんロック）で サインイン します。',
     signIn: 'パスキーで サインイン',
+    withCard: 'マイナンバーカードで サインイン（あんしょうばんごう 4けた）',
+    lostPasskeys: 'パスキーを なくした とき',
     notYet: 'まだ とうろく して いない ひと',
     enrol: 'マイナンバーカードで ほんにん かくにん',
   },

@@ -89,6 +89,11 @@ export default function PasskeysPage(_props: PageProps) {
       <section id="passkeys" aria-labelledby="list-heading" hidden={list === undefined}>
         <h2 id="list-heading">{t('listHeading')}</h2>
         {list !== undefined && list.length === 0 ? <p id="no-authenticators">{t('none')}</p> : null}
+        {list !== undefined && !list.some((a) => a.type === 'passkey') ? (
+          <p id="no-passkey-left">
+            {t('noPasskeyLeft')} <a href="/wallet/recover">{t('toRecover')}</a>
+          </p>
+        ) : null}
         <ul id="authenticator-list" class="items">
           {(list ?? []).map((a) => (
             <li key={a.id} data-authenticator-id={a.id}>

@@ -7,6 +7,8 @@ export const messages = defineMessages(
     intro:
       'パスキーは、スマートフォンやパソコンの指紋・顔・画面ロックでサインインする仕組みです。パスワードを覚える必要はありません。',
     listHeading: '登録したパスキーなど',
+    noPasskeyLeft: 'パスキーがありません。マイナンバーカードでサインインして、新しいパスキーを登録できます。',
+    toRecover: 'カードでサインインしてパスキーを登録する',
     none: 'まだありません。',
     unnamed: '（名前なし）',
     typePasskey: 'パスキー',
@@ -39,6 +41,8 @@ export const messages = defineMessages(
     intro:
       'A passkey lets you sign in with the fingerprint, face or screen lock of your phone or computer. No password to remember.',
     listHeading: 'Your passkeys and other ways in',
+    noPasskeyLeft: 'You have no passkey left. Sign in with your My Number card and register a new one.',
+    toRecover: 'Sign in with your card and register a passkey',
     none: 'None yet.',
     unnamed: '(no name)',
     typePasskey: 'Passkey',

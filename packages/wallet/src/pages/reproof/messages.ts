@@ -1,0 +1,127 @@
+import { defineMessages } from '../../i18n/index.ts';
+
+/** Re-proving with the card after a move, a change of name or a renewed card. */
+export const messages = defineMessages(
+  'reproof',
+  {
+    title: 'カードで本人確認をやり直す',
+    why: '引っ越しや氏名の変更、カードの更新のあと、前の署名用電子証明書は使えなくなります。新しい証明書で本人確認をやり直すと、この民間IDをこれまでどおり使えます。サービスから見たあなたは変わりません。',
+    stepUp:
+      'サービスが、本人確認が新しいことを求めています。カードで本人確認をやり直すと、サービスに戻れます。',
+    signedOut: 'まずサインインしてください。',
+    signInPasskey: 'パスキーでサインイン',
+    signInCard: 'マイナンバーカードでサインイン',
+    whatYouSign: '署名する内容',
+    request: '申し込み',
+    requestValue: '本人確認のやり直し（いまの民間IDのまま）',
+    operator: '受け取る事業者',
+    reads: 'カードから読み取る情報',
+    before: '署名の期限',
+    pin: '署名用パスワード（英数字6〜16文字）',
+    pinHint: 'カードを受け取ったときに決めた、英字と数字をまぜた6〜16文字のパスワードです。',
+    submit: '署名して本人確認する',
+    signing: 'カードで署名しています…',
+    checking: '署名と証明書を確かめています…',
+    doneTitle: '本人確認をやり直しました',
+    done: 'この民間IDは、これまでどおり使えます。サービスから見たあなたは変わりません。',
+    level: '本人確認の確かさ: {{level}}',
+    level3: 'いちばん高い（カードの証明書を確認ずみ）',
+    level2: '高い',
+    level1: '自己申告のみ',
+    level0: 'まだ確認していません',
+    backToService: 'サービスに戻る',
+    toAccount: 'アカウントを見る',
+    attr_name: '氏名',
+    attr_address: '住所',
+    attr_birthDate: '生年月日',
+    attr_sex: '性別',
+    err_card_pin_format: '署名用パスワードは、英字と数字をまぜた6〜16文字です。',
+    err_card_pin_incorrect:
+      '署名用パスワードが違います。あと{{n}}回まちがえると、パスワードがロックされます。',
+    err_card_pin_blocked:
+      '署名用パスワードがロックされました。お住まいの市区町村の窓口で、パスワードを設定しなおしてください。',
+    err_card_required: 'カードを選んでください。',
+    err_card_not_found: 'カードを読み取れませんでした。カードを選びなおしてください。',
+    err_card_reader_unreachable: 'カードを読み取れませんでした。少し待ってから、もう一度お試しください。',
+    err_card_file_not_found:
+      'このカードには署名用電子証明書がありません。市区町村の窓口で発行してもらってください。',
+    err_enrolment_reproofing_person_mismatch:
+      'このカードは、この民間IDの方のものではありません。ご本人のカードを使ってください。',
+    err_enrolment_certificate_revoked:
+      'このカードの署名用電子証明書は失効しています。お住まいの市区町村の窓口で、新しい証明書を発行してもらってください。',
+    err_enrolment_certificate_on_hold:
+      'このカードは紛失届により一時停止されています。見つかったら、市区町村の窓口で停止を解除してください。',
+    err_enrolment_certificate_expired:
+      'このカードの署名用電子証明書は有効期限が切れています。市区町村の窓口で更新してください。',
+    err_enrolment_status_unavailable:
+      'いまは証明書が有効かどうか確かめられません。しばらくしてから、もう一度お試しください。',
+    err_enrolment_nonce_expired: '時間がたちすぎました。もう一度お試しください。',
+    err_enrolment_wrong_account: 'サインインが切れました。もう一度サインインしてから、やり直してください。',
+    err_enrolment_account_closed: 'この民間IDは閉鎖されています。',
+  },
+  {
+    title: 'Confirm your identity again with your card',
+    why: 'After a move, a change of name or a renewed card, the previous signing certificate stops working. Confirm your identity again with the new certificate and keep using this Private ID as before. Services see you as the same person.',
+    stepUp:
+      'The service needs a recent identity check. Confirm your identity again with your card to go back to it.',
+    signedOut: 'Please sign in first.',
+    signInPasskey: 'Sign in with a passkey',
+    signInCard: 'Sign in with your My Number card',
+    whatYouSign: 'What you sign',
+    request: 'Request',
+    requestValue: 'Confirm identity again (same Private ID)',
+    operator: 'Received by',
+    reads: 'Read from the card',
+    before: 'Sign before',
+    pin: 'Signing password (6–16 letters and digits)',
+    pinHint: 'The password of 6 to 16 letters and digits you chose when you received the card.',
+    submit: 'Sign and confirm',
+    signing: 'Signing with your card…',
+    checking: 'Checking the signature and the certificate…',
+    doneTitle: 'Your identity is confirmed again',
+    done: 'You can keep using this Private ID as before. Services see you as the same person.',
+    level: 'How sure we are who you are: {{level}}',
+    level3: 'highest (card certificate checked)',
+    level2: 'high',
+    level1: 'self-declared only',
+    level0: 'not checked yet',
+    backToService: 'Back to the service',
+    toAccount: 'See your account',
+    attr_name: 'name',
+    attr_address: 'address',
+    attr_birthDate: 'date of birth',
+    attr_sex: 'sex',
+    err_card_pin_format: 'The signing password is 6 to 16 letters and digits, mixed.',
+    err_card_pin_incorrect: 'Wrong signing password. {{n}} more wrong tries and it will be locked.',
+    err_card_pin_blocked:
+      'The signing password is locked. Please have it reset at your city, ward, town or village office.',
+    err_card_required: 'Choose your card.',
+    err_card_not_found: 'The card could not be read. Choose it again.',
+    err_card_reader_unreachable: 'The card could not be read. Wait a moment and try again.',
+    err_card_file_not_found:
+      'This card has no signing certificate. Please have one issued at your municipal office.',
+    err_enrolment_reproofing_person_mismatch: 'This card belongs to someone else. Please use your own card.',
+    err_enrolment_certificate_revoked:
+      "This card's signing certificate is revoked. Please have a new one issued at your municipal office.",
+    err_enrolment_certificate_on_hold:
+      'This card is on hold after a loss report. When found, have the hold lifted at your municipal office.',
+    err_enrolment_certificate_expired:
+      "This card's signing certificate has expired. Please renew it at your municipal office.",
+    err_enrolment_status_unavailable: 'The certificate cannot be checked right now. Please try again later.',
+    err_enrolment_nonce_expired: 'Too much time passed. Please try again.',
+    err_enrolment_wrong_account: 'Your sign-in ended. Sign in again and retry.',
+    err_enrolment_account_closed: 'This Private ID is closed.',
+  },
+  {
+    title: 'カードで もういちど ほんにん かくにん',
+    why: 'ひっこし や なまえの へんこう、カードの こうしん の あとは、まえの しょうめいしょ が つかえなく なります。あたらしい しょうめいしょ で もういちど ほんにん かくにん すると、この 民間ID を いままでどおり つかえます。',
+    pin: 'しょめいよう パスワード（えいすうじ 6〜16もじ）',
+    pinHint: 'カードを うけとった ときに きめた、えいじ と すうじ の パスワード です。',
+    submit: 'しょめい して ほんにん かくにん する',
+    doneTitle: 'もういちど ほんにん かくにん しました',
+    done: 'この 民間ID を いままでどおり つかえます。',
+    err_card_pin_incorrect: 'パスワードが ちがいます。あと {{n}}かい まちがえると、つかえなく なります。',
+    err_card_pin_blocked:
+      'パスワードが つかえなく なりました。すんでいる しやくしょ・まちやくば の まどぐちで、あたらしく きめて ください。',
+  },
+);
