@@ -14,7 +14,7 @@ import type { PlatformDeps, SessionContext } from '../server/context.ts';
 import { problem } from '../server/problem.ts';
 import { appendAudit } from '../store/audit.ts';
 import { CLAIMS, isWatashiClaim, SCOPE_CLAIMS, type WatashiClaim } from './claims.ts';
-import { recordConsent } from './consents.ts';
+import { recordConsent, type ConsentRecord } from './consents.ts';
 import {
   allowFormRedirectTo,
   csrfToken,
@@ -24,7 +24,15 @@ import {
   sameToken,
   type Details,
 } from './interaction.ts';
-import { findPersona, listPersonas, type Persona } from './personas.ts';
+import {
+  ALL_OPTION,
+  consentChoices,
+  releaseOf,
+  rememberedConsent,
+  type ConsentChoices,
+} from './consent-view.ts';
+import type { UiLocale } from './locales.ts';
+import { listPersonas } from './personas.ts';
 import { escapeHtml, registryOf } from './provider.ts';
 import { isVerifiedClaim, requestedVerifiedClaims } from './verified-claims.ts';
 
@@ -32,7 +40,8 @@ import { isVerifiedClaim, requestedVerifiedClaims } from './verified-claims.ts';
 export const consentBody = z.strictObject({
   csrf: z.string().min(1).max(128),
   decision: z.enum(['approve', 'deny']),
-  // A persona id, or empty for the default "only what this service asks for".
+  // An option of the consent screen (consent-view.ts): a persona id, '' for everything this
+  // service asks for, 'previous' for the same as last time. Absent: the preselected option.
   persona: z.string().max(64).optional(),
 });
 
@@ -62,7 +71,7 @@ function consentHtml(input: {
   rpName: string;
   purpose: string;
   claims: readonly WatashiClaim[];
-  personas: readonly Persona[];
+  choices: ConsentChoices;
   offline: boolean;
   verified: boolean;
   csrf: string;
@@ -96,7 +105,7 @@ ${items}
 </ul>
 ${verified}${offline}<form method="post" action="${interactionPath(input.uid)}/consent">
 <input type="hidden" name="csrf" value="${escapeHtml(input.csrf)}">
-${personaChoice(input.claims, input.personas)}
+${personaChoice(input.choices)}
 <button type="submit" name="decision" value="approve">同意する / Approve</button>
 <button type="submit" name="decision" value="deny">同意しない / Deny</button>
 </form>
@@ -107,28 +116,34 @@ ${personaChoice(input.claims, input.personas)}
 }
 
 /**
- * The persona picker: the default releases what is listed above; a persona releases only the
- * listed claims it also holds (requested ∩ registered ∩ persona), shown per persona.
+ * The persona picker: one option per persona (requested ∩ registered ∩ persona), everything this
+ * service asks for, and "the same as last time" when the remembered choice would now send more;
+ * the preselected option never sends more than the resident's last consent to this RP.
  */
-function personaChoice(claims: readonly WatashiClaim[], personas: readonly Persona[]): string {
-  if (personas.length === 0) return '';
-  const label = (cs: readonly WatashiClaim[]): string =>
-    cs.length === 0 ? '仮名の識別子のみ / identifier only' : cs.map((c) => CLAIMS[c].ja).join('、');
-  const options = personas.map((p) => {
-    const released = withPersona(claims, p);
-    return `<option value="${escapeHtml(p.id)}">${escapeHtml(p.name)}: ${escapeHtml(label(released))}</option>`;
-  });
-  return `<p><label>ペルソナ / Persona <select name="persona" id="persona">
-<option value="" selected>求められた情報のみ / Only what this service asks for</option>
+function personaChoice(choices: ConsentChoices): string {
+  if (choices.options.length < 2) return '';
+  const label = (o: ConsentChoices['options'][number]): string => {
+    const sent =
+      o.values.length === 0
+        ? '仮名の識別子のみ / identifier only'
+        : o.values.map((v) => CLAIMS[v.claim].ja).join('、');
+    if (o.kind === 'all') return `求められた情報のみ / Only what this service asks for: ${sent}`;
+    if (o.kind === 'previous') return `前回と同じ / Same as last time: ${sent}`;
+    return `${o.name ?? ''}: ${sent}`;
+  };
+  const options = choices.options.map(
+    (o) =>
+      `<option value="${escapeHtml(o.id)}"${o.id === choices.selected ? ' selected' : ''}>${escapeHtml(label(o))}</option>`,
+  );
+  const news =
+    choices.newClaims.length === 0
+      ? ''
+      : `<p id="new-claims">前回より多くの情報が求められています / This service now asks for more: ${choices.newClaims
+          .map((c) => escapeHtml(CLAIMS[c].ja))
+          .join('、')}</p>\n`;
+  return `${news}<p><label>ペルソナ / Persona <select name="persona" id="persona">
 ${options.join('\n')}
 </select></label></p>`;
-}
-
-/** requested ∩ registered (`claims`) narrowed to a persona's claims. */
-export function withPersona(claims: readonly WatashiClaim[], persona: Persona | undefined): WatashiClaim[] {
-  if (persona === undefined) return [...claims];
-  const held = new Set(persona.claims);
-  return claims.filter((c) => held.has(c));
 }
 
 /** What a consent would release: requested ∩ registered, in the catalogue's order. */
@@ -152,7 +167,7 @@ export async function consentPage(
     rpName: typeof client['client_name'] === 'string' ? client['client_name'] : String(client['client_id']),
     purpose: registryOf(client).purpose,
     claims: releasable(details, client),
-    personas: await listPersonas(deps, s.accountId),
+    choices: await choicesOf(deps, s, details, client, 'ja'),
     offline: scope.includes('offline_access'),
     verified:
       requestedVerifiedClaims(details.params['claims']).asked &&
@@ -201,11 +216,95 @@ export async function consentDecision(
       false,
     );
   }
-  const personaId = parsed.data.persona ?? '';
-  const persona = personaId === '' ? undefined : await findPersona(deps, s.accountId, personaId);
-  if (personaId !== '' && persona === undefined) throw problem('persona_not_found', 400, 'no such persona');
-  const release = withPersona(releasable(details, client), persona);
-  const residence = persona?.residence ?? 'prefecture';
+  const url = await grantConsent(deps, p, req, reply, s, details, client, parsed.data.persona);
+  return reply.header('cache-control', 'no-store').redirect(url, 303);
+}
+
+/** The claim lists of an oidc-provider Grant (its `openid` and `rejected.openid` members). */
+interface GrantClaims {
+  openid?: { claims?: string[] };
+  rejected?: { openid?: { claims?: string[] } };
+}
+
+/** Removes Watashi's claims from a grant's granted and rejected claims (both set again after). */
+function forgetWatashiClaims(grant: GrantClaims): void {
+  for (const holder of [grant.openid, grant.rejected?.openid])
+    if (holder?.claims !== undefined) holder.claims = holder.claims.filter((c) => !isWatashiClaim(c));
+}
+
+/** The consent choices of an interaction for the signed-in resident. */
+export async function choicesOf(
+  deps: PlatformDeps,
+  s: SessionContext,
+  details: Details,
+  client: Record<string, unknown>,
+  locale: UiLocale,
+  remembered?: ConsentRecord,
+): Promise<ConsentChoices> {
+  return consentChoices(deps, {
+    accountId: s.accountId,
+    requested: releasable(details, client),
+    personas: await listPersonas(deps, s.accountId),
+    remembered: remembered ?? (await rememberedConsent(deps, s.accountId, String(client['client_id']))),
+    locale,
+  });
+}
+
+/** Records a denial and finishes the interaction with `access_denied`; returns the resume URL. */
+export async function denyConsent(
+  deps: PlatformDeps,
+  p: Provider,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  s: SessionContext,
+  clientId: string,
+): Promise<string> {
+  await deps.database.transaction(async (trx) => {
+    await appendAudit(trx, {
+      actor: `account:${s.accountId}`,
+      type: 'oidc.consent.denied',
+      accountId: s.accountId,
+      at: deps.now(),
+      payload: { clientId },
+    });
+  });
+  return p.interactionResult(
+    req.raw,
+    reply.raw,
+    { error: 'access_denied', error_description: 'the resident declined' },
+    { mergeWithLastSubmission: false },
+  );
+}
+
+/**
+ * Grants consent with option `optionId` of the consent screen (absent: the preselected one, which
+ * never sends more than the last consent to this RP); returns oidc-provider's resume URL.
+ * `persona_not_found` (400) when the option is not one of this resident's.
+ */
+export async function grantConsent(
+  deps: PlatformDeps,
+  p: Provider,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  s: SessionContext,
+  details: Details,
+  client: Record<string, unknown>,
+  optionId: string | undefined,
+): Promise<string> {
+  const clientId = String(client['client_id']);
+  const requested = releasable(details, client);
+  const remembered = await rememberedConsent(deps, s.accountId, clientId);
+  const personas = await listPersonas(deps, s.accountId);
+  const chosen =
+    optionId ??
+    (remembered === undefined
+      ? ALL_OPTION
+      : (await choicesOf(deps, s, details, client, 'ja', remembered)).selected);
+  const picked = releaseOf(chosen, requested, personas, remembered);
+  if (picked === undefined) throw problem('persona_not_found', 400, 'no such persona');
+  const release = picked.claims;
+  const residence = picked.residence;
+  const persona = picked.persona;
   const grant =
     (details.grantId === undefined ? undefined : await p.Grant.find(details.grantId)) ??
     new p.Grant({ accountId: s.accountId, clientId });
@@ -213,6 +312,10 @@ export async function consentDecision(
     .split(' ')
     .filter((x) => x === 'openid' || x === 'offline_access' || Object.hasOwn(SCOPE_CLAIMS, x));
   grant.addOIDCScope(scopes.join(' '));
+  // This consent replaces what the grant said about Watashi's claims before: a claim rejected by
+  // an earlier, narrower choice would otherwise stay rejected (oidc-provider's Grant removes
+  // rejected claims from the granted ones), so a wider choice made now would send less.
+  forgetWatashiClaims(grant as unknown as GrantClaims);
   // Everything not released is rejected, so a scope's other claims never leak through it.
   grant.rejectOIDCClaims((Object.keys(CLAIMS) as WatashiClaim[]).filter((c) => !release.includes(c)));
   if (release.length > 0) grant.addOIDCClaims(release);
@@ -226,7 +329,7 @@ export async function consentDecision(
       accountId: s.accountId,
       clientId,
       grantId,
-      persona: persona === undefined ? null : { id: persona.id, name: persona.name },
+      persona,
       claims: release,
       residence,
       scopes,
@@ -242,9 +345,9 @@ export async function consentDecision(
         clientId,
         claims: release,
         scopes,
-        ...(persona === undefined ? {} : { personaId: persona.id }),
+        ...(persona === null ? {} : { personaId: persona.id }),
       },
     });
   });
-  return finish(p, req, reply, { consent: { grantId } }, true);
+  return p.interactionResult(req.raw, reply.raw, { consent: { grantId } }, { mergeWithLastSubmission: true });
 }

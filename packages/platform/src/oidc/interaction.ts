@@ -9,6 +9,7 @@ import type Provider from 'oidc-provider';
 import { z } from 'zod';
 import type { PlatformDeps } from '../server/context.ts';
 import { problem } from '../server/problem.ts';
+import { pickUiLocale } from './locales.ts';
 import { cspAllowingFormRedirect, OIDC_PREFIX } from './provider.ts';
 
 /** Where residents sign in (the wallet's login page). */
@@ -46,7 +47,10 @@ export interface WalletLoginOptions {
   prompt?: 'login';
 }
 
-/** The wallet's sign-in URL for an interaction (see routes.ts for its parameters). */
+/**
+ * The wallet's sign-in URL for an interaction (see routes.ts for its parameters); `lang` is the
+ * language the RP's `ui_locales` picked (locales.ts), for the wallet to show its pages in.
+ */
 export function walletLoginUrl(uid: string, options: WalletLoginOptions, locale?: string): string {
   const q = new URLSearchParams({ return_to: interactionPath(uid) });
   if (options.acrValues !== undefined && options.acrValues.length > 0)
@@ -88,7 +92,9 @@ export async function toWallet(
     { [STEP_UP_MARK]: { sessionId: req.session?.id ?? null } },
     { mergeWithLastSubmission: false },
   );
-  return reply.header('cache-control', 'no-store').redirect(walletLoginUrl(details.uid, options), 303);
+  return reply
+    .header('cache-control', 'no-store')
+    .redirect(walletLoginUrl(details.uid, options, pickUiLocale(details.params['ui_locales'])), 303);
 }
 
 /**

@@ -55,6 +55,7 @@ import { cacheFound, kyselyOidcAdapter, OidcModelStore } from './adapter.ts';
 import { checkIdentityAnchor, requestedAcrValues, requirementOf, sessionContext } from './assurance.ts';
 import { CLAIMS, claimsFromBasic4, isWatashiClaim, SCOPE_CLAIMS } from './claims.ts';
 import { liveConsent } from './consents.ts';
+import { UI_LOCALES } from './locales.ts';
 import { pairwiseSubject } from './pairwise.ts';
 import { clientMetadata, REGISTRY_METADATA } from './registry.ts';
 import { statusCheckedAt } from '../lifecycle/coverage.ts';
@@ -635,6 +636,8 @@ export async function createOidcProvider(
     discovery: {
       watashi_assurance_table: `${issuer.slice(0, -OIDC_PREFIX.length)}/api/assurance/table`,
       claims_locales_supported: ['ja'],
+      // OIDC Discovery §3: the languages of the wallet's sign-in, consent and error pages.
+      ui_locales_supported: [...UI_LOCALES],
       ...VERIFIED_CLAIMS_METADATA,
     },
     renderError(ctx, out) {

@@ -34,6 +34,7 @@ import { registerConsentRoutes } from './consents.ts';
 import { registerDisclosureRoutes } from './disclosures.ts';
 import { disclosureAudit, formPostCsp, logoutPropagation } from './hooks.ts';
 import { interactionOf, toWallet, uidParams } from './interaction.ts';
+import { registerInteractionApi } from './interaction-api.ts';
 import { loginStep } from './login.ts';
 import { registerPersonaRoutes } from './personas.ts';
 import { createOidcProvider, OIDC_PREFIX } from './provider.ts';
@@ -150,6 +151,7 @@ export async function registerOidcRoutes(app: FastifyInstance, deps: PlatformDep
     );
   });
 
+  registerInteractionApi(app, deps, provider);
   registerPersonaRoutes(app, deps);
   registerConsentRoutes(app, deps);
   registerDisclosureRoutes(app, deps);

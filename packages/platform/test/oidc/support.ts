@@ -162,6 +162,30 @@ export class Browser {
   }
 }
 
+/** A JSON request with the browser's cookies (the wallet's pages calling the interaction API). */
+export async function browserJson(
+  b: Browser,
+  url: string,
+  init: { method?: string; body?: unknown } = {},
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const u = new URL(url);
+  const cookie = [...b.jar.entries()]
+    .filter(([, c]) => c.path === '/' || u.pathname === c.path || u.pathname.startsWith(`${c.path}/`))
+    .map(([n, c]) => `${n}=${c.value}`)
+    .join('; ');
+  const res = await fetch(u, {
+    method: init.method ?? 'GET',
+    redirect: 'manual',
+    headers: {
+      cookie,
+      ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };
+}
+
 /** Where a front-channel journey stopped. */
 export type Stop =
   | { readonly kind: 'callback'; readonly url: URL }
