@@ -10,7 +10,7 @@ const SCALE = ['packages/platform/test/scale/**/*.test.ts'];
 export default defineConfig({
   test: {
     setupFiles: [],
-    globalSetup: ['packages/platform/test/db/global-setup.ts'],
+    globalSetup: ['packages/wallet/test/build-setup.ts', 'packages/platform/test/db/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',

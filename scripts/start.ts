@@ -2,7 +2,8 @@
  * `npm start`: the main job on embedded defaults, for a first look and for development.
  *
  * In one process: the J-LIS simulator (clearly labelled as such) with a fixed seed, the platform on
- * the embedded database (PGlite) in simulation mode, and the wallet pages it serves. On the first
+ * the embedded database (PGlite) in simulation mode, and the wallet it serves (built first when its
+ * sources changed: packages/wallet/build.ts). On the first
  * start it creates a few demo residents with cards and known PINs; it prints where everything is
  * and what to click. State persists between starts under `.data/`; delete it to begin again.
  * Environment: WATASHI_DATA_DIR (default .data), WATASHI_SIM_PORT (default 8790),
@@ -13,6 +14,7 @@ import { join } from 'node:path';
 import { startSimulator } from '@watashi/jlis-sim';
 import type { ResidentView } from '@watashi/jlis-sim';
 import { createPlatform } from '@watashi/platform';
+import { ensureWalletBuilt } from '@watashi/wallet/build';
 
 const dataDir = process.env.WATASHI_DATA_DIR ?? '.data';
 const simPort = Number(process.env.WATASHI_SIM_PORT ?? 8790);
@@ -103,6 +105,9 @@ if (residents.length === 0) {
 }
 
 const base = sim.sim.info().baseUrl;
+
+// The wallet (packages/wallet) is served from its build: made here when the sources are newer.
+if (await ensureWalletBuilt()) process.stdout.write('wallet built (packages/wallet/dist)\n');
 
 const platform = await createPlatform({
   mode: 'simulation',

@@ -37,6 +37,11 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Set by {@link allowPublicRoutes}: routes of this instance without `config.auth` are public. */
     watashiRouteAuthDefault?: RouteAuth;
+    /**
+     * Set by the wallet (wallet/routes.ts): answers a browser's GET for HTML at an unknown path with
+     * the wallet's not-found page; resolves with false when it did not answer.
+     */
+    watashiHtmlNotFound?: (req: FastifyRequest, reply: FastifyReply) => Promise<boolean>;
   }
   interface FastifyRequest {
     /** The problem code the request was answered with (error handler), for metrics and logs. */
@@ -165,8 +170,16 @@ export async function buildServer(
     else req.log.info({ code: p.code, status: p.status }, 'request refused');
     return sendProblem(reply, { ...p, instance: `urn:watashi:request:${req.id}` });
   });
-  app.setNotFoundHandler((req, reply) => {
+  app.setNotFoundHandler(async (req, reply) => {
     req.watashiProblemCode = 'not_found';
+    // A person's browser gets a page in their language (the wallet's), an API client a problem.
+    if (
+      req.method === 'GET' &&
+      /\btext\/html\b/.test(req.headers.accept ?? '') &&
+      app.watashiHtmlNotFound !== undefined &&
+      (await app.watashiHtmlNotFound(req, reply))
+    )
+      return reply;
     return sendProblem(reply, {
       ...problemDocument('not_found', 404, `no route ${req.method} ${req.url.split('?')[0] ?? ''}`),
       instance: `urn:watashi:request:${req.id}`,

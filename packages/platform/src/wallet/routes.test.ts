@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { parsePlatformConfig } from '../config.ts';
@@ -174,7 +177,8 @@ describe('routes', () => {
     const moved = await app.inject({ url: '/wallet/login', headers: { host: '127.0.0.1:8780' } });
     expect(moved.statusCode).toBe(302);
     expect(moved.headers.location).toBe('http://localhost:8780/wallet/login');
-    expect((await app.inject({ url: '/wallet' })).headers.location).toBe('/');
+    expect((await app.inject({ url: '/wallet' })).headers.location).toBe('/wallet/');
+    expect((await app.inject({ url: '/' })).headers.location).toBe('/wallet/');
 
     const js = await app.inject({ url: '/wallet/app.js' });
     expect(js.statusCode).toBe(200);
@@ -199,6 +203,70 @@ describe('routes', () => {
     const css = await app.inject({ url: '/wallet/wallet.css' });
     expect(css.statusCode).toBe(200);
     expect(css.headers['content-type']).toBe('text/css; charset=utf-8');
+    await app.close();
+  });
+});
+
+describe('the wallet PWA from its build', () => {
+  const built = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wallet-dist-'));
+    mkdirSync(join(dir, 'assets'));
+    writeFileSync(
+      join(dir, 'index.html'),
+      '<!doctype html><html lang="ja"><head></head><body></body></html>',
+    );
+    writeFileSync(join(dir, 'assets', 'index-abc.js'), 'console.log(1)');
+    writeFileSync(join(dir, 'sw.js'), 'self.x=1');
+    writeFileSync(join(dir, '.built'), 'x');
+    return dir;
+  };
+
+  it('ok-files-shell-fallback-and-the-hosted-cards-url', async () => {
+    const dir = built();
+    const app = Fastify();
+    registerWalletRoutes(app, {
+      config: config({ wallet: { hostedCardsUrl: 'http://sim.example/"x' } }),
+      walletDir: dir,
+    });
+    const js = await app.inject({ url: '/wallet/assets/index-abc.js' });
+    expect(js.statusCode).toBe(200);
+    expect(js.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(js.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(
+      (
+        await app.inject({
+          url: '/wallet/assets/index-abc.js',
+          headers: { 'if-none-match': String(js.headers.etag) },
+        })
+      ).statusCode,
+    ).toBe(304);
+    const sw = await app.inject({ url: '/wallet/sw.js' });
+    expect(sw.headers['cache-control']).toBe('no-cache');
+    for (const path of ['/wallet/', '/wallet/settings', '/wallet/error/expired?x=1']) {
+      const page = await app.inject({ url: path });
+      expect(page.statusCode, path).toBe(200);
+      expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(page.body).toContain(
+        '<meta name="watashi-hosted-cards-url" content="http://sim.example/&quot;x">',
+      );
+    }
+    // Only files of the build: no dot files, no way out of the directory, no missing asset as a page.
+    for (const path of ['/wallet/.built', '/wallet/%2e%2e/package.json', '/wallet/assets/none.js'])
+      expect((await app.inject({ url: path })).body, path).not.toBe('x');
+    expect((await app.inject({ url: '/wallet/assets/none.js' })).statusCode).toBe(404);
+    expect((await app.inject({ url: '/wallet/.built' })).headers['content-type']).toBe(
+      'text/html; charset=utf-8',
+    );
+    await app.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('fail-no-build-answers-503-wallet-not-built', async () => {
+    const app = Fastify();
+    registerWalletRoutes(app, { config: config(), walletDir: join(tmpdir(), 'no-such-wallet-build') });
+    const res = await app.inject({ url: '/wallet/' });
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toMatchObject({ code: 'wallet_not_built' });
     await app.close();
   });
 });

@@ -1,32 +1,46 @@
 /**
- * The wallet pages (issue 3; the full wallet PWA is a later issue):
+ * The wallet in the browser (issue 17): the PWA of packages/wallet, served from its build
+ * (spa.ts) under `/wallet/`:
  *
- * - `GET /` — landing page; `GET /wallet` → 302 `/`
- * - `GET /wallet/enrol` — enrol with a hosted card of the J-LIS simulator (docs/architecture.md §3.1)
- * - `GET /wallet/login` — sign in with a passkey (§3.2)
- * - `GET /wallet/passkeys` — register, list and revoke passkeys
- * - `GET /wallet/personas` — create, edit and delete personas (`/api/me/personas`, docs/architecture.md §3.3)
- * - `GET /wallet/consents` — the services holding a consent, and withdrawal (`/api/me/consents`)
- * - `GET /wallet/disclosures` — what each service received, newest first (`/api/me/disclosures`)
- * - `GET /wallet/account` — who am I: `/api/me`, proofing level, authenticators, sign out
- * - `GET /wallet/app.js`, `GET /wallet/wallet.css` — the one script (bundle.ts) and stylesheet
+ * - `GET /`, `GET /wallet` → 302 `/wallet/` (the wallet's home; the service worker's scope)
+ * - `GET /wallet/<file of the build>` — scripts, styles, `sw.js`, the manifest, icons
+ * - `GET /wallet/<anything else>` — the shell (`index.html`); the wallet's router shows the page
+ *   (or its own not-found page)
+ * - a browser's GET for HTML at any unknown path → the shell with 404 (server/app.ts)
  *
- * Every page is static HTML; the data comes from the session-protected APIs, called by the
- * script. All routes are `auth: 'public'` with the default rate limit.
+ * Pages not yet ported to the PWA are still the static pages of pages.ts with their esbuild
+ * bundle (`/wallet/app.js`, `/wallet/wallet.css`); see LEGACY_PAGES.
  *
- * CSP: the server's policy (server/app.ts) already allows the pages' own script and style and, in
- * simulation, the simulator's origin in `connect-src`. When `wallet.hostedCardsUrl` names another
- * origin (the simulator as the browser reaches it differs from the URL the platform uses), the
- * pages — and only the pages — get that origin added to `connect-src`; nothing is loosened globally.
+ * All routes are `auth: 'public'` with the default rate limit; the data comes from the
+ * session-protected APIs.
+ *
+ * CSP: the server's policy (server/app.ts) allows the wallet's own scripts and styles (no inline
+ * script or style) and, in simulation, the simulator's origin in `connect-src`. When
+ * `wallet.hostedCardsUrl` names another origin (the simulator as the browser reaches it differs
+ * from the URL the platform uses), the pages — and only the pages — get that origin added to
+ * `connect-src`; nothing is loosened globally.
  */
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { walletDistDir } from '@watashi/wallet';
 import type { PlatformDeps } from '../server/context.ts';
 import { builtAsset, walletBundle, type BuiltAsset } from './bundle.ts';
 import { walletPage, type WalletPageId } from './pages.ts';
+import { WalletSpa } from './spa.ts';
 
-/** What the wallet routes need. */
-export type WalletDeps = Pick<PlatformDeps, 'config'>;
+/** What the wallet routes need (`walletDir`: the wallet's build; default packages/wallet/dist). */
+export type WalletDeps = Pick<PlatformDeps, 'config'> & { readonly walletDir?: string };
+
+/** Pages still served as static HTML (pages.ts) until their PWA page exists. */
+const LEGACY_PAGES: readonly Exclude<WalletPageId, 'home'>[] = [
+  'enrol',
+  'login',
+  'passkeys',
+  'personas',
+  'consents',
+  'disclosures',
+  'account',
+];
 
 /** The hosted cards' base URL the pages use (no trailing slash), or undefined. */
 export function hostedCardsUrl(config: WalletDeps['config']): string | undefined {
@@ -89,36 +103,55 @@ function sendAsset(req: FastifyRequest, reply: FastifyReply, a: BuiltAsset, type
   return reply.send(a.body);
 }
 
-/** Registers the wallet pages and assets. */
+/** Registers the wallet: the PWA, its not-found page, and the pages not yet ported. */
 export function registerWalletRoutes(app: FastifyInstance, deps: WalletDeps): void {
   const bundle = walletBundle();
+  const spa = new WalletSpa(deps.walletDir ?? walletDistDir);
   let css: BuiltAsset | undefined;
   const page = { auth: 'public' as const, rateLimit: 'default' as const };
 
-  const sendPage = (req: FastifyRequest, reply: FastifyReply, id: WalletPageId): FastifyReply => {
+  /** The canonical-origin redirect and the hosted cards' origin in `connect-src`; true if redirected. */
+  const prepare = (req: FastifyRequest, reply: FastifyReply): boolean => {
     const canonical = canonicalPageUrl(deps.config.publicUrl, req.host, req.url);
-    if (canonical !== undefined) return reply.redirect(canonical, 302);
+    if (canonical !== undefined) {
+      void reply.redirect(canonical, 302);
+      return true;
+    }
     const cards = hostedCardsUrl(deps.config);
     if (cards !== undefined) {
       const csp = reply.getHeader('content-security-policy');
       if (typeof csp === 'string')
         void reply.header('content-security-policy', withConnectSrc(csp, new URL(cards).origin));
     }
+    return false;
+  };
+
+  const sendPage = (req: FastifyRequest, reply: FastifyReply, id: WalletPageId): FastifyReply => {
+    if (prepare(req, reply)) return reply;
     return reply
       .type('text/html; charset=utf-8')
       .header('cache-control', 'no-cache')
-      .send(walletPage(id, { hostedCardsUrl: cards }));
+      .send(walletPage(id, { hostedCardsUrl: hostedCardsUrl(deps.config) }));
   };
 
-  app.get('/', { config: page }, (req, reply) => sendPage(req, reply, 'home'));
-  app.get('/wallet', { config: page }, (_req, reply) => reply.redirect('/', 302));
-  app.get('/wallet/enrol', { config: page }, (req, reply) => sendPage(req, reply, 'enrol'));
-  app.get('/wallet/login', { config: page }, (req, reply) => sendPage(req, reply, 'login'));
-  app.get('/wallet/passkeys', { config: page }, (req, reply) => sendPage(req, reply, 'passkeys'));
-  app.get('/wallet/personas', { config: page }, (req, reply) => sendPage(req, reply, 'personas'));
-  app.get('/wallet/consents', { config: page }, (req, reply) => sendPage(req, reply, 'consents'));
-  app.get('/wallet/disclosures', { config: page }, (req, reply) => sendPage(req, reply, 'disclosures'));
-  app.get('/wallet/account', { config: page }, (req, reply) => sendPage(req, reply, 'account'));
+  app.get('/', { config: page }, (_req, reply) => reply.redirect('/wallet/', 302));
+  app.get('/wallet', { config: page }, (_req, reply) => reply.redirect('/wallet/', 302));
+  app.get('/wallet/*', { config: page }, async (req, reply) => {
+    const path = req.url.split('?')[0] ?? '';
+    if (await spa.sendFile(req, reply, path)) return reply;
+    // A file the build does not have is not a page.
+    if (path.startsWith('/wallet/assets/')) return reply.callNotFound();
+    if (prepare(req, reply)) return reply;
+    await spa.sendShell(reply, 200, hostedCardsUrl(deps.config));
+    return reply;
+  });
+  app.watashiHtmlNotFound = async (req, reply) => {
+    if (prepare(req, reply)) return true;
+    await spa.sendShell(reply, 404, hostedCardsUrl(deps.config));
+    return true;
+  };
+  for (const id of LEGACY_PAGES)
+    app.get(`/wallet/${id}`, { config: page }, (req, reply) => sendPage(req, reply, id));
 
   // Unsafe configurations warn loudly at run time (docs/conventions.md, after node-oidc-provider).
   app.addHook('onListen', (done) => {

@@ -1,0 +1,134 @@
+// The wallet shell in real Chromium against the real platform (PGlite; the shell's pages read no
+// table of their own): served at /wallet/ under the strict CSP, the language switch remembered
+// across reloads and `ui_locales` honoured, the larger-text setting, the error pages in the
+// resident's language, and the service worker's offline page. One stack and one browser.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { checkPage } from './page-check.ts';
+import { launchBrowser, startStack, type Stack, type TestBrowser } from './support.ts';
+
+let stack: Stack;
+let browser: TestBrowser;
+let page: Page;
+
+beforeAll(async () => {
+  stack = await startStack('wallet-shell-e2e');
+  browser = await launchBrowser();
+  page = browser.page;
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+});
+
+const h1 = async (): Promise<string> => {
+  const l = page.locator('h1');
+  await l.waitFor({ state: 'visible', timeout: 15_000 });
+  return (await l.textContent()) ?? '';
+};
+
+describe('wallet shell in Chromium', () => {
+  it('ok-root-lands-on-the-wallet-home-under-a-strict-csp', async () => {
+    const res = await page.goto(`${stack.base}/`);
+    expect(page.url()).toBe(`${stack.base}/wallet/`);
+    const csp = res?.headers()['content-security-policy'] ?? '';
+    expect(csp).toMatch(/script-src 'self'(;|$)/);
+    expect(csp).toMatch(/style-src 'self'(;|$)/);
+    expect(csp).toContain(`connect-src 'self' ${new URL(stack.simUrl).origin}`);
+    expect(await h1()).toBe('民間ID');
+    expect(await page.getAttribute('html', 'lang')).toBe('ja');
+    // The hosted cards' URL reaches the app in a meta element, not an inline script.
+    expect(await page.getAttribute('meta[name="watashi-hosted-cards-url"]', 'content')).toBe(stack.simUrl);
+    expect(await page.locator('script:not([src])').count()).toBe(0);
+    expect(await page.textContent('#signed-in-as')).toBe('サインインしていません');
+    await checkPage(page, 'shell', '01-home');
+    expect(browser.problems).toEqual([]);
+  });
+
+  it('ok-language-switch-persists-across-reload-and-ui-locales-is-honoured', async () => {
+    await page.goto(`${stack.base}/wallet/`);
+    await page.selectOption('#language', 'en');
+    await expect.poll(h1).toBe('Private ID');
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    await page.reload();
+    expect(await h1()).toBe('Private ID');
+    expect(await page.inputValue('#language')).toBe('en');
+    await checkPage(page, 'shell', '02-home-en');
+
+    // ui_locales (OpenID Connect) picks the first supported tag, and is remembered.
+    await page.goto(`${stack.base}/wallet/?ui_locales=fr ja-x-easy`);
+    expect(await page.textContent('#signed-in-as')).toBe('サインイン して いません');
+    await page.goto(`${stack.base}/wallet/settings`);
+    expect(await h1()).toBe('せってい');
+    await checkPage(page, 'shell', '03-settings-easy');
+    await page.check('#lang-ja');
+    await expect.poll(h1).toBe('設定');
+    await page.reload();
+    expect(await h1()).toBe('設定');
+  });
+
+  it('ok-larger-text-is-remembered', async () => {
+    await page.goto(`${stack.base}/wallet/settings`);
+    const size = (): Promise<number> =>
+      page.evaluate(() => parseFloat(getComputedStyle(document.body).fontSize));
+    expect(await size()).toBe(18);
+    await page.check('#text-large');
+    await expect.poll(size).toBe(22.5);
+    await page.reload();
+    await h1();
+    expect(await size()).toBe(22.5);
+    await checkPage(page, 'shell', '04-settings-large');
+    await page.check('#text-normal');
+    await expect.poll(size).toBe(18);
+  });
+
+  it('ok-error-pages-in-the-residents-language-with-a-way-back', async () => {
+    const missing = await page.goto(`${stack.base}/no/such/page`);
+    expect(missing?.status()).toBe(404);
+    expect(await h1()).toBe('ページが見つかりません');
+    await checkPage(page, 'shell', '05-not-found');
+    await page.goto(`${stack.base}/wallet/no-such-page`);
+    expect(await h1()).toBe('ページが見つかりません');
+    await page.click('a:has-text("ホームに戻る")');
+    await expect.poll(h1).toBe('民間ID');
+    for (const [kind, title] of [
+      ['expired', '時間切れになりました'],
+      ['unknown-service', 'このサービスは登録されていません'],
+      ['server', 'サーバーで問題が起きました'],
+    ] as const) {
+      await page.goto(`${stack.base}/wallet/error/${kind}`);
+      expect(await h1()).toBe(title);
+      await checkPage(page, 'shell', `06-error-${kind}`);
+    }
+    // An API client still gets a problem document, never a page.
+    const api = await page.evaluate(async () => {
+      const r = await fetch('/api/no-such', { headers: { accept: 'application/json' } });
+      return { status: r.status, type: r.headers.get('content-type') };
+    });
+    expect(api).toEqual({ status: 404, type: 'application/problem+json; charset=utf-8' });
+  });
+
+  it('ok-offline-the-shell-loads-from-the-service-worker-and-says-so', async () => {
+    await page.goto(`${stack.base}/wallet/`);
+    await h1();
+    // The service worker has installed (precached the build) and controls the page.
+    await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
+    await page.reload();
+    await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
+
+    await browser.context.setOffline(true);
+    try {
+      await page.goto(`${stack.base}/wallet/`);
+      expect(await h1()).toBe('インターネットに接続されていません');
+      expect(await page.isVisible('#offline-banner')).toBe(true);
+      await checkPage(page, 'shell', '07-offline');
+      // Help and settings need no network.
+      await page.goto(`${stack.base}/wallet/settings`);
+      expect(await h1()).toBe('設定');
+    } finally {
+      await browser.context.setOffline(false);
+    }
+    expect(browser.problems).toEqual([]);
+  });
+});

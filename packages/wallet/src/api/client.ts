@@ -1,0 +1,155 @@
+/**
+ * The typed client of the platform's own API (same origin: the session cookie goes along). Wire
+ * types come from the server (`@watashi/platform/wallet-api`, type-only: nothing of the server
+ * reaches the bundle). Every failure is an {@link ApiError} carrying the RFC 9457 problem's stable
+ * `code` — pages map that code to a sentence in their catalogue and never show it.
+ *
+ * Add an endpoint here as one small function; pages do not call `fetch` themselves.
+ */
+import type {
+  AttributesJson,
+  AuthenticatorView,
+  AuthenticatorsJson,
+  CompletedEnrolmentJson,
+  ConsentsJson,
+  DisclosuresJson,
+  IssuedEnrolmentJson,
+  MeJson,
+  NoticesJson,
+  PasskeyLoginJson,
+  PersonaInput,
+  PersonasJson,
+  PersonaView,
+} from '@watashi/platform/wallet-api';
+
+export type * from '@watashi/platform/wallet-api';
+
+/** A problem answered by the platform, or no answer at all (`network_error`, status 0). */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    /** The problem's stable `code` (`http_<status>` when the answer was no problem document). */
+    readonly code: string,
+    /** HTTP status (0: no answer). */
+    readonly status: number,
+    message: string,
+    /** The whole problem document. */
+    readonly problem: Readonly<Record<string, unknown>> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** HTTP methods the wallet uses. */
+export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+/** Sends a request to the platform; resolves with the JSON answer (undefined for 204). */
+export async function api<T>(method: Method, path: string, body?: unknown): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      credentials: 'same-origin',
+      cache: 'no-store',
+      headers: {
+        accept: 'application/json, application/problem+json',
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  } catch (cause) {
+    throw new ApiError('network_error', 0, cause instanceof Error ? cause.message : 'no answer');
+  }
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = text === '' ? {} : JSON.parse(text);
+  } catch {
+    json = undefined; // not JSON (a proxy's error page): reported by its status below
+  }
+  if (res.ok && json !== undefined) return json as T;
+  const p = (typeof json === 'object' && json !== null ? json : {}) as Record<string, unknown>;
+  const code = typeof p['code'] === 'string' ? p['code'] : `http_${res.status}`;
+  const detail = typeof p['detail'] === 'string' ? p['detail'] : res.statusText;
+  throw new ApiError(code, res.status, detail, p);
+}
+
+/** `null` instead of a 401 (not signed in). */
+async function orSignedOut<T>(p: Promise<T>): Promise<T | null> {
+  try {
+    return await p;
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) return null;
+    throw e;
+  }
+}
+
+/** The signed-in resident, or null. */
+export const getMe = (): Promise<MeJson | null> => orSignedOut(api<MeJson>('GET', '/api/me'));
+/** The resident's verified basic 4 information, or null when signed out. */
+export const getAttributes = (): Promise<AttributesJson | null> =>
+  orSignedOut(api<AttributesJson>('GET', '/api/me/attributes'));
+/** What happened to the account from J-LIS, newest first. */
+export const getNotices = async (): Promise<NoticesJson['notices']> =>
+  (await api<NoticesJson>('GET', '/api/me/notices')).notices;
+/** Signs out (ends this browser's session). */
+export const logout = (): Promise<void> => api('POST', '/api/logout', {});
+
+/** The account's authenticators, or null when signed out. */
+export const listAuthenticators = (): Promise<AuthenticatorsJson | null> =>
+  orSignedOut(api<AuthenticatorsJson>('GET', '/api/authn/authenticators'));
+/** Renames an authenticator. */
+export const renameAuthenticator = (id: string, label: string): Promise<AuthenticatorView> =>
+  api('PATCH', `/api/authn/authenticators/${encodeURIComponent(id)}`, { label });
+/** Revokes an authenticator (`force`: even the last one). */
+export const revokeAuthenticator = (id: string, force = false): Promise<unknown> =>
+  api('POST', `/api/authn/authenticators/${encodeURIComponent(id)}/revoke`, force ? { force: true } : {});
+
+/** Options for a passkey registration ceremony (WebAuthn JSON). */
+export const passkeyRegistrationOptions = <O>(): Promise<O> =>
+  api<O>('POST', '/api/authn/passkeys/registration/options', {});
+/** Finishes a passkey registration. */
+export const finishPasskeyRegistration = (response: unknown, label: string): Promise<AuthenticatorView> =>
+  api('POST', '/api/authn/passkeys/registration', { response, label });
+/** Options for a passkey sign-in (discoverable: no account named). */
+export const passkeyLoginOptions = <O>(): Promise<O> =>
+  api<O>('POST', '/api/authn/passkeys/login/options', {});
+/** Finishes a passkey sign-in. */
+export const finishPasskeyLogin = (response: unknown): Promise<PasskeyLoginJson> =>
+  api('POST', '/api/authn/passkeys/login', { response });
+
+/** Issues an enrolment document to sign (`consent`: also the consent to latest-basic-4 provision). */
+export const issueEnrolment = (consent: boolean): Promise<IssuedEnrolmentJson> =>
+  api('POST', '/api/enrolments', consent ? { consent: true } : {});
+/** Sends the card's signature over an enrolment document. */
+export const completeEnrolment = (
+  id: string,
+  body: { signature: string; certificate: string; consentCms?: string },
+): Promise<CompletedEnrolmentJson> => api('POST', `/api/enrolments/${encodeURIComponent(id)}/complete`, body);
+
+/** The personas, or null when signed out. */
+export const listPersonas = (): Promise<PersonasJson | null> =>
+  orSignedOut(api<PersonasJson>('GET', '/api/me/personas'));
+/** Creates a persona. */
+export const createPersona = (p: PersonaInput): Promise<PersonaView> => api('POST', '/api/me/personas', p);
+/** Changes a persona. */
+export const updatePersona = (id: string, p: PersonaInput): Promise<PersonaView> =>
+  api('PATCH', `/api/me/personas/${encodeURIComponent(id)}`, p);
+/** Deletes a persona. */
+export const deletePersona = (id: string): Promise<void> =>
+  api('DELETE', `/api/me/personas/${encodeURIComponent(id)}`);
+
+/** The live consents, or null when signed out. */
+export const listConsents = (): Promise<ConsentsJson | null> =>
+  orSignedOut(api<ConsentsJson>('GET', '/api/me/consents'));
+/** Withdraws the consent to one service. */
+export const withdrawConsent = (clientId: string): Promise<void> =>
+  api('DELETE', `/api/me/consents/${encodeURIComponent(clientId)}`);
+
+/** A page of disclosures, newest first, or null when signed out. */
+export const listDisclosures = (limit: number, before: string | null): Promise<DisclosuresJson | null> => {
+  const q = new URLSearchParams({ limit: String(limit) });
+  if (before !== null) q.set('before', before);
+  return orSignedOut(api<DisclosuresJson>('GET', `/api/me/disclosures?${q.toString()}`));
+};

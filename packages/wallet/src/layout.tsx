@@ -1,0 +1,115 @@
+/**
+ * The frame of every page: a skip link, the header (brand 民間ID, who is signed in, the language
+ * switch), the navigation, the offline banner, the page, the footer.
+ */
+import type { ComponentChildren } from 'preact';
+import { common } from './i18n/common.ts';
+import { LOCALES, useLocale, useT, type Locale } from './i18n/index.ts';
+import { useOnline } from './lib/online.ts';
+import { useSession } from './session.tsx';
+
+const NAV = [
+  ['/wallet/', 'navHome'],
+  ['/wallet/account', 'navAccount'],
+  ['/wallet/passkeys', 'navPasskeys'],
+  ['/wallet/personas', 'navPersonas'],
+  ['/wallet/consents', 'navConsents'],
+  ['/wallet/disclosures', 'navDisclosures'],
+  ['/wallet/help', 'navHelp'],
+  ['/wallet/settings', 'navSettings'],
+] as const;
+
+const LANG_KEYS: Readonly<Record<Locale, 'langJa' | 'langEn' | 'langEasy'>> = {
+  ja: 'langJa',
+  en: 'langEn',
+  'ja-x-easy': 'langEasy',
+};
+
+/** The language switch: a labelled select, named in both languages so anyone finds it. */
+export function LanguageSwitch({
+  onChange,
+  id = 'language',
+}: {
+  readonly onChange: (l: Locale) => void;
+  readonly id?: string;
+}) {
+  const t = useT(common);
+  const locale = useLocale();
+  return (
+    <div class="language">
+      <label for={id}>
+        {t('language')}
+        {locale === 'en' ? null : <span lang="en"> / Language</span>}
+      </label>
+      <select id={id} value={locale} onChange={(e) => onChange(e.currentTarget.value as Locale)}>
+        {LOCALES.map((l) => (
+          <option key={l} value={l} lang={l === 'en' ? 'en' : 'ja'}>
+            {t(LANG_KEYS[l])}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+/** The page frame. */
+export function Layout(props: {
+  readonly path: string;
+  readonly onLocale: (l: Locale) => void;
+  readonly children: ComponentChildren;
+}) {
+  const t = useT(common);
+  const { session } = useSession();
+  const online = useOnline();
+  const current = props.path === '/wallet' ? '/wallet/' : props.path.replace(/(.)\/+$/, '$1');
+  return (
+    <>
+      <a class="skip" href="#main">
+        {t('skip')}
+      </a>
+      <header class="site">
+        <div class="bar">
+          <a class="brand" href="/wallet/">
+            {t('brand')}
+          </a>
+          <p class="who" id="signed-in-as">
+            {session.status === 'signed-in'
+              ? session.name === undefined
+                ? t('signedInNoName')
+                : t('signedInAs', { name: session.name })
+              : session.status === 'signed-out'
+                ? t('notSignedIn')
+                : ''}
+          </p>
+          <LanguageSwitch onChange={props.onLocale} />
+        </div>
+        <nav aria-label={t('navLabel')}>
+          <ul>
+            {NAV.map(([href, key]) => (
+              <li key={href}>
+                <a href={href} aria-current={current === href ? 'page' : undefined}>
+                  {t(key)}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+      </header>
+      <main id="main">
+        {online ? null : (
+          <p class="offline-banner" id="offline-banner">
+            {t('offlineBanner')}
+          </p>
+        )}
+        {props.children}
+      </main>
+      <footer class="site">
+        <p>{t('footer')}</p>
+        <p>
+          <a href="/wallet/help">{t('navHelp')}</a>
+          <a href="/assurance">{t('assurance')}</a>
+        </p>
+      </footer>
+    </>
+  );
+}

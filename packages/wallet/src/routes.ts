@@ -1,0 +1,16 @@
+/**
+ * The routes table: ONE line per page (README.md "Add a page"), so that engineers adding pages
+ * meet in this file one line each. A page lives in `pages/<name>/` (index.tsx + messages.ts).
+ * Unknown paths show the 404 page (pages/not-found); `offline: true` pages work without a network.
+ */
+import * as errorPage from './pages/error/index.tsx';
+import * as offlinePage from './pages/offline/index.tsx';
+import type { Route } from './router.tsx';
+
+export const routes: readonly Route[] = [
+  { path: '/wallet/', load: () => import('./pages/home/index.tsx') },
+  { path: '/wallet/settings', load: () => import('./pages/settings/index.tsx'), offline: true },
+  // The shell's own pages, in the main chunk: they must show when a page's chunk cannot load.
+  { path: '/wallet/offline', load: () => Promise.resolve(offlinePage), offline: true },
+  { path: '/wallet/error/:kind', load: () => Promise.resolve(errorPage), offline: true },
+];
