@@ -130,6 +130,8 @@ export async function interactionOf(
   const clientId = details.params['client_id'];
   const client = typeof clientId === 'string' ? await provider.Client.find(clientId) : undefined;
   if (client === undefined)
-    throw problem('oidc_interaction_not_found', 400, 'the service is no longer registered');
+    throw problem('oidc_interaction_not_found', 400, 'the service is no longer registered', {
+      service: 'unregistered',
+    });
   return { details, client: client.metadata() };
 }

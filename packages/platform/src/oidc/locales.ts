@@ -27,3 +27,17 @@ export function pickUiLocale(uiLocales: unknown): UiLocale | undefined {
   }
   return undefined;
 }
+
+/** The wallet's error pages (packages/wallet pages/error) a browser-facing OP error leads to. */
+export type WalletErrorKind = 'expired' | 'unknown-service' | 'bad-request' | 'server';
+
+/**
+ * The wallet's error page for a browser-facing error, in the resident's language (`lang`, when the
+ * request named one) with a way back. `code` (the OAuth error or problem code) is kept in the
+ * address for whoever debugs an RP; the page never shows it.
+ */
+export function walletErrorUrl(kind: WalletErrorKind, code: string, locale: UiLocale | undefined): string {
+  const q = new URLSearchParams({ code });
+  if (locale !== undefined) q.set('lang', locale);
+  return `/wallet/error/${kind}?${q.toString()}`;
+}

@@ -23,23 +23,29 @@
  * endpoints, RP-initiated logout ending the Watashi session, and the form_post CSP.
  */
 import type { IncomingMessage } from 'node:http';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import formbody from '@fastify/formbody';
 import type Provider from 'oidc-provider';
 import type { PlatformDeps } from '../server/context.ts';
-import { problem } from '../server/problem.ts';
+import { isPlatformError } from '../server/problem.ts';
 import { activationSeconds, signingOrder } from '../keys/rotation.ts';
 import { consentDecision, consentPage } from './consent-step.ts';
 import { registerConsentRoutes } from './consents.ts';
 import { registerDisclosureRoutes } from './disclosures.ts';
 import { disclosureAudit, formPostCsp, logoutPropagation } from './hooks.ts';
 import { interactionOf, toWallet, uidParams } from './interaction.ts';
+import { walletErrorUrl, type WalletErrorKind } from './locales.ts';
 import { registerInteractionApi } from './interaction-api.ts';
 import { loginStep } from './login.ts';
 import { registerPersonaRoutes } from './personas.ts';
 import { createOidcProvider, OIDC_PREFIX } from './provider.ts';
 
 export { WALLET_LOGIN_PATH } from './interaction.ts';
+
+/** Sends a browser to the wallet's error page (its own language setting applies there). */
+function toErrorPage(reply: FastifyReply, kind: WalletErrorKind, code: string): FastifyReply {
+  return reply.header('cache-control', 'no-store').redirect(walletErrorUrl(kind, code, undefined), 303);
+}
 
 /** The OpenID Provider mounted in an app. */
 export interface MountedOidc {
@@ -127,9 +133,22 @@ export async function registerOidcRoutes(app: FastifyInstance, deps: PlatformDep
       `${OIDC_PREFIX}/interaction/:uid`,
       { config: { auth: 'public', rateLimit: 'authentication' } },
       async (req, reply) => {
-        const { uid } = uidParams.parse(req.params);
+        const parsed = uidParams.safeParse(req.params);
+        if (!parsed.success) return toErrorPage(reply, 'bad-request', 'request_invalid');
         const p = await provider();
-        const { details, client } = await interactionOf(p, req, reply, uid);
+        let found: Awaited<ReturnType<typeof interactionOf>>;
+        try {
+          found = await interactionOf(p, req, reply, parsed.data.uid);
+        } catch (e) {
+          // A browser arrives here: the wallet's error page, not a problem document (issue 17).
+          if (!isPlatformError(e)) throw e;
+          return toErrorPage(
+            reply,
+            e.extra['service'] === 'unregistered' ? 'unknown-service' : 'expired',
+            e.code,
+          );
+        }
+        const { details, client } = found;
         if (details.prompt.name === 'login') return loginStep(deps, p, req, reply, details, client);
         if (details.prompt.name === 'consent') {
           const s = req.session;
@@ -137,7 +156,7 @@ export async function registerOidcRoutes(app: FastifyInstance, deps: PlatformDep
             return toWallet(p, req, reply, details, { prompt: 'login' });
           return consentPage(deps, reply, s, details, client);
         }
-        throw problem('oidc_interaction_unsupported', 400, `unsupported prompt ${details.prompt.name}`);
+        return toErrorPage(reply, 'bad-request', 'oidc_interaction_unsupported');
       },
     );
 

@@ -574,10 +574,13 @@ forEachEngine((t) => {
         code_challenge_method: 'S256',
       }).toString();
       const stop = await follow(new Browser(resident.client.cookie), url.href, 'http://127.0.0.1:9/cb');
+      // The browser is shown the wallet's error page (in the resident's language), the code kept
+      // in the address only.
       expect(stop.kind).toBe('page');
       if (stop.kind !== 'page') return;
-      expect(stop.status).toBe(400);
-      expect(stop.body).toContain('invalid_client');
+      expect(stop.url.pathname).toBe('/wallet/error/unknown-service');
+      expect(stop.url.searchParams.get('code')).toBe('invalid_client');
+      expect(stop.body).not.toContain('invalid_client');
       const token = await fetch(`${p.issuer}/token`, {
         method: 'POST',
         headers: {
@@ -600,8 +603,8 @@ forEachEngine((t) => {
       );
       expect(stop.kind).toBe('page');
       if (stop.kind !== 'page') return;
-      expect(stop.status).toBe(400);
-      expect(stop.body).toContain('invalid_redirect_uri');
+      expect(stop.url.pathname).toBe('/wallet/error/bad-request');
+      expect(stop.url.searchParams.get('code')).toBe('invalid_redirect_uri');
     });
 
     it('fail-replayed-code-is-invalid-grant-and-revokes-the-first-tokens', async () => {

@@ -360,6 +360,36 @@ forEachEngine((t) => {
       }
     });
 
+    it('fail-browser-facing-op-errors-lead-to-the-wallet-error-page-in-the-residents-language', async () => {
+      // An interaction this browser does not hold (expired, or never started here).
+      const expired = await new Browser().request(`${p.url}/oidc/interaction/no-such-uid`);
+      expect(expired.status).toBe(303);
+      expect(expired.headers.get('location')).toBe('/wallet/error/expired?code=oidc_interaction_not_found');
+      // An unknown client at the authorization endpoint, asked in English.
+      const auth = new URL(`${p.issuer}/auth`);
+      auth.search = new URLSearchParams({
+        client_id: 'no-such-client',
+        response_type: 'code',
+        scope: 'openid',
+        redirect_uri: 'http://127.0.0.1:9/cb',
+        ui_locales: 'en',
+      }).toString();
+      const unknown = await new Browser().request(auth.href);
+      expect(unknown.status).toBe(303);
+      expect(unknown.headers.get('location')).toBe(
+        '/wallet/error/unknown-service?code=invalid_client&lang=en',
+      );
+      // The page itself is the wallet (its shell), not an error document.
+      const shown = await fetch(new URL(unknown.headers.get('location')!, p.url), {
+        headers: { accept: 'text/html' },
+      });
+      expect(shown.status).toBe(200);
+      expect(shown.headers.get('content-type')).toMatch(/^text\/html/);
+      // APIs keep problem JSON, and JSON clients of the OP keep OAuth JSON errors.
+      const apiProblem = await browserJson(new Browser(), `${p.url}/oidc/interaction/no-such-uid/details`);
+      expect([apiProblem.status, apiProblem.body['code']]).toEqual([400, 'oidc_interaction_not_found']);
+    });
+
     it('ok-ui-locales-en-is-handed-to-the-wallet-and-the-details-are-english', async () => {
       const discovery = (await (
         await fetch(`${p.issuer}/.well-known/openid-configuration`)
