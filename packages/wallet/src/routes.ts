@@ -10,6 +10,8 @@ import type { Route } from './router.tsx';
 export const routes: readonly Route[] = [
   { path: '/wallet/', load: () => import('./pages/home/index.tsx') },
   { path: '/wallet/settings', load: () => import('./pages/settings/index.tsx'), offline: true },
+  { path: '/wallet/consent/:uid', load: () => import('./pages/consent/index.tsx') },
+  { path: '/wallet/step-up', load: () => import('./pages/step-up/index.tsx') },
   // The shell's own pages, in the main chunk: they must show when a page's chunk cannot load.
   { path: '/wallet/offline', load: () => Promise.resolve(offlinePage), offline: true },
   { path: '/wallet/error/:kind', load: () => Promise.resolve(errorPage), offline: true },

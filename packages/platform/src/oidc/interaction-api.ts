@@ -34,10 +34,47 @@ import type { PlatformDeps, SessionContext } from '../server/context.ts';
 import { problem } from '../server/problem.ts';
 import { requestedAcrValues, requirementOf, sessionContext } from './assurance.ts';
 import { choicesOf, denyConsent, grantConsent, releasable } from './consent-step.ts';
+import type { ConsentChoices } from './consent-view.ts';
 import { pickUiLocale, type UiLocale } from './locales.ts';
 import { csrfToken, interactionOf, sameToken, uidParams, type Details } from './interaction.ts';
 import { OIDC_PREFIX, registryOf } from './provider.ts';
 import { isVerifiedClaim, requestedVerifiedClaims } from './verified-claims.ts';
+
+/** `GET …/details` at the consent step (JSON on the wire). */
+export interface ConsentDetailsJson extends ConsentChoices {
+  readonly prompt: 'consent';
+  readonly uid: string;
+  readonly rp: { readonly name: string; readonly purpose: string };
+  readonly locale: UiLocale;
+  /** The language the RP's `ui_locales` asked for, if Watashi has it. */
+  readonly uiLocale: UiLocale | null;
+  readonly signedInAs: { readonly displayName: string | null };
+  /** `offline_access`: the RP may fetch the values again while the resident is away. */
+  readonly offline: boolean;
+  /** Basic 4 values go out stated as verified with the card (OIDC4IDA). */
+  readonly verified: boolean;
+  readonly csrf: string;
+}
+
+/** `GET …/details` at the login step (JSON on the wire). */
+export interface LoginDetailsJson {
+  readonly prompt: 'login';
+  readonly uid: string;
+  readonly rp: { readonly name: string; readonly purpose: string };
+  readonly locale: UiLocale;
+  readonly uiLocale: UiLocale | null;
+  readonly signedInAs: { readonly displayName: string | null } | null;
+  readonly stepUp: StepUpView | null;
+  readonly csrf: string;
+}
+
+/** What a step-up needs and the resident's ways to it ({@link stepUpView}). */
+export interface StepUpView {
+  readonly reason: 'authentication' | 'proofing';
+  readonly needed: { readonly ial: number; readonly aal: number };
+  readonly ways: StepUpWay[];
+  readonly possible: boolean;
+}
 
 /** A way the resident has to reach a level. */
 export type StepUpWay = 'passkey' | 'hardware_key' | 'card' | 'card_reproof';
@@ -88,12 +125,7 @@ export async function stepUpView(
   s: SessionContext,
   details: Details,
   client: Record<string, unknown>,
-): Promise<{
-  reason: 'authentication' | 'proofing';
-  needed: { ial: number; aal: number };
-  ways: StepUpWay[];
-  possible: boolean;
-} | null> {
+): Promise<StepUpView | null> {
   const requirement = requirementOf(registryOf(client).minAcr, requestedAcrValues(details.params));
   const decision = decide(requirement, await sessionContext(deps, s));
   if (decision.satisfied) return null;
@@ -140,7 +172,7 @@ async function details(
   req: FastifyRequest,
   reply: FastifyReply,
   uid: string,
-): Promise<Record<string, unknown>> {
+): Promise<ConsentDetailsJson | LoginDetailsJson> {
   const { details: d, client } = await interactionOf(p, req, reply, uid);
   const s = req.session;
   const { locale, requested } = localeOf(req, d);

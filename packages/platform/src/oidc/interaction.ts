@@ -1,5 +1,5 @@
 /**
- * What the OpenID Provider's interaction steps share (login.ts, consent.ts, interaction-api.ts):
+ * What the OpenID Provider's interaction steps share (login.ts, consent-step.ts, interaction-api.ts):
  * loading an interaction and its client, the CSRF token bound to the interaction and the Watashi
  * session, finishing an interaction, and the hand-over to the wallet's sign-in page.
  */
@@ -10,10 +10,14 @@ import { z } from 'zod';
 import type { PlatformDeps } from '../server/context.ts';
 import { problem } from '../server/problem.ts';
 import { pickUiLocale } from './locales.ts';
-import { cspAllowingFormRedirect, OIDC_PREFIX } from './provider.ts';
+import { OIDC_PREFIX } from './provider.ts';
 
 /** Where residents sign in (the wallet's login page). */
 export const WALLET_LOGIN_PATH = '/wallet/login';
+/** The wallet's step-up page: what a service asks for beyond the current sign-in, and the ways to it. */
+export const WALLET_STEP_UP_PATH = '/wallet/step-up';
+/** The wallet's consent page (`/wallet/consent/<uid>`). */
+export const WALLET_CONSENT_PATH = '/wallet/consent';
 
 /** An interaction as oidc-provider returns it. */
 export type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -58,7 +62,8 @@ export function walletLoginUrl(uid: string, options: WalletLoginOptions, locale?
   if (options.stepUp !== undefined) q.set('step_up', options.stepUp);
   if (options.prompt !== undefined) q.set('prompt', options.prompt);
   if (locale !== undefined) q.set('lang', locale);
-  return `${WALLET_LOGIN_PATH}?${q.toString()}`;
+  // A step-up (the resident is signed in but falls short) is explained on its own page first.
+  return `${options.stepUp === undefined ? WALLET_LOGIN_PATH : WALLET_STEP_UP_PATH}?${q.toString()}`;
 }
 
 /** Finishes the interaction with `result` and redirects to oidc-provider's resume (303). */
@@ -95,18 +100,6 @@ export async function toWallet(
   return reply
     .header('cache-control', 'no-store')
     .redirect(walletLoginUrl(details.uid, options, pickUiLocale(details.params['ui_locales'])), 303);
-}
-
-/**
- * CSP `form-action` also governs where a form submission is redirected (CSP 3 §6.4.1): the consent
- * POST ends, through oidc-provider's resume, in a 303 to the RP's redirect URI, which browsers
- * would block under `form-action 'self'`. The page therefore also allows that one origin — the
- * redirect URI oidc-provider already matched against the RP's registration.
- */
-export function allowFormRedirectTo(reply: FastifyReply, redirectUri: unknown): FastifyReply {
-  const csp = reply.getHeader('content-security-policy');
-  const widened = typeof csp === 'string' ? cspAllowingFormRedirect(csp, redirectUri) : undefined;
-  return widened === undefined ? reply : reply.header('content-security-policy', widened);
 }
 
 /** The interaction of this browser (its cookie) with id `uid`, and its client's metadata. */

@@ -24,12 +24,11 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import formbody from '@fastify/formbody';
 import type Provider from 'oidc-provider';
 import type { PlatformDeps } from '../server/context.ts';
 import { isPlatformError } from '../server/problem.ts';
 import { activationSeconds, signingOrder } from '../keys/rotation.ts';
-import { consentDecision, consentPage } from './consent-step.ts';
+import { toConsentPage } from './consent-step.ts';
 import { registerConsentRoutes } from './consents.ts';
 import { registerDisclosureRoutes } from './disclosures.ts';
 import { disclosureAudit, formPostCsp, logoutPropagation } from './hooks.ts';
@@ -126,49 +125,37 @@ export async function registerOidcRoutes(app: FastifyInstance, deps: PlatformDep
     done();
   });
 
-  // Interactions (forms are application/x-www-form-urlencoded).
-  await app.register(async (scope) => {
-    await scope.register(formbody);
-    scope.get(
-      `${OIDC_PREFIX}/interaction/:uid`,
-      { config: { auth: 'public', rateLimit: 'authentication' } },
-      async (req, reply) => {
-        const parsed = uidParams.safeParse(req.params);
-        if (!parsed.success) return toErrorPage(reply, 'bad-request', 'request_invalid');
-        const p = await provider();
-        let found: Awaited<ReturnType<typeof interactionOf>>;
-        try {
-          found = await interactionOf(p, req, reply, parsed.data.uid);
-        } catch (e) {
-          // A browser arrives here: the wallet's error page, not a problem document (issue 17).
-          if (!isPlatformError(e)) throw e;
-          return toErrorPage(
-            reply,
-            e.extra['service'] === 'unregistered' ? 'unknown-service' : 'expired',
-            e.code,
-          );
-        }
-        const { details, client } = found;
-        if (details.prompt.name === 'login') return loginStep(deps, p, req, reply, details, client);
-        if (details.prompt.name === 'consent') {
-          const s = req.session;
-          if (s === null || s.accountId !== details.session?.accountId)
-            return toWallet(p, req, reply, details, { prompt: 'login' });
-          return consentPage(deps, reply, s, details, client);
-        }
-        return toErrorPage(reply, 'bad-request', 'oidc_interaction_unsupported');
-      },
-    );
-
-    scope.post(
-      `${OIDC_PREFIX}/interaction/:uid/consent`,
-      { config: { auth: 'session', rateLimit: 'authentication' } },
-      async (req, reply) => {
-        const { uid } = uidParams.parse(req.params);
-        return consentDecision(deps, await provider(), req, reply, uid);
-      },
-    );
-  });
+  // Interactions: the steps hand over to the wallet's pages.
+  app.get(
+    `${OIDC_PREFIX}/interaction/:uid`,
+    { config: { auth: 'public', rateLimit: 'authentication' } },
+    async (req, reply) => {
+      const parsed = uidParams.safeParse(req.params);
+      if (!parsed.success) return toErrorPage(reply, 'bad-request', 'request_invalid');
+      const p = await provider();
+      let found: Awaited<ReturnType<typeof interactionOf>>;
+      try {
+        found = await interactionOf(p, req, reply, parsed.data.uid);
+      } catch (e) {
+        // A browser arrives here: the wallet's error page, not a problem document (issue 17).
+        if (!isPlatformError(e)) throw e;
+        return toErrorPage(
+          reply,
+          e.extra['service'] === 'unregistered' ? 'unknown-service' : 'expired',
+          e.code,
+        );
+      }
+      const { details, client } = found;
+      if (details.prompt.name === 'login') return loginStep(deps, p, req, reply, details, client);
+      if (details.prompt.name === 'consent') {
+        const s = req.session;
+        if (s === null || s.accountId !== details.session?.accountId)
+          return toWallet(p, req, reply, details, { prompt: 'login' });
+        return toConsentPage(reply, details);
+      }
+      return toErrorPage(reply, 'bad-request', 'oidc_interaction_unsupported');
+    },
+  );
 
   registerInteractionApi(app, deps, provider);
   registerPersonaRoutes(app, deps);

@@ -142,3 +142,7 @@ export interface PasskeyLoginJson {
   readonly acr: string;
   readonly amr: readonly string[];
 }
+
+/** The OpenID Provider's interaction API (oidc/interaction-api.ts): consent and step-up pages. */
+export type { ConsentDetailsJson, LoginDetailsJson, StepUpView, StepUpWay } from '../oidc/interaction-api.ts';
+export type { ClaimValueView, ConsentOptionView } from '../oidc/consent-view.ts';

@@ -16,6 +16,7 @@ import { createPlatform } from '../../src/platform.ts';
 import type { PlatformDeps } from '../../src/server/context.ts';
 import { SESSION_COOKIE } from '../../src/server/sessions.ts';
 import type { EngineContext } from '../db/harness.ts';
+import type { ConsentDetailsJson } from '../../src/oidc/interaction-api.ts';
 import { enrolResident, type Resident, type TestPlatform } from '../authn/support.ts';
 import type { TestSim } from '../enrolment/support.ts';
 import {
@@ -190,7 +191,13 @@ export async function browserJson(
 export type Stop =
   | { readonly kind: 'callback'; readonly url: URL }
   | { readonly kind: 'wallet'; readonly url: URL }
-  | { readonly kind: 'consent'; readonly url: URL; readonly html: string }
+  | {
+      readonly kind: 'consent';
+      readonly url: URL;
+      /** The interaction's uid and what the wallet's consent page is told (`…/details`). */
+      readonly uid: string;
+      readonly details: ConsentDetailsJson;
+    }
   | { readonly kind: 'page'; readonly url: URL; readonly status: number; readonly body: string };
 
 /** Follows redirects from `start` until the RP callback, the wallet, a consent page or another page. */
@@ -207,32 +214,41 @@ export async function follow(
     if (res.status >= 300 && res.status < 400 && loc !== null) {
       url = new URL(loc, url);
       if (url.href.startsWith(redirectUri)) return { kind: 'callback', url };
-      if (url.pathname === '/wallet/login') return { kind: 'wallet', url };
+      if (url.pathname === '/wallet/login' || url.pathname === '/wallet/step-up')
+        return { kind: 'wallet', url };
+      const consent = /^\/wallet\/consent\/([A-Za-z0-9_-]+)$/.exec(url.pathname);
+      if (consent !== null) {
+        const uid = consent[1]!;
+        const d = await browserJson(b, new URL(`/oidc/interaction/${uid}/details`, url).href);
+        if (d.status !== 200) throw new Error(`consent details: ${JSON.stringify(d.body)}`);
+        return { kind: 'consent', url, uid, details: d.body as unknown as ConsentDetailsJson };
+      }
       res = await b.request(url.href);
       continue;
     }
     const body = await res.text();
-    if (res.status === 200 && body.includes('name="decision"')) return { kind: 'consent', url, html: body };
     return { kind: 'page', url, status: res.status, body };
   }
   throw new Error('too many redirects');
 }
 
-/** Submits the consent form of a consent page. */
+/**
+ * Answers the consent page as the wallet's page does (the interaction API): `fields.persona` is
+ * the option chosen, the preselected one when absent.
+ */
 export async function answerConsent(
   b: Browser,
   stop: Extract<Stop, { kind: 'consent' }>,
   decision: 'approve' | 'deny',
   redirectUri: string,
-  fields: Record<string, string> = {},
+  fields: { persona?: string } = {},
 ): Promise<Stop> {
-  const action = /<form method="post" action="([^"]+)"/.exec(stop.html)?.[1];
-  const csrf = /name="csrf" value="([^"]+)"/.exec(stop.html)?.[1];
-  if (action === undefined || csrf === undefined) throw new Error('no consent form');
-  return follow(b, new URL(action, stop.url).href, redirectUri, {
+  const res = await browserJson(b, new URL(`/oidc/interaction/${stop.uid}/decision`, stop.url).href, {
     method: 'POST',
-    body: new URLSearchParams({ csrf, decision, ...fields }),
+    body: { csrf: stop.details.csrf, decision, persona: fields.persona ?? stop.details.selected },
   });
+  if (res.status !== 200) throw new Error(`consent decision: ${res.status} ${JSON.stringify(res.body)}`);
+  return follow(b, new URL(String(res.body['location']), stop.url).href, redirectUri);
 }
 
 /** A registered RP and its openid-client configuration. */

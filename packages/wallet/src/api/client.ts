@@ -8,6 +8,8 @@
  */
 import type {
   AttributesJson,
+  ConsentDetailsJson,
+  LoginDetailsJson,
   AuthenticatorView,
   AuthenticatorsJson,
   CompletedEnrolmentJson,
@@ -153,3 +155,21 @@ export const listDisclosures = (limit: number, before: string | null): Promise<D
   if (before !== null) q.set('before', before);
   return orSignedOut(api<DisclosuresJson>('GET', `/api/me/disclosures?${q.toString()}`));
 };
+
+// The OpenID Provider's interaction (consent and step-up pages; oidc/interaction-api.ts).
+const interaction = (uid: string, rest: string): string =>
+  `/oidc/interaction/${encodeURIComponent(uid)}/${rest}`;
+
+/** What the interaction asks of the resident, with values formatted in `locale`. */
+export const getInteraction = (uid: string, locale: string): Promise<ConsentDetailsJson | LoginDetailsJson> =>
+  api('GET', interaction(uid, `details?locale=${encodeURIComponent(locale)}`));
+
+/** Approves (with option `persona`) or denies the consent; resolves with where to go next. */
+export const decideConsent = (
+  uid: string,
+  body: { csrf: string; decision: 'approve' | 'deny'; persona: string },
+): Promise<{ location: string }> => api('POST', interaction(uid, 'decision'), body);
+
+/** Goes back to the service without signing in or consenting; resolves with where to go next. */
+export const abortInteraction = (uid: string, csrf: string): Promise<{ location: string }> =>
+  api('POST', interaction(uid, 'abort'), { csrf });
