@@ -123,7 +123,7 @@ const platformUrl = walletOrigin;
 const lines: string[] = [
   '',
   `Watashi platform: ${platformUrl}  (embedded database in ${join(dataDir, 'platform')})`,
-  `  wallet:          ${platformUrl}/wallet/enrol   ← start here`,
+  `  wallet:          ${platformUrl}/wallet/   ← start here`,
   `  assurance table: ${platformUrl}/assurance`,
   `J-LIS simulator:  ${base}  (SIMULATOR — synthetic residents, never trusted in production)`,
   '',
@@ -143,7 +143,7 @@ lines.push(
   `Demo PINs: signing password ${DEMO_SIGN_PIN}, user-authentication PIN ${DEMO_AUTH_PIN} (5 and 3 tries before the card locks).`,
   '',
   'Try this in a browser:',
-  `  1. open ${platformUrl}/wallet/enrol, pick card ${card?.id ?? '<card>'} (${residents[0]?.name ?? ''}), type the signing password ${DEMO_SIGN_PIN}, sign`,
+  `  1. open ${platformUrl}/wallet/enrol (or ${platformUrl}/ and 本人確認), pick card ${card?.id ?? '<card>'} (${residents[0]?.name ?? ''}), type the signing password ${DEMO_SIGN_PIN}, sign`,
   '  2. you are signed in: register a passkey on the next page (your browser or phone asks to create it)',
   `  3. sign out, then sign in again at ${platformUrl}/wallet/login with the passkey; see ${platformUrl}/wallet/account`,
   '',

@@ -47,6 +47,10 @@ function RouteView({ path, search }: { readonly path: string; readonly search: s
       live = false;
     };
   }, [route]);
+  // `<body data-ready>`: the page's component is on screen (its data may still be loading).
+  useEffect(() => {
+    if (mod !== undefined || match === undefined) document.body.dataset['ready'] = 'true';
+  });
   const query = new URLSearchParams(search);
   if (match === undefined) return <ErrorPage params={{ kind: 'not-found' }} query={query} />;
   if (!online && match.route.offline !== true) return <OfflinePage params={{}} query={query} />;

@@ -9,6 +9,14 @@ import type { Route } from './router.tsx';
 
 export const routes: readonly Route[] = [
   { path: '/wallet/', load: () => import('./pages/home/index.tsx') },
+  { path: '/wallet/enrol', load: () => import('./pages/enrol/index.tsx') },
+  { path: '/wallet/login', load: () => import('./pages/login/index.tsx') },
+  { path: '/wallet/passkeys', load: () => import('./pages/passkeys/index.tsx') },
+  { path: '/wallet/account', load: () => import('./pages/account/index.tsx') },
+  { path: '/wallet/personas', load: () => import('./pages/personas/index.tsx') },
+  { path: '/wallet/consents', load: () => import('./pages/consents/index.tsx') },
+  { path: '/wallet/disclosures', load: () => import('./pages/disclosures/index.tsx') },
+  { path: '/wallet/help', load: () => import('./pages/help/index.tsx'), offline: true },
   { path: '/wallet/settings', load: () => import('./pages/settings/index.tsx'), offline: true },
   { path: '/wallet/consent/:uid', load: () => import('./pages/consent/index.tsx') },
   { path: '/wallet/step-up', load: () => import('./pages/step-up/index.tsx') },

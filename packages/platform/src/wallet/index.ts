@@ -1,6 +1,5 @@
 /**
- * The wallet pages served by the platform (issue 3): enrolment with a hosted card, passkeys,
- * sign-in and the account page. Browser code lives in `browser/` and is bundled at run time.
+ * The wallet in the browser (issue 17): the PWA of packages/wallet, served from its build, and
+ * the JSON types of the APIs it calls (api-types.ts, exported as `@watashi/platform/wallet-api`).
  */
 export { registerWalletRoutes, hostedCardsUrl, type WalletDeps } from './routes.ts';
-export { walletPage, type WalletPageId, type WalletPageOptions } from './pages.ts';

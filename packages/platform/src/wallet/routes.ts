@@ -8,9 +8,6 @@
  *   (or its own not-found page)
  * - a browser's GET for HTML at any unknown path → the shell with 404 (server/app.ts)
  *
- * Pages not yet ported to the PWA are still the static pages of pages.ts with their esbuild
- * bundle (`/wallet/app.js`, `/wallet/wallet.css`); see LEGACY_PAGES.
- *
  * All routes are `auth: 'public'` with the default rate limit; the data comes from the
  * session-protected APIs.
  *
@@ -20,27 +17,13 @@
  * from the URL the platform uses), the pages — and only the pages — get that origin added to
  * `connect-src`; nothing is loosened globally.
  */
-import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { walletDistDir } from '@watashi/wallet';
 import type { PlatformDeps } from '../server/context.ts';
-import { builtAsset, walletBundle, type BuiltAsset } from './bundle.ts';
-import { walletPage, type WalletPageId } from './pages.ts';
 import { WalletSpa } from './spa.ts';
 
 /** What the wallet routes need (`walletDir`: the wallet's build; default packages/wallet/dist). */
 export type WalletDeps = Pick<PlatformDeps, 'config'> & { readonly walletDir?: string };
-
-/** Pages still served as static HTML (pages.ts) until their PWA page exists. */
-const LEGACY_PAGES: readonly Exclude<WalletPageId, 'home'>[] = [
-  'enrol',
-  'login',
-  'passkeys',
-  'personas',
-  'consents',
-  'disclosures',
-  'account',
-];
 
 /** The hosted cards' base URL the pages use (no trailing slash), or undefined. */
 export function hostedCardsUrl(config: WalletDeps['config']): string | undefined {
@@ -97,17 +80,9 @@ export function ipPublicUrlWarning(publicUrl: string): string | undefined {
   return `publicUrl ${publicUrl} is an IP address: browsers refuse passkeys there (a WebAuthn RP ID must be a host name); use http://localhost${u.port === '' ? '' : `:${u.port}`} or a domain name`;
 }
 
-function sendAsset(req: FastifyRequest, reply: FastifyReply, a: BuiltAsset, type: string): FastifyReply {
-  void reply.header('etag', a.etag).header('cache-control', 'no-cache').type(type);
-  if (req.headers['if-none-match'] === a.etag) return reply.code(304).send();
-  return reply.send(a.body);
-}
-
-/** Registers the wallet: the PWA, its not-found page, and the pages not yet ported. */
+/** Registers the wallet: the PWA and its not-found page. */
 export function registerWalletRoutes(app: FastifyInstance, deps: WalletDeps): void {
-  const bundle = walletBundle();
   const spa = new WalletSpa(deps.walletDir ?? walletDistDir);
-  let css: BuiltAsset | undefined;
   const page = { auth: 'public' as const, rateLimit: 'default' as const };
 
   /** The canonical-origin redirect and the hosted cards' origin in `connect-src`; true if redirected. */
@@ -126,14 +101,6 @@ export function registerWalletRoutes(app: FastifyInstance, deps: WalletDeps): vo
     return false;
   };
 
-  const sendPage = (req: FastifyRequest, reply: FastifyReply, id: WalletPageId): FastifyReply => {
-    if (prepare(req, reply)) return reply;
-    return reply
-      .type('text/html; charset=utf-8')
-      .header('cache-control', 'no-cache')
-      .send(walletPage(id, { hostedCardsUrl: hostedCardsUrl(deps.config) }));
-  };
-
   app.get('/', { config: page }, (_req, reply) => reply.redirect('/wallet/', 302));
   app.get('/wallet', { config: page }, (_req, reply) => reply.redirect('/wallet/', 302));
   app.get('/wallet/*', { config: page }, async (req, reply) => {
@@ -150,9 +117,6 @@ export function registerWalletRoutes(app: FastifyInstance, deps: WalletDeps): vo
     await spa.sendShell(reply, 404, hostedCardsUrl(deps.config));
     return true;
   };
-  for (const id of LEGACY_PAGES)
-    app.get(`/wallet/${id}`, { config: page }, (req, reply) => sendPage(req, reply, id));
-
   // Unsafe configurations warn loudly at run time (docs/conventions.md, after node-oidc-provider).
   app.addHook('onListen', (done) => {
     const { publicUrl, host, port } = deps.config;
@@ -161,13 +125,5 @@ export function registerWalletRoutes(app: FastifyInstance, deps: WalletDeps): vo
     );
     if (warning !== undefined) app.log.warn(warning);
     done();
-  });
-
-  app.get('/wallet/app.js', { config: page }, async (req, reply) =>
-    sendAsset(req, reply, await bundle(), 'text/javascript; charset=utf-8'),
-  );
-  app.get('/wallet/wallet.css', { config: page }, (req, reply) => {
-    css ??= builtAsset(readFileSync(new URL('./wallet.css', import.meta.url)));
-    return sendAsset(req, reply, css, 'text/css; charset=utf-8');
   });
 }

@@ -13,6 +13,7 @@ import * as client from 'openid-client';
 import { isWatashiClaim } from '../../src/oidc/claims.ts';
 import { addRelyingParty } from '../../src/oidc/registry.ts';
 import { ENGINES } from '../db/harness.ts';
+import { checkPage } from './page-check.ts';
 import { oauthError } from '../oidc/support.ts';
 import { freePort, launchBrowser, startStack, type Stack, type TestBrowser } from './support.ts';
 
@@ -112,6 +113,7 @@ for (const engine of ENGINES) {
           expect(await visibleText('#signed-out')).toContain('サインインしていません');
           expect(await page.isHidden(`#${path}`)).toBe(true);
         }
+        await checkPage(page, `sharing-${engine}`, '01-signed-out');
         await page.goto(`${stack.base}/wallet/enrol`);
         await page.locator('#document-terms').waitFor({ state: 'visible' });
         await page.fill('#card-id', card);
@@ -130,24 +132,27 @@ for (const engine of ENGINES) {
         expect(await page.isDisabled('#residence-municipality')).toBe(true);
 
         // No name: caught in the page, announced, the field marked and focused.
+        await checkPage(page, `sharing-${engine}`, '02-personas-empty');
         await page.check('#claim-over_20');
         await page.click('#persona-submit');
-        expect(await visibleText('#error [data-error-code]')).toBe('persona_name_required');
+        expect(await visibleText('#error')).toContain('名前を入力してください');
+        expect(await page.getAttribute('#error', 'data-error-code')).toBe('persona_name_required');
         expect(await page.getAttribute('#persona-name', 'aria-invalid')).toBe('true');
         expect(await page.evaluate(() => document.activeElement?.id)).toBe('persona-name');
 
         await page.fill('#persona-name', 'お酒');
         await page.click('#persona-submit');
         await page.locator('#persona-list li[data-persona-name="お酒"]').waitFor();
-        expect(await page.isHidden('#error')).toBe(true);
+        expect(await page.textContent('#error')).toBe('');
         expect(await page.textContent('#status')).toContain('作成しました');
 
         // The same name again: the API's persona_name_taken, in words and by code.
         await page.fill('#persona-name', 'お酒');
         await page.check('#claim-age_bracket');
         await page.click('#persona-submit');
-        expect(await visibleText('#error [data-error-code]')).toBe('persona_name_taken');
-        expect(await page.textContent('#error')).toContain('同じ名前のペルソナがすでにあります');
+        expect(await visibleText('#error')).toContain('同じ名前のペルソナがすでにあります');
+        expect(await page.getAttribute('#error', 'data-error-code')).toBe('persona_name_taken');
+        expect(await page.textContent('#error')).not.toContain('persona_name_taken');
 
         // Edit: add resident_of at municipality granularity.
         await page.click('#persona-list li[data-persona-name="お酒"] button:has-text("編集")');
@@ -167,6 +172,7 @@ for (const engine of ENGINES) {
         expect(item).toContain('市区町村まで');
         expect(await page.textContent('#status')).toContain('保存しました');
         expect(await page.locator('#persona-list li').count()).toBe(1);
+        await checkPage(page, `sharing-${engine}`, '03-personas');
       }, 90_000);
 
       it('ok-rp-login-picking-the-persona-releases-exactly-its-claims', async () => {
@@ -214,14 +220,18 @@ for (const engine of ENGINES) {
         for (let i = 0; i < 20; i++) tokens = await client.refreshTokenGrant(config, tokens.refresh_token!);
         await page.goto(`${stack.base}/wallet/disclosures`);
         await page.locator('#disclosures').waitFor({ state: 'visible' });
-        const rows = page.locator('#disclosure-rows tr');
+        const rows = page.locator('#disclosure-rows li');
         await expect.poll(() => rows.count()).toBe(20);
         expect(await rows.first().getAttribute('data-client-id')).toBe(clientId);
         expect(await rows.first().textContent()).toContain(RP_NAME);
         expect(await rows.first().getAttribute('tabindex')).toBe('-1');
         const claimsCell = rows.first().locator('[data-claims]');
         expect(await claimsCell.getAttribute('data-claims')).toBe('over_20 resident_of');
-        expect(await claimsCell.textContent()).toContain('20歳以上であること');
+        // One row per disclosure, in words.
+        expect(await claimsCell.textContent()).toBe(
+          `${RP_NAME}に 20歳以上であること、住んでいる都道府県（または市区町村） を提供`,
+        );
+        await checkPage(page, `sharing-${engine}`, '04-disclosures');
         await page.click('#disclosures-more');
         await expect.poll(() => rows.count()).toBe(22);
         expect(await page.isHidden('#disclosures-more')).toBe(true);
@@ -229,8 +239,10 @@ for (const engine of ENGINES) {
         expect(await page.evaluate(() => document.activeElement?.getAttribute('data-seq'))).toBe(
           await rows.nth(20).getAttribute('data-seq'),
         );
-        expect(await rows.nth(20).textContent()).toContain('UserInfo');
-        expect(await rows.nth(21).textContent()).toContain('IDトークン');
+        expect(await rows.nth(20).getAttribute('data-endpoint')).toBe('userinfo');
+        expect(await rows.nth(20).textContent()).toContain('サービスからの問い合わせ');
+        expect(await rows.nth(21).getAttribute('data-endpoint')).toBe('token');
+        expect(await rows.nth(21).textContent()).toContain('サインインのとき');
         const seqs = await rows.evaluateAll((trs) => trs.map((tr) => BigInt(tr.getAttribute('data-seq')!)));
         expect(seqs.every((s, i) => i === 0 || s < seqs[i - 1]!)).toBe(true);
       }, 90_000);
@@ -245,9 +257,11 @@ for (const engine of ENGINES) {
         expect(text).toContain(RP_NAME);
         expect(text).toContain(RP_PURPOSE);
         expect(text).toContain('お酒');
-        expect(text).toContain('再取得');
+        expect(text).toContain('あなたがサービスを使っていないときも');
         expect(await item.locator('[data-claims]').getAttribute('data-claims')).toBe('over_20 resident_of');
         expect(await item.locator('time').getAttribute('datetime')).toMatch(/^\d{4}-\d\d-\d\dT/);
+        expect(await item.locator('time').textContent()).toMatch(/^令和\d+年\d+月\d+日 \(\d{4}年\)$/);
+        await checkPage(page, `sharing-${engine}`, '05-consents');
 
         // Dismissing the confirmation withdraws nothing.
         const messages: string[] = [];
@@ -264,6 +278,7 @@ for (const engine of ENGINES) {
         page.once('dialog', (d) => void d.accept());
         await item.locator('button').click();
         await page.locator('#no-consents').waitFor({ state: 'visible', timeout: 15_000 });
+        await checkPage(page, `sharing-${engine}`, '06-consents-none');
         expect(await page.textContent('#status')).toContain('同意を取り消しました');
         expect(await page.evaluate(() => document.activeElement?.id)).toBe('list-heading');
 

@@ -41,7 +41,7 @@ describe('wallet shell in Chromium', () => {
     // The hosted cards' URL reaches the app in a meta element, not an inline script.
     expect(await page.getAttribute('meta[name="watashi-hosted-cards-url"]', 'content')).toBe(stack.simUrl);
     expect(await page.locator('script:not([src])').count()).toBe(0);
-    expect(await page.textContent('#signed-in-as')).toBe('サインインしていません');
+    await expect.poll(() => page.textContent('#signed-in-as')).toBe('サインインしていません');
     await checkPage(page, 'shell', '01-home');
     expect(browser.problems).toEqual([]);
   });
@@ -58,7 +58,7 @@ describe('wallet shell in Chromium', () => {
 
     // ui_locales (OpenID Connect) picks the first supported tag, and is remembered.
     await page.goto(`${stack.base}/wallet/?ui_locales=fr ja-x-easy`);
-    expect(await page.textContent('#signed-in-as')).toBe('サインイン して いません');
+    await expect.poll(() => page.textContent('#signed-in-as')).toBe('サインイン して いません');
     await page.goto(`${stack.base}/wallet/settings`);
     expect(await h1()).toBe('せってい');
     await checkPage(page, 'shell', '03-settings-easy');
@@ -109,6 +109,23 @@ describe('wallet shell in Chromium', () => {
     expect(api).toEqual({ status: 404, type: 'application/problem+json; charset=utf-8' });
   });
 
+  it('ok-help-says-what-to-do-when-the-card-is-lost-locked-expired-or-renewed', async () => {
+    await page.goto(`${stack.base}/wallet/help`);
+    expect(await h1()).toBe('ヘルプ');
+    const text = (await page.textContent('main')) ?? '';
+    expect(text).toContain('5回続けて間違えるとロック');
+    expect(text).toContain('市区町村の窓口');
+    for (const id of ['lost', 'locked', 'expired', 'renewed', 'passkeys'])
+      expect(await page.isVisible(`#help-${id}`), id).toBe(true);
+    expect(await page.locator('#glossary dt').count()).toBeGreaterThanOrEqual(10);
+    await checkPage(page, 'shell', '08-help');
+    await page.selectOption('#language', 'ja-x-easy');
+    await expect.poll(h1).toBe('たすけ（ヘルプ）');
+    await checkPage(page, 'shell', '09-help-easy');
+    await page.selectOption('#language', 'ja');
+    await expect.poll(h1).toBe('ヘルプ');
+  });
+
   it('ok-offline-the-shell-loads-from-the-service-worker-and-says-so', async () => {
     await page.goto(`${stack.base}/wallet/`);
     await h1();
@@ -126,6 +143,8 @@ describe('wallet shell in Chromium', () => {
       // Help and settings need no network.
       await page.goto(`${stack.base}/wallet/settings`);
       expect(await h1()).toBe('設定');
+      await page.goto(`${stack.base}/wallet/help`);
+      expect(await h1()).toBe('ヘルプ');
     } finally {
       await browser.context.setOffline(false);
     }
