@@ -1,6 +1,6 @@
 /**
  * What relying parties received, shown to the resident (issue 4): the `oidc.disclosure` entries
- * of the audit log (written by routes.ts at the token and userinfo endpoints; claim names only).
+ * of the audit log (written by hooks.ts at the token and userinfo endpoints; claim names only).
  * Read straight from `audit_log` through its `(account_id, seq)` index (migration 0001), newest
  * first, so no second record of disclosures is kept that could disagree with the hash chain.
  *

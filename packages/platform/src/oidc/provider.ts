@@ -55,6 +55,7 @@ import { cacheFound, kyselyOidcAdapter, OidcModelStore } from './adapter.ts';
 import { checkIdentityAnchor, requestedAcrValues, requirementOf, sessionContext } from './assurance.ts';
 import { CLAIMS, claimsFromBasic4, isWatashiClaim, SCOPE_CLAIMS } from './claims.ts';
 import { liveConsent } from './consents.ts';
+import { pickUiLocale, UI_LOCALES, walletErrorUrl, type WalletErrorKind } from './locales.ts';
 import { pairwiseSubject } from './pairwise.ts';
 import { clientMetadata, REGISTRY_METADATA } from './registry.ts';
 import { statusCheckedAt } from '../lifecycle/coverage.ts';
@@ -635,14 +636,28 @@ export async function createOidcProvider(
     discovery: {
       watashi_assurance_table: `${issuer.slice(0, -OIDC_PREFIX.length)}/api/assurance/table`,
       claims_locales_supported: ['ja'],
+      // OIDC Discovery §3: the languages of the wallet's sign-in, consent and error pages.
+      ui_locales_supported: [...UI_LOCALES],
       ...VERIFIED_CLAIMS_METADATA,
     },
-    renderError(ctx, out) {
-      ctx.type = 'html';
-      ctx.body = page(
-        'エラー / Error',
-        `<h1>エラー / Error</h1>\n<p><code>${escapeHtml(String(out.error))}</code></p>\n<p>${escapeHtml(String(out.error_description ?? ''))}</p>`,
-      );
+    // A browser-facing error (no redirect to the RP is allowed: unknown client, a redirect URI
+    // that does not match, an expired interaction, a server error) goes to the wallet's error page
+    // in the resident's language, with a way back (issue 17). JSON clients keep oidc-provider's
+    // JSON errors, and errors that may be redirected to the RP stay standard OAuth redirects.
+    renderError(ctx, out, error) {
+      const code = String(out.error);
+      const kind: WalletErrorKind =
+        error instanceof errors.SessionNotFound
+          ? 'expired'
+          : code === 'invalid_client'
+            ? 'unknown-service'
+            : code === 'server_error' || ctx.status >= 500
+              ? 'server'
+              : 'bad-request';
+      const params = (ctx.oidc as KoaContextWithOIDC['oidc'] | undefined)?.params;
+      ctx.status = 303;
+      ctx.set('cache-control', 'no-store');
+      ctx.redirect(walletErrorUrl(kind, code, pickUiLocale(params?.['ui_locales'])));
     },
   };
   const provider = new Provider(issuer, configuration);

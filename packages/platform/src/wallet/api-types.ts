@@ -157,3 +157,6 @@ export interface SignInsJson {
 export interface SessionsJson {
   readonly sessions: readonly ActiveSessionView[];
 }
+/** The OpenID Provider's interaction API (oidc/interaction-api.ts): consent and step-up pages. */
+export type { ConsentDetailsJson, LoginDetailsJson, StepUpView, StepUpWay } from '../oidc/interaction-api.ts';
+export type { ClaimValueView, ConsentOptionView } from '../oidc/consent-view.ts';

@@ -1,14 +1,19 @@
 // A relying party (openid-client) and a person in real Chromium (CDP virtual authenticator), on
 // each engine: the RP's authorization request brings a newcomer to the wallet, who enrols with a
-// hosted card, registers a passkey, consents and lands on the RP's callback with a code the RP
+// hosted card, registers a passkey, makes a persona, consents on the wallet's consent page with it
+// (the values shown change with the choice) and lands on the RP's callback with a code the RP
 // exchanges; later, signed out, the same person signs in with the passkey and goes straight back
-// (consent remembered) under the same pairwise `sub`.
+// (consent remembered) under the same pairwise `sub`; asked again, the consent page preselects the
+// same persona and the RP receives exactly the same claims; a level-3 step-up without a hardware
+// key is refused clearly; `ui_locales=en` shows the consent page in English. Each screen is
+// checked (axe, sizes) and photographed under test-results/screens/oidc-<engine>/.
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import * as client from 'openid-client';
 import { addRelyingParty } from '../../src/oidc/registry.ts';
 import { ENGINES } from '../db/harness.ts';
+import { checkPage } from './page-check.ts';
 import { freePort, launchBrowser, startStack, type Stack, type TestBrowser } from './support.ts';
 
 const SIGN_PIN = 'DEMO2026';
@@ -43,7 +48,30 @@ for (const engine of ENGINES) {
     let card: string;
     let config: client.Configuration;
     let firstSub: string;
+    let firstInfo: Record<string, unknown>;
+    let firstClaims: string[];
     let idToken: string;
+    const journey = `oidc-${engine}`;
+    /** The claims of an ID token that come from the resident (not the token's own). */
+    const residentClaims = (c: Record<string, unknown>): string[] =>
+      Object.keys(c)
+        .filter(
+          (k) =>
+            ![
+              'iss',
+              'aud',
+              'exp',
+              'iat',
+              'nonce',
+              'auth_time',
+              'acr',
+              'amr',
+              'sid',
+              'at_hash',
+              'sub',
+            ].includes(k),
+        )
+        .sort();
 
     beforeAll(async () => {
       stack = await startStack(`oidc-e2e-${engine}`, engine);
@@ -74,7 +102,7 @@ for (const engine of ENGINES) {
     });
 
     /** Starts an authorization request (PKCE S256, state, nonce) asking for name and over_20. */
-    async function authorize() {
+    async function authorize(extra: Record<string, string> = {}) {
       const verifier = client.randomPKCECodeVerifier();
       const state = client.randomState();
       const nonce = client.randomNonce();
@@ -86,6 +114,7 @@ for (const engine of ENGINES) {
         code_challenge_method: 'S256',
         state,
         nonce,
+        ...extra,
       });
       return { url, verifier, state, nonce };
     }
@@ -115,21 +144,49 @@ for (const engine of ENGINES) {
         await page.locator('#done').waitFor({ state: 'visible', timeout: 15_000 });
         await page.click('#register-passkey');
         await page.locator('#register-passkey').waitFor({ state: 'hidden', timeout: 15_000 });
+        // A persona that shows only being over 20 (the wallet's personas API, from the page).
+        const created = await page.evaluate(async () => {
+          const res = await fetch('/api/me/personas', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ name: 'お酒を買う', claims: ['over_20'] }),
+          });
+          return res.status;
+        });
+        expect(created).toBe(201);
         await page.click('#to-service');
-        // The consent screen names the RP and its purpose; the resident approves.
-        await page.waitForURL('**/oidc/interaction/**');
-        const consent = (await page.textContent('body')) ?? '';
-        expect(consent).toContain('E2E 商店');
-        expect(consent).toContain('年齢確認のため');
-        await page.click('button[name="decision"][value="approve"]');
+        // The wallet's consent page: the RP, its purpose, who is signed in, and the values.
+        await page.waitForURL('**/wallet/consent/**');
+        await page.locator('#approve').waitFor({ state: 'visible', timeout: 15_000 });
+        expect(await page.textContent('h1')).toContain('E2E 商店');
+        expect(await page.textContent('#rp-purpose')).toContain('年齢確認のため');
+        expect(await page.textContent('#consent-signed-in-as')).toContain('小林 直子');
+        // No consent yet: everything asked for is preselected, values shown as they will be sent.
+        const sent = async () => ((await page.textContent('#will-send')) ?? '').replace(/\s+/g, ' ');
+        expect(await sent()).toContain('小林 直子');
+        expect(await sent()).toContain('はい');
+        await checkPage(page, journey, '01-consent-everything');
+        // Picking the persona changes the list at once: only 「20歳以上: はい」.
+        await page.locator('label', { hasText: 'お酒を買う' }).click();
+        await page.waitForFunction(
+          () => !document.querySelector('#will-send')?.textContent?.includes('小林'),
+        );
+        expect(await sent()).toContain('20歳以上');
+        expect(await sent()).toContain('はい');
+        await checkPage(page, journey, '02-consent-persona');
+        await page.click('#approve');
         const tokens = await exchange(started);
         const claims = tokens.claims()!;
         expect(claims.sub).toMatch(/^[A-Za-z0-9_-]{20,}$/);
         expect(claims['acr']).toEqual(expect.any(String));
         expect(claims['over_20']).toBe(true);
         const info = await client.fetchUserInfo(config, tokens.access_token, claims.sub);
-        expect(info.name).toBe('小林　直子');
+        // The persona narrowed the release: no name.
+        expect(Object.keys(info).sort()).toEqual(['over_20', 'sub']);
         firstSub = claims.sub;
+        firstInfo = info;
+        firstClaims = residentClaims(claims);
+        expect(browser.problems).toEqual([]);
       });
 
       it('ok-signed-out-resident-signs-in-with-the-passkey-and-returns-under-the-same-sub', async () => {
@@ -143,9 +200,27 @@ for (const engine of ENGINES) {
         // Signed in, back to the interaction; the consent is remembered, so straight to the RP.
         const tokens = await exchange(started);
         expect(tokens.claims()!.sub).toBe(firstSub);
+        expect(residentClaims(tokens.claims()!)).toEqual(firstClaims);
         idToken = tokens.id_token!;
         const amr = tokens.claims()!['amr'];
         expect(Array.isArray(amr) ? amr : []).not.toHaveLength(0);
+      });
+
+      it('ok-asked-again-the-consent-page-preselects-the-persona-and-the-rp-gets-the-same-claims', async () => {
+        const started = await authorize({ prompt: 'consent' });
+        await page.goto(started.url.href);
+        await page.waitForURL('**/wallet/consent/**');
+        await page.locator('#approve').waitFor({ state: 'visible', timeout: 15_000 });
+        const persona = page.locator('#persona-choice label', { hasText: 'お酒を買う' }).locator('input');
+        expect(await persona.isChecked()).toBe(true);
+        expect(await page.textContent('#will-send')).not.toContain('小林');
+        await checkPage(page, journey, '03-consent-remembered');
+        await page.click('#approve');
+        const tokens = await exchange(started);
+        expect(tokens.claims()!.sub).toBe(firstSub);
+        expect(residentClaims(tokens.claims()!)).toEqual(firstClaims);
+        const info = await client.fetchUserInfo(config, tokens.access_token, firstSub);
+        expect(info).toEqual(firstInfo);
       });
 
       it('ok-form-post-response-mode-posts-the-code-to-the-rp-under-the-csp', async () => {
@@ -171,21 +246,39 @@ for (const engine of ENGINES) {
         expect(browser.problems).toEqual([]);
       });
 
-      it('fail-level-the-passkey-cannot-reach-asks-a-step-up-then-is-unmet-at-the-rp', async () => {
-        // Level 3 authentication needs a hardware-protected, attested key; the virtual passkey is not.
-        const started = await authorize();
-        const url = new URL(started.url);
-        url.searchParams.set('acr_values', 'urn:watashi:ac:jp:ial3-aal3');
-        await page.goto(url.href);
-        await page.waitForURL('**/wallet/login?**');
+      it('fail-level-the-passkey-cannot-reach-is-refused-clearly-and-unmet-at-the-rp', async () => {
+        // Level 3 authentication needs a hardware-protected, attested key; the virtual passkey is
+        // not, and the resident has no other: the step-up page says so and offers the way back.
+        const started = await authorize({ acr_values: 'urn:watashi:ac:jp:ial3-aal3' });
+        await page.goto(started.url.href);
+        await page.waitForURL('**/wallet/step-up?**');
         expect(new URL(page.url()).searchParams.get('step_up')).toBe('authentication');
-        await page.locator('#service-request').waitFor({ state: 'visible' });
-        expect(await page.textContent('#service-request')).toContain('もう一度サインイン');
-        await page.click('#login-passkey');
+        await page.locator('#impossible').waitFor({ state: 'visible', timeout: 15_000 });
+        expect(await page.textContent('#impossible')).toContain('セキュリティキー');
+        expect(await page.locator('#ways').count()).toBe(0);
+        await checkPage(page, journey, '04-step-up-impossible');
+        await page.click('#back-to-service');
         await page.waitForURL(`${callback}?**`, { timeout: 15_000 });
         const back = new URL(page.url()).searchParams;
         expect(back.get('error')).toBe('unmet_authentication_requirements');
         expect(back.get('state')).toBe(started.state);
+      });
+
+      it('ok-ui-locales-en-shows-the-consent-page-in-english', async () => {
+        const started = await authorize({ prompt: 'consent', ui_locales: 'en' });
+        await page.goto(started.url.href);
+        await page.waitForURL('**/wallet/consent/**');
+        await page.locator('#approve').waitFor({ state: 'visible', timeout: 15_000 });
+        expect(await page.textContent('h1')).toContain('Share your information with');
+        expect(await page.textContent('#will-send')).toContain('Aged 20 or over');
+        expect(await page.textContent('#will-send')).toContain('Yes');
+        expect(await page.textContent('#approve')).toBe('Agree and share');
+        await checkPage(page, journey, '05-consent-english');
+        await page.click('#deny');
+        await page.waitForURL(`${callback}?**`, { timeout: 15_000 });
+        expect(new URL(page.url()).searchParams.get('error')).toBe('access_denied');
+        // Back to Japanese for the pages that follow (the choice is remembered).
+        await page.goto(`${stack.base}/wallet/?lang=ja`);
       });
 
       it('ok-rp-initiated-logout-confirmed-in-the-browser-ends-the-watashi-session', async () => {

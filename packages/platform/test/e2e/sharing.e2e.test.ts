@@ -178,15 +178,21 @@ for (const engine of ENGINES) {
       it('ok-rp-login-picking-the-persona-releases-exactly-its-claims', async () => {
         const started = await authorize();
         await page.goto(started.url.href);
-        await page.waitForURL('**/oidc/interaction/**');
-        const consent = (await page.textContent('body')) ?? '';
+        // The wallet's consent page (the interaction hands over to it).
+        await page.waitForURL('**/wallet/consent/**');
+        await page.locator('#approve').waitFor({ state: 'visible', timeout: 15_000 });
+        const consent = (await page.textContent('main')) ?? '';
         expect(consent).toContain(RP_NAME);
         expect(consent).toContain(RP_PURPOSE);
-        const option = page.locator('#persona option', { hasText: 'お酒' });
-        expect(await option.textContent()).toContain('20歳以上であること、居住する都道府県');
-        const personaId = (await option.getAttribute('value')) ?? '';
-        await page.selectOption('#persona', personaId);
-        await page.click('button[name="decision"][value="approve"]');
+        // Picking the persona shows exactly its values: over 20, and where the resident lives.
+        await page.locator('#persona-choice label', { hasText: 'お酒' }).click();
+        await page.waitForFunction(() =>
+          document.querySelector('#will-send')?.textContent?.includes('20歳以上'),
+        );
+        const willSend = (await page.textContent('#will-send')) ?? '';
+        expect(willSend).toContain('お住まいの地域');
+        expect(willSend).not.toContain('年齢層');
+        await page.click('#approve');
         await page.waitForURL(`${callback}**`, { timeout: 15_000 });
         tokens = await client.authorizationCodeGrant(config, new URL(page.url()), {
           pkceCodeVerifier: started.verifier,
@@ -299,8 +305,8 @@ for (const engine of ENGINES) {
           state: client.randomState(),
         });
         await page.goto(again.href);
-        await page.waitForURL('**/oidc/interaction/**');
-        await page.locator('button[name="decision"][value="approve"]').waitFor({ state: 'visible' });
+        await page.waitForURL('**/wallet/consent/**');
+        await page.locator('#approve').waitFor({ state: 'visible', timeout: 15_000 });
         expect(await page.textContent('h1')).toContain(RP_NAME);
         expect(browser.problems).toEqual([]);
       }, 90_000);

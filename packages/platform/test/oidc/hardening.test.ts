@@ -256,9 +256,8 @@ forEachEngine((t) => {
       const stop = await follow(new Browser(resident.client.cookie), started.url.href, rp.redirectUri);
       expect(stop.kind).toBe('page');
       if (stop.kind !== 'page') return;
-      expect(stop.status).toBe(400);
-      expect(stop.body).toContain('invalid_request');
-      expect(stop.body).toContain('redirect_uri');
+      expect(stop.url.pathname).toBe('/wallet/error/bad-request');
+      expect(stop.url.searchParams.get('code')).toBe('invalid_request');
     });
 
     it('fail-a-pushed-authorization-request-without-redirect-uri-is-invalid-request', async () => {

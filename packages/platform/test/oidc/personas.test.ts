@@ -64,7 +64,7 @@ forEachEngine((t) => {
     if (cb.kind !== 'callback') throw new Error(`expected callback, got ${cb.kind}`);
     const tokens = await exchange(rp, started, cb.url);
     const info = await client.fetchUserInfo(rp.config, tokens.access_token, tokens.claims()!.sub);
-    return { tokens, info, html: stop.html };
+    return { tokens, info, details: stop.details };
   }
 
   describe('persona API', () => {
@@ -204,7 +204,7 @@ forEachEngine((t) => {
       expect(del.status).toBe(404);
       const rp = await registerRp(p);
       await expect(consentWith(b, rp, 'openid age', String(created.body['id']))).rejects.toThrow(
-        /expected callback, got page/,
+        /consent decision: 400 .*persona_not_found/,
       );
     });
   });
@@ -219,11 +219,11 @@ forEachEngine((t) => {
       // The RP asks for name and over_20 (and is registered for both, and for resident_of which
       // it does not ask for): it gets over_20 only.
       const rp = await registerRp(p, { allowedClaims: ['name', 'over_20', 'resident_of'] });
-      const { tokens, info, html } = await consentWith(r, rp, 'openid', String(persona.body['id']), {
+      const { tokens, info, details } = await consentWith(r, rp, 'openid', String(persona.body['id']), {
         claims: JSON.stringify({ userinfo: { name: null, over_20: null }, id_token: { over_20: null } }),
       });
-      expect(html).toContain('<select name="persona"');
-      expect(html).toMatch(/bar: 20歳以上であること</);
+      const bar = details.options.find((o) => o.name === 'bar');
+      expect(bar?.values.map((v) => [v.label, v.display])).toEqual([['20歳以上', 'はい']]);
       expect(Object.keys(info).sort()).toEqual(['over_20', 'sub']);
       expect(info['over_20']).toBe(true);
       expect(tokens.claims()!['over_20']).toBe(true);

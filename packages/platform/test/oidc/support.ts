@@ -16,6 +16,7 @@ import { createPlatform } from '../../src/platform.ts';
 import type { PlatformDeps } from '../../src/server/context.ts';
 import { SESSION_COOKIE } from '../../src/server/sessions.ts';
 import type { EngineContext } from '../db/harness.ts';
+import type { ConsentDetailsJson } from '../../src/oidc/interaction-api.ts';
 import { enrolResident, type Resident, type TestPlatform } from '../authn/support.ts';
 import type { TestSim } from '../enrolment/support.ts';
 import {
@@ -162,11 +163,41 @@ export class Browser {
   }
 }
 
+/** A JSON request with the browser's cookies (the wallet's pages calling the interaction API). */
+export async function browserJson(
+  b: Browser,
+  url: string,
+  init: { method?: string; body?: unknown } = {},
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const u = new URL(url);
+  const cookie = [...b.jar.entries()]
+    .filter(([, c]) => c.path === '/' || u.pathname === c.path || u.pathname.startsWith(`${c.path}/`))
+    .map(([n, c]) => `${n}=${c.value}`)
+    .join('; ');
+  const res = await fetch(u, {
+    method: init.method ?? 'GET',
+    redirect: 'manual',
+    headers: {
+      cookie,
+      ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };
+}
+
 /** Where a front-channel journey stopped. */
 export type Stop =
   | { readonly kind: 'callback'; readonly url: URL }
   | { readonly kind: 'wallet'; readonly url: URL }
-  | { readonly kind: 'consent'; readonly url: URL; readonly html: string }
+  | {
+      readonly kind: 'consent';
+      readonly url: URL;
+      /** The interaction's uid and what the wallet's consent page is told (`…/details`). */
+      readonly uid: string;
+      readonly details: ConsentDetailsJson;
+    }
   | { readonly kind: 'page'; readonly url: URL; readonly status: number; readonly body: string };
 
 /** Follows redirects from `start` until the RP callback, the wallet, a consent page or another page. */
@@ -183,32 +214,41 @@ export async function follow(
     if (res.status >= 300 && res.status < 400 && loc !== null) {
       url = new URL(loc, url);
       if (url.href.startsWith(redirectUri)) return { kind: 'callback', url };
-      if (url.pathname === '/wallet/login') return { kind: 'wallet', url };
+      if (url.pathname === '/wallet/login' || url.pathname === '/wallet/step-up')
+        return { kind: 'wallet', url };
+      const consent = /^\/wallet\/consent\/([A-Za-z0-9_-]+)$/.exec(url.pathname);
+      if (consent !== null) {
+        const uid = consent[1]!;
+        const d = await browserJson(b, new URL(`/oidc/interaction/${uid}/details`, url).href);
+        if (d.status !== 200) throw new Error(`consent details: ${JSON.stringify(d.body)}`);
+        return { kind: 'consent', url, uid, details: d.body as unknown as ConsentDetailsJson };
+      }
       res = await b.request(url.href);
       continue;
     }
     const body = await res.text();
-    if (res.status === 200 && body.includes('name="decision"')) return { kind: 'consent', url, html: body };
     return { kind: 'page', url, status: res.status, body };
   }
   throw new Error('too many redirects');
 }
 
-/** Submits the consent form of a consent page. */
+/**
+ * Answers the consent page as the wallet's page does (the interaction API): `fields.persona` is
+ * the option chosen, the preselected one when absent.
+ */
 export async function answerConsent(
   b: Browser,
   stop: Extract<Stop, { kind: 'consent' }>,
   decision: 'approve' | 'deny',
   redirectUri: string,
-  fields: Record<string, string> = {},
+  fields: { persona?: string } = {},
 ): Promise<Stop> {
-  const action = /<form method="post" action="([^"]+)"/.exec(stop.html)?.[1];
-  const csrf = /name="csrf" value="([^"]+)"/.exec(stop.html)?.[1];
-  if (action === undefined || csrf === undefined) throw new Error('no consent form');
-  return follow(b, new URL(action, stop.url).href, redirectUri, {
+  const res = await browserJson(b, new URL(`/oidc/interaction/${stop.uid}/decision`, stop.url).href, {
     method: 'POST',
-    body: new URLSearchParams({ csrf, decision, ...fields }),
+    body: { csrf: stop.details.csrf, decision, persona: fields.persona ?? stop.details.selected },
   });
+  if (res.status !== 200) throw new Error(`consent decision: ${res.status} ${JSON.stringify(res.body)}`);
+  return follow(b, new URL(String(res.body['location']), stop.url).href, redirectUri);
 }
 
 /** A registered RP and its openid-client configuration. */

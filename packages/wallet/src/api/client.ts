@@ -8,6 +8,8 @@
  */
 import type {
   AttributesJson,
+  ConsentDetailsJson,
+  LoginDetailsJson,
   AuthenticatorView,
   AuthenticatorsJson,
   CompletedEnrolmentJson,
@@ -176,3 +178,20 @@ export const signOutEverywhere = (revokeRefreshTokens: boolean): Promise<SignOut
   });
 /** Closes the Private ID (needs a sign-in within 5 minutes). */
 export const closeAccount = (): Promise<void> => api('DELETE', '/api/me', { confirm: 'close' });
+// The OpenID Provider's interaction (consent and step-up pages; oidc/interaction-api.ts).
+const interaction = (uid: string, rest: string): string =>
+  `/oidc/interaction/${encodeURIComponent(uid)}/${rest}`;
+
+/** What the interaction asks of the resident, with values formatted in `locale`. */
+export const getInteraction = (uid: string, locale: string): Promise<ConsentDetailsJson | LoginDetailsJson> =>
+  api('GET', interaction(uid, `details?locale=${encodeURIComponent(locale)}`));
+
+/** Approves (with option `persona`) or denies the consent; resolves with where to go next. */
+export const decideConsent = (
+  uid: string,
+  body: { csrf: string; decision: 'approve' | 'deny'; persona: string },
+): Promise<{ location: string }> => api('POST', interaction(uid, 'decision'), body);
+
+/** Goes back to the service without signing in or consenting; resolves with where to go next. */
+export const abortInteraction = (uid: string, csrf: string): Promise<{ location: string }> =>
+  api('POST', interaction(uid, 'abort'), { csrf });

@@ -1,6 +1,6 @@
 /**
  * Where the wallet sends the resident after signing in or enrolling, when a relying party's
- * authorization request brought them here (src/oidc/routes.ts, `walletLogin`):
+ * authorization request brought them here (src/oidc/interaction.ts, `walletLoginUrl`):
  * `?return_to=/oidc/interaction/<uid>[&acr_values=…][&step_up=authentication|proofing]`.
  *
  * Only a same-origin path under `/oidc/interaction/` is followed: anything else (another origin,

@@ -1,7 +1,8 @@
 /**
  * The error pages a person can meet in the browser, in their language with a way back:
  * `/wallet/error/not-found` (also every unknown path), `expired` (an OpenID Provider interaction
- * that timed out), `unknown-service` (a relying party that is not registered), `server`.
+ * that timed out), `unknown-service` (a relying party that is not registered), `bad-request` (a
+ * service sent a request the OpenID Provider cannot accept), `server`.
  */
 import { LinkButton, Buttons, PageTitle } from '../../components/ui.tsx';
 import { useT } from '../../i18n/index.ts';
@@ -12,6 +13,7 @@ const KINDS = {
   'not-found': ['notFoundTitle', 'notFoundBody'],
   expired: ['expiredTitle', 'expiredBody'],
   'unknown-service': ['unknownServiceTitle', 'unknownServiceBody'],
+  'bad-request': ['badRequestTitle', 'badRequestBody'],
   server: ['serverTitle', 'serverBody'],
 } as const;
 

@@ -1,0 +1,273 @@
+/**
+ * The JSON interaction API the wallet's consent and step-up pages use (issue 17). It lives under
+ * the interaction's own path, because oidc-provider binds an interaction to the browser with a
+ * cookie scoped to `/oidc/interaction/<uid>`: only the browser that started the authorization
+ * request can read or answer it. Problems are RFC 9457 JSON.
+ *
+ * - `GET /oidc/interaction/:uid/details` → for the consent step `{ prompt: 'consent', rp: { name,
+ *   purpose }, signedInAs: { displayName }, locale, requested, options, selected, remembered,
+ *   newClaims, offline, verified, csrf }` (consent-view.ts: every option with the exact values it
+ *   would send, formatted for display; the preselected option never sends more than the last
+ *   consent to this RP); for the login step `{ prompt: 'login', rp, signedInAs | null, locale,
+ *   stepUp | null, csrf }` where `stepUp` says what is needed (`reason` authentication or
+ *   proofing, the level `{ ial, aal }`) and which of the resident's ways reach it (`ways`:
+ *   `passkey`, `hardware_key`, `card`, `card_reproof`), `possible` false when none does.
+ * - `POST /oidc/interaction/:uid/decision` `{ csrf, decision: 'approve' | 'deny', persona }` →
+ *   `{ location }` (the consent step; `persona` is required: an option id of `details`). The
+ *   wallet navigates to `location`, which ends at the RP.
+ * - `POST /oidc/interaction/:uid/abort` `{ csrf }` → `{ location }`: the resident goes back to the
+ *   RP without signing in or consenting (`access_denied`), or, when the step-up cannot be met,
+ *   with `unmet_authentication_requirements`.
+ *
+ * Codes: `oidc_interaction_not_found` (400: expired, another browser's, or the RP unregistered),
+ * `session_required` (401), `csrf_invalid` (403), `request_invalid` (400), `persona_not_found`
+ * (400), `oidc_interaction_wrong_step` (409: the interaction is not at the step answered).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type Provider from 'oidc-provider';
+import { z } from 'zod';
+import { acrRow, decide } from '../assurance/policy.ts';
+import { loginContext } from '../authn/context.ts';
+import { authenticatorFacts } from '../authn/passkeys.ts';
+import { openBasic4 } from '../enrolment/seal-basic4.ts';
+import type { PlatformDeps, SessionContext } from '../server/context.ts';
+import { problem } from '../server/problem.ts';
+import { requestedAcrValues, requirementOf, sessionContext } from './assurance.ts';
+import { choicesOf, denyConsent, grantConsent, releasable } from './consent-step.ts';
+import type { ConsentChoices } from './consent-view.ts';
+import { pickUiLocale, type UiLocale } from './locales.ts';
+import { csrfToken, interactionOf, sameToken, uidParams, type Details } from './interaction.ts';
+import { OIDC_PREFIX, registryOf } from './provider.ts';
+import { isVerifiedClaim, requestedVerifiedClaims } from './verified-claims.ts';
+
+/** `GET …/details` at the consent step (JSON on the wire). */
+export interface ConsentDetailsJson extends ConsentChoices {
+  readonly prompt: 'consent';
+  readonly uid: string;
+  readonly rp: { readonly name: string; readonly purpose: string };
+  readonly locale: UiLocale;
+  /** The language the RP's `ui_locales` asked for, if Watashi has it. */
+  readonly uiLocale: UiLocale | null;
+  readonly signedInAs: { readonly displayName: string | null };
+  /** `offline_access`: the RP may fetch the values again while the resident is away. */
+  readonly offline: boolean;
+  /** Basic 4 values go out stated as verified with the card (OIDC4IDA). */
+  readonly verified: boolean;
+  readonly csrf: string;
+}
+
+/** `GET …/details` at the login step (JSON on the wire). */
+export interface LoginDetailsJson {
+  readonly prompt: 'login';
+  readonly uid: string;
+  readonly rp: { readonly name: string; readonly purpose: string };
+  readonly locale: UiLocale;
+  readonly uiLocale: UiLocale | null;
+  readonly signedInAs: { readonly displayName: string | null } | null;
+  readonly stepUp: StepUpView | null;
+  readonly csrf: string;
+}
+
+/** What a step-up needs and the resident's ways to it ({@link stepUpView}). */
+export interface StepUpView {
+  readonly reason: 'authentication' | 'proofing';
+  readonly needed: { readonly ial: number; readonly aal: number };
+  readonly ways: StepUpWay[];
+  readonly possible: boolean;
+}
+
+/** A way the resident has to reach a level. */
+export type StepUpWay = 'passkey' | 'hardware_key' | 'card' | 'card_reproof';
+
+const decisionBody = z.strictObject({
+  csrf: z.string().min(1).max(128),
+  decision: z.enum(['approve', 'deny']),
+  persona: z.string().max(64),
+});
+const abortBody = z.strictObject({ csrf: z.string().min(1).max(128) });
+const detailsQuery = z.strictObject({ locale: z.enum(['ja', 'en', 'ja-x-easy']).optional() });
+
+function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
+  const r = schema.safeParse(value ?? {});
+  if (!r.success) throw problem('request_invalid', 400, 'the request does not have the expected fields');
+  return r.data;
+}
+
+/** The RP as the resident sees it. */
+function rpOf(client: Record<string, unknown>): { name: string; purpose: string } {
+  return {
+    name: typeof client['client_name'] === 'string' ? client['client_name'] : String(client['client_id']),
+    purpose: registryOf(client).purpose,
+  };
+}
+
+/** The signed-in resident's name as shown (「山田 花子」), or null when it cannot be read. */
+async function signedInAs(deps: PlatformDeps, s: SessionContext): Promise<{ displayName: string | null }> {
+  const b4 = await openBasic4(deps, deps.db, s.accountId);
+  return { displayName: b4 === undefined ? null : b4.name.replace('\u3000', ' ') };
+}
+
+/** The session's CSRF token for an interaction (the empty session id when signed out). */
+const tokenFor = (deps: PlatformDeps, uid: string, s: SessionContext | null): Promise<string> =>
+  csrfToken(deps, uid, s?.id ?? '');
+
+async function checkCsrf(deps: PlatformDeps, uid: string, s: SessionContext | null, csrf: string) {
+  if (!sameToken(csrf, await tokenFor(deps, uid, s)))
+    throw problem('csrf_invalid', 403, 'the page is stale or was not issued to this session');
+}
+
+/**
+ * What a step-up needs and which of the resident's ways reach it: each live authenticator is
+ * assessed as if used now (authn/context.ts `loginContext`) against the request's requirement.
+ */
+export async function stepUpView(
+  deps: PlatformDeps,
+  s: SessionContext,
+  details: Details,
+  client: Record<string, unknown>,
+): Promise<StepUpView | null> {
+  const requirement = requirementOf(registryOf(client).minAcr, requestedAcrValues(details.params));
+  const decision = decide(requirement, await sessionContext(deps, s));
+  if (decision.satisfied) return null;
+  const rows = (requirement.acrValues ?? []).map(acrRow).filter((r) => r !== undefined);
+  const lowest = rows.sort((a, b) => a.ial + a.aal - (b.ial + b.aal))[0];
+  const needed = {
+    ial: Math.max(requirement.minIal ?? 0, lowest?.ial ?? 0),
+    aal: Math.max(requirement.minAal ?? 0, lowest?.aal ?? 0),
+  };
+  if (decision.stepUp === 'impossible')
+    return { reason: 'authentication', needed, ways: [], possible: false };
+  if (decision.stepUp === 'proofing')
+    return { reason: 'proofing', needed, ways: ['card_reproof'], possible: true };
+  const rowsOfAccount = await deps.db
+    .selectFrom('authenticators')
+    .selectAll()
+    .where('account_id', '=', s.accountId)
+    .where('revoked_at', 'is', null)
+    .execute();
+  const ways = new Set<StepUpWay>();
+  for (const row of rowsOfAccount) {
+    const facts = authenticatorFacts(row, row.user_verified);
+    const ctx = await loginContext(deps, s.accountId, facts);
+    if (!decide(requirement, ctx).satisfied) continue;
+    if (row.type === 'card_auth') ways.add('card');
+    else if (ctx.aal >= 3) ways.add('hardware_key');
+    else ways.add('passkey');
+  }
+  const order: StepUpWay[] = ['passkey', 'hardware_key', 'card'];
+  const found = order.filter((w) => ways.has(w));
+  return { reason: 'authentication', needed, ways: found, possible: found.length > 0 };
+}
+
+/** The locale of an interaction: `?locale=` (the wallet's choice), else `ui_locales`, else Japanese. */
+function localeOf(req: FastifyRequest, details: Details): { locale: UiLocale; requested: UiLocale | null } {
+  const q = parse(detailsQuery, req.query);
+  const requested = pickUiLocale(details.params['ui_locales']) ?? null;
+  return { locale: q.locale ?? requested ?? 'ja', requested };
+}
+
+async function details(
+  deps: PlatformDeps,
+  p: Provider,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  uid: string,
+): Promise<ConsentDetailsJson | LoginDetailsJson> {
+  const { details: d, client } = await interactionOf(p, req, reply, uid);
+  const s = req.session;
+  const { locale, requested } = localeOf(req, d);
+  const base = { uid, rp: rpOf(client), locale, uiLocale: requested };
+  if (d.prompt.name === 'consent') {
+    if (s === null || s.accountId !== d.session?.accountId)
+      throw problem('session_required', 401, 'sign in first');
+    const choices = await choicesOf(deps, s, d, client, locale);
+    const scope = typeof d.params['scope'] === 'string' ? d.params['scope'].split(' ') : [];
+    return {
+      prompt: 'consent',
+      ...base,
+      signedInAs: await signedInAs(deps, s),
+      ...choices,
+      offline: scope.includes('offline_access'),
+      verified:
+        requestedVerifiedClaims(d.params['claims']).asked && releasable(d, client).some(isVerifiedClaim),
+      csrf: await tokenFor(deps, uid, s),
+    };
+  }
+  if (d.prompt.name === 'login')
+    return {
+      prompt: 'login',
+      ...base,
+      signedInAs: s === null ? null : await signedInAs(deps, s),
+      stepUp: s === null ? null : await stepUpView(deps, s, d, client),
+      csrf: await tokenFor(deps, uid, s),
+    };
+  throw problem('oidc_interaction_wrong_step', 409, `unsupported prompt ${d.prompt.name}`);
+}
+
+/** Registers the interaction API (see the module comment). */
+export function registerInteractionApi(
+  app: FastifyInstance,
+  deps: PlatformDeps,
+  provider: () => Promise<Provider>,
+) {
+  const at = `${OIDC_PREFIX}/interaction/:uid`;
+  app.get(
+    `${at}/details`,
+    { config: { auth: 'public', rateLimit: 'authentication' } },
+    async (req, reply) => {
+      const { uid } = parse(uidParams, req.params);
+      const body = await details(deps, await provider(), req, reply, uid);
+      return reply.header('cache-control', 'no-store').send(body);
+    },
+  );
+
+  app.post(
+    `${at}/decision`,
+    { config: { auth: 'session', rateLimit: 'authentication' } },
+    async (req, reply) => {
+      const { uid } = parse(uidParams, req.params);
+      const body = parse(decisionBody, req.body);
+      const s = req.session;
+      if (s === null) throw problem('session_required', 401, 'sign in first');
+      await checkCsrf(deps, uid, s, body.csrf);
+      const p = await provider();
+      const { details: d, client } = await interactionOf(p, req, reply, uid);
+      if (d.prompt.name !== 'consent')
+        throw problem('oidc_interaction_wrong_step', 409, 'nothing to consent to here');
+      if (d.session?.accountId !== s.accountId)
+        throw problem('oidc_interaction_not_found', 400, 'this sign-in belongs to another account');
+      const location =
+        body.decision === 'deny'
+          ? await denyConsent(deps, p, req, reply, s, String(client['client_id']))
+          : await grantConsent(deps, p, req, reply, s, d, client, body.persona);
+      return reply.header('cache-control', 'no-store').send({ location });
+    },
+  );
+
+  app.post(`${at}/abort`, { config: { auth: 'public', rateLimit: 'authentication' } }, async (req, reply) => {
+    const { uid } = parse(uidParams, req.params);
+    const body = parse(abortBody, req.body);
+    const s = req.session;
+    await checkCsrf(deps, uid, s, body.csrf);
+    const p = await provider();
+    const { details: d, client } = await interactionOf(p, req, reply, uid);
+    let location: string;
+    if (d.prompt.name === 'consent' && s !== null && d.session?.accountId === s.accountId)
+      location = await denyConsent(deps, p, req, reply, s, String(client['client_id']));
+    else {
+      const stepUp = s === null || d.prompt.name !== 'login' ? null : await stepUpView(deps, s, d, client);
+      location = await p.interactionResult(
+        req.raw,
+        reply.raw,
+        stepUp !== null && !stepUp.possible
+          ? {
+              error: 'unmet_authentication_requirements',
+              error_description: 'the requested authentication level cannot be met',
+            }
+          : { error: 'access_denied', error_description: 'the resident went back to the service' },
+        { mergeWithLastSubmission: false },
+      );
+    }
+    return reply.header('cache-control', 'no-store').send({ location });
+  });
+}
