@@ -44,6 +44,7 @@ const SAME_AS_JA: Readonly<Record<string, string>> = {
   'common.yes': 'はい is already plain',
   'common.no': 'いいえ is already plain',
   'security.kindComputer': 'パソコン is the everyday word; it fills {{kind}} in a device description',
+  'security.kindTablet': 'タブレット has no Japanese word; it fills {{kind}} before a bracket',
   'settings.textNormal': 'ふつう is already plain (and written in hiragana)',
 };
 
