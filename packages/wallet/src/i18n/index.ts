@@ -1,11 +1,14 @@
 /**
  * Languages and message catalogues (i18next). Japanese is the default; English and やさしい日本語
- * (easy Japanese, locale `ja-x-easy`, falling back to Japanese key by key) are the choices.
+ * (easy Japanese, locale `ja-x-easy`) are the choices.
  *
  * Each page keeps its own catalogue in `pages/<name>/messages.ts`, made with {@link defineMessages}
  * and registered as an i18next namespace named after the page the first time {@link useT} sees it;
  * the shell's shared strings are the `common` namespace (common.ts). Keys are flat (no nesting),
  * typed from the Japanese catalogue, so a missing English or easy-Japanese key is a type error.
+ * Every key has all three languages (catalogues.test.ts also checks placeholders, and that an
+ * easy-Japanese text is not a copy of the Japanese one); i18next's fallback to Japanese is only a
+ * safety net.
  *
  * The choice is remembered (localStorage `watashi.lang`); `?ui_locales=` (OpenID Connect Core §3.1.2.1,
  * space-separated, first supported wins) or `?lang=` in the address overrides and is remembered too.
@@ -74,8 +77,8 @@ export interface Messages<K extends string> {
   readonly ns: string;
   readonly ja: Readonly<Record<K, string>>;
   readonly en: Readonly<Record<K, string>>;
-  /** やさしい日本語: a key left out falls back to the Japanese text. */
-  readonly 'ja-x-easy': Partial<Readonly<Record<K, string>>>;
+  /** やさしい日本語: every key, rewritten in plain words (not a copy of the Japanese text). */
+  readonly 'ja-x-easy': Readonly<Record<K, string>>;
 }
 
 /** Declares a page's catalogue (the namespace `ns` is the page's folder name). */
@@ -83,7 +86,7 @@ export function defineMessages<K extends string>(
   ns: string,
   ja: Readonly<Record<K, string>>,
   en: Readonly<Record<K, string>>,
-  easy: Partial<Readonly<Record<K, string>>>,
+  easy: Readonly<Record<K, string>>,
 ): Messages<K> {
   return { ns, ja, en, 'ja-x-easy': easy };
 }

@@ -18,7 +18,8 @@ export const VERIFIED: readonly WatashiClaim[] = [
 /** Claims derived from them without revealing them (age, residence). */
 export const DERIVED: readonly WatashiClaim[] = ['over_18', 'over_20', 'age_bracket', 'resident_of'];
 
-const labels = defineMessages<WatashiClaim | 'pseudonymOnly' | 'listSeparator'>(
+/** The claims' words in the three languages (exported for the catalogue test). */
+export const labels = defineMessages<WatashiClaim | 'pseudonymOnly' | 'listSeparator'>(
   'claims',
   {
     name: '氏名',
@@ -60,6 +61,7 @@ const labels = defineMessages<WatashiClaim | 'pseudonymOnly' | 'listSeparator'>(
     resident_of: 'すんで いる ところ（とどうふけん または しくちょうそん）',
     age_bracket: 'だいたいの ねんれい',
     pseudonymOnly: 'この サービス だけの ばんごう（あなたの じょうほうは はいって いません）',
+    listSeparator: '、',
   },
 );
 

@@ -114,16 +114,54 @@ export const messages = defineMessages(
     stepUpIntro:
       'サービスが、もっと たしかな サインインを もとめて います。マイナンバーカードで サインイン して ください。',
     simulated: 'ここでは ほんものの カードの かわりに、れんしゅうようの カードを えらびます。',
+    noCards: 'つかえる カードが 見つかりません。',
+    noReader: 'ここでは カードを 読めません。パスキーで サインインして ください。',
     pickCard: 'カードを えらんで ください',
+    cardOf: '{{holder}} さんの カード',
+    phoneOf: '{{holder}} さんの スマホ',
+    cardStatus_lost: '（なくしたと とどけが 出て います）',
+    cardStatus_revoked: '（もう つかえません）',
     pin: 'あんしょうばんごう（すうじ 4けた）',
     pinHint: 'カードを うけとった ときに きめた、すうじ 4けたの ばんごう です。',
     tries: 'あと {{n}}かい まちがえると、あんしょうばんごうが つかえなく なります。',
+    locked:
+      'この 暗しょう番号は ロックされて、つかえません。住んで いる 市や 町の 役所で、もう一度 きめて ください。',
     triesSign: 'あと {{n}}かい まちがえると、しょめいよう パスワードが つかえなく なります。',
+    lockedSign:
+      'この 署名用パスワードは ロックされて、つかえません。住んで いる 市や 町の 役所で、もう一度 きめて ください。',
+    submit: 'サインインする',
+    reading: 'カードを 読んで います…',
+    checking: 'カードが つかえるか 見て います…',
+    signedIn: 'サインイン できました。',
+    otherWays: 'ほかの やり方',
+    usePasskey: 'パスキーで サインインする',
+    lostPasskeys: 'パスキーを なくした とき',
+    toRecover: '署名用パスワードで 本人だと 見せて、サインインする',
+    err_card_pin_format: '暗しょう番号は 数字 4つです。',
     err_card_pin_incorrect:
       'あんしょうばんごうが ちがいます。あと {{n}}かい まちがえると、つかえなく なります。',
     err_card_pin_blocked:
       'あんしょうばんごうが つかえなく なりました。すんでいる しやくしょ・まちやくば の まどぐちで、あたらしく きめて ください。',
+    err_card_required: 'カードを えらんで ください。',
+    err_card_not_found: 'カードを 読めませんでした。もう一度 カードを えらんで ください。',
+    err_card_reader_unreachable: 'カードを 読めませんでした。少し まってから、もう一度 ためして ください。',
+    err_card_transport_failed: 'カードを 読めませんでした。少し まってから、もう一度 ためして ください。',
+    err_card_not_jpki: 'この カードには 電子証明書（カードの 中の 身分証明）が ありません。',
+    err_card_file_not_found: 'この カードには 電子証明書（カードの 中の 身分証明）が ありません。',
     err_authn_card_not_bound:
       'この カードで サインイン する じゅんびが まだ です。しょめいよう パスワード（えいすうじ 6〜16もじ）で ほんにん かくにん すると、あなたの 民間ID を さがして サインイン できます。',
+    err_authn_card_revoked:
+      'この カードの 電子証明書は もう つかえません。住んで いる 市や 町の 役所で 聞いて ください。',
+    err_authn_card_status_unavailable:
+      'いまは カードが つかえるか 見る ことが できません。少し まってから、もう一度 ためして ください。',
+    err_authn_card_certificate_invalid: 'この カードでは サインイン できません。',
+    err_authn_card_chain_invalid: 'この カードでは サインイン できません。',
+    err_authn_card_signature_invalid: 'カードを うまく 読めませんでした。もう一度 ためして ください。',
+    err_authn_challenge_expired: '時間が たちすぎました。もう一度 ためして ください。',
+    err_authn_challenge_unknown: '時間が たちすぎました。もう一度 ためして ください。',
+    err_authn_authenticator_revoked:
+      'この カードでの サインインは とめられて います。署名用パスワードで 本人だと 見せて ください。',
+    err_authn_account_unavailable:
+      'この 民間IDは いま つかえません。とめられて いるか、やめて います。お知らせを 見て ください。',
   },
 );

@@ -96,7 +96,7 @@ export const messages = defineMessages(
     back: 'やめないで もどる',
     closedTitle: '民間ID を やめました',
     closedBody: 'つかって くれて ありがとう ございました。この ブラウザ でも サインアウト しました。',
-    closedHome: 'ホームへ',
+    closedHome: 'ホームに もどる',
     err_reauthentication_required:
       'あんぜんの ため、もういちど サインイン してから やめて ください（サインインから 5ふん すぎました）。',
     err_account_close_refused:

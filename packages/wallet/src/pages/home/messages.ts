@@ -32,6 +32,7 @@ export const messages = defineMessages(
     toHelp: 'Help for getting started',
   },
   {
+    title: '民間ID の はじめの ページ',
     intro:
       'マイナンバーカードで いちど だけ ほんにん かくにん を すると、民間ID が できます。そのあとは、パスキー（スマートフォンや パソコンの ゆびもん・かお・がめんロック）で サインイン できます。',
     privacy:
@@ -39,7 +40,9 @@ export const messages = defineMessages(
     newHere: 'はじめての ひと',
     enrol: 'マイナンバーカードで ほんにん かくにん する',
     registered: 'とうろく した ひと',
-    welcome: 'ようこそ、{{name}} さん',
+    signIn: 'パスキーで サインインする',
+    welcome: 'ようこそ、{{name}} さん。',
+    welcomeNoName: 'ようこそ。',
     toAccount: 'アカウントを みる',
     toHelp: 'はじめに よむ ヘルプ',
   },

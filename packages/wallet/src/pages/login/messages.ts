@@ -45,11 +45,24 @@ export const messages = defineMessages(
     err_authn_challenge_expired: 'Too much time passed. Please try again.',
   },
   {
+    title: 'サインインする',
     intro: 'この きかいに とうろく した パスキー（ゆびもん・かお・がめんロック）で サインイン します。',
+    forService: 'サービスを つづけるには、サインインして ください。',
+    forStepUp: 'サービスが、もう一度 サインインして ほしいと 言って います。',
+    forProofing: 'サービスが、マイナンバーカードで もう一度 本人だと 見せて ほしいと 言って います。',
     signIn: 'パスキーで サインイン',
+    waiting: 'スマホや パソコンの 画面を まって います…',
+    signedIn: 'サインイン できました。',
     withCard: 'マイナンバーカードで サインイン（あんしょうばんごう 4けた）',
+    reproof: 'マイナンバーカードで もう一度 本人だと 見せる',
     lostPasskeys: 'パスキーを なくした とき',
     notYet: 'まだ とうろく して いない ひと',
     enrol: 'マイナンバーカードで ほんにん かくにん',
+    err_authn_unknown_credential:
+      'この パスキーは 民間IDに ありません。はじめての 人は、マイナンバーカードで 本人だと 見せて ください。',
+    err_authn_authenticator_revoked:
+      'この パスキーは もう つかえません。ほかの パスキーか、マイナンバーカードを つかって ください。',
+    err_authn_account_unavailable: 'この アカウントは つかえません。',
+    err_authn_challenge_expired: '時間が たちすぎました。もう一度 ためして ください。',
   },
 );

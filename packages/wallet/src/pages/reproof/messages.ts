@@ -115,13 +115,57 @@ export const messages = defineMessages(
   {
     title: 'カードで もういちど ほんにん かくにん',
     why: 'ひっこし や なまえの へんこう、カードの こうしん の あとは、まえの しょうめいしょ が つかえなく なります。あたらしい しょうめいしょ で もういちど ほんにん かくにん すると、この 民間ID を いままでどおり つかえます。',
+    stepUp:
+      'サービスが、新しく 本人だと たしかめて ほしいと 言って います。カードで もう一度 たしかめると、サービスに もどれます。',
+    signedOut: 'はじめに サインインして ください。',
+    signInPasskey: 'パスキーで サインインする',
+    signInCard: 'マイナンバーカードで サインインする',
+    whatYouSign: '署名（カードで サイン）する 中身',
+    request: '申しこむ こと',
+    requestValue: 'もう一度 本人だと たしかめる（いまの 民間IDの まま）',
+    operator: '情報を もらう 会社',
+    reads: 'カードから 読む 情報',
+    before: 'この 時こくまでに 署名して ください',
     pin: 'しょめいよう パスワード（えいすうじ 6〜16もじ）',
     pinHint: 'カードを うけとった ときに きめた、えいじ と すうじ の パスワード です。',
     submit: 'しょめい して ほんにん かくにん する',
+    signing: 'カードで 署名して います…',
+    checking: '署名と 証明書を たしかめて います…',
     doneTitle: 'もういちど ほんにん かくにん しました',
     done: 'この 民間ID を いままでどおり つかえます。',
+    level: '本人だと たしかめた つよさ: {{level}}',
+    level3: 'いちばん 高い（カードの 証明書を たしかめました）',
+    level2: '高い（書類などで たしかめました）',
+    level1: '自分で 書いた だけ',
+    level0: 'まだ たしかめて いません',
+    backToService: 'サービスに もどる',
+    toAccount: 'あなたの アカウントを 見る',
+    attr_name: '名前',
+    attr_address: '住所（住んで いる 所）',
+    attr_birthDate: '生まれた 日',
+    attr_sex: 'せいべつ',
+    err_card_pin_format: '署名用パスワードは、英字と 数字を まぜた 6〜16文字です。',
     err_card_pin_incorrect: 'パスワードが ちがいます。あと {{n}}かい まちがえると、つかえなく なります。',
     err_card_pin_blocked:
       'パスワードが つかえなく なりました。すんでいる しやくしょ・まちやくば の まどぐちで、あたらしく きめて ください。',
+    err_card_required: 'カードを えらんで ください。',
+    err_card_not_found: 'カードを 読めませんでした。もう一度 カードを えらんで ください。',
+    err_card_reader_unreachable: 'カードを 読めませんでした。少し まってから、もう一度 ためして ください。',
+    err_card_file_not_found:
+      'この カードには 署名用電子証明書が ありません。市や 町の 役所で つくって もらって ください。',
+    err_enrolment_reproofing_person_mismatch:
+      'この カードは、この 民間IDの 人の カードでは ありません。あなたの カードを つかって ください。',
+    err_enrolment_certificate_revoked:
+      'この カードの 署名用電子証明書は もう つかえません。住んで いる 市や 町の 役所で、新しい 証明書を もらって ください。',
+    err_enrolment_certificate_on_hold:
+      'この カードは、なくしたと とどけが 出たので、いまは とめて います。カードが 見つかったら、市や 町の 役所で また つかえる ように して もらって ください。',
+    err_enrolment_certificate_expired:
+      'この カードの 署名用電子証明書は、つかえる 日が すぎました。市や 町の 役所で 新しく して ください。',
+    err_enrolment_status_unavailable:
+      'いまは 証明書が つかえるか 見る ことが できません。少し まってから、もう一度 ためして ください。',
+    err_enrolment_nonce_expired: '時間が たちすぎました。もう一度 ためして ください。',
+    err_enrolment_wrong_account:
+      'サインインが 切れました。もう一度 サインインしてから、はじめから して ください。',
+    err_enrolment_account_closed: 'この 民間IDは もう やめて います。',
   },
 );

@@ -25,6 +25,7 @@ export const messages = defineMessages(
     language: 'ことば',
     languageHint: 'えらんだ ことばは、つぎに ひらいた ときも つかいます。',
     textSize: 'もじの おおきさ',
+    textNormal: 'ふつう',
     textLarge: 'おおきい',
     saved: 'せっていを かえました。',
   },
