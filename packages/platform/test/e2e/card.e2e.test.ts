@@ -169,10 +169,13 @@ for (const engine of ENGINES) {
       });
       const started = await authorizationUrl(rp, { acr_values: 'urn:watashi:ac:jp:ial3-aal2' });
       await page.goto(started.url.href);
-      await page.waitForURL('**/wallet/login?**', { timeout: 20_000 });
+      // The provider hands the step-up to the wallet's step-up page, which says what the service
+      // needs and offers the way that meets it (a passkey would not): re-prove with the card.
+      await page.waitForURL('**/wallet/step-up?**', { timeout: 20_000 });
       expect(new URL(page.url()).searchParams.get('step_up')).toBe('proofing');
-      // The sign-in page offers the way that meets it (a passkey would not): re-prove with the card.
-      await page.click('#to-reproof');
+      await page.locator('#way-card_reproof').waitFor({ state: 'visible' });
+      await checkPage(page, 'card-step-up', '00-step-up-ways');
+      await page.click('#way-card_reproof');
       await page.waitForURL('**/wallet/reproof?**');
       expect(await visibleText('#reproof-notice')).toContain('引っ越しまたは氏名の変更により');
       await page.locator(`#card-${r.card.tokenId}`).check();
@@ -181,7 +184,7 @@ for (const engine of ENGINES) {
       await page.locator('#to-service').waitFor({ state: 'visible', timeout: 20_000 });
       await checkPage(page, 'card-step-up', '01-reproofed');
       await page.click('#to-service');
-      const approve = page.locator('button[name="decision"][value="approve"]');
+      const approve = page.locator('#approve');
       const back = await Promise.race([
         callback,
         approve.waitFor({ state: 'visible', timeout: 20_000 }).then(async () => {
