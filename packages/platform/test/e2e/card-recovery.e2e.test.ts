@@ -54,9 +54,27 @@ async function enrolled(
 }
 
 /** Text of the first element matching `selector` once it is visible. */
+/*
+ * Card steps (the hosted card's RSA signatures, the platform's checks and J-LIS's answers) take
+ * seconds each, and many times that on a busy two-core machine: waits of 45 s, journeys of 120 s.
+ */
+
+/**
+ * Waits until `selector`'s text contains `text`. For live regions (#status, #error), which stay on
+ * the page between steps: reading them at once may still give the previous step's message on a
+ * busy machine.
+ */
+async function waitForText(selector: string, text: string): Promise<void> {
+  await page.waitForFunction(
+    ([s, t]) => document.querySelector(s)?.textContent?.includes(t) === true,
+    [selector, text] as const,
+    { timeout: 45_000 },
+  );
+}
+
 async function visibleText(selector: string): Promise<string> {
   const l = page.locator(selector).first();
-  await l.waitFor({ state: 'visible', timeout: 20_000 });
+  await l.waitFor({ state: 'visible', timeout: 45_000 });
   return (await l.textContent()) ?? '';
 }
 
@@ -99,7 +117,7 @@ for (const engine of ENGINES) {
       expect(await visibleText('#pin-tries')).toContain('あと3回');
       await page.fill('#card-pin', '9999');
       await page.click('#card-submit');
-      expect(await visibleText('#error')).toContain('あと2回');
+      await waitForText('#error', 'あと2回');
       await checkPage(page, 'card-recover', '02-wrong-pin');
       await page.fill('#card-pin', AUTH_PIN);
       await page.click('#card-submit');
@@ -123,7 +141,7 @@ for (const engine of ENGINES) {
       });
       expect(list.authenticators.filter((a) => a.type === 'passkey')).toHaveLength(1);
       expect(browser.problems).toEqual([]);
-    });
+    }, 120_000);
 
     it('ok-card-sign-in-not-set-up-signing-password-finds-the-account-new-passkey-and-card', async () => {
       const r = await enrolled('中村　陽子', '1992-07-07', false);
@@ -133,7 +151,7 @@ for (const engine of ENGINES) {
       await page.fill('#card-pin', AUTH_PIN);
       await page.click('#card-submit');
       // Not set up: said in words, with the way on.
-      expect(await visibleText('#error')).toContain('まだ設定されていません');
+      await waitForText('#error', 'まだ設定されていません');
       await checkPage(page, 'card-not-set-up', '01-card-login');
       await page.click('#to-recover');
       await page.waitForURL('**/wallet/recover');
@@ -141,7 +159,7 @@ for (const engine of ENGINES) {
       await page.fill('#card-pin', SIGN_PIN.toLowerCase());
       await page.click('#card-submit');
       // The enrolment signature found the same account and signed the browser in.
-      await page.locator('#register-passkey').waitFor({ state: 'visible', timeout: 20_000 });
+      await page.locator('#register-passkey').waitFor({ state: 'visible', timeout: 45_000 });
       expect(await page.locator('#recover-new-account').count()).toBe(0);
       const me = await page.evaluate(
         async () => ((await (await fetch('/api/me')).json()) as { account: { id: string } }).account.id,
@@ -149,12 +167,12 @@ for (const engine of ENGINES) {
       expect(me).toBe(r.accountId);
       await checkPage(page, 'card-not-set-up', '02-signed-in');
       await page.click('#register-passkey');
-      await page.locator('#recover-done').waitFor({ state: 'visible', timeout: 20_000 });
+      await page.locator('#recover-done').waitFor({ state: 'visible', timeout: 45_000 });
       // Card sign-in for next time, with the 4-digit PIN.
       await page.locator(`#card-${r.card.tokenId}`).check();
       await page.fill('#card-pin', AUTH_PIN);
       await page.click('#card-submit');
-      expect(await visibleText('#status')).toContain('カードでのサインインを設定しました');
+      await waitForText('#status', 'カードでのサインインを設定しました');
       await checkPage(page, 'card-not-set-up', '03-done');
       const types = await page.evaluate(async () =>
         (
@@ -166,7 +184,7 @@ for (const engine of ENGINES) {
           .sort(),
       );
       expect(types).toEqual(['card_auth', 'passkey']);
-    });
+    }, 120_000);
 
     it('ok-card-pages-in-english-and-easy-japanese', async () => {
       await browser.context.clearCookies();
@@ -179,7 +197,7 @@ for (const engine of ENGINES) {
       await page.goto(`${stack.base}/wallet/reproof?lang=ja`);
       expect(await visibleText('#signed-out-reproof')).toContain('まずサインインしてください');
       await checkPage(page, 'card-languages', '03-reproof-signed-out');
-    });
+    }, 120_000);
 
     it('fail-locked-pin-sends-the-resident-to-the-municipal-office', async () => {
       const r = await enrolled('高橋　恵子', '1975-11-30');
@@ -189,15 +207,15 @@ for (const engine of ENGINES) {
       for (const left of [2, 1]) {
         await page.fill('#card-pin', '0000');
         await page.click('#card-submit');
-        expect(await visibleText('#error')).toContain(`あと${left}回`);
+        await waitForText('#error', `あと${left}回`);
       }
       await page.fill('#card-pin', '0000');
       await page.click('#card-submit');
-      expect(await visibleText('#error')).toContain('市区町村の窓口');
+      await waitForText('#error', '市区町村の窓口');
       // The card is read again: the PIN is locked, and nothing more can be tried here.
       expect(await visibleText('#pin-tries')).toContain('ロックされています');
       expect(await page.locator('#card-submit').isDisabled()).toBe(true);
       await checkPage(page, 'card-login', '01-locked');
-    });
+    }, 120_000);
   });
 }
