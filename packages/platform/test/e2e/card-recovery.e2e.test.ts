@@ -65,11 +65,25 @@ async function enrolled(
  * busy machine.
  */
 async function waitForText(selector: string, text: string): Promise<void> {
-  await page.waitForFunction(
-    ([s, t]) => document.querySelector(s)?.textContent?.includes(t) === true,
-    [selector, text] as const,
-    { timeout: 45_000 },
-  );
+  try {
+    await page.waitForFunction(
+      ([s, t]) => document.querySelector(s)?.textContent?.includes(t) === true,
+      [selector, text] as const,
+      { timeout: 45_000 },
+    );
+  } catch (e) {
+    // Say what the page showed instead, so that a failure names its cause.
+    const shown = await page
+      .evaluate(() =>
+        ['#status', '#error', '#card-pin-error', '#pin-tries'].map(
+          (s) => `${s}: ${document.querySelector(s)?.textContent ?? '(none)'}`,
+        ),
+      )
+      .catch(() => []);
+    throw new Error(`"${text}" never appeared in ${selector}; the page showed ${shown.join(' | ')}`, {
+      cause: e,
+    });
+  }
 }
 
 async function visibleText(selector: string): Promise<string> {

@@ -48,13 +48,15 @@ export function CardForm(props: CardFormProps) {
       .catch(() => setCards([]));
   }, [url, props.kind]);
 
+  // Only the tries are read here. The PIN is cleared where the resident acts (a card picked, a
+  // form sent): an effect runs after the paint, and on a slow phone it could wipe a PIN typed in
+  // the meantime, so that the next press sends an empty one.
   useEffect(() => {
     setTries(undefined);
     if (url === undefined || cardId === '') return;
     triesLeft(url, cardId, props.kind)
       .then(setTries)
       .catch(() => setTries(undefined));
-    setPin('');
   }, [url, cardId, props.kind, props.attempt]);
 
   if (url === undefined) return <p id="no-reader">{t('noReader')}</p>;
@@ -83,6 +85,8 @@ export function CardForm(props: CardFormProps) {
           props.onInvalid(new WatashiError('card_pin_format', 'malformed PIN'));
           return;
         }
+        // The PIN leaves the page's state as it is sent: a failed try asks for it afresh.
+        setPin('');
         props.onSubmit({ url, id: cardId }, p);
       }}
     >
@@ -97,7 +101,11 @@ export function CardForm(props: CardFormProps) {
             name="card"
             value={c.id}
             checked={cardId === c.id}
-            onChange={(on) => on && setCardId(c.id)}
+            onChange={(on) => {
+              if (!on || c.id === cardId) return;
+              setCardId(c.id);
+              setPin('');
+            }}
           >
             {kindLabel(c)}
           </Check>
