@@ -16,6 +16,13 @@ import { defineConfig } from 'vitest/config';
  *
  * The PostgreSQL discovery / private cluster and the PGlite snapshot (global setup) run only for
  * the projects that need them. `npm test` (no --project) runs all four once.
+ *
+ * Order and parallelism (Vitest runs one `sequence.groupOrder` group after the other): `unit` and
+ * `database` first, two files at a time — database suites spend most of their time waiting on
+ * PostgreSQL, child processes and HTTP, and each opens its own scratch database or PGlite
+ * directory, so two files never share state; then `e2e`, one file at a time, because Chromium, the
+ * platform and the simulator of one journey already fill both cores; then `scale`. Vitest's default
+ * on a two-core machine is one file at a time for everything (cores − 1).
  */
 
 /** Suites of several platform processes, HAProxy and PgBouncer (see above). */
@@ -35,6 +42,8 @@ const UNIT = [
 const DATABASE = ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'];
 
 const NODE_MODULES = '**/node_modules/**';
+/** Files at a time in the first group; `WATASHI_TEST_WORKERS` overrides (1 = one at a time). */
+const PARALLEL = Number(process.env['WATASHI_TEST_WORKERS'] ?? 2);
 /**
  * The wallet's build (when its sources changed: a few `stat` calls otherwise) — the platform serves
  * it to the browser suites and the server tests — then the PostgreSQL discovery / private cluster.
@@ -54,6 +63,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: UNIT,
+          maxWorkers: PARALLEL,
           exclude: [NODE_MODULES, ...E2E, ...DB_BY_NAME, ...SCALE],
         },
       },
@@ -62,6 +72,7 @@ export default defineConfig({
         test: {
           name: 'database',
           include: [...DATABASE, ...DB_BY_NAME],
+          maxWorkers: PARALLEL,
           // A `*.db.test.ts` beside the code is the database's; the other unit folders are not.
           exclude: [NODE_MODULES, ...E2E, ...SCALE, ...UNIT.filter((g) => !g.startsWith('packages/*/src/'))],
           globalSetup: GLOBAL_SETUP,
@@ -74,6 +85,8 @@ export default defineConfig({
           include: E2E,
           exclude: [NODE_MODULES, ...SCALE],
           globalSetup: GLOBAL_SETUP,
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
         },
       },
       {
@@ -83,7 +96,7 @@ export default defineConfig({
           include: SCALE,
           globalSetup: GLOBAL_SETUP,
           fileParallelism: false,
-          sequence: { groupOrder: 1 },
+          sequence: { groupOrder: 2 },
         },
       },
     ],
