@@ -15,7 +15,7 @@ import type { VerifiedEnrolment } from './verify-enrolment-signature.ts';
 const taro: Basic4 = {
   name: '山田　太郎',
   nameSubstitute: '00000',
-  dateOfBirth: { era: '4', date: '1980-04-01' } as Basic4['dateOfBirth'],
+  dateOfBirth: { era: 3, date: '1980-04-01' },
   sex: '1',
   address: '東京都千代田区千代田１－１',
   addressSubstitute: '0'.repeat(13),
