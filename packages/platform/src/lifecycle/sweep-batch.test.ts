@@ -50,18 +50,17 @@ const slim = (serial: number, state: string | null = null, ix = 0): SlimAnchor =
   state,
   other_issuer: ix < 0 ? otherCa : null,
 });
-const row = (serial: number, over: Partial<AnchorRow> = {}): AnchorRow =>
-  ({
-    id: `anchor-${serial}`,
-    account_id: `account-${serial}`,
-    purpose: 'sign',
-    variant: 'card',
-    issuer_key_hash: caKey,
-    serial: String(serial),
-    status: 'good',
-    revocation_reason: null,
-    ...over,
-  });
+const row = (serial: number, over: Partial<AnchorRow> = {}): AnchorRow => ({
+  id: `anchor-${serial}`,
+  account_id: `account-${serial}`,
+  purpose: 'sign',
+  variant: 'card',
+  issuer_key_hash: caKey,
+  serial: String(serial),
+  status: 'good',
+  revocation_reason: null,
+  ...over,
+});
 
 describe('pickCandidates', () => {
   it('ok-listed-held-released-and-waiting-rows-are-candidates', () => {
