@@ -45,7 +45,7 @@ export interface CertificationRequest {
 }
 
 /** Largest request accepted (a P-256 request is ~250 bytes). */
-export const MAX_CSR_BYTES = 8 * 1024;
+const MAX_CSR_BYTES = 8 * 1024;
 
 /**
  * Parses a PKCS#10 request and checks its self-signature with the requested key. The signature

@@ -11,7 +11,7 @@
  * verified basic 4 information in subjectAltName, exactly as the JPKI signing certificate does
  * (docs/jpki.md §1.4), for documents whose recipient needs the signer's identity.
  */
-import { OID, type KeyUsage } from '@watashi/pki';
+import type { KeyUsage } from '@watashi/pki';
 
 /** Profile identifiers. */
 export type WatashiProfileId =
@@ -24,15 +24,15 @@ export type ResidentProfileId = 'watashi-device-sign' | 'watashi-device-auth';
  * Watashi's policy OIDs. The arc is a placeholder under the example arc of RFC 7229 (1.3.6.1.5.5.7.13)
  * until the project registers its own Private Enterprise Number; documented in docs/trust-service.md.
  */
-export const WATASHI_POLICY = {
+const WATASHI_POLICY = {
   sign: '1.3.6.1.5.5.7.13.1.1',
   auth: '1.3.6.1.5.5.7.13.1.2',
 } as const;
 
 /** id-kp-clientAuth (RFC 5280 §4.2.1.12). */
-export const KP_CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
+const KP_CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 /** id-kp-emailProtection (RFC 5280 §4.2.1.12): S/MIME and CMS document signatures. */
-export const KP_EMAIL_PROTECTION = '1.3.6.1.5.5.7.3.4';
+const KP_EMAIL_PROTECTION = '1.3.6.1.5.5.7.3.4';
 
 /** One Watashi profile. */
 export interface WatashiProfile {
@@ -161,6 +161,3 @@ export const PROFILES: Readonly<Record<WatashiProfileId, WatashiProfile>> = {
   'watashi-device-sign': DEVICE_SIGN_PROFILE,
   'watashi-device-auth': DEVICE_AUTH_PROFILE,
 };
-
-/** The subject algorithm of every resident key: ECDSA P-256 (WebCrypto, PKCS#11 tokens, secure elements). */
-export const RESIDENT_KEY_ALGORITHM = { publicKey: OID.ecPublicKey, curve: OID.prime256v1 } as const;

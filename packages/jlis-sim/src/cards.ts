@@ -38,7 +38,7 @@ function mapCardError(e: unknown): never {
 }
 
 /** The revocation request a resident signs with the card's signing key for a lost phone. */
-export const deviceRevocationSchema = z.strictObject({
+const deviceRevocationSchema = z.strictObject({
   type: z.literal('jlis-sim/device-revocation'),
   deviceId: z.string().min(1).max(64),
   date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),

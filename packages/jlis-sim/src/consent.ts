@@ -31,7 +31,7 @@ const items = z
   .max(4);
 
 /** The consent document the resident signs (UTF-8 JSON, CMS-signed). */
-export const consentDocumentSchema = z.strictObject({
+const consentDocumentSchema = z.strictObject({
   type: z.literal(CONSENT_TYPE),
   operatorId: z.string().min(1).max(64),
   service: z.string().min(1).max(200),
@@ -42,7 +42,7 @@ export const consentDocumentSchema = z.strictObject({
 export type ConsentDocument = z.infer<typeof consentDocumentSchema>;
 
 /** The withdrawal document the resident signs. */
-export const withdrawalDocumentSchema = z.strictObject({
+const withdrawalDocumentSchema = z.strictObject({
   type: z.literal(WITHDRAWAL_TYPE),
   consentId: z.string().min(1).max(64),
   date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),

@@ -12,10 +12,10 @@ import { simError } from './errors.ts';
 import type { Purpose } from './model.ts';
 
 /** File of the published CRL of a CA, relative to the data dir. */
-export const crlFile = (purpose: Purpose, generation: string): string => `crl/${purpose}-${generation}.crl`;
+const crlFile = (purpose: Purpose, generation: string): string => `crl/${purpose}-${generation}.crl`;
 
 /** Publishes a new CRL for one CA; returns its number. */
-export async function publishCrl(ctx: SimContext, ca: CaRuntime): Promise<bigint> {
+async function publishCrl(ctx: SimContext, ca: CaRuntime): Promise<bigint> {
   const now = ctx.clock.now();
   const entries: { serial: bigint; revocationDate: Date; reason: CrlReason }[] = [];
   for (const c of Object.values(ctx.state.certificates)) {

@@ -11,7 +11,7 @@ import { simError } from './errors.ts';
 import type { FeeRecord } from './model.ts';
 
 /** Purposes a check can be made for. */
-export const CHECK_PURPOSES = ['signature_verification', 'liveness_check'] as const;
+const CHECK_PURPOSES = ['signature_verification', 'liveness_check'] as const;
 /** Purpose of a check. */
 export type CheckPurpose = (typeof CHECK_PURPOSES)[number];
 /** What is metered. */
@@ -38,7 +38,7 @@ export function monthOf(at: Date): string {
 }
 
 /** Price of one item under the configuration. */
-export function priceOf(ctx: SimContext, item: FeeItem): number {
+function priceOf(ctx: SimContext, item: FeeItem): number {
   const f = ctx.config.fees;
   switch (item) {
     case 'ocsp-sign':

@@ -125,7 +125,7 @@ function signingCn(ctx: SimContext, at: Date): string {
 const authCn = (ctx: SimContext): string => ctx.rnd.chars(23, ALPHABET.upperAlnum);
 
 /** The basic 4 information of a resident, as the signing certificate records it. */
-export function residentBasic4(r: ResidentRecord): ReturnType<typeof basic4From> {
+function residentBasic4(r: ResidentRecord): ReturnType<typeof basic4From> {
   return basic4From({ name: r.name, address: r.address, birthDate: r.birthDate, sex: r.sex });
 }
 
@@ -200,7 +200,7 @@ async function issueOne(
  * and the old CA has certificates "issued before the change-over". A generation that was never
  * current by now (not yet valid) is `ca_not_found`.
  */
-export function issuanceTime(ctx: SimContext, ca: CaRuntime): Date {
+function issuanceTime(ctx: SimContext, ca: CaRuntime): Date {
   const now = ctx.clock.now();
   const start = ca.certificate.notBefore.getTime();
   if (start > now.getTime())
@@ -317,7 +317,7 @@ export async function issueCard(
 }
 
 /** Live smartphone tokens of a resident. */
-export const liveDevices = (ctx: SimContext, residentId: string): TokenRecord[] =>
+const liveDevices = (ctx: SimContext, residentId: string): TokenRecord[] =>
   residentTokens(ctx, residentId).filter((t) => t.kind !== 'card' && t.status === 'active');
 
 /**

@@ -28,7 +28,7 @@ const LOCK = 'sim.lock';
 const STATE = 'state.json';
 
 /** Writes `data` to `path` atomically (temp file + fsync + rename), with file mode `mode`. */
-export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): void {
+function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): void {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}`;
   const fd = openSync(tmp, 'w', mode);

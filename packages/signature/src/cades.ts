@@ -146,7 +146,7 @@ export function tokenCertificates(token: Uint8Array): Certificate[] {
 }
 
 /** The BasicOCSPResponse inside an OCSPResponse (RFC 6960 §4.2.1), as revocation-values holds it. */
-export function basicOcspOf(ocspResponse: Uint8Array): Uint8Array {
+function basicOcspOf(ocspResponse: Uint8Array): Uint8Array {
   const r = DerReader.of(ocspResponse, parseTopLevel(ocspResponse, Tag.SEQUENCE, 'OCSPResponse'));
   r.expect(Tag.ENUMERATED);
   const rb = DerReader.of(ocspResponse, DerReader.of(ocspResponse, r.expect(ctx(0))).expect(Tag.SEQUENCE));

@@ -180,7 +180,7 @@ function tstInfoOf(token: Uint8Array): TstInfo | undefined {
 }
 
 /** The signer's identity from the certificate. */
-export function signerIdentity(c: Certificate): SignerIdentity {
+function signerIdentity(c: Certificate): SignerIdentity {
   const cn = c.subject.rdns.flat().find((a) => a.type === OID.commonName)?.value;
   let name: string | undefined;
   for (const g of c.subjectAltName ?? []) {

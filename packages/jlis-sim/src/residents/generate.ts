@@ -35,7 +35,7 @@ export function generateAddress(rnd: Random, avoid?: string): string {
 const pad = (n: number): string => String(n).padStart(2, '0');
 
 /** A random date of birth giving an age in [minAge, maxAge] at `now`. */
-export function generateBirthDate(rnd: Random, now: Date, minAge = 0, maxAge = 94): string {
+function generateBirthDate(rnd: Random, now: Date, minAge = 0, maxAge = 94): string {
   const age = minAge + rnd.int(maxAge - minAge + 1);
   const year = now.getUTCFullYear() - age - 1;
   const month = 1 + rnd.int(12);

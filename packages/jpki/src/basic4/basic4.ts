@@ -31,7 +31,7 @@ export interface Basic4 {
 export const MAX_ADDRESS_LENGTH = 200;
 
 /** Ideographic space U+3000, the separator between surname and given name (§1.4). */
-export const NAME_SEPARATOR = '\u3000';
+const NAME_SEPARATOR = '\u3000';
 
 /** Inputs of {@link basic4From}: registry values, before substitution. */
 export interface Basic4Input {

@@ -15,7 +15,7 @@
  * Compatibility ideographs are written as escapes: editors and normalizers (NFC) fold them silently.
  * Every key is outside JIS X 0208; every value is inside level 1 or 2.
  */
-export const SUBSTITUTE_CHARACTERS: ReadonlyMap<string, string> = new Map([
+const SUBSTITUTE_CHARACTERS: ReadonlyMap<string, string> = new Map([
   ['\u9AD9', '\u9AD8'], // はしごだか (U+9AD9) — 髙橋
   ['\uFA11', '\u5D0E'], // たつさき (U+FA11, CJK compatibility) — 山﨑
   ['\u{20BB7}', '\u5409'], // つちよし (U+20BB7, outside the BMP) — 𠮷田

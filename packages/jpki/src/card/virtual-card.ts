@@ -99,7 +99,7 @@ const INS = {
  * Largest GET CHALLENGE answer: N<sub>e</sub> of a short APDU (Le = `00` means 256, ISO/IEC 7816-4
  * §5.1). Extended-length requests do not decode (the JPKI AP speaks short APDUs only) and get `67 00`.
  */
-export const MAX_CHALLENGE_LENGTH = 256;
+const MAX_CHALLENGE_LENGTH = 256;
 const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0) & 0x7f);
 
 function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {

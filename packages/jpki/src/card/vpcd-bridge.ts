@@ -13,7 +13,7 @@ import type { CardTransport } from './transport.ts';
 import { isResettableCard } from './transport.ts';
 
 /** My Number card contact ATR, as in OpenSC's `jpki` driver table (docs/jpki.md §3). */
-export const JPKI_ATR: Uint8Array = Uint8Array.of(0x3b, 0xe0, 0x00, 0xff, 0x81, 0x31, 0xfe, 0x45, 0x14);
+const JPKI_ATR: Uint8Array = Uint8Array.of(0x3b, 0xe0, 0x00, 0xff, 0x81, 0x31, 0xfe, 0x45, 0x14);
 
 /** Options of {@link startVpcdBridge}. */
 export interface VpcdBridgeOptions {

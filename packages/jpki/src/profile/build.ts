@@ -18,10 +18,10 @@ import { isEndOfJstDay } from './validity.ts';
 export type ProfileExtensionValues = Partial<Record<ProfileExtensionName, Extension>>;
 
 /** Largest JPKI serial: the shared sequential space is about 4 bytes (docs/jpki.md §1.1 [I]). */
-export const MAX_JPKI_SERIAL = 0xffffffffn;
+const MAX_JPKI_SERIAL = 0xffffffffn;
 
 /** The profile's extensions with `values`, in profile order. Throws `TypeError` on a missing/foreign value. */
-export function profileExtensions(profile: CertificateProfile, values: ProfileExtensionValues): Extension[] {
+function profileExtensions(profile: CertificateProfile, values: ProfileExtensionValues): Extension[] {
   const known = new Set(profile.extensions.map((e) => e.name));
   for (const k of Object.keys(values))
     if (!known.has(k as ProfileExtensionName)) throw new TypeError(`${profile.id} has no ${k} extension`);

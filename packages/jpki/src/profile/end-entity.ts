@@ -84,14 +84,14 @@ export interface JpkiAuthCertificateOptions extends JpkiEndEntityCommon {
 }
 
 /** Desk code used in derived signing CNs: marks a simulator-made CN (no municipal desk took an application). */
-export const SIM_DESK_CODE = 'SIM000000';
+const SIM_DESK_CODE = 'SIM000000';
 
 const SIGN_CN = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})\d{5}[0-9A-Z]{9}$/;
 const AUTH_CN = /^[0-9A-Z]{20,23}$/;
 const ROMANIZED = /^[A-Za-z][A-Za-z0-9 .'-]{0,63}$/;
 
 /** Checks a signing CN (§1.2 [S]): a real request time, 5-digit sequence, 9-character desk code. */
-export function isSigningCn(cn: string): boolean {
+function isSigningCn(cn: string): boolean {
   const m = SIGN_CN.exec(cn);
   if (!m) return false;
   const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
@@ -100,7 +100,7 @@ export function isSigningCn(cn: string): boolean {
 }
 
 /** Checks a user-authentication CN (§1.3 [C]): 20–23 upper-case alphanumerics. */
-export const isAuthCn = (cn: string): boolean => AUTH_CN.test(cn);
+const isAuthCn = (cn: string): boolean => AUTH_CN.test(cn);
 
 function signingCnFor(notBefore: Date, serial: bigint): string {
   const [y, m, d] = jstDate(notBefore);

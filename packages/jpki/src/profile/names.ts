@@ -19,7 +19,7 @@ export type JpkiOrganization = 'JPKI' | 'JPKI-SIM' | 'JPKI-TEST';
 export type JpkiEnvironment = 'production' | 'simulator' | 'test';
 
 /** All organizations, with their environment. */
-export const JPKI_ORGANIZATIONS: Readonly<Record<JpkiOrganization, JpkiEnvironment>> = {
+const JPKI_ORGANIZATIONS: Readonly<Record<JpkiOrganization, JpkiEnvironment>> = {
   JPKI: 'production',
   'JPKI-SIM': 'simulator',
   'JPKI-TEST': 'test',
@@ -34,13 +34,13 @@ export function organizationOf(env: JpkiEnvironment): JpkiOrganization {
 }
 
 /** `OU` naming the hierarchy (§1.1). */
-export const JPKI_CA_OU: Readonly<Record<JpkiPurpose, string>> = {
+const JPKI_CA_OU: Readonly<Record<JpkiPurpose, string>> = {
   sign: 'JPKI for digital signature',
   auth: 'JPKI for user authentication',
 };
 
 /** Second `OU` of every CA name (§1.1). */
-export const JLIS_OU = 'Japan Agency for Local Authority Information Systems';
+const JLIS_OU = 'Japan Agency for Local Authority Information Systems';
 
 /** The CA distinguished name `C=JP, O=<org>, OU=JPKI for …, OU=Japan Agency …` (§1.1), as DER. */
 export function jpkiCaName(purpose: JpkiPurpose, organization: JpkiOrganization): Uint8Array {
@@ -55,7 +55,7 @@ export function jpkiCaName(purpose: JpkiPurpose, organization: JpkiOrganization)
 }
 
 /** Japanese `OU` of the CA subjectAltName (§1.1). */
-export const JPKI_CA_JA_OU: Readonly<Record<JpkiPurpose, string>> = {
+const JPKI_CA_JA_OU: Readonly<Record<JpkiPurpose, string>> = {
   sign: '公的個人認証サービス署名用',
   auth: '公的個人認証サービス利用者証明用',
 };

@@ -1,7 +1,8 @@
 /**
  * JPKI certificate profiles as data (docs/conventions.md §6): one typed, versioned object per profile, listing
  * the extensions in the documented order with their criticality and content rules. The builders
- * (`ca.ts`, `signing.ts`, `auth.ts`) produce certificates from these objects and
+ * (`ca.ts`, and `end-entity.ts` for the signing and authentication certificates, both through
+ * `build.ts`) produce certificates from these objects and
  * `assertJpkiProfile` checks certificates against them. Every rule cites docs/jpki.md and
  * carries its confidence marker: [C] confirmed, [S] secondary, [I] inferred, [?] unknown.
  */

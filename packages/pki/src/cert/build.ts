@@ -25,7 +25,7 @@ export interface CertificateTemplate {
 }
 
 /** Encodes the TBSCertificate for `t` signed with `algorithm`. */
-export function encodeTbsCertificate(t: CertificateTemplate, signer: Pick<Signer, 'algorithm'>): Uint8Array {
+function encodeTbsCertificate(t: CertificateTemplate, signer: Pick<Signer, 'algorithm'>): Uint8Array {
   if (t.serial <= 0n) throw new RangeError('serial must be positive');
   if (t.notAfter.getTime() < t.notBefore.getTime()) throw new RangeError('notAfter before notBefore');
   return seq(

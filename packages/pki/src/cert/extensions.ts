@@ -39,7 +39,7 @@ export interface PolicyInformation {
 }
 
 /** KeyUsage bit names in bit order (RFC 5280 §4.2.1.3). */
-export const KEY_USAGE_BITS = [
+const KEY_USAGE_BITS = [
   'digitalSignature',
   'nonRepudiation',
   'keyEncipherment',

@@ -78,7 +78,7 @@ const KNOWN = new Set<string>([
 ]);
 
 /** Largest certificate accepted (JPKI certificates are ~1.5 KB). */
-export const MAX_CERTIFICATE_SIZE = 64 * 1024;
+const MAX_CERTIFICATE_SIZE = 64 * 1024;
 
 /** Parses a DER certificate. Throws `certificate_malformed` (with the DER error as cause) on any defect. */
 export function parseCertificate(der: Uint8Array): Certificate {

@@ -57,7 +57,7 @@ export function setOf(...parts: ReadonlyArray<Uint8Array>): Uint8Array {
 }
 
 /** Lexicographic byte comparison (shorter prefix first). */
-export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
   return a.length - b.length;

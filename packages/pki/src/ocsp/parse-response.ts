@@ -23,7 +23,7 @@ import type { OcspCertStatus, OcspResponderId } from './respond.ts';
 import { reasonName, responseStatusName, type OcspResponseStatus } from './status.ts';
 
 /** Largest response accepted (one CertID plus a responder certificate is ~2 KB). */
-export const MAX_RESPONSE_SIZE = 256 * 1024;
+const MAX_RESPONSE_SIZE = 256 * 1024;
 
 /** One parsed SingleResponse. */
 export interface OcspSingleResponse {

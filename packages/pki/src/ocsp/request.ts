@@ -55,9 +55,9 @@ import {
 } from './extensions.ts';
 
 /** Default bound on the number of CertIDs in one request (a DoS guard; clients send one). */
-export const DEFAULT_MAX_REQUEST_ITEMS = 32;
+const DEFAULT_MAX_REQUEST_ITEMS = 32;
 /** Largest request accepted (a request for 32 SHA-512 CertIDs with a 128-octet nonce is < 8 KB). */
-export const MAX_REQUEST_SIZE = 16 * 1024;
+const MAX_REQUEST_SIZE = 16 * 1024;
 
 /** One item to ask about: a certificate and its issuer, or a ready CertID. */
 export type OcspRequestItem =

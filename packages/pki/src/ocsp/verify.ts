@@ -24,13 +24,13 @@ import type { OcspResponderId } from './respond.ts';
 import type { CrlReason } from '../crl/reason.ts';
 
 /** Default tolerance between our clock and the responder's (OpenSSL's default validity period too). */
-export const DEFAULT_OCSP_CLOCK_SKEW_SECONDS = 300;
+const DEFAULT_OCSP_CLOCK_SKEW_SECONDS = 300;
 /**
  * Age limit applied when a response has no nextUpdate and the caller set no `maxAgeSeconds`:
  * RFC 6960 §4.2.2.1 says such a responder always has newer information, so an old answer is not
  * current. 15 minutes is J-LIS's refresh cadence (docs/jpki.md §2.2).
  */
-export const DEFAULT_OCSP_MAX_AGE_WITHOUT_NEXT_UPDATE_SECONDS = 900;
+const DEFAULT_OCSP_MAX_AGE_WITHOUT_NEXT_UPDATE_SECONDS = 900;
 
 /** Inputs of {@link verifyOcspResponse}. */
 export interface VerifyOcspResponseOptions {

@@ -63,9 +63,9 @@ export interface ProofingOptions {
 }
 
 /** Default `freshSeconds`: two daily CRL cycles (docs/jpki.md §2.2), so one missed sweep is tolerated. */
-export const DEFAULT_FRESH_SECONDS = 48 * 3600;
+const DEFAULT_FRESH_SECONDS = 48 * 3600;
 /** Default `maxUnconfirmedSeconds`. */
-export const DEFAULT_MAX_UNCONFIRMED_SECONDS = 30 * 24 * 3600;
+const DEFAULT_MAX_UNCONFIRMED_SECONDS = 30 * 24 * 3600;
 /** Tolerated clock difference between the sweep workers and the evaluating node. */
 const CLOCK_SKEW_MS = 5 * 60 * 1000;
 

@@ -121,7 +121,7 @@ export interface AssuranceTable {
 const { jp, nistA, nistB, nistC, eidas, design } = SOURCES;
 
 /** Prefix of the Watashi acr values (a URN: stable, no HTTP fetch implied). */
-export const ACR_PREFIX = 'urn:watashi:ac:jp:';
+const ACR_PREFIX = 'urn:watashi:ac:jp:';
 
 /** The acr value for an identity level and an authentication level (`aal` ≥ 1). */
 export function acrFor(ial: Ial, aal: Exclude<Aal, 0>): string {
@@ -458,7 +458,7 @@ export const ASSURANCE_TABLE: AssuranceTable = {
 };
 
 /** The identity proofing row of a level ≥ 1. */
-export function identityProofingRow(level: 1 | 2 | 3): IdentityProofingRow {
+function identityProofingRow(level: 1 | 2 | 3): IdentityProofingRow {
   return ASSURANCE_TABLE.identityProofing[level - 1] as IdentityProofingRow;
 }
 

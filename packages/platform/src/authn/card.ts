@@ -45,6 +45,7 @@ import type { PlatformDeps } from '../server/context.ts';
 import type { StatusEvidence } from '../jlis/backend.ts';
 import type { AuthenticatorsTable } from '../store/schema.ts';
 import { appendAudit } from '../store/audit.ts';
+import { insertAuthenticator } from './register-authenticator.ts';
 import { withTransaction } from '../store/database.ts';
 import { jsonb } from '../store/json.ts';
 import { consumeChallenge, issueChallenge } from './challenges.ts';
@@ -268,38 +269,27 @@ export async function bindCard(
         created_at: now,
       })
       .execute();
-    const row = await trx
-      .insertInto('authenticators')
-      .values({
+    const row = await insertAuthenticator(trx, {
+      values: {
         account_id: input.accountId,
         type: 'card_auth',
         credential_id: v.credentialId,
         public_key: v.certificate.spki,
         user_verified: true,
         attestation_fmt: 'jpki',
-        activated_at: now,
         // Residents read Japanese first (the wallet sends a label in the resident's language).
         label:
           input.label ??
           (v.variant === 'smartphone' ? 'マイナンバーカード（スマートフォン）' : 'マイナンバーカード'),
-        created_at: now,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await appendAudit(trx, {
-      actor: `account:${input.accountId}`,
-      type: 'authenticator.registered',
-      accountId: input.accountId,
+      },
       at: now,
-      payload: {
-        authenticatorId: row.id,
-        type: 'card_auth',
+      audit: () => ({
         anchorId,
         variant: v.variant,
         serial: v.certificate.serial.toString(),
         statusSource: v.status.source,
         replaced: previous.map((p) => p.id),
-      },
+      }),
     });
     return authenticatorView(row);
   });

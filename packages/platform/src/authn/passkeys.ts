@@ -39,6 +39,7 @@ import type { Selectable } from 'kysely';
 import type { PlatformDeps } from '../server/context.ts';
 import type { AuthenticatorsTable } from '../store/schema.ts';
 import { appendAudit } from '../store/audit.ts';
+import { insertAuthenticator } from './register-authenticator.ts';
 import { withTransaction } from '../store/database.ts';
 import type { AuthenticatorFacts } from '../assurance/evaluate.ts';
 import { consumeChallenge, issueChallenge } from './challenges.ts';
@@ -303,9 +304,8 @@ export async function registerPasskey(
       .where('credential_id', '=', credentialId)
       .executeTakeFirst();
     if (dup !== undefined) throw authnError('authn_credential_exists', 'credential already registered');
-    const row = await trx
-      .insertInto('authenticators')
-      .values({
+    const row = await insertAuthenticator(trx, {
+      values: {
         account_id: input.accountId,
         type: 'passkey',
         credential_id: credentialId,
@@ -317,26 +317,16 @@ export async function registerPasskey(
         attestation_fmt: info.fmt,
         aaguid,
         user_verified: info.userVerified,
-        activated_at: now,
         label: input.label ?? null,
-        created_at: now,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await appendAudit(trx, {
-      actor: `account:${input.accountId}`,
-      type: 'authenticator.registered',
-      accountId: input.accountId,
+      },
       at: now,
-      payload: {
-        authenticatorId: row.id,
-        type: 'passkey',
+      audit: (r) => ({
         attestation: info.fmt,
         aaguid: aaguid ?? 'none',
-        synced: row.backup_eligible,
-        backedUp: row.backed_up,
-        userVerified: row.user_verified,
-      },
+        synced: r.backup_eligible,
+        backedUp: r.backed_up,
+        userVerified: r.user_verified,
+      }),
     });
     return authenticatorView(row);
   }).catch((e: unknown) => {

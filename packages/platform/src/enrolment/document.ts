@@ -19,11 +19,11 @@ import type { NoncePurpose } from '../store/schema.ts';
 import { enrolmentError } from './errors.ts';
 
 /** `type` of enrolment documents. */
-export const ENROLMENT_DOCUMENT_TYPE = 'watashi/enrolment-document';
+const ENROLMENT_DOCUMENT_TYPE = 'watashi/enrolment-document';
 /** Version of the terms below; bump it whenever their text changes. */
-export const TERMS_VERSION = '2026-11-22';
+const TERMS_VERSION = '2026-11-22';
 /** The attributes read from the signing certificate (docs/jpki.md §1.4). */
-export const ENROLMENT_ATTRIBUTES = ['name', 'address', 'birthDate', 'sex'] as const;
+const ENROLMENT_ATTRIBUTES = ['name', 'address', 'birthDate', 'sex'] as const;
 /** Nonce length in bytes (enrolment_nonces requires ≥ 16). */
 export const NONCE_BYTES = 32;
 
@@ -147,7 +147,7 @@ const ATTRIBUTE_LABELS: Readonly<Record<(typeof ENROLMENT_ATTRIBUTES)[number], [
 };
 
 /** The readable rendering of a document: what the wallet shows before the resident signs. */
-export function renderEnrolmentDocument(d: EnrolmentDocument): string {
+function renderEnrolmentDocument(d: EnrolmentDocument): string {
   const ja = d.attributes.map((a) => ATTRIBUTE_LABELS[a][0]).join('、');
   const en = d.attributes.map((a) => ATTRIBUTE_LABELS[a][1]).join(', ');
   return [
@@ -223,9 +223,9 @@ export function readEnrolmentNonce(bytes: Uint8Array): Uint8Array {
 }
 
 /** `type` of the simulator's consent documents. */
-export const CONSENT_DOCUMENT_TYPE = 'jlis-sim/basic4-consent';
+const CONSENT_DOCUMENT_TYPE = 'jlis-sim/basic4-consent';
 /** The service named in the consent (per-service consent, docs/jpki.md §4.2). */
-export const CONSENT_SERVICE = 'Watashi private ID: keeping basic 4 information up to date';
+const CONSENT_SERVICE = 'Watashi private ID: keeping basic 4 information up to date';
 
 /** The JST calendar date of `at` (the consent document's `date`). */
 export const jstDate = (at: Date): string => new Date(at.getTime() + 9 * 3600_000).toISOString().slice(0, 10);

@@ -32,6 +32,7 @@ import {
 import { enrolmentError } from './errors.ts';
 import { normaliseName, personKeyOf } from './person-key.ts';
 import { openBasic4, sealBasic4 } from './seal-basic4.ts';
+import { runSteps, step, type Step } from '../pipeline.ts';
 import {
   throwForNonce,
   verifyEnrolmentSignature,
@@ -171,6 +172,24 @@ type SamePerson =
   | { readonly kind: 'unconfirmed'; readonly candidates: number }
   | { readonly kind: 'none' };
 
+/** Same-person rule (b): the same name, birth date, sex and address — one entry of the residence registry. */
+export function sameRegistryEntry(a: Basic4, b: Basic4): boolean {
+  return (
+    a.address === b.address &&
+    normaliseName(a.name) === normaliseName(b.name) &&
+    a.dateOfBirth.date === b.dateOfBirth.date &&
+    a.sex === b.sex
+  );
+}
+
+/**
+ * A re-proofing card belongs to the account's holder when birth date and sex match: name and address
+ * may change (marriage, move); birth date and sex identify the holder.
+ */
+export function sameHolder(old: Basic4, now: Basic4): boolean {
+  return old.dateOfBirth.date === now.dateOfBirth.date && old.sex === now.sex;
+}
+
 async function findSamePerson(
   deps: EnrolmentDeps,
   trx: Transaction<Schema>,
@@ -210,13 +229,7 @@ async function findSamePerson(
   for (const c of candidates) {
     // (b) Same name, birth date, sex and address: the same entry of the residence registry.
     const b4 = await openBasic4(deps, trx, c.id);
-    if (
-      b4 !== undefined &&
-      b4.address === v.basic4.address &&
-      normaliseName(b4.name) === normaliseName(v.basic4.name) &&
-      b4.dateOfBirth.date === v.basic4.dateOfBirth.date &&
-      b4.sex === v.basic4.sex
-    )
+    if (b4 !== undefined && sameRegistryEntry(b4, v.basic4))
       return { kind: 'confirmed', accountId: c.id, by: 'address' };
     // (c) J-LIS links the account's previous certificate to this one: with the resident's consent,
     // the latest-basic-4 provision names the newest signing certificate's serial (§3.4).
@@ -251,21 +264,59 @@ async function findSamePerson(
   return candidates.length > 0 ? { kind: 'unconfirmed', candidates: candidates.length } : { kind: 'none' };
 }
 
-/**
- * Completes an enrolment: verifies the signature (documented order), registers the optional
- * consent with J-LIS, then in one transaction consumes the nonce, takes the person's advisory lock,
- * finds or creates the account, anchors it, seals the basic 4 information and appends the audit
- * events. Throws `enrolment_*` errors (errors.ts).
- */
-export async function completeEnrolment(
-  deps: EnrolmentDeps,
-  input: CompleteEnrolmentInput,
-): Promise<CompletedEnrolment> {
-  const nonce = fromBase64Url(input.id);
+/** The issued document a completion answers (enrolment_nonces). */
+interface IssuedDocument {
+  readonly nonce: Uint8Array;
+  readonly purpose: 'enrolment' | 'reproofing';
+  readonly accountId: string | null;
+  readonly document: Uint8Array;
+  readonly consentDocument: Uint8Array | null;
+  readonly usedAt: Date | null;
+  readonly expiresAt: Date;
+  readonly completedCertificateHash: Uint8Array | null;
+  readonly completion: Record<string, unknown> | null;
+}
+
+/** A verified enrolment with the basic 4 information read from its certificate. */
+type Verified = VerifiedEnrolment & { readonly basic4: Basic4 };
+
+/** What the completion writes, derived from the verified signature (computed before the transaction). */
+interface EnrolmentFacts {
+  readonly person: { readonly key: Uint8Array; readonly keyId: string };
+  readonly status: 'good' | 'unknown';
+  readonly proofingLevel: number;
+  readonly method: 'jpki_sign_smartphone' | 'jpki_sign_card';
+  readonly issuerKeyHash: Uint8Array;
+  readonly certificateHash: Uint8Array;
+  readonly serial: string;
+  readonly evidence: Record<string, string>;
+}
+
+/** What the steps of {@link completeEnrolment} know so far. */
+export interface CompletionState {
+  readonly deps: EnrolmentDeps;
+  readonly input: CompleteEnrolmentInput;
+  readonly now: Date;
+  issued?: IssuedDocument;
+  verified?: Verified;
+  consent?: RegisteredConsent;
+  facts?: EnrolmentFacts;
+  result?: CompletedEnrolment;
+}
+
+/** A value an earlier step set (the step table's order guarantees it; a reorder is a bug). */
+function got<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`completeEnrolment: ${what} is read before its step ran`);
+  return value;
+}
+
+/** Finds the issued document; a re-proofing document only for the account it names. */
+async function findIssuedDocument(s: CompletionState): Promise<void> {
+  const nonce = fromBase64Url(s.input.id);
   const row =
     nonce === undefined || nonce.length < 16
       ? undefined
-      : await deps.database.db
+      : await s.deps.database.db
           .selectFrom('enrolment_nonces')
           .select([
             'purpose',
@@ -281,44 +332,69 @@ export async function completeEnrolment(
           .executeTakeFirst();
   if (row === undefined || nonce === undefined || row.document === null || row.purpose === 'consent')
     throw enrolmentError('enrolment_not_found', 'no such enrolment');
-  const purpose = row.purpose;
-  const reproofAccount = row.account_id;
-  if (purpose === 'reproofing' && (input.session == null || input.session.accountId !== reproofAccount))
-    throw enrolmentError('enrolment_wrong_account', 'this re-proofing belongs to another account');
-  const now = deps.now();
-
-  // A retry of a completion that committed (its reply lost, or the session after it not written):
-  // the same document signed with the same certificate, while the nonce is still unexpired, gets
-  // the recorded result instead of enrolment_nonce_replayed. Possession is proved again (the
-  // signature over the document is verified, the certificate's profile and chain checked) but J-LIS
-  // is not asked again: the completion's own query a moment ago is the evidence, and a query is
-  // billed. Anyone who could replay this body before expiry could have sent it first in its place,
-  // so the retry grants nothing the original request did not.
   if (
-    row.used_at !== null &&
-    row.completion !== null &&
-    row.completed_certificate_hash !== null &&
-    now.getTime() < row.expires_at.getTime()
-  ) {
-    const recorded = row.completion;
-    const evidence: StatusEvidence = { source: 'ocsp', status: 'good', thisUpdate: now, checkedAt: now };
-    const again = await verifyEnrolmentSignature(
-      { document: row.document, signature: input.signature },
-      {
-        trust: deps.trust,
-        backend: { ocspStatus: () => Promise.resolve(evidence) },
-        now,
-        checkNonce: () => Promise.resolve('ok'),
-      },
-    );
-    if (!bytesEqual(sha256(again.certificate.der), row.completed_certificate_hash))
-      throw enrolmentError('enrolment_nonce_replayed', 'this enrolment document was already used');
-    return completionOf(recorded);
-  }
+    row.purpose === 'reproofing' &&
+    (s.input.session == null || s.input.session.accountId !== row.account_id)
+  )
+    throw enrolmentError('enrolment_wrong_account', 'this re-proofing belongs to another account');
+  s.issued = {
+    nonce,
+    purpose: row.purpose,
+    accountId: row.account_id,
+    document: row.document,
+    consentDocument: row.consent_document,
+    usedAt: row.used_at,
+    expiresAt: row.expires_at,
+    completedCertificateHash: row.completed_certificate_hash,
+    completion: row.completion,
+  };
+}
 
-  // The OCSP answer the verification got, kept so that a revoked certificate the platform already
-  // anchors takes effect at once (lifecycle/anchor-check.ts: the sweep's effects). It only applies
-  // what J-LIS says about that certificate, so it needs no proof of possession.
+/**
+ * A retry of a completion that committed (its reply lost, or the session after it not written):
+ * the same document signed with the same certificate, while the nonce is still unexpired, gets
+ * the recorded result instead of enrolment_nonce_replayed. Possession is proved again (the
+ * signature over the document is verified, the certificate's profile and chain checked) but J-LIS
+ * is not asked again: the completion's own query a moment ago is the evidence, and a query is
+ * billed. Anyone who could replay this body before expiry could have sent it first in its place,
+ * so the retry grants nothing the original request did not.
+ */
+async function answerRecordedRetry(s: CompletionState): Promise<void | 'done'> {
+  const row = got(s.issued, 'the issued document');
+  const { now, deps } = s;
+  if (
+    row.usedAt === null ||
+    row.completion === null ||
+    row.completedCertificateHash === null ||
+    now.getTime() >= row.expiresAt.getTime()
+  )
+    return;
+  const evidence: StatusEvidence = { source: 'ocsp', status: 'good', thisUpdate: now, checkedAt: now };
+  const again = await verifyEnrolmentSignature(
+    { document: row.document, signature: s.input.signature },
+    {
+      trust: deps.trust,
+      backend: { ocspStatus: () => Promise.resolve(evidence) },
+      now,
+      checkNonce: () => Promise.resolve('ok'),
+    },
+  );
+  if (!bytesEqual(sha256(again.certificate.der), row.completedCertificateHash))
+    throw enrolmentError('enrolment_nonce_replayed', 'this enrolment document was already used');
+  s.result = completionOf(row.completion);
+  return 'done';
+}
+
+/**
+ * Verifies the signature in its documented order (verify-enrolment-signature.ts: possession, the
+ * nonce, then the billed J-LIS status). The OCSP answer the verification got is kept so that a
+ * revoked certificate the platform already anchors takes effect at once (lifecycle/anchor-check.ts:
+ * the sweep's effects). It only applies what J-LIS says about that certificate, so it needs no
+ * proof of possession.
+ */
+async function verifySignature(s: CompletionState): Promise<void> {
+  const { deps, now } = s;
+  const row = got(s.issued, 'the issued document');
   let answer: { evidence: StatusEvidence; issuerKeyHash: Uint8Array; serial: string } | undefined;
   const backend: Pick<JpkiBackend, 'ocspStatus'> = {
     ocspStatus: async (cert, issuer, options) => {
@@ -331,16 +407,17 @@ export async function completeEnrolment(
       return evidence;
     },
   };
-  let verified: Awaited<ReturnType<typeof verifyEnrolmentSignature>>;
+  let verified: VerifiedEnrolment;
   try {
     verified = await verifyEnrolmentSignature(
-      { document: row.document, signature: input.signature },
+      { document: row.document, signature: s.input.signature },
       {
         trust: deps.trust,
         backend,
         now,
         revocationPolicy: deps.config.revocationPolicy,
-        checkNonce: (n, h) => classifyNonce(deps.database.db, { nonce: n, purpose, documentHash: h, now }),
+        checkNonce: (n, h) =>
+          classifyNonce(deps.database.db, { nonce: n, purpose: row.purpose, documentHash: h, now }),
       },
     );
   } catch (e) {
@@ -358,36 +435,30 @@ export async function completeEnrolment(
     throw e;
   }
   // The profile check already read the basic 4 information once; it is not part of verification.
-  const v = { ...verified, basic4: readBasic4(verified.certificate) };
+  s.verified = { ...verified, basic4: readBasic4(verified.certificate) };
+}
 
-  // The consent: checked here, registered with J-LIS before the transaction (an outside side
-  // effect), so a refusal leaves nothing written in our database and the nonce unused.
-  let consent: RegisteredConsent | undefined;
-  if (input.consentCms !== undefined) {
-    await checkConsent(input.consentCms, row.consent_document, v.certificate);
-    try {
-      consent = await deps.backend.registerConsent(input.consentCms, { purpose: 'provision' });
-    } catch (cause) {
-      throw enrolmentError('enrolment_consent_invalid', 'J-LIS did not register the consent', {
-        cause,
-        detail: { reason: isWatashiError(cause) ? cause.code : 'error' },
-      });
-    }
+/**
+ * The consent: checked here, registered with J-LIS before the transaction (an outside side effect,
+ * billed), so a refusal leaves nothing written in our database and the nonce unused.
+ */
+async function registerConsent(s: CompletionState): Promise<void> {
+  if (s.input.consentCms === undefined) return;
+  const v = got(s.verified, 'the verified signature');
+  await checkConsent(s.input.consentCms, got(s.issued, 'the issued document').consentDocument, v.certificate);
+  try {
+    s.consent = await s.deps.backend.registerConsent(s.input.consentCms, { purpose: 'provision' });
+  } catch (cause) {
+    throw enrolmentError('enrolment_consent_invalid', 'J-LIS did not register the consent', {
+      cause,
+      detail: { reason: isWatashiError(cause) ? cause.code : 'error' },
+    });
   }
+}
 
-  const person = await personKeyOf(deps.keys, v.basic4);
-  const status = v.status.status === 'good' ? 'good' : 'unknown';
-  const proofing = evaluateIdentityProofing(
-    { anchor: { kind: 'jpki-sign', status, lastCheckedAt: v.status.checkedAt }, proofedAt: now },
-    now,
-  );
-  if (proofing.level < 1) throw new Error('the assurance engine gave level 0 to a verified enrolment');
-  const proofingLevel = proofing.level;
-  const method = v.variant === 'smartphone' ? 'jpki_sign_smartphone' : 'jpki_sign_card';
-  const issuerKeyHash = sha256(v.issuer.spki);
-  const certificateHash = sha256(v.certificate.der);
-  const serial = v.certificate.serial.toString();
-  const evidence = {
+/** The anchor's evidence column: J-LIS's answer and how the signature was made (no basic 4). */
+export function anchorEvidence(v: VerifiedEnrolment, backendKind: string): Record<string, string> {
+  return {
     source: v.status.source,
     status: v.status.status,
     ...(v.status.reason === undefined ? {} : { reason: v.status.reason }),
@@ -400,253 +471,369 @@ export async function completeEnrolment(
     signatureFormat: v.format,
     documentHash: toHex(v.documentHash),
     signedAt: v.signedAt.toISOString(),
-    backend: deps.backend.kind,
+    backend: backendKind,
   };
+}
 
-  return withTransaction(deps.database.db, async (trx) => {
-    // 6 (authoritative): exactly one concurrent caller consumes the nonce.
-    throwForNonce(await consumeNonce(trx, { nonce, purpose, documentHash: v.documentHash, now }));
-    // What a retry of this completion gets back (see above), recorded with the consumption.
-    const recordCompletion = (done: CompletedEnrolment) =>
-      trx
-        .updateTable('enrolment_nonces')
-        .set({ completed_certificate_hash: certificateHash, completion: jsonb({ ...done }) })
-        .where('nonce', '=', nonce)
-        .execute();
+/** The person key, the proofing level and the anchor's columns, from the verified signature. */
+async function deriveFacts(s: CompletionState): Promise<void> {
+  const v = got(s.verified, 'the verified signature');
+  const person = await personKeyOf(s.deps.keys, v.basic4);
+  const status = v.status.status === 'good' ? 'good' : 'unknown';
+  const proofing = evaluateIdentityProofing(
+    { anchor: { kind: 'jpki-sign', status, lastCheckedAt: v.status.checkedAt }, proofedAt: s.now },
+    s.now,
+  );
+  if (proofing.level < 1) throw new Error('the assurance engine gave level 0 to a verified enrolment');
+  s.facts = {
+    person,
+    status,
+    proofingLevel: proofing.level,
+    method: v.variant === 'smartphone' ? 'jpki_sign_smartphone' : 'jpki_sign_card',
+    issuerKeyHash: sha256(v.issuer.spki),
+    certificateHash: sha256(v.certificate.der),
+    serial: v.certificate.serial.toString(),
+    evidence: anchorEvidence(v, s.deps.backend.kind),
+  };
+}
+
+/** Whose account the enrolment completes, and why. */
+interface AccountChoice {
+  readonly accountId: string;
+  readonly created: boolean;
+  readonly confirmedBy: string;
+}
+
+/** Re-proofing: the named account, still open, of the same holder, not anchored by this card elsewhere. */
+async function chooseReproofedAccount(
+  s: CompletionState,
+  trx: Transaction<Schema>,
+  accountId: string,
+): Promise<AccountChoice> {
+  const v = got(s.verified, 'the verified signature');
+  const f = got(s.facts, 'the facts');
+  const acc = await trx
+    .selectFrom('accounts')
+    .select('status')
+    .where('id', '=', accountId)
+    .executeTakeFirst();
+  if (acc === undefined || acc.status === 'closed')
+    throw enrolmentError('enrolment_account_closed', 'the account is closed');
+  const old = await openBasic4(s.deps, trx, accountId);
+  if (old !== undefined && !sameHolder(old, v.basic4))
+    throw enrolmentError('enrolment_reproofing_person_mismatch', 'the card belongs to another person');
+  const elsewhere = await trx
+    .selectFrom('anchors')
+    .select('account_id')
+    .where('issuer_key_hash', '=', f.issuerKeyHash)
+    .where('serial', '=', f.serial)
+    .executeTakeFirst();
+  if (elsewhere !== undefined && elsewhere.account_id !== accountId)
+    throw enrolmentError('enrolment_reproofing_person_mismatch', 'the card anchors another account');
+  return { accountId, created: false, confirmedBy: 'session' };
+}
+
+/** Enrolment: an existing account of the same person (README.md, "Same person"), or a new one. */
+async function chooseEnrolledAccount(s: CompletionState, trx: Transaction<Schema>): Promise<AccountChoice> {
+  const v = got(s.verified, 'the verified signature');
+  const f = got(s.facts, 'the facts');
+  const found = await findSamePerson(
+    s.deps,
+    trx,
+    f.person.key,
+    v,
+    f.issuerKeyHash,
+    s.input.session?.accountId,
+  );
+  if (found.kind === 'confirmed')
+    return { accountId: found.accountId, created: false, confirmedBy: found.by };
+  if (found.kind === 'unconfirmed' && !s.deps.config.allowMultipleAccountsPerPerson)
+    throw enrolmentError(
+      'enrolment_person_unconfirmed',
+      'an account of the same name, date of birth and sex exists: sign in to it and re-proof',
+    );
+  return { accountId: randomUUID(), created: true, confirmedBy: 'new' };
+}
+
+/** Creates the account, or updates it; true when a re-proofing brought back a lapsed account. */
+async function writeAccount(
+  s: CompletionState,
+  trx: Transaction<Schema>,
+  choice: AccountChoice,
+): Promise<boolean> {
+  const f = got(s.facts, 'the facts');
+  const now = s.now;
+  const proofed = {
+    person_key: f.person.key,
+    person_key_id: f.person.keyId,
+    proofing_level: f.proofingLevel,
+    proofing_method: f.method,
+    proofed_at: now,
+    updated_at: now,
+  };
+  if (choice.created) {
+    await trx
+      .insertInto('accounts')
+      .values({ id: choice.accountId, status: 'live', ...proofed, status_changed_at: now, created_at: now })
+      .execute();
+    return false;
+  }
+  const acc = await trx
+    .selectFrom('accounts')
+    .select('status')
+    .where('id', '=', choice.accountId)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
+  await trx
+    .updateTable('accounts')
+    .set({
+      ...proofed,
+      // Re-proofing restores an account whose anchor had lapsed; an operator's suspension stays.
+      ...(acc.status === 'needs_reproofing'
+        ? { status: 'live' as const, status_reason: null, status_changed_at: now }
+        : {}),
+    })
+    .where('id', '=', choice.accountId)
+    .execute();
+  return acc.status === 'needs_reproofing';
+}
+
+/** The anchor: refreshed when the very certificate is already anchored, else a new one superseding. */
+async function writeAnchor(
+  s: CompletionState,
+  trx: Transaction<Schema>,
+  accountId: string,
+): Promise<{ anchorId: string; superseded: string | null; refreshed: boolean }> {
+  const v = got(s.verified, 'the verified signature');
+  const f = got(s.facts, 'the facts');
+  const existing = await trx
+    .selectFrom('anchors')
+    .select('id')
+    .where('account_id', '=', accountId)
+    .where('issuer_key_hash', '=', f.issuerKeyHash)
+    .where('serial', '=', f.serial)
+    .executeTakeFirst();
+  if (existing !== undefined) {
+    await trx
+      .updateTable('anchors')
+      .set({
+        status: f.status,
+        revocation_reason: null,
+        revoked_at: null,
+        status_checked_at: v.status.checkedAt,
+        evidence: jsonb(f.evidence),
+        // An anchor made from the latest-basic-4 provision (lifecycle) had only the serial: the
+        // certificate itself is seen now.
+        certificate_hash: f.certificateHash,
+        not_before: v.certificate.notBefore,
+        not_after: v.certificate.notAfter,
+      })
+      .where('id', '=', existing.id)
+      .execute();
+    return { anchorId: existing.id, superseded: null, refreshed: true };
+  }
+  const anchorId = randomUUID();
+  const old = await trx
+    .updateTable('anchors')
+    .set({ superseded_by: anchorId, superseded_at: s.now })
+    .where('account_id', '=', accountId)
+    .where('purpose', '=', 'sign')
+    .where('variant', '=', v.variant)
+    .where('superseded_by', 'is', null)
+    .returning('id')
+    .executeTakeFirst();
+  await trx
+    .insertInto('anchors')
+    .values({
+      id: anchorId,
+      account_id: accountId,
+      purpose: 'sign',
+      variant: v.variant,
+      issuer_key_hash: f.issuerKeyHash,
+      issuer_name_hash: sha256(v.certificate.issuer.der),
+      serial: f.serial,
+      certificate_hash: f.certificateHash,
+      not_before: v.certificate.notBefore,
+      not_after: v.certificate.notAfter,
+      status: f.status,
+      status_checked_at: v.status.checkedAt,
+      evidence: jsonb(f.evidence),
+      created_at: s.now,
+    })
+    .execute();
+  return { anchorId, superseded: old?.id ?? null, refreshed: false };
+}
+
+/** The consent J-LIS registered, bound to the new anchor. */
+async function recordConsent(
+  s: CompletionState,
+  trx: Transaction<Schema>,
+  accountId: string,
+  anchorId: string,
+): Promise<string | undefined> {
+  const consentDocument = got(s.issued, 'the issued document').consentDocument;
+  if (s.consent === undefined || consentDocument === null) return undefined;
+  const consentId = randomUUID();
+  await trx
+    .insertInto('consents')
+    .values({
+      id: consentId,
+      account_id: accountId,
+      anchor_id: anchorId,
+      kind: 'jlis_basic4_provision',
+      service: s.consent.service,
+      jlis_reference: s.consent.consentId,
+      document_hash: sha256(consentDocument),
+      granted_at: s.consent.grantedAt,
+      expires_at: s.consent.expiresAt,
+      evidence: jsonb({ items: [...s.consent.items], backend: s.deps.backend.kind }),
+    })
+    .execute();
+  return consentId;
+}
+
+/** The audit events, last (they take the chain-head lock): ids and hashes, never basic 4 information. */
+async function auditCompletion(
+  s: CompletionState,
+  trx: Transaction<Schema>,
+  choice: AccountChoice,
+  anchor: { anchorId: string; superseded: string | null; refreshed: boolean },
+  consentId: string | undefined,
+): Promise<void> {
+  const v = got(s.verified, 'the verified signature');
+  const f = got(s.facts, 'the facts');
+  const { accountId } = choice;
+  const actor = `account:${accountId}`;
+  await appendAudit(trx, {
+    actor,
+    type: choice.created ? 'account.created' : 'account.reproofed',
+    accountId,
+    at: s.now,
+    payload: {
+      purpose: got(s.issued, 'the issued document').purpose,
+      confirmedBy: choice.confirmedBy,
+      method: f.method,
+      proofingLevel: f.proofingLevel,
+      anchorId: anchor.anchorId,
+      signatureFormat: v.format,
+      documentHash: toHex(v.documentHash),
+    },
+  });
+  await appendAudit(trx, {
+    actor,
+    type: 'anchor.added',
+    accountId,
+    at: s.now,
+    payload: {
+      anchorId: anchor.anchorId,
+      supersedes: anchor.superseded,
+      refreshed: anchor.refreshed,
+      issuerKeyHash: toHex(f.issuerKeyHash),
+      serial: f.serial,
+      certificateHash: toHex(f.certificateHash),
+      status: f.status,
+      evidenceSource: v.status.source,
+    },
+  });
+  if (consentId !== undefined && s.consent !== undefined)
+    await appendAudit(trx, {
+      actor,
+      type: 'consent.granted',
+      accountId,
+      at: s.now,
+      payload: {
+        consentId,
+        jlisReference: s.consent.consentId,
+        service: s.consent.service,
+        anchorId: anchor.anchorId,
+      },
+    });
+}
+
+/**
+ * The one transaction: consume the nonce (exactly one concurrent caller wins), take the person's
+ * lock, choose and write the account, its anchor, the sealed basic 4 information, the consent, the
+ * lifecycle facts and the audit events, and record the result a retry gets back. A failure anywhere
+ * rolls everything back and leaves the nonce unused.
+ */
+async function commitEnrolment(s: CompletionState): Promise<void> {
+  const row = got(s.issued, 'the issued document');
+  const v = got(s.verified, 'the verified signature');
+  const f = got(s.facts, 'the facts');
+  s.result = await withTransaction(s.deps.database.db, async (trx) => {
+    // Step 6 of verification, authoritative: exactly one concurrent caller consumes the nonce.
+    throwForNonce(
+      await consumeNonce(trx, {
+        nonce: row.nonce,
+        purpose: row.purpose,
+        documentHash: v.documentHash,
+        now: s.now,
+      }),
+    );
     // Concurrent enrolments of one person queue here, so the second sees the first's account.
-    await lockPerson(trx, person.key);
-
-    let accountId: string;
-    let created = false;
-    let confirmedBy: string;
-    if (purpose === 'reproofing') {
-      accountId = reproofAccount!;
-      const acc = await trx
-        .selectFrom('accounts')
-        .select('status')
-        .where('id', '=', accountId)
-        .executeTakeFirst();
-      if (acc === undefined || acc.status === 'closed')
-        throw enrolmentError('enrolment_account_closed', 'the account is closed');
-      const old = await openBasic4(deps, trx, accountId);
-      // Name and address may change (marriage, move); birth date and sex identify the holder.
-      if (
-        old !== undefined &&
-        (old.dateOfBirth.date !== v.basic4.dateOfBirth.date || old.sex !== v.basic4.sex)
-      )
-        throw enrolmentError('enrolment_reproofing_person_mismatch', 'the card belongs to another person');
-      const elsewhere = await trx
-        .selectFrom('anchors')
-        .select('account_id')
-        .where('issuer_key_hash', '=', issuerKeyHash)
-        .where('serial', '=', serial)
-        .executeTakeFirst();
-      if (elsewhere !== undefined && elsewhere.account_id !== accountId)
-        throw enrolmentError('enrolment_reproofing_person_mismatch', 'the card anchors another account');
-      confirmedBy = 'session';
-    } else {
-      const found = await findSamePerson(deps, trx, person.key, v, issuerKeyHash, input.session?.accountId);
-      if (found.kind === 'confirmed') {
-        accountId = found.accountId;
-        confirmedBy = found.by;
-      } else if (found.kind === 'unconfirmed' && !deps.config.allowMultipleAccountsPerPerson) {
-        throw enrolmentError(
-          'enrolment_person_unconfirmed',
-          'an account of the same name, date of birth and sex exists: sign in to it and re-proof',
-        );
-      } else {
-        accountId = randomUUID();
-        created = true;
-        confirmedBy = 'new';
-      }
-    }
-
+    await lockPerson(trx, f.person.key);
+    const choice =
+      row.purpose === 'reproofing'
+        ? await chooseReproofedAccount(s, trx, row.accountId!)
+        : await chooseEnrolledAccount(s, trx);
     // A re-proofing that brings back an account waiting for it (lifecycle/events: notice + events).
-    let restored = false;
-    if (created) {
-      await trx
-        .insertInto('accounts')
-        .values({
-          id: accountId,
-          status: 'live',
-          person_key: person.key,
-          person_key_id: person.keyId,
-          proofing_level: proofingLevel,
-          proofing_method: method,
-          proofed_at: now,
-          status_changed_at: now,
-          created_at: now,
-          updated_at: now,
-        })
-        .execute();
-    } else {
-      const acc = await trx
-        .selectFrom('accounts')
-        .select('status')
-        .where('id', '=', accountId)
-        .forUpdate()
-        .executeTakeFirstOrThrow();
-      restored = acc.status === 'needs_reproofing';
-      await trx
-        .updateTable('accounts')
-        .set({
-          person_key: person.key,
-          person_key_id: person.keyId,
-          proofing_level: proofingLevel,
-          proofing_method: method,
-          proofed_at: now,
-          updated_at: now,
-          // Re-proofing restores an account whose anchor had lapsed; an operator's suspension stays.
-          ...(acc.status === 'needs_reproofing'
-            ? { status: 'live' as const, status_reason: null, status_changed_at: now }
-            : {}),
-        })
-        .where('id', '=', accountId)
-        .execute();
-    }
-
-    // The anchor: refresh it when the very certificate is already anchored, else supersede.
-    const existing = await trx
-      .selectFrom('anchors')
-      .select('id')
-      .where('account_id', '=', accountId)
-      .where('issuer_key_hash', '=', issuerKeyHash)
-      .where('serial', '=', serial)
-      .executeTakeFirst();
-    let anchorId: string;
-    let superseded: string | null = null;
-    if (existing !== undefined) {
-      anchorId = existing.id;
-      await trx
-        .updateTable('anchors')
-        .set({
-          status,
-          revocation_reason: null,
-          revoked_at: null,
-          status_checked_at: v.status.checkedAt,
-          evidence: jsonb(evidence),
-          // An anchor made from the latest-basic-4 provision (lifecycle) had only the serial: the
-          // certificate itself is seen now.
-          certificate_hash: certificateHash,
-          not_before: v.certificate.notBefore,
-          not_after: v.certificate.notAfter,
-        })
-        .where('id', '=', anchorId)
-        .execute();
-    } else {
-      anchorId = randomUUID();
-      const old = await trx
-        .updateTable('anchors')
-        .set({ superseded_by: anchorId, superseded_at: now })
-        .where('account_id', '=', accountId)
-        .where('purpose', '=', 'sign')
-        .where('variant', '=', v.variant)
-        .where('superseded_by', 'is', null)
-        .returning('id')
-        .executeTakeFirst();
-      superseded = old?.id ?? null;
-      await trx
-        .insertInto('anchors')
-        .values({
-          id: anchorId,
-          account_id: accountId,
-          purpose: 'sign',
-          variant: v.variant,
-          issuer_key_hash: issuerKeyHash,
-          issuer_name_hash: sha256(v.certificate.issuer.der),
-          serial,
-          certificate_hash: certificateHash,
-          not_before: v.certificate.notBefore,
-          not_after: v.certificate.notAfter,
-          status,
-          status_checked_at: v.status.checkedAt,
-          evidence: jsonb(evidence),
-          created_at: now,
-        })
-        .execute();
-    }
-
+    const restored = await writeAccount(s, trx, choice);
+    const anchor = await writeAnchor(s, trx, choice.accountId);
     // The basic 4 information, sealed with the account id as associated data.
-    await sealBasic4(deps.keys, trx, accountId, v.basic4, now);
-
-    let consentId: string | undefined;
-    if (consent !== undefined && row.consent_document !== null) {
-      consentId = randomUUID();
-      await trx
-        .insertInto('consents')
-        .values({
-          id: consentId,
-          account_id: accountId,
-          anchor_id: anchorId,
-          kind: 'jlis_basic4_provision',
-          service: consent.service,
-          jlis_reference: consent.consentId,
-          document_hash: sha256(row.consent_document),
-          granted_at: consent.grantedAt,
-          expires_at: consent.expiresAt,
-          evidence: jsonb({ items: [...consent.items], backend: deps.backend.kind }),
-        })
-        .execute();
-    }
-
-    if (restored) await recordLifecycleFacts(deps, trx, [{ accountId, kind: 'reproofed', at: now }]);
-
-    // Audit last (it takes the chain-head lock): ids and hashes, never basic 4 information.
-    const actor = `account:${accountId}`;
-    await appendAudit(trx, {
-      actor,
-      type: created ? 'account.created' : 'account.reproofed',
-      accountId,
-      at: now,
-      payload: {
-        purpose,
-        confirmedBy,
-        method,
-        proofingLevel,
-        anchorId,
-        signatureFormat: v.format,
-        documentHash: toHex(v.documentHash),
-      },
-    });
-    await appendAudit(trx, {
-      actor,
-      type: 'anchor.added',
-      accountId,
-      at: now,
-      payload: {
-        anchorId,
-        supersedes: superseded,
-        refreshed: existing !== undefined,
-        issuerKeyHash: toHex(issuerKeyHash),
-        serial,
-        certificateHash: toHex(certificateHash),
-        status,
-        evidenceSource: v.status.source,
-      },
-    });
-    if (consentId !== undefined && consent !== undefined)
-      await appendAudit(trx, {
-        actor,
-        type: 'consent.granted',
-        accountId,
-        at: now,
-        payload: { consentId, jlisReference: consent.consentId, service: consent.service, anchorId },
-      });
-
+    await sealBasic4(s.deps.keys, trx, choice.accountId, v.basic4, s.now);
+    const consentId = await recordConsent(s, trx, choice.accountId, anchor.anchorId);
+    if (restored)
+      await recordLifecycleFacts(s.deps, trx, [
+        { accountId: choice.accountId, kind: 'reproofed', at: s.now },
+      ]);
+    await auditCompletion(s, trx, choice, anchor, consentId);
     const done: CompletedEnrolment = {
-      accountId,
-      created,
-      anchorId,
-      proofingLevel,
+      accountId: choice.accountId,
+      created: choice.created,
+      anchorId: anchor.anchorId,
+      proofingLevel: f.proofingLevel,
       ...(consentId === undefined ? {} : { consentId }),
     };
-    await recordCompletion(done);
+    // What a retry of this completion gets back (answerRecordedRetry), recorded with the consumption.
+    await trx
+      .updateTable('enrolment_nonces')
+      .set({ completed_certificate_hash: f.certificateHash, completion: jsonb({ ...done }) })
+      .where('nonce', '=', row.nonce)
+      .execute();
     return done;
   });
 }
 
+/**
+ * The steps of {@link completeEnrolment}, in order. Possession of the card's key is proven
+ * (`verifySignature`, itself ordered: verify-enrolment-signature.ts) before J-LIS registers a
+ * consent (billed) and before anything is written; a recorded retry ends the pipeline early.
+ */
+export const COMPLETE_ENROLMENT_STEPS: ReadonlyArray<Step<CompletionState>> = [
+  step('findIssuedDocument', 'reads', findIssuedDocument),
+  step('answerRecordedRetry', 'reads', answerRecordedRetry),
+  step('verifySignature', 'proves-possession', verifySignature),
+  step('registerConsent', 'billed', registerConsent),
+  step('deriveFacts', 'pure', deriveFacts),
+  step('commitEnrolment', 'writes', commitEnrolment),
+];
+
+/**
+ * Completes an enrolment: verifies the signature (documented order), registers the optional
+ * consent with J-LIS, then in one transaction consumes the nonce, takes the person's advisory lock,
+ * finds or creates the account, anchors it, seals the basic 4 information and appends the audit
+ * events ({@link COMPLETE_ENROLMENT_STEPS}). Throws `enrolment_*` errors (errors.ts).
+ */
+export async function completeEnrolment(
+  deps: EnrolmentDeps,
+  input: CompleteEnrolmentInput,
+): Promise<CompletedEnrolment> {
+  const s = await runSteps<CompletionState>(COMPLETE_ENROLMENT_STEPS, { deps, input, now: deps.now() });
+  return got(s.result, 'the result');
+}
+
 /** The recorded result of a completion (written by completeEnrolment, so its shape is known). */
-function completionOf(c: Record<string, unknown>): CompletedEnrolment {
+export function completionOf(c: Record<string, unknown>): CompletedEnrolment {
   const { accountId, created, anchorId, proofingLevel, consentId } = c;
   if (
     typeof accountId !== 'string' ||

@@ -22,7 +22,7 @@ export function normaliseName(name: string): string {
 }
 
 /** The MAC input for `b4`. */
-export function personKeyInput(b4: Basic4): Uint8Array {
+function personKeyInput(b4: Basic4): Uint8Array {
   return new TextEncoder().encode(
     [PERSON_KEY_LABEL, normaliseName(b4.name), b4.dateOfBirth.date, b4.sex].join('\u0000'),
   );

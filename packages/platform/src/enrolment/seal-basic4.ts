@@ -11,7 +11,7 @@ import type { KeyStore } from '../keys/key-store.ts';
 import type { Schema } from '../store/schema.ts';
 
 /** The sealed plaintext of the basic4 table: the basic 4 information (never logged). */
-export function basic4Plaintext(b4: Basic4): Uint8Array {
+function basic4Plaintext(b4: Basic4): Uint8Array {
   return new TextEncoder().encode(
     JSON.stringify({
       v: 1,

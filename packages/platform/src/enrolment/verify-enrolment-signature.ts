@@ -47,6 +47,7 @@ import { nodeDigest, nodeVerifier } from '@watashi/pki/node';
 import { verifyJpkiCertificate, type JpkiTrustStore, type JpkiVariant } from '@watashi/jpki';
 import type { JpkiBackend, StatusEvidence } from '../jlis/backend.ts';
 import type { NonceOutcome } from '../store/nonces.ts';
+import { runSteps, step, type Step } from '../pipeline.ts';
 import { enrolmentError } from './errors.ts';
 import { readEnrolmentNonce } from './document.ts';
 
@@ -157,7 +158,7 @@ function cmsSignerCertificateDer(der: Uint8Array): Uint8Array {
 }
 
 /** Maps a failure of {@link verifyJpkiCertificate} (steps 1–4) to its enrolment code. */
-function enrolmentCertificateError(cause: unknown): unknown {
+export function enrolmentCertificateError(cause: unknown): unknown {
   if (!isWatashiError(cause)) return cause;
   switch (cause.code) {
     case 'jpki_certificate_malformed':
@@ -201,58 +202,78 @@ function unknownEvidence(now: Date, cause: unknown): StatusEvidence {
   return { source: 'ocsp', status: 'unknown', reason: why, thisUpdate: now, checkedAt: now };
 }
 
-/** Verifies an enrolment signature in the documented order; throws an `enrolment_*` error. */
-export async function verifyEnrolmentSignature(
-  input: VerifyEnrolmentInput,
-  ctx: VerifyEnrolmentContext,
-): Promise<VerifiedEnrolment> {
-  const now = ctx.now;
-  const verifier = ctx.verifier ?? (defaultVerifier ??= nodeVerifier());
-  const sig = input.signature;
+/** What the steps of {@link verifyEnrolmentSignature} know so far. */
+export interface VerifyState {
+  readonly input: VerifyEnrolmentInput;
+  readonly ctx: VerifyEnrolmentContext;
+  readonly verifier: SignatureVerifier;
+  certificateDer?: Uint8Array;
+  certificate?: Certificate;
+  issuer?: Certificate;
+  variant?: JpkiVariant;
+  format?: 'cms' | 'pkcs1';
+  documentHash?: Uint8Array | undefined;
+  nonce?: Uint8Array;
+  status?: StatusEvidence;
+}
 
-  // 0. Size and shape.
-  const size = 'cms' in sig ? sig.cms.length : sig.signature.length + sig.certificate.length;
-  if (size > MAX_SIGNATURE_INPUT_BYTES)
+/** A value an earlier step set (the step table's order guarantees it; a reorder is a bug). */
+function got<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`verifyEnrolmentSignature: ${what} is read before its step ran`);
+  return value;
+}
+
+/** The size of a signature input (step 0). */
+export function signatureInputSize(sig: EnrolmentSignature): number {
+  return 'cms' in sig ? sig.cms.length : sig.signature.length + sig.certificate.length;
+}
+
+/** Step 0: an accepted size, and the signer certificate found in a CMS. */
+function checkInputShape(s: VerifyState): void {
+  const sig = s.input.signature;
+  if (signatureInputSize(sig) > MAX_SIGNATURE_INPUT_BYTES)
     throw enrolmentError(
       'enrolment_body_too_large',
       `the signature input exceeds ${MAX_SIGNATURE_INPUT_BYTES} bytes`,
     );
-  const certificateDer = 'cms' in sig ? cmsSignerCertificateDer(sig.cms) : sig.certificate;
+  s.certificateDer = 'cms' in sig ? cmsSignerCertificateDer(sig.cms) : sig.certificate;
+}
 
-  // 1–4. The certificate: parses, JPKI signing profile, chain to a pinned root chosen by signature,
-  // validity at the signing time (the shared steps, @watashi/jpki verifyJpkiCertificate), each
-  // failure mapped to its enrolment code.
-  let cert: Certificate;
-  let issuer: Certificate;
-  let variant: JpkiVariant;
+/**
+ * Steps 1–4: the certificate parses, follows the JPKI signing profile, chains to a pinned root
+ * chosen by signature and is valid at the signing time (the shared steps, @watashi/jpki
+ * verifyJpkiCertificate), each failure mapped to its enrolment code. Local: nothing is asked.
+ */
+async function checkCertificate(s: VerifyState): Promise<void> {
   try {
-    ({
-      certificate: cert,
-      issuer,
-      variant,
-    } = await verifyJpkiCertificate({
-      certificate: certificateDer,
+    const checked = await verifyJpkiCertificate({
+      certificate: got(s.certificateDer, 'the certificate'),
       kind: 'sign',
-      trust: ctx.trust,
-      at: now,
-      verifier,
-      ...(ctx.pathCache ? { pathCache: ctx.pathCache } : {}),
-    }));
+      trust: s.ctx.trust,
+      at: s.ctx.now,
+      verifier: s.verifier,
+      ...(s.ctx.pathCache ? { pathCache: s.ctx.pathCache } : {}),
+    });
+    s.certificate = checked.certificate;
+    s.issuer = checked.issuer;
+    s.variant = checked.variant;
   } catch (cause) {
     throw enrolmentCertificateError(cause);
   }
+}
 
-  // 5. The signature over the exact document (proof of possession).
-  let format: 'cms' | 'pkcs1';
-  let documentHash: Uint8Array | undefined;
+/** Step 5: the signature over the exact document (proof of possession of the card's key). */
+async function checkPossession(s: VerifyState): Promise<void> {
+  const sig = s.input.signature;
+  const cert = got(s.certificate, 'the certificate');
   if ('cms' in sig) {
-    format = 'cms';
+    s.format = 'cms';
     let verified;
     try {
       verified = await verifyCms({
         der: sig.cms,
-        content: input.document,
-        verifier,
+        content: s.input.document,
+        verifier: s.verifier,
         digest: nodeDigest,
         certificates: [cert],
       });
@@ -272,37 +293,49 @@ export async function verifyEnrolmentSignature(
     if (!bytesEqual(verified.signerCertificate.der, cert.der))
       throw enrolmentError('enrolment_cms_malformed', 'the CMS signer is not the certificate checked');
     // One SHA-256 of the document: the messageDigest check just computed it.
-    if (verified.digestAlgorithm === 'SHA-256') documentHash = verified.contentDigest;
+    if (verified.digestAlgorithm === 'SHA-256') s.documentHash = verified.contentDigest;
   } else {
-    format = 'pkcs1';
+    s.format = 'pkcs1';
     // The card signs a SHA-256 DigestInfo with PKCS#1 v1.5 padding (docs/jpki.md §3.3).
-    if (!(await verifier.verify(cert.spki, 'RSA-SHA256', input.document, sig.signature)))
+    if (!(await s.verifier.verify(cert.spki, 'RSA-SHA256', s.input.document, sig.signature)))
       throw enrolmentError(
         'enrolment_signature_mismatch',
         'the signature is not over this enrolment document',
       );
   }
+}
 
-  // 6. The nonce: unused, unexpired, issued for this document.
-  const nonce = readEnrolmentNonce(input.document);
-  documentHash ??= sha256(input.document);
-  const outcome = await ctx.checkNonce(nonce, documentHash);
-  throwForNonce(outcome);
+/** Step 6: the document's nonce is unused, unexpired and issued for this document. */
+async function checkNonce(s: VerifyState): Promise<void> {
+  s.nonce = readEnrolmentNonce(s.input.document);
+  s.documentHash ??= sha256(s.input.document);
+  throwForNonce(await s.ctx.checkNonce(s.nonce, s.documentHash));
+}
 
-  // 7. Revocation through J-LIS (the JpkiBackend port), only now: a signing-certificate query is
-  // billed (¥20, docs/jpki.md §2.2), so a copied certificate without its key must cost nothing
-  // (issue 15). Unknown → the configured policy.
+/**
+ * Step 7: revocation through J-LIS (the JpkiBackend port), only now: a signing-certificate query is
+ * billed (¥20, docs/jpki.md §2.2), so a copied certificate without its key must cost nothing
+ * (issue 15). Unknown → the configured policy ({@link statusError}).
+ */
+async function checkRevocation(s: VerifyState): Promise<void> {
+  const policy = s.ctx.revocationPolicy ?? 'hard-fail';
   let status: StatusEvidence;
   try {
     // Identity proofing: never a cached answer (no `acceptCached`), so a revocation J-LIS already
     // knows cannot be hidden by a good answer reused from before it (issue 15).
-    status = await ctx.backend.ocspStatus(cert, issuer, { purpose: 'signature_verification' });
+    status = await s.ctx.backend.ocspStatus(
+      got(s.certificate, 'the certificate'),
+      got(s.issuer, 'the issuer'),
+      {
+        purpose: 'signature_verification',
+      },
+    );
   } catch (cause) {
     // Our own database failing (the fee ledger's write, a lost connection) says nothing about the
     // certificate: the caller sees the store's 503, not a J-LIS problem.
     if (isWatashiError(cause, 'store_unavailable')) throw cause;
-    status = unknownEvidence(now, cause);
-    if ((ctx.revocationPolicy ?? 'hard-fail') === 'hard-fail')
+    status = unknownEvidence(s.ctx.now, cause);
+    if (policy === 'hard-fail')
       throw enrolmentError(
         'enrolment_revocation_unavailable',
         'the certificate status could not be checked',
@@ -311,28 +344,63 @@ export async function verifyEnrolmentSignature(
         },
       );
   }
+  const refused = statusError(status, policy);
+  if (refused !== undefined) throw refused;
+  s.status = status;
+}
+
+/** The refusal J-LIS's answer means under `policy`, or undefined when it lets the enrolment on. */
+export function statusError(
+  status: Pick<StatusEvidence, 'status' | 'reason'>,
+  policy: 'hard-fail' | 'soft-fail',
+): Error | undefined {
   if (status.status === 'revoked') {
     if (status.reason === 'certificateHold')
-      throw enrolmentError(
+      return enrolmentError(
         'enrolment_certificate_on_hold',
         'the certificate is on hold (card reported lost)',
       );
-    throw enrolmentError('enrolment_certificate_revoked', 'the certificate is revoked', {
+    return enrolmentError('enrolment_certificate_revoked', 'the certificate is revoked', {
       detail: { reason: status.reason ?? 'unspecified' },
     });
   }
-  if (status.status === 'unknown' && (ctx.revocationPolicy ?? 'hard-fail') === 'hard-fail')
-    throw enrolmentError('enrolment_revocation_unavailable', 'J-LIS does not know the certificate status');
+  if (status.status === 'unknown' && policy === 'hard-fail')
+    return enrolmentError('enrolment_revocation_unavailable', 'J-LIS does not know the certificate status');
+  return undefined;
+}
 
+/**
+ * The steps of {@link verifyEnrolmentSignature}, in the documented order (see the top of this
+ * file). The table is the order: `pipeline.test.ts`-style checks read it (possession before the
+ * billed J-LIS query).
+ */
+export const VERIFY_ENROLMENT_STEPS: ReadonlyArray<Step<VerifyState>> = [
+  step('checkInputShape', 'pure', checkInputShape),
+  step('checkCertificate', 'pure', checkCertificate),
+  step('checkPossession', 'proves-possession', checkPossession),
+  step('checkNonce', 'reads', checkNonce),
+  step('checkRevocation', 'billed', checkRevocation),
+];
+
+/** Verifies an enrolment signature in the documented order; throws an `enrolment_*` error. */
+export async function verifyEnrolmentSignature(
+  input: VerifyEnrolmentInput,
+  ctx: VerifyEnrolmentContext,
+): Promise<VerifiedEnrolment> {
+  const s = await runSteps<VerifyState>(VERIFY_ENROLMENT_STEPS, {
+    input,
+    ctx,
+    verifier: ctx.verifier ?? (defaultVerifier ??= nodeVerifier()),
+  });
   return {
-    certificate: cert,
-    issuer,
-    variant,
-    status,
-    format,
-    documentHash,
-    nonce,
-    signedAt: now,
+    certificate: got(s.certificate, 'the certificate'),
+    issuer: got(s.issuer, 'the issuer'),
+    variant: got(s.variant, 'the variant'),
+    status: got(s.status, 'the status'),
+    format: got(s.format, 'the format'),
+    documentHash: got(s.documentHash, 'the document hash'),
+    nonce: got(s.nonce, 'the nonce'),
+    signedAt: ctx.now,
   };
 }
 

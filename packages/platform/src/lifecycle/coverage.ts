@@ -26,7 +26,7 @@
 import { sql, type RawBuilder } from 'kysely';
 
 /** How long before a run an anchor must exist for the run's coverage to count for it. */
-export const COVERAGE_MARGIN_MS = 5 * 60_000;
+const COVERAGE_MARGIN_MS = 5 * 60_000;
 
 /**
  * The newest sweep coverage of the anchor row `alias` (a table alias or `anchors`), or NULL.

@@ -43,13 +43,25 @@ import type { ProvisionOutcome } from './reanchor.ts';
 import {
   ANCHOR_COLUMNS,
   applyStatusChanges,
-  decideByCrl,
   effectFacts,
   waitsForJlis,
   type AnchorRow,
   type Change,
-  type Decidable,
 } from './status-effects.ts';
+import {
+  accountsOf,
+  advanceCheckpoint,
+  cursorKey,
+  decideChanges,
+  holdUnanswered,
+  pickCandidates,
+  provisionsNeeded,
+  readShard,
+  readSlim,
+  readWhole,
+  type Counts,
+  type NeededProvision,
+} from './sweep-batch.ts';
 import {
   askProvisions,
   certKey,
@@ -209,14 +221,6 @@ interface RunIssuer {
 interface RunCrls {
   readonly runId: string;
   readonly issuers: ReadonlyArray<RunIssuer>;
-}
-
-/** Counters of one batch or shard. */
-interface Counts {
-  checked: number;
-  revoked: number;
-  released: number;
-  unchecked: number;
 }
 
 /**
@@ -492,7 +496,10 @@ export class Sweeper {
     }
   }
 
-  /** Reads, decides and applies one batch with its checkpoint, in the caller's transaction. */
+  /**
+   * Reads, decides and applies one batch with its checkpoint, in the caller's transaction: the
+   * named steps of sweep-batch.ts, in order.
+   */
   async #batch(
     trx: Transaction<Schema>,
     crls: RunCrls,
@@ -502,244 +509,56 @@ export class Sweeper {
     options: Pick<SweepOptions, 'actor' | 'purpose'>,
   ): Promise<BatchOutcome> {
     const counts: Counts = { checked: 0, revoked: 0, released: 0, unchecked: 0 };
-    const s = await trx
-      .selectFrom('sweep_shards')
-      .selectAll()
-      .where('run_id', '=', crls.runId)
-      .where('shard', '=', shard)
-      .executeTakeFirstOrThrow();
+    const s = await readShard(trx, crls.runId, shard);
     if (s.state === 'done') return { counts, final: true, shardWasDone: true };
-    // The CA as its position in the run (not the 32-byte hash: one Buffer fewer to parse per row).
-    const issuerIx =
-      crls.issuers.length === 0
-        ? sql<number>`-1`
-        : sql<number>`CASE issuer_key_hash ${sql.join(
-            crls.issuers.map((i, n) => sql`WHEN ${i.keyHash} THEN ${sql.lit(n)}`),
-            sql` `,
-          )} ELSE -1 END`;
-    // What deciding needs, and no more: most anchors are `good` and stay so, and for them a batch
-    // reads the serial, the CA's position and a NULL — not two UUIDs and four strings per row
-    // (the sweep's time is spent formatting, sending and parsing these rows). The few rows that
-    // may change, and the last one (the cursor), are read whole below by (CA, serial), which
-    // anchors_issuer_serial_key makes unique.
-    let q = trx
-      .selectFrom('anchors')
-      .select('serial')
-      .select(issuerIx.as('issuer_ix'))
-      .select(
-        sql<string | null>`CASE WHEN status = 'good' THEN NULL
-          ELSE status || '|' || coalesce(revocation_reason, '') || '|' || purpose END`.as('state'),
-      )
-      // The CA's key hash only for a CA not in this run (its anchors are only counted).
-      .select(
-        crls.issuers.length === 0
-          ? sql<Uint8Array | null>`issuer_key_hash`.as('other_issuer')
-          : sql<Uint8Array | null>`CASE issuer_key_hash ${sql.join(
-              crls.issuers.map((i) => sql`WHEN ${i.keyHash} THEN NULL`),
-              sql` `,
-            )} ELSE issuer_key_hash END`.as('other_issuer'),
-      )
-      .where('superseded_by', 'is', null)
-      .where('account_id', '>=', s.lo)
-      .orderBy('account_id')
-      .orderBy('id')
-      .limit(batchSize);
-    if (s.hi !== null) q = q.where('account_id', '<', s.hi);
-    if (s.cursor_account_id !== null && s.cursor_anchor_id !== null)
-      q = q.where(
-        sql<boolean>`(account_id, id) > (${s.cursor_account_id}::uuid, ${s.cursor_anchor_id}::uuid)`,
-      );
-    const slim = await q.execute();
+    const slim = await readSlim(trx, crls.issuers, s, batchSize);
     const final = slim.length < batchSize;
-
-    // Pass 1: which rows may change (or wait for J-LIS), from the slim rows.
-    const candidates: Array<{ keyHash: Uint8Array; serial: string; crl: VerifiedCrl }> = [];
-    const seen: Decidable & Pick<AnchorRow, 'purpose'> = {
-      serial: '',
-      status: 'good',
-      revocation_reason: null,
-      purpose: 'sign',
-    };
-    for (const row of slim) {
-      const issuer = crls.issuers[row.issuer_ix];
-      const crl = issuer?.crl;
-      if (issuer === undefined || crl === undefined) {
-        counts.unchecked++;
-        continue;
-      }
-      counts.checked++;
-      // Most rows: `good`, state NULL. Others: "status|reason|purpose". One object for the
-      // whole batch (this loop runs for every anchor).
-      seen.serial = row.serial;
-      if (row.state === null) {
-        seen.status = 'good';
-        seen.revocation_reason = null;
-        seen.purpose = 'sign';
-      } else {
-        const [status, reason, purpose] = row.state.split('|');
-        seen.status = status as AnchorStatus;
-        seen.revocation_reason = reason === '' || reason === undefined ? null : reason;
-        seen.purpose = purpose as AnchorPurpose;
-      }
-      if (decideByCrl(seen, crl.index) !== undefined || waitsForJlis(seen))
-        candidates.push({ keyHash: issuer.keyHash, serial: row.serial, crl });
-    }
-    // Pass 2: those rows whole (and the last row, for the cursor), decided again as they are now.
-    const last = slim.at(-1);
-    const lastKey =
-      last === undefined
-        ? undefined
-        : { keyHash: crls.issuers[last.issuer_ix]?.keyHash ?? last.other_issuer!, serial: last.serial };
-    const wanted = lastKey === undefined ? candidates : [...candidates, lastKey];
-    // Superseded rows too (the key is unique over all anchors): the cursor row is always found.
-    const whole = new Map<string, AnchorRow & { superseded: boolean }>();
-    for (let i = 0; i < wanted.length; i += 500) {
-      const part = wanted.slice(i, i + 500);
-      const found = await trx
-        .selectFrom('anchors')
-        .select([...ANCHOR_COLUMNS])
-        .select(sql<boolean>`superseded_by IS NOT NULL`.as('superseded'))
-        .where((eb) =>
-          eb(
-            eb.refTuple('issuer_key_hash', 'serial'),
-            'in',
-            part.map((w) => eb.tuple(w.keyHash, w.serial)),
-          ),
-        )
-        .execute();
-      for (const r of found) whole.set(`${toHex(r.issuer_key_hash)}:${r.serial}`, r);
-    }
-    const rowOf = (w: { keyHash: Uint8Array; serial: string }) =>
-      whole.get(`${toHex(w.keyHash)}:${w.serial}`);
-
-    const changes: Change[] = [];
-    const reaffirmed: AnchorRow[] = [];
-    for (const w of candidates) {
-      const found = rowOf(w);
-      // Superseded meanwhile (re-anchored): no longer the sweep's to change.
-      if (found === undefined || found.superseded) continue;
-      const { superseded: _, ...r } = found;
-      const crl = w.crl;
-      const change = decideByCrl(r, crl.index);
-      if (change === undefined) {
-        if (waitsForJlis(r)) reaffirmed.push(r);
-        continue;
-      }
-      changes.push({ ...change, checkedAt: crl.thisUpdate, crlNumber: crl.crlNumber, source: 'crl' });
-      if (change.to.status === 'revoked') counts.revoked++;
-      else if (r.status === 'revoked') counts.released++;
-    }
+    // Pass 1 on the slim rows, pass 2 on the few that may change (and the cursor row), read whole.
+    const candidates = pickCandidates(slim, crls.issuers, counts);
+    const lastKey = cursorKey(slim, crls.issuers);
+    const rowOf = await readWhole(trx, lastKey === undefined ? candidates : [...candidates, lastKey]);
+    const { changes, reaffirmed } = decideChanges(candidates, rowOf, counts);
 
     // Facts the effects need: accounts, consents, and J-LIS's answers (fetched outside).
-    const accountIds = [
-      ...new Set([...changes.map((c) => c.row.account_id), ...reaffirmed.map((r) => r.account_id)]),
-    ];
     const now = this.#deps.now();
-    const { accounts, consents } = await effectFacts(trx, accountIds, now);
-    const wantsProvision = (row: AnchorRow): boolean =>
-      row.purpose === 'sign' &&
-      consents.has(row.account_id) &&
-      accounts.get(row.account_id)?.status !== 'closed';
-    const needed: Array<{ row: AnchorRow; consentRef: string }> = [];
-    for (const c of changes)
-      if (c.to.status === 'revoked' && c.to.reason === 'affiliationChanged' && wantsProvision(c.row))
-        needed.push({ row: c.row, consentRef: consents.get(c.row.account_id)!.jlis_reference });
-    for (const r of reaffirmed)
-      if (accounts.get(r.account_id)?.status === 'needs_reproofing' && wantsProvision(r))
-        needed.push({ row: r, consentRef: consents.get(r.account_id)!.jlis_reference });
+    const { accounts, consents } = await effectFacts(trx, accountsOf(changes, reaffirmed), now);
+    const needed = provisionsNeeded(changes, reaffirmed, accounts, consents);
     const missing = needed.filter((n) => !provisions.has(n.row.id));
     // The network is not asked inside a transaction: roll back, ask, run the batch again.
     if (missing.length > 0) throw new NeedProvisions(missing);
+    const { deferred, answered, applying, reaffirming } = holdUnanswered(
+      needed,
+      changes,
+      reaffirmed,
+      provisions,
+    );
 
-    // Item 3 of issue 21: only J-LIS's answer may change an account. A provision it did not answer
-    // (unreachable, timeout, circuit open, deadline) leaves the anchor and the account exactly as
-    // they were — no status change, no RP event, no notice — and is deferred to the retry job.
-    const deferred: Array<{ req: ProvisionRequest; change: DeferredChange | null; code: string }> = [];
-    const answered: AnchorRow[] = [];
-    for (const n of needed) {
-      const o = provisions.get(n.row.id)!;
-      if (!isTransientProvision(o)) {
-        answered.push(n.row);
-        continue;
-      }
-      const c = changes.find((x) => x.row.id === n.row.id);
-      deferred.push({
-        req: n,
-        code: o.ok ? 'jlis_unavailable' : o.code,
-        change:
-          c === undefined
-            ? null
-            : {
-                from: { status: c.row.status, reason: c.row.revocation_reason },
-                to: {
-                  status: c.to.status,
-                  reason: c.to.reason,
-                  revokedAt: c.to.revokedAt?.toISOString() ?? null,
-                },
-                checkedAt: c.checkedAt?.toISOString() ?? null,
-                crlNumber: c.crlNumber?.toString() ?? null,
-              },
-      });
-    }
-    const held = new Set(deferred.map((d) => d.req.row.id));
-    const applying = held.size === 0 ? changes : changes.filter((c) => !held.has(c.row.id));
-    const reaffirming = held.size === 0 ? reaffirmed : reaffirmed.filter((r) => !held.has(r.id));
-
-    const actor = options.actor ?? 'system:sweep';
     // The cursor: the last row read (its account and id never change, superseded or not).
-    const last_ = lastKey === undefined ? undefined : rowOf(lastKey);
-    if (lastKey !== undefined && last_ === undefined)
+    const last = lastKey === undefined ? undefined : rowOf(lastKey);
+    if (lastKey !== undefined && last === undefined)
       throw new Error('sweep: the last anchor of a batch vanished between two reads of one transaction');
+    // Unchanged anchors are not written: the checkpoint below is their record (coverage.ts).
     const audit: AuditEvent[] = [];
-    {
-      // Unchanged anchors are not written: the checkpoint below is their record (coverage.ts).
-      await applyStatusChanges(
-        { keys: this.#deps.keys, trust: this.#deps.trust, now: this.#deps.now },
-        trx,
-        {
-          changes: applying,
-          reaffirmed: reaffirming,
-          provisions,
-          consents,
-          accounts,
-          runId: s.run_id,
-          actor,
-          now,
-        },
-        audit,
-      );
-      await appendAuditMany(trx, audit);
-      // The answers are applied: their durable copies go with this commit; the deferred ones stay.
-      if (answered.length > 0) await deleteProvisions(trx, answered);
-      if (deferred.length > 0) await recordDeferred(trx, s.run_id, deferred, now);
-
-      // The checkpoint, guarded by the cursor this batch started from.
-      let cp = trx
-        .updateTable('sweep_shards')
-        .set((eb) => ({
-          cursor_account_id: last_?.account_id ?? s.cursor_account_id,
-          cursor_anchor_id: last_?.id ?? s.cursor_anchor_id,
-          anchors_checked: eb('anchors_checked', '+', BigInt(counts.checked)),
-          revoked_found: eb('revoked_found', '+', BigInt(counts.revoked)),
-          released: eb('released', '+', BigInt(counts.released)),
-          unchecked: eb('unchecked', '+', BigInt(counts.unchecked)),
-          batches: eb('batches', '+', 1),
-          updated_at: now,
-          ...(final ? { state: 'done' as const } : {}),
-        }))
-        .where('run_id', '=', s.run_id)
-        .where('shard', '=', s.shard)
-        .where('state', '=', 'pending');
-      cp =
-        s.cursor_anchor_id === null
-          ? cp.where('cursor_anchor_id', 'is', null)
-          : cp.where('cursor_anchor_id', '=', s.cursor_anchor_id);
-      const moved = await cp.executeTakeFirst();
-      if (moved.numUpdatedRows !== 1n)
-        throw lifecycleError('sweep_shard_conflict', 'another worker advanced this shard first', {
-          detail: { runId: s.run_id, shard: s.shard },
-        });
-    }
+    await applyStatusChanges(
+      { keys: this.#deps.keys, trust: this.#deps.trust, now: this.#deps.now },
+      trx,
+      {
+        changes: applying,
+        reaffirmed: reaffirming,
+        provisions,
+        consents,
+        accounts,
+        runId: s.run_id,
+        actor: options.actor ?? 'system:sweep',
+        now,
+      },
+      audit,
+    );
+    await appendAuditMany(trx, audit);
+    // The answers are applied: their durable copies go with this commit; the deferred ones stay.
+    if (answered.length > 0) await deleteProvisions(trx, answered);
+    if (deferred.length > 0) await recordDeferred(trx, s.run_id, deferred, now);
+    await advanceCheckpoint(trx, s, last, counts, final, now);
     return { counts, final, shardWasDone: false };
   }
 
@@ -1159,7 +978,7 @@ interface BatchOutcome {
 
 /** Thrown inside a batch's transaction when J-LIS must be asked first (outside it). */
 class NeedProvisions extends Error {
-  constructor(readonly needed: ReadonlyArray<{ readonly row: AnchorRow; readonly consentRef: string }>) {
+  constructor(readonly needed: ReadonlyArray<NeededProvision>) {
     super('latest basic 4 information needed');
   }
 }

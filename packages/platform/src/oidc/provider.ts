@@ -24,7 +24,7 @@
  *   oidc-provider's ExternalSigningKey, an experimental feature acknowledged by version below);
  *   the JWKS endpoint publishes their public halves only.
  * - claims come from the account's sealed basic 4 information (claims.ts), released only when
- *   the RP is registered for them and the resident consented (interactions.ts).
+ *   the RP is registered for them and the resident consented (consent-step.ts).
  * - `verified_claims` (OpenID Connect for Identity Assurance 1.0; verified-claims.ts) through the
  *   `claims` parameter only: the same claims, narrowed the same way, stated as verified under the
  *   `jp_jpki` trust framework while the resident's JPKI anchor is good and current; never while
@@ -149,7 +149,7 @@ export function registryOf(client: { readonly [k: string]: unknown } | undefined
  * cache of a Watashi session. It must name a live Watashi session of the same account from the
  * same sign-in (auth_time), whose context meets this request's requirement, with the acr the
  * request would get — computed after the sensitive-moment anchor check when the login releases
- * identity (`checkIdentityAnchor`); otherwise the login prompt runs again (interactions.ts decides: reuse,
+ * identity (`checkIdentityAnchor`); otherwise the login prompt runs again (login.ts decides: reuse,
  * step up, or refuse).
  */
 function watashiSessionCheck(deps: PlatformDeps): interactionPolicy.Check {

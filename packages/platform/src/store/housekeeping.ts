@@ -25,7 +25,7 @@ export interface HousekeepingResult {
 }
 
 /** Default grace after expiry before an enrolment nonce is forgotten. */
-export const NONCE_GRACE_SECONDS = 86_400;
+const NONCE_GRACE_SECONDS = 86_400;
 
 /** Deletes what expired before `now` (enrolment nonces: before `now − graceSeconds`). */
 export async function runHousekeeping(

@@ -1,5 +1,6 @@
 // The JobQueue implementations against the same contract: the in-process queue and pg-boss on
-// PostgreSQL (with real short times: pg-boss uses the database's clock).
+// PostgreSQL (with real short times: pg-boss uses the database's clock; the in-process queue gets an
+// injected clock instead).
 import { randomUUID } from 'node:crypto';
 import { PgBoss } from 'pg-boss';
 import PgBoss10 from 'pg-boss-10';
@@ -14,8 +15,18 @@ import {
 } from '../../src/jobs/index.ts';
 import { forEachEngine } from '../db/harness.ts';
 
-/** The contract every implementation keeps; `retryWaitMs`: how long the first retry may wait. */
-function contract(make: () => JobQueue, { retryWaitMs = 1100 } = {}): void {
+/**
+ * The contract every implementation keeps; `retryWaitMs`: how long the first retry may wait;
+ * `pass`: lets that much time pass on the queue's clock (default: really wait, for pg-boss, which
+ * reads the database's clock).
+ */
+function contract(
+  make: () => JobQueue,
+  {
+    retryWaitMs = 1100,
+    pass = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms)),
+  }: { retryWaitMs?: number; pass?: (ms: number) => Promise<void> } = {},
+): void {
   it('ok-enqueue-is-idempotent-by-key', async () => {
     const q = make();
     const name = `q-${randomUUID()}`;
@@ -42,7 +53,8 @@ function contract(make: () => JobQueue, { retryWaitMs = 1100 } = {}): void {
     const runs: number[] = [];
     const handler = async (job: { payload: { i: number } }): Promise<void> => {
       runs.push(job.payload.i);
-      await new Promise((r) => setTimeout(r, 2));
+      // Yield, so the two workers' claims interleave.
+      await new Promise((r) => setImmediate(r));
     };
     const [a, b] = await Promise.all([
       q.drain(name, handler, { concurrency: 3, workerId: 'a' }),
@@ -65,7 +77,7 @@ function contract(make: () => JobQueue, { retryWaitMs = 1100 } = {}): void {
     expect((await q.counts(name)).queued).toBe(1);
     // Not due before its backoff; due after it.
     expect(await q.drain(name, failing)).toEqual({ completed: 0, errors: 0 });
-    await new Promise((r) => setTimeout(r, retryWaitMs)); // the first retry waits 1 s (pg-boss: 1–2 s)
+    await pass(retryWaitMs); // the first retry waits 1 s (pg-boss: 1–2 s)
     expect(await q.drain(name, failing)).toEqual({ completed: 0, errors: 1 });
     expect(attempts).toEqual([1, 2]);
     expect(await q.counts(name)).toEqual({ queued: 0, running: 0, done: 0, failed: 1 });
@@ -73,7 +85,14 @@ function contract(make: () => JobQueue, { retryWaitMs = 1100 } = {}): void {
 }
 
 describe('memory', () => {
-  contract(() => new MemoryJobQueue());
+  // An injected clock (docs/conventions.md §8): the retry's backoff passes by moving it, not by sleeping.
+  let skew = 0;
+  contract(() => new MemoryJobQueue({ now: () => new Date(Date.now() + skew) }), {
+    pass: (ms) => {
+      skew += ms;
+      return Promise.resolve();
+    },
+  });
 });
 
 forEachEngine(

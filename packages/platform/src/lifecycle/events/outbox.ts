@@ -4,7 +4,7 @@
  * J-LIS, re-proofing needed, hold, release, closure, re-proofed with a card — the same
  * transaction that changes the account writes
  * - one notice for the resident (`account_notices`: kind, reason or item names, time; the text is
- *   composed when read, notices.ts), and
+ *   composed when read: the wallet's account page, packages/wallet/src/pages/account/messages.ts), and
  * - one delivery row per channel (`push`: RFC 8935 Security Event Token, `webhook`: signed JSON,
  *   `logout`: OpenID back-channel logout token on closure) of every live RP the resident has a
  *   grant with (a consent not withdrawn, or an oidc-provider Grant) that registered that channel.
