@@ -186,7 +186,7 @@ for (const engine of ENGINES) {
       await page.locator(`#card-${r.card.tokenId}`).check();
       await page.fill('#card-pin', AUTH_PIN);
       await page.click('#card-submit');
-      await waitForText('#status', 'カードでのサインインを設定しました');
+      await waitForText('#card-bound', 'カードでのサインインを設定しました');
       await checkPage(page, 'card-not-set-up', '03-done');
       const types = await page.evaluate(async () =>
         (

@@ -38,6 +38,7 @@ import { registerPasskey } from '../../lib/passkeys.ts';
 import { serviceRequest } from '../../lib/return-to.ts';
 import type { PageProps } from '../../router.tsx';
 import { useSession } from '../../session.tsx';
+import { CardBinding } from '../card-login/card-binding.tsx';
 import { messages } from './messages.ts';
 
 const ATTRS = {
@@ -98,6 +99,8 @@ export default function EnrolPage(_props: PageProps) {
   const [busy, setBusy] = useState(false);
   const [done, setDone] = useState<CompletedEnrolmentJson | undefined>(undefined);
   const [passkey, setPasskey] = useState<'none' | 'busy' | 'done'>('none');
+  // After the passkey: sign-in with the card offered for next time, skippable.
+  const [cardStep, setCardStep] = useState<'offer' | 'bound' | 'skipped'>('offer');
   const withCard = useRef(serial()).current;
   const cardRef = useRef<HTMLInputElement>(null);
   const pinRef = useRef<HTMLInputElement>(null);
@@ -258,6 +261,9 @@ export default function EnrolPage(_props: PageProps) {
             {t('doneLevel', { level: t(level) })}
           </p>
           {passkey === 'done' ? null : <p>{t('passkeyNext')}</p>}
+          {passkey === 'done' && cardStep !== 'skipped' && cardsUrl !== undefined ? (
+            <CardBinding onBound={() => setCardStep('bound')} onSkip={() => setCardStep('skipped')} />
+          ) : null}
           <Buttons>
             {passkey === 'done' ? null : (
               <Button
@@ -286,7 +292,7 @@ export default function EnrolPage(_props: PageProps) {
               <LinkButton
                 id="to-service"
                 href={request.returnTo}
-                variant={passkey === 'done' ? 'primary' : 'secondary'}
+                variant={passkey === 'done' && cardStep !== 'offer' ? 'primary' : 'secondary'}
               >
                 {t('toService')}
               </LinkButton>
