@@ -16,9 +16,8 @@
  * - `POST /api/authn/card/login/options` (public) → `{challenge, message, expiresAt}`
  * - `POST /api/authn/card/login` (public) `{challenge, certificate, signature}` → 200 login result
  *
- * Step-up (session; authn/step-up.ts): which way to sign in again, or re-prove, meets an RP's request:
- * - `POST /api/authn/step-up/options` `{acrValues}` → `{satisfied, stepUp, missing, ways: [{method,
- *   authenticatorId?, label?, meets}]}`
+ * Step-up has no route here: the wallet's step-up page reads it from the interaction it belongs to
+ * (`GET /oidc/interaction/:uid/details`, oidc/interaction-api.ts; the rule: authn/step-up.ts).
  *
  * Managing authenticators (session):
  * - `GET /api/authn/authenticators` → `{authenticators: […]}`
@@ -35,7 +34,6 @@ import { bindCard, cardChallenge, verifyCardLogin, type CardChallenge } from './
 import { startLoginSession } from './context.ts';
 import { authnError } from './errors.ts';
 import { listAuthenticators, renameAuthenticator, revokeAuthenticator } from './manage.ts';
-import { stepUpOptions } from './step-up.ts';
 import {
   passkeyAuthenticationOptions,
   passkeyRegistrationOptions,
@@ -62,9 +60,6 @@ const cardBody = z.strictObject({
   label: label.optional(),
 });
 const renameBody = z.strictObject({ label });
-const stepUpBody = z.strictObject({
-  acrValues: z.array(z.string().min(1).max(256)).max(16),
-});
 const revokeBody = z.strictObject({ force: z.boolean().optional() });
 const idParams = z.strictObject({ id: uuid });
 
@@ -166,10 +161,6 @@ export function registerAuthnRoutes(app: FastifyInstance, deps: PlatformDeps): v
     });
     return loggedIn(deps, reply, login);
   });
-
-  app.post('/api/authn/step-up/options', { config: session }, async (req) =>
-    stepUpOptions(deps, sessionOf(req), parse(stepUpBody, req.body).acrValues),
-  );
 
   app.get('/api/authn/authenticators', { config: session }, async (req) => ({
     authenticators: await listAuthenticators(deps, sessionOf(req).accountId),
