@@ -11,7 +11,7 @@ import { Alert, Button, Buttons, Notice, Status } from '../../components/ui.tsx'
 import { useT } from '../../i18n/index.ts';
 import { useDescribeError, type ShownError } from '../../lib/errors.ts';
 import { CardForm } from './card-form.tsx';
-import { fromBase64, signWithCard } from './card.ts';
+import { fromBase64, signWithCard } from '../../lib/card.ts';
 import { messages } from './messages.ts';
 
 /** Props of {@link CardBinding}. */

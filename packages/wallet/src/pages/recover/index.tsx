@@ -14,7 +14,7 @@ import { useT } from '../../i18n/index.ts';
 import { useDescribeError, type ShownError } from '../../lib/errors.ts';
 import type { PageProps } from '../../router.tsx';
 import { useSession } from '../../session.tsx';
-import { fromBase64, safeReturnTo, signWithCard } from '../card-login/card.ts';
+import { fromBase64, safeReturnTo, signWithCard } from '../../lib/card.ts';
 import { CardBinding } from '../card-login/card-binding.tsx';
 import { CardForm } from '../card-login/card-form.tsx';
 import { messages } from './messages.ts';
@@ -174,7 +174,8 @@ export default function RecoverPage({ query }: PageProps) {
         </section>
       )}
       <Status message={status} />
-      {cardBound === false ? <CardBinding onBound={() => setCardBound(true)} /> : null}
+      {/* Stays once offered: it says when the card is set up. */}
+      {cardBound === false ? <CardBinding /> : null}
     </div>
   );
 }
