@@ -4,12 +4,15 @@
  * reason; the OpenAPI document generated from them is valid OpenAPI 3.1 (checked by an independent
  * validator, @seriousme/openapi-schema-validator) and lists every /api route.
  */
+import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { forEachEngine } from '../db/harness.ts';
 import { createPlatform, type Platform } from '../../src/platform.ts';
 import { openApiPath } from '../../src/server/openapi.ts';
 import type { RouteRecord } from '../../src/server/schemas.ts';
+import { SESSION_COOKIE } from '../../src/server/sessions.ts';
+import { createAccount } from './support.ts';
 
 /**
  * Routes that answer something other than JSON, so a zod body/response schema has nothing to say.
@@ -44,13 +47,16 @@ const NON_JSON: Readonly<Record<string, string>> = {
  * A new route never goes here.
  */
 const NOT_YET_CONVERTED: ReadonlySet<string> = new Set([
+  'POST /api/enrolments',
+  'POST /api/enrolments/:id/complete',
+  'POST /api/enrolments/reproofing',
+  'POST /api/enrolments/reproofing/:id/complete',
   'DELETE /api/me',
   'DELETE /api/me/consents/:clientId',
   'DELETE /api/me/sessions/:id',
   'GET /api/admin/events/deliveries',
   'GET /api/admin/fees',
   'GET /api/assurance/table',
-  'GET /api/authn/authenticators',
   'GET /api/devices',
   'GET /api/devices/certificates/:serial/status',
   'GET /api/me',
@@ -65,34 +71,60 @@ const NOT_YET_CONVERTED: ReadonlySet<string> = new Set([
   'GET /healthz',
   'GET /oidc/interaction/:uid/details',
   'GET /readyz',
-  'PATCH /api/authn/authenticators/:id',
   'POST /api/admin/accounts/:id/:action',
   'POST /api/admin/events/deliveries/:id/retry',
-  'POST /api/authn/authenticators/:id/revoke',
-  'POST /api/authn/card/binding',
-  'POST /api/authn/card/binding/options',
-  'POST /api/authn/card/login',
-  'POST /api/authn/card/login/options',
-  'POST /api/authn/passkeys/login',
-  'POST /api/authn/passkeys/login/options',
-  'POST /api/authn/passkeys/registration',
-  'POST /api/authn/passkeys/registration/options',
-  'POST /api/authn/step-up/options',
   'POST /api/devices/certificates',
   'POST /api/devices/certificates/:serial/activate',
   'POST /api/devices/certificates/:serial/revoke',
   'POST /api/devices/change',
   'POST /api/devices/login',
   'POST /api/devices/login/options',
-  'POST /api/enrolments',
-  'POST /api/enrolments/:id/complete',
-  'POST /api/enrolments/reproofing',
-  'POST /api/enrolments/reproofing/:id/complete',
   'POST /api/me/sessions/sign-out-everywhere',
   'POST /api/signatures/verify',
   'POST /oidc/interaction/:uid/abort',
   'POST /oidc/interaction/:uid/decision',
 ]);
+
+/**
+ * Bad input per converted area, and the stable code its schema refusal maps to (the code each route
+ * answered with before it had schemas). `session`: sent with a signed-in resident's cookie.
+ */
+const BAD_INPUT: ReadonlyArray<{
+  readonly method: string;
+  readonly path: string;
+  readonly body?: string;
+  readonly session?: true;
+  readonly code: string;
+}> = [
+  // authn: authn_request_invalid
+  {
+    method: 'POST',
+    path: '/api/authn/passkeys/login/options',
+    body: '{"accountId":"x"}',
+    code: 'authn_request_invalid',
+  },
+  {
+    method: 'POST',
+    path: '/api/authn/card/login',
+    body: '{"challenge":"c","certificate":"***","signature":"AAAA"}',
+    code: 'authn_request_invalid',
+  },
+  { method: 'POST', path: '/api/authn/card/login/options', body: '[1]', code: 'authn_request_invalid' },
+  {
+    method: 'PATCH',
+    path: '/api/authn/authenticators/not-a-uuid',
+    body: '{"label":"x"}',
+    session: true,
+    code: 'authn_request_invalid',
+  },
+  {
+    method: 'POST',
+    path: '/api/authn/step-up/options',
+    body: '{"acrValues":"x"}',
+    session: true,
+    code: 'authn_request_invalid',
+  },
+];
 
 /** What `r` fails to declare, or nothing. */
 function missing(r: RouteRecord): string[] {
@@ -128,6 +160,24 @@ forEachEngine((t) => {
   });
   afterAll(async () => {
     await p.close();
+  });
+
+  /** A live session cookie of a fresh account. */
+  let cookie = '';
+  beforeAll(async () => {
+    const token = randomBytes(32).toString('base64url');
+    await t.db
+      .insertInto('sessions')
+      .values({
+        token_hash: new Uint8Array(createHash('sha256').update(token).digest()),
+        account_id: await createAccount(t),
+        auth_time: new Date(),
+        acr: 'urn:watashi:ac:jp:ial3-aal2',
+        amr: ['pop', 'swk', 'user'],
+        expires_at: new Date(Date.now() + 3600_000),
+      })
+      .execute();
+    cookie = `${SESSION_COOKIE}=${token}`;
   });
 
   const routes = (): RouteRecord[] => (p.app.watashiRoutes ?? []).filter((r) => r.method !== 'HEAD');
@@ -189,6 +239,35 @@ forEachEngine((t) => {
       expect(((await res.json()) as { code: string }).code).toBe('request_invalid');
       // No body at all is still fine.
       expect((await fetch(`${url}/api/logout`, { method: 'POST' })).status).toBe(204);
+    });
+
+    it('fail-bad-input-keeps-each-area-stable-code', async () => {
+      const got = [];
+      for (const c of BAD_INPUT) {
+        const res = await fetch(`${url}${c.path}`, {
+          method: c.method,
+          headers: {
+            ...(c.body === undefined ? {} : { 'content-type': 'application/json' }),
+            ...(c.session ? { cookie } : {}),
+          },
+          ...(c.body === undefined ? {} : { body: c.body }),
+        });
+        const body = (await res.json()) as { code?: string };
+        got.push({
+          route: `${c.method} ${c.path} ${c.body ?? ''}`,
+          status: res.status,
+          type: res.headers.get('content-type')?.split(';')[0],
+          code: body.code,
+        });
+      }
+      expect(got).toEqual(
+        BAD_INPUT.map((c) => ({
+          route: `${c.method} ${c.path} ${c.body ?? ''}`,
+          status: 400,
+          type: 'application/problem+json',
+          code: c.code,
+        })),
+      );
     });
   });
 });
