@@ -13,7 +13,7 @@
  * area's stable code with `schemaErrorFormatter: invalidAs(…)`.
  */
 import type { FastifyInstance, FastifySchema, FastifySchemaValidationError, RouteOptions } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 
 declare module 'fastify' {
@@ -41,9 +41,13 @@ export interface RouteRecord {
 
 /**
  * `app` with the zod type provider: route options' `schema` members are zod schemas and the
- * handler's `req.params`, `req.query`, `req.body` and its return value are typed from them.
+ * handler's `req.params`, `req.query`, `req.body` and its return value are typed from them. The
+ * zod compilers are set on `app` too (buildServer sets them already), so an area's routes work on
+ * any Fastify instance, e.g. a test's bare one. Call it while registering routes, before `ready`.
  */
 export function withSchemas(app: FastifyInstance) {
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
   return app.withTypeProvider<ZodTypeProvider>();
 }
 

@@ -47,10 +47,6 @@ const NON_JSON: Readonly<Record<string, string>> = {
  * A new route never goes here.
  */
 const NOT_YET_CONVERTED: ReadonlySet<string> = new Set([
-  'POST /api/enrolments',
-  'POST /api/enrolments/:id/complete',
-  'POST /api/enrolments/reproofing',
-  'POST /api/enrolments/reproofing/:id/complete',
   'DELETE /api/me',
   'DELETE /api/me/consents/:clientId',
   'DELETE /api/me/sessions/:id',
@@ -124,6 +120,21 @@ const BAD_INPUT: ReadonlyArray<{
     session: true,
     code: 'authn_request_invalid',
   },
+  // enrolment: enrolment_request_invalid
+  { method: 'POST', path: '/api/enrolments', body: '{"consent":"yes"}', code: 'enrolment_request_invalid' },
+  {
+    method: 'POST',
+    path: '/api/enrolments/x/complete',
+    body: '{"cms":"***"}',
+    code: 'enrolment_request_invalid',
+  },
+  {
+    method: 'POST',
+    path: '/api/enrolments/x/complete',
+    body: '{"other":1}',
+    code: 'enrolment_request_invalid',
+  },
+  { method: 'POST', path: '/api/enrolments/x/complete', body: '[]', code: 'enrolment_request_invalid' },
 ];
 
 /** What `r` fails to declare, or nothing. */
