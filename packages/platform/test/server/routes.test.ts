@@ -49,7 +49,6 @@ const NON_JSON: Readonly<Record<string, string>> = {
 const NOT_YET_CONVERTED: ReadonlySet<string> = new Set([
   'DELETE /api/me',
   'DELETE /api/me/consents/:clientId',
-  'DELETE /api/me/sessions/:id',
   'GET /api/admin/events/deliveries',
   'GET /api/admin/fees',
   'GET /api/assurance/table',
@@ -59,10 +58,7 @@ const NOT_YET_CONVERTED: ReadonlySet<string> = new Set([
   'GET /api/me/attributes',
   'GET /api/me/consents',
   'GET /api/me/disclosures',
-  'GET /api/me/export',
   'GET /api/me/notices',
-  'GET /api/me/sessions',
-  'GET /api/me/sign-ins',
   'GET /health',
   'GET /healthz',
   'GET /oidc/interaction/:uid/details',
@@ -75,7 +71,6 @@ const NOT_YET_CONVERTED: ReadonlySet<string> = new Set([
   'POST /api/devices/change',
   'POST /api/devices/login',
   'POST /api/devices/login/options',
-  'POST /api/me/sessions/sign-out-everywhere',
   'POST /api/signatures/verify',
   'POST /oidc/interaction/:uid/abort',
   'POST /oidc/interaction/:uid/decision',
@@ -91,6 +86,8 @@ const BAD_INPUT: ReadonlyArray<{
   readonly body?: string;
   readonly session?: true;
   readonly code: string;
+  /** 400 unless said. */
+  readonly status?: number;
 }> = [
   // authn: authn_request_invalid
   {
@@ -135,6 +132,23 @@ const BAD_INPUT: ReadonlyArray<{
     code: 'enrolment_request_invalid',
   },
   { method: 'POST', path: '/api/enrolments/x/complete', body: '[]', code: 'enrolment_request_invalid' },
+  // me: request_invalid, and session_not_found for a malformed session id
+  { method: 'GET', path: '/api/me/sign-ins?limit=0', session: true, code: 'request_invalid' },
+  { method: 'GET', path: '/api/me/sign-ins?other=1', session: true, code: 'request_invalid' },
+  {
+    method: 'POST',
+    path: '/api/me/sessions/sign-out-everywhere',
+    body: '{"refreshTokens":"all"}',
+    session: true,
+    code: 'request_invalid',
+  },
+  {
+    method: 'DELETE',
+    path: '/api/me/sessions/not-a-uuid',
+    session: true,
+    code: 'session_not_found',
+    status: 404,
+  },
 ];
 
 /** What `r` fails to declare, or nothing. */
@@ -274,7 +288,7 @@ forEachEngine((t) => {
       expect(got).toEqual(
         BAD_INPUT.map((c) => ({
           route: `${c.method} ${c.path} ${c.body ?? ''}`,
-          status: 400,
+          status: c.status ?? 400,
           type: 'application/problem+json',
           code: c.code,
         })),
