@@ -3,12 +3,17 @@
  * switch), the navigation, the offline banner, the page, the footer.
  */
 import type { ComponentChildren } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { common } from './i18n/common.ts';
 import { LOCALES, useLocale, useT, type Locale } from './i18n/index.ts';
 import { useOnline } from './lib/online.ts';
 import { useSession } from './session.tsx';
 
-const NAV = [
+/**
+ * The navigation: ONE line per entry (`[path, key of src/i18n/common.ts]`), in the order shown.
+ * On a phone it folds behind the menu button ({@link SiteNav}); on a desktop it is always shown.
+ */
+export const NAV: ReadonlyArray<readonly [string, NavKey]> = [
   ['/wallet/', 'navHome'],
   ['/wallet/account', 'navAccount'],
   ['/wallet/passkeys', 'navPasskeys'],
@@ -17,7 +22,63 @@ const NAV = [
   ['/wallet/disclosures', 'navDisclosures'],
   ['/wallet/help', 'navHelp'],
   ['/wallet/settings', 'navSettings'],
-] as const;
+];
+
+/** A navigation label: any `nav…` key of the shell's catalogue. */
+type NavKey = Extract<keyof typeof common.ja, `nav${string}`>;
+
+/**
+ * The navigation as a disclosure (WAI-ARIA APG "Disclosure (Show/Hide)"): below 48rem the list
+ * is hidden behind a button with `aria-expanded` / `aria-controls`; Escape closes it and gives the
+ * focus back to the button; following a link closes it. At 48rem and wider the button is not
+ * shown and the list always is (styles.css), so desktop is unchanged.
+ */
+function SiteNav({ current }: { readonly current: string }) {
+  const t = useT(common);
+  const [open, setOpen] = useState(false);
+  const button = useRef<HTMLButtonElement>(null);
+  // A new page: the menu folds again.
+  useEffect(() => setOpen(false), [current]);
+  useEffect(() => {
+    if (!open) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape') return;
+      setOpen(false);
+      button.current?.focus();
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [open]);
+  return (
+    <nav aria-label={t('navLabel')} class={open ? 'site-nav open' : 'site-nav'}>
+      <button
+        type="button"
+        class="menu-button"
+        id="menu-button"
+        aria-expanded={open ? 'true' : 'false'}
+        aria-controls="site-nav-list"
+        ref={button}
+        onClick={() => setOpen(!open)}
+      >
+        <span class="menu-icon" aria-hidden="true" />
+        {t('navLabel')}
+      </button>
+      <ul id="site-nav-list">
+        {NAV.map(([href, key]) => (
+          <li key={href}>
+            <a
+              href={href}
+              aria-current={current === href ? 'page' : undefined}
+              onClick={() => setOpen(false)}
+            >
+              {t(key)}
+            </a>
+          </li>
+        ))}
+      </ul>
+    </nav>
+  );
+}
 
 const LANG_KEYS: Readonly<Record<Locale, 'langJa' | 'langEn' | 'langEasy'>> = {
   ja: 'langJa',
@@ -83,17 +144,7 @@ export function Layout(props: {
           </p>
           <LanguageSwitch onChange={props.onLocale} />
         </div>
-        <nav aria-label={t('navLabel')}>
-          <ul>
-            {NAV.map(([href, key]) => (
-              <li key={href}>
-                <a href={href} aria-current={current === href ? 'page' : undefined}>
-                  {t(key)}
-                </a>
-              </li>
-            ))}
-          </ul>
-        </nav>
+        <SiteNav current={current} />
       </header>
       <main id="main">
         {online ? null : (

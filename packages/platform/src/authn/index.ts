@@ -30,4 +30,4 @@ export {
 } from './card.ts';
 export { listAuthenticators, renameAuthenticator, revokeAuthenticator } from './manage.ts';
 export { accountProofingFacts, loginContext, startLoginSession } from './context.ts';
-export { stepUpOptions, type StepUpOptions, type StepUpWay } from './step-up.ts';
+export { stepUpView, type StepUpView, type StepUpWay } from './step-up.ts';

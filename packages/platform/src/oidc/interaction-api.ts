@@ -26,13 +26,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
 import { z } from 'zod';
-import { acrRow, decide } from '../assurance/policy.ts';
-import { loginContext } from '../authn/context.ts';
-import { authenticatorFacts } from '../authn/passkeys.ts';
+import { stepUpView, type StepUpView } from '../authn/step-up.ts';
 import { openBasic4 } from '../enrolment/seal-basic4.ts';
 import type { PlatformDeps, SessionContext } from '../server/context.ts';
 import { problem } from '../server/problem.ts';
-import { requestedAcrValues, requirementOf, sessionContext } from './assurance.ts';
+import { requestedAcrValues, requirementOf } from './assurance.ts';
 import { choicesOf, denyConsent, grantConsent, releasable } from './consent-step.ts';
 import type { ConsentChoices } from './consent-view.ts';
 import { pickUiLocale, type UiLocale } from './locales.ts';
@@ -67,17 +65,6 @@ export interface LoginDetailsJson {
   readonly stepUp: StepUpView | null;
   readonly csrf: string;
 }
-
-/** What a step-up needs and the resident's ways to it ({@link stepUpView}). */
-export interface StepUpView {
-  readonly reason: 'authentication' | 'proofing';
-  readonly needed: { readonly ial: number; readonly aal: number };
-  readonly ways: StepUpWay[];
-  readonly possible: boolean;
-}
-
-/** A way the resident has to reach a level. */
-export type StepUpWay = 'passkey' | 'hardware_key' | 'card' | 'card_reproof';
 
 const decisionBody = z.strictObject({
   csrf: z.string().min(1).max(128),
@@ -116,48 +103,9 @@ async function checkCsrf(deps: PlatformDeps, uid: string, s: SessionContext | nu
     throw problem('csrf_invalid', 403, 'the page is stale or was not issued to this session');
 }
 
-/**
- * What a step-up needs and which of the resident's ways reach it: each live authenticator is
- * assessed as if used now (authn/context.ts `loginContext`) against the request's requirement.
- */
-export async function stepUpView(
-  deps: PlatformDeps,
-  s: SessionContext,
-  details: Details,
-  client: Record<string, unknown>,
-): Promise<StepUpView | null> {
-  const requirement = requirementOf(registryOf(client).minAcr, requestedAcrValues(details.params));
-  const decision = decide(requirement, await sessionContext(deps, s));
-  if (decision.satisfied) return null;
-  const rows = (requirement.acrValues ?? []).map(acrRow).filter((r) => r !== undefined);
-  const lowest = rows.sort((a, b) => a.ial + a.aal - (b.ial + b.aal))[0];
-  const needed = {
-    ial: Math.max(requirement.minIal ?? 0, lowest?.ial ?? 0),
-    aal: Math.max(requirement.minAal ?? 0, lowest?.aal ?? 0),
-  };
-  if (decision.stepUp === 'impossible')
-    return { reason: 'authentication', needed, ways: [], possible: false };
-  if (decision.stepUp === 'proofing')
-    return { reason: 'proofing', needed, ways: ['card_reproof'], possible: true };
-  const rowsOfAccount = await deps.db
-    .selectFrom('authenticators')
-    .selectAll()
-    .where('account_id', '=', s.accountId)
-    .where('revoked_at', 'is', null)
-    .execute();
-  const ways = new Set<StepUpWay>();
-  for (const row of rowsOfAccount) {
-    const facts = authenticatorFacts(row, row.user_verified);
-    const ctx = await loginContext(deps, s.accountId, facts);
-    if (!decide(requirement, ctx).satisfied) continue;
-    if (row.type === 'card_auth') ways.add('card');
-    else if (ctx.aal >= 3) ways.add('hardware_key');
-    else ways.add('passkey');
-  }
-  const order: StepUpWay[] = ['passkey', 'hardware_key', 'card'];
-  const found = order.filter((w) => ways.has(w));
-  return { reason: 'authentication', needed, ways: found, possible: found.length > 0 };
-}
+/** The step-up an interaction's login step needs (the rule: authn/step-up.ts), or null. */
+const stepUpOf = (deps: PlatformDeps, s: SessionContext, details: Details, client: Record<string, unknown>) =>
+  stepUpView(deps, s, requirementOf(registryOf(client).minAcr, requestedAcrValues(details.params)));
 
 /** The locale of an interaction: `?locale=` (the wallet's choice), else `ui_locales`, else Japanese. */
 function localeOf(req: FastifyRequest, details: Details): { locale: UiLocale; requested: UiLocale | null } {
@@ -198,7 +146,7 @@ async function details(
       prompt: 'login',
       ...base,
       signedInAs: s === null ? null : await signedInAs(deps, s),
-      stepUp: s === null ? null : await stepUpView(deps, s, d, client),
+      stepUp: s === null ? null : await stepUpOf(deps, s, d, client),
       csrf: await tokenFor(deps, uid, s),
     };
   throw problem('oidc_interaction_wrong_step', 409, `unsupported prompt ${d.prompt.name}`);
@@ -255,7 +203,7 @@ export function registerInteractionApi(
     if (d.prompt.name === 'consent' && s !== null && d.session?.accountId === s.accountId)
       location = await denyConsent(deps, p, req, reply, s, String(client['client_id']));
     else {
-      const stepUp = s === null || d.prompt.name !== 'login' ? null : await stepUpView(deps, s, d, client);
+      const stepUp = s === null || d.prompt.name !== 'login' ? null : await stepUpOf(deps, s, d, client);
       location = await p.interactionResult(
         req.raw,
         reply.raw,

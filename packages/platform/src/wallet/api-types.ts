@@ -158,5 +158,6 @@ export interface SessionsJson {
   readonly sessions: readonly ActiveSessionView[];
 }
 /** The OpenID Provider's interaction API (oidc/interaction-api.ts): consent and step-up pages. */
-export type { ConsentDetailsJson, LoginDetailsJson, StepUpView, StepUpWay } from '../oidc/interaction-api.ts';
+export type { ConsentDetailsJson, LoginDetailsJson } from '../oidc/interaction-api.ts';
+export type { StepUpView, StepUpWay } from '../authn/step-up.ts';
 export type { ClaimValueView, ConsentOptionView } from '../oidc/consent-view.ts';

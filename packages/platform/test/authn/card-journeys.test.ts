@@ -5,7 +5,8 @@
 //   enrolment_person_unconfirmed, "sign in first", to a resident who was signed in);
 // - move → sweep → notice → re-proof in one step from the notice → same account, level back;
 // - every passkey lost → card sign-in → a new passkey, same account;
-// - step-up: which way meets what the RP asked, so the wallet never offers one that fails there.
+// (Step-up, which way meets what an RP asked, is tested where it is answered: test/oidc/card-step-up.test.ts
+// and interaction-api.test.ts.)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toBase64 } from '@watashi/pki';
 import type { JpkiTrustStore } from '@watashi/jpki';
@@ -20,9 +21,6 @@ import {
 import { Client, enrolResident, ORIGIN, startPlatform, type Resident, type TestPlatform } from './support.ts';
 
 const HOUR = 3600_000;
-const IAL3_AAL2 = 'urn:watashi:ac:jp:ial3-aal2';
-const IAL3_AAL3 = 'urn:watashi:ac:jp:ial3-aal3';
-const PHR = 'phr';
 
 let sim: TestSim;
 let trust: JpkiTrustStore;
@@ -173,8 +171,9 @@ forEachEngine((t) => {
       expect((notice!['title'] as { ja: string }).ja).toMatch(
         /^引っ越しまたは氏名の変更により、カードの署名用電子証明書が失効しました。/,
       );
-      const step = await r.client.post('/api/authn/step-up/options', { acrValues: [IAL3_AAL2] });
-      expect(step.body).toMatchObject({ satisfied: false, stepUp: 'proofing' });
+      const moved = await r.client.req('GET', '/api/me');
+      expect(moved.body['identityProofing']).toMatchObject({ reproofingWouldHelp: true });
+      expect((moved.body['identityProofing'] as { level: number }).level).toBeLessThan(3);
       // A minute later, the one step: sign the re-proofing document with the card's new signing
       // certificate.
       sim.clock.advance(60_000);
@@ -189,8 +188,8 @@ forEachEngine((t) => {
         .executeTakeFirstOrThrow();
       expect(account.status).toBe('live');
       // The same session goes on, now meeting what it did not.
-      const after = await r.client.post('/api/authn/step-up/options', { acrValues: [IAL3_AAL2] });
-      expect(after.body).toMatchObject({ satisfied: true, stepUp: 'none' });
+      const after = await r.client.req('GET', '/api/me');
+      expect(after.body['identityProofing']).toMatchObject({ level: 3, reproofingWouldHelp: false });
       const kinds = (
         (await r.client.req('GET', '/api/me/notices')).body['notices'] as Array<{ kind: string }>
       ).map((n) => n.kind);
@@ -222,47 +221,6 @@ forEachEngine((t) => {
       const again = await passkeyLogin(new Client(p.url), phone);
       expect(again.status).toBe(200);
       expect(again.body['accountId']).toBe(r.accountId);
-    });
-  });
-
-  describe('step-up', () => {
-    it('ok-card-session-short-of-phishing-resistance-is-offered-the-passkey-not-the-card', async () => {
-      const r = await resident();
-      const c = new Client(p.url);
-      expect(
-        (await c.post('/api/authn/card/login', await cardProof(r.card, c, '/api/authn/card/login/options')))
-          .status,
-      ).toBe(200);
-      const res = await c.post('/api/authn/step-up/options', { acrValues: [PHR] });
-      expect(res.status, JSON.stringify(res.body)).toBe(200);
-      expect(res.body).toMatchObject({ satisfied: false, stepUp: 'authentication' });
-      const ways = res.body['ways'] as Array<{ method: string; meets: boolean; authenticatorId?: string }>;
-      expect(ways.find((w) => w.method === 'passkey')).toMatchObject({
-        meets: true,
-        authenticatorId: r.passkeyId,
-      });
-      expect(ways.find((w) => w.method === 'card')).toMatchObject({
-        meets: false,
-        authenticatorId: r.cardId,
-      });
-      expect(ways.find((w) => w.method === 'reproof')).toMatchObject({ meets: false });
-    });
-
-    it('ok-aal3-without-a-hardware-key-is-impossible-and-nothing-is-offered-as-meeting', async () => {
-      const r = await resident();
-      const res = await r.client.post('/api/authn/step-up/options', { acrValues: [IAL3_AAL3] });
-      expect(res.body).toMatchObject({ satisfied: false, stepUp: 'impossible' });
-      expect((res.body['ways'] as Array<{ meets: boolean }>).every((w) => !w.meets)).toBe(true);
-    });
-
-    it('fail-step-up-options-without-session-or-with-a-bad-body', async () => {
-      const r = await resident();
-      expect((await new Client(p.url).post('/api/authn/step-up/options', { acrValues: [] })).status).toBe(
-        401,
-      );
-      const bad = await r.client.post('/api/authn/step-up/options', { acrValues: 'phr' });
-      expect(bad.status).toBe(400);
-      expect(bad.body['code']).toBe('authn_request_invalid');
     });
   });
 });

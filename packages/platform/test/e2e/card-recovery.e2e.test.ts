@@ -7,90 +7,24 @@
 // - the card pages in English and やさしい日本語; a locked PIN → the municipal office.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { toBase64 } from '@watashi/pki';
 import { ENGINES } from '../db/harness.ts';
-import { Client } from '../authn/support.ts';
-import { cardHolder, type CardHolder, type TestSim } from '../enrolment/support.ts';
 import { SoftAuthenticator, type CreationOptionsJSON } from '../support/soft-authenticator.ts';
-import { launchBrowser, startStack, type Stack, type TestBrowser } from './support.ts';
+import {
+  AUTH_PIN,
+  enrolledWithCard,
+  launchBrowser,
+  SIGN_PIN,
+  startStack,
+  visibleText,
+  waitForText,
+  type Stack,
+  type TestBrowser,
+} from './support.ts';
 import { checkPage } from './page-check.ts';
-
-const SIGN_PIN = 'DEMO2026';
-const AUTH_PIN = '1234';
 
 let stack: Stack;
 let browser: TestBrowser;
 let page: Page;
-
-/** A resident enrolled through the API with a hosted card, the card bound for sign-in. */
-async function enrolled(
-  name: string,
-  birthDate: string,
-  bind = true,
-): Promise<{ card: CardHolder; client: Client; accountId: string }> {
-  const r = await stack.sim.sim.addResident({ name, birthDate, sex: '2' });
-  const { card } = await stack.sim.sim.issueCard(r.id, { signPin: SIGN_PIN, authPin: AUTH_PIN });
-  const sim = { url: stack.simUrl, clock: stack.clock } as unknown as TestSim;
-  const holder = cardHolder(sim, r.id, card.tokenId, SIGN_PIN, AUTH_PIN);
-  const client = new Client(stack.base);
-  const issued = await client.post('/api/enrolments', {});
-  const bytes = new Uint8Array(Buffer.from((issued.body['document'] as { bytes: string }).bytes, 'base64'));
-  const signed = await holder.raw(bytes);
-  const done = await client.post(`/api/enrolments/${issued.body['id'] as string}/complete`, {
-    signature: toBase64(signed.signature),
-    certificate: toBase64(signed.certificate),
-  });
-  expect(done.status, JSON.stringify(done.body)).toBe(200);
-  if (!bind) return { card: holder, client, accountId: done.body['accountId'] as string };
-  const ch = await client.post('/api/authn/card/binding/options');
-  const proof = await holder.rawAuth(new Uint8Array(Buffer.from(ch.body['message'] as string, 'base64')));
-  const bound = await client.post('/api/authn/card/binding', {
-    challenge: ch.body['challenge'],
-    certificate: toBase64(proof.certificate),
-    signature: toBase64(proof.signature),
-  });
-  expect(bound.status, JSON.stringify(bound.body)).toBe(201);
-  return { card: holder, client, accountId: done.body['accountId'] as string };
-}
-
-/** Text of the first element matching `selector` once it is visible. */
-/*
- * Card steps (the hosted card's RSA signatures, the platform's checks and J-LIS's answers) take
- * seconds each, and many times that on a busy two-core machine: waits of 45 s, journeys of 120 s.
- */
-
-/**
- * Waits until `selector`'s text contains `text`. For live regions (#status, #error), which stay on
- * the page between steps: reading them at once may still give the previous step's message on a
- * busy machine.
- */
-async function waitForText(selector: string, text: string): Promise<void> {
-  try {
-    await page.waitForFunction(
-      ([s, t]) => document.querySelector(s)?.textContent?.includes(t) === true,
-      [selector, text] as const,
-      { timeout: 45_000 },
-    );
-  } catch (e) {
-    // Say what the page showed instead, so that a failure names its cause.
-    const shown = await page
-      .evaluate(() =>
-        ['#status', '#error', '#card-pin-error', '#pin-tries'].map(
-          (s) => `${s}: ${document.querySelector(s)?.textContent ?? '(none)'}`,
-        ),
-      )
-      .catch(() => []);
-    throw new Error(`"${text}" never appeared in ${selector}; the page showed ${shown.join(' | ')}`, {
-      cause: e,
-    });
-  }
-}
-
-async function visibleText(selector: string): Promise<string> {
-  const l = page.locator(selector).first();
-  await l.waitFor({ state: 'visible', timeout: 45_000 });
-  return (await l.textContent()) ?? '';
-}
 
 for (const engine of ENGINES) {
   describe(engine, () => {
@@ -106,7 +40,7 @@ for (const engine of ENGINES) {
     });
 
     it('ok-lost-every-passkey-card-sign-in-then-a-new-passkey', async () => {
-      const r = await enrolled('佐藤　美咲', '2000-02-29');
+      const r = await enrolledWithCard(stack, '佐藤　美咲', '2000-02-29');
       // A passkey on the old phone, then lost: revoked from the account.
       const phone = new SoftAuthenticator(stack.base);
       const o = await r.client.post('/api/authn/passkeys/registration/options');
@@ -128,22 +62,22 @@ for (const engine of ENGINES) {
       await page.waitForURL('**/wallet/card-login**');
       // A wrong PIN says how many tries remain (the user-authentication PIN has 3).
       await page.locator(`#card-${r.card.tokenId}`).check();
-      expect(await visibleText('#pin-tries')).toContain('あと3回');
+      expect(await visibleText(page, '#pin-tries')).toContain('あと3回');
       await page.fill('#card-pin', '9999');
       await page.click('#card-submit');
-      await waitForText('#error', 'あと2回');
+      await waitForText(page, '#error', 'あと2回');
       await checkPage(page, 'card-recover', '02-wrong-pin');
       await page.fill('#card-pin', AUTH_PIN);
       await page.click('#card-submit');
       await page.waitForURL('**/wallet/recover');
       // Signed in with the card, the passkeys page says no passkey is left and where to go.
       await page.goto(`${stack.base}/wallet/passkeys`);
-      expect(await visibleText('#no-passkey-left')).toContain('パスキーがありません');
+      expect(await visibleText(page, '#no-passkey-left')).toContain('パスキーがありません');
       await checkPage(page, 'card-recover', '03-no-passkey-left');
       await page.click('#no-passkey-left a');
       await page.waitForURL('**/wallet/recover');
       await page.click('#register-passkey');
-      expect(await visibleText('#recover-done')).toContain('このパスキーでサインインできます');
+      expect(await visibleText(page, '#recover-done')).toContain('このパスキーでサインインできます');
       await checkPage(page, 'card-recover', '04-new-passkey');
       const creds = (await browser.cdp.send('WebAuthn.getCredentials', {
         authenticatorId: browser.authenticatorId,
@@ -158,14 +92,14 @@ for (const engine of ENGINES) {
     }, 120_000);
 
     it('ok-card-sign-in-not-set-up-signing-password-finds-the-account-new-passkey-and-card', async () => {
-      const r = await enrolled('中村　陽子', '1992-07-07', false);
+      const r = await enrolledWithCard(stack, '中村　陽子', '1992-07-07', false);
       await browser.context.clearCookies();
       await page.goto(`${stack.base}/wallet/card-login`);
       await page.locator(`#card-${r.card.tokenId}`).check();
       await page.fill('#card-pin', AUTH_PIN);
       await page.click('#card-submit');
       // Not set up: said in words, with the way on.
-      await waitForText('#error', 'まだ設定されていません');
+      await waitForText(page, '#error', 'まだ設定されていません');
       await checkPage(page, 'card-not-set-up', '01-card-login');
       await page.click('#to-recover');
       await page.waitForURL('**/wallet/recover');
@@ -186,7 +120,7 @@ for (const engine of ENGINES) {
       await page.locator(`#card-${r.card.tokenId}`).check();
       await page.fill('#card-pin', AUTH_PIN);
       await page.click('#card-submit');
-      await waitForText('#status', 'カードでのサインインを設定しました');
+      await waitForText(page, '#card-bound', 'カードでのサインインを設定しました');
       await checkPage(page, 'card-not-set-up', '03-done');
       const types = await page.evaluate(async () =>
         (
@@ -203,31 +137,31 @@ for (const engine of ENGINES) {
     it('ok-card-pages-in-english-and-easy-japanese', async () => {
       await browser.context.clearCookies();
       await page.goto(`${stack.base}/wallet/card-login?lang=en`);
-      expect(await visibleText('h1')).toBe('Sign in with your My Number card');
+      expect(await visibleText(page, 'h1')).toBe('Sign in with your My Number card');
       await checkPage(page, 'card-languages', '01-card-login-en');
       await page.goto(`${stack.base}/wallet/recover?lang=ja-x-easy`);
-      expect(await visibleText('h1')).toBe('パスキーを なくした とき');
+      expect(await visibleText(page, 'h1')).toBe('パスキーを なくした とき');
       await checkPage(page, 'card-languages', '02-recover-easy');
       await page.goto(`${stack.base}/wallet/reproof?lang=ja`);
-      expect(await visibleText('#signed-out-reproof')).toContain('まずサインインしてください');
+      expect(await visibleText(page, '#signed-out-reproof')).toContain('まずサインインしてください');
       await checkPage(page, 'card-languages', '03-reproof-signed-out');
     }, 120_000);
 
     it('fail-locked-pin-sends-the-resident-to-the-municipal-office', async () => {
-      const r = await enrolled('高橋　恵子', '1975-11-30');
+      const r = await enrolledWithCard(stack, '高橋　恵子', '1975-11-30');
       await browser.context.clearCookies();
       await page.goto(`${stack.base}/wallet/card-login`);
       await page.locator(`#card-${r.card.tokenId}`).check();
       for (const left of [2, 1]) {
         await page.fill('#card-pin', '0000');
         await page.click('#card-submit');
-        await waitForText('#error', `あと${left}回`);
+        await waitForText(page, '#error', `あと${left}回`);
       }
       await page.fill('#card-pin', '0000');
       await page.click('#card-submit');
-      await waitForText('#error', '市区町村の窓口');
+      await waitForText(page, '#error', '市区町村の窓口');
       // The card is read again: the PIN is locked, and nothing more can be tried here.
-      expect(await visibleText('#pin-tries')).toContain('ロックされています');
+      expect(await visibleText(page, '#pin-tries')).toContain('ロックされています');
       expect(await page.locator('#card-submit').isDisabled()).toBe(true);
       await checkPage(page, 'card-login', '01-locked');
     }, 120_000);

@@ -7,73 +7,33 @@
 //   do) → re-proof in one step → back at the RP with the same `sub` at ial3-aal2.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { toBase64 } from '@watashi/pki';
 import { runSweep } from '../../src/lifecycle/index.ts';
 import { ENGINES } from '../db/harness.ts';
-import { Client, type TestPlatform } from '../authn/support.ts';
-import { cardHolder, type CardHolder, type TestSim } from '../enrolment/support.ts';
+import type { TestPlatform } from '../authn/support.ts';
 import { authorizationUrl, Browser, exchange, login, registerRp } from '../oidc/support.ts';
 import { SESSION_COOKIE } from '../../src/server/sessions.ts';
-import { launchBrowser, startStack, type Stack, type TestBrowser } from './support.ts';
+import {
+  AUTH_PIN,
+  enrolledWithCard,
+  launchBrowser,
+  SIGN_PIN,
+  startStack,
+  submitCard,
+  visibleText,
+  type Stack,
+  type TestBrowser,
+} from './support.ts';
 import { checkPage } from './page-check.ts';
-
-const SIGN_PIN = 'DEMO2026';
-const AUTH_PIN = '1234';
 
 let stack: Stack;
 let browser: TestBrowser;
 let page: Page;
-
-/** A resident enrolled through the API with a hosted card, the card bound for sign-in. */
-async function enrolled(
-  name: string,
-  birthDate: string,
-  bind = true,
-): Promise<{ card: CardHolder; client: Client; accountId: string }> {
-  const r = await stack.sim.sim.addResident({ name, birthDate, sex: '2' });
-  const { card } = await stack.sim.sim.issueCard(r.id, { signPin: SIGN_PIN, authPin: AUTH_PIN });
-  const sim = { url: stack.simUrl, clock: stack.clock } as unknown as TestSim;
-  const holder = cardHolder(sim, r.id, card.tokenId, SIGN_PIN, AUTH_PIN);
-  const client = new Client(stack.base);
-  const issued = await client.post('/api/enrolments', {});
-  const bytes = new Uint8Array(Buffer.from((issued.body['document'] as { bytes: string }).bytes, 'base64'));
-  const signed = await holder.raw(bytes);
-  const done = await client.post(`/api/enrolments/${issued.body['id'] as string}/complete`, {
-    signature: toBase64(signed.signature),
-    certificate: toBase64(signed.certificate),
-  });
-  expect(done.status, JSON.stringify(done.body)).toBe(200);
-  if (!bind) return { card: holder, client, accountId: done.body['accountId'] as string };
-  const ch = await client.post('/api/authn/card/binding/options');
-  const proof = await holder.rawAuth(new Uint8Array(Buffer.from(ch.body['message'] as string, 'base64')));
-  const bound = await client.post('/api/authn/card/binding', {
-    challenge: ch.body['challenge'],
-    certificate: toBase64(proof.certificate),
-    signature: toBase64(proof.signature),
-  });
-  expect(bound.status, JSON.stringify(bound.body)).toBe(201);
-  return { card: holder, client, accountId: done.body['accountId'] as string };
-}
-
-/** Text of the first element matching `selector` once it is visible. */
-async function visibleText(selector: string): Promise<string> {
-  const l = page.locator(selector).first();
-  await l.waitFor({ state: 'visible', timeout: 20_000 });
-  return (await l.textContent()) ?? '';
-}
 
 /** The browser's Watashi session cookie, as `name=value`. */
 async function browserSession(): Promise<string> {
   const c = (await browser.context.cookies(stack.base)).find((x) => x.name === SESSION_COOKIE);
   if (c === undefined) throw new Error('the browser is not signed in');
   return `${c.name}=${c.value}`;
-}
-
-/** Signs in on the card sign-in page with the hosted card and `pin`. */
-async function cardSignIn(card: CardHolder, pin: string): Promise<void> {
-  await page.locator(`#card-${card.tokenId}`).check();
-  await page.fill('#card-pin', pin);
-  await page.click('#card-submit');
 }
 
 for (const engine of ENGINES) {
@@ -90,13 +50,13 @@ for (const engine of ENGINES) {
     });
 
     it('ok-move-sweep-notice-re-proof-in-one-step-same-sub-at-the-rp', async () => {
-      const r = await enrolled('山田　花子', '1988-04-12');
+      const r = await enrolledWithCard(stack, '山田　花子', '1988-04-12');
       // Sign in with the card, from the login page.
       await page.goto(`${stack.base}/wallet/login`);
       await page.click('#to-card-login');
       await page.waitForURL('**/wallet/card-login');
       await checkPage(page, 'card-reproof', '01-card-login');
-      await cardSignIn(r.card, AUTH_PIN);
+      await submitCard(page, r.card, AUTH_PIN);
       await page.waitForURL('**/wallet/account');
       // The RP (openid-client) knows the resident by a pairwise sub.
       const p = { deps: stack.platform.deps, issuer: `${stack.base}/oidc` } as unknown as TestPlatform & {
@@ -122,30 +82,32 @@ for (const engine of ENGINES) {
         .waitFor({ state: 'visible', timeout: 20_000 });
       await page.locator('a[href^="/wallet/reproof"]').first().click();
       await page.waitForURL('**/wallet/reproof');
-      expect(await visibleText('#reproof-notice')).toContain(
+      expect(await visibleText(page, '#reproof-notice')).toContain(
         '引っ越しまたは氏名の変更により、カードの署名用電子証明書が失効しました',
       );
-      expect(await visibleText('#reproof-document')).toContain('氏名、住所、生年月日、性別');
+      expect(await visibleText(page, '#reproof-document')).toContain('氏名、住所、生年月日、性別');
       await checkPage(page, 'card-reproof', '02-reproof');
       await page.locator(`#card-${r.card.tokenId}`).check();
       // The signing password has 5 tries, and is named as such (not the 4-digit PIN).
-      expect(await visibleText('#pin-tries')).toBe('あと5回まちがえると、署名用パスワードがロックされます。');
+      expect(await visibleText(page, '#pin-tries')).toBe(
+        'あと5回まちがえると、署名用パスワードがロックされます。',
+      );
       await page.fill('#card-pin', SIGN_PIN);
       await page.click('#card-submit');
-      expect(await visibleText('#reproof-done')).toContain('これまでどおり');
+      expect(await visibleText(page, '#reproof-done')).toContain('これまでどおり');
       expect(await page.getAttribute('#reproof-level', 'data-level')).toBe('3');
       await checkPage(page, 'card-reproof', '03-reproof-done');
       // Same account, same sub at the RP, at level 3 again.
       const after = (await login(new Browser(await browserSession()), rp)).tokens.claims()!;
       expect(after.sub).toBe(before);
       expect(after.acr).toBe('urn:watashi:ac:jp:ial3-aal2');
-    });
+    }, 120_000);
 
     it('ok-step-up-to-proofing-from-the-rp-re-proof-in-one-step-and-back-to-the-rp', async () => {
-      const r = await enrolled('鈴木　一郎', '1969-03-03');
+      const r = await enrolledWithCard(stack, '鈴木　一郎', '1969-03-03');
       await browser.context.clearCookies();
       await page.goto(`${stack.base}/wallet/card-login`);
-      await cardSignIn(r.card, AUTH_PIN);
+      await submitCard(page, r.card, AUTH_PIN);
       await page.waitForURL('**/wallet/account');
       const p = { deps: stack.platform.deps, issuer: `${stack.base}/oidc` } as unknown as TestPlatform & {
         issuer: string;
@@ -177,7 +139,7 @@ for (const engine of ENGINES) {
       await checkPage(page, 'card-step-up', '00-step-up-ways');
       await page.click('#way-card_reproof');
       await page.waitForURL('**/wallet/reproof?**');
-      expect(await visibleText('#reproof-notice')).toContain('引っ越しまたは氏名の変更により');
+      expect(await visibleText(page, '#reproof-notice')).toContain('引っ越しまたは氏名の変更により');
       await page.locator(`#card-${r.card.tokenId}`).check();
       await page.fill('#card-pin', SIGN_PIN);
       await page.click('#card-submit');

@@ -144,6 +144,10 @@ for (const engine of ENGINES) {
         await page.locator('#done').waitFor({ state: 'visible', timeout: 15_000 });
         await page.click('#register-passkey');
         await page.locator('#register-passkey').waitFor({ state: 'hidden', timeout: 15_000 });
+        // Card sign-in is offered next; it can wait ("not now"), and the way on is still there.
+        await page.locator('#card-binding').waitFor({ state: 'visible', timeout: 15_000 });
+        await page.click('#bind-skip');
+        await page.locator('#card-binding').waitFor({ state: 'detached' });
         // A persona that shows only being over 20 (the wallet's personas API, from the page).
         const created = await page.evaluate(async () => {
           const res = await fetch('/api/me/personas', {

@@ -107,13 +107,27 @@ async function layoutProblems(page: Page): Promise<string[]> {
   });
 }
 
+/** Options of {@link checkPage}. */
+export interface CheckPageOptions {
+  /**
+   * Only these sizes (default both): for a state that exists at one size only, such as the phone's
+   * opened menu, which a desktop does not have.
+   */
+  readonly sizes?: ReadonlyArray<(typeof SIZES)[number]['name']>;
+}
+
 /**
  * Checks the page at both sizes and writes its screenshots; throws listing every problem found.
- * The viewport is left at desktop size afterwards.
+ * The viewport is left at the last size checked (desktop, unless `options.sizes` says otherwise).
  */
-export async function checkPage(page: Page, journey: string, step: string): Promise<void> {
+export async function checkPage(
+  page: Page,
+  journey: string,
+  step: string,
+  options: CheckPageOptions = {},
+): Promise<void> {
   const problems: string[] = [];
-  for (const size of SIZES) {
+  for (const size of SIZES.filter((s) => options.sizes?.includes(s.name) ?? true)) {
     await page.setViewportSize({ width: size.width, height: size.height });
     await page.evaluate(() => document.fonts.ready.then(() => undefined));
     const found = [...(await axeViolations(page)), ...(await layoutProblems(page))];

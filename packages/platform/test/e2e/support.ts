@@ -16,6 +16,9 @@ import { chromium, type BrowserContext, type CDPSession, type Page } from 'playw
 import { createSimulator, fixedClock, type ManualClock, type RunningSimulator } from '@watashi/jlis-sim';
 import { createPlatform, type Platform } from '../../src/platform.ts';
 import { openTestDatabase, type EngineName, type TestDatabase } from '../db/harness.ts';
+import { toBase64 } from '@watashi/pki';
+import { Client } from '../authn/support.ts';
+import { cardHolder, type CardHolder, type TestSim } from '../enrolment/support.ts';
 
 /** Chromium from Debian (docs/dependencies.md §1.5); never a downloaded browser. */
 export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
@@ -166,4 +169,99 @@ export async function launchBrowser(): Promise<TestBrowser> {
     rmSync(profile, { recursive: true, force: true });
     throw e;
   }
+}
+
+// ---- Card journeys (card.e2e, card-recovery.e2e): one set-up, shared. ----
+
+/** The hosted cards' signing password and 4-digit user-authentication PIN in the card journeys. */
+export const SIGN_PIN = 'DEMO2026';
+/** The 4-digit user-authentication PIN of the card journeys' hosted cards. */
+export const AUTH_PIN = '1234';
+
+/** A resident enrolled through the API ({@link enrolledWithCard}). */
+export interface EnrolledResident {
+  readonly card: CardHolder;
+  readonly client: Client;
+  readonly accountId: string;
+}
+
+/**
+ * A resident with a hosted card, enrolled through the API (the card signs the enrolment
+ * document), the card's user-authentication key bound for sign-in unless `bind` is false.
+ */
+export async function enrolledWithCard(
+  stack: Stack,
+  name: string,
+  birthDate: string,
+  bind = true,
+): Promise<EnrolledResident> {
+  const r = await stack.sim.sim.addResident({ name, birthDate, sex: '2' });
+  const { card } = await stack.sim.sim.issueCard(r.id, { signPin: SIGN_PIN, authPin: AUTH_PIN });
+  const sim = { url: stack.simUrl, clock: stack.clock } as unknown as TestSim;
+  const holder = cardHolder(sim, r.id, card.tokenId, SIGN_PIN, AUTH_PIN);
+  const client = new Client(stack.base);
+  const issued = await client.post('/api/enrolments', {});
+  const bytes = new Uint8Array(Buffer.from((issued.body['document'] as { bytes: string }).bytes, 'base64'));
+  const signed = await holder.raw(bytes);
+  const done = await client.post(`/api/enrolments/${issued.body['id'] as string}/complete`, {
+    signature: toBase64(signed.signature),
+    certificate: toBase64(signed.certificate),
+  });
+  if (done.status !== 200) throw new Error(`enrolment failed: ${JSON.stringify(done.body)}`);
+  const accountId = done.body['accountId'] as string;
+  if (!bind) return { card: holder, client, accountId };
+  const ch = await client.post('/api/authn/card/binding/options');
+  const proof = await holder.rawAuth(new Uint8Array(Buffer.from(ch.body['message'] as string, 'base64')));
+  const bound = await client.post('/api/authn/card/binding', {
+    challenge: ch.body['challenge'],
+    certificate: toBase64(proof.certificate),
+    signature: toBase64(proof.signature),
+  });
+  if (bound.status !== 201) throw new Error(`card binding failed: ${JSON.stringify(bound.body)}`);
+  return { card: holder, client, accountId };
+}
+
+/*
+ * Card steps (the hosted card's RSA signatures, the platform's checks and J-LIS's answers) take
+ * seconds each, and many times that on a busy two-core machine: waits of 45 s, journeys of 120 s.
+ */
+
+/** Text of the first element matching `selector` once it is visible (45 s at most). */
+export async function visibleText(page: Page, selector: string): Promise<string> {
+  const l = page.locator(selector).first();
+  await l.waitFor({ state: 'visible', timeout: 45_000 });
+  return (await l.textContent()) ?? '';
+}
+
+/**
+ * Waits until `selector`'s text contains `text`. For live regions (#status, #error), which stay on
+ * the page between steps: reading them at once may still give the previous step's message on a
+ * busy machine. A failure names what the page showed instead.
+ */
+export async function waitForText(page: Page, selector: string, text: string): Promise<void> {
+  try {
+    await page.waitForFunction(
+      ([s, t]) => document.querySelector(s)?.textContent?.includes(t) === true,
+      [selector, text] as const,
+      { timeout: 45_000 },
+    );
+  } catch (e) {
+    const shown = await page
+      .evaluate(() =>
+        ['#status', '#error', '#card-pin-error', '#pin-tries'].map(
+          (s) => `${s}: ${document.querySelector(s)?.textContent ?? '(none)'}`,
+        ),
+      )
+      .catch(() => []);
+    throw new Error(`"${text}" never appeared in ${selector}; the page showed ${shown.join(' | ')}`, {
+      cause: e,
+    });
+  }
+}
+
+/** Picks the hosted card on a card page (CardForm), types `pin` and sends the form. */
+export async function submitCard(page: Page, card: CardHolder, pin: string): Promise<void> {
+  await page.locator(`#card-${card.tokenId}`).check();
+  await page.fill('#card-pin', pin);
+  await page.click('#card-submit');
 }

@@ -46,6 +46,42 @@ describe('wallet shell in Chromium', () => {
     expect(browser.problems).toEqual([]);
   });
 
+  it('ok-phone-menu-folds-the-navigation-behind-an-accessible-button', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${stack.base}/wallet/help`);
+    const button = page.locator('#menu-button');
+    const list = page.locator('#site-nav-list');
+    await button.waitFor({ state: 'visible', timeout: 15_000 });
+    // Folded: the header leaves the page most of the screen.
+    expect(await button.getAttribute('aria-expanded')).toBe('false');
+    expect(await button.getAttribute('aria-controls')).toBe('site-nav-list');
+    expect(await list.isVisible()).toBe(false);
+    const header = (await page.locator('header.site').boundingBox())!;
+    expect(header.height).toBeLessThan(844 / 5);
+    await checkPage(page, 'shell', '00-menu-closed', { sizes: ['phone'] });
+    // Opened by the button; its links are reachable next with the keyboard.
+    await button.click();
+    expect(await button.getAttribute('aria-expanded')).toBe('true');
+    await list.waitFor({ state: 'visible' });
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('href'))).toBe('/wallet/');
+    await checkPage(page, 'shell', '00-menu-open', { sizes: ['phone'] });
+    // Escape folds it and gives the focus back to the button.
+    await page.keyboard.press('Escape');
+    expect(await button.getAttribute('aria-expanded')).toBe('false');
+    expect(await list.isVisible()).toBe(false);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('menu-button');
+    // Following a link folds it too.
+    await button.click();
+    await page.click('#site-nav-list a[href="/wallet/settings"]');
+    await page.waitForURL('**/wallet/settings');
+    expect(await button.getAttribute('aria-expanded')).toBe('false');
+    // A desktop shows every entry and no button.
+    await page.setViewportSize({ width: 1280, height: 800 });
+    expect(await button.isVisible()).toBe(false);
+    expect(await list.isVisible()).toBe(true);
+  });
+
   it('ok-language-switch-persists-across-reload-and-ui-locales-is-honoured', async () => {
     await page.goto(`${stack.base}/wallet/`);
     await page.selectOption('#language', 'en');

@@ -171,6 +171,27 @@ for (const engine of ENGINES) {
         await checkPage(page, `wallet-${engine}`, '06-enrol-with-consent');
         await sign(card, SIGN_PIN);
         expect(await visibleText('#done-consent')).toContain('同意を登録しました');
+        // After the passkey, sign-in with the card (its 4-digit PIN) is offered for next time.
+        expect(await page.locator('#card-binding').count()).toBe(0);
+        await page.click('#register-passkey');
+        expect(await visibleText('#card-binding h2')).toContain('カードでもサインインできる');
+        await page.locator(`#card-${card}`).check();
+        await expect.poll(() => page.textContent('#pin-tries')).toContain('あと3回');
+        await checkPage(page, `wallet-${engine}`, '06b-enrolled-card-offer');
+        await page.fill('#card-pin', '1234');
+        await page.click('#card-submit');
+        await page.locator('#card-bound').waitFor({ state: 'visible', timeout: 45_000 });
+        expect(await page.textContent('#card-bound')).toContain('カードでのサインインを設定しました');
+        const types = await page.evaluate(async () =>
+          (
+            (await (await fetch('/api/authn/authenticators')).json()) as {
+              authenticators: Array<{ type: string }>;
+            }
+          ).authenticators
+            .map((a) => a.type)
+            .sort(),
+        );
+        expect(types).toEqual(['card_auth', 'passkey']);
         const me = await page.evaluate(
           async () => (await fetch('/api/me')).json() as Promise<{ account: { id: string } }>,
         );

@@ -1,6 +1,7 @@
 // The My Number card inside the OpenID Provider's interaction (issue 17), on both engines over real
 // HTTP, the RP being openid-client: the provider sends the resident to the wallet; the wallet asks
-// which way meets the RP's request (POST /api/authn/step-up/options) and uses it — re-proofing in
+// which way meets the RP's request (the interaction's `GET …/details` `stepUp`, the one endpoint
+// that answers it; rule in authn/step-up.ts) and uses it — re-proofing in
 // one step (the session is kept) or signing in with the card — then returns to the interaction,
 // and the RP receives the same pairwise `sub` at the requested level.
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -13,6 +14,7 @@ import {
   answerConsent,
   authorizationUrl,
   Browser,
+  browserJson,
   exchange,
   follow,
   login,
@@ -36,6 +38,7 @@ afterAll(async () => {
 });
 
 const IAL3_AAL2 = 'urn:watashi:ac:jp:ial3-aal2';
+const PHR = 'phr';
 
 /** The card signs a card challenge with its user-authentication key (4-digit PIN). */
 async function cardProof(r: PasskeyResident, c: Client, path: string) {
@@ -70,6 +73,13 @@ forEachEngine((t) => {
     return next.url;
   }
 
+  /** The interaction API's details URL for the interaction the wallet was sent to. */
+  function detailsUrl(stop: Stop): string {
+    const returnTo = stop.url.searchParams.get('return_to');
+    expect(returnTo).toMatch(/^\/oidc\/interaction\/[A-Za-z0-9_-]+$/);
+    return `${p.url}${returnTo!}/details`;
+  }
+
   it('ok-moved-resident-re-proofs-in-one-step-inside-the-interaction-same-sub-at-the-rp', async () => {
     const r = await passkeyResident(p, sim);
     const rp = await registerRp(p);
@@ -84,12 +94,15 @@ forEachEngine((t) => {
     const stop = await follow(b, started.url.href, rp.redirectUri);
     expect(stop.kind).toBe('wallet');
     expect(stop.url.searchParams.get('step_up')).toBe('proofing');
-    const acrValues = stop.url.searchParams.get('acr_values')!.split(' ');
-    const options = await r.client.post('/api/authn/step-up/options', { acrValues });
-    expect(options.body).toMatchObject({ satisfied: false, stepUp: 'proofing' });
-    const ways = options.body['ways'] as Array<{ method: string; meets: boolean }>;
-    expect(ways.find((w) => w.method === 'reproof')?.meets).toBe(true);
-    expect(ways.find((w) => w.method === 'passkey')?.meets).toBe(false);
+    // The wallet's step-up page reads what is needed from the interaction: re-proving, nothing else.
+    const d = await browserJson(b, detailsUrl(stop));
+    expect(d.status, JSON.stringify(d.body)).toBe(200);
+    expect(d.body['stepUp']).toEqual({
+      reason: 'proofing',
+      needed: { ial: 3, aal: 2 },
+      ways: ['card_reproof'],
+      possible: true,
+    });
     // The one step: the re-proofing document signed with the card's new signing certificate.
     const issued = await r.client.post('/api/enrolments/reproofing', {});
     expect(issued.status).toBe(201);
@@ -128,5 +141,26 @@ forEachEngine((t) => {
     expect(claims.sub).toBe(before);
     expect(claims.acr).toBe(IAL3_AAL2);
     expect(claims.amr).toEqual(expect.arrayContaining(['hwk', 'pin', 'sc']));
+  });
+
+  it('ok-card-session-short-of-phishing-resistance-is-offered-the-passkey-not-the-card', async () => {
+    const r = await passkeyResident(p, sim);
+    const c = new Client(p.url);
+    const bound = await r.client.post(
+      '/api/authn/card/binding',
+      await cardProof(r, r.client, '/api/authn/card/binding/options'),
+    );
+    expect(bound.status, JSON.stringify(bound.body)).toBe(201);
+    const res = await c.post('/api/authn/card/login', await cardProof(r, c, '/api/authn/card/login/options'));
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    // Signed in with the card; the RP asks for phishing resistance, which only the passkey has.
+    const rp = await registerRp(p);
+    const b = new Browser(c.cookie);
+    const started = await authorizationUrl(rp, { acr_values: PHR });
+    const stop = await follow(b, started.url.href, rp.redirectUri);
+    expect(stop.kind).toBe('wallet');
+    expect(stop.url.pathname).toBe('/wallet/step-up');
+    const d = await browserJson(b, detailsUrl(stop));
+    expect(d.body['stepUp']).toMatchObject({ reason: 'authentication', ways: ['passkey'], possible: true });
   });
 });

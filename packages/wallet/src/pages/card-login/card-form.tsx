@@ -9,7 +9,7 @@ import { WatashiError } from '@watashi/pki';
 import { useEffect, useState } from 'preact/hooks';
 import { Button, Buttons, Check, Field } from '../../components/ui.tsx';
 import { useT } from '../../i18n/index.ts';
-import { hostedCardsUrl, listHostedCards, triesLeft, type HostedCard } from './card.ts';
+import { hostedCardsUrl, listHostedCards, triesLeft, type HostedCard } from '../../lib/card.ts';
 import { messages } from './messages.ts';
 
 /** Props of {@link CardForm}. */

@@ -13,7 +13,7 @@ import { useT } from '../../i18n/index.ts';
 import { useDescribeError, type ShownError } from '../../lib/errors.ts';
 import { navigate, type PageProps } from '../../router.tsx';
 import { useSession } from '../../session.tsx';
-import { fromBase64, safeReturnTo, signWithCard } from './card.ts';
+import { fromBase64, safeReturnTo, signWithCard } from '../../lib/card.ts';
 import { CardForm } from './card-form.tsx';
 import { messages } from './messages.ts';
 

@@ -56,6 +56,14 @@ export const messages = defineMessages(
       'このカードでのサインインは取り消されています。署名用パスワードで本人確認してください。',
     err_authn_account_unavailable:
       'この民間IDはいま使えません（停止中または閉鎖）。お知らせをご確認ください。',
+    bindTitle: '次からカードでもサインインできるようにする',
+    bindIntro:
+      'カードの暗証番号（数字4けた）でもサインインできるようにしておくと、パスキーをなくしても、すぐにサインインできます。',
+    bindSubmit: 'カードでのサインインを設定',
+    bindSkip: 'いまはしない',
+    bindLater: 'あとで「パスキー」のページからも設定できます。',
+    bound: 'カードでのサインインを設定しました。',
+    cardLabel: 'マイナンバーカード',
   },
   {
     title: 'Sign in with your My Number card',
@@ -107,6 +115,14 @@ export const messages = defineMessages(
       'Signing in with this card was turned off. Confirm your identity with the signing password.',
     err_authn_account_unavailable:
       'This Private ID cannot be used now (suspended or closed). See your notices.',
+    bindTitle: 'Also sign in with your card next time',
+    bindIntro:
+      'If you can also sign in with your card and its 4-digit PIN, you can sign in at once even if you lose your passkey.',
+    bindSubmit: 'Set up signing in with your card',
+    bindSkip: 'Not now',
+    bindLater: 'You can also set it up later on the Passkeys page.',
+    bound: 'Signing in with your card is set up.',
+    cardLabel: 'My Number card',
   },
   {
     title: 'マイナンバーカードで サインイン',
@@ -163,5 +179,13 @@ export const messages = defineMessages(
       'この カードでの サインインは とめられて います。署名用パスワードで 本人だと 見せて ください。',
     err_authn_account_unavailable:
       'この 民間IDは いま つかえません。とめられて いるか、やめて います。お知らせを 見て ください。',
+    bindTitle: 'つぎからは カードでも サインイン できる ように する',
+    bindIntro:
+      'カードの 暗しょう番号（数字 4けた）でも サインイン できる ように して おくと、パスキーを なくしても、すぐに サインイン できます。',
+    bindSubmit: 'カードで サインイン できる ように する',
+    bindSkip: 'いまは しない',
+    bindLater: 'あとで「パスキー」の ページからも できます。',
+    bound: 'カードで サインイン できる ように なりました。',
+    cardLabel: 'マイナンバーカード（顔の 写真が ある カード）',
   },
 );

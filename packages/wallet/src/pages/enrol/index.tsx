@@ -9,7 +9,7 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { fromBase64, prepareCmsSignature, toBase64, WatashiError } from '@watashi/pki';
-import { isWellFormedPin, JpkiCardClient } from '@watashi/jpki';
+import { isWellFormedPin } from '@watashi/jpki';
 import {
   completeEnrolment,
   issueEnrolment,
@@ -33,11 +33,12 @@ import { useLocale, useT } from '../../i18n/index.ts';
 import { hostedCardsUrl } from '../../lib/config.ts';
 import { formatDateTime } from '../../lib/dates.ts';
 import { errorCode, useDescribeError, type ShownError } from '../../lib/errors.ts';
-import { HostedCardTransport, listHostedCards, type HostedCard } from '../../lib/hosted-card.ts';
+import { listHostedCards, triesLeft, withCard, type HostedCard } from '../../lib/card.ts';
 import { registerPasskey } from '../../lib/passkeys.ts';
 import { serviceRequest } from '../../lib/return-to.ts';
 import type { PageProps } from '../../router.tsx';
 import { useSession } from '../../session.tsx';
+import { CardBinding } from '../card-login/card-binding.tsx';
 import { messages } from './messages.ts';
 
 const ATTRS = {
@@ -59,16 +60,6 @@ function parseDocument(bytes: Uint8Array): EnrolmentDocument {
   )
     throw new TypeError('not an enrolment document');
   return d as EnrolmentDocument;
-}
-
-/** Runs card operations one after another (one card session at a time). */
-function serial(): <T>(fn: () => Promise<T>) => Promise<T> {
-  let tail: Promise<unknown> = Promise.resolve();
-  return <T,>(fn: () => Promise<T>): Promise<T> => {
-    const run = tail.then(fn, fn);
-    tail = run.catch(() => undefined);
-    return run;
-  };
 }
 
 interface Current {
@@ -98,7 +89,8 @@ export default function EnrolPage(_props: PageProps) {
   const [busy, setBusy] = useState(false);
   const [done, setDone] = useState<CompletedEnrolmentJson | undefined>(undefined);
   const [passkey, setPasskey] = useState<'none' | 'busy' | 'done'>('none');
-  const withCard = useRef(serial()).current;
+  // After the passkey: sign-in with the card offered for next time, skippable.
+  const [cardStep, setCardStep] = useState<'offer' | 'bound' | 'skipped'>('offer');
   const cardRef = useRef<HTMLInputElement>(null);
   const pinRef = useRef<HTMLInputElement>(null);
   const doneRef = useRef<HTMLHeadingElement>(null);
@@ -138,46 +130,34 @@ export default function EnrolPage(_props: PageProps) {
   const probeTries = (id: string): void => {
     setTries(undefined);
     if (cardsUrl === undefined || id === '') return;
-    withCard(async () => {
-      const tr = new HostedCardTransport(cardsUrl, id);
-      await tr.begin();
-      try {
-        setTries(await new JpkiCardClient(tr).pinStatus('sign'));
-      } finally {
-        await tr.close();
-      }
-    }).catch(() => setTries(undefined));
+    triesLeft(cardsUrl, id, 'sign')
+      .then(setTries)
+      .catch(() => setTries(undefined));
   };
 
-  const sign = (id: string, password: string, c: Current) =>
-    withCard(async () => {
-      if (cardsUrl === undefined) throw new WatashiError('card_reader_unreachable', 'no card reader');
-      const tr = new HostedCardTransport(cardsUrl, id);
-      await tr.begin();
-      try {
-        const client = new JpkiCardClient(tr);
-        // VERIFY the signing password, then COMPUTE DIGITAL SIGNATURE over the SHA-256 DigestInfo.
-        const signature = await client.sign('sign', password, c.bytes);
-        // The signing certificate (EF 0001) is readable only while the password is verified.
-        const certificate = await client.readCertificate('sign');
-        let consentCms: Uint8Array | undefined;
-        if (c.consent !== undefined) {
-          // J-LIS reads the consent from a CMS SignedData with the content inside; the card signs
-          // the DigestInfo of its signed attributes in the same session.
-          const prepared = await prepareCmsSignature({
-            content: c.consent.bytes,
-            detached: false,
-            certificate,
-            signingTime: new Date(),
-          });
-          consentCms = prepared.finish(await client.signDigestInfo('sign', prepared.digestInfo));
-        }
-        return { signature, certificate, consentCms };
-      } finally {
-        // The card leaves the reader: the verified password is forgotten.
-        await tr.close().catch((e: unknown) => console.warn('could not end the card session', e));
+  const sign = (id: string, password: string, c: Current) => {
+    if (cardsUrl === undefined) throw new WatashiError('card_reader_unreachable', 'no card reader');
+    // One card session (lib/card.ts withCard): the verified password is forgotten when it ends.
+    return withCard(cardsUrl, id, async (client) => {
+      // VERIFY the signing password, then COMPUTE DIGITAL SIGNATURE over the SHA-256 DigestInfo.
+      const signature = await client.sign('sign', password, c.bytes);
+      // The signing certificate (EF 0001) is readable only while the password is verified.
+      const certificate = await client.readCertificate('sign');
+      let consentCms: Uint8Array | undefined;
+      if (c.consent !== undefined) {
+        // J-LIS reads the consent from a CMS SignedData with the content inside; the card signs
+        // the DigestInfo of its signed attributes in the same session.
+        const prepared = await prepareCmsSignature({
+          content: c.consent.bytes,
+          detached: false,
+          certificate,
+          signingTime: new Date(),
+        });
+        consentCms = prepared.finish(await client.signDigestInfo('sign', prepared.digestInfo));
       }
+      return { signature, certificate, consentCms };
     });
+  };
 
   const submit = async (): Promise<void> => {
     const id = cardId.trim();
@@ -258,6 +238,9 @@ export default function EnrolPage(_props: PageProps) {
             {t('doneLevel', { level: t(level) })}
           </p>
           {passkey === 'done' ? null : <p>{t('passkeyNext')}</p>}
+          {passkey === 'done' && cardStep !== 'skipped' && cardsUrl !== undefined ? (
+            <CardBinding onBound={() => setCardStep('bound')} onSkip={() => setCardStep('skipped')} />
+          ) : null}
           <Buttons>
             {passkey === 'done' ? null : (
               <Button
@@ -286,7 +269,7 @@ export default function EnrolPage(_props: PageProps) {
               <LinkButton
                 id="to-service"
                 href={request.returnTo}
-                variant={passkey === 'done' ? 'primary' : 'secondary'}
+                variant={passkey === 'done' && cardStep !== 'offer' ? 'primary' : 'secondary'}
               >
                 {t('toService')}
               </LinkButton>

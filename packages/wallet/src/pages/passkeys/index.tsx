@@ -2,7 +2,8 @@
  * The passkeys page: the account's authenticators (passkeys, the card, device certificates) with
  * rename and revoke, and registering a new passkey. Revoking the last one asks first (the API
  * refuses with `authn_last_authenticator` without `force`); revoking the one this session was
- * opened with signs this browser out.
+ * opened with signs this browser out. Until the card is set up for signing in, the page offers it
+ * (pages/card-login/card-binding.tsx), so that losing every passkey never locks the resident out.
  */
 import { useEffect, useState } from 'preact/hooks';
 import {
@@ -16,11 +17,13 @@ import { SignedOut } from '../../components/signed-out.tsx';
 import { Alert, Button, Buttons, Field, PageTitle, Status } from '../../components/ui.tsx';
 import { common } from '../../i18n/common.ts';
 import { useLocale, useT } from '../../i18n/index.ts';
+import { hostedCardsUrl } from '../../lib/config.ts';
 import { formatDate } from '../../lib/dates.ts';
 import { useDescribeError, type ShownError } from '../../lib/errors.ts';
 import { registerPasskey } from '../../lib/passkeys.ts';
 import { navigate, type PageProps } from '../../router.tsx';
 import { useSession } from '../../session.tsx';
+import { CardBinding } from '../card-login/card-binding.tsx';
 import { messages } from './messages.ts';
 
 const TYPES = { passkey: 'typePasskey', card_auth: 'typeCard', device_cert: 'typeDevice' } as const;
@@ -39,6 +42,7 @@ export default function PasskeysPage(_props: PageProps) {
   const [busy, setBusy] = useState<string | undefined>(undefined);
   const [status, setStatus] = useState<string | undefined>(undefined);
   const [error, setError] = useState<ShownError | undefined>(undefined);
+  const [cardJustBound, setCardJustBound] = useState(false);
 
   const load = async (): Promise<void> => setList((await listAuthenticators())?.authenticators ?? null);
   useEffect(() => {
@@ -195,6 +199,17 @@ export default function PasskeysPage(_props: PageProps) {
       </section>
       <Status message={status} />
       <Alert error={error} />
+      {/* Card sign-in for the day every passkey is lost, offered until it is set up. */}
+      {list != null &&
+      hostedCardsUrl() !== undefined &&
+      (cardJustBound || !list.some((a) => a.type === 'card_auth')) ? (
+        <CardBinding
+          onBound={() => {
+            setCardJustBound(true);
+            void load();
+          }}
+        />
+      ) : null}
     </div>
   );
 }

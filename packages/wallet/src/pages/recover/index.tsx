@@ -14,7 +14,8 @@ import { useT } from '../../i18n/index.ts';
 import { useDescribeError, type ShownError } from '../../lib/errors.ts';
 import type { PageProps } from '../../router.tsx';
 import { useSession } from '../../session.tsx';
-import { fromBase64, safeReturnTo, signWithCard } from '../card-login/card.ts';
+import { fromBase64, safeReturnTo, signWithCard } from '../../lib/card.ts';
+import { CardBinding } from '../card-login/card-binding.tsx';
 import { CardForm } from '../card-login/card-form.tsx';
 import { messages } from './messages.ts';
 
@@ -141,32 +142,6 @@ export default function RecoverPage({ query }: PageProps) {
     })();
   };
 
-  const bind = (card: { url: string; id: string }, pin: string) => {
-    setBusy(true);
-    setError(undefined);
-    void (async () => {
-      try {
-        const ch = await api<{ challenge: string; message: string }>(
-          'POST',
-          '/api/authn/card/binding/options',
-          {},
-        );
-        const proof = await signWithCard(card.url, card.id, 'auth', pin, fromBase64(ch.message));
-        await api('POST', '/api/authn/card/binding', {
-          challenge: ch.challenge,
-          ...proof,
-          label: t('cardLabel'),
-        });
-        setCardBound(true);
-        setStatus(t('bound'));
-      } catch (e) {
-        fail(e);
-      } finally {
-        setBusy(false);
-      }
-    })();
-  };
-
   return (
     <div id="recover">
       <PageTitle text={registered ? t('doneTitle') : t('title')} />
@@ -199,22 +174,8 @@ export default function RecoverPage({ query }: PageProps) {
         </section>
       )}
       <Status message={status} />
-      {cardBound === false ? (
-        <section aria-labelledby="bind">
-          <h2 id="bind">{t('bindTitle')}</h2>
-          <p>{t('bindIntro')}</p>
-          <CardForm
-            kind="auth"
-            pinLabel={t('bindPin')}
-            pinHint={t('bindPinHint')}
-            submit={t('bindSubmit')}
-            busy={busy}
-            attempt={attempt}
-            onSubmit={bind}
-            onInvalid={(e) => setError(describe(e))}
-          />
-        </section>
-      ) : null}
+      {/* Stays once offered: it says when the card is set up. */}
+      {cardBound === false ? <CardBinding /> : null}
     </div>
   );
 }

@@ -16,7 +16,7 @@ import { formatDateTime } from '../../lib/dates.ts';
 import { useDescribeError, type ShownError } from '../../lib/errors.ts';
 import type { PageProps } from '../../router.tsx';
 import { useSession } from '../../session.tsx';
-import { fromBase64, safeReturnTo, signWithCard } from '../card-login/card.ts';
+import { fromBase64, safeReturnTo, signWithCard } from '../../lib/card.ts';
 import { CardForm } from '../card-login/card-form.tsx';
 import { messages } from './messages.ts';
 

@@ -1,5 +1,6 @@
 /**
- * The My Number card from the browser, shared by the card pages (card-login, reproof, recover).
+ * The My Number card from the browser: the one module every page that uses the card goes through
+ * (enrol, card-login, reproof, recover, the card binding).
  *
  * In simulation the card is a hosted virtual card of the J-LIS simulator: each C-APDU is one
  * `POST <base>/cards/<id>/apdu` (application/octet-stream in, R-APDU out), as an NFC reader would
@@ -14,7 +15,7 @@
  */
 import { WatashiError } from '@watashi/pki';
 import { JpkiCardClient, type CardTransport, type PinKind } from '@watashi/jpki';
-export { hostedCardsUrl } from '../../lib/config.ts';
+export { hostedCardsUrl } from './config.ts';
 
 /** A hosted token as `GET <base>/cards` lists it. */
 export interface HostedCard {
@@ -25,6 +26,7 @@ export interface HostedCard {
   readonly holder: string;
   /** A signing certificate is on the token. */
   readonly signing: boolean;
+  readonly expiresAt: string;
 }
 
 async function problemOf(res: Response): Promise<WatashiError> {
@@ -35,12 +37,18 @@ async function problemOf(res: Response): Promise<WatashiError> {
     p = {}; // not a problem document: reported by status below
   }
   const code = typeof p['code'] === 'string' ? p['code'] : `card_reader_http_${res.status}`;
-  return new WatashiError(code, `the card reader answered ${res.status}`, { detail: { status: res.status } });
+  const detail = typeof p['detail'] === 'string' ? p['detail'] : `the card reader answered ${res.status}`;
+  return new WatashiError(code, detail, {
+    detail: {
+      status: res.status,
+      ...(typeof p['remaining'] === 'number' ? { remaining: p['remaining'] } : {}),
+    },
+  });
 }
 
 async function send(url: string, init: RequestInit): Promise<Response> {
   try {
-    // No cookies go to the simulator; it has none.
+    // No cookies or credentials go to the simulator; it has none.
     return await fetch(url, { ...init, credentials: 'omit', cache: 'no-store' });
   } catch (cause) {
     throw new WatashiError('card_reader_unreachable', 'the card reader does not answer', { cause });
@@ -48,11 +56,14 @@ async function send(url: string, init: RequestInit): Promise<Response> {
 }
 
 /** One hosted card, reached over HTTP. */
-class HostedCardTransport implements CardTransport {
+export class HostedCardTransport implements CardTransport {
   readonly #card: string;
+
   constructor(baseUrl: string, cardId: string) {
-    this.#card = `${baseUrl}/cards/${encodeURIComponent(cardId)}`;
+    this.#card = `${baseUrl.replace(/\/+$/, '')}/cards/${encodeURIComponent(cardId)}`;
   }
+
+  /** Sends one C-APDU; resolves with data ‖ SW1 SW2. */
   async transmit(apdu: Uint8Array): Promise<Uint8Array> {
     const res = await send(`${this.#card}/apdu`, {
       method: 'POST',
@@ -62,20 +73,23 @@ class HostedCardTransport implements CardTransport {
     if (res.status !== 200) throw await problemOf(res);
     return new Uint8Array(await res.arrayBuffer());
   }
+
   /** The card enters the field: a fresh session, no PIN verified yet. */
   async begin(): Promise<void> {
     const res = await send(`${this.#card}/session`, { method: 'POST' });
     if (res.status !== 200) throw await problemOf(res);
   }
+
   /** The card leaves the field: whatever PIN was verified is forgotten. */
   async close(): Promise<void> {
-    await send(`${this.#card}/session`, { method: 'DELETE' });
+    const res = await send(`${this.#card}/session`, { method: 'DELETE' });
+    if (res.status !== 200) throw await problemOf(res);
   }
 }
 
-/** The simulator's hosted cards that can still be used. */
+/** The simulator's hosted cards that can still be used (a wiped one is gone). */
 export async function listHostedCards(baseUrl: string): Promise<HostedCard[]> {
-  const res = await send(`${baseUrl}/cards`, { method: 'GET' });
+  const res = await send(`${baseUrl.replace(/\/+$/, '')}/cards`, { method: 'GET' });
   if (res.status !== 200) throw await problemOf(res);
   const body = (await res.json()) as { cards?: unknown };
   const cards = Array.isArray(body.cards) ? (body.cards as HostedCard[]) : [];
