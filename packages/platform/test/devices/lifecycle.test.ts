@@ -85,7 +85,7 @@ forEachEngine((t) => {
       await crypto.subtle.sign(
         { name: 'ECDSA', hash: 'SHA-256' },
         pair.privateKey,
-        fromBase64(issued.activation.message),
+        new Uint8Array(fromBase64(issued.activation.message)),
       ),
     );
     const act = await c.post(`/api/devices/certificates/${issued.device.serial}/activate`, {
