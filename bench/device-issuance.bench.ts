@@ -10,7 +10,7 @@
  * 3. `openssl ca` signing the same number of PKCS#10 requests with the same profile's extensions
  *    (`-infiles`, one process).
  *
- * BENCH_COUNT (default 300) certificates per case. PostgreSQL: WATASHI_TEST_PG_URL, the local
+ * BENCH_COUNT (default 300) certificates per case, BENCH_CLIENTS (default 8) clients at once end to end. PostgreSQL: WATASHI_TEST_PG_URL, the local
  * server on 5432, or a private cluster started for the run (scripts/pg-private.sh).
  */
 import { execFileSync } from 'node:child_process';
@@ -46,7 +46,7 @@ import {
 import { simTrust, startSim } from '../packages/platform/test/enrolment/support.ts';
 
 const COUNT = Number(process.env['BENCH_COUNT'] ?? 300);
-const CLIENTS = 8;
+const CLIENTS = Number(process.env['BENCH_CLIENTS'] ?? 8);
 const dir = mkdtempSync(join(tmpdir(), 'watashi-bench-devices-'));
 let cluster: PrivateCluster | undefined;
 let scratch: ScratchDatabase | undefined;
