@@ -216,9 +216,17 @@ for (const engine of ENGINES) {
       await page.click('#login-device');
       await page.waitForURL('**/wallet/account', WAIT);
       const me = await page.evaluate(
-        async () => (await (await fetch('/api/me')).json()) as { account: { id: string } },
+        async () =>
+          (await (await fetch('/api/me')).json()) as {
+            account: { id: string };
+            authenticators: Array<{ type: string; level: number }>;
+          },
       );
       expect(me.account.id).toBe(r.accountId);
+      // A key in the browser is a software key: level 2 at most (docs/trust-service.md §5).
+      const cert = me.authenticators.find((a) => a.type === 'device_cert');
+      expect(cert?.level).toBeGreaterThanOrEqual(1);
+      expect(cert?.level).toBeLessThanOrEqual(2);
       expect(phoneA.problems).toEqual([]);
 
       // Device change from phone B alone, with the card; then phone A erases its key.
