@@ -115,7 +115,7 @@ export default function DevicesPage(_props: PageProps) {
       await activateThisDevice(accountId, pending);
       const changed = pending.replaced.length > 0;
       setPending(undefined);
-      setStatus(changed ? `${t('activated')} ${t('changed')}` : t('activated'));
+      setStatus(changed ? t('activatedChanged') : t('activated'));
       await load();
     });
 

@@ -64,7 +64,7 @@ export const messages = defineMessages(
     cardSubmit: 'カードでサインインする',
     cardReading: 'カードを読んでいます…',
     cardDone: 'カードでサインインしました。',
-    changed: '機種変更しました。前の端末の証明書は使えなくなりました。',
+    activatedChanged: '証明書が有効になりました。機種変更しました。前の端末の証明書は使えなくなりました。',
     erasedNotice:
       'この端末の証明書は使えなくなりました（なくした端末として止められたか、機種変更されました）。この端末に残っていた鍵を消しました。',
     err_device_fresh_authentication_required:
@@ -144,7 +144,7 @@ export const messages = defineMessages(
     cardSubmit: 'Sign in with the card',
     cardReading: 'Reading the card…',
     cardDone: 'Signed in with the card.',
-    changed: 'Devices changed. The old device’s certificate no longer works.',
+    activatedChanged: 'The certificate is on. Devices changed: the old device’s certificate no longer works.',
     erasedNotice:
       'The certificate of this device no longer works (it was stopped as lost, or replaced by a device change). The key left on this device has been erased.',
     err_device_fresh_authentication_required:
@@ -226,7 +226,8 @@ export const messages = defineMessages(
     cardSubmit: 'カードで サインイン する',
     cardReading: 'カードを よんで います…',
     cardDone: 'カードで サインイン しました。',
-    changed: 'きしゅへんこう しました。まえの たんまつの しょうめいしょは つかえなく なりました。',
+    activatedChanged:
+      'しょうめいしょが つかえるように なりました。きしゅへんこう しました。まえの たんまつの しょうめいしょは つかえなく なりました。',
     erasedNotice:
       'この たんまつの しょうめいしょは つかえなく なりました（なくした たんまつと して 止められたか、きしゅへんこう されました）。この たんまつに のこって いた かぎを けしました。',
     err_device_fresh_authentication_required:
