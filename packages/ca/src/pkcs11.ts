@@ -206,7 +206,9 @@ export interface Pkcs11TokenOptions {
   /** Path of the PKCS#11 module (shared library). */
   readonly module: string;
   /** Label of the token (CK_TOKEN_INFO.label, trailing blanks ignored). */
-  readonly tokenLabel: string;
+  readonly tokenLabel?: string;
+  /** Or the slot id (CK_SLOT_ID) the token is in, as `softhsm2-util --show-slots` and `pkcs11-tool -L` print it. */
+  readonly slot?: bigint;
   /** User PIN. Kept only inside the closure of the opened token. */
   readonly pin: string;
 }
@@ -240,7 +242,16 @@ export function openPkcs11Token(options: Pkcs11TokenOptions): Pkcs11Token {
   const slots: bigint[] = new Array<bigint>(count[0] ?? 0).fill(0n);
   check(fn.C_GetSlotList(1, slots, count), 'C_GetSlotList');
   let slot: bigint | undefined;
+  if ((options.tokenLabel === undefined) === (options.slot === undefined))
+    throw new TypeError('openPkcs11Token: give the token label or the slot id, one of them');
   for (const s of slots.slice(0, count[0])) {
+    if (options.slot !== undefined) {
+      if (BigInt(s) === options.slot) {
+        slot = s;
+        break;
+      }
+      continue;
+    }
     // CK_TOKEN_INFO begins with label[32], blank-padded UTF-8 (PKCS#11 §3.2).
     const info = Buffer.alloc(512);
     if (fn.C_GetTokenInfo(s, info) !== CKR_OK) continue;
@@ -250,7 +261,12 @@ export function openPkcs11Token(options: Pkcs11TokenOptions): Pkcs11Token {
     }
   }
   if (slot === undefined)
-    throw p11Error('pkcs11_token_not_found', `no token labelled ${JSON.stringify(options.tokenLabel)}`);
+    throw p11Error(
+      'pkcs11_token_not_found',
+      options.slot !== undefined
+        ? `no token in slot ${options.slot}`
+        : `no token labelled ${JSON.stringify(options.tokenLabel)}`,
+    );
   const out = [0n];
   check(fn.C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, null, null, out), 'C_OpenSession');
   const session = out[0] ?? 0n;

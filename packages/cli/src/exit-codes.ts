@@ -37,6 +37,11 @@ export function exitCodeFor(code: string | undefined): number {
   if (!code) return EXIT.failure;
   // The command did what it could; the rest waits for a retry job (scripts may simply run it again later).
   if (/_deferred$/.test(code)) return EXIT.deferred;
+  // A missing or malformed option the command checks itself (`watashi device enrol`).
+  if (/^usage_/.test(code)) return EXIT.usage;
+  // A PKCS#11 token refused its user PIN (C_Login).
+  if (code === 'pkcs11_login_failed') return EXIT.pin;
+  if (code === 'pkcs11_module_unavailable') return EXIT.unreachable;
   // A malformed PIN (`card_pin_format`, `pin_format`) is bad input: it is refused before any try is used.
   if (/_format$/.test(code)) return EXIT.badInput;
   // Card protocol (`card_pin_*`, @watashi/jpki) and the simulator's admin API (`pin_incorrect`, `pin_blocked`).
@@ -51,7 +56,10 @@ export function exitCodeFor(code: string | undefined): number {
   // After the verification rule, so that `*_signature_invalid` stays a verification failure.
   if (/_invalid$|^unsupported_media_type$/.test(code)) return EXIT.badInput;
   if (/unreachable|transport_failed|^http_/.test(code)) return EXIT.unreachable;
-  if (/conflict|already|refused|duplicate|_in_use$|_locked$/.test(code) || SIM_STATE_CONFLICTS.has(code))
+  if (
+    /conflict|already|refused|duplicate|_in_use$|_locked$|_occupied$|_reused$/.test(code) ||
+    SIM_STATE_CONFLICTS.has(code)
+  )
     return EXIT.conflict;
   return EXIT.failure;
 }

@@ -15,6 +15,7 @@ import { registerEventsCommands } from './commands/events.ts';
 import { registerFeesCommands } from './commands/fees.ts';
 import { registerAccountCommands } from './commands/account.ts';
 import { registerKeysCommands } from './commands/keys.ts';
+import { registerDeviceCommands } from './commands/device.ts';
 import { SIM_SUMMARY } from './commands/sim-summary.ts';
 import { registerSignatureCommands } from './commands/signature.ts';
 
@@ -48,6 +49,7 @@ export async function program(argv: ReadonlyArray<string> = []): Promise<Command
   registerAccountCommands(p);
   registerKeysCommands(p);
   registerSignatureCommands(p);
+  registerDeviceCommands(p);
   return p;
 }
 

@@ -8,6 +8,7 @@ import { common } from './i18n/common.ts';
 import { LOCALES, useLocale, useT, type Locale } from './i18n/index.ts';
 import { useOnline } from './lib/online.ts';
 import { useSession } from './session.tsx';
+import { DeviceKeyCheck } from './pages/devices/check.tsx';
 
 /**
  * The navigation: ONE line per entry (`[path, key of src/i18n/common.ts]`), in the order shown.
@@ -152,6 +153,7 @@ export function Layout(props: {
             {t('offlineBanner')}
           </p>
         )}
+        <DeviceKeyCheck />
         {props.children}
       </main>
       <footer class="site">

@@ -392,6 +392,8 @@ forEachEngine((t) => {
       expect(res.status, JSON.stringify(res.body)).toBe(201);
       const issued = res.body as unknown as Issued;
       expect(issued.replaced).toEqual([oldIssued.device.serial]);
+      // Whoever holds the old phone is signed out: its device-certificate session ended.
+      expect((await viaDevice.client.req('GET', '/api/me')).status).toBe(401);
       expect((await activate(r.client, fresh, issued)).status).toBe(200);
       // The old device, when it next starts, asks for its status: revoked → it erases its key.
       const status = await new Client(p.url).req(
