@@ -14,6 +14,7 @@ import { validatePdf } from '@watashi/signature';
 import type { PlatformDeps } from '../server/context.ts';
 import { problem } from '../server/problem.ts';
 import { platformTsa } from '../tsa/index.ts';
+import { registerSigningRoutes } from './sign.ts';
 
 const MAX_PDF = 10 * 1024 * 1024;
 
@@ -74,8 +75,9 @@ const SCRIPT = `'use strict';
 })();
 `;
 
-/** Registers the verification page and its API. */
+/** Registers the verification page and its API, and the wallet's signing API (sign.ts). */
 export async function registerSignatureRoutes(app: FastifyInstance, deps: PlatformDeps): Promise<void> {
+  registerSigningRoutes(app, deps);
   const tsa = platformTsa(deps);
   const verifier = nodeVerifier();
   app.get('/verify', { config: { auth: 'public' } }, (_req, reply) =>
