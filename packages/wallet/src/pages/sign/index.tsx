@@ -11,7 +11,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { SignedOut } from '../../components/signed-out.tsx';
 import { Alert, Button, Buttons, Facts, Notice, PageTitle, Status } from '../../components/ui.tsx';
 import { useLocale, useT } from '../../i18n/index.ts';
-import { formatDateTime } from '../../lib/dates.ts';
+import { formatDate, formatDateTime } from '../../lib/dates.ts';
 import { useDescribeError, type ShownError } from '../../lib/errors.ts';
 import { useSession } from '../../session.tsx';
 import { CardForm } from '../card-login/card-form.tsx';
@@ -196,7 +196,7 @@ export default function SignPage() {
             rows={[
               [t('signerName'), prepared.signer.name],
               [t('signerAddress'), prepared.signer.address],
-              [t('certificateUntil'), formatDateTime(prepared.signer.notAfter, locale)],
+              [t('certificateUntil'), formatDate(prepared.signer.notAfter, locale)],
             ]}
           />
           <Buttons>

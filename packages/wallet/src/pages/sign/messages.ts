@@ -10,7 +10,7 @@ export const messages = defineMessages(
     chooseFile: '署名するファイル',
     chooseHint:
       'PDFは署名をファイルの中に入れます。ほかのファイルは、署名を別のファイル（.p7s）にします。10MBまで。',
-    whatYouSign: '署名するファイル',
+    whatYouSign: '選んだファイル',
     fileName: 'ファイル名',
     fileSize: '大きさ',
     bytes: 'バイト',
@@ -69,7 +69,7 @@ export const messages = defineMessages(
     chooseFile: 'File to sign',
     chooseHint:
       'A PDF gets the signature inside. Any other file gets its signature as a separate file (.p7s). Up to 10 MB.',
-    whatYouSign: 'The file you sign',
+    whatYouSign: 'The file you chose',
     fileName: 'File name',
     fileSize: 'Size',
     bytes: 'bytes',
@@ -127,7 +127,7 @@ export const messages = defineMessages(
     chooseFile: 'サインする ファイル',
     chooseHint:
       'PDFは、サインを ファイルの 中に 入れます。ほかの ファイルは、サインを べつの ファイル（.p7s）に します。10MBまで です。',
-    whatYouSign: 'サインする ファイル',
+    whatYouSign: 'えらんだ ファイル',
     fileName: 'ファイルの 名前',
     fileSize: 'ファイルの 大きさ',
     bytes: 'バイト',
