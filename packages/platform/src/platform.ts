@@ -42,7 +42,7 @@ import {
   evaluateIdentityProofing,
   type AnchorCheckStatus,
 } from './assurance/index.ts';
-import { parsePlatformConfig, type PlatformConfig } from './config.ts';
+import { parsePlatformConfig, PLACEHOLDER_TSA_POLICY, type PlatformConfig } from './config.ts';
 import { registerAuthnRoutes } from './authn/index.ts';
 import { authenticatorFacts } from './authn/passkeys.ts';
 import { openBasic4, registerEnrolmentRoutes } from './enrolment/index.ts';
@@ -93,7 +93,9 @@ export type PlatformConfigErrorCode =
   /** `jlisRootFiles` set in simulation mode, whose roots are the simulator's only. */
   | 'config_jlis_roots_in_simulation'
   /** A file of `audit.tsaCertificates` cannot be read or holds no PEM certificate. */
-  | 'config_tsa_certificate_unreadable';
+  | 'config_tsa_certificate_unreadable'
+  /** Production mode with the placeholder TSA policy OID (`tsa.policyOid` unset). */
+  | 'config_tsa_policy_placeholder';
 
 const configError = (
   code: PlatformConfigErrorCode,
@@ -165,6 +167,13 @@ function checkMode(config: PlatformConfig, overrides: PlatformOverrides): void {
       throw configError(
         'config_database_required',
         'production mode needs PostgreSQL (databaseUrl / DATABASE_URL); embedded PGlite is for simulation',
+      );
+    // RFC 3161 §2.4.2: every token names the policy it was issued under; a verifier reads it as the
+    // operator's promise (ETSI EN 319 421). A placeholder OID promises nothing.
+    if (config.tsa.policyOid === PLACEHOLDER_TSA_POLICY)
+      throw configError(
+        'config_tsa_policy_placeholder',
+        `production mode needs the operator's own TSA policy: set tsa.policyOid (the default ${PLACEHOLDER_TSA_POLICY} is a placeholder for simulation)`,
       );
   } else if (config.jlisRootFiles.length > 0) {
     throw configError(
