@@ -6,8 +6,8 @@
  *   sub-indication are shown as they are and said in words), with a script at `GET /verify.js`
  *   (the platform's CSP allows scripts from itself only).
  * - `POST /api/signatures/verify` with an `application/pdf` body (≤ 10 MiB): the PAdES report of
- *   `@watashi/signature` as JSON; with `application/json` `{ signature, content? }` (base64): the
- *   CAdES report in the same shape (`signatures: [report]`). Anchors: the J-LIS signing CAs of
+ *   `@watashi/signature` as JSON; `POST /api/signatures/verify/cms` with JSON
+ *   `{ signature, content? }` (base64): the CAdES report in the same shape (`signatures: [report]`). Anchors: the J-LIS signing CAs of
  *   the trust store, and Watashi's own TSA. Nothing is stored and nothing is fetched: the evidence
  *   in the file decides.
  */
@@ -18,6 +18,7 @@ import { nodeVerifier } from '@watashi/pki/node';
 import { validateCades, validatePdf } from '@watashi/signature';
 import type { PlatformDeps } from '../server/context.ts';
 import { problem } from '../server/problem.ts';
+import { invalidAs, withSchemas } from '../server/schemas.ts';
 import { platformTsa } from '../tsa/index.ts';
 import { registerSigningRoutes } from './sign.ts';
 
@@ -28,7 +29,60 @@ const b64 = z
   .string()
   .max(MAX_JSON)
   .regex(/^[A-Za-z0-9+/]*={0,2}$/);
-const cmsBody = z.strictObject({ signature: b64.min(1), content: b64.optional() });
+const cmsBody = z.strictObject({
+  signature: b64.min(1).describe('the CMS SignedData (a .p7s), DER in base64'),
+  content: b64.optional().describe('the file it signs, base64 (for a detached signature)'),
+});
+/** The report of @watashi/signature (`ValidationReport`, validate.ts), member by member. */
+const signatureReport = z.object({
+  indication: z.enum(['TOTAL-PASSED', 'INDETERMINATE', 'TOTAL-FAILED']),
+  subIndication: z.string().optional().describe('ETSI EN 319 102-1 §5.1.3'),
+  code: z.string().optional(),
+  message: z.string(),
+  format: z.enum(['CAdES', 'PAdES']),
+  level: z.enum(['B-B', 'B-T', 'B-LT', 'B-LTA']),
+  signer: z
+    .object({
+      subject: z.string(),
+      commonName: z.string().optional(),
+      name: z.string().optional(),
+      issuer: z.string(),
+      serial: z.string(),
+      notBefore: z.string(),
+      notAfter: z.string(),
+    })
+    .optional(),
+  claimedSigningTime: z.string().optional(),
+  provenAt: z.string().optional(),
+  validationTime: z.string(),
+  timeStamps: z
+    .array(
+      z.object({
+        kind: z.enum(['signature', 'archive', 'document']),
+        genTime: z.string().optional(),
+        tsa: z.string().optional(),
+        status: z.enum(['valid', 'untrusted', 'invalid']),
+        code: z.string().optional(),
+      }),
+    )
+    .readonly(),
+  revocation: z
+    .object({
+      source: z.enum(['ocsp', 'crl', 'online']),
+      embedded: z.boolean(),
+      status: z.enum(['good', 'revoked', 'unknown']),
+      reason: z.string().optional(),
+      revokedAt: z.string().optional(),
+      issuedAt: z.string().optional(),
+    })
+    .optional(),
+  networkUsed: z.boolean(),
+});
+const cmsReport = z.object({
+  format: z.literal('CAdES'),
+  signatures: z.array(signatureReport).readonly(),
+  documentTimeStamps: z.array(z.never()),
+});
 
 const PAGE = `<!doctype html>
 <html lang="ja">
@@ -143,7 +197,7 @@ const SCRIPT = `'use strict';
       var content = c ? c.arrayBuffer() : Promise.resolve(undefined);
       return content.then(function (cb) {
         if (cb) body.content = b64(cb);
-        return fetch('/api/signatures/verify', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        return fetch('/api/signatures/verify/cms', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       });
     })
       .then(function (r) { return r.json(); })
@@ -182,35 +236,47 @@ export async function registerSignatureRoutes(app: FastifyInstance, deps: Platfo
     );
     scope.post(
       '/api/signatures/verify',
-      { bodyLimit: MAX_JSON, config: { auth: 'public', rateLimit: 'default' } },
+      { config: { auth: 'public', rateLimit: 'default' } },
       async (req, reply) => {
-        const now = deps.now();
-        const anchors = deps.trust.anchors('sign');
-        const tsaAnchors = [parseCertificate((await tsa()).certificate)];
-        void reply.header('cache-control', 'no-store');
-        if (Buffer.isBuffer(req.body))
-          return reply.send(
-            await validatePdf({ pdf: new Uint8Array(req.body), anchors, tsaAnchors, now, verifier }),
-          );
-        // CAdES: a detached .p7s with the file it signs, or a CMS that carries its content.
-        const r = cmsBody.safeParse(req.body ?? {});
-        if (!r.success)
-          throw problem(
-            'signature_request_invalid',
-            415,
-            'send an application/pdf body, or JSON { signature, content? } (base64)',
-          );
-        const report = await validateCades({
-          cms: fromBase64(r.data.signature),
-          ...(r.data.content === undefined ? {} : { content: fromBase64(r.data.content) }),
-          anchors,
-          tsaAnchors,
-          now,
+        if (!Buffer.isBuffer(req.body))
+          throw problem('signature_request_invalid', 415, 'send an application/pdf body');
+        const report = await validatePdf({
+          pdf: new Uint8Array(req.body),
+          anchors: deps.trust.anchors('sign'),
+          tsaAnchors: [parseCertificate((await tsa()).certificate)],
+          now: deps.now(),
           verifier,
         });
-        return reply.send({ format: 'CAdES', signatures: [report], documentTimeStamps: [] });
+        return reply.header('cache-control', 'no-store').send(report);
       },
     );
     done();
   });
+  // CAdES: a detached .p7s with the file it signs, or a CMS that carries its content.
+  withSchemas(app).post(
+    '/api/signatures/verify/cms',
+    {
+      bodyLimit: MAX_JSON,
+      config: { auth: 'public', rateLimit: 'default' },
+      schemaErrorFormatter: invalidAs((d) => problem('signature_request_invalid', 400, d)),
+      schema: {
+        summary: 'Validate a CAdES signature (a detached .p7s with its file, or an attached CMS)',
+        body: cmsBody,
+        response: { 200: cmsReport },
+      },
+    },
+    async (req, reply) => {
+      const report = await validateCades({
+        cms: fromBase64(req.body.signature),
+        ...(req.body.content === undefined ? {} : { content: fromBase64(req.body.content) }),
+        anchors: deps.trust.anchors('sign'),
+        tsaAnchors: [parseCertificate((await tsa()).certificate)],
+        now: deps.now(),
+        verifier,
+      });
+      return reply
+        .header('cache-control', 'no-store')
+        .send({ format: 'CAdES' as const, signatures: [report], documentTimeStamps: [] });
+    },
+  );
 }

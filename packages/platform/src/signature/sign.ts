@@ -51,6 +51,7 @@ import {
 } from '@watashi/signature';
 import type { PlatformDeps } from '../server/context.ts';
 import { problem } from '../server/problem.ts';
+import { invalidAs, withSchemas } from '../server/schemas.ts';
 import { platformTsa } from '../tsa/index.ts';
 
 /** Error codes of the signing API. */
@@ -134,12 +135,23 @@ const prepareBody = z.strictObject({
 const completeBody = z.strictObject({ signature: b64 });
 const idParams = z.strictObject({ id: z.uuid() });
 
-function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
-  const r = schema.safeParse(value ?? {});
-  if (!r.success)
-    throw problem('signature_request_invalid', 400, r.error.issues[0]?.message ?? 'invalid request');
-  return r.data;
-}
+const signerView = z.object({ name: z.string(), address: z.string(), notAfter: z.string() });
+const preparedView = z.object({
+  id: z.string(),
+  format: z.enum(['pades', 'cades']),
+  digestInfo: z.string().describe('the PKCS#1 DigestInfo the card signs, base64'),
+  signer: signerView,
+  document: z.object({ fileName: z.string(), size: z.number().int(), sha256: z.string() }),
+  expiresAt: z.string(),
+});
+const signedView = z.object({
+  fileName: z.string(),
+  mediaType: z.enum(['application/pdf', 'application/pkcs7-signature']),
+  file: z.string().describe('the signed PDF or the .p7s, base64'),
+  level: z.literal('B-LT'),
+  provenAt: z.string(),
+  signer: signerView,
+});
 
 const isPdf = (b: Uint8Array): boolean =>
   b.length >= 5 && Buffer.from(b.subarray(0, 1024)).toString('latin1').includes('%PDF-');
@@ -171,8 +183,7 @@ export class CardSigning {
   }
 
   /** Step 1: checks the certificate, prepares the signature, answers what the card signs. */
-  async prepare(accountId: string, body: unknown): Promise<PreparedSigningJson> {
-    const b = parse(prepareBody, body);
+  async prepare(accountId: string, b: z.output<typeof prepareBody>): Promise<PreparedSigningJson> {
     const now = this.#deps.now();
     this.#sweep(now.getTime());
     const document = fromBase64(b.document);
@@ -297,9 +308,7 @@ export class CardSigning {
   }
 
   /** Step 2: checks the card's signature, time-stamps, embeds the evidence, answers the file. */
-  async complete(accountId: string, params: unknown, body: unknown): Promise<SignedDocumentJson> {
-    const { id } = parse(idParams, params);
-    const { signature } = parse(completeBody, body);
+  async complete(accountId: string, id: string, signature: string): Promise<SignedDocumentJson> {
     this.#sweep(this.#deps.now().getTime());
     const p = this.#pending.get(id);
     if (p === undefined || p.accountId !== accountId || p.used)
@@ -373,26 +382,45 @@ export function registerSigningRoutes(app: FastifyInstance, deps: PlatformDeps):
     signing.close();
     done();
   });
-  // Base64 of a 10 MiB document and a certificate chain.
-  const bodyLimit = Math.ceil((MAX_DOCUMENT * 4) / 3) + 64 * 1024;
-  app.post(
+  const routes = withSchemas(app);
+  const schemaErrorFormatter = invalidAs((d) => problem('signature_request_invalid', 400, d));
+  routes.post(
     '/api/signatures/sign',
-    { bodyLimit, config: { auth: 'session', rateLimit: 'default' } },
+    {
+      // Base64 of a 10 MiB document and a certificate chain.
+      bodyLimit: Math.ceil((MAX_DOCUMENT * 4) / 3) + 64 * 1024,
+      config: { auth: 'session', rateLimit: 'default' },
+      schemaErrorFormatter,
+      schema: {
+        summary: 'Prepare a signature the My Number card makes (what the card signs)',
+        body: prepareBody,
+        response: { 200: preparedView },
+      },
+    },
     async (req, reply) => {
       const s = req.session;
       if (s === null) throw problem('session_required', 401, 'sign in first');
       return reply.header('cache-control', 'no-store').send(await signing.prepare(s.accountId, req.body));
     },
   );
-  app.post(
+  routes.post(
     '/api/signatures/sign/:id/complete',
-    { config: { auth: 'session', rateLimit: 'default' } },
+    {
+      config: { auth: 'session', rateLimit: 'default' },
+      schemaErrorFormatter,
+      schema: {
+        summary: 'Finish the signature with the card’s signature: time-stamp, evidence, the signed file',
+        params: idParams,
+        body: completeBody,
+        response: { 200: signedView },
+      },
+    },
     async (req, reply) => {
       const s = req.session;
       if (s === null) throw problem('session_required', 401, 'sign in first');
       return reply
         .header('cache-control', 'no-store')
-        .send(await signing.complete(s.accountId, req.params, req.body));
+        .send(await signing.complete(s.accountId, req.params.id, req.body.signature));
     },
   );
   return signing;

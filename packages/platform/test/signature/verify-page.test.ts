@@ -94,7 +94,7 @@ forEachEngine((t) => {
     });
 
     const verifyCms = (signature: Uint8Array, content?: Uint8Array) =>
-      fetch(`${base}/api/signatures/verify`, {
+      fetch(`${base}/api/signatures/verify/cms`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({
@@ -155,6 +155,16 @@ forEachEngine((t) => {
       expect((await (await verifyCms(attached)).json()) as unknown).toMatchObject({
         signatures: [{ indication: 'TOTAL-PASSED', signer: { name: '分離　次郎' } }],
       });
+      // Not base64: the request is refused with the area's code.
+      const bad = await fetch(`${base}/api/signatures/verify/cms`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ signature: '***' }),
+      });
+      expect([bad.status, ((await bad.json()) as { code: string }).code]).toEqual([
+        400,
+        'signature_request_invalid',
+      ]);
       // Not a signature at all.
       expect((await (await verifyCms(content)).json()) as unknown).toMatchObject({
         signatures: [{ indication: 'TOTAL-FAILED', subIndication: 'FORMAT_FAILURE' }],
