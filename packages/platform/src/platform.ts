@@ -69,6 +69,7 @@ import { registerWalletRoutes } from './wallet/index.ts';
 import { registerFeeRoutes } from './jlis/routes.ts';
 import { registerTsaRoutes } from './tsa/index.ts';
 import { registerSignatureRoutes } from './signature/index.ts';
+import { scheduleArchive } from './signature/archive.ts';
 import { registerOidcRoutes } from './oidc/index.ts';
 import { registerEventRoutes, scheduleEventDelivery } from './lifecycle/events/index.ts';
 import { statusCheckedAt } from './lifecycle/coverage.ts';
@@ -482,6 +483,14 @@ export async function createPlatform(
       });
       opened.push(stop);
     }
+    // Archive time-stamps of the signatures made from the wallet, renewed before they weaken.
+    opened.push(
+      scheduleArchive(
+        deps,
+        (r) => app.log.info(r, 'signature archive renewed'),
+        (e) => app.log.warn({ err: e }, 'signature archive failed'),
+      ),
+    );
 
     return {
       app,

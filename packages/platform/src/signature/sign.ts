@@ -53,6 +53,7 @@ import type { PlatformDeps } from '../server/context.ts';
 import { problem } from '../server/problem.ts';
 import { invalidAs, withSchemas } from '../server/schemas.ts';
 import { platformTsa } from '../tsa/index.ts';
+import { recordSignature } from './archive.ts';
 
 /** Error codes of the signing API. */
 export type SigningErrorCode =
@@ -359,6 +360,8 @@ export class CardSigning {
       throw problem('signature_result_invalid', 422, 'the signature would not pass validation', {
         ...(report ? { indication: report.indication, subIndication: report.subIndication } : {}),
       });
+    // Kept for the archive job: the file's hash and its first archive time-stamp (archive.ts).
+    await recordSignature(this.#deps, { accountId, format: p.format, file });
     return {
       fileName: p.format === 'pades' ? p.fileName : `${p.fileName}.p7s`,
       mediaType: p.format === 'pades' ? 'application/pdf' : 'application/pkcs7-signature',

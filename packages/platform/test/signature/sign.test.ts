@@ -101,6 +101,18 @@ forEachEngine((t) => {
         ['ocsp', 'signature_verification', 'sign', r.accountId],
       ]);
       const signed = fromBase64(done.body['file'] as string);
+      // Kept for the archive job: the handed-out file's hash (not the file) and a first token.
+      const records = await t.db
+        .selectFrom('signature_records')
+        .select(['file_sha256', 'stamps', 'format'])
+        .where('account_id', '=', r.accountId)
+        .where(
+          'file_sha256',
+          '=',
+          new Uint8Array(await crypto.subtle.digest('SHA-256', new Uint8Array(signed))),
+        )
+        .execute();
+      expect(records.map((x) => [x.format, x.stamps])).toEqual([['pades', 1]]);
       // Offline, years later, on the embedded evidence and the platform's TSA.
       const report = await validatePdf({
         pdf: signed,
