@@ -15,6 +15,10 @@
  * - the newest token's facts that decide when it must be renewed: its TSA certificate's notAfter
  *   and its signature algorithm, and the resulting `next_due_at`.
  *
+ * The records are the resident's data (in the data export, `signatures`) and stay when the account
+ * is closed, like the accounts row: a hash says nothing without the file, and a contract signed
+ * before the closure still needs its proof.
+ *
  * With the file the resident keeps and this chain, anyone can show the file existed at the first
  * token's time even after that token's TSA certificate expired or its algorithm weakened. Adding
  * B-LTA inside the file itself (`addArchiveTimeStamp`, `addDocumentTimeStamp`) needs the file, so

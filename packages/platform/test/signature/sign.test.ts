@@ -113,6 +113,17 @@ forEachEngine((t) => {
         )
         .execute();
       expect(records.map((x) => [x.format, x.stamps])).toEqual([['pades', 1]]);
+      // … and in the resident's data export.
+      const exported = await r.client.req('GET', '/api/me/export');
+      expect(exported.body['signatures']).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            format: 'pades',
+            fileSha256: Buffer.from(records[0]!.file_sha256).toString('hex'),
+            archiveTimeStamps: 1,
+          }),
+        ]),
+      );
       // Offline, years later, on the embedded evidence and the platform's TSA.
       const report = await validatePdf({
         pdf: signed,
