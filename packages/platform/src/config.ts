@@ -13,6 +13,12 @@ const rateLimitBucket = z.strictObject({
 });
 
 /** The configuration schema. */
+/**
+ * The placeholder TSA policy OID (an unassigned arc under the IANA private-enterprise tree): fine
+ * for simulation, refused in production, where the operator names its own policy (`tsa.policyOid`).
+ */
+export const PLACEHOLDER_TSA_POLICY = '1.3.6.1.4.1.99999.20.1';
+
 export const platformConfigSchema = z.strictObject({
   mode: z
     .enum(['production', 'simulation'])
@@ -527,6 +533,18 @@ export const platformConfigSchema = z.strictObject({
     .describe(
       'Require pushed authorization requests (RFC 9126 §5) from every RP; false: only from RPs registered with `--require-par`.',
     ),
+  tsa: z
+    .strictObject({
+      policyOid: z
+        .string()
+        .regex(/^[0-2](\.(0|[1-9][0-9]*))+$/, 'a dotted object identifier, e.g. 1.2.392.123456.1.1')
+        .default(PLACEHOLDER_TSA_POLICY)
+        .describe(
+          `The TSA policy under which the platform's time-stamping authority (POST /tsa, the signatures the wallet makes) issues its tokens (RFC 3161 §2.4.2 TSTInfo.policy): an OID under the operator's own arc, naming the operator's published TSA policy (ETSI EN 319 421). The default ${PLACEHOLDER_TSA_POLICY} is a placeholder for simulation only; production mode refuses it at start-up (config_tsa_policy_placeholder).`,
+        ),
+    })
+    .default({ policyOid: PLACEHOLDER_TSA_POLICY })
+    .describe("The platform's RFC 3161 time-stamping authority (docs/signatures.md)."),
   trustProxy: z
     .boolean()
     .default(false)

@@ -43,7 +43,7 @@ import {
   evaluateIdentityProofing,
   type AnchorCheckStatus,
 } from './assurance/index.ts';
-import { parsePlatformConfig, type PlatformConfig } from './config.ts';
+import { parsePlatformConfig, PLACEHOLDER_TSA_POLICY, type PlatformConfig } from './config.ts';
 import { registerAuthnRoutes } from './authn/index.ts';
 import { authenticatorFacts } from './authn/passkeys.ts';
 import { openBasic4, registerEnrolmentRoutes } from './enrolment/index.ts';
@@ -69,6 +69,7 @@ import { registerWalletRoutes } from './wallet/index.ts';
 import { registerFeeRoutes } from './jlis/routes.ts';
 import { registerTsaRoutes } from './tsa/index.ts';
 import { registerSignatureRoutes } from './signature/index.ts';
+import { scheduleArchive } from './signature/archive.ts';
 import { registerOidcRoutes } from './oidc/index.ts';
 import { registerEventRoutes, scheduleEventDelivery } from './lifecycle/events/index.ts';
 import { statusCheckedAt } from './lifecycle/coverage.ts';
@@ -96,7 +97,9 @@ export type PlatformConfigErrorCode =
   /** `jlisRootFiles` set in simulation mode, whose roots are the simulator's only. */
   | 'config_jlis_roots_in_simulation'
   /** A file of `audit.tsaCertificates` cannot be read or holds no PEM certificate. */
-  | 'config_tsa_certificate_unreadable';
+  | 'config_tsa_certificate_unreadable'
+  /** Production mode with the placeholder TSA policy OID (`tsa.policyOid` unset). */
+  | 'config_tsa_policy_placeholder';
 
 const configError = (
   code: PlatformConfigErrorCode,
@@ -168,6 +171,13 @@ function checkMode(config: PlatformConfig, overrides: PlatformOverrides): void {
       throw configError(
         'config_database_required',
         'production mode needs PostgreSQL (databaseUrl / DATABASE_URL); embedded PGlite is for simulation',
+      );
+    // RFC 3161 §2.4.2: every token names the policy it was issued under; a verifier reads it as the
+    // operator's promise (ETSI EN 319 421). A placeholder OID promises nothing.
+    if (config.tsa.policyOid === PLACEHOLDER_TSA_POLICY)
+      throw configError(
+        'config_tsa_policy_placeholder',
+        `production mode needs the operator's own TSA policy: set tsa.policyOid (the default ${PLACEHOLDER_TSA_POLICY} is a placeholder for simulation)`,
       );
   } else if (config.jlisRootFiles.length > 0) {
     throw configError(
@@ -473,6 +483,14 @@ export async function createPlatform(
       });
       opened.push(stop);
     }
+    // Archive time-stamps of the signatures made from the wallet, renewed before they weaken.
+    opened.push(
+      scheduleArchive(
+        deps,
+        (r) => app.log.info(r, 'signature archive renewed'),
+        (e) => app.log.warn({ err: e }, 'signature archive failed'),
+      ),
+    );
 
     return {
       app,

@@ -11,7 +11,8 @@
  * secret of any of them); every sign-in (sessions: time, method, browser; never the token, of
  * which only a hash is kept anyway); personas; consents given to services (live and withdrawn);
  * consents to J-LIS's latest-basic-4 provision; disclosures (what each service received, claim
- * names); notices; the J-LIS checks made about the resident (fee ledger); and the audit log's
+ * names); notices; the J-LIS checks made about the resident (fee ledger); the signatures made from
+ * the wallet (the signed file's hash and its archive time-stamps' dates); and the audit log's
  * records about the account (which include the disclosures and sign-ins again, as the log has them).
  *
  * Never in it: the My Number (Watashi never reads or stores it — the card's signing certificate
@@ -150,6 +151,12 @@ async function readAll(
     .select(['at', 'method', 'purpose', 'certificate', 'client_id', 'outcome'])
     .where('account_id', '=', accountId)
     .orderBy('at', 'desc')
+    .execute();
+  const signatures = await db
+    .selectFrom('signature_records')
+    .select(['id', 'format', 'file_sha256', 'created_at', 'stamps', 'latest_gen_time', 'next_due_at'])
+    .where('account_id', '=', accountId)
+    .orderBy('created_at', 'desc')
     .execute();
   const rpNames = new Map(
     (await db.selectFrom('relying_parties').select(['client_id', 'name']).execute()).map(
@@ -295,6 +302,16 @@ async function readAll(
       certificate: f.certificate,
       clientId: f.client_id,
       outcome: f.outcome,
+    })),
+    // Signatures made from the wallet: the signed file's hash only (signature/archive.ts).
+    signatures: signatures.map((x) => ({
+      id: x.id,
+      format: x.format,
+      fileSha256: hex(x.file_sha256),
+      signedAt: iso(x.created_at),
+      archiveTimeStamps: x.stamps,
+      latestArchiveTimeStampAt: iso(x.latest_gen_time),
+      nextRenewalDue: iso(x.next_due_at),
     })),
     auditLog: audit.map((r) => ({
       seq: r.seq.toString(),

@@ -452,6 +452,32 @@ export interface Schema {
   fee_ledger: FeeLedgerTable;
   watashi_cas: WatashiCasTable;
   device_certificates: DeviceCertificatesTable;
+  signature_records: SignatureRecordsTable;
+  signature_archive_stamps: SignatureArchiveStampsTable;
+}
+
+/** `signature_records` (migration 0021): a signature the platform made, by its file's hash. */
+export interface SignatureRecordsTable {
+  id: string;
+  account_id: string;
+  format: 'pades' | 'cades';
+  file_sha256: Uint8Array;
+  created_at: Date;
+  /** How many archive time-stamps the chain holds (the newest is `seq = stamps`). */
+  stamps: number;
+  latest_gen_time: Date;
+  latest_tsa_not_after: Date;
+  latest_algorithm: string;
+  next_due_at: Date;
+  last_error: string | null;
+}
+
+/** `signature_archive_stamps` (migration 0021): the chain of archive time-stamp tokens. */
+export interface SignatureArchiveStampsTable {
+  record_id: string;
+  seq: number;
+  token: Uint8Array;
+  gen_time: Date;
 }
 
 /**
@@ -801,5 +827,24 @@ export const schemaColumns = {
     revoked_at: n('timestamptz'),
     revocation_reason: n('text'),
     created_at: u('timestamptz'),
+  },
+  signature_records: {
+    id: u('uuid'),
+    account_id: u('uuid'),
+    format: u('text'),
+    file_sha256: u('bytea'),
+    created_at: u('timestamptz'),
+    stamps: u('int4'),
+    latest_gen_time: u('timestamptz'),
+    latest_tsa_not_after: u('timestamptz'),
+    latest_algorithm: u('text'),
+    next_due_at: u('timestamptz'),
+    last_error: n('text'),
+  },
+  signature_archive_stamps: {
+    record_id: u('uuid'),
+    seq: u('int4'),
+    token: u('bytea'),
+    gen_time: u('timestamptz'),
   },
 } as const satisfies SchemaColumns;

@@ -24,12 +24,16 @@ import {
   type Signer,
   type TimeStampAuthority,
 } from '@watashi/pki';
+import { PLACEHOLDER_TSA_POLICY } from '../config.ts';
 import type { PlatformDeps } from '../server/context.ts';
 import type { SigningKey } from '../keys/index.ts';
 import { problem } from '../server/problem.ts';
 
-/** The policy under which Watashi's TSA issues time-stamps (RFC 3161 §2.4.2 TSTInfo.policy). */
-export const WATASHI_TSA_POLICY = '1.3.6.1.4.1.99999.20.1';
+/**
+ * The default policy of Watashi's TSA (RFC 3161 §2.4.2 TSTInfo.policy): a placeholder for
+ * simulation; the operator's own is `tsa.policyOid` (production refuses the placeholder).
+ */
+export const WATASHI_TSA_POLICY = PLACEHOLDER_TSA_POLICY;
 /** The key store purpose of the TSA key. */
 export const TSA_KEY_PURPOSE = 'tsa';
 /** Largest time-stamp query read (a TimeStampReq is ~60 bytes). */
@@ -100,7 +104,7 @@ export function platformTsa(
         },
         signer,
       );
-      return { signer, certificate, policy: WATASHI_TSA_POLICY, now: deps.now };
+      return { signer, certificate, policy: deps.config.tsa.policyOid, now: deps.now };
     })();
     built.catch(() => {
       built = undefined;

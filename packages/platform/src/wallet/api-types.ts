@@ -13,9 +13,12 @@ import type { AuthenticatorView } from '../authn/passkeys.ts';
 import type { EnrolmentDocument } from '../enrolment/document.ts';
 import type { ActiveSessionView, SignInView, SignOutResult } from '../me/sessions.ts';
 import type { DeviceView, IssuedDevice } from '../devices/service.ts';
+import type { PreparedSigningJson, SignedDocumentJson, SignerView } from '../signature/sign.ts';
 
 export type { DeviceView, IssuedDevice };
 export type { AuthenticatorView, ConsentView, DisclosureView, EnrolmentDocument, NoticeView, WatashiClaim };
+/** The signing API (signature/sign.ts): what the card signs, and the signed file. */
+export type { PreparedSigningJson, SignedDocumentJson, SignerView };
 /** A persona as `/api/me/personas` lists it. */
 export type PersonaView = Persona;
 

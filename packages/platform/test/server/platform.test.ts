@@ -282,6 +282,7 @@ forEachEngine((t) => {
         mode: 'production',
         allowInProduction: { embeddedDatabase: true },
         jlis: { kind: 'standard', ocspUrl: 'http://127.0.0.1:9/ocsp', crlUrls: ['http://127.0.0.1:9/crl'] },
+        tsa: { policyOid: '1.2.392.999999.20.1' },
       },
       { database: t.database },
     );
@@ -303,7 +304,15 @@ forEachEngine((t) => {
       ocspUrl: 'http://127.0.0.1:9/ocsp',
       crlUrls: ['http://127.0.0.1:9/crl'],
     },
+    tsa: { policyOid: '1.2.392.999999.20.1' },
     ...over,
+  });
+
+  it('fail-production-refuses-the-placeholder-tsa-policy-at-start-up', async () => {
+    const { tsa: _tsa, ...noPolicy } = prodConfig();
+    expect(await codeOf(createPlatform(noPolicy, { database: t.database }))).toBe(
+      'config_tsa_policy_placeholder',
+    );
   });
 
   it('fail-production-unpinned-root-file-is-refused-at-start-up', async () => {
@@ -466,6 +475,7 @@ describe('configuration', () => {
           databaseUrl: scratch.url,
           keyStore: { kind: 'memory' },
           jlis: { kind: 'standard', ocspUrl: 'http://127.0.0.1:9/ocsp', crlUrls: ['http://127.0.0.1:9/crl'] },
+          tsa: { policyOid: '1.2.392.999999.20.1' },
         },
         { keys: createMemoryKeyStore() },
       );

@@ -5,12 +5,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { JpkiTrustStore } from '@watashi/jpki';
 import { JpkiCardClient } from '@watashi/jpki';
-import { cardSigner, httpTimeStamper, ocspHttpEvidence, signPdf } from '@watashi/signature';
+import {
+  addSignatureTimeStamp,
+  addValidationData,
+  cardSigner,
+  httpTimeStamper,
+  ocspHttpEvidence,
+  signCades,
+  signPdf,
+} from '@watashi/signature';
+import { prepareCmsSignature, signingCertificateV2Attribute, toBase64 } from '@watashi/pki';
 import { buildServer } from '../../src/server/app.ts';
 import { registerSignatureRoutes } from '../../src/signature/index.ts';
 import { registerTsaRoutes } from '../../src/tsa/index.ts';
 import { forEachEngine } from '../db/harness.ts';
-import { simTrust, startSim, type TestSim } from '../enrolment/support.ts';
+import { hostedCard, simTrust, startSim, type TestSim } from '../enrolment/support.ts';
 import { listen, testDeps } from '../server/support.ts';
 import { minimalPdf } from '../../../signature/test/fixtures.ts';
 
@@ -82,6 +91,84 @@ forEachEngine((t) => {
         signer: { name: '確認　花子' },
       });
       expect(typeof report.signatures[0]!.provenAt).toBe('string');
+    });
+
+    const verifyCms = (signature: Uint8Array, content?: Uint8Array) =>
+      fetch(`${base}/api/signatures/verify/cms`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          signature: toBase64(signature),
+          ...(content === undefined ? {} : { content: toBase64(content) }),
+        }),
+      });
+
+    it('ok-a-detached-p7s-with-its-file-and-an-attached-cms-pass-an-altered-file-fails', async () => {
+      const r = await sim.s.sim.addResident({ name: '分離　次郎', birthDate: '1980-08-08' });
+      const { card } = await sim.s.sim.issueCard(r.id, { signPin: 'PAGE02', authPin: '1234' });
+      await fetch(`${sim.url}/cards/${card.tokenId}/session`, { method: 'POST' });
+      const client = new JpkiCardClient(hostedCard(sim.url, card.tokenId));
+      const signer = await cardSigner(client, 'PAGE02');
+      const timeStamper = httpTimeStamper(`${base}/tsa`);
+      const evidence = ocspHttpEvidence({ url: `${sim.url}/ocsp` });
+      const content = new TextEncoder().encode('委任状\n');
+      const p7s = await signCades({
+        content,
+        signer,
+        signingTime: sim.clock.now(),
+        level: 'B-LT',
+        timeStamper,
+        evidence,
+      });
+      const passed = (await (await verifyCms(p7s, content)).json()) as {
+        format: string;
+        signatures: Array<Record<string, unknown>>;
+      };
+      expect(passed.format).toBe('CAdES');
+      expect(passed.signatures[0]).toMatchObject({
+        indication: 'TOTAL-PASSED',
+        level: 'B-LT',
+        signer: { name: '分離　次郎' },
+      });
+      // Without the file it signs: not enough to decide.
+      expect((await (await verifyCms(p7s)).json()) as unknown).toMatchObject({
+        signatures: [{ indication: 'INDETERMINATE', subIndication: 'SIGNED_DATA_NOT_FOUND' }],
+      });
+      // With another file: the document was changed.
+      expect(
+        (await (await verifyCms(p7s, new TextEncoder().encode('委任状（改）\n'))).json()) as unknown,
+      ).toMatchObject({
+        signatures: [{ indication: 'TOTAL-FAILED', subIndication: 'HASH_FAILURE' }],
+      });
+      // A CMS that carries its content (attached), with the same attributes and evidence.
+      const prepared = await prepareCmsSignature({
+        content,
+        detached: false,
+        certificate: signer.certificate,
+        extraCertificates: signer.chain,
+        algorithm: signer.algorithm,
+        signingTime: sim.clock.now(),
+        signedAttributes: [await signingCertificateV2Attribute(signer.certificate)],
+      });
+      let attached = prepared.finish(await signer.sign(prepared));
+      attached = await addValidationData(await addSignatureTimeStamp(attached, timeStamper), evidence);
+      expect((await (await verifyCms(attached)).json()) as unknown).toMatchObject({
+        signatures: [{ indication: 'TOTAL-PASSED', signer: { name: '分離　次郎' } }],
+      });
+      // Not base64: the request is refused with the area's code.
+      const bad = await fetch(`${base}/api/signatures/verify/cms`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ signature: '***' }),
+      });
+      expect([bad.status, ((await bad.json()) as { code: string }).code]).toEqual([
+        400,
+        'signature_request_invalid',
+      ]);
+      // Not a signature at all.
+      expect((await (await verifyCms(content)).json()) as unknown).toMatchObject({
+        signatures: [{ indication: 'TOTAL-FAILED', subIndication: 'FORMAT_FAILURE' }],
+      });
     });
 
     it('ok-unsigned-garbage-and-wrong-type-have-stable-answers-and-the-page-is-served', async () => {

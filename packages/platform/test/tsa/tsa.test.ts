@@ -9,9 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { parseCertificate, toPem } from '@watashi/pki';
 import { buildServer } from '../../src/server/app.ts';
-import { registerTsaRoutes, TSA_KEY_PURPOSE, WATASHI_TSA_POLICY } from '../../src/tsa/index.ts';
+import { registerTsaRoutes, TSA_KEY_PURPOSE } from '../../src/tsa/index.ts';
 import { forEachEngine } from '../db/harness.ts';
 import { listen, testDeps } from '../server/support.ts';
+
+const POLICY = '1.2.392.999999.20.7';
 
 forEachEngine((t) => {
   describe('POST /tsa', () => {
@@ -25,7 +27,8 @@ forEachEngine((t) => {
     };
 
     beforeAll(async () => {
-      const deps = await testDeps(t);
+      // The operator's own policy (tsa.policyOid), not the simulation placeholder.
+      const deps = await testDeps(t, { tsa: { policyOid: POLICY } });
       app = await buildServer(deps);
       await registerTsaRoutes(app, deps);
       base = await listen(app);
@@ -56,7 +59,7 @@ forEachEngine((t) => {
       expect(ossl(['ts', '-verify', '-in', 'r.tsr', '-queryfile', 'q.tsq', '-CAfile', 'tsa.pem'])).toMatch(
         /Verification: OK/,
       );
-      expect(ossl(['ts', '-reply', '-in', 'r.tsr', '-text'])).toContain(`Policy OID: ${WATASHI_TSA_POLICY}`);
+      expect(ossl(['ts', '-reply', '-in', 'r.tsr', '-text'])).toContain(`Policy OID: ${POLICY}`);
       // Another document does not verify under the same token.
       writeFileSync(join(dir, 'other.txt'), 'minutes of another meeting');
       expect(ossl(['ts', '-verify', '-in', 'r.tsr', '-data', 'other.txt', '-CAfile', 'tsa.pem'])).not.toMatch(

@@ -43,6 +43,8 @@ const SAME_AS_JA: Readonly<Record<string, string>> = {
   'common.cancel': 'やめる is already the plainest verb',
   'common.yes': 'はい is already plain',
   'common.no': 'いいえ is already plain',
+  'sign.bytes': 'バイト is the unit the file size is counted in; the size in KB/MB follows it',
+  'sign.cancel': 'やめる is already the plainest verb',
   'security.kindComputer': 'パソコン is the everyday word; it fills {{kind}} in a device description',
   'security.kindTablet': 'タブレット has no Japanese word; it fills {{kind}} before a bracket',
   'settings.textNormal': 'ふつう is already plain (and written in hiragana)',

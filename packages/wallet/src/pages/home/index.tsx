@@ -19,6 +19,9 @@ export default function HomePage(_props: PageProps) {
           <LinkButton href="/wallet/account" id="to-account">
             {t('toAccount')}
           </LinkButton>
+          <LinkButton href="/wallet/sign" variant="secondary" id="to-sign">
+            {t('toSign')}
+          </LinkButton>
         </Buttons>
       </div>
     );

@@ -15,6 +15,7 @@ export const messages = defineMessages(
     welcome: 'ようこそ、{{name}} さん',
     welcomeNoName: 'ようこそ',
     toAccount: 'アカウントを見る',
+    toSign: '書類に電子署名する',
     toHelp: 'はじめに読むヘルプ',
   },
   {
@@ -29,6 +30,7 @@ export const messages = defineMessages(
     welcome: 'Welcome, {{name}}',
     welcomeNoName: 'Welcome',
     toAccount: 'See your account',
+    toSign: 'Sign a document',
     toHelp: 'Help for getting started',
   },
   {
@@ -44,6 +46,7 @@ export const messages = defineMessages(
     welcome: 'ようこそ、{{name}} さん。',
     welcomeNoName: 'ようこそ。',
     toAccount: 'アカウントを みる',
+    toSign: '書類に カードで サインする',
     toHelp: 'はじめに よむ ヘルプ',
   },
 );

@@ -1,0 +1,147 @@
+// Signing a PDF from the wallet with the My Number card, then checking it on the public
+// verification page, in real Chromium on both database engines (issue 20): the wallet reads the
+// file's name, size and SHA-256, the hosted card of the simulator verifies the signing password and
+// hands over its certificate, the resident sees the name and address the signature will show and
+// signs; the downloaded PDF is checked by poppler's pdfsig, and /verify (no account) says
+// TOTAL-PASSED with the signer's name.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { toBase64 } from '@watashi/pki';
+import { ENGINES } from '../db/harness.ts';
+import { Client } from '../authn/support.ts';
+import { cardHolder, type CardHolder, type TestSim } from '../enrolment/support.ts';
+import { minimalPdf } from '../../../signature/test/fixtures.ts';
+import { launchBrowser, startStack, type Stack, type TestBrowser } from './support.ts';
+import { checkPage } from './page-check.ts';
+
+const SIGN_PIN = 'SIGN2026';
+const AUTH_PIN = '1234';
+const WAIT = { timeout: 45_000 };
+
+let stack: Stack;
+let browser: TestBrowser;
+let page: Page;
+let dir: string;
+
+/** A resident enrolled through the API with a hosted card, the card bound for sign-in. */
+async function enrolled(name: string, birthDate: string): Promise<CardHolder> {
+  const r = await stack.sim.sim.addResident({ name, birthDate, sex: '1' });
+  const { card } = await stack.sim.sim.issueCard(r.id, { signPin: SIGN_PIN, authPin: AUTH_PIN });
+  const sim = { url: stack.simUrl, clock: stack.clock } as unknown as TestSim;
+  const holder = cardHolder(sim, r.id, card.tokenId, SIGN_PIN, AUTH_PIN);
+  const client = new Client(stack.base);
+  const issued = await client.post('/api/enrolments', {});
+  const bytes = new Uint8Array(Buffer.from((issued.body['document'] as { bytes: string }).bytes, 'base64'));
+  const signed = await holder.raw(bytes);
+  const done = await client.post(`/api/enrolments/${issued.body['id'] as string}/complete`, {
+    signature: toBase64(signed.signature),
+    certificate: toBase64(signed.certificate),
+  });
+  expect(done.status, JSON.stringify(done.body)).toBe(200);
+  const ch = await client.post('/api/authn/card/binding/options');
+  const proof = await holder.rawAuth(new Uint8Array(Buffer.from(ch.body['message'] as string, 'base64')));
+  const bound = await client.post('/api/authn/card/binding', {
+    challenge: ch.body['challenge'],
+    certificate: toBase64(proof.certificate),
+    signature: toBase64(proof.signature),
+  });
+  expect(bound.status, JSON.stringify(bound.body)).toBe(201);
+  return holder;
+}
+
+/** Text of the first element matching `selector` once it is visible. */
+async function visibleText(selector: string): Promise<string> {
+  const l = page.locator(selector).first();
+  await l.waitFor({ state: 'visible', ...WAIT });
+  return (await l.textContent()) ?? '';
+}
+
+for (const engine of ENGINES) {
+  describe(engine, () => {
+    beforeAll(async () => {
+      stack = await startStack(`sign-e2e-${engine}`, engine);
+      browser = await launchBrowser();
+      page = browser.page;
+      dir = mkdtempSync(join(tmpdir(), 'watashi-sign-e2e-'));
+    }, 60_000);
+
+    afterAll(async () => {
+      await browser?.close();
+      await stack?.close();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('ok-sign-a-pdf-in-the-wallet-pdfsig-passes-and-verify-says-total-passed', async () => {
+      const card = await enrolled('署名　太郎', '1975-05-05');
+      await page.goto(`${stack.base}/wallet/card-login`);
+      await page.locator(`#card-${card.tokenId}`).check();
+      await page.fill('#card-pin', AUTH_PIN);
+      await page.click('#card-submit');
+      await page.waitForURL('**/wallet/account', WAIT);
+
+      // Choose the file: its name, size and fingerprint are shown before anything is signed.
+      const pdf = minimalPdf('Lease agreement');
+      const hash = createHash('sha256').update(pdf).digest('hex');
+      await page.goto(`${stack.base}/wallet/sign`);
+      await page.locator('#sign-file').setInputFiles({
+        name: '賃貸契約書.pdf',
+        mimeType: 'application/pdf',
+        buffer: Buffer.from(pdf),
+      });
+      const facts = await visibleText('#sign-document');
+      expect(facts).toContain('賃貸契約書.pdf');
+      expect(facts).toContain(`${pdf.length.toLocaleString('ja')} バイト`);
+      expect(facts.replace(/\s/g, '')).toContain(hash);
+      expect(await visibleText('#sign-format')).toContain('PDFの中に署名を入れます');
+      await page.locator(`#card-${card.tokenId}`).check();
+      expect(await visibleText('#pin-tries')).toBe('あと5回まちがえると、署名用パスワードがロックされます。');
+      await checkPage(page, 'sign', '01-file-chosen');
+
+      // The password; then the name and address the signature will show, from the certificate.
+      await page.fill('#card-pin', SIGN_PIN);
+      await page.click('#card-submit');
+      const signer = await visibleText('#sign-signer');
+      expect(signer).toContain('署名　太郎');
+      expect(signer).toContain('住所');
+      await checkPage(page, 'sign', '02-signer-shown');
+      await page.click('#sign-confirm-button');
+      expect(await visibleText('#sign-done')).toContain('署名　太郎');
+      await checkPage(page, 'sign', '03-signed');
+
+      // The download is the signed PDF: poppler validates it.
+      const [download] = await Promise.all([
+        page.waitForEvent('download', WAIT),
+        page.click('#sign-download'),
+      ]);
+      expect(download.suggestedFilename()).toBe('賃貸契約書.pdf');
+      const file = join(dir, `signed-${engine}.pdf`);
+      await download.saveAs(file);
+      const out = execFileSync('pdfsig', [file], { encoding: 'utf8' });
+      expect(out).toContain('Signature Validation: Signature is Valid.');
+      // A JPKI certificate's commonName is a serial-like code; the name is in its subjectAltName.
+      expect(out).toContain('Signature Type: ETSI.CAdES.detached');
+      expect(readFileSync(file).subarray(0, pdf.length).equals(Buffer.from(pdf))).toBe(true);
+
+      // Anyone, signed out, checks it on the verification page.
+      await browser.context.clearCookies();
+      await page.goto(`${stack.base}/verify`);
+      await page.locator('#file').setInputFiles(file);
+      await page.click('button[type=submit]');
+      const verdict = page.locator('section.signature').first();
+      await verdict.waitFor({ state: 'visible', ...WAIT });
+      const text = (await verdict.textContent()) ?? '';
+      expect(await verdict.getAttribute('data-indication')).toBe('TOTAL-PASSED');
+      expect(text).toContain('有効な署名です');
+      expect(text).toContain('TOTAL-PASSED');
+      expect(text).toContain('署名　太郎');
+      expect(text).toContain('署名が存在したことが証明された時刻');
+      await checkPage(page, 'sign', '04-verified');
+      expect(browser.problems).toEqual([]);
+    }, 120_000);
+  });
+}

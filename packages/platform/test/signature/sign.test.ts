@@ -1,0 +1,253 @@
+// Signing from the wallet with the My Number card, over the platform's real HTTP API (issue 20):
+// the platform prepares what the card signs, the hosted card signs the DigestInfo, the platform
+// time-stamps it with its own TSA and embeds the chain and a J-LIS OCSP answer (billed in the fee
+// ledger). The results are checked by poppler's pdfsig and `openssl cms -verify`, and offline by
+// the validator; a bad card signature is refused before anything is billed.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { JpkiCardClient, type JpkiTrustStore } from '@watashi/jpki';
+import { fromBase64, parseCertificate, toBase64 } from '@watashi/pki';
+import { validateCades, validatePdf } from '@watashi/signature';
+import { platformTsa } from '../../src/tsa/index.ts';
+import { forEachEngine } from '../db/harness.ts';
+import { enrolResident, startPlatform, type Resident, type TestPlatform } from '../authn/support.ts';
+import { hostedCard, simTrust, startSim, type TestSim } from '../enrolment/support.ts';
+import { minimalPdf } from '../../../signature/test/fixtures.ts';
+
+let sim: TestSim;
+let trust: JpkiTrustStore;
+let dir: string;
+
+beforeAll(async () => {
+  sim = await startSim('card-signing', new Date(Math.floor(Date.now() / 1000) * 1000));
+  trust = await simTrust(sim);
+  dir = mkdtempSync(join(tmpdir(), 'watashi-sign-'));
+});
+afterAll(async () => {
+  await sim?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** The card in the resident's hand: reads the signing certificate and signs a DigestInfo. */
+async function card(r: Resident) {
+  await fetch(`${sim.url}/cards/${r.card.tokenId}/session`, { method: 'POST' });
+  const c = new JpkiCardClient(hostedCard(sim.url, r.card.tokenId));
+  await c.verifyPin('sign', r.card.signPin);
+  return {
+    certificate: await c.readCertificate('sign'),
+    ca: await c.readCertificate('sign-ca'),
+    sign: (digestInfo: Uint8Array) => c.signDigestInfo('sign', digestInfo),
+  };
+}
+
+forEachEngine((t) => {
+  describe('POST /api/signatures/sign → card → complete', () => {
+    let p: TestPlatform;
+    let r: Resident;
+    beforeAll(async () => {
+      p = await startPlatform(t, sim, trust);
+      r = await enrolResident(p, sim);
+    });
+    afterAll(async () => {
+      await p?.close();
+    });
+    beforeEach(async () => {
+      await t.db.deleteFrom('fee_ledger').execute();
+    });
+
+    async function prepare(document: Uint8Array, fileName: string) {
+      const c = await card(r);
+      const res = await r.client.post('/api/signatures/sign', {
+        fileName,
+        document: toBase64(document),
+        certificate: toBase64(c.certificate),
+        chain: [toBase64(c.ca)],
+      });
+      return { c, res };
+    }
+
+    it('ok-a-pdf-signed-with-the-card-is-b-lt-billed-once-and-passes-pdfsig', async () => {
+      const pdf = minimalPdf();
+      const { c, res } = await prepare(pdf, '契約書.pdf');
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      expect(res.body).toMatchObject({
+        format: 'pades',
+        document: {
+          fileName: '契約書.pdf',
+          size: pdf.length,
+          sha256: Buffer.from(await crypto.subtle.digest('SHA-256', new Uint8Array(pdf))).toString('hex'),
+        },
+      });
+      const signer = res.body['signer'] as { name: string; address: string };
+      expect(signer.name).toMatch(/\u3000/);
+      expect(signer.address.length).toBeGreaterThan(0);
+      // Nothing is billed before the card has signed.
+      expect(await t.db.selectFrom('fee_ledger').selectAll().execute()).toEqual([]);
+      const signature = await c.sign(fromBase64(res.body['digestInfo'] as string));
+      const done = await r.client.post(`/api/signatures/sign/${res.body['id'] as string}/complete`, {
+        signature: toBase64(signature),
+      });
+      expect(done.status, JSON.stringify(done.body)).toBe(200);
+      expect(done.body).toMatchObject({
+        fileName: '契約書.pdf',
+        mediaType: 'application/pdf',
+        level: 'B-LT',
+      });
+      const rows = await t.db.selectFrom('fee_ledger').selectAll().execute();
+      expect(rows.map((x) => [x.method, x.purpose, x.certificate, x.account_id])).toEqual([
+        ['ocsp', 'signature_verification', 'sign', r.accountId],
+      ]);
+      const signed = fromBase64(done.body['file'] as string);
+      // Kept for the archive job: the handed-out file's hash (not the file) and a first token.
+      const records = await t.db
+        .selectFrom('signature_records')
+        .select(['file_sha256', 'stamps', 'format'])
+        .where('account_id', '=', r.accountId)
+        .where(
+          'file_sha256',
+          '=',
+          new Uint8Array(await crypto.subtle.digest('SHA-256', new Uint8Array(signed))),
+        )
+        .execute();
+      expect(records.map((x) => [x.format, x.stamps])).toEqual([['pades', 1]]);
+      // … and in the resident's data export.
+      const exported = await r.client.req('GET', '/api/me/export');
+      expect(exported.body['signatures']).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            format: 'pades',
+            fileSha256: Buffer.from(records[0]!.file_sha256).toString('hex'),
+            archiveTimeStamps: 1,
+          }),
+        ]),
+      );
+      // Offline, years later, on the embedded evidence and the platform's TSA.
+      const report = await validatePdf({
+        pdf: signed,
+        anchors: trust.anchors('sign'),
+        tsaAnchors: [parseCertificate((await platformTsa(p.deps)()).certificate)],
+        now: new Date(sim.clock.now().getTime() + 6 * 365 * 86_400_000),
+      });
+      expect(report.signatures).toHaveLength(1);
+      expect(report.signatures[0]).toMatchObject({
+        indication: 'TOTAL-PASSED',
+        level: 'B-LT',
+        networkUsed: false,
+        signer: { name: signer.name },
+      });
+      // poppler checks the signature independently.
+      const file = join(dir, `signed-${t.engine}.pdf`);
+      writeFileSync(file, signed);
+      const out = execFileSync('pdfsig', [file], { encoding: 'utf8' });
+      expect(out).toContain('Signature Validation: Signature is Valid.');
+      // The same preparation cannot be completed twice.
+      const again = await r.client.post(`/api/signatures/sign/${res.body['id'] as string}/complete`, {
+        signature: toBase64(signature),
+      });
+      expect([again.status, again.body['code']]).toEqual([410, 'signature_sign_expired']);
+    });
+
+    it('ok-any-other-file-gets-a-detached-p7s-that-openssl-verifies', async () => {
+      const content = new TextEncoder().encode('申請書: 駐車場の利用\n');
+      const { c, res } = await prepare(content, '申請書.txt');
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      expect(res.body['format']).toBe('cades');
+      const signature = await c.sign(fromBase64(res.body['digestInfo'] as string));
+      const done = await r.client.post(`/api/signatures/sign/${res.body['id'] as string}/complete`, {
+        signature: toBase64(signature),
+      });
+      expect(done.status, JSON.stringify(done.body)).toBe(200);
+      expect(done.body).toMatchObject({
+        fileName: '申請書.txt.p7s',
+        mediaType: 'application/pkcs7-signature',
+      });
+      const p7s = fromBase64(done.body['file'] as string);
+      const report = await validateCades({
+        cms: p7s,
+        content,
+        anchors: trust.anchors('sign'),
+        tsaAnchors: [parseCertificate((await platformTsa(p.deps)()).certificate)],
+        now: sim.clock.now(),
+      });
+      expect(report).toMatchObject({ indication: 'TOTAL-PASSED', level: 'B-LT' });
+      const f = join(dir, `a-${t.engine}`);
+      writeFileSync(`${f}.txt`, content);
+      writeFileSync(`${f}.p7s`, p7s);
+      writeFileSync(`${f}-ca.pem`, pem(trust.anchors('sign')));
+      execFileSync(
+        'openssl',
+        [
+          'cms',
+          '-verify',
+          '-binary',
+          '-inform',
+          'DER',
+          '-in',
+          `${f}.p7s`,
+          '-content',
+          `${f}.txt`,
+          '-CAfile',
+          `${f}-ca.pem`,
+          '-purpose',
+          'any',
+          '-out',
+          '/dev/null',
+        ],
+        { stdio: 'pipe' },
+      );
+    });
+
+    it('err-a-signature-that-does-not-verify-is-refused-before-anything-is-billed', async () => {
+      const { c, res } = await prepare(minimalPdf(), 'x.pdf');
+      expect(res.status).toBe(200);
+      const wrong = await c.sign(
+        new Uint8Array(fromBase64(res.body['digestInfo'] as string)).map((b, i, a) =>
+          i === a.length - 1 ? b ^ 1 : b,
+        ),
+      );
+      const done = await r.client.post(`/api/signatures/sign/${res.body['id'] as string}/complete`, {
+        signature: toBase64(wrong),
+      });
+      expect([done.status, done.body['code']]).toEqual([422, 'signature_card_signature_invalid']);
+      expect(await t.db.selectFrom('fee_ledger').selectAll().execute()).toEqual([]);
+    });
+
+    it('err-not-a-jpki-signing-certificate-and-bad-input-get-stable-codes', async () => {
+      await fetch(`${sim.url}/cards/${r.card.tokenId}/session`, { method: 'POST' });
+      const c = new JpkiCardClient(hostedCard(sim.url, r.card.tokenId));
+      const auth = await c.readCertificate('auth');
+      const res = await r.client.post('/api/signatures/sign', {
+        fileName: 'x.txt',
+        document: toBase64(new Uint8Array([1, 2, 3])),
+        certificate: toBase64(auth),
+      });
+      expect([res.status, res.body['code']]).toEqual([422, 'signature_certificate_unacceptable']);
+      const bad = await r.client.post('/api/signatures/sign', { fileName: 'x', document: '***' });
+      expect([bad.status, bad.body['code']]).toEqual([400, 'signature_request_invalid']);
+      const none = await r.client.post('/api/signatures/sign/00000000-0000-4000-8000-000000000000/complete', {
+        signature: 'AAAA',
+      });
+      expect([none.status, none.body['code']]).toEqual([410, 'signature_sign_expired']);
+      const anonymous = await fetch(`${p.url}/api/signatures/sign`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
+      expect(anonymous.status).toBe(401);
+    });
+  });
+});
+
+function pem(certs: ReadonlyArray<{ der: Uint8Array }>): string {
+  return certs
+    .map(
+      (c) =>
+        `-----BEGIN CERTIFICATE-----\n${Buffer.from(c.der)
+          .toString('base64')
+          .replace(/(.{64})/g, '$1\n')}\n-----END CERTIFICATE-----\n`,
+    )
+    .join('');
+}
