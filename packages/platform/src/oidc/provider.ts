@@ -497,6 +497,9 @@ export async function createOidcProvider(
       return (client.redirectUris ?? []).some((u) => URL.parse(u)?.origin === origin);
     },
     extraClientMetadata: { properties: [...REGISTRY_METADATA] },
+    // The pairwise sector is the registry's (sectorIdentifier, pairwise.ts), never fetched from a
+    // sector_identifier_uri (CIBA RPs carry a placeholder one: registry.ts).
+    sectorIdentifierUriValidate: () => false,
     pkce: { required: () => true },
     features: {
       devInteractions: { enabled: false },

@@ -132,7 +132,18 @@ export const relyingPartyInputSchema = z
       (v.jwks !== undefined || v.jwksUri !== undefined)
     )
       ctx.addIssue({ code: 'custom', message: 'client_secret_basic takes no keys', path: ['jwks'] });
-    // CIBA §4: ping mode needs a notification endpoint; poll mode has none.
+    // oidc-provider (after CIBA §4 and OIDC Core §8.1) requires private_key_jwt and a jwks_uri of
+    // every pairwise CIBA client.
+    if (
+      v.cibaDeliveryMode !== undefined &&
+      (v.tokenEndpointAuthMethod !== 'private_key_jwt' || v.jwksUri === undefined)
+    )
+      ctx.addIssue({
+        code: 'custom',
+        message: 'a CIBA RP authenticates with private_key_jwt and publishes its keys at jwksUri',
+        path: ['cibaDeliveryMode'],
+      });
+    // CIBA §4: ping mode needs a notification endpoint (https); poll mode has none.
     if ((v.cibaDeliveryMode === 'ping') !== (v.cibaNotificationEndpoint !== undefined))
       ctx.addIssue({
         code: 'custom',
@@ -277,6 +288,10 @@ export async function addRelyingParty(
       : {
           backchannel_token_delivery_mode: v.cibaDeliveryMode,
           backchannel_user_code_parameter: false,
+          // Required of a pairwise CIBA client with redirect URIs; never fetched
+          // (sectorIdentifierUriValidate is off): Watashi's sector is the registry's
+          // sectorIdentifier, decided by the operator.
+          sector_identifier_uri: `https://sector.watashi.invalid/${encodeURIComponent(v.sectorIdentifier ?? clientId)}`,
           ...(v.cibaNotificationEndpoint === undefined
             ? {}
             : { backchannel_client_notification_endpoint: v.cibaNotificationEndpoint }),
