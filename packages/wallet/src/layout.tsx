@@ -7,6 +7,7 @@ import { common } from './i18n/common.ts';
 import { LOCALES, useLocale, useT, type Locale } from './i18n/index.ts';
 import { useOnline } from './lib/online.ts';
 import { useSession } from './session.tsx';
+import { DeviceKeyCheck } from './pages/devices/check.tsx';
 
 const NAV = [
   ['/wallet/', 'navHome'],
@@ -101,6 +102,7 @@ export function Layout(props: {
             {t('offlineBanner')}
           </p>
         )}
+        <DeviceKeyCheck />
         {props.children}
       </main>
       <footer class="site">

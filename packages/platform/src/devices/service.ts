@@ -272,6 +272,14 @@ export async function issueDeviceCertificate(deps: PlatformDeps, input: IssueInp
           .where('id', 'in', authIds)
           .where('revoked_at', 'is', null)
           .execute();
+      // The replaced device's sessions end too: whoever holds the old phone is signed out.
+      if (authIds.length > 0)
+        await trx
+          .updateTable('sessions')
+          .set({ revoked_at: now })
+          .where('authenticator_id', 'in', authIds)
+          .where('revoked_at', 'is', null)
+          .execute();
     }
     // 3. One live certificate per slot and profile: the partial unique index decides (a
     // savepoint-free single INSERT; the loser's transaction fails with 23505).

@@ -12,7 +12,9 @@ import type { WatashiClaim } from '../oidc/claims.ts';
 import type { AuthenticatorView } from '../authn/passkeys.ts';
 import type { EnrolmentDocument } from '../enrolment/document.ts';
 import type { ActiveSessionView, SignInView, SignOutResult } from '../me/sessions.ts';
+import type { DeviceView, IssuedDevice } from '../devices/service.ts';
 
+export type { DeviceView, IssuedDevice };
 export type { AuthenticatorView, ConsentView, DisclosureView, EnrolmentDocument, NoticeView, WatashiClaim };
 /** A persona as `/api/me/personas` lists it. */
 export type PersonaView = Persona;
@@ -160,3 +162,23 @@ export interface SessionsJson {
 /** The OpenID Provider's interaction API (oidc/interaction-api.ts): consent and step-up pages. */
 export type { ConsentDetailsJson, LoginDetailsJson, StepUpView, StepUpWay } from '../oidc/interaction-api.ts';
 export type { ClaimValueView, ConsentOptionView } from '../oidc/consent-view.ts';
+
+/** `GET /api/devices` (devices/routes.ts). */
+export interface DevicesJson {
+  readonly devices: readonly DeviceView[];
+}
+
+/** `GET /api/devices/certificates/:serial/status` (public: what a device asks when it starts). */
+export interface DeviceStatusJson {
+  readonly status: 'good' | 'hold' | 'revoked' | 'unknown';
+  readonly reason?: string;
+  readonly at?: string;
+}
+
+/** `POST /api/devices/login/options`. */
+export interface DeviceLoginOptionsJson {
+  readonly challenge: string;
+  /** The bytes the device key signs (base64). */
+  readonly message: string;
+  readonly expiresAt: string;
+}

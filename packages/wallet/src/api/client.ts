@@ -13,6 +13,11 @@ import type {
   AuthenticatorView,
   AuthenticatorsJson,
   CompletedEnrolmentJson,
+  DeviceLoginOptionsJson,
+  DevicesJson,
+  DeviceStatusJson,
+  DeviceView,
+  IssuedDevice,
   ConsentsJson,
   DisclosuresJson,
   IssuedEnrolmentJson,
@@ -178,6 +183,45 @@ export const signOutEverywhere = (revokeRefreshTokens: boolean): Promise<SignOut
   });
 /** Closes the Private ID (needs a sign-in within 5 minutes). */
 export const closeAccount = (): Promise<void> => api('DELETE', '/api/me', { confirm: 'close' });
+// Device certificates (platform devices/routes.ts, docs/trust-service.md).
+/** The account's device certificates, newest first, or null when signed out. */
+export const listDevices = (): Promise<DevicesJson | null> =>
+  orSignedOut(api<DevicesJson>('GET', '/api/devices'));
+/** What the platform needs to issue a device certificate (`replace`: a device change, card needed). */
+export interface DeviceRequest {
+  readonly csr: string;
+  readonly slot: string;
+  readonly label?: string;
+}
+/** Asks for an (inactive) device certificate for a key; `change`: revoke the slot's others (card sign-in). */
+export const requestDeviceCertificate = (r: DeviceRequest, change: boolean): Promise<IssuedDevice> =>
+  api('POST', change ? '/api/devices/change' : '/api/devices/certificates', {
+    ...r,
+    profile: 'watashi-device-auth',
+    keyStorage: 'webcrypto',
+  });
+/** Activates a certificate with the device key's signature over the activation message. */
+export const activateDeviceCertificate = (
+  serial: string,
+  body: { challenge: string; signature: string },
+): Promise<DeviceView> =>
+  api('POST', `/api/devices/certificates/${encodeURIComponent(serial)}/activate`, body);
+/** Revokes a device certificate (`lost`: the device may be in someone else's hands). */
+export const revokeDeviceCertificate = (serial: string, lost: boolean): Promise<DeviceView> =>
+  api('POST', `/api/devices/certificates/${encodeURIComponent(serial)}/revoke`, { lost });
+/** The published status of a certificate (no session needed). */
+export const deviceCertificateStatus = (serial: string): Promise<DeviceStatusJson> =>
+  api('GET', `/api/devices/certificates/${encodeURIComponent(serial)}/status`);
+/** A sign-in challenge for a device certificate. */
+export const deviceLoginOptions = (): Promise<DeviceLoginOptionsJson> =>
+  api('POST', '/api/devices/login/options', {});
+/** Signs in with a device certificate. */
+export const finishDeviceLogin = (body: {
+  challenge: string;
+  certificate: string;
+  signature: string;
+}): Promise<PasskeyLoginJson> => api('POST', '/api/devices/login', body);
+
 // The OpenID Provider's interaction (consent and step-up pages; oidc/interaction-api.ts).
 const interaction = (uid: string, rest: string): string =>
   `/oidc/interaction/${encodeURIComponent(uid)}/${rest}`;

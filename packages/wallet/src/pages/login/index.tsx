@@ -3,10 +3,12 @@
  * (`?return_to=/oidc/interaction/…`, lib/return-to.ts), the page says why and goes back there
  * after signing in; the enrolment link carries the request along.
  */
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { Alert, Button, Buttons, LinkButton, Notice, PageTitle, Status } from '../../components/ui.tsx';
 import { useT } from '../../i18n/index.ts';
 import { useDescribeError, type ShownError } from '../../lib/errors.ts';
+import { signInKeys, signInWithDeviceKey } from '../../lib/device-cert.ts';
+import type { DeviceKey } from '../../lib/device-key.ts';
 import { signInWithPasskey } from '../../lib/passkeys.ts';
 import { carry, serviceRequest } from '../../lib/return-to.ts';
 import { navigate, type PageProps } from '../../router.tsx';
@@ -21,6 +23,13 @@ export default function LoginPage(_props: PageProps) {
   const [busy, setBusy] = useState(false);
   const [status, setStatus] = useState<string | undefined>(undefined);
   const [error, setError] = useState<ShownError | undefined>(undefined);
+  const [deviceKeys, setDeviceKeys] = useState<DeviceKey[]>([]);
+  useEffect(() => {
+    // A key whose certificate was revoked is erased by the layout's start-up check first.
+    signInKeys()
+      .then(setDeviceKeys)
+      .catch(() => setDeviceKeys([]));
+  }, []);
   const request = serviceRequest();
   const why =
     request === undefined
@@ -30,11 +39,11 @@ export default function LoginPage(_props: PageProps) {
         : request.stepUp === 'authentication'
           ? t('forStepUp')
           : t('forService');
-  const signIn = (): void => {
+  const signIn = (device?: DeviceKey): void => {
     setBusy(true);
     setError(undefined);
-    setStatus(t('waiting'));
-    signInWithPasskey()
+    setStatus(device === undefined ? t('waiting') : undefined);
+    (device === undefined ? signInWithPasskey() : signInWithDeviceKey(device))
       .then(async () => {
         setStatus(t('signedIn'));
         if (request !== undefined) {
@@ -59,8 +68,25 @@ export default function LoginPage(_props: PageProps) {
         </Notice>
       )}
       <p>{t('intro')}</p>
+      {deviceKeys.length === 0 ? null : (
+        <>
+          <p id="device-key-hint">{t('withDeviceHint')}</p>
+          <Buttons>
+            {deviceKeys.map((k) => (
+              <Button key={k.accountId} id="login-device" busy={busy} onClick={() => signIn(k)}>
+                {t('withDevice')}
+              </Button>
+            ))}
+          </Buttons>
+        </>
+      )}
       <Buttons>
-        <Button id="login-passkey" busy={busy} onClick={signIn}>
+        <Button
+          id="login-passkey"
+          variant={deviceKeys.length === 0 ? 'primary' : 'secondary'}
+          busy={busy}
+          onClick={() => signIn()}
+        >
           {t('signIn')}
         </Button>
       </Buttons>

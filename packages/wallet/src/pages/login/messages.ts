@@ -22,6 +22,14 @@ export const messages = defineMessages(
       'このパスキーは使えなくなっています。別のパスキーか、マイナンバーカードをお使いください。',
     err_authn_account_unavailable: 'このアカウントは使えません。',
     err_authn_challenge_expired: '時間がたちすぎました。もう一度お試しください。',
+    withDevice: 'この端末の証明書でサインイン',
+    withDeviceHint: 'この端末には民間IDの証明書が入っています。カードもパスキーもいりません。',
+    err_device_certificate_revoked:
+      'この端末の証明書は使えなくなっています。パスキーかマイナンバーカードをお使いください。',
+    err_device_certificate_inactive: 'この端末の証明書は、まだ有効になっていません。',
+    err_device_certificate_unknown: 'この端末の証明書は確かめられませんでした。',
+    err_device_certificate_expired: 'この端末の証明書は期限が切れています。',
+    err_device_account_unavailable: 'このアカウントは使えません。',
   },
   {
     title: 'Sign in',
@@ -43,6 +51,14 @@ export const messages = defineMessages(
       'This passkey can no longer be used. Use another passkey or your My Number card.',
     err_authn_account_unavailable: 'This account cannot be used.',
     err_authn_challenge_expired: 'Too much time passed. Please try again.',
+    withDevice: 'Sign in with this device’s certificate',
+    withDeviceHint: 'This device holds a Watashi certificate. No card or passkey needed.',
+    err_device_certificate_revoked:
+      'The certificate of this device no longer works. Please use a passkey or your My Number card.',
+    err_device_certificate_inactive: 'The certificate of this device is not turned on yet.',
+    err_device_certificate_unknown: 'The certificate of this device could not be confirmed.',
+    err_device_certificate_expired: 'The certificate of this device has expired.',
+    err_device_account_unavailable: 'This account cannot be used.',
   },
   {
     title: 'サインインする',
@@ -64,5 +80,15 @@ export const messages = defineMessages(
       'この パスキーは もう つかえません。ほかの パスキーか、マイナンバーカードを つかって ください。',
     err_authn_account_unavailable: 'この アカウントは つかえません。',
     err_authn_challenge_expired: '時間が たちすぎました。もう一度 ためして ください。',
+    withDevice: 'この たんまつの しょうめいしょで サインイン',
+    withDeviceHint:
+      'この たんまつには 民間IDの しょうめいしょが 入って います。カードも パスキーも いりません。',
+    err_device_certificate_revoked:
+      'この たんまつの しょうめいしょは つかえなく なって います。パスキーか マイナンバーカードを つかって ください。',
+    err_device_certificate_inactive:
+      'この たんまつの しょうめいしょは、まだ つかえるように なって いません。',
+    err_device_certificate_unknown: 'この たんまつの しょうめいしょを たしかめられませんでした。',
+    err_device_certificate_expired: 'この たんまつの しょうめいしょは きげんが きれて います。',
+    err_device_account_unavailable: 'この アカウントは つかえません。',
   },
 );

@@ -86,6 +86,11 @@ export default function PasskeysPage(_props: PageProps) {
     <div id="passkeys-page">
       <PageTitle text={t('title')} />
       <p>{t('intro')}</p>
+      <p>
+        <a id="to-devices" href="/wallet/devices">
+          {t('toDevices')}
+        </a>
+      </p>
       <section id="passkeys" aria-labelledby="list-heading" hidden={list === undefined}>
         <h2 id="list-heading">{t('listHeading')}</h2>
         {list !== undefined && list.length === 0 ? <p id="no-authenticators">{t('none')}</p> : null}

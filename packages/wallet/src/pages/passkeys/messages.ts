@@ -6,6 +6,7 @@ export const messages = defineMessages(
     title: 'パスキー',
     intro:
       'パスキーは、スマートフォンやパソコンの指紋・顔・画面ロックでサインインする仕組みです。パスワードを覚える必要はありません。',
+    toDevices: '端末の証明書（カードなしでサインインできる端末・機種変更・なくしたとき）',
     listHeading: '登録したパスキーなど',
     noPasskeyLeft: 'パスキーがありません。マイナンバーカードでサインインして、新しいパスキーを登録できます。',
     toRecover: 'カードでサインインしてパスキーを登録する',
@@ -40,6 +41,7 @@ export const messages = defineMessages(
     title: 'Passkeys',
     intro:
       'A passkey lets you sign in with the fingerprint, face or screen lock of your phone or computer. No password to remember.',
+    toDevices: 'Device certificates (devices that sign in without the card, changing devices, a lost device)',
     listHeading: 'Your passkeys and other ways in',
     noPasskeyLeft: 'You have no passkey left. Sign in with your My Number card and register a new one.',
     toRecover: 'Sign in with your card and register a passkey',
@@ -74,6 +76,8 @@ export const messages = defineMessages(
     title: 'あなたの パスキー',
     intro:
       'パスキーは、スマートフォンや パソコンの ゆびもん・かお・がめんロックで サインイン する しくみ です。パスワードを おぼえなくて いいです。',
+    toDevices:
+      'たんまつの しょうめいしょ（カードなしで サインイン できる たんまつ・きしゅへんこう・なくした とき）',
     listHeading: 'つくった パスキーなど',
     noPasskeyLeft:
       'パスキーが ありません。マイナンバーカードで サインインして、新しい パスキーを つくれます。',
