@@ -4,7 +4,13 @@
 // verifies the approval evidence as an RP would, with jose and the published Watashi CA root.
 // Every CIBA error the OP gives is exercised (CIBA Core §13, §11).
 import { X509Certificate } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { getCACertificates, setDefaultCACertificates } from 'node:tls';
 import { sql } from 'kysely';
 import { compactVerify, decodeJwt, exportJWK, generateKeyPair as joseKeyPair, importX509 } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,6 +41,13 @@ let trust: JpkiTrustStore;
 let jwksServer: Server;
 let jwksUrl: string;
 const published: Array<Record<string, unknown>> = [];
+/**
+ * The ping RP's notification endpoint: CIBA ping needs https (oidc-provider refuses anything
+ * else), so a self-signed loopback server, trusted by this test process only.
+ */
+let pingServer: Server;
+let pingUrl: string;
+const pings: Array<{ authorization: string | undefined; body: string }> = [];
 
 beforeAll(async () => {
   sim = await startSim('oidc-ciba', new Date(Math.floor(Date.now() / 1000) * 1000));
@@ -45,14 +58,58 @@ beforeAll(async () => {
   );
   await new Promise<void>((r) => jwksServer.listen(port, '127.0.0.1', r));
   jwksUrl = `http://127.0.0.1:${port}/jwks`;
+  const dir = mkdtempSync(join(tmpdir(), 'ciba-ping-'));
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
+  const cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
+  const key = readFileSync(join(dir, 'key.pem'), 'utf8');
+  rmSync(dir, { recursive: true, force: true });
+  setDefaultCACertificates([...getCACertificates('default'), cert]);
+  const pingPort = await freePort();
+  pingServer = createHttpsServer({ cert, key }, (req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+    req.on('end', () => {
+      pings.push({ authorization: req.headers.authorization, body });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => pingServer.listen(pingPort, '127.0.0.1', r));
+  pingUrl = `https://127.0.0.1:${pingPort}/ciba`;
 });
 afterAll(async () => {
+  await new Promise((r) => pingServer?.close(r));
   await new Promise((r) => jwksServer?.close(r));
   await sim?.close();
 });
 
 /** Registers a CIBA RP (poll mode) and discovers the issuer with openid-client. */
-async function registerCibaRp(p: TestPlatform & { issuer: string }, name: string): Promise<TestRp> {
+async function registerCibaRp(
+  p: TestPlatform & { issuer: string },
+  name: string,
+  ping?: string,
+): Promise<TestRp> {
   const kid = `k${published.length}`;
   const { privateKey, publicKey } = await joseKeyPair('ES256', { extractable: true });
   published.push({ ...(await exportJWK(publicKey)), alg: 'ES256', use: 'sig', kid });
@@ -63,7 +120,9 @@ async function registerCibaRp(p: TestPlatform & { issuer: string }, name: string
     redirectUris: [redirectUri],
     tokenEndpointAuthMethod: 'private_key_jwt',
     jwksUri: jwksUrl,
-    cibaDeliveryMode: 'poll',
+    ...(ping === undefined
+      ? { cibaDeliveryMode: 'poll' as const }
+      : { cibaDeliveryMode: 'ping' as const, cibaNotificationEndpoint: ping }),
   });
   const config = await client.discovery(
     new URL(p.issuer),
@@ -133,6 +192,7 @@ forEachEngine((t) => {
   let device: Device;
   let pollRp: TestRp;
   let otherRp: TestRp;
+  let pingRp: TestRp;
   let plainRp: TestRp;
   /** The resident's pairwise sub at each RP (from a front-channel login: the consent records it). */
   const sub = new Map<TestRp, string>();
@@ -143,9 +203,11 @@ forEachEngine((t) => {
     device = await enrolDevice(resident.client);
     pollRp = await registerCibaRp(p, '山田銀行');
     otherRp = await registerCibaRp(p, '別のサービス');
+    pingRp = await registerCibaRp(p, 'Ping RP', pingUrl);
     plainRp = await registerRp(p);
     const b = new Browser(resident.client.cookie);
-    for (const rp of [pollRp, otherRp, plainRp]) sub.set(rp, (await login(b, rp)).tokens.claims()!.sub);
+    for (const rp of [pollRp, otherRp, pingRp, plainRp])
+      sub.set(rp, (await login(b, rp)).tokens.claims()!.sub);
   });
   afterAll(async () => {
     await p?.close();
@@ -293,6 +355,35 @@ forEachEngine((t) => {
       await sql`UPDATE oidc_models SET payload = jsonb_set(payload, '{exp}', to_jsonb(extract(epoch from now())::bigint - 1))
         WHERE model = 'BackchannelAuthenticationRequest' AND id = ${started.auth_req_id}`.execute(p.deps.db);
       expect(await poll(pollRp, started.auth_req_id)).toMatchObject({ error: 'expired_token' });
+    });
+  });
+
+  describe('ping mode', () => {
+    it('ok-ping-notifies-the-rp-then-tokens-with-evidence', async () => {
+      const started = await start(pingRp, {
+        client_notification_token: 'ping-token-1234567890',
+        authorization_details: JSON.stringify(TRANSFER),
+      });
+      const before = pings.length;
+      expect((await approve(await pendingFor(started.auth_req_id))).status).toBe(200);
+      // CIBA §10.2: the OP POSTs { auth_req_id } with the client_notification_token as bearer
+      // (oidc-provider's backchannelResult awaits the notification).
+      expect(pings.slice(before)).toEqual([
+        {
+          authorization: 'Bearer ping-token-1234567890',
+          body: JSON.stringify({ auth_req_id: started.auth_req_id }),
+        },
+      ]);
+      // Notified, the RP fetches the tokens at once (CIBA §10.2).
+      const tokens = await client.genericGrantRequest(pingRp.config, 'urn:openid:params:grant-type:ciba', {
+        auth_req_id: started.auth_req_id,
+      });
+      expect(tokens.claims()!.sub).toBe(sub.get(pingRp));
+      const evidence = tokens.claims()!['watashi_approval'] as { jws: string };
+      expect(decodeJwt(evidence.jws)).toMatchObject({
+        aud: pingRp.clientId,
+        authorization_details: TRANSFER,
+      });
     });
   });
 
