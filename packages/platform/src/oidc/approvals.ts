@@ -31,6 +31,7 @@ import { platformCa } from '../devices/ca.ts';
 import { deviceCertificateFacts } from '../devices/facts.ts';
 import type { PlatformDeps } from '../server/context.ts';
 import { problem } from '../server/problem.ts';
+import { emptyBody, withSchemas } from '../server/schemas.ts';
 import { appendAudit } from '../store/audit.ts';
 import { approvalPayloadOf, type TransactionDetails } from './ciba.ts';
 
@@ -266,14 +267,27 @@ const base64 = z
   .min(1)
   .max(16_384)
   .regex(/^[A-Za-z0-9+/_-]+={0,2}$/);
-const approveBody = z.strictObject({ certificate: base64, signature: base64 });
-
-function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
-  const r = schema.safeParse(value ?? {});
-  if (!r.success)
-    throw problem('request_invalid', 400, `invalid request: ${r.error.issues[0]?.message ?? ''}`);
-  return r.data;
-}
+const approveBody = z.strictObject({
+  certificate: base64.describe('the device certificate, base64 DER'),
+  signature: base64.describe('ES256 signature (r ‖ s, 64 bytes) over signingInput, base64'),
+});
+const detail = z.looseObject({
+  type: z.string(),
+  text: z.string(),
+  amount: z.object({ value: z.string(), currency: z.string() }).optional(),
+  creditor: z.string().optional(),
+  identifier: z.string().optional(),
+});
+const approvalView = z.object({
+  id: z.string(),
+  rp: z.object({ name: z.string(), purpose: z.string() }),
+  bindingMessage: z.string().nullable(),
+  authorizationDetails: z.array(detail).nullable(),
+  createdAt: z.string(),
+  expiresAt: z.string(),
+  signingInput: z.string().describe('the exact UTF-8 bytes the device key signs (a JWS signing input)'),
+});
+const decided = (state: 'approved' | 'denied') => z.object({ state: z.literal(state) });
 
 function accountOf(req: FastifyRequest): string {
   if (req.session === null) throw new Error('approvals: session route without a session');
@@ -287,23 +301,53 @@ export function registerApprovalRoutes(
   provider: () => Promise<Provider>,
 ): void {
   const session = { auth: 'session' as const, rateLimit: 'default' as const };
-  app.get('/api/approvals', { config: session }, async (req) => ({
-    requests: await listApprovals(deps, accountOf(req)),
-  }));
-  app.post('/api/approvals/:id/approve', { config: session }, async (req) => {
-    const { id } = parse(idParams, req.params);
-    const body = parse(approveBody, req.body);
-    await approve(deps, await provider(), {
-      accountId: accountOf(req),
-      id,
-      certificate: new Uint8Array(Buffer.from(body.certificate, 'base64')),
-      signature: new Uint8Array(Buffer.from(body.signature, 'base64')),
-    });
-    return { state: 'approved' };
-  });
-  app.post('/api/approvals/:id/deny', { config: session }, async (req) => {
-    const { id } = parse(idParams, req.params);
-    await deny(deps, await provider(), { accountId: accountOf(req), id });
-    return { state: 'denied' };
-  });
+  const routes = withSchemas(app);
+  routes.get(
+    '/api/approvals',
+    {
+      config: session,
+      schema: {
+        summary: 'Out-of-band requests (CIBA) waiting for this resident',
+        response: { 200: z.object({ requests: z.array(approvalView) }) },
+      },
+    },
+    async (req) => ({ requests: await listApprovals(deps, accountOf(req)) }),
+  );
+  routes.post(
+    '/api/approvals/:id/approve',
+    {
+      config: session,
+      schema: {
+        summary: 'Approve a request with the device key',
+        params: idParams,
+        body: approveBody,
+        response: { 200: decided('approved') },
+      },
+    },
+    async (req) => {
+      await approve(deps, await provider(), {
+        accountId: accountOf(req),
+        id: req.params.id,
+        certificate: new Uint8Array(Buffer.from(req.body.certificate, 'base64')),
+        signature: new Uint8Array(Buffer.from(req.body.signature, 'base64')),
+      });
+      return { state: 'approved' as const };
+    },
+  );
+  routes.post(
+    '/api/approvals/:id/deny',
+    {
+      config: session,
+      schema: {
+        summary: 'Deny a request',
+        params: idParams,
+        body: emptyBody,
+        response: { 200: decided('denied') },
+      },
+    },
+    async (req) => {
+      await deny(deps, await provider(), { accountId: accountOf(req), id: req.params.id });
+      return { state: 'denied' as const };
+    },
+  );
 }
