@@ -6,7 +6,8 @@
  * - `watashi rp add --name N --purpose P --redirect-uri URL… [--post-logout-redirect-uri URL…]
  *   [--auth private_key_jwt|client_secret_basic] [--jwks-file FILE | --jwks-uri URL]
  *   [--claims name,birthdate,…] [--min-acr ACR] [--sector ID] [--client-id ID] [--dpop]
- *   [--require-par] [--resource-server] [--backchannel-logout-uri URL] [--events-endpoint URL] [--webhook-url URL] [--json]` —
+ *   [--require-par] [--resource-server] [--backchannel-logout-uri URL] [--events-endpoint URL] [--webhook-url URL]
+ *   [--ciba poll|ping [--ciba-notification-endpoint URL]] [--json]` —
  *   registers an RP; prints its client_id and, for client_secret_basic, its client secret; with
  *   `--webhook-url`, its webhook signing secret (each shown once, stored sealed).
  * - `watashi rp list [--all] [--json]`, `watashi rp show <client_id> [--json]`,
@@ -129,6 +130,8 @@ interface AddOptions extends StoreOptions {
   backchannelLogoutUri?: string;
   eventsEndpoint?: string;
   webhookUrl?: string;
+  ciba?: 'poll' | 'ping';
+  cibaNotificationEndpoint?: string;
   json?: boolean;
 }
 
@@ -178,6 +181,12 @@ export function registerRpCommands(program: Command): void {
       .option('--backchannel-logout-uri <url>', 'OpenID back-channel logout URI')
       .option('--events-endpoint <url>', 'Security Event Token push endpoint (RFC 8935)')
       .option('--webhook-url <url>', 'signed JSON webhook for lifecycle events (prints its secret once)')
+      .addOption(
+        new Option('--ciba <mode>', 'enable OpenID Connect CIBA (out-of-band approval) in this mode').choices(
+          ['poll', 'ping'],
+        ),
+      )
+      .option('--ciba-notification-endpoint <url>', 'CIBA ping mode: where the RP is notified (https)')
       .option('--json', 'print JSON'),
   ).action(async (opts: AddOptions) => {
     const added = await withRegistry(opts, (deps, platform) =>
@@ -207,6 +216,10 @@ export function registerRpCommands(program: Command): void {
           : { backchannelLogoutUri: opts.backchannelLogoutUri }),
         ...(opts.eventsEndpoint === undefined ? {} : { eventsEndpoint: opts.eventsEndpoint }),
         ...(opts.webhookUrl === undefined ? {} : { webhookUrl: opts.webhookUrl }),
+        ...(opts.ciba === undefined ? {} : { cibaDeliveryMode: opts.ciba }),
+        ...(opts.cibaNotificationEndpoint === undefined
+          ? {}
+          : { cibaNotificationEndpoint: opts.cibaNotificationEndpoint }),
       }),
     );
     emit(

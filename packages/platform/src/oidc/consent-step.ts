@@ -14,6 +14,7 @@ import type { PlatformDeps, SessionContext } from '../server/context.ts';
 import { problem } from '../server/problem.ts';
 import { appendAudit } from '../store/audit.ts';
 import { CLAIMS, isWatashiClaim, SCOPE_CLAIMS, type WatashiClaim } from './claims.ts';
+import { recordPairwiseSubject } from './ciba.ts';
 import { recordConsent, type ConsentRecord } from './consents.ts';
 import { WALLET_CONSENT_PATH, type Details } from './interaction.ts';
 import {
@@ -183,6 +184,8 @@ export async function grantConsent(
       scopes,
       at,
     });
+    // The RP may name this resident by its pairwise sub in a CIBA request (ciba.ts).
+    await recordPairwiseSubject(deps, trx, registryOf(client).sector, s.accountId, at);
     // The persona by id only: its name is the resident's own words.
     await appendAudit(trx, {
       actor: `account:${s.accountId}`,

@@ -54,6 +54,8 @@ import { lookupSession, SESSION_COOKIE } from '../server/sessions.ts';
 import { cacheFound, kyselyOidcAdapter, OidcModelStore } from './adapter.ts';
 import { checkIdentityAnchor, requestedAcrValues, requirementOf, sessionContext } from './assurance.ts';
 import { CLAIMS, claimsFromBasic4, isWatashiClaim, SCOPE_CLAIMS } from './claims.ts';
+import { approvalClaim } from './approvals.ts';
+import { APPROVAL_CLAIM, CIBA_DEFAULT_EXPIRY, cibaFeature } from './ciba.ts';
 import { liveConsent } from './consents.ts';
 import { pickUiLocale, UI_LOCALES, walletErrorUrl, type WalletErrorKind } from './locales.ts';
 import { pairwiseSubject } from './pairwise.ts';
@@ -448,8 +450,9 @@ export async function createOidcProvider(
       amr: null,
       auth_time: null,
       sid: null,
-      // Every ID token states how the resident authenticated (issue 4), asked for or not.
-      openid: ['sub', 'acr', 'amr', 'auth_time'],
+      // Every ID token states how the resident authenticated (issue 4), asked for or not; an ID
+      // token from a CIBA approval also carries its evidence (ciba.ts, docs/approvals.md).
+      openid: ['sub', 'acr', 'amr', 'auth_time', APPROVAL_CLAIM],
       // OIDC4IDA §5.3: asked for through the claims parameter only (verified-claims.ts).
       verified_claims: null,
       ...Object.fromEntries(Object.entries(SCOPE_CLAIMS).map(([scope, claims]) => [scope, [...claims]])),
@@ -494,6 +497,9 @@ export async function createOidcProvider(
       return (client.redirectUris ?? []).some((u) => URL.parse(u)?.origin === origin);
     },
     extraClientMetadata: { properties: [...REGISTRY_METADATA] },
+    // The pairwise sector is the registry's (sectorIdentifier, pairwise.ts), never fetched from a
+    // sector_identifier_uri (CIBA RPs carry a placeholder one: registry.ts).
+    sectorIdentifierUriValidate: () => false,
     pkce: { required: () => true },
     features: {
       devInteractions: { enabled: false },
@@ -531,6 +537,8 @@ export async function createOidcProvider(
       registration: { enabled: false },
       resourceIndicators: { enabled: false },
       backchannelLogout: { enabled: true },
+      // OpenID Connect CIBA (issue 19): poll and ping, for RPs registered with `--ciba`.
+      ciba: cibaFeature(deps, { sectorOf: (client) => registryOf(client).sector, issuer }),
       userinfo: { enabled: true },
       externalSigningSupport: { enabled: true, ack: 'experimental-01' },
       rpInitiatedLogout: {
@@ -567,11 +575,19 @@ export async function createOidcProvider(
       const client = ctx.oidc.client as unknown as Record<string, unknown> | undefined;
       const clientId = ctx.oidc.client?.clientId ?? '';
       const grantId = (ctx.oidc.entities as { Grant?: { jti?: string } } | undefined)?.Grant?.jti;
+      // A token request of the CIBA grant: its ID token carries the approval evidence.
+      const authReqId = (
+        ctx.oidc.entities as { BackchannelAuthenticationRequest?: { jti?: string } } | undefined
+      )?.BackchannelAuthenticationRequest?.jti;
       return {
         accountId: account.id,
-        async claims(_use, _scope, requested) {
+        async claims(use, _scope, requested) {
           const allowed = new Set(registryOf(client).allowedClaims);
           const out: { sub: string; [claim: string]: unknown } = { sub: account.id };
+          if (use === 'id_token' && authReqId !== undefined) {
+            const approval = await approvalClaim(deps, authReqId, account.id, clientId);
+            if (approval !== undefined) out[APPROVAL_CLAIM] = approval;
+          }
           if (allowed.size === 0) return out;
           // The consent behind this grant (its persona's claims and resident_of granularity).
           const consent = await liveConsent(deps, account.id, clientId, grantId);
@@ -627,6 +643,13 @@ export async function createOidcProvider(
     ttl: {
       AccessToken: 600,
       AuthorizationCode: 60,
+      // CIBA §7.1 requested_expiry may shorten a request's life, never lengthen it.
+      BackchannelAuthenticationRequest: (ctx) => {
+        const asked = Number(ctx.oidc.params?.['requested_expiry']);
+        return Number.isSafeInteger(asked) && asked > 0
+          ? Math.min(asked, CIBA_DEFAULT_EXPIRY)
+          : CIBA_DEFAULT_EXPIRY;
+      },
       IdToken: 600,
       Interaction: 900,
       Grant: 14 * 86_400,

@@ -116,6 +116,13 @@ export const relyingPartyInputSchema = z
       .optional()
       .describe('Where Security Event Tokens are pushed (RFC 8935), https (http only on loopback).'),
     webhookUrl: redirectUri.optional().describe('Where signed JSON event webhooks are posted.'),
+    cibaDeliveryMode: z
+      .enum(['poll', 'ping'])
+      .optional()
+      .describe('Enable OpenID Connect CIBA (out-of-band approval) in this token delivery mode.'),
+    cibaNotificationEndpoint: redirectUri
+      .optional()
+      .describe('CIBA ping mode: where the OP notifies the RP (backchannel_client_notification_endpoint).'),
   })
   .superRefine((v, ctx) => {
     if (v.tokenEndpointAuthMethod === 'private_key_jwt' && v.jwks === undefined && v.jwksUri === undefined)
@@ -125,6 +132,24 @@ export const relyingPartyInputSchema = z
       (v.jwks !== undefined || v.jwksUri !== undefined)
     )
       ctx.addIssue({ code: 'custom', message: 'client_secret_basic takes no keys', path: ['jwks'] });
+    // oidc-provider (after CIBA §4 and OIDC Core §8.1) requires private_key_jwt and a jwks_uri of
+    // every pairwise CIBA client.
+    if (
+      v.cibaDeliveryMode !== undefined &&
+      (v.tokenEndpointAuthMethod !== 'private_key_jwt' || v.jwksUri === undefined)
+    )
+      ctx.addIssue({
+        code: 'custom',
+        message: 'a CIBA RP authenticates with private_key_jwt and publishes its keys at jwksUri',
+        path: ['cibaDeliveryMode'],
+      });
+    // CIBA §4: ping mode needs a notification endpoint (https); poll mode has none.
+    if ((v.cibaDeliveryMode === 'ping') !== (v.cibaNotificationEndpoint !== undefined))
+      ctx.addIssue({
+        code: 'custom',
+        message: 'CIBA ping mode needs cibaNotificationEndpoint (and only ping mode takes one)',
+        path: ['cibaNotificationEndpoint'],
+      });
   });
 
 /** Input of {@link addRelyingParty}. */
@@ -150,6 +175,11 @@ export interface RelyingParty {
   readonly eventsEndpoint: string | null;
   /** Signed JSON webhook URL, or null (its secret is never shown again). */
   readonly webhookUrl: string | null;
+  /** CIBA (out-of-band approval): the token delivery mode and, for ping, the notification endpoint. */
+  readonly ciba: {
+    readonly deliveryMode: 'poll' | 'ping';
+    readonly notificationEndpoint: string | null;
+  } | null;
   readonly createdAt: Date;
   readonly disabledAt: Date | null;
 }
@@ -210,6 +240,16 @@ function view(row: {
     resourceServer: m['watashi_resource_server'] === true,
     eventsEndpoint: row.events_endpoint,
     webhookUrl: row.webhook_url,
+    ciba:
+      m['backchannel_token_delivery_mode'] === 'poll' || m['backchannel_token_delivery_mode'] === 'ping'
+        ? {
+            deliveryMode: m['backchannel_token_delivery_mode'],
+            notificationEndpoint:
+              typeof m['backchannel_client_notification_endpoint'] === 'string'
+                ? m['backchannel_client_notification_endpoint']
+                : null,
+          }
+        : null,
     createdAt: row.created_at,
     disabledAt: row.disabled_at,
   };
@@ -238,7 +278,24 @@ export async function addRelyingParty(
     redirect_uris: v.redirectUris,
     post_logout_redirect_uris: v.postLogoutRedirectUris,
     response_types: ['code'],
-    grant_types: ['authorization_code', 'refresh_token'],
+    grant_types: [
+      'authorization_code',
+      'refresh_token',
+      ...(v.cibaDeliveryMode === undefined ? [] : ['urn:openid:params:grant-type:ciba']),
+    ],
+    ...(v.cibaDeliveryMode === undefined
+      ? {}
+      : {
+          backchannel_token_delivery_mode: v.cibaDeliveryMode,
+          backchannel_user_code_parameter: false,
+          // Required of a pairwise CIBA client with redirect URIs; never fetched
+          // (sectorIdentifierUriValidate is off): Watashi's sector is the registry's
+          // sectorIdentifier, decided by the operator.
+          sector_identifier_uri: `https://sector.watashi.invalid/${encodeURIComponent(v.sectorIdentifier ?? clientId)}`,
+          ...(v.cibaNotificationEndpoint === undefined
+            ? {}
+            : { backchannel_client_notification_endpoint: v.cibaNotificationEndpoint }),
+        }),
     token_endpoint_auth_method: v.tokenEndpointAuthMethod,
     subject_type: 'pairwise',
     id_token_signed_response_alg: 'ES256',

@@ -37,6 +37,7 @@ import { walletErrorUrl, type WalletErrorKind } from './locales.ts';
 import { registerInteractionApi } from './interaction-api.ts';
 import { loginStep } from './login.ts';
 import { registerPersonaRoutes } from './personas.ts';
+import { registerApprovalRoutes } from './approvals.ts';
 import { createOidcProvider, OIDC_PREFIX } from './provider.ts';
 
 export { WALLET_LOGIN_PATH } from './interaction.ts';
@@ -161,6 +162,7 @@ export async function registerOidcRoutes(app: FastifyInstance, deps: PlatformDep
   registerPersonaRoutes(app, deps);
   registerConsentRoutes(app, deps);
   registerDisclosureRoutes(app, deps);
+  registerApprovalRoutes(app, deps, provider);
 
   return { provider };
 }

@@ -12,7 +12,7 @@
  * `JsonbText` made by `jsonb()`), text[] → `string[]`.
  */
 import type { ColumnType, Generated, Selectable } from 'kysely';
-import type { JsonbText, JsonObject } from './json.ts';
+import type { JsonbText, JsonObject, JsonValue } from './json.ts';
 
 /**
  * A `jsonb` column: reads as `T`, written only as text made by `jsonb()`. Our `jsonb` columns hold
@@ -428,6 +428,39 @@ export interface DeviceCertificatesTable {
   created_at: Date;
 }
 
+/** `pairwise_subjects`: the account a sector's pairwise `sub` names (migration 0018). */
+export interface PairwiseSubjectsTable {
+  sector: string;
+  subject: string;
+  account_id: string;
+  created_at: Date;
+}
+
+/** `ciba_requests.state`. */
+export type CibaState = 'pending' | 'approved' | 'denied';
+
+/** `ciba_requests`: back-channel authentication requests waiting for the wallet (migration 0018). */
+export interface CibaRequestsTable {
+  id: Generated<string>;
+  auth_req_id: string;
+  client_id: string;
+  account_id: string;
+  scope: string;
+  binding_message: string | null;
+  authorization_details: ColumnType<
+    JsonValue | null,
+    JsonbText<JsonValue> | null | undefined,
+    JsonbText<JsonValue> | null
+  >;
+  signing_input: string;
+  state: Generated<CibaState>;
+  created_at: Date;
+  expires_at: Date;
+  decided_at: Date | null;
+  device_serial: string | null;
+  evidence: string | null;
+}
+
 export interface Schema {
   accounts: AccountsTable;
   anchors: AnchorsTable;
@@ -454,6 +487,8 @@ export interface Schema {
   device_certificates: DeviceCertificatesTable;
   signature_records: SignatureRecordsTable;
   signature_archive_stamps: SignatureArchiveStampsTable;
+  pairwise_subjects: PairwiseSubjectsTable;
+  ciba_requests: CibaRequestsTable;
 }
 
 /** `signature_records` (migration 0021): a signature the platform made, by its file's hash. */
@@ -846,5 +881,27 @@ export const schemaColumns = {
     seq: u('int4'),
     token: u('bytea'),
     gen_time: u('timestamptz'),
+  },
+  pairwise_subjects: {
+    sector: u('text'),
+    subject: u('text'),
+    account_id: u('uuid'),
+    created_at: u('timestamptz'),
+  },
+  ciba_requests: {
+    id: u('uuid'),
+    auth_req_id: u('text'),
+    client_id: u('text'),
+    account_id: u('uuid'),
+    scope: u('text'),
+    binding_message: n('text'),
+    authorization_details: n('jsonb'),
+    signing_input: u('text'),
+    state: u('text'),
+    created_at: u('timestamptz'),
+    expires_at: u('timestamptz'),
+    decided_at: n('timestamptz'),
+    device_serial: n('text'),
+    evidence: n('text'),
   },
 } as const satisfies SchemaColumns;

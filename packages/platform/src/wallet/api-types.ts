@@ -186,3 +186,11 @@ export interface DeviceLoginOptionsJson {
   readonly message: string;
   readonly expiresAt: string;
 }
+
+import type { ApprovalView } from '../oidc/approvals.ts';
+export type { ApprovalView };
+
+/** `GET /api/approvals`: the pending out-of-band requests (CIBA, docs/approvals.md). */
+export interface ApprovalsJson {
+  readonly requests: readonly ApprovalView[];
+}

@@ -7,6 +7,7 @@
  * Add an endpoint here as one small function; pages do not call `fetch` themselves.
  */
 import type {
+  ApprovalsJson,
   AttributesJson,
   ConsentDetailsJson,
   LoginDetailsJson,
@@ -156,6 +157,16 @@ export const listConsents = (): Promise<ConsentsJson | null> =>
 /** Withdraws the consent to one service. */
 export const withdrawConsent = (clientId: string): Promise<void> =>
   api('DELETE', `/api/me/consents/${encodeURIComponent(clientId)}`);
+
+/** The pending out-of-band requests (CIBA), or null when signed out. */
+export const listApprovals = (): Promise<ApprovalsJson | null> =>
+  orSignedOut(api<ApprovalsJson>('GET', '/api/approvals'));
+/** Approves one request with the device key's signature over its signing input. */
+export const approveRequest = (id: string, certificate: string, signature: string): Promise<void> =>
+  api('POST', `/api/approvals/${encodeURIComponent(id)}/approve`, { certificate, signature });
+/** Denies one request. */
+export const denyRequest = (id: string): Promise<void> =>
+  api('POST', `/api/approvals/${encodeURIComponent(id)}/deny`, {});
 
 /** A page of disclosures, newest first, or null when signed out. */
 export const listDisclosures = (limit: number, before: string | null): Promise<DisclosuresJson | null> => {

@@ -14,6 +14,7 @@ import * as m0013a from './0013a-audit-time-precision.ts';
 import * as m0014 from './0014-sweep-provisions.ts';
 import * as m0015 from './0015-drop-jobs.ts';
 import * as m0016 from './0016-devices.ts';
+import * as m0018 from './0018-ciba.ts';
 import * as m0019 from './0019-account-pages.ts';
 import * as m0021 from './0021-signature-archive.ts';
 
@@ -39,6 +40,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0014-sweep-provisions': m0014,
   '0015-drop-jobs': m0015,
   '0016-devices': m0016,
+  '0018-ciba': m0018,
   '0019-account-pages': m0019,
   '0021-signature-archive': m0021,
 };

@@ -10,7 +10,7 @@
  */
 import type { PreparedSigningJson, SignedDocumentJson } from '@watashi/platform/wallet-api';
 import { api } from '../../api/client.ts';
-import { withCard } from '../card-login/card.ts';
+import { withCard } from '../../lib/card.ts';
 
 /** The document as chosen. */
 export interface ChosenFile {

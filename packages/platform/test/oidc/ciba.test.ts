@@ -1,0 +1,439 @@
+// OpenID Connect CIBA end to end on both engines over real HTTP (issue 19): a stock client
+// (openid-client) starts back-channel requests in poll and ping modes, the resident approves on
+// the wallet's approvals API with a device key (a real Watashi device certificate), and the test
+// verifies the approval evidence as an RP would, with jose and the published Watashi CA root.
+// Every CIBA error the OP gives is exercised (CIBA Core §13, §11).
+import { X509Certificate } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { getCACertificates, setDefaultCACertificates } from 'node:tls';
+import { sql } from 'kysely';
+import { compactVerify, decodeJwt, exportJWK, generateKeyPair as joseKeyPair, importX509 } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCertificationRequest } from '@watashi/ca';
+import { generateKeyPair, toBase64, webCryptoSigner } from '@watashi/pki';
+import type { JpkiTrustStore } from '@watashi/jpki';
+import { CIBA_MAX_PENDING } from '../../src/oidc/ciba.ts';
+import { addRelyingParty } from '../../src/oidc/registry.ts';
+import { forEachEngine } from '../db/harness.ts';
+import { simTrust, startSim, type TestSim } from '../enrolment/support.ts';
+import type { Client as ApiClient, TestPlatform } from '../authn/support.ts';
+import {
+  Browser,
+  client,
+  login,
+  oauthError,
+  passkeyResident,
+  registerRp,
+  freePort,
+  startOidcPlatform,
+  type PasskeyResident,
+  type TestRp,
+} from './support.ts';
+
+let sim: TestSim;
+let trust: JpkiTrustStore;
+/** The CIBA RPs' published keys (private_key_jwt with jwks_uri, as oidc-provider requires of them). */
+let jwksServer: Server;
+let jwksUrl: string;
+const published: Array<Record<string, unknown>> = [];
+/**
+ * The ping RP's notification endpoint: CIBA ping needs https (oidc-provider refuses anything
+ * else), so a self-signed loopback server, trusted by this test process only.
+ */
+let pingServer: Server;
+let pingUrl: string;
+const pings: Array<{ authorization: string | undefined; body: string }> = [];
+
+beforeAll(async () => {
+  sim = await startSim('oidc-ciba', new Date(Math.floor(Date.now() / 1000) * 1000));
+  trust = await simTrust(sim);
+  const port = await freePort();
+  jwksServer = createServer((_req, res) =>
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: published })),
+  );
+  await new Promise<void>((r) => jwksServer.listen(port, '127.0.0.1', r));
+  jwksUrl = `http://127.0.0.1:${port}/jwks`;
+  const dir = mkdtempSync(join(tmpdir(), 'ciba-ping-'));
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
+  const cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
+  const key = readFileSync(join(dir, 'key.pem'), 'utf8');
+  rmSync(dir, { recursive: true, force: true });
+  setDefaultCACertificates([...getCACertificates('default'), cert]);
+  const pingPort = await freePort();
+  pingServer = createHttpsServer({ cert, key }, (req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+    req.on('end', () => {
+      pings.push({ authorization: req.headers.authorization, body });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => pingServer.listen(pingPort, '127.0.0.1', r));
+  pingUrl = `https://127.0.0.1:${pingPort}/ciba`;
+});
+afterAll(async () => {
+  await new Promise((r) => pingServer?.close(r));
+  await new Promise((r) => jwksServer?.close(r));
+  await sim?.close();
+});
+
+/** Registers a CIBA RP (poll mode) and discovers the issuer with openid-client. */
+async function registerCibaRp(
+  p: TestPlatform & { issuer: string },
+  name: string,
+  ping?: string,
+): Promise<TestRp> {
+  const kid = `k${published.length}`;
+  const { privateKey, publicKey } = await joseKeyPair('ES256', { extractable: true });
+  published.push({ ...(await exportJWK(publicKey)), alg: 'ES256', use: 'sig', kid });
+  const redirectUri = `http://127.0.0.1:9/cb/${kid}`;
+  const added = await addRelyingParty(p.deps, {
+    name,
+    purpose: 'テストのため / testing',
+    redirectUris: [redirectUri],
+    tokenEndpointAuthMethod: 'private_key_jwt',
+    jwksUri: jwksUrl,
+    ...(ping === undefined
+      ? { cibaDeliveryMode: 'poll' as const }
+      : { cibaDeliveryMode: 'ping' as const, cibaNotificationEndpoint: ping }),
+  });
+  const config = await client.discovery(
+    new URL(p.issuer),
+    added.relyingParty.clientId,
+    { id_token_signed_response_alg: 'ES256' },
+    client.PrivateKeyJwt({ key: privateKey, kid }),
+    { execute: [client.allowInsecureRequests] },
+  );
+  return { clientId: added.relyingParty.clientId, redirectUri, config };
+}
+
+const TRANSFER = [
+  {
+    type: 'watashi_transaction',
+    text: '振込 50,000円 → 山田酒店',
+    amount: { value: '50000', currency: 'JPY' },
+    creditor: '山田酒店',
+  },
+];
+
+/** A device key as the wallet holds it (non-extractable WebCrypto P-256) with its certificate. */
+interface Device {
+  readonly certificate: string;
+  sign(data: string): Promise<string>;
+}
+
+async function enrolDevice(c: ApiClient): Promise<Device> {
+  const pair = await generateKeyPair('ECDSA-SHA256');
+  const raw = async (data: Uint8Array) =>
+    new Uint8Array(
+      await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, pair.privateKey, new Uint8Array(data)),
+    );
+  const csr = await buildCertificationRequest(await webCryptoSigner(pair, 'ECDSA-SHA256'));
+  const res = await c.post('/api/devices/certificates', {
+    csr: toBase64(csr),
+    profile: 'watashi-device-auth',
+    slot: 'phone',
+    keyStorage: 'webcrypto',
+  });
+  if (res.status !== 201) throw new Error(`device: ${JSON.stringify(res.body)}`);
+  const issued = res.body as {
+    device: { serial: string; certificate: string };
+    activation: { challenge: string; message: string };
+  };
+  const act = await c.post(`/api/devices/certificates/${issued.device.serial}/activate`, {
+    challenge: issued.activation.challenge,
+    signature: toBase64(await raw(new Uint8Array(Buffer.from(issued.activation.message, 'base64')))),
+  });
+  if (act.status !== 200) throw new Error(`activate: ${JSON.stringify(act.body)}`);
+  return {
+    certificate: issued.device.certificate,
+    sign: async (data) => toBase64(await raw(new TextEncoder().encode(data))),
+  };
+}
+
+interface Pending {
+  id: string;
+  rp: { name: string; purpose: string };
+  bindingMessage: string | null;
+  authorizationDetails: Array<Record<string, unknown>> | null;
+  signingInput: string;
+}
+
+forEachEngine((t) => {
+  let p: TestPlatform & { issuer: string };
+  let resident: PasskeyResident;
+  let device: Device;
+  let pollRp: TestRp;
+  let otherRp: TestRp;
+  let pingRp: TestRp;
+  let plainRp: TestRp;
+  /** The resident's pairwise sub at each RP (from a front-channel login: the consent records it). */
+  const sub = new Map<TestRp, string>();
+
+  beforeAll(async () => {
+    p = await startOidcPlatform(t, sim, trust);
+    resident = await passkeyResident(p, sim);
+    device = await enrolDevice(resident.client);
+    pollRp = await registerCibaRp(p, '山田銀行');
+    otherRp = await registerCibaRp(p, '別のサービス');
+    pingRp = await registerCibaRp(p, 'Ping RP', pingUrl);
+    plainRp = await registerRp(p);
+    const b = new Browser(resident.client.cookie);
+    for (const rp of [pollRp, otherRp, pingRp, plainRp])
+      sub.set(rp, (await login(b, rp)).tokens.claims()!.sub);
+  });
+  afterAll(async () => {
+    await p?.close();
+  });
+
+  const start = (rp: TestRp, params: Record<string, string> = {}) =>
+    client.initiateBackchannelAuthentication(rp.config, {
+      scope: 'openid',
+      login_hint: sub.get(rp)!,
+      ...params,
+    });
+
+  const pending = async (): Promise<Pending[]> => {
+    const res = await resident.client.req('GET', '/api/approvals');
+    expect(res.status).toBe(200);
+    return res.body['requests'] as Pending[];
+  };
+  const pendingFor = async (authReqId: string): Promise<Pending> => {
+    const found = (await pending()).find(
+      (r) =>
+        (JSON.parse(Buffer.from(r.signingInput.split('.')[1]!, 'base64url').toString()) as { txn: string })
+          .txn === authReqId,
+    );
+    if (found === undefined) throw new Error('request not shown in the wallet');
+    return found;
+  };
+  const approve = async (r: Pending, signingInput = r.signingInput) =>
+    resident.client.post(`/api/approvals/${r.id}/approve`, {
+      certificate: device.certificate,
+      signature: await device.sign(signingInput),
+    });
+
+  /** One raw token request of the CIBA grant (to see each polling answer, CIBA §11). */
+  const poll = async (rp: TestRp, authReqId: string): Promise<{ status: number; error?: string }> => {
+    const res = await client
+      .genericGrantRequest(rp.config, 'urn:openid:params:grant-type:ciba', {
+        auth_req_id: authReqId,
+      })
+      .then(
+        () => ({ status: 200 }),
+        (e: { status?: number; error?: string; cause?: { status?: number } }) => ({
+          status: e.status ?? e.cause?.status ?? 0,
+          ...(e.error === undefined ? {} : { error: e.error }),
+        }),
+      );
+    return res;
+  };
+
+  describe('poll mode', () => {
+    it('ok-poll-approve-exact-text-evidence-verifies-as-an-rp-would', async () => {
+      const m = pollRp.config.serverMetadata();
+      expect(m.backchannel_authentication_endpoint).toBe(`${p.issuer}/backchannel`);
+      expect(m.backchannel_token_delivery_modes_supported).toEqual(['poll', 'ping']);
+      expect(m.grant_types_supported).toContain('urn:openid:params:grant-type:ciba');
+
+      const started = await start(pollRp, {
+        binding_message: 'A7-振込',
+        authorization_details: JSON.stringify(TRANSFER),
+      });
+      expect(await poll(pollRp, started.auth_req_id)).toMatchObject({ error: 'authorization_pending' });
+
+      // The wallet shows the RP, its purpose and the exact text.
+      const shown = await pendingFor(started.auth_req_id);
+      expect(shown.rp).toEqual({ name: '山田銀行', purpose: 'テストのため / testing' });
+      expect(shown.bindingMessage).toBe('A7-振込');
+      expect(shown.authorizationDetails).toEqual(TRANSFER);
+
+      // A signature over other bytes (another text) is refused and changes nothing.
+      const forged = await approve(shown, shown.signingInput.replace(/.$/, 'A'));
+      expect(forged.status).toBe(401);
+      expect(forged.body['code']).toBe('approval_signature_invalid');
+
+      expect((await approve(shown)).status).toBe(200);
+      // A replayed approval is refused.
+      const replay = await approve(shown);
+      expect(replay.status).toBe(409);
+      expect(replay.body['code']).toBe('approval_decided');
+
+      const tokens = await client.pollBackchannelAuthenticationGrant(pollRp.config, started);
+      const id = tokens.claims()!;
+      expect(id.sub).toBe(sub.get(pollRp));
+      expect(id.acr).toMatch(/^urn:watashi:ac:jp:/);
+
+      // The RP verifies the evidence: the device certificate chains to the published Watashi CA
+      // root, its key signed the JWS, and the JWS says exactly what the RP asked to be approved.
+      const evidence = id['watashi_approval'] as { jws: string; x5c: string[] };
+      const root = new X509Certificate(
+        Buffer.from(await (await fetch(`${p.url}/ca/root.crt`)).arrayBuffer()),
+      );
+      const [leaf, issuing] = evidence.x5c.map((c) => new X509Certificate(Buffer.from(c, 'base64')));
+      expect(issuing!.verify(root.publicKey)).toBe(true);
+      expect(leaf!.verify(issuing!.publicKey)).toBe(true);
+      expect(root.verify(root.publicKey)).toBe(true);
+      const key = await importX509(leaf!.toString(), 'ES256');
+      const { payload, protectedHeader } = await compactVerify(evidence.jws, key);
+      expect(protectedHeader).toEqual({ alg: 'ES256', typ: 'watashi-approval+jwt' });
+      const approved = JSON.parse(new TextDecoder().decode(payload)) as Record<string, unknown>;
+      expect(approved).toMatchObject({
+        iss: p.issuer,
+        aud: pollRp.clientId,
+        sub: id.sub,
+        txn: started.auth_req_id,
+        client_name: '山田銀行',
+        binding_message: 'A7-振込',
+        authorization_details: TRANSFER,
+      });
+      expect(decodeJwt(evidence.jws).txn).toBe(started.auth_req_id);
+      // A tampered text does not verify.
+      const [h, , s] = evidence.jws.split('.');
+      const tampered = Buffer.from(
+        JSON.stringify({
+          ...approved,
+          authorization_details: [{ ...TRANSFER[0], text: '振込 500,000円 → 山田酒店' }],
+        }),
+      ).toString('base64url');
+      await expect(compactVerify(`${h}.${tampered}.${s}`, key)).rejects.toThrow();
+
+      // The auth_req_id is used up: a second token request is invalid_grant.
+      expect(await poll(pollRp, started.auth_req_id)).toMatchObject({ error: 'invalid_grant' });
+      // An ordinary login's ID token carries no approval.
+      const b = new Browser(resident.client.cookie);
+      expect((await login(b, plainRp)).tokens.claims()!['watashi_approval']).toBeUndefined();
+    });
+
+    it('err-denied-is-access-denied', async () => {
+      const started = await start(pollRp, { binding_message: 'DENY-1' });
+      const shown = await pendingFor(started.auth_req_id);
+      const res = await resident.client.post(`/api/approvals/${shown.id}/deny`);
+      expect(res.status).toBe(200);
+      expect(await poll(pollRp, started.auth_req_id)).toMatchObject({ error: 'access_denied' });
+      // Denied stays denied: an approval afterwards is refused.
+      expect((await approve(shown)).body['code']).toBe('approval_decided');
+    });
+
+    it('err-expired-is-expired-token-and-cannot-be-approved', async () => {
+      const started = await start(pollRp, { binding_message: 'EXP-1', requested_expiry: '60' });
+      const shown = await pendingFor(started.auth_req_id);
+      // Time passes for the platform's records (the wallet API) …
+      await sql`UPDATE ciba_requests SET expires_at = now() - interval '1 second' WHERE id = ${shown.id}`.execute(
+        p.deps.db,
+      );
+      expect((await approve(shown)).body['code']).toBe('approval_expired');
+      expect((await pending()).some((r) => r.id === shown.id)).toBe(false);
+      // … and for oidc-provider's stored request (CIBA §11: expired_token).
+      await sql`UPDATE oidc_models SET payload = jsonb_set(payload, '{exp}', to_jsonb(extract(epoch from now())::bigint - 1))
+        WHERE model = 'BackchannelAuthenticationRequest' AND id = ${started.auth_req_id}`.execute(p.deps.db);
+      expect(await poll(pollRp, started.auth_req_id)).toMatchObject({ error: 'expired_token' });
+    });
+  });
+
+  describe('ping mode', () => {
+    it('ok-ping-notifies-the-rp-then-tokens-with-evidence', async () => {
+      const started = await start(pingRp, {
+        client_notification_token: 'ping-token-1234567890',
+        authorization_details: JSON.stringify(TRANSFER),
+      });
+      const before = pings.length;
+      expect((await approve(await pendingFor(started.auth_req_id))).status).toBe(200);
+      // CIBA §10.2: the OP POSTs { auth_req_id } with the client_notification_token as bearer
+      // (oidc-provider's backchannelResult awaits the notification).
+      expect(pings.slice(before)).toEqual([
+        {
+          authorization: 'Bearer ping-token-1234567890',
+          body: JSON.stringify({ auth_req_id: started.auth_req_id }),
+        },
+      ]);
+      // Notified, the RP fetches the tokens at once (CIBA §10.2).
+      const tokens = await client.genericGrantRequest(pingRp.config, 'urn:openid:params:grant-type:ciba', {
+        auth_req_id: started.auth_req_id,
+      });
+      expect(tokens.claims()!.sub).toBe(sub.get(pingRp));
+      const evidence = tokens.claims()!['watashi_approval'] as { jws: string };
+      expect(decodeJwt(evidence.jws)).toMatchObject({
+        aud: pingRp.clientId,
+        authorization_details: TRANSFER,
+      });
+    });
+  });
+
+  describe('request errors (CIBA §13)', () => {
+    it('err-unknown-user-id-for-a-foreign-sub-an-account-id-or-a-resident-without-device', async () => {
+      // The resident's sub at another RP, and the global account id, name nobody here.
+      expect(await oauthError(start(pollRp, { login_hint: sub.get(otherRp)! }))).toBe('unknown_user_id');
+      expect(await oauthError(start(pollRp, { login_hint: resident.accountId }))).toBe('unknown_user_id');
+      expect(await oauthError(start(pollRp, { login_hint: 'x'.repeat(43) }))).toBe('unknown_user_id');
+      // A resident known to the RP but with no device to approve with.
+      const other = await passkeyResident(p, sim);
+      const otherSub = (await login(new Browser(other.client.cookie), pollRp)).tokens.claims()!.sub;
+      expect(await oauthError(start(pollRp, { login_hint: otherSub }))).toBe('unknown_user_id');
+      // An RP not registered for CIBA.
+      // An RP not registered for CIBA (oidc-provider answers invalid_request, "grant type not
+      // allowed for this client", where CIBA §13 names unauthorized_client).
+      expect(await oauthError(start(plainRp))).toBe('invalid_request');
+    });
+
+    it('err-bad-binding-message-authorization-details-and-hints', async () => {
+      expect(await oauthError(start(pollRp, { binding_message: 'あ'.repeat(41) }))).toBe(
+        'invalid_binding_message',
+      );
+      expect(await oauthError(start(pollRp, { binding_message: '振込\u202e円' }))).toBe(
+        'invalid_binding_message',
+      );
+      expect(
+        await oauthError(
+          start(pollRp, { authorization_details: JSON.stringify([{ type: 'payment', text: 'x' }]) }),
+        ),
+      ).toBe('invalid_authorization_details');
+      expect(await oauthError(start(pollRp, { authorization_details: '{not json' }))).toBe(
+        'invalid_authorization_details',
+      );
+      expect(
+        await oauthError(
+          client.initiateBackchannelAuthentication(pollRp.config, {
+            scope: 'openid',
+            login_hint_token: 'x.y.z',
+          }),
+        ),
+      ).toBe('invalid_request');
+    });
+
+    it('err-too-many-pending-is-access-denied', async () => {
+      const already = (await pending()).length;
+      for (let i = already; i < CIBA_MAX_PENDING; i++) await start(pollRp, { binding_message: `P-${i}` });
+      expect((await pending()).length).toBe(CIBA_MAX_PENDING);
+      expect(await oauthError(start(pollRp, { binding_message: 'ONE-TOO-MANY' }))).toBe('access_denied');
+      expect((await pending()).length).toBe(CIBA_MAX_PENDING);
+    });
+  });
+});
