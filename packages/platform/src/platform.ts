@@ -73,6 +73,7 @@ import { registerAccountStatusRoutes } from './lifecycle/account-routes.ts';
 import { registerDeviceRoutes, useCaKeys } from './devices/index.ts';
 import { openPkcs11SigningKeys } from './keys/index.ts';
 import { registerMeRoutes } from './me/index.ts';
+import { registerCredentialRoutes } from './credentials/index.ts';
 
 /** Error codes of platform start-up. */
 export type PlatformConfigErrorCode =
@@ -403,6 +404,7 @@ export async function createPlatform(
     registerAccountStatusRoutes(app, deps);
     registerDeviceRoutes(app, deps);
     registerMeRoutes(app, deps);
+    registerCredentialRoutes(app, deps);
     await app.ready();
     if (config.housekeepingIntervalSeconds > 0) {
       const stop = scheduleHousekeeping(deps.db, now, config.housekeepingIntervalSeconds, (e) =>

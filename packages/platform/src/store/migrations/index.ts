@@ -15,6 +15,7 @@ import * as m0014 from './0014-sweep-provisions.ts';
 import * as m0015 from './0015-drop-jobs.ts';
 import * as m0016 from './0016-devices.ts';
 import * as m0019 from './0019-account-pages.ts';
+import * as m0020 from './0020-credentials.ts';
 
 /**
  * Every migration, by name, in the order they apply (Kysely sorts by name; the four-digit prefix
@@ -39,4 +40,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0015-drop-jobs': m0015,
   '0016-devices': m0016,
   '0019-account-pages': m0019,
+  '0020-credentials': m0020,
 };
