@@ -15,6 +15,7 @@ const NAV = [
   ['/wallet/personas', 'navPersonas'],
   ['/wallet/consents', 'navConsents'],
   ['/wallet/disclosures', 'navDisclosures'],
+  ['/wallet/credentials', 'navCredentials'],
   ['/wallet/help', 'navHelp'],
   ['/wallet/settings', 'navSettings'],
 ] as const;

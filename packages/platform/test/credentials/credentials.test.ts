@@ -3,7 +3,6 @@
 // direct_post response, and the Token Status List following the account. The holder side and
 // every check of what the platform signs are written here by hand with jose — an SD-JWT
 // implementation independent of the @sd-jwt library the platform uses.
-import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   compactVerify,
@@ -20,6 +19,7 @@ import { inflateSync } from 'node:zlib';
 import type { JpkiTrustStore } from '@watashi/jpki';
 import { changeAccountStatus } from '../../src/lifecycle/account-status.ts';
 import { forEachEngine } from '../db/harness.ts';
+import { sha256b64u, verifySdJwt } from './sd-jwt-check.ts';
 import { simTrust, startSim, type TestSim } from '../enrolment/support.ts';
 import { Client, enrolResident, PUBLIC_URL, startPlatform, type TestPlatform } from '../authn/support.ts';
 
@@ -34,7 +34,6 @@ afterAll(async () => {
 });
 
 const PRE_AUTH = 'urn:ietf:params:oauth:grant-type:pre-authorized_code';
-const sha256b64u = (s: string) => createHash('sha256').update(s).digest('base64url');
 
 /** A holder: a P-256 key pair as a wallet keeps it. */
 async function holder() {
@@ -42,33 +41,6 @@ async function holder() {
   return { privateKey, jwk: await exportJWK(publicKey) };
 }
 type Holder = Awaited<ReturnType<typeof holder>>;
-
-/** Parses and verifies an SD-JWT by hand (RFC 9901 §7.1): issuer signature, disclosure digests. */
-async function verifySdJwt(sdjwt: string, jwks: JSONWebKeySet) {
-  const parts = sdjwt.split('~');
-  const issuerJwt = parts[0]!;
-  const kb = parts.at(-1)!;
-  const disclosures = parts.slice(1, -1);
-  const { payload, protectedHeader } = await jwtVerify(issuerJwt, createLocalJWKSet(jwks), {
-    typ: 'dc+sd-jwt',
-    algorithms: ['ES256'],
-    issuer: PUBLIC_URL,
-  });
-  expect(payload._sd_alg).toBe('sha-256');
-  const digests = new Set(payload._sd as string[]);
-  const claims: Record<string, unknown> = {};
-  for (const d of disclosures) {
-    expect(digests.has(sha256b64u(d)), 'every disclosure is digested in _sd').toBe(true);
-    const [, name, value] = JSON.parse(Buffer.from(d, 'base64url').toString()) as [string, string, unknown];
-    claims[name] = value;
-  }
-  // Nothing is disclosed in the clear besides the SD-JWT VC's own registered claims.
-  const plain = Object.keys(payload).filter(
-    (k) => !['_sd', '_sd_alg', 'iss', 'iat', 'exp', 'vct', 'cnf', 'status'].includes(k),
-  );
-  expect(plain).toEqual([]);
-  return { payload, protectedHeader, claims, disclosures, issuerJwt, kb };
-}
 
 forEachEngine((t) => {
   let p: TestPlatform;
@@ -171,7 +143,7 @@ forEachEngine((t) => {
       const h = await holder();
       const got = await receive(r.client, h);
       expect(got.status, JSON.stringify(got.body)).toBe(200);
-      const v = await verifySdJwt(got.credential!, jwks);
+      const v = await verifySdJwt(got.credential!, jwks, PUBLIC_URL);
       expect(v.protectedHeader.typ).toBe('dc+sd-jwt');
       expect(v.payload.vct).toBe(`${PUBLIC_URL}/credentials/types/resident-attributes`);
       expect((v.payload.cnf as { jwk: JWK }).jwk).toEqual({
@@ -216,7 +188,7 @@ forEachEngine((t) => {
       const c = await counter();
       const presentation = await present(got.credential!, c.q.nonce!, c.q.client_id!, h);
       // What the wallet sends, checked independently: only over_20 disclosed, the key binding valid.
-      const pv = await verifySdJwt(presentation, jwks);
+      const pv = await verifySdJwt(presentation, jwks, PUBLIC_URL);
       expect(Object.keys(pv.claims)).toEqual(['over_20']);
       const kb = await compactVerify(pv.kb, await import('jose').then((j) => j.importJWK(h.jwk, 'ES256')));
       const kbPayload = JSON.parse(new TextDecoder().decode(kb.payload)) as Record<string, unknown>;
