@@ -238,23 +238,39 @@ export async function credentialStatuses(
   return rows.map((r) => ({ index: Number(r.status_index), status: Number(r.status) }));
 }
 
+/** The last token built, per database: rebuilt only when a non-valid entry changed or it aged. */
+const built = new WeakMap<object, { key: string; iat: number; token: string }>();
+/** Seconds a built token is reused while no entry changed (its `iat` stays within this of now). */
+const REBUILD_SECONDS = 300;
+
 /**
  * The status list token (draft-ietf-oauth-status-list §5.1, JWT form, `typ` `statuslist+jwt`):
  * 2 bits per credential, signed with the issuer key, `sub` its own URL, `ttl` {@link STATUS_LIST_TTL}.
+ * The statuses are read from the rows on every call (so a change shows at once); encoding,
+ * compressing and signing the 65,536 entries (about 75 ms) happen only when a non-valid entry
+ * changed or the last token is {@link REBUILD_SECONDS} old.
  */
 export async function statusListToken(
   deps: Pick<PlatformDeps, 'db' | 'keys' | 'now' | 'config'>,
 ): Promise<string> {
-  const list = new StatusList(new Array<number>(STATUS_LIST_SIZE).fill(0), 2);
-  for (const s of await credentialStatuses(deps)) if (s.status !== 0) list.setStatus(s.index, s.status);
-  const [key] = await issuerKeys(deps.keys);
-  if (key === undefined) throw new Error('credentials: no issuer key');
+  const marked = (await credentialStatuses(deps)).filter((s) => s.status !== STATUS.valid);
+  marked.sort((a, b) => a.index - b.index);
+  const key = marked.map((s) => `${s.index}:${s.status}`).join(',');
   const iat = Math.floor(deps.now().getTime() / 1000);
+  const last = built.get(deps.db);
+  if (last !== undefined && last.key === key && iat - last.iat >= 0 && iat - last.iat < REBUILD_SECONDS)
+    return last.token;
+  const list = new StatusList(new Array<number>(STATUS_LIST_SIZE).fill(0), 2);
+  for (const s of marked) list.setStatus(s.index, s.status);
+  const [signing] = await issuerKeys(deps.keys);
+  if (signing === undefined) throw new Error('credentials: no issuer key');
   const { header, payload } = createHeaderAndPayload(
     list,
     { sub: issuerUrls(deps.config.publicUrl).statusList, iat, exp: iat + 24 * 3600, ttl: STATUS_LIST_TTL },
-    { alg: 'ES256', kid: key.keyId, typ: 'statuslist+jwt' },
+    { alg: 'ES256', kid: signing.keyId, typ: 'statuslist+jwt' },
   );
   const input = `${b64u(new TextEncoder().encode(JSON.stringify(header)))}.${b64u(new TextEncoder().encode(JSON.stringify(payload)))}`;
-  return `${input}.${await signerOf(key)(input)}`;
+  const token = `${input}.${await signerOf(signing)(input)}`;
+  built.set(deps.db, { key, iat, token });
+  return token;
 }

@@ -18,6 +18,12 @@
 import { createHash } from 'node:crypto';
 import { SDJwtVcInstance } from '@sd-jwt/sd-jwt-vc';
 import type { JWK } from 'jose';
+import {
+  getListFromStatusListJWT,
+  verifyStatusListJwtClaims,
+  verifyStatusListJwtHeader,
+  type StatusList,
+} from '@owf/token-status-list';
 import type { PlatformDeps } from '../server/context.ts';
 import type { JsonObject } from '../store/json.ts';
 import { credentialError, type CredentialErrorCode } from './errors.ts';
@@ -126,16 +132,6 @@ export async function verifyPresentation(
       const jwk = (payload.cnf as { jwk?: JWK } | undefined)?.jwk;
       return jwk !== undefined && verifyEs256(jwk, data, sig);
     },
-    // The status list: the platform's own, built from its rows (the same token it publishes).
-    statusListFetcher: async (uri) => {
-      if (uri !== urls.statusList) throw new Error('foreign status list');
-      return statusList ?? statusListToken(deps);
-    },
-    statusValidator: (status) => {
-      if (status !== STATUS.valid)
-        throw credentialError('presentation_credential_revoked', 'revoked or suspended');
-      return Promise.resolve();
-    },
   });
   let result;
   try {
@@ -149,17 +145,21 @@ export async function verifyPresentation(
       allowedIssuerAlgorithms: ['ES256'],
       allowedKeyBindingAlgorithms: ['ES256'],
       requiredClaimKeys: ['over_20'],
+      // The status is checked below, with the decoded list kept while the token is the same.
+      disableStatusVerification: true,
     });
   } catch (e) {
-    if (e instanceof Error && 'code' in e && e.code === 'presentation_credential_revoked') throw e;
-    const cause = e instanceof Error && e.cause instanceof Error ? e.cause : undefined;
-    if (cause !== undefined && 'code' in cause && cause.code === 'presentation_credential_revoked')
-      throw cause;
     const message = e instanceof Error ? e.message : String(e);
     if (/required claim/i.test(message)) throw credentialError('presentation_claims_missing', message, e);
     throw credentialError('presentation_invalid', message, e);
   }
   const { payload, kb } = result;
+  const ref = payload.status?.status_list;
+  if (ref === undefined || ref.uri !== urls.statusList || !Number.isInteger(ref.idx))
+    throw credentialError('presentation_invalid', "the credential has no status in the issuer's list");
+  const list = statusListOf(deps, statusList ?? (await statusListToken(deps)), jwks.keys, nowSeconds);
+  if (Number(list.getStatus(ref.idx)) !== STATUS.valid)
+    throw credentialError('presentation_credential_revoked', 'revoked or suspended');
   // The library checks iat only against the future; OpenID4VP §B.3 wants a recent key binding.
   if (kb === undefined || Math.abs(nowSeconds - kb.payload.iat) > KB_MAX_AGE_SECONDS)
     throw credentialError('presentation_invalid', 'the key binding is missing or not recent');
@@ -170,6 +170,36 @@ export async function verifyPresentation(
     issuer: payload.iss ?? urls.issuer,
     issuedAt: new Date((payload.iat ?? 0) * 1000).toISOString(),
   };
+}
+
+/** The last status list token verified and decoded (decoding 65,536 entries takes about 60 ms). */
+let decoded: { token: string; list: StatusList } | undefined;
+
+/**
+ * Verifies a status list token (signature by an issuer key, `typ`, `sub` = the list's URI, times:
+ * draft-ietf-oauth-status-list §8.3) and decodes it; the decoded list is reused while the token is
+ * the same string (the issuer rebuilds it whenever an entry changes, issuer.ts).
+ */
+function statusListOf(
+  deps: Pick<PlatformDeps, 'config'>,
+  token: string,
+  keys: ReadonlyArray<JWK & { kid: string }>,
+  nowSeconds: number,
+): StatusList {
+  if (decoded?.token === token) return decoded.list;
+  const [h, p, sig] = token.split('.');
+  const header = JSON.parse(Buffer.from(h ?? '', 'base64url').toString()) as { kid?: string; typ?: unknown };
+  const jwk = keys.find((k) => k.kid === header.kid);
+  if (jwk === undefined || sig === undefined || !verifyEs256(jwk, `${h}.${p}`, sig))
+    throw credentialError('presentation_invalid', 'the status list does not verify');
+  verifyStatusListJwtHeader(header);
+  verifyStatusListJwtClaims(JSON.parse(Buffer.from(p ?? '', 'base64url').toString()) as never, {
+    uri: issuerUrls(deps.config.publicUrl).statusList,
+    now: new Date(nowSeconds * 1000),
+  });
+  const list = getListFromStatusListJWT(token);
+  decoded = { token, list };
+  return list;
 }
 
 function headerKid(signingInput: string): string | undefined {
