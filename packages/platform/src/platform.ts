@@ -25,7 +25,8 @@
  * `operations.drainTimeoutSeconds`).
  *
  * Routes of its own: `GET /health`, `GET /api/assurance/table`, `GET /assurance`, `GET /api/me`,
- * `POST /api/logout`; the operator's `GET /api/admin/fees` (jlis/routes.ts). Closing one's own
+ * `POST /api/logout`; the operator's `GET /api/admin/fees` (jlis/routes.ts); `GET /api/openapi.json`,
+ * the OpenAPI document of every `/api/` route, generated from their schemas (server/openapi.ts). Closing one's own
  * account (`DELETE /api/me`) and the operator's account actions are lifecycle/account-routes.ts.
  */
 import { createHash } from 'node:crypto';
@@ -50,6 +51,8 @@ import { CachingJpkiBackend, createJpkiBackend, LedgerJpkiBackend, type JpkiBack
 import { createMemoryKeyStore, openLocalKeyStore, type KeyStore } from './keys/index.ts';
 import { buildServer } from './server/app.ts';
 import { registerOperationsRoutes } from './server/health.ts';
+import { registerOpenApiRoute } from './server/openapi.ts';
+import { emptyBody, noContent, withSchemas } from './server/schemas.ts';
 import { PlatformMetrics } from './server/metrics.ts';
 import type { PlatformDeps } from './server/context.ts';
 import { problem } from './server/problem.ts';
@@ -405,6 +408,7 @@ export async function createPlatform(
     registerDeviceRoutes(app, deps);
     registerMeRoutes(app, deps);
     registerCredentialRoutes(app, deps);
+    registerOpenApiRoute(app, deps);
     await app.ready();
     if (config.housekeepingIntervalSeconds > 0) {
       const stop = scheduleHousekeeping(deps.db, now, config.housekeepingIntervalSeconds, (e) =>
@@ -681,8 +685,15 @@ export function registerPlatformRoutes(app: FastifyInstance, deps: PlatformDeps)
     };
   });
 
-  app.post('/api/logout', { config: { auth: 'public' } }, async (req, reply) => {
-    await endSession(deps, req, reply);
-    return reply.code(204).send();
-  });
+  withSchemas(app).post(
+    '/api/logout',
+    {
+      config: { auth: 'public' },
+      schema: { summary: 'Sign out (ends this session)', body: emptyBody, response: { 204: noContent } },
+    },
+    async (req, reply) => {
+      await endSession(deps, req, reply);
+      return reply.code(204).send();
+    },
+  );
 }

@@ -1,6 +1,6 @@
 /**
- * Authentication HTTP API (docs/architecture.md §3.2). Bodies are parsed with zod in the handler (strict
- * objects); errors are `authn_*` WatashiErrors with the HTTP status in `detail.status`, rendered
+ * Authentication HTTP API (docs/architecture.md §3.2). Each route declares its zod schemas
+ * (server/schemas.ts; request objects strict); a refused request is `authn_request_invalid`; errors are `authn_*` WatashiErrors with the HTTP status in `detail.status`, rendered
  * as RFC 9457 problem documents by the server.
  *
  * Passkeys (WebAuthn; `response` is the browser's RegistrationResponseJSON /
@@ -30,6 +30,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { PlatformDeps, SessionContext } from '../server/context.ts';
+import { emptyBody, invalidAs, optionalBody, withSchemas } from '../server/schemas.ts';
 import { SESSION_COOKIE } from '../server/sessions.ts';
 import { bindCard, cardChallenge, verifyCardLogin, type CardChallenge } from './card.ts';
 import { startLoginSession } from './context.ts';
@@ -53,7 +54,7 @@ const label = z.string().trim().min(1).max(64);
 const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);
 
 const registrationBody = z.strictObject({ response: z.unknown(), label: label.optional() });
-const loginOptionsBody = z.strictObject({ accountId: uuid.optional() });
+const loginOptionsBody = optionalBody(z.strictObject({ accountId: uuid.optional() }));
 const loginBody = z.strictObject({ response: z.unknown() });
 const cardBody = z.strictObject({
   challenge: z.string().min(1).max(256),
@@ -65,15 +66,62 @@ const renameBody = z.strictObject({ label });
 const stepUpBody = z.strictObject({
   acrValues: z.array(z.string().min(1).max(256)).max(16),
 });
-const revokeBody = z.strictObject({ force: z.boolean().optional() });
+const revokeBody = optionalBody(z.strictObject({ force: z.boolean().optional() }));
 const idParams = z.strictObject({ id: uuid });
 
-function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
-  const r = schema.safeParse(value ?? {});
-  if (!r.success)
-    throw authnError('authn_request_invalid', `invalid request: ${r.error.issues[0]?.message ?? ''}`);
-  return r.data;
-}
+/** A schema refusal keeps the area's code (authn/errors.ts). */
+const invalid = invalidAs((detail) => authnError('authn_request_invalid', detail));
+
+/** An authenticator as its owner sees it (passkeys.ts `AuthenticatorView`). */
+const authenticatorView = z.object({
+  id: z.string(),
+  type: z.enum(['passkey', 'device_cert', 'card_auth']),
+  label: z.string().nullable(),
+  createdAt: z.string(),
+  lastUsedAt: z.string().nullable(),
+  synced: z.boolean(),
+  backedUp: z.boolean(),
+  attestation: z.string().nullable(),
+  aaguid: z.string().nullable(),
+  userVerified: z.boolean(),
+  revokedAt: z.string().nullable(),
+});
+const loginResult = z.object({
+  accountId: z.string(),
+  authenticatorId: z.string(),
+  acr: z.string().nullable(),
+  amr: z.array(z.string()).readonly(),
+  ial: z.number().int(),
+  aal: z.number().int(),
+  expiresAt: z.string(),
+});
+const challengeResult = z.object({ challenge: z.string(), message: z.string(), expiresAt: z.string() });
+/**
+ * WebAuthn options as SimpleWebAuthn builds them (PublicKeyCredentialCreationOptionsJSON /
+ * PublicKeyCredentialRequestOptionsJSON, WebAuthn L3 §5.4 / §5.5): passed through whole.
+ */
+const webauthnOptions = z.looseObject({ challenge: z.string(), timeout: z.number().optional() });
+const levelGap = z.object({ required: z.number().int(), actual: z.number().int() });
+const stepUpResult = z.object({
+  satisfied: z.boolean(),
+  missing: z.object({
+    ial: levelGap.optional(),
+    aal: levelGap.optional(),
+    fal: levelGap.optional(),
+    acr: z.array(z.string()).readonly().optional(),
+  }),
+  stepUp: z.enum(['authentication', 'proofing', 'impossible', 'none']),
+  ways: z
+    .array(
+      z.object({
+        method: z.enum(['passkey', 'device_cert', 'card', 'reproof']),
+        authenticatorId: z.string().optional(),
+        label: z.string().nullable().optional(),
+        meets: z.boolean(),
+      }),
+    )
+    .readonly(),
+});
 
 function sessionOf(req: FastifyRequest): SessionContext {
   if (req.session === null) throw new Error('auth: session route without a session');
@@ -113,83 +161,210 @@ async function loggedIn(
 export function registerAuthnRoutes(app: FastifyInstance, deps: PlatformDeps): void {
   const session = { auth: 'session' as const, rateLimit: 'default' as const };
   const publicAuth = { auth: 'public' as const, rateLimit: 'authentication' as const };
+  const routes = withSchemas(app);
 
-  app.post('/api/authn/passkeys/registration/options', { config: session }, async (req) =>
-    passkeyRegistrationOptions(deps, sessionOf(req).accountId),
+  routes.post(
+    '/api/authn/passkeys/registration/options',
+    {
+      config: session,
+      schema: {
+        summary: 'Options for registering a passkey (navigator.credentials.create)',
+        body: emptyBody,
+        response: { 200: webauthnOptions },
+      },
+      schemaErrorFormatter: invalid,
+    },
+    // Spread: SimpleWebAuthn's interface as a plain object, which the loose schema passes through.
+    async (req) => ({ ...(await passkeyRegistrationOptions(deps, sessionOf(req).accountId)) }),
   );
-  app.post('/api/authn/passkeys/registration', { config: session }, async (req, reply) => {
-    const body = parse(registrationBody, req.body);
-    const view = await registerPasskey(deps, {
-      accountId: sessionOf(req).accountId,
-      response: body.response,
-      ...(body.label === undefined ? {} : { label: body.label }),
-    });
-    return reply.code(201).send(view);
-  });
-  app.post('/api/authn/passkeys/login/options', { config: publicAuth }, async (req) => {
-    const body = parse(loginOptionsBody, req.body);
-    return passkeyAuthenticationOptions(
-      deps,
-      body.accountId === undefined ? {} : { accountId: body.accountId },
-    );
-  });
-  app.post('/api/authn/passkeys/login', { config: publicAuth }, async (req, reply) => {
-    const body = parse(loginBody, req.body);
-    return loggedIn(deps, reply, await verifyPasskeyLogin(deps, { response: body.response }));
-  });
+  routes.post(
+    '/api/authn/passkeys/registration',
+    {
+      config: session,
+      schema: { summary: 'Register a passkey', body: registrationBody, response: { 201: authenticatorView } },
+      schemaErrorFormatter: invalid,
+    },
+    async (req, reply) => {
+      const body = req.body;
+      const view = await registerPasskey(deps, {
+        accountId: sessionOf(req).accountId,
+        response: body.response,
+        ...(body.label === undefined ? {} : { label: body.label }),
+      });
+      return reply.code(201).send(view);
+    },
+  );
+  routes.post(
+    '/api/authn/passkeys/login/options',
+    {
+      config: publicAuth,
+      schema: {
+        summary: 'Options for signing in with a passkey (navigator.credentials.get)',
+        body: loginOptionsBody,
+        response: { 200: webauthnOptions },
+      },
+      schemaErrorFormatter: invalid,
+    },
+    async (req) => {
+      const body = req.body;
+      return {
+        ...(await passkeyAuthenticationOptions(
+          deps,
+          body.accountId === undefined ? {} : { accountId: body.accountId },
+        )),
+      };
+    },
+  );
+  routes.post(
+    '/api/authn/passkeys/login',
+    {
+      config: publicAuth,
+      schema: { summary: 'Sign in with a passkey', body: loginBody, response: { 200: loginResult } },
+      schemaErrorFormatter: invalid,
+    },
+    async (req, reply) =>
+      loggedIn(deps, reply, await verifyPasskeyLogin(deps, { response: req.body.response })),
+  );
 
-  app.post('/api/authn/card/binding/options', { config: session }, async (req) =>
-    challengeView(await cardChallenge(deps, 'card_binding', sessionOf(req).accountId)),
+  routes.post(
+    '/api/authn/card/binding/options',
+    {
+      config: session,
+      schema: {
+        summary: 'A challenge for binding the card’s user-authentication certificate',
+        body: emptyBody,
+        response: { 200: challengeResult },
+      },
+      schemaErrorFormatter: invalid,
+    },
+    async (req) => challengeView(await cardChallenge(deps, 'card_binding', sessionOf(req).accountId)),
   );
-  app.post('/api/authn/card/binding', { config: session }, async (req, reply) => {
-    const body = parse(cardBody, req.body);
-    const view = await bindCard(deps, {
-      accountId: sessionOf(req).accountId,
-      proof: {
+  routes.post(
+    '/api/authn/card/binding',
+    {
+      config: session,
+      schema: {
+        summary: 'Bind the card’s user-authentication certificate as an authenticator',
+        body: cardBody,
+        response: { 201: authenticatorView },
+      },
+      schemaErrorFormatter: invalid,
+    },
+    async (req, reply) => {
+      const body = req.body;
+      const view = await bindCard(deps, {
+        accountId: sessionOf(req).accountId,
+        proof: {
+          challenge: body.challenge,
+          certificate: bytes(body.certificate),
+          signature: bytes(body.signature),
+        },
+        ...(body.label === undefined ? {} : { label: body.label }),
+      });
+      return reply.code(201).send(view);
+    },
+  );
+  routes.post(
+    '/api/authn/card/login/options',
+    {
+      config: publicAuth,
+      schema: {
+        summary: 'A challenge for signing in with the card',
+        body: emptyBody,
+        response: { 200: challengeResult },
+      },
+      schemaErrorFormatter: invalid,
+    },
+    async () => challengeView(await cardChallenge(deps, 'card_login')),
+  );
+  routes.post(
+    '/api/authn/card/login',
+    {
+      config: publicAuth,
+      schema: { summary: 'Sign in with the card', body: cardBody, response: { 200: loginResult } },
+      schemaErrorFormatter: invalid,
+    },
+    async (req, reply) => {
+      const body = req.body;
+      const login = await verifyCardLogin(deps, {
         challenge: body.challenge,
         certificate: bytes(body.certificate),
         signature: bytes(body.signature),
+      });
+      return loggedIn(deps, reply, login);
+    },
+  );
+
+  routes.post(
+    '/api/authn/step-up/options',
+    {
+      config: session,
+      schema: {
+        summary: 'Which ways of signing in again (or re-proving) meet the requested acr values',
+        body: stepUpBody,
+        response: { 200: stepUpResult },
       },
-      ...(body.label === undefined ? {} : { label: body.label }),
-    });
-    return reply.code(201).send(view);
-  });
-  app.post('/api/authn/card/login/options', { config: publicAuth }, async () =>
-    challengeView(await cardChallenge(deps, 'card_login')),
-  );
-  app.post('/api/authn/card/login', { config: publicAuth }, async (req, reply) => {
-    const body = parse(cardBody, req.body);
-    const login = await verifyCardLogin(deps, {
-      challenge: body.challenge,
-      certificate: bytes(body.certificate),
-      signature: bytes(body.signature),
-    });
-    return loggedIn(deps, reply, login);
-  });
-
-  app.post('/api/authn/step-up/options', { config: session }, async (req) =>
-    stepUpOptions(deps, sessionOf(req), parse(stepUpBody, req.body).acrValues),
+      schemaErrorFormatter: invalid,
+    },
+    async (req) => stepUpOptions(deps, sessionOf(req), req.body.acrValues),
   );
 
-  app.get('/api/authn/authenticators', { config: session }, async (req) => ({
-    authenticators: await listAuthenticators(deps, sessionOf(req).accountId),
-  }));
-  app.patch('/api/authn/authenticators/:id', { config: session }, async (req) => {
-    const { id } = parse(idParams, req.params);
-    const body = parse(renameBody, req.body);
-    return renameAuthenticator(deps, { accountId: sessionOf(req).accountId, id, label: body.label });
-  });
-  app.post('/api/authn/authenticators/:id/revoke', { config: session }, async (req, reply) => {
-    const { id } = parse(idParams, req.params);
-    const body = parse(revokeBody, req.body);
-    const s = sessionOf(req);
-    const r = await revokeAuthenticator(deps, {
-      accountId: s.accountId,
-      id,
-      ...(body.force === undefined ? {} : { force: body.force }),
-    });
-    // The current session was opened with it: it has just ended; clear the cookie too.
-    if (s.authenticatorId === id) void reply.clearCookie(SESSION_COOKIE, { path: '/' });
-    return r;
-  });
+  routes.get(
+    '/api/authn/authenticators',
+    {
+      config: session,
+      schema: {
+        summary: 'The resident’s live authenticators',
+        response: { 200: z.object({ authenticators: z.array(authenticatorView) }) },
+      },
+    },
+    async (req) => ({
+      authenticators: await listAuthenticators(deps, sessionOf(req).accountId),
+    }),
+  );
+  routes.patch(
+    '/api/authn/authenticators/:id',
+    {
+      config: session,
+      schema: {
+        summary: 'Rename an authenticator',
+        params: idParams,
+        body: renameBody,
+        response: { 200: authenticatorView },
+      },
+      schemaErrorFormatter: invalid,
+    },
+    async (req) =>
+      renameAuthenticator(deps, {
+        accountId: sessionOf(req).accountId,
+        id: req.params.id,
+        label: req.body.label,
+      }),
+  );
+  routes.post(
+    '/api/authn/authenticators/:id/revoke',
+    {
+      config: session,
+      schema: {
+        summary: 'Revoke an authenticator (ends the sessions opened with it)',
+        params: idParams,
+        body: revokeBody,
+        response: { 200: z.object({ revoked: authenticatorView, sessionsEnded: z.number().int() }) },
+      },
+      schemaErrorFormatter: invalid,
+    },
+    async (req, reply) => {
+      const { id } = req.params;
+      const body = req.body;
+      const s = sessionOf(req);
+      const r = await revokeAuthenticator(deps, {
+        accountId: s.accountId,
+        id,
+        ...(body.force === undefined ? {} : { force: body.force }),
+      });
+      // The current session was opened with it: it has just ended; clear the cookie too.
+      if (s.authenticatorId === id) void reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      return r;
+    },
+  );
 }

@@ -1,6 +1,7 @@
 /**
- * Enrolment HTTP API (docs/architecture.md §3.1). Bodies are parsed with zod in the handler (strict objects:
- * unknown keys are refused) and responses built field by field, so nothing undeclared leaves.
+ * Enrolment HTTP API (docs/architecture.md §3.1). Each route declares its zod schemas
+ * (server/schemas.ts: strict request objects, unknown keys refused as `enrolment_request_invalid`)
+ * and its reply schema, so nothing undeclared leaves.
  *
  * - `POST /api/enrolments` (public, authentication rate limit) `{consent?: boolean}` → 201
  *   `{id, document: {bytes, rendering, content}, consentDocument?, expiresAt}`
@@ -17,6 +18,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { fromBase64 } from '@watashi/pki';
 import type { PlatformDeps } from '../server/context.ts';
+import { invalidAs, optionalBody, withSchemas } from '../server/schemas.ts';
 import { ENROLMENT_SIGNATURE_FACTS, loginContext } from '../authn/context.ts';
 import { startSession } from '../server/sessions.ts';
 import {
@@ -34,7 +36,7 @@ const base64 = z
   .max(65_536)
   .regex(/^[A-Za-z0-9+/_-]+={0,2}$/);
 
-const issueBody = z.strictObject({ consent: z.boolean().optional() });
+const issueBody = optionalBody(z.strictObject({ consent: z.boolean().optional() }));
 const completeBody = z.strictObject({
   cms: base64.optional(),
   signature: base64.optional(),
@@ -43,12 +45,38 @@ const completeBody = z.strictObject({
 });
 const idParams = z.strictObject({ id: z.string().min(1).max(128) });
 
-function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
-  const r = schema.safeParse(value ?? {});
-  if (!r.success)
-    throw enrolmentError('enrolment_request_invalid', `invalid request: ${r.error.issues[0]?.message ?? ''}`);
-  return r.data;
-}
+/** A schema refusal keeps the area's code (enrolment/errors.ts). */
+const invalid = invalidAs((detail) => enrolmentError('enrolment_request_invalid', detail));
+
+const issuedView = z.object({
+  id: z.string(),
+  document: z.object({
+    bytes: z.string(),
+    rendering: z.string(),
+    content: z.object({
+      type: z.literal('watashi/enrolment-document'),
+      version: z.literal(1),
+      purpose: z.enum(['enrolment', 'reproofing']),
+      operator: z.object({ id: z.string(), url: z.string() }),
+      account: z.string().optional(),
+      attributes: z.array(z.enum(['name', 'address', 'birthDate', 'sex'])).readonly(),
+      termsVersion: z.string(),
+      terms: z.object({ ja: z.string(), en: z.string() }),
+      nonce: z.string(),
+      issuedAt: z.string(),
+      expiresAt: z.string(),
+    }),
+  }),
+  consentDocument: z.string().optional(),
+  expiresAt: z.string(),
+});
+const completedView = z.object({
+  accountId: z.string(),
+  created: z.boolean(),
+  proofingLevel: z.number().int(),
+  consentId: z.string().optional(),
+  acr: z.string().nullable(),
+});
 
 /**
  * Decodes a field the schema let through. The pattern cannot see every invalid length (`A`,
@@ -75,19 +103,30 @@ export function signatureOf(body: z.output<typeof completeBody>): EnrolmentSigna
   throw enrolmentError('enrolment_request_invalid', 'give either cms, or signature and certificate');
 }
 
+/** The signature and the optional signed consent of a complete body its schema accepted. */
+function completeInput(body: z.output<typeof completeBody>): {
+  signature: EnrolmentSignature;
+  consentCms?: Uint8Array;
+} {
+  return {
+    signature: signatureOf(body),
+    ...(body.consentCms === undefined ? {} : { consentCms: base64Field('consentCms', body.consentCms) }),
+  };
+}
+
 /**
- * The body of `POST …/complete` as the route reads it (after Fastify's JSON parse): the signature
- * and the optional signed consent. Refusals are `enrolment_request_invalid`.
+ * The body of `POST …/complete` from its JSON, read as the route reads it (its schema, then the
+ * signature's shape): the signature and the optional signed consent. Refusals are
+ * `enrolment_request_invalid` (the fuzz suite drives this).
  */
 export function parseCompleteBody(value: unknown): {
   signature: EnrolmentSignature;
   consentCms?: Uint8Array;
 } {
-  const body = parse(completeBody, value);
-  return {
-    signature: signatureOf(body),
-    ...(body.consentCms === undefined ? {} : { consentCms: base64Field('consentCms', body.consentCms) }),
-  };
+  const r = completeBody.safeParse(value ?? {});
+  if (!r.success)
+    throw enrolmentError('enrolment_request_invalid', `invalid request: ${r.error.issues[0]?.message ?? ''}`);
+  return completeInput(r.data);
 }
 
 const issued = (e: IssuedEnrolment) => ({
@@ -107,11 +146,16 @@ const completed = (c: CompletedEnrolment, acr: string | null) => ({
 
 /** Registers the enrolment routes. */
 export function registerEnrolmentRoutes(app: FastifyInstance, deps: PlatformDeps): void {
-  const complete = async (req: FastifyRequest, reply: FastifyReply, reproofing: boolean) => {
-    const { id } = parse(idParams, req.params);
+  const routes = withSchemas(app);
+  const complete = async (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    input: { id: string; body: z.output<typeof completeBody> },
+    reproofing: boolean,
+  ) => {
     const done = await completeEnrolment(deps, {
-      id,
-      ...parseCompleteBody(req.body),
+      id: input.id,
+      ...completeInput(input.body),
       // A public completion by a signed-in resident: the session may confirm the same person.
       session: req.session,
     });
@@ -128,43 +172,67 @@ export function registerEnrolmentRoutes(app: FastifyInstance, deps: PlatformDeps
       });
     return reply.code(200).send(completed(done, context.acr));
   };
-  app.route({
+  routes.route({
     method: 'POST',
     url: '/api/enrolments',
     config: { auth: 'public', rateLimit: 'authentication' },
+    schema: {
+      summary: 'Issue an enrolment document to sign with the card',
+      body: issueBody,
+      response: { 201: issuedView },
+    },
+    schemaErrorFormatter: invalid,
     handler: async (req, reply) => {
-      const body = parse(issueBody, req.body);
-      const e = await issueEnrolment(deps, { purpose: 'enrolment', consent: body.consent === true });
+      const e = await issueEnrolment(deps, { purpose: 'enrolment', consent: req.body.consent === true });
       return reply.code(201).send(issued(e));
     },
   });
-  app.route({
+  routes.route({
     method: 'POST',
     url: '/api/enrolments/reproofing',
     config: { auth: 'session', rateLimit: 'authentication' },
+    schema: {
+      summary: 'Issue a re-proofing document for the signed-in account',
+      body: issueBody,
+      response: { 201: issuedView },
+    },
+    schemaErrorFormatter: invalid,
     handler: async (req, reply) => {
-      const body = parse(issueBody, req.body);
       if (req.session === null) throw enrolmentError('enrolment_wrong_account', 'sign in to re-proof');
       const e = await issueEnrolment(deps, {
         purpose: 'reproofing',
         accountId: req.session.accountId,
-        consent: body.consent === true,
+        consent: req.body.consent === true,
       });
       return reply.code(201).send(issued(e));
     },
   });
-  app.route({
+  routes.route({
     method: 'POST',
     url: '/api/enrolments/:id/complete',
     config: { auth: 'public', rateLimit: 'authentication' },
     bodyLimit: deps.config.bodyLimitBytes,
-    handler: (req, reply) => complete(req, reply, false),
+    schema: {
+      summary: 'Complete an enrolment with the card’s signature (signs the resident in)',
+      params: idParams,
+      body: completeBody,
+      response: { 200: completedView },
+    },
+    schemaErrorFormatter: invalid,
+    handler: (req, reply) => complete(req, reply, { id: req.params.id, body: req.body }, false),
   });
-  app.route({
+  routes.route({
     method: 'POST',
     url: '/api/enrolments/reproofing/:id/complete',
     config: { auth: 'session', rateLimit: 'authentication' },
     bodyLimit: deps.config.bodyLimitBytes,
-    handler: (req, reply) => complete(req, reply, true),
+    schema: {
+      summary: 'Complete a re-proofing with the new card’s signature',
+      params: idParams,
+      body: completeBody,
+      response: { 200: completedView },
+    },
+    schemaErrorFormatter: invalid,
+    handler: (req, reply) => complete(req, reply, { id: req.params.id, body: req.body }, true),
   });
 }

@@ -23,6 +23,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { PlatformDeps } from '../server/context.ts';
 import { problem } from '../server/problem.ts';
+import { noContent, withSchemas } from '../server/schemas.ts';
 import { CLAIMS, isWatashiClaim, type ResidenceGranularity, type WatashiClaim } from './claims.ts';
 
 /** Error codes of the persona API. */
@@ -58,19 +59,13 @@ const updateBody = createBody
     message: 'nothing to change',
   });
 const idParams = z.strictObject({ id: uuid });
-
-function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
-  const r = schema.safeParse(value ?? {});
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    throw problem(
-      'request_invalid',
-      400,
-      `invalid request: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`,
-    );
-  }
-  return r.data;
-}
+const personaView = z.object({
+  id: z.string(),
+  name: z.string(),
+  claims: z.array(z.string()).readonly(),
+  residence: z.enum(['prefecture', 'municipality']).nullable(),
+  createdAt: z.string(),
+});
 
 /** Catalogue order, duplicates removed. */
 function ordered(claims: Iterable<string>): WatashiClaim[] {
@@ -237,45 +232,82 @@ export async function deletePersona(deps: PlatformDeps, accountId: string, id: s
 
 /** Registers the persona routes of the wallet API. */
 export function registerPersonaRoutes(app: FastifyInstance, deps: PlatformDeps): void {
-  app.get('/api/me/personas', { config: { auth: 'session' } }, async (req, reply) => {
-    const s = req.session;
-    if (s === null) throw problem('session_required', 401, 'sign in first');
-    void reply.header('cache-control', 'no-store');
-    return { personas: await listPersonas(deps, s.accountId), max: MAX_PERSONAS };
-  });
+  const routes = withSchemas(app);
+  routes.get(
+    '/api/me/personas',
+    {
+      config: { auth: 'session' },
+      schema: {
+        summary: 'The resident’s personas',
+        response: { 200: z.object({ personas: z.array(personaView), max: z.number().int() }) },
+      },
+    },
+    async (req, reply) => {
+      const s = req.session;
+      if (s === null) throw problem('session_required', 401, 'sign in first');
+      void reply.header('cache-control', 'no-store');
+      return { personas: await listPersonas(deps, s.accountId), max: MAX_PERSONAS };
+    },
+  );
 
-  app.post('/api/me/personas', { config: { auth: 'session' } }, async (req, reply) => {
-    const s = req.session;
-    if (s === null) throw problem('session_required', 401, 'sign in first');
-    const body = parse(createBody, req.body);
-    const persona = await createPersona(deps, s.accountId, {
-      name: body.name,
-      claims: body.claims,
-      ...(body.residence === undefined ? {} : { residence: body.residence }),
-    });
-    return reply.code(201).header('cache-control', 'no-store').send(persona);
-  });
+  routes.post(
+    '/api/me/personas',
+    {
+      config: { auth: 'session' },
+      schema: { summary: 'Create a persona', body: createBody, response: { 201: personaView } },
+    },
+    async (req, reply) => {
+      const s = req.session;
+      if (s === null) throw problem('session_required', 401, 'sign in first');
+      const body = req.body;
+      const persona = await createPersona(deps, s.accountId, {
+        name: body.name,
+        claims: body.claims,
+        ...(body.residence === undefined ? {} : { residence: body.residence }),
+      });
+      return reply.code(201).header('cache-control', 'no-store').send(persona);
+    },
+  );
 
-  app.patch('/api/me/personas/:id', { config: { auth: 'session' } }, async (req, reply) => {
-    const s = req.session;
-    if (s === null) throw problem('session_required', 401, 'sign in first');
-    const { id } = parse(idParams, req.params);
-    const body = parse(updateBody, req.body);
-    const persona = await updatePersona(deps, s.accountId, id, {
-      ...(body.name === undefined ? {} : { name: body.name }),
-      ...(body.claims === undefined ? {} : { claims: body.claims }),
-      ...(body.residence === undefined ? {} : { residence: body.residence }),
-    });
-    if (persona === undefined) throw problem('persona_not_found', 404, 'no such persona');
-    return reply.header('cache-control', 'no-store').send(persona);
-  });
+  routes.patch(
+    '/api/me/personas/:id',
+    {
+      config: { auth: 'session' },
+      schema: {
+        summary: 'Change a persona',
+        params: idParams,
+        body: updateBody,
+        response: { 200: personaView },
+      },
+    },
+    async (req, reply) => {
+      const s = req.session;
+      if (s === null) throw problem('session_required', 401, 'sign in first');
+      const { id } = req.params;
+      const body = req.body;
+      const persona = await updatePersona(deps, s.accountId, id, {
+        ...(body.name === undefined ? {} : { name: body.name }),
+        ...(body.claims === undefined ? {} : { claims: body.claims }),
+        ...(body.residence === undefined ? {} : { residence: body.residence }),
+      });
+      if (persona === undefined) throw problem('persona_not_found', 404, 'no such persona');
+      return reply.header('cache-control', 'no-store').send(persona);
+    },
+  );
 
-  app.delete('/api/me/personas/:id', { config: { auth: 'session' } }, async (req, reply) => {
-    const s = req.session;
-    if (s === null) throw problem('session_required', 401, 'sign in first');
-    const { id } = parse(idParams, req.params);
-    if (!(await deletePersona(deps, s.accountId, id)))
-      throw problem('persona_not_found', 404, 'no such persona');
-    return reply.code(204).send();
-  });
+  routes.delete(
+    '/api/me/personas/:id',
+    {
+      config: { auth: 'session' },
+      schema: { summary: 'Delete a persona', params: idParams, response: { 204: noContent } },
+    },
+    async (req, reply) => {
+      const s = req.session;
+      if (s === null) throw problem('session_required', 401, 'sign in first');
+      const { id } = req.params;
+      if (!(await deletePersona(deps, s.accountId, id)))
+        throw problem('persona_not_found', 404, 'no such persona');
+      return reply.code(204).send();
+    },
+  );
 }

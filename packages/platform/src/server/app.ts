@@ -3,7 +3,9 @@
  *
  * 1. Fastify with pino logging (cookies, authorization and set-cookie redacted), request ids
  *    (`X-Request-Id` when well-formed, else a UUID; echoed on every response), the body limit,
- *    prototype-poisoning refused, the zod type provider.
+ *    prototype-poisoning refused, the zod type provider (each route's zod schemas validate its
+ *    request and encode its reply: server/schemas.ts), every route recorded for the OpenAPI
+ *    document (server/openapi.ts).
  * 2. Error and not-found handlers: everything is an RFC 9457 problem (problem.ts).
  * 3. The route guard (`onRoute`): every route must declare `config.auth` ('public' | 'session' |
  *    'admin') or startup fails; each route gets, in order, its rate limiter (`default` or
@@ -32,6 +34,7 @@ import { problem, problemDocument, problemOf, sendProblem } from './problem.ts';
 import { lookupSession, SESSION_COOKIE } from './sessions.ts';
 import type { PlatformMetrics } from './metrics.ts';
 import { currentRequestId, runInRequest } from './request-context.ts';
+import { recordRoutes } from './schemas.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -137,6 +140,8 @@ export async function buildServer(
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  // Every route is recorded for the OpenAPI document and the route tests (server/schemas.ts).
+  recordRoutes(app);
 
   // 1. Every response names its request, and the work done for it knows the request's id (the
   //    audit records it writes carry it: store/audit.ts). The context is entered twice: body
