@@ -25,6 +25,7 @@ import { EmbeddedJWK, jwtVerify, type JWK } from 'jose';
 import { renderSVG } from 'uqr';
 import { z } from 'zod';
 import type { PlatformDeps, SessionContext } from '../server/context.ts';
+import { emptyBody, invalidAs, withSchemas } from '../server/schemas.ts';
 import { COUNTER_CSS, COUNTER_HTML, COUNTER_JS } from './counter-page.ts';
 import { credentialError } from './errors.ts';
 import { consumeExchange, createExchange } from './exchanges.ts';
@@ -61,124 +62,186 @@ const responseBody = z.object({
 });
 const pollParams = z.strictObject({ pollId: z.string().regex(/^[A-Za-z0-9_-]{16,128}$/) });
 
-function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
-  const r = schema.safeParse(value ?? {});
-  if (!r.success)
-    throw credentialError(
-      'credential_request_invalid',
-      `invalid request: ${r.error.issues[0]?.message ?? ''}`,
-    );
-  return r.data;
-}
-
 function sessionOf(req: FastifyRequest): SessionContext {
   if (req.session === null) throw new Error('credentials: session route without a session');
   return req.session;
 }
 
 /** Registers the issuer's and the counter's routes. */
-export function registerCredentialRoutes(app: FastifyInstance, deps: PlatformDeps): void {
+export function registerCredentialRoutes(untyped: FastifyInstance, deps: PlatformDeps): void {
   // Credentials name the issuer by its public URL; without one there is no issuer to be.
   if (deps.config.publicUrl === undefined) return;
+  const app = withSchemas(untyped);
+  const invalid = invalidAs((d) => credentialError('credential_request_invalid', d));
   const session = { auth: 'session' as const, rateLimit: 'default' as const };
   const open = { auth: 'public' as const, rateLimit: 'default' as const };
   const urls = issuerUrls(deps.config.publicUrl);
   const noStore = (reply: FastifyReply) => reply.header('cache-control', 'no-store');
 
-  app.get('/.well-known/openid-credential-issuer', { config: open }, () => ({
-    credential_issuer: urls.issuer,
-    authorization_servers: [`${urls.issuer}/credentials`],
-    credential_endpoint: urls.credential,
-    nonce_endpoint: urls.nonce,
-    display: [
-      { name: '民間ID', locale: 'ja' },
-      { name: 'Watashi', locale: 'en' },
-    ],
-    credential_configurations_supported: {
-      [CONFIGURATION_ID]: {
-        format: 'dc+sd-jwt',
-        vct: urls.vct,
-        cryptographic_binding_methods_supported: ['jwk'],
-        credential_signing_alg_values_supported: ['ES256'],
-        proof_types_supported: { jwt: { proof_signing_alg_values_supported: ['ES256'] } },
-        credential_metadata: {
-          display: [
-            { name: '本人確認済みの属性', locale: 'ja' },
-            { name: 'Verified attributes', locale: 'en' },
-          ],
-          claims: CREDENTIAL_CLAIMS.map((c) => ({
-            path: [c],
+  app.get(
+    '/.well-known/openid-credential-issuer',
+    {
+      config: open,
+      schema: {
+        summary: 'SD-JWT VC issuer metadata (OpenID4VCI 1.0 §12.2)',
+        response: { 200: z.looseObject({}) },
+      },
+    },
+    () => ({
+      credential_issuer: urls.issuer,
+      authorization_servers: [`${urls.issuer}/credentials`],
+      credential_endpoint: urls.credential,
+      nonce_endpoint: urls.nonce,
+      display: [
+        { name: '民間ID', locale: 'ja' },
+        { name: 'Watashi', locale: 'en' },
+      ],
+      credential_configurations_supported: {
+        [CONFIGURATION_ID]: {
+          format: 'dc+sd-jwt',
+          vct: urls.vct,
+          cryptographic_binding_methods_supported: ['jwk'],
+          credential_signing_alg_values_supported: ['ES256'],
+          proof_types_supported: { jwt: { proof_signing_alg_values_supported: ['ES256'] } },
+          credential_metadata: {
             display: [
-              { name: CLAIMS[c].ja, locale: 'ja' },
-              { name: CLAIMS[c].en, locale: 'en' },
+              { name: '本人確認済みの属性', locale: 'ja' },
+              { name: 'Verified attributes', locale: 'en' },
             ],
-          })),
+            claims: CREDENTIAL_CLAIMS.map((c) => ({
+              path: [c],
+              display: [
+                { name: CLAIMS[c].ja, locale: 'ja' },
+                { name: CLAIMS[c].en, locale: 'en' },
+              ],
+            })),
+          },
+        },
+      },
+    }),
+  );
+  app.get(
+    '/.well-known/oauth-authorization-server/credentials',
+    {
+      config: open,
+      schema: {
+        summary: 'SD-JWT VC token endpoint metadata (RFC 8414)',
+        response: { 200: z.looseObject({}) },
+      },
+    },
+    () => ({
+      issuer: `${urls.issuer}/credentials`,
+      token_endpoint: urls.token,
+      grant_types_supported: [PRE_AUTHORIZED_GRANT],
+      'pre-authorized_grant_anonymous_access_supported': true,
+    }),
+  );
+  app.get(
+    '/.well-known/jwt-vc-issuer',
+    {
+      config: open,
+      schema: { summary: 'SD-JWT VC issuer metadata with the JWKS', response: { 200: z.looseObject({}) } },
+    },
+    async () => ({
+      issuer: urls.issuer,
+      jwks: await issuerJwks(deps.keys),
+    }),
+  );
+  app.get(
+    '/credentials/types/resident-attributes',
+    {
+      config: open,
+      schema: { summary: 'SD-JWT VC type metadata of the vct', response: { 200: z.looseObject({}) } },
+    },
+    () => ({
+      vct: urls.vct,
+      name: '民間ID 本人確認済みの属性 (Watashi verified attributes)',
+      claims: CREDENTIAL_CLAIMS.map((c) => ({
+        path: [c],
+        sd: 'always',
+        display: [
+          { locale: 'ja', label: CLAIMS[c].ja },
+          { locale: 'en', label: CLAIMS[c].en },
+        ],
+      })),
+    }),
+  );
+
+  app.post(
+    '/api/credentials/offer',
+    {
+      config: session,
+      schema: {
+        summary: 'A credential offer with a pre-authorized code (OpenID4VCI 1.0 §4.1)',
+        body: emptyBody,
+        response: {
+          200: z.object({ credential_offer: z.looseObject({}), credential_offer_uri: z.string() }),
+        },
+      },
+      schemaErrorFormatter: invalid,
+    },
+    async (req, reply) => {
+      const s = sessionOf(req);
+      const code = await createExchange(deps.db, {
+        kind: 'pre_authorized_code',
+        accountId: s.accountId,
+        now: deps.now(),
+        ttlSeconds: CODE_SECONDS,
+      });
+      const offer = {
+        credential_issuer: urls.issuer,
+        credential_configuration_ids: [CONFIGURATION_ID],
+        grants: { [PRE_AUTHORIZED_GRANT]: { 'pre-authorized_code': code } },
+      };
+      noStore(reply);
+      return {
+        credential_offer: offer,
+        credential_offer_uri: `openid-credential-offer://?credential_offer=${encodeURIComponent(JSON.stringify(offer))}`,
+      };
+    },
+  );
+  app.get(
+    '/api/credentials',
+    {
+      config: session,
+      schema: {
+        summary: 'The signed-in resident’s credentials and their status',
+        response: {
+          200: z.object({
+            credentials: z.array(
+              z.object({
+                id: z.string(),
+                issuedAt: z.string(),
+                expiresAt: z.string(),
+                status: z.enum(['valid', 'revoked', 'suspended']),
+              }),
+            ),
+          }),
         },
       },
     },
-  }));
-  app.get('/.well-known/oauth-authorization-server/credentials', { config: open }, () => ({
-    issuer: `${urls.issuer}/credentials`,
-    token_endpoint: urls.token,
-    grant_types_supported: [PRE_AUTHORIZED_GRANT],
-    'pre-authorized_grant_anonymous_access_supported': true,
-  }));
-  app.get('/.well-known/jwt-vc-issuer', { config: open }, async () => ({
-    issuer: urls.issuer,
-    jwks: await issuerJwks(deps.keys),
-  }));
-  app.get('/credentials/types/resident-attributes', { config: open }, () => ({
-    vct: urls.vct,
-    name: '民間ID 本人確認済みの属性 (Watashi verified attributes)',
-    claims: CREDENTIAL_CLAIMS.map((c) => ({
-      path: [c],
-      sd: 'always',
-      display: [
-        { locale: 'ja', label: CLAIMS[c].ja },
-        { locale: 'en', label: CLAIMS[c].en },
-      ],
-    })),
-  }));
-
-  app.post('/api/credentials/offer', { config: session }, async (req, reply) => {
-    const s = sessionOf(req);
-    const code = await createExchange(deps.db, {
-      kind: 'pre_authorized_code',
-      accountId: s.accountId,
-      now: deps.now(),
-      ttlSeconds: CODE_SECONDS,
-    });
-    const offer = {
-      credential_issuer: urls.issuer,
-      credential_configuration_ids: [CONFIGURATION_ID],
-      grants: { [PRE_AUTHORIZED_GRANT]: { 'pre-authorized_code': code } },
-    };
-    noStore(reply);
-    return {
-      credential_offer: offer,
-      credential_offer_uri: `openid-credential-offer://?credential_offer=${encodeURIComponent(JSON.stringify(offer))}`,
-    };
-  });
-  app.get('/api/credentials', { config: session }, async (req, reply) => {
-    const s = sessionOf(req);
-    const rows = await deps.db
-      .selectFrom('credentials')
-      .select(['id', 'status_index', 'issued_at', 'expires_at'])
-      .where('account_id', '=', s.accountId)
-      .where('expires_at', '>', deps.now())
-      .orderBy('issued_at', 'desc')
-      .execute();
-    const statuses = new Map((await credentialStatuses(deps)).map((x) => [x.index, x.status]));
-    noStore(reply);
-    return {
-      credentials: rows.map((r) => ({
-        id: r.id,
-        issuedAt: r.issued_at.toISOString(),
-        expiresAt: r.expires_at.toISOString(),
-        status: (['valid', 'revoked', 'suspended'] as const)[statuses.get(r.status_index) ?? 1] ?? 'revoked',
-      })),
-    };
-  });
+    async (req, reply) => {
+      const s = sessionOf(req);
+      const rows = await deps.db
+        .selectFrom('credentials')
+        .select(['id', 'status_index', 'issued_at', 'expires_at'])
+        .where('account_id', '=', s.accountId)
+        .where('expires_at', '>', deps.now())
+        .orderBy('issued_at', 'desc')
+        .execute();
+      const statuses = new Map((await credentialStatuses(deps)).map((x) => [x.index, x.status]));
+      noStore(reply);
+      return {
+        credentials: rows.map((r) => ({
+          id: r.id,
+          issuedAt: r.issued_at.toISOString(),
+          expiresAt: r.expires_at.toISOString(),
+          status:
+            (['valid', 'revoked', 'suspended'] as const)[statuses.get(r.status_index) ?? 1] ?? 'revoked',
+        })),
+      };
+    },
+  );
 
   app.register((scope, _options, done) => {
     // OAuth endpoints take application/x-www-form-urlencoded (RFC 6749 §4.1.3, OpenID4VP §8.2).
@@ -187,86 +250,142 @@ export function registerCredentialRoutes(app: FastifyInstance, deps: PlatformDep
       { parseAs: 'string', bodyLimit: 128 * 1024 },
       (_r, body, done) => done(null, Object.fromEntries(new URLSearchParams(String(body)))),
     );
-    scope.post('/credentials/token', { config: open }, async (req, reply) => {
-      const body = parse(tokenBody, req.body);
-      const now = deps.now();
-      const grant = await consumeExchange(deps.db, {
-        kind: 'pre_authorized_code',
-        value: body['pre-authorized_code'],
-        now,
-      });
-      if (grant?.account_id == null)
-        throw credentialError(
-          'credential_grant_invalid',
-          'the pre-authorized code is unknown, used or expired',
-        );
-      const accessToken = await createExchange(deps.db, {
-        kind: 'access_token',
-        accountId: grant.account_id,
-        now,
-        ttlSeconds: TOKEN_SECONDS,
-      });
-      noStore(reply);
-      return { access_token: accessToken, token_type: 'Bearer', expires_in: TOKEN_SECONDS };
-    });
-    scope.post('/counter/response', { config: open }, async (req) => {
-      const body = parse(responseBody, req.body);
-      const result = await acceptPresentation(deps, { state: body.state, vpToken: body.vp_token });
-      return { outcome: result.outcome };
-    });
+    const typed = withSchemas(scope);
+    typed.post(
+      '/credentials/token',
+      {
+        config: open,
+        schema: {
+          summary: 'Token endpoint of the pre-authorized code grant (OpenID4VCI 1.0 §6)',
+          body: tokenBody,
+          response: {
+            200: z.object({
+              access_token: z.string(),
+              token_type: z.literal('Bearer'),
+              expires_in: z.number(),
+            }),
+          },
+        },
+        schemaErrorFormatter: invalid,
+      },
+      async (req, reply) => {
+        const body = req.body;
+        const now = deps.now();
+        const grant = await consumeExchange(deps.db, {
+          kind: 'pre_authorized_code',
+          value: body['pre-authorized_code'],
+          now,
+        });
+        if (grant?.account_id == null)
+          throw credentialError(
+            'credential_grant_invalid',
+            'the pre-authorized code is unknown, used or expired',
+          );
+        const accessToken = await createExchange(deps.db, {
+          kind: 'access_token',
+          accountId: grant.account_id,
+          now,
+          ttlSeconds: TOKEN_SECONDS,
+        });
+        noStore(reply);
+        return { access_token: accessToken, token_type: 'Bearer' as const, expires_in: TOKEN_SECONDS };
+      },
+    );
+    typed.post(
+      '/counter/response',
+      {
+        config: open,
+        schema: {
+          summary: 'The wallet’s presentation (OpenID4VP 1.0 §8.2 direct_post)',
+          body: responseBody,
+          response: { 200: z.object({ outcome: z.enum(['verified', 'refused']) }) },
+        },
+        schemaErrorFormatter: invalid,
+      },
+      async (req) => {
+        const body = req.body;
+        const result = await acceptPresentation(deps, { state: body.state, vpToken: body.vp_token });
+        return { outcome: result.outcome };
+      },
+    );
     done();
   });
 
-  app.post('/credentials/nonce', { config: open }, async (_req, reply) => {
-    const c_nonce = await createExchange(deps.db, {
-      kind: 'c_nonce',
-      accountId: null,
-      now: deps.now(),
-      ttlSeconds: NONCE_SECONDS,
-    });
-    noStore(reply);
-    return { c_nonce };
-  });
-
-  app.post('/credentials/credential', { config: open }, async (req, reply) => {
-    const auth = /^Bearer ([A-Za-z0-9_-]{16,256})$/.exec(req.headers.authorization ?? '');
-    if (auth === null) throw credentialError('credential_token_invalid', 'a Bearer access token is required');
-    const body = parse(credentialBody, req.body);
-    const now = deps.now();
-    // The key proof (OpenID4VCI 1.0 Appendix F.1) first: it costs nothing and changes nothing.
-    let holderJwk: JWK;
-    let nonce: unknown;
-    try {
-      const { payload, protectedHeader } = await jwtVerify(body.proofs.jwt[0]!, EmbeddedJWK, {
-        typ: 'openid4vci-proof+jwt',
-        audience: urls.issuer,
-        algorithms: ['ES256'],
-        currentDate: now,
-        maxTokenAge: '5m',
-        clockTolerance: 60,
+  app.post(
+    '/credentials/nonce',
+    {
+      config: open,
+      schema: {
+        summary: 'A fresh c_nonce (OpenID4VCI 1.0 §7)',
+        body: emptyBody,
+        response: { 200: z.object({ c_nonce: z.string() }) },
+      },
+      schemaErrorFormatter: invalid,
+    },
+    async (_req, reply) => {
+      const c_nonce = await createExchange(deps.db, {
+        kind: 'c_nonce',
+        accountId: null,
+        now: deps.now(),
+        ttlSeconds: NONCE_SECONDS,
       });
-      holderJwk = protectedHeader.jwk as JWK;
-      nonce = payload.nonce;
-    } catch (e) {
-      throw credentialError('credential_proof_invalid', 'the key proof does not verify', e);
-    }
-    if (holderJwk.kty !== 'EC' || holderJwk.crv !== 'P-256' || 'd' in holderJwk)
-      throw credentialError('credential_proof_invalid', 'the holder key must be a public P-256 key');
-    const token = await consumeExchange(deps.db, { kind: 'access_token', value: auth[1]!, now });
-    if (token?.account_id == null)
-      throw credentialError('credential_token_invalid', 'the access token is unknown, used or expired');
-    if (
-      typeof nonce !== 'string' ||
-      (await consumeExchange(deps.db, { kind: 'c_nonce', value: nonce, now })) === undefined
-    )
-      throw credentialError(
-        'credential_nonce_invalid',
-        'the proof needs a fresh c_nonce from the nonce endpoint',
-      );
-    const issued = await issueCredential(deps, { accountId: token.account_id, holderJwk });
-    noStore(reply);
-    return { credentials: [{ credential: issued.credential }] };
-  });
+      noStore(reply);
+      return { c_nonce };
+    },
+  );
+
+  app.post(
+    '/credentials/credential',
+    {
+      config: open,
+      schema: {
+        summary: 'The credential for a key proof (OpenID4VCI 1.0 §8)',
+        body: credentialBody,
+        response: { 200: z.object({ credentials: z.array(z.object({ credential: z.string() })) }) },
+      },
+      schemaErrorFormatter: invalid,
+    },
+    async (req, reply) => {
+      const auth = /^Bearer ([A-Za-z0-9_-]{16,256})$/.exec(req.headers.authorization ?? '');
+      if (auth === null)
+        throw credentialError('credential_token_invalid', 'a Bearer access token is required');
+      const body = req.body;
+      const now = deps.now();
+      // The key proof (OpenID4VCI 1.0 Appendix F.1) first: it costs nothing and changes nothing.
+      let holderJwk: JWK;
+      let nonce: unknown;
+      try {
+        const { payload, protectedHeader } = await jwtVerify(body.proofs.jwt[0]!, EmbeddedJWK, {
+          typ: 'openid4vci-proof+jwt',
+          audience: urls.issuer,
+          algorithms: ['ES256'],
+          currentDate: now,
+          maxTokenAge: '5m',
+          clockTolerance: 60,
+        });
+        holderJwk = protectedHeader.jwk as JWK;
+        nonce = payload.nonce;
+      } catch (e) {
+        throw credentialError('credential_proof_invalid', 'the key proof does not verify', e);
+      }
+      if (holderJwk.kty !== 'EC' || holderJwk.crv !== 'P-256' || 'd' in holderJwk)
+        throw credentialError('credential_proof_invalid', 'the holder key must be a public P-256 key');
+      const token = await consumeExchange(deps.db, { kind: 'access_token', value: auth[1]!, now });
+      if (token?.account_id == null)
+        throw credentialError('credential_token_invalid', 'the access token is unknown, used or expired');
+      if (
+        typeof nonce !== 'string' ||
+        (await consumeExchange(deps.db, { kind: 'c_nonce', value: nonce, now })) === undefined
+      )
+        throw credentialError(
+          'credential_nonce_invalid',
+          'the proof needs a fresh c_nonce from the nonce endpoint',
+        );
+      const issued = await issueCredential(deps, { accountId: token.account_id, holderJwk });
+      noStore(reply);
+      return { credentials: [{ credential: issued.credential }] };
+    },
+  );
 
   app.get(
     '/credentials/status/1',
@@ -288,14 +407,50 @@ export function registerCredentialRoutes(app: FastifyInstance, deps: PlatformDep
   app.get('/counter/counter.css', { config: open }, (_req, reply) =>
     reply.type('text/css; charset=utf-8').send(COUNTER_CSS),
   );
-  app.post('/api/counter/requests', { config: open }, async (_req, reply) => {
-    const r = await createPresentationRequest(deps);
-    noStore(reply);
-    return { ...r, svg: renderSVG(r.uri, { ecc: 'L', border: 2 }) };
-  });
-  app.get('/api/counter/requests/:pollId', { config: open }, async (req, reply) => {
-    const { pollId } = parse(pollParams, req.params);
-    noStore(reply);
-    return presentationResult(deps, pollId);
-  });
+  app.post(
+    '/api/counter/requests',
+    {
+      config: open,
+      schema: {
+        summary: 'Start a counter request: the OpenID4VP URI for the QR and its SVG',
+        body: emptyBody,
+        response: {
+          200: z.object({ pollId: z.string(), uri: z.string(), expiresAt: z.string(), svg: z.string() }),
+        },
+      },
+      schemaErrorFormatter: invalid,
+    },
+    async (_req, reply) => {
+      const r = await createPresentationRequest(deps);
+      noStore(reply);
+      return { ...r, svg: renderSVG(r.uri, { ecc: 'L', border: 2 }) };
+    },
+  );
+  app.get(
+    '/api/counter/requests/:pollId',
+    {
+      config: open,
+      schema: {
+        summary: 'The counter’s poll: pending, expired, or the result (only the requested claim)',
+        params: pollParams,
+        response: {
+          200: z.object({
+            status: z.enum(['pending', 'expired', 'done']),
+            outcome: z.enum(['verified', 'refused']).optional(),
+            over20: z.boolean().optional(),
+            issuer: z.string().optional(),
+            issuedAt: z.string().optional(),
+            checkedAt: z.string().optional(),
+            reason: z.string().optional(),
+          }),
+        },
+      },
+      schemaErrorFormatter: invalid,
+    },
+    async (req, reply) => {
+      const { pollId } = req.params;
+      noStore(reply);
+      return presentationResult(deps, pollId);
+    },
+  );
 }
