@@ -77,6 +77,7 @@ import { registerAccountStatusRoutes } from './lifecycle/account-routes.ts';
 import { registerDeviceRoutes, useCaKeys } from './devices/index.ts';
 import { openPkcs11SigningKeys } from './keys/index.ts';
 import { registerMeRoutes } from './me/index.ts';
+import { registerCredentialRoutes } from './credentials/index.ts';
 
 /** Error codes of platform start-up. */
 export type PlatformConfigErrorCode =
@@ -416,6 +417,7 @@ export async function createPlatform(
     registerAccountStatusRoutes(app, deps);
     registerDeviceRoutes(app, deps);
     registerMeRoutes(app, deps);
+    registerCredentialRoutes(app, deps);
     registerOpenApiRoute(app, deps);
     await app.ready();
     if (config.housekeepingIntervalSeconds > 0) {

@@ -21,6 +21,7 @@ export const NAV: ReadonlyArray<readonly [string, NavKey]> = [
   ['/wallet/personas', 'navPersonas'],
   ['/wallet/consents', 'navConsents'],
   ['/wallet/disclosures', 'navDisclosures'],
+  ['/wallet/credentials', 'navCredentials'],
   ['/wallet/help', 'navHelp'],
   ['/wallet/settings', 'navSettings'],
 ];

@@ -461,6 +461,37 @@ export interface CibaRequestsTable {
   evidence: string | null;
 }
 
+/** `credentials`: SD-JWT VCs issued to residents' wallets (migration 0020; no claim values). */
+export interface CredentialsTable {
+  id: string;
+  account_id: string;
+  anchor_id: string | null;
+  /** Index in the Token Status List (draft-ietf-oauth-status-list §4). */
+  status_index: number;
+  /** What the platform decided; the published status also follows the account and anchor. */
+  status: 'valid' | 'revoked';
+  vct: string;
+  /** RFC 7638 thumbprint of the holder key (`cnf.jwk`). */
+  holder_jkt: string;
+  issued_at: Date;
+  expires_at: Date;
+}
+
+/** Kinds of single-use values of the credential exchanges. */
+export type CredentialExchangeKind = 'pre_authorized_code' | 'access_token' | 'c_nonce' | 'presentation';
+
+/** `credential_exchanges`: single-use values of OpenID4VCI and OpenID4VP, by SHA-256 hash (migration 0020). */
+export interface CredentialExchangesTable {
+  value_hash: Uint8Array;
+  kind: CredentialExchangeKind;
+  account_id: string | null;
+  request: Jsonb | null;
+  result: Jsonb | null;
+  created_at: Date;
+  expires_at: Date;
+  used_at: Date | null;
+}
+
 export interface Schema {
   accounts: AccountsTable;
   anchors: AnchorsTable;
@@ -489,6 +520,8 @@ export interface Schema {
   signature_archive_stamps: SignatureArchiveStampsTable;
   pairwise_subjects: PairwiseSubjectsTable;
   ciba_requests: CibaRequestsTable;
+  credentials: CredentialsTable;
+  credential_exchanges: CredentialExchangesTable;
 }
 
 /** `signature_records` (migration 0021): a signature the platform made, by its file's hash. */
@@ -903,5 +936,26 @@ export const schemaColumns = {
     decided_at: n('timestamptz'),
     device_serial: n('text'),
     evidence: n('text'),
+  },
+  credentials: {
+    id: u('uuid'),
+    account_id: u('uuid'),
+    anchor_id: n('uuid'),
+    status_index: u('int4'),
+    status: u('text'),
+    vct: u('text'),
+    holder_jkt: u('text'),
+    issued_at: u('timestamptz'),
+    expires_at: u('timestamptz'),
+  },
+  credential_exchanges: {
+    value_hash: u('bytea'),
+    kind: u('text'),
+    account_id: n('uuid'),
+    request: n('jsonb'),
+    result: n('jsonb'),
+    created_at: u('timestamptz'),
+    expires_at: u('timestamptz'),
+    used_at: n('timestamptz'),
   },
 } as const satisfies SchemaColumns;

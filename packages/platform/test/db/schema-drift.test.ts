@@ -52,6 +52,7 @@ forEachEngine((t) => {
         'audit_log_account_idx',
         'enrolment_nonces_expires_idx',
         'device_certificates_live_slot_key',
+        'credentials_account_idx',
       ]),
     );
   });

@@ -125,13 +125,16 @@ export interface TestBrowser {
   close(): Promise<void>;
 }
 
-/** Launches Chromium with a fresh user-data-dir and a virtual authenticator (WebAuthn domain of CDP). */
-export async function launchBrowser(): Promise<TestBrowser> {
+/**
+ * Launches Chromium with a fresh user-data-dir and a virtual authenticator (WebAuthn domain of CDP);
+ * `extraArgs` adds flags (e.g. a fake camera fed from a file, test/e2e/y4m.ts).
+ */
+export async function launchBrowser(extraArgs: readonly string[] = []): Promise<TestBrowser> {
   const profile = mkdtempSync(join(tmpdir(), 'watashi-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS, ...extraArgs],
     locale: 'ja-JP',
   });
   try {

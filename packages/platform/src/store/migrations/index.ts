@@ -16,6 +16,7 @@ import * as m0015 from './0015-drop-jobs.ts';
 import * as m0016 from './0016-devices.ts';
 import * as m0018 from './0018-ciba.ts';
 import * as m0019 from './0019-account-pages.ts';
+import * as m0020 from './0020-credentials.ts';
 import * as m0021 from './0021-signature-archive.ts';
 
 /**
@@ -42,5 +43,6 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0016-devices': m0016,
   '0018-ciba': m0018,
   '0019-account-pages': m0019,
+  '0020-credentials': m0020,
   '0021-signature-archive': m0021,
 };

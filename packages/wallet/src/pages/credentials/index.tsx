@@ -1,0 +1,206 @@
+/**
+ * Credentials to show in person (`/wallet/credentials`, docs/credentials.md): receive the
+ * platform's SD-JWT VC (bound to the device key), see what it holds in plain words and whether it
+ * is usable, scan a counter's QR with the camera (jsQR), see exactly what will be told and to whom,
+ * confirm, and send. Nothing is sent before the resident confirms.
+ */
+import jsQR from 'jsqr';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { SignedOut } from '../../components/signed-out.tsx';
+import { Alert, Button, Buttons, Facts, Notice, PageTitle, Status } from '../../components/ui.tsx';
+import { useLocale, useT } from '../../i18n/index.ts';
+import { DERIVED, useClaims, VERIFIED } from '../../lib/claims.ts';
+import {
+  credentialClaims,
+  listCredentials,
+  presentCredential,
+  readPresentationRequest,
+  receiveCredential,
+  storedCredential,
+  type CredentialView,
+  type PresentationRequest,
+} from '../../lib/credentials.ts';
+import { formatDate } from '../../lib/dates.ts';
+import { useDescribeError, type ShownError } from '../../lib/errors.ts';
+import type { PageProps } from '../../router.tsx';
+import { useSession } from '../../session.tsx';
+import { messages } from './messages.ts';
+
+/** The credentials page. */
+export default function CredentialsPage(_props: PageProps) {
+  const t = useT(messages);
+  const locale = useLocale();
+  const claims = useClaims();
+  const describe = useDescribeError(messages);
+  const { session } = useSession();
+  const accountId = session.status === 'signed-in' ? session.me.account.id : undefined;
+  const [held, setHeld] = useState<readonly string[] | undefined>(undefined);
+  const [current, setCurrent] = useState<CredentialView | undefined>(undefined);
+  const [scanning, setScanning] = useState(false);
+  const [request, setRequest] = useState<PresentationRequest | undefined>(undefined);
+  const [busy, setBusy] = useState(false);
+  const [status, setStatus] = useState<string | undefined>(undefined);
+  const [error, setError] = useState<ShownError | undefined>(undefined);
+  const video = useRef<HTMLVideoElement>(null);
+
+  const load = async (id: string): Promise<void> => {
+    const stored = await storedCredential(id);
+    // Only the attributes, in the wallet's usual order: never the SD-JWT's own members (iss, cnf…).
+    const inside = stored === undefined ? {} : await credentialClaims(stored.sdJwt);
+    setHeld([...VERIFIED, ...DERIVED].filter((c) => Object.hasOwn(inside, c)));
+    setCurrent((await listCredentials())[0]);
+  };
+  useEffect(() => {
+    if (accountId !== undefined) load(accountId).catch((e: unknown) => setError(describe(e)));
+  }, [accountId]);
+
+  // The camera: frames drawn to a canvas and read by jsQR until an OpenID4VP request shows.
+  useEffect(() => {
+    if (!scanning) return;
+    let stream: MediaStream | undefined;
+    let stopped = false;
+    const canvas = document.createElement('canvas');
+    const ctx = canvas.getContext('2d', { willReadFrequently: true });
+    const tick = (): void => {
+      if (stopped) return;
+      const v = video.current;
+      if (v !== null && ctx !== null && v.videoWidth > 0) {
+        canvas.width = v.videoWidth;
+        canvas.height = v.videoHeight;
+        ctx.drawImage(v, 0, 0);
+        const code = jsQR(
+          ctx.getImageData(0, 0, canvas.width, canvas.height).data,
+          canvas.width,
+          canvas.height,
+        );
+        if (code !== null && code.data.startsWith('openid4vp:')) {
+          setScanning(false);
+          try {
+            setRequest(readPresentationRequest(code.data));
+          } catch (e) {
+            setError(describe(e));
+          }
+          return;
+        }
+      }
+      setTimeout(tick, 200);
+    };
+    navigator.mediaDevices
+      .getUserMedia({ video: { facingMode: 'environment' }, audio: false })
+      .then(async (s) => {
+        stream = s;
+        if (stopped || video.current === null) return;
+        video.current.srcObject = s;
+        await video.current.play();
+        tick();
+      })
+      .catch(() => {
+        setScanning(false);
+        setError({ code: 'camera', text: t('err_camera') });
+      });
+    return () => {
+      stopped = true;
+      stream?.getTracks().forEach((tr) => tr.stop());
+    };
+  }, [scanning]);
+
+  if (session.status === 'signed-out' || accountId === undefined)
+    return (
+      <div id="credentials">
+        <PageTitle text={t('title')} />
+        {session.status === 'signed-out' ? <SignedOut /> : null}
+      </div>
+    );
+
+  const run = (fn: () => Promise<void>): void => {
+    setBusy(true);
+    setError(undefined);
+    setStatus(undefined);
+    fn()
+      .catch((e: unknown) => setError(describe(e)))
+      .finally(() => setBusy(false));
+  };
+  const receive = () =>
+    run(async () => {
+      await receiveCredential(accountId);
+      await load(accountId);
+      setStatus(t('received'));
+    });
+  const send = (r: PresentationRequest) =>
+    run(async () => {
+      setRequest(undefined);
+      await presentCredential(accountId, r);
+      setStatus(t('sent'));
+    });
+  const usable = current?.status === 'valid' && held !== undefined && held.length > 0;
+
+  return (
+    <div id="credentials">
+      <PageTitle text={t('title')} />
+      <p>{t('intro')}</p>
+      <Status message={status} />
+      <Alert error={error} />
+      {request !== undefined ? (
+        <Notice kind="info" title={t('confirmTitle')} id="confirm">
+          <p id="disclose" class="large">
+            {request.claims.map((c) => claims.label(c)).join('、')}
+          </p>
+          <Facts rows={[[t('to'), `${request.verifierName ?? ''} (${request.verifierHost})`]]} />
+          <Buttons>
+            <Button id="send" busy={busy} onClick={() => send(request)}>
+              {t('send')}
+            </Button>
+            <Button
+              id="cancel"
+              variant="secondary"
+              onClick={() => {
+                setRequest(undefined);
+                setStatus(t('cancelled'));
+              }}
+            >
+              {t('cancel')}
+            </Button>
+          </Buttons>
+        </Notice>
+      ) : null}
+      {scanning ? (
+        <section aria-labelledby="scan-title">
+          <p id="scan-title">{t('scanning')}</p>
+          <video ref={video} id="camera" muted playsInline aria-label={t('camera')} />
+          <Buttons>
+            <Button variant="secondary" onClick={() => setScanning(false)}>
+              {t('stopScan')}
+            </Button>
+          </Buttons>
+        </section>
+      ) : null}
+      {held === undefined ? null : held.length === 0 || current === undefined ? (
+        <p id="none">{t('none')}</p>
+      ) : (
+        <section aria-labelledby="held-title" id="held">
+          <h2 id="held-title">{t('holds')}</h2>
+          <p>{claims.list(held)}</p>
+          <Facts
+            rows={[
+              [t('issuedAt'), formatDate(current.issuedAt, locale)],
+              [t('expiresAt'), formatDate(current.expiresAt, locale)],
+              [t('state'), t(`state_${current.status}`)],
+            ]}
+          />
+        </section>
+      )}
+      {!scanning && request === undefined ? (
+        <Buttons>
+          {usable ? (
+            <Button id="scan" onClick={() => setScanning(true)}>
+              {t('scan')}
+            </Button>
+          ) : null}
+          <Button id="receive" variant={usable ? 'secondary' : 'primary'} busy={busy} onClick={receive}>
+            {held !== undefined && held.length > 0 ? t('receiveAgain') : t('receive')}
+          </Button>
+        </Buttons>
+      ) : null}
+    </div>
+  );
+}
