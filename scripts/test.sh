@@ -11,6 +11,7 @@ echo "== runtime: Node $(node --version)"
 node -e "require('smartcard')" 2>/dev/null || { echo "== reinstalling to build the optional PC/SC package"; npm ci --no-audit --no-fund; }
 echo "== lint"; npx eslint .
 echo "== import cycles"; node --import tsx scripts/check-import-cycles.ts
+echo "== citations"; node --import tsx scripts/check-citations.ts
 echo "== format"; npx prettier --check . >/dev/null && echo "prettier: ok"
 echo "== typecheck"; npx tsc -p tsconfig.json --noEmit && echo "tsc: ok"
 echo "== tests"; npx vitest run "$@"
