@@ -14,6 +14,8 @@ import type { RouteRecord } from '../../src/server/schemas.ts';
 import { SESSION_COOKIE } from '../../src/server/sessions.ts';
 import { createAccount } from './support.ts';
 
+const ADMIN_TOKEN = 'a'.repeat(40);
+
 /**
  * Routes that answer something other than JSON, so a zod body/response schema has nothing to say.
  * Keyed `METHOD url`; each with its reason. A JSON route never belongs here.
@@ -47,9 +49,7 @@ const NON_JSON: Readonly<Record<string, string>> = {
  * A new route never goes here.
  */
 const NOT_YET_CONVERTED: ReadonlySet<string> = new Set([
-  'DELETE /api/me',
   'DELETE /api/me/consents/:clientId',
-  'GET /api/admin/events/deliveries',
   'GET /api/admin/fees',
   'GET /api/assurance/table',
   'GET /api/devices',
@@ -58,13 +58,10 @@ const NOT_YET_CONVERTED: ReadonlySet<string> = new Set([
   'GET /api/me/attributes',
   'GET /api/me/consents',
   'GET /api/me/disclosures',
-  'GET /api/me/notices',
   'GET /health',
   'GET /healthz',
   'GET /oidc/interaction/:uid/details',
   'GET /readyz',
-  'POST /api/admin/accounts/:id/:action',
-  'POST /api/admin/events/deliveries/:id/retry',
   'POST /api/devices/certificates',
   'POST /api/devices/certificates/:serial/activate',
   'POST /api/devices/certificates/:serial/revoke',
@@ -85,6 +82,8 @@ const BAD_INPUT: ReadonlyArray<{
   readonly path: string;
   readonly body?: string;
   readonly session?: true;
+  /** Sent with the operator's bearer token. */
+  readonly admin?: true;
   readonly code: string;
   /** 400 unless said. */
   readonly status?: number;
@@ -149,6 +148,42 @@ const BAD_INPUT: ReadonlyArray<{
     code: 'session_not_found',
     status: 404,
   },
+  // lifecycle: the account-closing confirmation and the operator's codes
+  {
+    method: 'DELETE',
+    path: '/api/me',
+    body: '{"confirm":"yes"}',
+    session: true,
+    code: 'confirmation_required',
+  },
+  { method: 'DELETE', path: '/api/me', session: true, code: 'confirmation_required' },
+  {
+    method: 'POST',
+    path: '/api/admin/accounts/x/explode',
+    body: '{"reason":"r"}',
+    admin: true,
+    code: 'not_found',
+    status: 404,
+  },
+  {
+    method: 'POST',
+    path: '/api/admin/accounts/x/suspend',
+    body: '{}',
+    admin: true,
+    code: 'account_reason_invalid',
+  },
+  {
+    method: 'GET',
+    path: '/api/admin/events/deliveries?status=lost',
+    admin: true,
+    code: 'request_invalid',
+  },
+  {
+    method: 'POST',
+    path: '/api/admin/events/deliveries/not-a-uuid/retry',
+    admin: true,
+    code: 'request_invalid',
+  },
 ];
 
 /** What `r` fails to declare, or nothing. */
@@ -177,6 +212,7 @@ forEachEngine((t) => {
         logLevel: 'silent',
         keyStore: { kind: 'memory' },
         operations: { metricsToken: 'm'.repeat(32) },
+        adminToken: ADMIN_TOKEN,
         jlis: { kind: 'standard', ocspUrl: 'http://127.0.0.1:9/ocsp', crlUrls: ['http://127.0.0.1:9/crl'] },
       },
       { database: t.database },
@@ -274,6 +310,7 @@ forEachEngine((t) => {
           headers: {
             ...(c.body === undefined ? {} : { 'content-type': 'application/json' }),
             ...(c.session ? { cookie } : {}),
+            ...(c.admin ? { authorization: `Bearer ${ADMIN_TOKEN}` } : {}),
           },
           ...(c.body === undefined ? {} : { body: c.body }),
         });
