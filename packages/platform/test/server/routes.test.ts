@@ -49,20 +49,14 @@ const NON_JSON: Readonly<Record<string, string>> = {
  * A new route never goes here.
  */
 const NOT_YET_CONVERTED: ReadonlySet<string> = new Set([
-  'DELETE /api/me/consents/:clientId',
   'GET /api/admin/fees',
   'GET /api/assurance/table',
   'GET /api/me',
   'GET /api/me/attributes',
-  'GET /api/me/consents',
-  'GET /api/me/disclosures',
   'GET /health',
   'GET /healthz',
-  'GET /oidc/interaction/:uid/details',
   'GET /readyz',
   'POST /api/signatures/verify',
-  'POST /oidc/interaction/:uid/abort',
-  'POST /oidc/interaction/:uid/decision',
 ]);
 
 /**
