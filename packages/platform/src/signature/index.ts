@@ -10,9 +10,11 @@
 import type { FastifyInstance } from 'fastify';
 import { parseCertificate } from '@watashi/pki';
 import { nodeVerifier } from '@watashi/pki/node';
-import { validatePdf } from '@watashi/signature';
+import { validatePdf, type PdfValidationReport } from '@watashi/signature';
+import { z } from 'zod';
 import type { PlatformDeps } from '../server/context.ts';
 import { problem } from '../server/problem.ts';
+import { invalidAs, withSchemas } from '../server/schemas.ts';
 import { platformTsa } from '../tsa/index.ts';
 
 const MAX_PDF = 10 * 1024 * 1024;
@@ -95,12 +97,26 @@ export async function registerSignatureRoutes(app: FastifyInstance, deps: Platfo
         next(null, body);
       },
     );
-    scope.post(
+    withSchemas(scope).post(
       '/api/signatures/verify',
-      { config: { auth: 'public', rateLimit: 'default' } },
+      {
+        config: { auth: 'public', rateLimit: 'default' },
+        schema: {
+          summary: 'Validate a signed PDF (PAdES); nothing is stored',
+          consumes: ['application/pdf'],
+          // The PDF's bytes, as the parser above hands them over; any other body is refused.
+          body: z.instanceof(Buffer),
+          response: {
+            200: z
+              .custom<PdfValidationReport>((v) => typeof v === 'object' && v !== null)
+              .describe('the PAdES validation report of @watashi/signature (PdfValidationReport)'),
+          },
+        },
+        schemaErrorFormatter: invalidAs(() =>
+          problem('signature_request_invalid', 415, 'send an application/pdf body'),
+        ),
+      },
       async (req, reply) => {
-        if (!Buffer.isBuffer(req.body))
-          throw problem('signature_request_invalid', 415, 'send an application/pdf body');
         const report = await validatePdf({
           pdf: new Uint8Array(req.body),
           anchors: deps.trust.anchors('sign'),
