@@ -32,8 +32,9 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply } from 'fastify';
 import { sql } from 'kysely';
+import { z } from 'zod';
 import { fromPem, fromPemAll, parseCertificate, WatashiError, type Certificate } from '@watashi/pki';
 import { JpkiTrustStore } from '@watashi/jpki';
 import {
@@ -543,30 +544,119 @@ function anchorCheckStatus(
   return a.status === 'good' ? 'good' : 'unknown';
 }
 
+const healthView = z.object({
+  status: z.literal('ok'),
+  mode: z.enum(['production', 'simulation']),
+  database: z.enum(['pglite', 'postgres']),
+  jlis: z.string(),
+});
+const reasonView = z.object({
+  code: z.string(),
+  en: z.string(),
+  ja: z.string(),
+  source: z.string(),
+  detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+});
+const meView = z.object({
+  account: z.object({
+    id: z.string(),
+    status: z.string(),
+    statusChangedAt: z.string(),
+    createdAt: z.string(),
+    proofingMethod: z.string().nullable(),
+    proofedAt: z.string().nullable(),
+  }),
+  identityProofing: z.object({
+    level: z.number().int(),
+    reasons: z.array(reasonView).readonly(),
+    reproofingWouldHelp: z.boolean(),
+    evidenceCheckedAt: z.string().nullable(),
+  }),
+  anchor: z
+    .object({ purpose: z.string(), variant: z.string(), status: z.string(), notAfter: z.string() })
+    .nullable(),
+  authenticators: z.array(
+    z.object({
+      id: z.string(),
+      type: z.string(),
+      label: z.string().nullable(),
+      createdAt: z.string(),
+      lastUsedAt: z.string().nullable(),
+      level: z.number().int(),
+      amr: z.array(z.string()).readonly(),
+      reasons: z.array(reasonView).readonly(),
+    }),
+  ),
+  session: z.object({
+    id: z.string(),
+    authTime: z.string(),
+    acr: z.string().nullable(),
+    amr: z.array(z.string()).readonly(),
+    authenticatorId: z.string().nullable(),
+  }),
+});
+const attributesView = z.object({
+  verified: z
+    .object({
+      name: z.string(),
+      address: z.string(),
+      dateOfBirth: z.string(),
+      era: z.number().int(),
+      sex: z.string(),
+      substituteCharacters: z.boolean(),
+      source: z.string(),
+      verifiedAt: z.string().nullable(),
+      lastCheckedAt: z.string().nullable(),
+    })
+    .nullable(),
+});
+
 /** The platform's own routes (health, assurance table, the resident's account, logout). */
 export function registerPlatformRoutes(app: FastifyInstance, deps: PlatformDeps): void {
-  app.get('/health', { config: { auth: 'public', rateLimit: false } }, async (_req, reply) => {
-    try {
-      await sql`SELECT 1`.execute(deps.db);
-    } catch (cause) {
-      throw new WatashiError('service_unavailable', 'the database does not answer', {
-        cause,
-        detail: { status: 503 },
+  const routes = withSchemas(app);
+  routes.get(
+    '/health',
+    {
+      config: { auth: 'public', rateLimit: false },
+      schema: { summary: 'Liveness with the mode and the engines in use', response: { 200: healthView } },
+    },
+    async (_req, reply) => {
+      try {
+        await sql`SELECT 1`.execute(deps.db);
+      } catch (cause) {
+        throw new WatashiError('service_unavailable', 'the database does not answer', {
+          cause,
+          detail: { status: 503 },
+        });
+      }
+      return reply.send({
+        status: 'ok',
+        mode: deps.config.mode,
+        database: deps.database.engine,
+        jlis: deps.backend.kind,
       });
-    }
-    return reply.send({
-      status: 'ok',
-      mode: deps.config.mode,
-      database: deps.database.engine,
-      jlis: deps.backend.kind,
-    });
-  });
+    },
+  );
 
-  app.get('/api/assurance/table', { config: { auth: 'public' } }, (_req, reply) =>
-    reply
-      .type('application/json; charset=utf-8')
-      .header('cache-control', 'public, max-age=3600')
-      .send(assuranceTableJson()),
+  routes.get(
+    '/api/assurance/table',
+    {
+      config: { auth: 'public' },
+      schema: {
+        summary: 'The published assurance table (levels, acr values, their sources)',
+        // Sent as its pretty-printed text (assuranceTableJson), so this schema documents it only.
+        response: {
+          200: z
+            .looseObject({ id: z.string(), version: z.string(), date: z.string() })
+            .describe('assurance/table.ts ASSURANCE_TABLE'),
+        },
+      },
+    },
+    async (_req, reply) =>
+      (reply as FastifyReply)
+        .type('application/json; charset=utf-8')
+        .header('cache-control', 'public, max-age=3600')
+        .send(assuranceTableJson()),
   );
 
   app.get('/assurance', { config: { auth: 'public' } }, (_req, reply) =>
@@ -578,132 +668,153 @@ export function registerPlatformRoutes(app: FastifyInstance, deps: PlatformDeps)
       ),
   );
 
-  app.get('/api/me', { config: { auth: 'session' } }, async (req) => {
-    const session = req.session;
-    if (session === null) throw problem('session_required', 401, 'sign in first');
-    const now = deps.now();
-    const account = await deps.db
-      .selectFrom('accounts')
-      .select(['id', 'status', 'status_changed_at', 'proofing_method', 'proofed_at', 'created_at'])
-      .where('id', '=', session.accountId)
-      .executeTakeFirst();
-    if (account === undefined) throw problem('session_required', 401, 'the account of this session is gone');
-    const anchor = await deps.db
-      .selectFrom('anchors')
-      .select(['purpose', 'variant', 'status', 'revocation_reason', 'not_after'])
-      .select(statusCheckedAt().as('status_checked_at'))
-      .where('account_id', '=', account.id)
-      .where('superseded_by', 'is', null)
-      .orderBy('created_at', 'desc')
-      .executeTakeFirst();
-    const proofing = evaluateIdentityProofing(
-      {
-        ...(anchor === undefined
-          ? {}
-          : {
-              anchor: {
-                kind: anchor.purpose === 'sign' ? ('jpki-sign' as const) : ('jpki-auth' as const),
+  routes.get(
+    '/api/me',
+    {
+      config: { auth: 'session' },
+      schema: {
+        summary: 'The signed-in resident’s account, proofing level, authenticators and session',
+        response: { 200: meView },
+      },
+    },
+    async (req) => {
+      const session = req.session;
+      if (session === null) throw problem('session_required', 401, 'sign in first');
+      const now = deps.now();
+      const account = await deps.db
+        .selectFrom('accounts')
+        .select(['id', 'status', 'status_changed_at', 'proofing_method', 'proofed_at', 'created_at'])
+        .where('id', '=', session.accountId)
+        .executeTakeFirst();
+      if (account === undefined)
+        throw problem('session_required', 401, 'the account of this session is gone');
+      const anchor = await deps.db
+        .selectFrom('anchors')
+        .select(['purpose', 'variant', 'status', 'revocation_reason', 'not_after'])
+        .select(statusCheckedAt().as('status_checked_at'))
+        .where('account_id', '=', account.id)
+        .where('superseded_by', 'is', null)
+        .orderBy('created_at', 'desc')
+        .executeTakeFirst();
+      const proofing = evaluateIdentityProofing(
+        {
+          ...(anchor === undefined
+            ? {}
+            : {
+                anchor: {
+                  kind: anchor.purpose === 'sign' ? ('jpki-sign' as const) : ('jpki-auth' as const),
+                  status: anchorCheckStatus(anchor, now),
+                  lastCheckedAt: anchor.status_checked_at,
+                  ...(anchor.revocation_reason === null ? {} : { reason: anchor.revocation_reason }),
+                },
+              }),
+          reproofingRequired: account.status === 'needs_reproofing',
+          ...(account.proofed_at === null ? {} : { proofedAt: account.proofed_at }),
+        },
+        now,
+      );
+      const authenticators = await deps.db
+        .selectFrom('authenticators')
+        .selectAll()
+        .where('account_id', '=', account.id)
+        .where('revoked_at', 'is', null)
+        .orderBy('created_at', 'asc')
+        .execute();
+      return {
+        account: {
+          id: account.id,
+          status: account.status,
+          statusChangedAt: account.status_changed_at.toISOString(),
+          createdAt: account.created_at.toISOString(),
+          proofingMethod: account.proofing_method,
+          proofedAt: account.proofed_at?.toISOString() ?? null,
+        },
+        identityProofing: {
+          level: proofing.level,
+          reasons: proofing.reasons,
+          reproofingWouldHelp: proofing.reproofingWouldHelp,
+          evidenceCheckedAt: proofing.evidenceCheckedAt?.toISOString() ?? null,
+        },
+        anchor:
+          anchor === undefined
+            ? null
+            : {
+                purpose: anchor.purpose,
+                variant: anchor.variant,
                 status: anchorCheckStatus(anchor, now),
-                lastCheckedAt: anchor.status_checked_at,
-                ...(anchor.revocation_reason === null ? {} : { reason: anchor.revocation_reason }),
+                notAfter: anchor.not_after.toISOString(),
               },
-            }),
-        reproofingRequired: account.status === 'needs_reproofing',
-        ...(account.proofed_at === null ? {} : { proofedAt: account.proofed_at }),
-      },
-      now,
-    );
-    const authenticators = await deps.db
-      .selectFrom('authenticators')
-      .selectAll()
-      .where('account_id', '=', account.id)
-      .where('revoked_at', 'is', null)
-      .orderBy('created_at', 'asc')
-      .execute();
-    return {
-      account: {
-        id: account.id,
-        status: account.status,
-        statusChangedAt: account.status_changed_at.toISOString(),
-        createdAt: account.created_at.toISOString(),
-        proofingMethod: account.proofing_method,
-        proofedAt: account.proofed_at?.toISOString() ?? null,
-      },
-      identityProofing: {
-        level: proofing.level,
-        reasons: proofing.reasons,
-        reproofingWouldHelp: proofing.reproofingWouldHelp,
-        evidenceCheckedAt: proofing.evidenceCheckedAt?.toISOString() ?? null,
-      },
-      anchor:
-        anchor === undefined
-          ? null
-          : {
-              purpose: anchor.purpose,
-              variant: anchor.variant,
-              status: anchorCheckStatus(anchor, now),
-              notAfter: anchor.not_after.toISOString(),
-            },
-      authenticators: authenticators.map((a) => {
-        const assessed = evaluateAuthenticator(authenticatorFacts(a, a.user_verified));
-        return {
-          id: a.id,
-          type: a.type,
-          label: a.label,
-          createdAt: a.created_at.toISOString(),
-          lastUsedAt: a.last_used_at?.toISOString() ?? null,
-          level: assessed.level,
-          amr: assessed.amr,
-          reasons: assessed.reasons,
-        };
-      }),
-      session: {
-        id: session.id,
-        authTime: session.authTime.toISOString(),
-        acr: session.acr,
-        amr: session.amr,
-        authenticatorId: session.authenticatorId,
-      },
-    };
-  });
+        authenticators: authenticators.map((a) => {
+          const assessed = evaluateAuthenticator(authenticatorFacts(a, a.user_verified));
+          return {
+            id: a.id,
+            type: a.type,
+            label: a.label,
+            createdAt: a.created_at.toISOString(),
+            lastUsedAt: a.last_used_at?.toISOString() ?? null,
+            level: assessed.level,
+            amr: assessed.amr,
+            reasons: assessed.reasons,
+          };
+        }),
+        session: {
+          id: session.id,
+          authTime: session.authTime.toISOString(),
+          acr: session.acr,
+          amr: session.amr,
+          authenticatorId: session.authenticatorId,
+        },
+      };
+    },
+  );
 
   /**
    * The resident's own verified attributes (the basic 4 information read from the card at the last
    * proofing), unsealed for the signed-in resident only and never cached. Relying parties never use
    * this route: they receive claims through OpenID Connect, with consent.
    */
-  app.get('/api/me/attributes', { config: { auth: 'session' } }, async (req, reply) => {
-    const session = req.session;
-    if (session === null)
-      throw new WatashiError('session_required', 'sign in first', { detail: { status: 401 } });
-    const b4 = await openBasic4(deps, deps.db, session.accountId);
-    void reply.header('cache-control', 'no-store');
-    if (b4 === undefined) return { verified: null };
-    const anchor = await deps.db
-      .selectFrom('anchors')
-      .select(['created_at'])
-      .select(statusCheckedAt().as('status_checked_at'))
-      .where('account_id', '=', session.accountId)
-      .where('purpose', '=', 'sign')
-      .where('superseded_by', 'is', null)
-      .orderBy('created_at', 'desc')
-      .executeTakeFirst();
-    return {
-      verified: {
-        name: b4.name,
-        address: b4.address,
-        dateOfBirth: b4.dateOfBirth.date,
-        era: b4.dateOfBirth.era,
-        sex: b4.sex,
-        substituteCharacters: b4.nameSubstitute.includes('1') || b4.addressSubstitute.includes('1'),
-        source: 'jpki-sign',
-        verifiedAt: anchor?.created_at.toISOString() ?? null,
-        lastCheckedAt: anchor?.status_checked_at?.toISOString() ?? null,
+  routes.get(
+    '/api/me/attributes',
+    {
+      config: { auth: 'session' },
+      schema: {
+        summary: 'The resident’s own verified basic 4 information (never cached)',
+        response: { 200: attributesView },
       },
-    };
-  });
+    },
+    async (req, reply) => {
+      const session = req.session;
+      if (session === null)
+        throw new WatashiError('session_required', 'sign in first', { detail: { status: 401 } });
+      const b4 = await openBasic4(deps, deps.db, session.accountId);
+      void reply.header('cache-control', 'no-store');
+      if (b4 === undefined) return { verified: null };
+      const anchor = await deps.db
+        .selectFrom('anchors')
+        .select(['created_at'])
+        .select(statusCheckedAt().as('status_checked_at'))
+        .where('account_id', '=', session.accountId)
+        .where('purpose', '=', 'sign')
+        .where('superseded_by', 'is', null)
+        .orderBy('created_at', 'desc')
+        .executeTakeFirst();
+      return {
+        verified: {
+          name: b4.name,
+          address: b4.address,
+          dateOfBirth: b4.dateOfBirth.date,
+          era: b4.dateOfBirth.era,
+          sex: b4.sex,
+          substituteCharacters: b4.nameSubstitute.includes('1') || b4.addressSubstitute.includes('1'),
+          source: 'jpki-sign',
+          verifiedAt: anchor?.created_at.toISOString() ?? null,
+          lastCheckedAt: anchor?.status_checked_at?.toISOString() ?? null,
+        },
+      };
+    },
+  );
 
-  withSchemas(app).post(
+  routes.post(
     '/api/logout',
     {
       config: { auth: 'public' },

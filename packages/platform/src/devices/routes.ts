@@ -22,6 +22,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { startLoginSession } from '../authn/context.ts';
 import type { PlatformDeps, SessionContext } from '../server/context.ts';
+import { emptyBody, invalidAs, optionalBody, withSchemas } from '../server/schemas.ts';
 import { platformCa } from './ca.ts';
 import { deviceError } from './errors.ts';
 import {
@@ -50,7 +51,7 @@ const issueBody = z.strictObject({
   tokenModel: z.string().trim().min(1).max(64).optional(),
 });
 const activateBody = z.strictObject({ challenge: z.string().min(1).max(256), signature: base64 });
-const revokeBody = z.strictObject({ lost: z.boolean().optional() });
+const revokeBody = optionalBody(z.strictObject({ lost: z.boolean().optional() }));
 const loginBody = z.strictObject({
   challenge: z.string().min(1).max(256),
   certificate: base64,
@@ -58,12 +59,43 @@ const loginBody = z.strictObject({
 });
 const serialParams = z.strictObject({ serial: z.string().regex(/^[1-9a-f][0-9a-f]{0,39}$/) });
 
-function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
-  const r = schema.safeParse(value ?? {});
-  if (!r.success)
-    throw deviceError('device_request_invalid', `invalid request: ${r.error.issues[0]?.message ?? ''}`);
-  return r.data;
-}
+/** A schema refusal keeps the area's code (devices/errors.ts). */
+const invalid = invalidAs((detail) => deviceError('device_request_invalid', detail));
+
+const deviceView = z.object({
+  serial: z.string(),
+  slot: z.string(),
+  profile: z.enum(['watashi-device-sign', 'watashi-device-auth']),
+  label: z.string().nullable(),
+  state: z.enum(['pending', 'active', 'revoked']),
+  keyStorage: z.enum(['webcrypto', 'pkcs11']),
+  notAfter: z.string(),
+  createdAt: z.string(),
+  activatedAt: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+  revocationReason: z.string().nullable(),
+  certificate: z.string(),
+});
+const challengeView = z.object({ challenge: z.string(), message: z.string(), expiresAt: z.string() });
+const issuedView = z.object({
+  device: deviceView,
+  activation: challengeView,
+  replaced: z.array(z.string()).readonly(),
+});
+const statusView = z.object({
+  status: z.enum(['good', 'hold', 'revoked', 'unknown']),
+  reason: z.string().optional(),
+  at: z.string().optional(),
+});
+const loginResult = z.object({
+  accountId: z.string(),
+  authenticatorId: z.string(),
+  acr: z.string().nullable(),
+  amr: z.array(z.string()).readonly(),
+  ial: z.number().int(),
+  aal: z.number().int(),
+  expiresAt: z.string(),
+});
 
 function sessionOf(req: FastifyRequest): SessionContext {
   if (req.session === null) throw new Error('devices: session route without a session');
@@ -78,74 +110,167 @@ export function registerDeviceRoutes(app: FastifyInstance, deps: PlatformDeps): 
   const publicAuth = { auth: 'public' as const, rateLimit: 'authentication' as const };
   const publication = { auth: 'public' as const, rateLimit: 'default' as const };
 
-  app.get('/api/devices', { config: session }, async (req) => ({
-    devices: await listDevices(deps, sessionOf(req).accountId),
-  }));
-  const issue = (replace: boolean) => async (req: FastifyRequest, reply: FastifyReply) => {
-    const body = parse(issueBody, req.body);
-    const issued = await issueDeviceCertificate(deps, {
-      session: sessionOf(req),
-      csr: bytes(body.csr),
-      profile: body.profile,
-      slot: body.slot,
-      keyStorage: body.keyStorage,
-      replace,
-      ...(body.label === undefined ? {} : { label: body.label }),
-      ...(body.tokenModel === undefined ? {} : { tokenModel: body.tokenModel }),
-    });
-    return reply.code(201).send(issued);
-  };
-  app.post('/api/devices/certificates', { config: session }, issue(false));
-  app.post('/api/devices/change', { config: session }, issue(true));
-  app.post('/api/devices/certificates/:serial/activate', { config: session }, async (req) => {
-    const { serial } = parse(serialParams, req.params);
-    const body = parse(activateBody, req.body);
-    return activateDeviceCertificate(deps, {
-      session: sessionOf(req),
-      serial,
-      challenge: body.challenge,
-      signature: bytes(body.signature),
-    });
-  });
-  app.post('/api/devices/certificates/:serial/revoke', { config: session }, async (req) => {
-    const { serial } = parse(serialParams, req.params);
-    const body = parse(revokeBody, req.body);
-    const s = sessionOf(req);
-    return revokeDevice(deps, {
-      accountId: s.accountId,
-      serial,
-      lost: body.lost ?? false,
-      actor: `account:${s.accountId}`,
-    });
-  });
-  app.get('/api/devices/certificates/:serial/status', { config: publication }, async (req) => {
-    const { serial } = parse(serialParams, req.params);
-    const st = await deviceStatus(deps, BigInt(`0x${serial}`));
-    return st.type === 'revoked'
-      ? { status: 'revoked', reason: st.reason, at: st.at.toISOString() }
-      : st.type === 'hold'
-        ? { status: 'hold' }
-        : { status: st.type };
-  });
-  app.post('/api/devices/login/options', { config: publicAuth }, async () => deviceLoginChallenge(deps));
-  app.post('/api/devices/login', { config: publicAuth }, async (req, reply) => {
-    const body = parse(loginBody, req.body);
-    const login = await verifyDeviceLogin(deps, {
-      challenge: body.challenge,
-      certificate: bytes(body.certificate),
-      signature: bytes(body.signature),
-    });
-    const { session: started, context } = await startLoginSession(deps, reply, login);
-    return {
-      accountId: login.accountId,
-      authenticatorId: login.authenticatorId,
-      acr: context.acr,
-      amr: context.amr,
-      ial: context.ial,
-      aal: context.aal,
-      expiresAt: started.expiresAt.toISOString(),
+  const routes = withSchemas(app);
+  routes.get(
+    '/api/devices',
+    {
+      config: session,
+      schema: {
+        summary: 'The resident’s device certificates',
+        response: { 200: z.object({ devices: z.array(deviceView) }) },
+      },
+    },
+    async (req) => ({
+      devices: await listDevices(deps, sessionOf(req).accountId),
+    }),
+  );
+  const issue =
+    (replace: boolean) =>
+    async (req: FastifyRequest & { body: z.output<typeof issueBody> }, reply: FastifyReply) => {
+      const body = req.body;
+      const issued = await issueDeviceCertificate(deps, {
+        session: sessionOf(req),
+        csr: bytes(body.csr),
+        profile: body.profile,
+        slot: body.slot,
+        keyStorage: body.keyStorage,
+        replace,
+        ...(body.label === undefined ? {} : { label: body.label }),
+        ...(body.tokenModel === undefined ? {} : { tokenModel: body.tokenModel }),
+      });
+      return reply.code(201).send(issued);
     };
-  });
+  routes.post(
+    '/api/devices/certificates',
+    {
+      config: session,
+      schema: {
+        summary: 'Issue an inactive device certificate for a CSR',
+        body: issueBody,
+        response: { 201: issuedView },
+      },
+      schemaErrorFormatter: invalid,
+    },
+    issue(false),
+  );
+  routes.post(
+    '/api/devices/change',
+    {
+      config: session,
+      schema: {
+        summary: 'Change device: replace the slot’s certificates (needs a card proof)',
+        body: issueBody,
+        response: { 201: issuedView },
+      },
+      schemaErrorFormatter: invalid,
+    },
+    issue(true),
+  );
+  routes.post(
+    '/api/devices/certificates/:serial/activate',
+    {
+      config: session,
+      schema: {
+        summary: 'Activate a certificate by proof of possession of its key',
+        params: serialParams,
+        body: activateBody,
+        response: { 200: deviceView },
+      },
+      schemaErrorFormatter: invalid,
+    },
+    async (req) =>
+      activateDeviceCertificate(deps, {
+        session: sessionOf(req),
+        serial: req.params.serial,
+        challenge: req.body.challenge,
+        signature: bytes(req.body.signature),
+      }),
+  );
+  routes.post(
+    '/api/devices/certificates/:serial/revoke',
+    {
+      config: session,
+      schema: {
+        summary: 'Revoke a device certificate (lost: keyCompromise)',
+        params: serialParams,
+        body: revokeBody,
+        response: { 200: deviceView },
+      },
+      schemaErrorFormatter: invalid,
+    },
+    async (req) => {
+      const s = sessionOf(req);
+      return revokeDevice(deps, {
+        accountId: s.accountId,
+        serial: req.params.serial,
+        lost: req.body.lost ?? false,
+        actor: `account:${s.accountId}`,
+      });
+    },
+  );
+  routes.get(
+    '/api/devices/certificates/:serial/status',
+    {
+      config: publication,
+      schema: {
+        summary: 'The status of a device certificate (what a device asks when it starts)',
+        params: serialParams,
+        response: { 200: statusView },
+      },
+      schemaErrorFormatter: invalid,
+    },
+    async (req) => {
+      const st = await deviceStatus(deps, BigInt(`0x${req.params.serial}`));
+      return st.type === 'revoked'
+        ? { status: 'revoked' as const, reason: st.reason, at: st.at.toISOString() }
+        : st.type === 'hold'
+          ? { status: 'hold' as const }
+          : { status: st.type };
+    },
+  );
+  routes.post(
+    '/api/devices/login/options',
+    {
+      config: publicAuth,
+      schema: {
+        summary: 'A challenge for signing in with a device certificate',
+        body: emptyBody,
+        response: { 200: challengeView },
+      },
+      schemaErrorFormatter: invalid,
+    },
+    async () => deviceLoginChallenge(deps),
+  );
+  routes.post(
+    '/api/devices/login',
+    {
+      config: publicAuth,
+      schema: {
+        summary: 'Sign in with a device certificate',
+        body: loginBody,
+        response: { 200: loginResult },
+      },
+      schemaErrorFormatter: invalid,
+    },
+    async (req, reply) => {
+      const body = req.body;
+      const login = await verifyDeviceLogin(deps, {
+        challenge: body.challenge,
+        certificate: bytes(body.certificate),
+        signature: bytes(body.signature),
+      });
+      const { session: started, context } = await startLoginSession(deps, reply, login);
+      return {
+        accountId: login.accountId,
+        authenticatorId: login.authenticatorId,
+        acr: context.acr,
+        amr: context.amr,
+        ial: context.ial,
+        aal: context.aal,
+        expiresAt: started.expiresAt.toISOString(),
+      };
+    },
+  );
 
   // The CA's publication points (stable URLs named in every certificate's AIA and CRL DP).
   const der = (type: string, body: Uint8Array, reply: FastifyReply) =>

@@ -25,6 +25,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { PlatformDeps } from '../server/context.ts';
 import { problem } from '../server/problem.ts';
+import { invalidAs, noContent, withSchemas } from '../server/schemas.ts';
 import { endSession } from '../server/sessions.ts';
 import { changeAccountStatus } from './account-status.ts';
 
@@ -41,44 +42,86 @@ const adminParams = z.strictObject({
   action: z.enum(['suspend', 'resume', 'close']),
 });
 
+const statusChange = z.object({
+  accountId: z.string(),
+  action: z.enum(['close', 'suspend', 'resume']),
+  from: z.string(),
+  to: z.string(),
+  reason: z.string().nullable(),
+  at: z.string(),
+  sessionsRevoked: z.number().int(),
+  grantsRevoked: z.number().int(),
+  deliveries: z.number().int(),
+  erased: z.record(z.string(), z.number()).nullable(),
+});
+
 /** Registers `DELETE /api/me` and the operator's account routes. */
 export function registerAccountStatusRoutes(app: FastifyInstance, deps: PlatformDeps): void {
-  app.delete('/api/me', { config: { auth: 'session' } }, async (req, reply) => {
-    const s = req.session;
-    if (s === null) throw problem('session_required', 401, 'sign in first');
-    if (!closeBody.safeParse(req.body).success)
-      throw problem(
-        'confirmation_required',
-        400,
-        'closing the account cannot be undone: send {"confirm": "close"}',
-      );
-    const age = (deps.now().getTime() - s.authTime.getTime()) / 1000;
-    if (age > CLOSE_MAX_AUTH_AGE_SECONDS)
-      throw problem('reauthentication_required', 403, 'sign in again to close the account', {
-        maxAuthAgeSeconds: CLOSE_MAX_AUTH_AGE_SECONDS,
-      });
-    await changeAccountStatus(deps, { action: 'close', by: 'resident', accountId: s.accountId });
-    // The transaction revoked every session of the account; this clears the cookie.
-    await endSession(deps, req, reply);
-    return reply.code(204).send();
-  });
+  const routes = withSchemas(app);
+  routes.delete(
+    '/api/me',
+    {
+      config: { auth: 'session' },
+      schema: {
+        summary: 'Close the resident’s own private ID (cannot be undone)',
+        body: closeBody,
+        response: { 204: noContent },
+      },
+      schemaErrorFormatter: invalidAs(() =>
+        problem(
+          'confirmation_required',
+          400,
+          'closing the account cannot be undone: send {"confirm": "close"}',
+        ),
+      ),
+    },
+    async (req, reply) => {
+      const s = req.session;
+      if (s === null) throw problem('session_required', 401, 'sign in first');
+      const age = (deps.now().getTime() - s.authTime.getTime()) / 1000;
+      if (age > CLOSE_MAX_AUTH_AGE_SECONDS)
+        throw problem('reauthentication_required', 403, 'sign in again to close the account', {
+          maxAuthAgeSeconds: CLOSE_MAX_AUTH_AGE_SECONDS,
+        });
+      await changeAccountStatus(deps, { action: 'close', by: 'resident', accountId: s.accountId });
+      // The transaction revoked every session of the account; this clears the cookie.
+      await endSession(deps, req, reply);
+      return reply.code(204).send();
+    },
+  );
 
-  app.post('/api/admin/accounts/:id/:action', { config: { auth: 'admin' } }, async (req, reply) => {
-    const p = adminParams.safeParse(req.params);
-    if (!p.success) throw problem('not_found', 404, 'the action is suspend, resume or close');
-    const b = adminBody.safeParse(req.body ?? {});
-    if (!b.success) throw problem('account_reason_invalid', 400, 'send {"reason": "…"}');
-    if (b.data.erase !== undefined && p.data.action !== 'close')
-      throw problem('request_invalid', 400, 'erase goes with close only');
-    const change = await changeAccountStatus(deps, {
-      action: p.data.action,
-      by: 'operator',
-      operator: 'api',
-      accountId: p.data.id,
-      reason: b.data.reason,
-      ...(b.data.erase === undefined ? {} : { erase: b.data.erase }),
-    });
-    void reply.header('cache-control', 'no-store');
-    return change;
-  });
+  routes.post(
+    '/api/admin/accounts/:id/:action',
+    {
+      config: { auth: 'admin' },
+      schema: {
+        summary: 'Suspend, resume or close an account (operator)',
+        params: adminParams,
+        body: adminBody,
+        response: { 200: statusChange },
+      },
+      // An unknown action is no route; a body without a reason is the reason's code.
+      schemaErrorFormatter: invalidAs((_detail, part) =>
+        part === 'params'
+          ? problem('not_found', 404, 'the action is suspend, resume or close')
+          : problem('account_reason_invalid', 400, 'send {"reason": "…"}'),
+      ),
+    },
+    async (req, reply) => {
+      const p = req.params;
+      const b = req.body;
+      if (b.erase !== undefined && p.action !== 'close')
+        throw problem('request_invalid', 400, 'erase goes with close only');
+      const change = await changeAccountStatus(deps, {
+        action: p.action,
+        by: 'operator',
+        operator: 'api',
+        accountId: p.id,
+        reason: b.reason,
+        ...(b.erase === undefined ? {} : { erase: b.erase }),
+      });
+      void reply.header('cache-control', 'no-store');
+      return change;
+    },
+  );
 }

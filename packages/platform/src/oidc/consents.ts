@@ -15,6 +15,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { z } from 'zod';
 import type { PlatformDeps } from '../server/context.ts';
 import { problem } from '../server/problem.ts';
+import { invalidAs, noContent, withSchemas } from '../server/schemas.ts';
 import { appendAudit } from '../store/audit.ts';
 import type { Schema } from '../store/schema.ts';
 import type { ResidenceGranularity, WatashiClaim } from './claims.ts';
@@ -212,22 +213,53 @@ export async function endGrants(
 
 const clientParams = z.strictObject({ clientId: z.string().regex(/^[A-Za-z0-9._~-]{1,128}$/) });
 
+const consentView = z.object({
+  clientId: z.string(),
+  rpName: z.string(),
+  purpose: z.string(),
+  claims: z.array(z.string()).readonly(),
+  scopes: z.array(z.string()).readonly(),
+  persona: z.object({ id: z.string().nullable(), name: z.string() }).nullable(),
+  grantedAt: z.string(),
+});
+
 /** Registers the consent review routes of the wallet API. */
 export function registerConsentRoutes(app: FastifyInstance, deps: PlatformDeps): void {
-  app.get('/api/me/consents', { config: { auth: 'session' } }, async (req, reply) => {
-    const s = req.session;
-    if (s === null) throw problem('session_required', 401, 'sign in first');
-    void reply.header('cache-control', 'no-store');
-    return { consents: await listConsents(deps, s.accountId) };
-  });
+  const routes = withSchemas(app);
+  routes.get(
+    '/api/me/consents',
+    {
+      config: { auth: 'session' },
+      schema: {
+        summary: 'The services the resident consented to, newest first',
+        response: { 200: z.object({ consents: z.array(consentView) }) },
+      },
+    },
+    async (req, reply) => {
+      const s = req.session;
+      if (s === null) throw problem('session_required', 401, 'sign in first');
+      void reply.header('cache-control', 'no-store');
+      return { consents: await listConsents(deps, s.accountId) };
+    },
+  );
 
-  app.delete('/api/me/consents/:clientId', { config: { auth: 'session' } }, async (req, reply) => {
-    const s = req.session;
-    if (s === null) throw problem('session_required', 401, 'sign in first');
-    const parsed = clientParams.safeParse(req.params);
-    if (!parsed.success) throw problem('request_invalid', 400, 'bad client id');
-    if ((await withdrawConsent(deps, s.accountId, parsed.data.clientId)) === 0)
-      throw problem('consent_not_found', 404, 'no consent to this service');
-    return reply.code(204).send();
-  });
+  routes.delete(
+    '/api/me/consents/:clientId',
+    {
+      config: { auth: 'session' },
+      schema: {
+        summary: 'Withdraw the consent to a service (ends its grant)',
+        params: clientParams,
+        response: { 204: noContent },
+      },
+      schemaErrorFormatter: invalidAs(() => problem('request_invalid', 400, 'bad client id')),
+    },
+    async (req, reply) => {
+      const s = req.session;
+      if (s === null) throw problem('session_required', 401, 'sign in first');
+      if ((await withdrawConsent(deps, s.accountId, req.params.clientId)) === 0)
+        throw problem('consent_not_found', 404, 'no consent to this service');
+      return reply.code(204).send();
+    },
+  );
 }

@@ -12,6 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { PlatformDeps } from '../server/context.ts';
 import { problem } from '../server/problem.ts';
+import { invalidAs, withSchemas } from '../server/schemas.ts';
 
 /** One disclosure as the wallet shows it. */
 export interface DisclosureView {
@@ -81,17 +82,38 @@ const query = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 
+const disclosureView = z.object({
+  seq: z.string(),
+  clientId: z.string(),
+  rpName: z.string(),
+  claims: z.array(z.string()).readonly(),
+  endpoint: z.string(),
+  at: z.string(),
+});
+
 /** Registers `GET /api/me/disclosures`. */
 export function registerDisclosureRoutes(app: FastifyInstance, deps: PlatformDeps): void {
-  app.get('/api/me/disclosures', { config: { auth: 'session' } }, async (req, reply) => {
-    const s = req.session;
-    if (s === null) throw problem('session_required', 401, 'sign in first');
-    const parsed = query.safeParse(req.query ?? {});
-    if (!parsed.success) throw problem('request_invalid', 400, 'before is a sequence number, limit 1–200');
-    void reply.header('cache-control', 'no-store');
-    return listDisclosures(deps, s.accountId, {
-      limit: parsed.data.limit,
-      ...(parsed.data.before === undefined ? {} : { before: BigInt(parsed.data.before) }),
-    });
-  });
+  withSchemas(app).get(
+    '/api/me/disclosures',
+    {
+      config: { auth: 'session' },
+      schema: {
+        summary: 'What was disclosed to which service, newest first',
+        querystring: query,
+        response: { 200: z.object({ disclosures: z.array(disclosureView), next: z.string().nullable() }) },
+      },
+      schemaErrorFormatter: invalidAs(() =>
+        problem('request_invalid', 400, 'before is a sequence number, limit 1–200'),
+      ),
+    },
+    async (req, reply) => {
+      const s = req.session;
+      if (s === null) throw problem('session_required', 401, 'sign in first');
+      void reply.header('cache-control', 'no-store');
+      return listDisclosures(deps, s.accountId, {
+        limit: req.query.limit,
+        ...(req.query.before === undefined ? {} : { before: BigInt(req.query.before) }),
+      });
+    },
+  );
 }

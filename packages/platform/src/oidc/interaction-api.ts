@@ -30,10 +30,11 @@ import { stepUpView, type StepUpView } from '../authn/step-up.ts';
 import { openBasic4 } from '../enrolment/seal-basic4.ts';
 import type { PlatformDeps, SessionContext } from '../server/context.ts';
 import { problem } from '../server/problem.ts';
+import { withSchemas } from '../server/schemas.ts';
 import { requestedAcrValues, requirementOf } from './assurance.ts';
 import { choicesOf, denyConsent, grantConsent, releasable } from './consent-step.ts';
 import type { ConsentChoices } from './consent-view.ts';
-import { pickUiLocale, type UiLocale } from './locales.ts';
+import { pickUiLocale, UI_LOCALES, type UiLocale } from './locales.ts';
 import { csrfToken, interactionOf, sameToken, uidParams, type Details } from './interaction.ts';
 import { OIDC_PREFIX, registryOf } from './provider.ts';
 import { isVerifiedClaim, requestedVerifiedClaims } from './verified-claims.ts';
@@ -74,11 +75,57 @@ const decisionBody = z.strictObject({
 const abortBody = z.strictObject({ csrf: z.string().min(1).max(128) });
 const detailsQuery = z.strictObject({ locale: z.enum(['ja', 'en', 'ja-x-easy']).optional() });
 
-function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
-  const r = schema.safeParse(value ?? {});
-  if (!r.success) throw problem('request_invalid', 400, 'the request does not have the expected fields');
-  return r.data;
-}
+const uiLocale = z.enum(UI_LOCALES);
+const rpView = z.object({ name: z.string(), purpose: z.string() });
+const claimList = z.array(z.string()).readonly();
+const consentDetails = z.object({
+  prompt: z.literal('consent'),
+  uid: z.string(),
+  rp: rpView,
+  locale: uiLocale,
+  uiLocale: uiLocale.nullable(),
+  signedInAs: z.object({ displayName: z.string().nullable() }),
+  requested: claimList,
+  options: z
+    .array(
+      z.object({
+        id: z.string(),
+        kind: z.enum(['persona', 'all', 'previous']),
+        name: z.string().nullable(),
+        values: z
+          .array(z.object({ claim: z.string(), label: z.string(), display: z.string().nullable() }))
+          .readonly(),
+        widens: z.boolean(),
+      }),
+    )
+    .readonly(),
+  selected: z.string(),
+  remembered: z
+    .object({ personaId: z.string().nullable(), personaName: z.string().nullable(), claims: claimList })
+    .nullable(),
+  newClaims: claimList,
+  offline: z.boolean(),
+  verified: z.boolean(),
+  csrf: z.string(),
+});
+const loginDetails = z.object({
+  prompt: z.literal('login'),
+  uid: z.string(),
+  rp: rpView,
+  locale: uiLocale,
+  uiLocale: uiLocale.nullable(),
+  signedInAs: z.object({ displayName: z.string().nullable() }).nullable(),
+  stepUp: z
+    .object({
+      reason: z.enum(['authentication', 'proofing']),
+      needed: z.object({ ial: z.number().int(), aal: z.number().int() }),
+      ways: z.array(z.enum(['passkey', 'hardware_key', 'card', 'card_reproof'])),
+      possible: z.boolean(),
+    })
+    .nullable(),
+  csrf: z.string(),
+});
+const locationView = z.object({ location: z.string() });
 
 /** The RP as the resident sees it. */
 function rpOf(client: Record<string, unknown>): { name: string; purpose: string } {
@@ -108,10 +155,12 @@ const stepUpOf = (deps: PlatformDeps, s: SessionContext, details: Details, clien
   stepUpView(deps, s, requirementOf(registryOf(client).minAcr, requestedAcrValues(details.params)));
 
 /** The locale of an interaction: `?locale=` (the wallet's choice), else `ui_locales`, else Japanese. */
-function localeOf(req: FastifyRequest, details: Details): { locale: UiLocale; requested: UiLocale | null } {
-  const q = parse(detailsQuery, req.query);
+function localeOf(
+  query: z.output<typeof detailsQuery>,
+  details: Details,
+): { locale: UiLocale; requested: UiLocale | null } {
   const requested = pickUiLocale(details.params['ui_locales']) ?? null;
-  return { locale: q.locale ?? requested ?? 'ja', requested };
+  return { locale: query.locale ?? requested ?? 'ja', requested };
 }
 
 async function details(
@@ -119,11 +168,12 @@ async function details(
   p: Provider,
   req: FastifyRequest,
   reply: FastifyReply,
-  uid: string,
+  input: { uid: string; query: z.output<typeof detailsQuery> },
 ): Promise<ConsentDetailsJson | LoginDetailsJson> {
+  const { uid } = input;
   const { details: d, client } = await interactionOf(p, req, reply, uid);
   const s = req.session;
-  const { locale, requested } = localeOf(req, d);
+  const { locale, requested } = localeOf(input.query, d);
   const base = { uid, rp: rpOf(client), locale, uiLocale: requested };
   if (d.prompt.name === 'consent') {
     if (s === null || s.accountId !== d.session?.accountId)
@@ -159,22 +209,41 @@ export function registerInteractionApi(
   provider: () => Promise<Provider>,
 ) {
   const at = `${OIDC_PREFIX}/interaction/:uid`;
-  app.get(
+  const routes = withSchemas(app);
+  routes.get(
     `${at}/details`,
-    { config: { auth: 'public', rateLimit: 'authentication' } },
+    {
+      config: { auth: 'public', rateLimit: 'authentication' },
+      schema: {
+        summary: 'What the wallet’s sign-in or consent page shows for an interaction',
+        params: uidParams,
+        querystring: detailsQuery,
+        response: { 200: z.discriminatedUnion('prompt', [consentDetails, loginDetails]) },
+      },
+    },
     async (req, reply) => {
-      const { uid } = parse(uidParams, req.params);
-      const body = await details(deps, await provider(), req, reply, uid);
+      const body = await details(deps, await provider(), req, reply, {
+        uid: req.params.uid,
+        query: req.query,
+      });
       return reply.header('cache-control', 'no-store').send(body);
     },
   );
 
-  app.post(
+  routes.post(
     `${at}/decision`,
-    { config: { auth: 'session', rateLimit: 'authentication' } },
+    {
+      config: { auth: 'session', rateLimit: 'authentication' },
+      schema: {
+        summary: 'Approve or deny the consent (the wallet then navigates to location)',
+        params: uidParams,
+        body: decisionBody,
+        response: { 200: locationView },
+      },
+    },
     async (req, reply) => {
-      const { uid } = parse(uidParams, req.params);
-      const body = parse(decisionBody, req.body);
+      const { uid } = req.params;
+      const body = req.body;
       const s = req.session;
       if (s === null) throw problem('session_required', 401, 'sign in first');
       await checkCsrf(deps, uid, s, body.csrf);
@@ -192,30 +261,42 @@ export function registerInteractionApi(
     },
   );
 
-  app.post(`${at}/abort`, { config: { auth: 'public', rateLimit: 'authentication' } }, async (req, reply) => {
-    const { uid } = parse(uidParams, req.params);
-    const body = parse(abortBody, req.body);
-    const s = req.session;
-    await checkCsrf(deps, uid, s, body.csrf);
-    const p = await provider();
-    const { details: d, client } = await interactionOf(p, req, reply, uid);
-    let location: string;
-    if (d.prompt.name === 'consent' && s !== null && d.session?.accountId === s.accountId)
-      location = await denyConsent(deps, p, req, reply, s, String(client['client_id']));
-    else {
-      const stepUp = s === null || d.prompt.name !== 'login' ? null : await stepUpOf(deps, s, d, client);
-      location = await p.interactionResult(
-        req.raw,
-        reply.raw,
-        stepUp !== null && !stepUp.possible
-          ? {
-              error: 'unmet_authentication_requirements',
-              error_description: 'the requested authentication level cannot be met',
-            }
-          : { error: 'access_denied', error_description: 'the resident went back to the service' },
-        { mergeWithLastSubmission: false },
-      );
-    }
-    return reply.header('cache-control', 'no-store').send({ location });
-  });
+  routes.post(
+    `${at}/abort`,
+    {
+      config: { auth: 'public', rateLimit: 'authentication' },
+      schema: {
+        summary: 'Go back to the service without signing in or consenting',
+        params: uidParams,
+        body: abortBody,
+        response: { 200: locationView },
+      },
+    },
+    async (req, reply) => {
+      const { uid } = req.params;
+      const body = req.body;
+      const s = req.session;
+      await checkCsrf(deps, uid, s, body.csrf);
+      const p = await provider();
+      const { details: d, client } = await interactionOf(p, req, reply, uid);
+      let location: string;
+      if (d.prompt.name === 'consent' && s !== null && d.session?.accountId === s.accountId)
+        location = await denyConsent(deps, p, req, reply, s, String(client['client_id']));
+      else {
+        const stepUp = s === null || d.prompt.name !== 'login' ? null : await stepUpOf(deps, s, d, client);
+        location = await p.interactionResult(
+          req.raw,
+          reply.raw,
+          stepUp !== null && !stepUp.possible
+            ? {
+                error: 'unmet_authentication_requirements',
+                error_description: 'the requested authentication level cannot be met',
+              }
+            : { error: 'access_denied', error_description: 'the resident went back to the service' },
+          { mergeWithLastSubmission: false },
+        );
+      }
+      return reply.header('cache-control', 'no-store').send({ location });
+    },
+  );
 }

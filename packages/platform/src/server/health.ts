@@ -16,9 +16,11 @@
 import { connect } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
+import { z } from 'zod';
 import type { PlatformDeps } from './context.ts';
 import { bearerOf, tokenMatches } from './app.ts';
 import { problem } from './problem.ts';
+import { withSchemas } from './schemas.ts';
 import { TimeoutError, withTimeout, type PlatformMetrics } from './metrics.ts';
 
 /** The status of one readiness check. */
@@ -127,16 +129,46 @@ export function registerOperationsRoutes(
   state: OperationsState,
 ): void {
   const config = { auth: 'public', rateLimit: false } as const;
-  app.get('/healthz', { config }, (_req, reply) =>
-    reply.header('cache-control', 'no-store').send({ status: 'ok' }),
+  const routes = withSchemas(app);
+  routes.get(
+    '/healthz',
+    {
+      config,
+      schema: {
+        summary: 'Liveness (the process answers)',
+        response: { 200: z.object({ status: z.literal('ok') }) },
+      },
+    },
+    async (_req, reply) => reply.header('cache-control', 'no-store').send({ status: 'ok' }),
   );
-  app.get('/readyz', { config }, async (_req, reply) => {
-    const r = await readiness(deps, state);
-    return reply
-      .code(r.status === 'ready' ? 200 : 503)
-      .header('cache-control', 'no-store')
-      .send(r);
+  const check = z.object({
+    status: z.enum(['up', 'down', 'not_configured']),
+    required: z.boolean(),
+    latencyMs: z.number(),
+    reason: z.enum(['timeout', 'error']).optional(),
   });
+  const readinessView = z.object({
+    status: z.enum(['ready', 'not_ready']),
+    draining: z.boolean(),
+    checks: z.object({ database: check, keyStore: check, jlis: check }),
+  });
+  routes.get(
+    '/readyz',
+    {
+      config,
+      schema: {
+        summary: 'Readiness: the database, the key store and J-LIS (503 when not ready or draining)',
+        response: { 200: readinessView, 503: readinessView },
+      },
+    },
+    async (_req, reply) => {
+      const r = await readiness(deps, state);
+      return reply
+        .code(r.status === 'ready' ? 200 : 503)
+        .header('cache-control', 'no-store')
+        .send(r);
+    },
+  );
   const token = deps.config.operations.metricsToken;
   const metrics = state.metrics;
   if (token === undefined || metrics === undefined) return;

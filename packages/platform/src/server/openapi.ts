@@ -109,7 +109,15 @@ export function openApiDocument(
     if (auth === 'session') op['security'] = [{ session: [] }];
     else if (auth === 'admin') op['security'] = [{ admin: [] }];
     const body = r.schema?.body;
-    if (isZod(body))
+    const consumes = r.schema?.consumes;
+    if (consumes !== undefined && consumes.length > 0)
+      op['requestBody'] = {
+        required: true,
+        content: Object.fromEntries(
+          consumes.map((t) => [t, { schema: { type: 'string', contentMediaType: t } }]),
+        ),
+      };
+    else if (isZod(body))
       op['requestBody'] = {
         // A body schema that accepts an absent body (optionalBody) makes the body optional.
         required: !body.safeParse(null).success,

@@ -22,6 +22,8 @@ declare module 'fastify' {
     summary?: string;
     /** Longer text for the OpenAPI document. */
     description?: string;
+    /** Request body media types other than JSON (e.g. `application/pdf`), for the OpenAPI document. */
+    consumes?: readonly string[];
   }
   interface FastifyInstance {
     /** Every route registered on this app, in order (recorded by {@link recordRoutes}). */

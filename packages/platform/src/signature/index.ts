@@ -15,7 +15,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { fromBase64, parseCertificate } from '@watashi/pki';
 import { nodeVerifier } from '@watashi/pki/node';
-import { validateCades, validatePdf } from '@watashi/signature';
+import { validateCades, validatePdf, type PdfValidationReport } from '@watashi/signature';
 import type { PlatformDeps } from '../server/context.ts';
 import { problem } from '../server/problem.ts';
 import { invalidAs, withSchemas } from '../server/schemas.ts';
@@ -234,12 +234,26 @@ export async function registerSignatureRoutes(app: FastifyInstance, deps: Platfo
         next(null, body);
       },
     );
-    scope.post(
+    withSchemas(scope).post(
       '/api/signatures/verify',
-      { config: { auth: 'public', rateLimit: 'default' } },
+      {
+        config: { auth: 'public', rateLimit: 'default' },
+        schema: {
+          summary: 'Validate a signed PDF (PAdES); nothing is stored',
+          consumes: ['application/pdf'],
+          // The PDF's bytes, as the parser above hands them over; any other body is refused.
+          body: z.instanceof(Buffer),
+          response: {
+            200: z
+              .custom<PdfValidationReport>((v) => typeof v === 'object' && v !== null)
+              .describe('the PAdES validation report of @watashi/signature (PdfValidationReport)'),
+          },
+        },
+        schemaErrorFormatter: invalidAs(() =>
+          problem('signature_request_invalid', 415, 'send an application/pdf body'),
+        ),
+      },
       async (req, reply) => {
-        if (!Buffer.isBuffer(req.body))
-          throw problem('signature_request_invalid', 415, 'send an application/pdf body');
         const report = await validatePdf({
           pdf: new Uint8Array(req.body),
           anchors: deps.trust.anchors('sign'),
