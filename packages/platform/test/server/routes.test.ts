@@ -43,6 +43,10 @@ const NON_JSON: Readonly<Record<string, string>> = {
   'DELETE /oidc/*': 'oidc-provider’s own endpoints (OpenID Connect; described by its discovery document)',
   'OPTIONS /oidc/*': 'oidc-provider’s own endpoints (CORS preflight)',
   'GET /oidc/interaction/:uid': 'browser navigation: redirects to the wallet’s pages, or its error page',
+  'GET /counter': 'HTML page of the counter (in-person verifier)',
+  'GET /counter/counter.js': 'script of the counter page',
+  'GET /counter/counter.css': 'stylesheet of the counter page',
+  'GET /credentials/status/1': 'Token Status List as a signed JWT (application/statuslist+jwt)',
 };
 
 /**
@@ -210,6 +214,9 @@ forEachEngine((t) => {
         operations: { metricsToken: 'm'.repeat(32) },
         tsa: { policyOid: '1.2.392.999999.20.1' },
         adminToken: ADMIN_TOKEN,
+        // Set so that the routes registered only with a public URL (the credential issuer and the
+        // counter) are checked too.
+        publicUrl: 'https://id.example.jp',
         jlis: { kind: 'standard', ocspUrl: 'http://127.0.0.1:9/ocsp', crlUrls: ['http://127.0.0.1:9/crl'] },
       },
       { database: t.database },
