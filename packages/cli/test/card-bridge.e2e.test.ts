@@ -1,33 +1,31 @@
 /**
  * `watashi card-bridge` over a real pcscd: the virtual card is plugged in through the vsmartcard
- * vpcd driver (the set-up of packages/jpki/test/pcsc.e2e.test.ts: a private pcscd with a private
- * reader.conf.d, stopped in afterAll), the bridge runs as the real `watashi` executable in a child
+ * vpcd driver (private-pcscd.ts), the bridge runs as the real `watashi` executable in a child
  * process (PcscTransport must not share a thread with the card it reaches), and the wallet's own
  * hosted-card client (packages/wallet/src/lib/card.ts) drives it over HTTP.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { createPrivateKey, verify, X509Certificate } from 'node:crypto';
 import type { JsonWebKey as NodeJwk } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { VirtualJpkiCard } from '@watashi/jpki';
-import { startVpcdBridge, type VpcdBridge } from '@watashi/jpki/vpcd';
+import { privatePcscd, spawnCardBridge, stopChild, VPCD_READER } from './private-pcscd.ts';
 import { listHostedCards, signWithCard, triesLeft } from '../../wallet/src/lib/card.ts';
 
 const run = promisify(execFile);
 const BIN = fileURLToPath(new URL('../bin/watashi.mjs', import.meta.url));
 const WALLET = 'http://localhost:8780';
-const READER = 'Virtual PCD 00 00';
+const READER = VPCD_READER;
 
 let dir = '';
-let pcscd: ChildProcess | undefined;
-let vpcd: VpcdBridge | undefined;
+let pcsc: { close(): Promise<void> } | undefined;
 let bridge: ChildProcess | undefined;
-let bridgeOut = '';
+let bridgeOutput = (): string => '';
 let url = '';
 let card: VirtualJpkiCard;
 let authDer: Buffer;
@@ -35,15 +33,6 @@ let authDer: Buffer;
 const apdus: string[] = [];
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function stop(p: ChildProcess | undefined): Promise<void> {
-  if (!p || p.exitCode !== null || p.signalCode !== null) return;
-  const exited = new Promise<void>((r) => p.once('exit', () => r()));
-  p.kill('SIGTERM');
-  const timer = setTimeout(() => p.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'watashi-card-bridge-'));
@@ -73,44 +62,17 @@ beforeAll(async () => {
     onApdu: (cmd) => apdus.push(Buffer.from(cmd).toString('hex')),
   });
 
-  // A private pcscd whose vpcd listens on a private port (pcsc.e2e.test.ts explains why).
-  const port = 41000 + 2 * Math.floor(Math.random() * 3000);
-  const conf = join(dir, 'reader.conf.d');
-  mkdirSync(conf);
-  writeFileSync(
-    join(conf, 'vpcd'),
-    `FRIENDLYNAME "Virtual PCD"\nDEVICENAME   /dev/null:0x${port.toString(16)}\n` +
-      `LIBPATH      /usr/lib/pcsc/drivers/serial/libifdvpcd.so\nCHANNELID    0x${port.toString(16)}\n`,
-  );
-  for (let i = 0; i < 100 && existsSync('/run/pcscd/pcscd.comm'); i++) await sleep(200);
-  let log = '';
-  pcscd = spawn('pcscd', ['--foreground', '--config', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
-  pcscd.stdout?.on('data', (b: Buffer) => (log += b.toString()));
-  pcscd.stderr?.on('data', (b: Buffer) => (log += b.toString()));
-  await sleep(200);
-  if (pcscd.exitCode !== null) throw new Error(`pcscd exited at start: ${log}`);
-  vpcd = await startVpcdBridge(card, { host: '127.0.0.1', port, connectTimeoutMs: 10_000 });
-
-  bridge = spawn(
-    process.execPath,
-    [BIN, 'card-bridge', '--wallet-origin', WALLET, '--port', '0', '--reader', READER],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  bridge.stdout?.on('data', (b: Buffer) => (bridgeOut += b.toString()));
-  bridge.stderr?.on('data', (b: Buffer) => (bridgeOut += b.toString()));
-  for (let i = 0; i < 300 && url === ''; i++) {
-    url = /listening on (http:\/\/\S+)/.exec(bridgeOut)?.[1] ?? '';
-    if (url === '') await sleep(100);
-  }
-  if (url === '') throw new Error(`card-bridge did not start:\n${bridgeOut}`);
+  pcsc = await privatePcscd(card);
+  const b = await spawnCardBridge(BIN, ['--wallet-origin', WALLET, '--port', '0', '--reader', READER]);
+  ({ url, child: bridge } = b);
+  bridgeOutput = b.output;
   // Until pcscd has seen the card in the virtual reader, the list is empty.
   for (let i = 0; i < 100 && (await listHostedCards(url)).length === 0; i++) await sleep(200);
 }, 90_000);
 
 afterAll(async () => {
-  await stop(bridge);
-  await vpcd?.close();
-  await stop(pcscd);
+  await stopChild(bridge);
+  await pcsc?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -146,8 +108,8 @@ it('ok-lists the card, counts tries and signs with the auth key through the wall
   // The PIN went to the card (a VERIFY ending in "1234") but never into the bridge's output.
   const pin = Buffer.from('1234').toString('hex');
   expect(apdus.some((a) => a.startsWith('0020') && a.endsWith(pin))).toBe(true);
-  expect(bridgeOut).toMatch(/POST \/cards\/pcsc-[0-9a-f]{12}\/apdu 200/);
-  expect(bridgeOut).not.toContain(pin);
+  expect(bridgeOutput()).toMatch(/POST \/cards\/pcsc-[0-9a-f]{12}\/apdu 200/);
+  expect(bridgeOutput()).not.toContain(pin);
 }, 120_000);
 
 it('fail-another origin or host is refused before the card; a non-loopback bind is refused', async () => {
