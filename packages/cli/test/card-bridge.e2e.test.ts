@@ -84,6 +84,7 @@ it('ok-lists the card, counts tries and signs with the auth key through the wall
       kind: 'card',
       status: 'active',
       holder: READER,
+      reader: READER,
       signing: true,
       expiresAt: new Date(new X509Certificate(authDer).validTo).toISOString(),
     },

@@ -5,8 +5,9 @@
  * cards"; the wallet's src/lib/card.ts):
  *
  * - `GET /cards` — the cards in the readers: `{cards: [{id, kind: 'card', status: 'active', holder,
- *   signing, expiresAt}]}`; `id` is `pcsc-` and 12 hex digits of SHA-256 over the reader's name,
- *   `holder` the reader's name (the holder's name is behind a PIN), `expiresAt` the notAfter of the
+ *   signing, expiresAt, reader}]}`; `id` is `pcsc-` and 12 hex digits of SHA-256 over the reader's
+ *   name, `holder` and `reader` the reader's name (the holder's name is behind a PIN; the wallet
+ *   names the reader when `reader` is present), `expiresAt` the notAfter of the
  *   user-authentication certificate (readable without a PIN, docs/jpki.md §3);
  * - `POST /cards/{id}/session` — the card enters the field: a fresh PC/SC connection, the card reset;
  * - `POST /cards/{id}/apdu` — one C-APDU (application/octet-stream) in, the R-APDU out;
@@ -170,6 +171,7 @@ export async function startCardBridge(options: CardBridgeOptions): Promise<CardB
             holder: reader,
             signing: true,
             expiresAt: notAfter,
+            reader,
           };
         } catch {
           return undefined;

@@ -72,6 +72,9 @@ for (const engine of ENGINES) {
       const choice = page.locator(`#card-${BRIDGE_ID}`);
       await choice.waitFor({ state: 'attached', timeout: 45_000 });
       expect(await page.locator(`#card-${resident.card.tokenId}`).count()).toBe(0);
+      expect(await page.locator(`label[for="card-${BRIDGE_ID}"]`).textContent()).toContain(
+        `カードリーダー「${VPCD_READER}」のマイナンバーカード`,
+      );
       await checkPage(page, 'card-bridge', '01-card-login-reader');
       await choice.check();
       await page.fill('#card-pin', AUTH_PIN);

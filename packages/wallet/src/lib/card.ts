@@ -28,6 +28,11 @@ export interface HostedCard {
   /** A signing certificate is on the token. */
   readonly signing: boolean;
   readonly expiresAt: string;
+  /**
+   * The PC/SC reader the card is in, set by `watashi card-bridge` only (the holder's name is behind
+   * a PIN there): the page names the reader instead of a holder.
+   */
+  readonly reader?: string;
 }
 
 async function problemOf(res: Response): Promise<WatashiError> {
