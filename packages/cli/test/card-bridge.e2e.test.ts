@@ -106,6 +106,13 @@ it('ok-lists the card, counts tries and signs with the auth key through the wall
   await signWithCard(url, id, 'auth', '1234', message);
   expect(card.counters.auth).toBe(3);
 
+  // A listing while a session is open does not touch the card (its APDUs would interleave).
+  expect((await fetch(`${url}/cards/${id}/session`, { method: 'POST' })).status).toBe(200);
+  const seen = apdus.length;
+  expect((await listHostedCards(url)).map((c) => c.id)).toEqual([id]);
+  expect(apdus.length).toBe(seen);
+  expect((await fetch(`${url}/cards/${id}/session`, { method: 'DELETE' })).status).toBe(200);
+
   // The PIN went to the card (a VERIFY ending in "1234") but never into the bridge's output.
   const pin = Buffer.from('1234').toString('hex');
   expect(apdus.some((a) => a.startsWith('0020') && a.endsWith(pin))).toBe(true);

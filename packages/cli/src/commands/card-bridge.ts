@@ -109,6 +109,8 @@ interface Slot {
   tail: Promise<unknown>;
   transport: PcscTransport | undefined;
   idle: NodeJS.Timeout | undefined;
+  /** What the last listing found in the reader (answered as is while a session is open). */
+  listed: Record<string, unknown> | undefined;
 }
 
 /** Starts the bridge; resolves once it listens. */
@@ -122,7 +124,7 @@ export async function startCardBridge(options: CardBridgeOptions): Promise<CardB
     const id = cardId(reader);
     let s = slots.get(id);
     if (s === undefined) {
-      s = { reader, tail: Promise.resolve(), transport: undefined, idle: undefined };
+      s = { reader, tail: Promise.resolve(), transport: undefined, idle: undefined, listed: undefined };
       slots.set(id, s);
     }
     return s;
@@ -158,13 +160,16 @@ export async function startCardBridge(options: CardBridgeOptions): Promise<CardB
     for (const reader of await readers()) {
       const s = slotOf(reader);
       const card = await serial(s, async () => {
+        // A session in progress is not disturbed: reading the certificate would SELECT other files
+        // between the page's APDUs. The card in the field is the one listed before its session.
+        if (s.transport !== undefined) return s.listed;
         // A reader without a card (or with another card) is simply not listed.
         let t: PcscTransport | undefined;
         try {
-          t = s.transport ?? (await connect(s));
+          t = await connect(s);
           const cert = await new JpkiCardClient(t).readCertificate('auth');
           const notAfter = new Date(new X509Certificate(cert).validTo).toISOString();
-          return {
+          return (s.listed = {
             id: cardId(reader),
             kind: 'card',
             status: 'active',
@@ -172,11 +177,11 @@ export async function startCardBridge(options: CardBridgeOptions): Promise<CardB
             signing: true,
             expiresAt: notAfter,
             reader,
-          };
+          });
         } catch {
-          return undefined;
+          return (s.listed = undefined);
         } finally {
-          if (t !== undefined && t !== s.transport) await t.close().catch(() => undefined);
+          await t?.close().catch(() => undefined);
         }
       });
       if (card !== undefined) out.push(card);
@@ -220,7 +225,12 @@ export async function startCardBridge(options: CardBridgeOptions): Promise<CardB
       const r = await serial(s, async () => {
         s.transport ??= await connect(s);
         touch(s);
-        return s.transport.transmit(apdu);
+        try {
+          return await s.transport.transmit(apdu);
+        } catch (e) {
+          await end(s); // the card left the reader or pcscd stopped: the next request connects afresh
+          throw e;
+        }
       });
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'cache-control': 'no-store' });
       res.end(Buffer.from(r));
