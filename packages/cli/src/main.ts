@@ -8,6 +8,7 @@ import { EXIT, exitCodeFor } from './exit-codes.ts';
 import { DEFAULT_SIM_URL } from './http.ts';
 import { parseSimUrl } from './options.ts';
 import { registerCardCommands } from './commands/card.ts';
+import { registerCardBridgeCommand } from './commands/card-bridge.ts';
 import { registerPlatformCommands } from './commands/platform.ts';
 import { registerSweepCommands } from './commands/sweep.ts';
 import { registerRpCommands } from './commands/rp.ts';
@@ -42,6 +43,7 @@ export async function program(argv: ReadonlyArray<string> = []): Promise<Command
     registerSimCommands(p);
   } else p.command('sim').description(SIM_SUMMARY);
   registerCardCommands(p);
+  registerCardBridgeCommand(p);
   registerSweepCommands(p);
   registerRpCommands(p);
   registerEventsCommands(p);

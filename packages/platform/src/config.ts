@@ -122,7 +122,7 @@ export const platformConfigSchema = z.strictObject({
         .url()
         .optional()
         .describe(
-          "Base URL of the J-LIS simulator as the resident's browser reaches it: the enrolment page drives a hosted virtual card there (POST <url>/cards/<id>/apdu). Default: jlis.url when jlis.kind is simulator; absent with a standard J-LIS (no hosted cards). The simulator must list the wallet's origin in its cardOrigins.",
+          "Base URL of the J-LIS simulator as the resident's browser reaches it: the enrolment page drives a hosted virtual card there (POST <url>/cards/<id>/apdu). Default: jlis.url when jlis.kind is simulator; absent with a standard J-LIS (no hosted cards). The simulator must list the wallet's origin in its cardOrigins. To use a card in a PC/SC reader, set it to the URL of `watashi card-bridge` (e.g. http://127.0.0.1:8791), started with --wallet-origin set to the platform's origin.",
         ),
     })
     .default({})

@@ -39,6 +39,7 @@ interface SmartcardModule {
   readonly SCARD_PROTOCOL_T0: number;
   readonly SCARD_PROTOCOL_T1: number;
   readonly SCARD_LEAVE_CARD: number;
+  readonly SCARD_RESET_CARD: number;
 }
 
 async function loadSmartcard(): Promise<SmartcardModule> {
@@ -71,15 +72,23 @@ export class PcscTransport implements CardTransport {
   readonly #ctx: ContextInterface;
   readonly #card: CardInterface;
   readonly #leave: number;
+  readonly #reset: number;
   /** Name of the reader in use. */
   readonly readerName: string;
   /** ATR of the card. */
   readonly atr: Uint8Array;
 
-  private constructor(ctx: ContextInterface, card: CardInterface, readerName: string, leave: number) {
+  private constructor(
+    ctx: ContextInterface,
+    card: CardInterface,
+    readerName: string,
+    leave: number,
+    reset: number,
+  ) {
     this.#ctx = ctx;
     this.#card = card;
     this.#leave = leave;
+    this.#reset = reset;
     this.readerName = readerName;
     this.atr = new Uint8Array(card.atr ?? card.getStatus().atr);
   }
@@ -123,7 +132,7 @@ export class PcscTransport implements CardTransport {
               sc.SCARD_SHARE_SHARED,
               sc.SCARD_PROTOCOL_T0 | sc.SCARD_PROTOCOL_T1,
             );
-            return new PcscTransport(ctx, card, reader.name, sc.SCARD_LEAVE_CARD);
+            return new PcscTransport(ctx, card, reader.name, sc.SCARD_LEAVE_CARD, sc.SCARD_RESET_CARD);
           } catch (e) {
             lastError = e; // no card in this reader yet
           }
@@ -172,10 +181,15 @@ export class PcscTransport implements CardTransport {
     return out;
   }
 
-  /** Disconnects (leaving the card powered) and releases the PC/SC context. */
-  close(): Promise<void> {
+  /**
+   * Disconnects and releases the PC/SC context. By default the card is left powered; `reset: true`
+   * resets it (PC/SC SCARD_RESET_CARD, a warm reset: ISO 7816-3 §6.2.3), so a PIN verified in this
+   * session is forgotten by the card — what a card leaving the field means for the hosted-card
+   * protocol (`watashi card-bridge`).
+   */
+  close(options: { readonly reset?: boolean } = {}): Promise<void> {
     try {
-      this.#card.disconnect(this.#leave);
+      this.#card.disconnect(options.reset === true ? this.#reset : this.#leave);
     } finally {
       this.#ctx.close();
     }

@@ -60,9 +60,14 @@ export interface Stack {
 
 /**
  * Starts the simulator (allowing the wallet's origin) and the platform on `engine`: a migrated
- * PGlite snapshot, or a scratch PostgreSQL database (dropped on close).
+ * PGlite snapshot, or a scratch PostgreSQL database (dropped on close). `hostedCardsUrl` points the
+ * wallet's pages at another hosted-card server (`watashi card-bridge`) instead of the simulator.
  */
-export async function startStack(seed: string, engine: EngineName = 'pglite'): Promise<Stack> {
+export async function startStack(
+  seed: string,
+  engine: EngineName = 'pglite',
+  hostedCardsUrl?: string,
+): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), 'watashi-e2e-'));
   const port = await freePort();
   const base = `http://localhost:${port}`;
@@ -84,6 +89,7 @@ export async function startStack(seed: string, engine: EngineName = 'pglite'): P
         logLevel: 'silent',
         keyStore: { kind: 'memory' },
         jlis: { kind: 'simulator', url: simUrl, operatorId: 'watashi-e2e' },
+        ...(hostedCardsUrl === undefined ? {} : { wallet: { hostedCardsUrl } }),
         // One browser on 127.0.0.1 plays every resident of a file: the production bucket (30
         // sign-ins a minute per address) refused a journey's last steps on a busy machine, where the
         // minute held more of the file's sign-ins. The limiter itself is tested in server.test.ts.

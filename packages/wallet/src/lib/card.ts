@@ -7,8 +7,9 @@
  * carry it (docs/architecture.md §4); the platform names the base in
  * `<meta name="watashi-hosted-cards-url">` (src/lib/config.ts). The real JpkiCardClient of @watashi/jpki drives it:
  * VERIFY the PIN, then COMPUTE DIGITAL SIGNATURE over the SHA-256 DigestInfo (docs/jpki.md §3.3).
- * A PC/SC reader is reached only from Node (@watashi/jpki `PcscTransport`, the CLI); a browser has
- * no PC/SC, so a native bridge would be one more {@link CardTransport} here.
+ * A browser has no PC/SC: a card in a PC/SC reader is reached through `watashi card-bridge`
+ * (packages/cli/src/commands/card-bridge.ts), which speaks this same protocol on 127.0.0.1; the
+ * platform's `wallet.hostedCardsUrl` then names the bridge instead of the simulator.
  *
  * The card is used by one operation at a time (a tries probe and a signature would otherwise
  * interleave their SELECTs on the one card session).
@@ -27,6 +28,11 @@ export interface HostedCard {
   /** A signing certificate is on the token. */
   readonly signing: boolean;
   readonly expiresAt: string;
+  /**
+   * The PC/SC reader the card is in, set by `watashi card-bridge` only (the holder's name is behind
+   * a PIN there): the page names the reader instead of a holder.
+   */
+  readonly reader?: string;
 }
 
 async function problemOf(res: Response): Promise<WatashiError> {

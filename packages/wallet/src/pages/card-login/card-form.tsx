@@ -64,7 +64,11 @@ export function CardForm(props: CardFormProps) {
   if (cards.length === 0) return <p id="no-cards">{t('noCards')}</p>;
 
   const kindLabel = (c: HostedCard) =>
-    (c.kind === 'card' ? t('cardOf', { holder: c.holder }) : t('phoneOf', { holder: c.holder })) +
+    (c.reader !== undefined
+      ? t('cardInReader', { reader: c.reader })
+      : c.kind === 'card'
+        ? t('cardOf', { holder: c.holder })
+        : t('phoneOf', { holder: c.holder })) +
     (c.status === 'lost' ? t('cardStatus_lost') : c.status === 'revoked' ? t('cardStatus_revoked') : '');
 
   return (
@@ -92,7 +96,7 @@ export function CardForm(props: CardFormProps) {
     >
       <fieldset>
         <legend>{t('pickCard')}</legend>
-        <p class="hint">{t('simulated')}</p>
+        <p class="hint">{t(cards.some((c) => c.reader !== undefined) ? 'inReader' : 'simulated')}</p>
         {cards.map((c) => (
           <Check
             key={c.id}
