@@ -22,6 +22,8 @@ export const NAV: ReadonlyArray<readonly [string, NavKey]> = [
   ['/wallet/consents', 'navConsents'],
   ['/wallet/disclosures', 'navDisclosures'],
   ['/wallet/credentials', 'navCredentials'],
+  ['/wallet/approvals', 'navApprovals'],
+  ['/wallet/devices', 'navDevices'],
   ['/wallet/help', 'navHelp'],
   ['/wallet/settings', 'navSettings'],
 ];
