@@ -18,6 +18,10 @@
  *    validated as a verifier would (a signature that would not pass is never handed out), and the
  *    signed file is answered.
  *
+ * The resident's own Watashi signing certificate (`watashi-device-sign`, issue 18) on a device
+ * goes the same way: step 1 answers `toBeSigned` and `algorithm: ECDSA-SHA256` for the WebCrypto
+ * key, and the evidence comes from Watashi's own CA (OCSP, root CRL), not J-LIS: nothing is billed.
+ *
  * Between the two requests the preparation waits in this process's memory (at most
  * {@link PENDING_TTL_MS}, one per account, {@link MAX_PENDING} in all): the document code builds
  * the signature around a signer port whose `sign` returns when step 2 brings the card's answer.
