@@ -368,7 +368,7 @@ export default function DevicesPage(_props: PageProps) {
             <li key={d.serial} data-serial={d.serial} data-state={d.state}>
               <h3>
                 {name(d)}
-                {d.serial === mine?.serial ? ` ${t('thisDeviceMark')}` : ''}
+                {d.serial === mine?.serial || d.serial === signMine?.serial ? ` ${t('thisDeviceMark')}` : ''}
               </h3>
               <p>
                 {t(d.keyStorage === 'pkcs11' ? 'kindToken' : 'kindBrowser')} /{' '}
@@ -386,7 +386,9 @@ export default function DevicesPage(_props: PageProps) {
                     : ` / ${t('revokedOn', { date: formatDate(d.revokedAt, locale) })}`}
                 </span>
               </p>
-              {d.state === 'revoked' || d.serial === mine?.serial ? null : confirming === d.serial ? (
+              {d.state === 'revoked' ||
+              d.serial === mine?.serial ||
+              d.serial === signMine?.serial ? null : confirming === d.serial ? (
                 <div class="confirm">
                   <p>{t('lostConfirm', { label: name(d) })}</p>
                   <Buttons>

@@ -15,6 +15,7 @@ import { formatDate, formatDateTime } from '../../lib/dates.ts';
 import { useDescribeError, type ShownError } from '../../lib/errors.ts';
 import { useSession } from '../../session.tsx';
 import { CardForm } from '../card-login/card-form.tsx';
+import { checkDeviceKeysOnce } from '../../lib/device-cert.ts';
 import { getDeviceKey, type DeviceKey } from '../../lib/device-key.ts';
 import {
   fromBase64,
@@ -55,7 +56,9 @@ export default function SignPage() {
   const accountId = session.status === 'signed-in' ? session.me.account.id : undefined;
   useEffect(() => {
     if (accountId === undefined) return;
-    getDeviceKey(accountId, 'sign')
+    // After the start-up check, so that a stopped certificate (a move) is not offered.
+    checkDeviceKeysOnce()
+      .then(() => getDeviceKey(accountId, 'sign'))
       .then((k) => setDeviceKey(k?.certificateInfo()?.state === 'active' ? k : null))
       .catch(() => setDeviceKey(null));
   }, [accountId]);

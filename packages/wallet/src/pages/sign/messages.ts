@@ -24,7 +24,7 @@ export const messages = defineMessages(
     preparing: '署名の準備をしています…',
     deviceHeading: 'この端末の証明書で署名',
     deviceHint:
-      'この端末に入れたわたしの署名用の証明書で署名します。カードもパスワードもいりません。署名には、証明書にある氏名と住所が表示されます。',
+      'この端末に入れた署名用の証明書で署名します。カードもパスワードもいりません。署名には、証明書にある氏名と住所が表示されます。',
     deviceSign: 'この端末の証明書で署名',
     deviceSigning: 'この端末で署名し、時刻の証明をつけています…',
     cardHeading: 'マイナンバーカードで署名',
@@ -91,7 +91,7 @@ export const messages = defineMessages(
     preparing: 'Preparing the signature…',
     deviceHeading: 'Sign with this device’s certificate',
     deviceHint:
-      'Signs with the Watashi signing certificate on this device. No card or password needed. The signature shows the name and address in the certificate.',
+      'Signs with the signing certificate on this device. No card or password needed. The signature shows the name and address in the certificate.',
     deviceSign: 'Sign with this device’s certificate',
     deviceSigning: 'Signing on this device and adding the time proof…',
     cardHeading: 'Sign with your My Number card',
