@@ -317,6 +317,40 @@ forEachEngine((t) => {
       expect(cms.status).toBe(200);
       expect((cms.body['signatures'] as unknown[])[0]).toMatchObject({ indication: 'TOTAL-PASSED' });
       expect(await t.db.selectFrom('fee_ledger').selectAll().execute()).toEqual([]);
+
+      // A signature by another key is refused; a stopped certificate signs nothing more.
+      const again = await r.client.post('/api/signatures/sign', {
+        fileName: 'x.txt',
+        document: toBase64(content),
+        certificate: device.certificate,
+      });
+      expect(again.status).toBe(200);
+      const other = await generateKeyPair('ECDSA-SHA256');
+      const forged = new Uint8Array(
+        await crypto.subtle.sign(
+          { name: 'ECDSA', hash: 'SHA-256' },
+          other.privateKey,
+          new Uint8Array(fromBase64(again.body['toBeSigned'] as string)),
+        ),
+      );
+      const refused = await r.client.post(`/api/signatures/sign/${again.body['id'] as string}/complete`, {
+        signature: toBase64(forged),
+      });
+      expect([refused.status, refused.body['code']]).toEqual([422, 'signature_card_signature_invalid']);
+      const revoked = await r.client.post(`/api/devices/certificates/${device.serial}/revoke`, {
+        lost: true,
+      });
+      expect(revoked.status).toBe(200);
+      const late = await r.client.post('/api/signatures/sign', {
+        fileName: 'x.txt',
+        document: toBase64(content),
+        certificate: device.certificate,
+      });
+      expect([late.status, late.body['code'], late.body['reason']]).toEqual([
+        422,
+        'signature_certificate_unacceptable',
+        'device_certificate_revoked',
+      ]);
     });
 
     it('err-a-signature-that-does-not-verify-is-refused-before-anything-is-billed', async () => {
