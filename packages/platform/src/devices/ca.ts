@@ -12,7 +12,7 @@ import {
   rawP256Signer,
   type IssuingCa,
 } from '@watashi/ca';
-import type { Signer } from '@watashi/pki';
+import { parseCertificate, type Certificate, type Signer } from '@watashi/pki';
 import type { SigningKey, SigningKeyStore } from '../keys/key-store.ts';
 import type { PlatformDeps } from '../server/context.ts';
 
@@ -92,4 +92,19 @@ export function platformCa(deps: PlatformDeps): Promise<IssuingCa> {
     ca.catch(() => opened.delete(deps));
   }
   return ca;
+}
+
+/**
+ * The CA's certificates if the CA exists, without creating it or touching its keys: what a
+ * verifier needs (the root as a trust anchor, the issuing CA to recognise a Watashi certificate)
+ * on a deployment that may run no CA at all.
+ */
+export async function existingCaCertificates(
+  deps: PlatformDeps,
+): Promise<{ readonly root: Certificate; readonly issuing: Certificate } | undefined> {
+  const rows = await deps.db.selectFrom('watashi_cas').select(['role', 'certificate']).execute();
+  const root = rows.find((r) => r.role === 'root');
+  const issuing = rows.find((r) => r.role === 'issuing');
+  if (root === undefined || issuing === undefined) return undefined;
+  return { root: parseCertificate(root.certificate), issuing: parseCertificate(issuing.certificate) };
 }

@@ -20,6 +20,7 @@ import type { PlatformDeps } from '../server/context.ts';
 import { problem } from '../server/problem.ts';
 import { invalidAs, withSchemas } from '../server/schemas.ts';
 import { platformTsa } from '../tsa/index.ts';
+import { existingCaCertificates } from '../devices/ca.ts';
 import { registerSigningRoutes } from './sign.ts';
 
 const MAX_PDF = 10 * 1024 * 1024;
@@ -214,6 +215,12 @@ export async function registerSignatureRoutes(app: FastifyInstance, deps: Platfo
   registerSigningRoutes(app, deps);
   const tsa = platformTsa(deps);
   const verifier = nodeVerifier();
+  // The JPKI signing roots and Watashi's own root: a document signed with a resident's Watashi
+  // signing certificate (issue 18) verifies here as one signed with the card does.
+  const anchors = async () => {
+    const ca = await existingCaCertificates(deps);
+    return [...deps.trust.anchors('sign'), ...(ca === undefined ? [] : [ca.root])];
+  };
   app.get('/verify', { config: { auth: 'public' } }, (_req, reply) =>
     reply.type('text/html; charset=utf-8').header('cache-control', 'public, max-age=3600').send(PAGE),
   );
@@ -256,7 +263,7 @@ export async function registerSignatureRoutes(app: FastifyInstance, deps: Platfo
       async (req, reply) => {
         const report = await validatePdf({
           pdf: new Uint8Array(req.body),
-          anchors: deps.trust.anchors('sign'),
+          anchors: await anchors(),
           tsaAnchors: [parseCertificate((await tsa()).certificate)],
           now: deps.now(),
           verifier,
@@ -283,7 +290,7 @@ export async function registerSignatureRoutes(app: FastifyInstance, deps: Platfo
       const report = await validateCades({
         cms: fromBase64(req.body.signature),
         ...(req.body.content === undefined ? {} : { content: fromBase64(req.body.content) }),
-        anchors: deps.trust.anchors('sign'),
+        anchors: await anchors(),
         tsaAnchors: [parseCertificate((await tsa()).certificate)],
         now: deps.now(),
         verifier,

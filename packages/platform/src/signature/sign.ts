@@ -18,6 +18,10 @@
  *    validated as a verifier would (a signature that would not pass is never handed out), and the
  *    signed file is answered.
  *
+ * The resident's own Watashi signing certificate (`watashi-device-sign`, issue 18) on a device
+ * goes the same way: step 1 answers `toBeSigned` and `algorithm: ECDSA-SHA256` for the WebCrypto
+ * key, and the evidence comes from Watashi's own CA (OCSP, root CRL), not J-LIS: nothing is billed.
+ *
  * Between the two requests the preparation waits in this process's memory (at most
  * {@link PENDING_TTL_MS}, one per account, {@link MAX_PENDING} in all): the document code builds
  * the signature around a signer port whose `sign` returns when step 2 brings the card's answer.
@@ -30,8 +34,15 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { readBasic4 } from '@watashi/jpki';
 import {
+  buildOcspRequest,
+  ecdsaRawToDer,
   fromBase64,
   isWatashiError,
+  nameToString,
+  OID,
+  readTlv,
+  Tag,
+  valueOf,
   parseCertificate,
   toBase64,
   validatePath,
@@ -47,12 +58,15 @@ import {
   validateCades,
   validatePdf,
   type DocumentSigner,
+  type EvidenceSource,
   type ValidationReport,
 } from '@watashi/signature';
 import type { PlatformDeps } from '../server/context.ts';
 import { problem } from '../server/problem.ts';
 import { invalidAs, withSchemas } from '../server/schemas.ts';
 import { platformTsa } from '../tsa/index.ts';
+import { existingCaCertificates, platformCa } from '../devices/ca.ts';
+import { deviceStatus, listDevices, nextCrlNumber } from '../devices/service.ts';
 import { recordSignature } from './archive.ts';
 
 /** Error codes of the signing API. */
@@ -89,6 +103,13 @@ export interface PreparedSigningJson {
   readonly format: 'pades' | 'cades';
   /** The PKCS#1 DigestInfo the card signs (base64). */
   readonly digestInfo: string;
+  /**
+   * The DER signed attributes a software key signs (base64): a device key signs them with ECDSA
+   * P-256 / SHA-256 (WebCrypto hashes them itself).
+   */
+  readonly toBeSigned: string;
+  /** `RSA-SHA256` for the card, `ECDSA-SHA256` for a Watashi signing certificate on a device. */
+  readonly algorithm: 'RSA-SHA256' | 'ECDSA-SHA256';
   readonly signer: SignerView;
   readonly document: { readonly fileName: string; readonly size: number; readonly sha256: string };
   readonly expiresAt: string;
@@ -111,6 +132,8 @@ interface Pending {
   readonly accountId: string;
   readonly expires: number;
   readonly certificate: Certificate;
+  readonly algorithm: 'RSA-SHA256' | 'ECDSA-SHA256';
+  readonly anchors: readonly Certificate[];
   readonly prepared: PreparedCmsSignature;
   readonly give: (signature: Uint8Array) => void;
   readonly cancel: (e: Error) => void;
@@ -141,6 +164,8 @@ const preparedView = z.object({
   id: z.string(),
   format: z.enum(['pades', 'cades']),
   digestInfo: z.string().describe('the PKCS#1 DigestInfo the card signs, base64'),
+  toBeSigned: z.string().describe('the DER signed attributes a device key signs, base64'),
+  algorithm: z.enum(['RSA-SHA256', 'ECDSA-SHA256']),
   signer: signerView,
   document: z.object({ fileName: z.string(), size: z.number().int(), sha256: z.string() }),
   expiresAt: z.string(),
@@ -159,6 +184,28 @@ const isPdf = (b: Uint8Array): boolean =>
 
 const hex = async (b: Uint8Array): Promise<string> =>
   Buffer.from(await crypto.subtle.digest('SHA-256', new Uint8Array(b))).toString('hex');
+
+/**
+ * 氏名 and 住所 of a Watashi signing certificate: its subjectAltName carries the verified basic 4
+ * in the JPKI otherName form (packages/ca/src/profiles.ts, docs/jpki.md §1.4). `readBasic4` reads
+ * JPKI certificates only (it checks the issuer), so the two fields shown are read here.
+ */
+function watashiBasic4(c: Certificate): { name: string; address: string } {
+  const get = (oid: string): string | undefined => {
+    for (const g of c.subjectAltName ?? []) {
+      if (g.type !== 'otherName' || g.oid !== oid) continue;
+      const t = readTlv(g.value, 0);
+      if (t.tag === Tag.UTF8_STRING)
+        return new TextDecoder('utf-8', { fatal: true }).decode(valueOf(g.value, t));
+    }
+    return undefined;
+  };
+  const name = get(OID.jpkiName);
+  const address = get(OID.jpkiAddress);
+  if (name === undefined || address === undefined)
+    throw problem('signature_certificate_unacceptable', 422, 'not a Watashi signing certificate');
+  return { name, address };
+}
 
 /** The signing routes and their pending preparations (exported for tests). */
 export class CardSigning {
@@ -192,15 +239,43 @@ export class CardSigning {
       throw problem('signature_request_invalid', 413, 'the document is empty or larger than 10 MiB');
     let certificate: Certificate;
     let chain: Certificate[];
-    let basic4: ReturnType<typeof readBasic4>;
+    let basic4: { readonly name: string; readonly address: string };
+    const ca = await existingCaCertificates(this.#deps);
+    let device = false;
     try {
       certificate = parseCertificate(fromBase64(b.certificate));
       chain = b.chain.map((c) => parseCertificate(fromBase64(c)));
-      basic4 = readBasic4(certificate);
+      device = ca !== undefined && nameToString(certificate.issuer) === nameToString(ca.issuing.subject);
+      basic4 = device ? watashiBasic4(certificate) : readBasic4(certificate);
     } catch (cause) {
       throw problem('signature_certificate_unacceptable', 422, 'not a JPKI signing certificate', {
         ...(isWatashiError(cause) ? { reason: cause.code } : {}),
       });
+    }
+    // A Watashi signing certificate on the resident's device (issue 18, docs/trust-service.md):
+    // the platform's own records decide first — this account's, of the signing profile, activated
+    // by proof of possession and not revoked — then the path to the Watashi root. Its evidence
+    // comes from Watashi's own responder (nothing is billed); a card's from J-LIS.
+    let anchors: readonly Certificate[];
+    let algorithm: 'RSA-SHA256' | 'ECDSA-SHA256';
+    if (device && ca !== undefined) {
+      const serial = certificate.serial.toString(16);
+      const mine = (await listDevices(this.#deps, accountId)).find((d) => d.serial === serial);
+      if (mine?.profile !== 'watashi-device-sign' || mine.state !== 'active')
+        throw problem(
+          'signature_certificate_unacceptable',
+          422,
+          'not an active signing certificate of yours',
+          {
+            reason: mine === undefined ? 'device_certificate_unknown' : `device_certificate_${mine.state}`,
+          },
+        );
+      chain = [ca.issuing, ca.root];
+      anchors = [ca.root];
+      algorithm = 'ECDSA-SHA256';
+    } else {
+      anchors = this.#deps.trust.anchors('sign');
+      algorithm = 'RSA-SHA256';
     }
     // The path now, without revocation: J-LIS is asked (and paid) only after the card has proven
     // possession of the key, in complete().
@@ -208,7 +283,7 @@ export class CardSigning {
       await validatePath({
         leaf: certificate,
         intermediates: chain,
-        anchors: this.#deps.trust.anchors('sign'),
+        anchors,
         now,
         verifier: this.#verifier,
         revocation: 'not-checked',
@@ -232,7 +307,7 @@ export class CardSigning {
     };
     const authority = await this.#tsa();
     const timeStamper = localTimeStamper(authority);
-    const evidence = jpkiBackendEvidence(this.#deps.backend, accountId);
+    const evidence = device ? this.#watashiEvidence() : jpkiBackendEvidence(this.#deps.backend, accountId);
 
     // The signer port hands the prepared SignerInfo out and waits for the card's signature.
     let onPrepared!: (p: PreparedCmsSignature) => void;
@@ -250,7 +325,7 @@ export class CardSigning {
     const docSigner: DocumentSigner = {
       certificate: certificate.der,
       chain: chain.map((c) => c.der),
-      algorithm: 'RSA-SHA256',
+      algorithm,
       sign: (p) => {
         onPrepared(p);
         return signature;
@@ -288,6 +363,8 @@ export class CardSigning {
       accountId,
       expires,
       certificate,
+      algorithm,
+      anchors,
       prepared,
       give,
       cancel,
@@ -302,6 +379,8 @@ export class CardSigning {
       id,
       format,
       digestInfo: toBase64(prepared.digestInfo),
+      toBeSigned: toBase64(prepared.toBeSigned),
+      algorithm,
       signer,
       document: { fileName: b.fileName, size: document.length, sha256: await hex(document) },
       expiresAt: new Date(expires).toISOString(),
@@ -314,9 +393,12 @@ export class CardSigning {
     const p = this.#pending.get(id);
     if (p === undefined || p.accountId !== accountId || p.used)
       throw problem('signature_sign_expired', 410, 'no such preparation; start again');
-    const sig = fromBase64(signature);
+    let sig = fromBase64(signature);
+    // WebCrypto's ECDSA answers raw r ‖ s (IEEE P1363); CMS wants the DER Ecdsa-Sig-Value
+    // (RFC 5753 §2.1.1, RFC 3279 §2.2.3).
+    if (p.algorithm === 'ECDSA-SHA256' && sig.length === 64) sig = ecdsaRawToDer(sig);
     // Proof of possession before anything is billed (the OCSP query) or time-stamped.
-    const ok = await this.#verifier.verify(p.certificate.spki, 'RSA-SHA256', p.prepared.toBeSigned, sig);
+    const ok = await this.#verifier.verify(p.certificate.spki, p.algorithm, p.prepared.toBeSigned, sig);
     if (!ok) {
       this.#drop(p, problem('signature_card_signature_invalid', 422, 'bad signature'));
       throw problem('signature_card_signature_invalid', 422, 'the card’s signature does not verify');
@@ -340,7 +422,7 @@ export class CardSigning {
     if (p.format === 'pades') {
       const r = await validatePdf({
         pdf: file,
-        anchors: this.#deps.trust.anchors('sign'),
+        anchors: p.anchors,
         tsaAnchors,
         now,
         verifier: this.#verifier,
@@ -350,7 +432,7 @@ export class CardSigning {
       report = await validateCades({
         cms: file,
         content: p.document,
-        anchors: this.#deps.trust.anchors('sign'),
+        anchors: p.anchors,
         tsaAnchors,
         now,
         verifier: this.#verifier,
@@ -369,6 +451,28 @@ export class CardSigning {
       level: 'B-LT',
       provenAt: report.provenAt,
       signer: p.signer,
+    };
+  }
+
+  /**
+   * Evidence for a Watashi certificate from Watashi's own CA, in process (not J-LIS; nothing is
+   * billed): the OCSP answer of its responder for a resident's certificate, the root's CRL for the
+   * issuing CA.
+   */
+  #watashiEvidence(): EvidenceSource {
+    return async (cert, issuer) => {
+      const ca = await platformCa(this.#deps);
+      const now = this.#deps.now();
+      if (cert.der.length === ca.issuing.der.length && cert.der.every((b, i) => b === ca.issuing.der[i]))
+        return {
+          crl: await ca.rootCrl({
+            crlNumber: await nextCrlNumber(this.#deps, 'root'),
+            thisUpdate: now,
+            nextUpdate: new Date(now.getTime() + 7 * 86_400_000),
+          }),
+        };
+      const request = await buildOcspRequest({ items: [{ cert, issuer }], hash: 'SHA-1' });
+      return { ocsp: await ca.ocsp(request, (serial) => deviceStatus(this.#deps, serial), now, 300) };
     };
   }
 

@@ -274,6 +274,31 @@ for (const engine of ENGINES) {
       await waitForText(pageB, '#device-key-erased', '鍵を消しました');
       expect(await storedKeys(pageB)).toEqual([]);
       expect(await pageB.locator('#login-device').count()).toBe(0);
+
+      // Phone A (signed in with the card) also puts a signing certificate on: a key of its own,
+      // issued on hold, activated by its signature, shown with the name it carries; then it signs a
+      // file on the sign page with it, beside the card (docs/signatures.md §4).
+      await page.goto(`${stack.base}/wallet/devices`);
+      await page.locator('#device-sign-apply').waitFor(WAIT);
+      await page.click('#device-sign-apply');
+      await page.locator('#device-sign-activate').waitFor(WAIT);
+      await page.click('#device-sign-activate');
+      await waitForText(page, '#this-device-sign-active', '署名用（高橋　健一）');
+      await checkPage(page, 'devices', '11-signing-certificate-active');
+      expect((await storedKeys(page)).map((k) => k.accountId)).toEqual([`${r.accountId}#sign`]);
+      await page.goto(`${stack.base}/wallet/sign`);
+      await page.setInputFiles('#sign-file', {
+        name: '同意書.txt',
+        mimeType: 'text/plain',
+        buffer: Buffer.from('同意します\n'),
+      });
+      await page.locator('#sign-device-button').waitFor(WAIT);
+      await checkPage(page, 'devices', '12-sign-with-this-device');
+      await page.click('#sign-device-button');
+      await page.locator('#sign-confirm-button').waitFor(WAIT);
+      await page.click('#sign-confirm-button');
+      await waitForText(page, '#sign-done', '高橋　健一');
+      await checkPage(page, 'devices', '13-signed-with-this-device');
       expect(phoneA.problems).toEqual([]);
       expect(phoneB.problems).toEqual([]);
     }, 240_000);

@@ -8,9 +8,18 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { buildCertificationRequest } from '@watashi/ca';
 import { JpkiCardClient, type JpkiTrustStore } from '@watashi/jpki';
-import { fromBase64, parseCertificate, toBase64 } from '@watashi/pki';
+import {
+  ecdsaRawToDer,
+  fromBase64,
+  generateKeyPair,
+  parseCertificate,
+  toBase64,
+  webCryptoSigner,
+} from '@watashi/pki';
 import { validateCades, validatePdf } from '@watashi/signature';
+import { platformCa } from '../../src/devices/ca.ts';
 import { platformTsa } from '../../src/tsa/index.ts';
 import { forEachEngine } from '../db/harness.ts';
 import { enrolResident, startPlatform, type Resident, type TestPlatform } from '../authn/support.ts';
@@ -198,6 +207,150 @@ forEachEngine((t) => {
         ],
         { stdio: 'pipe' },
       );
+    });
+
+    it('ok-a-device-signing-certificate-signs-a-pdf-and-a-p7s-with-watashi-evidence-nothing-billed', async () => {
+      // The wallet's device key: a non-extractable WebCrypto P-256 key, its PKCS#10 request for
+      // the signing profile, the certificate issued on hold and activated by proof of possession.
+      const pair = await generateKeyPair('ECDSA-SHA256');
+      const raw = async (data: Uint8Array) =>
+        new Uint8Array(
+          await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, pair.privateKey, new Uint8Array(data)),
+        );
+      const csr = await buildCertificationRequest(await webCryptoSigner(pair, 'ECDSA-SHA256'));
+      const issued = await r.client.post('/api/devices/certificates', {
+        csr: toBase64(csr),
+        profile: 'watashi-device-sign',
+        slot: 'signing-phone',
+        keyStorage: 'webcrypto',
+      });
+      expect(issued.status, JSON.stringify(issued.body)).toBe(201);
+      const device = issued.body['device'] as { serial: string; certificate: string };
+      const activation = issued.body['activation'] as { challenge: string; message: string };
+      // Before activation the certificate signs nothing.
+      const early = await r.client.post('/api/signatures/sign', {
+        fileName: 'x.txt',
+        document: toBase64(new Uint8Array([1])),
+        certificate: device.certificate,
+      });
+      expect([early.status, early.body['code']]).toEqual([422, 'signature_certificate_unacceptable']);
+      const act = await r.client.post(`/api/devices/certificates/${device.serial}/activate`, {
+        challenge: activation.challenge,
+        signature: toBase64(await raw(fromBase64(activation.message))),
+      });
+      expect(act.status, JSON.stringify(act.body)).toBe(200);
+
+      const ca = await platformCa(p.deps);
+      const tsaAnchors = [parseCertificate((await platformTsa(p.deps)()).certificate)];
+      async function sign(document: Uint8Array, fileName: string, der: boolean) {
+        const res = await r.client.post('/api/signatures/sign', {
+          fileName,
+          document: toBase64(document),
+          certificate: device.certificate,
+        });
+        expect(res.status, JSON.stringify(res.body)).toBe(200);
+        expect(res.body['algorithm']).toBe('ECDSA-SHA256');
+        // WebCrypto answers raw r ‖ s: the wallet converts it to DER; the platform accepts either.
+        const s = await raw(fromBase64(res.body['toBeSigned'] as string));
+        const done = await r.client.post(`/api/signatures/sign/${res.body['id'] as string}/complete`, {
+          signature: toBase64(der ? ecdsaRawToDer(s) : s),
+        });
+        expect(done.status, JSON.stringify(done.body)).toBe(200);
+        return { prepared: res.body, done: done.body, file: fromBase64(done.body['file'] as string) };
+      }
+
+      const pdf = await sign(minimalPdf(), '委任状.pdf', true);
+      const signer = pdf.prepared['signer'] as { name: string };
+      expect(signer.name).toMatch(/\u3000/);
+      // Evidence from Watashi's own responder: nothing went to J-LIS, nothing is billed.
+      expect(await t.db.selectFrom('fee_ledger').selectAll().execute()).toEqual([]);
+      const report = await validatePdf({
+        pdf: pdf.file,
+        anchors: [ca.root],
+        tsaAnchors,
+        now: sim.clock.now(),
+      });
+      expect(report.signatures[0]).toMatchObject({
+        indication: 'TOTAL-PASSED',
+        level: 'B-LT',
+        networkUsed: false,
+        signer: { name: signer.name },
+      });
+      const file = join(dir, `device-${t.engine}.pdf`);
+      writeFileSync(file, pdf.file);
+      expect(execFileSync('pdfsig', [file], { encoding: 'utf8' })).toContain(
+        'Signature Validation: Signature is Valid.',
+      );
+      // The public verification page knows the Watashi root.
+      const page = await fetch(`${p.url}/api/signatures/verify`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/pdf' },
+        body: new Uint8Array(pdf.file),
+      });
+      expect(page.status).toBe(200);
+      const shown = (await page.json()) as { signatures: Array<Record<string, unknown>> };
+      expect(shown.signatures[0]).toMatchObject({
+        indication: 'TOTAL-PASSED',
+        signer: { name: signer.name },
+      });
+
+      const content = new TextEncoder().encode('同意書\n');
+      const p7s = await sign(content, '同意書.txt', false);
+      const f = join(dir, `device-${t.engine}`);
+      writeFileSync(`${f}.txt`, content);
+      writeFileSync(`${f}.p7s`, p7s.file);
+      writeFileSync(`${f}-ca.pem`, pem([ca.root]));
+      const args = ['-binary', '-inform', 'DER', '-in', `${f}.p7s`];
+      execFileSync(
+        'openssl',
+        ['cms', '-verify', ...args, '-content', `${f}.txt`, '-CAfile', `${f}-ca.pem`, '-purpose', 'any'],
+        { stdio: 'pipe' },
+      );
+      // The SignerInfo names ecdsa-with-SHA256 (RFC 5753 §2.1.1).
+      expect(execFileSync('openssl', ['cms', '-cmsout', '-print', ...args], { encoding: 'utf8' })).toMatch(
+        /signatureAlgorithm:\s*\n?\s*algorithm: ecdsa-with-SHA256/,
+      );
+      const cms = await r.client.post('/api/signatures/verify/cms', {
+        signature: toBase64(p7s.file),
+        content: toBase64(content),
+      });
+      expect(cms.status).toBe(200);
+      expect((cms.body['signatures'] as unknown[])[0]).toMatchObject({ indication: 'TOTAL-PASSED' });
+      expect(await t.db.selectFrom('fee_ledger').selectAll().execute()).toEqual([]);
+
+      // A signature by another key is refused; a stopped certificate signs nothing more.
+      const again = await r.client.post('/api/signatures/sign', {
+        fileName: 'x.txt',
+        document: toBase64(content),
+        certificate: device.certificate,
+      });
+      expect(again.status).toBe(200);
+      const other = await generateKeyPair('ECDSA-SHA256');
+      const forged = new Uint8Array(
+        await crypto.subtle.sign(
+          { name: 'ECDSA', hash: 'SHA-256' },
+          other.privateKey,
+          new Uint8Array(fromBase64(again.body['toBeSigned'] as string)),
+        ),
+      );
+      const refused = await r.client.post(`/api/signatures/sign/${again.body['id'] as string}/complete`, {
+        signature: toBase64(forged),
+      });
+      expect([refused.status, refused.body['code']]).toEqual([422, 'signature_card_signature_invalid']);
+      const revoked = await r.client.post(`/api/devices/certificates/${device.serial}/revoke`, {
+        lost: true,
+      });
+      expect(revoked.status).toBe(200);
+      const late = await r.client.post('/api/signatures/sign', {
+        fileName: 'x.txt',
+        document: toBase64(content),
+        certificate: device.certificate,
+      });
+      expect([late.status, late.body['code'], late.body['reason']]).toEqual([
+        422,
+        'signature_certificate_unacceptable',
+        'device_certificate_revoked',
+      ]);
     });
 
     it('err-a-signature-that-does-not-verify-is-refused-before-anything-is-billed', async () => {

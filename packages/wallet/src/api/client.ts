@@ -205,10 +205,14 @@ export interface DeviceRequest {
   readonly label?: string;
 }
 /** Asks for an (inactive) device certificate for a key; `change`: revoke the slot's others (card sign-in). */
-export const requestDeviceCertificate = (r: DeviceRequest, change: boolean): Promise<IssuedDevice> =>
+export const requestDeviceCertificate = (
+  r: DeviceRequest,
+  change: boolean,
+  profile: 'watashi-device-auth' | 'watashi-device-sign' = 'watashi-device-auth',
+): Promise<IssuedDevice> =>
   api('POST', change ? '/api/devices/change' : '/api/devices/certificates', {
     ...r,
-    profile: 'watashi-device-auth',
+    profile,
     keyStorage: 'webcrypto',
   });
 /** Activates a certificate with the device key's signature over the activation message. */

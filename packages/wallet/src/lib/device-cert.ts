@@ -4,7 +4,16 @@
  * activate (sign the activation challenge), sign in, and the start-up check that erases the key of a
  * revoked certificate.
  */
-import { fromBase64, toBase64, WatashiError } from '@watashi/pki';
+import {
+  fromBase64,
+  OID,
+  parseCertificate,
+  readTlv,
+  Tag,
+  toBase64,
+  valueOf,
+  WatashiError,
+} from '@watashi/pki';
 import {
   activateDeviceCertificate,
   deviceCertificateStatus,
@@ -22,6 +31,7 @@ import {
   listDeviceKeys,
   saveDeviceCertificate,
   type DeviceKey,
+  type DeviceKeyPurpose,
 } from './device-key.ts';
 
 /** The activation challenge of an issued, inactive certificate (kept by the page between the two steps). */
@@ -67,25 +77,27 @@ export function defaultDeviceLabel(): string {
  */
 export async function applyForDeviceCertificate(
   accountId: string,
-  input: { slot: string; label: string; change: boolean },
+  input: { slot: string; label: string; change: boolean; purpose?: DeviceKeyPurpose },
 ): Promise<PendingActivation> {
   if (!deviceKeysSupported())
     throw new WatashiError('device_key_unsupported', 'this browser cannot keep a device key');
-  const key = await createDeviceKey(accountId, input.slot);
+  const purpose = input.purpose ?? 'auth';
+  const key = await createDeviceKey(accountId, input.slot, purpose);
   try {
     const csr = await key.certificationRequest();
     const issued = await requestDeviceCertificate(
       { csr: toBase64(csr), slot: input.slot, label: input.label },
       input.change,
+      purpose === 'sign' ? 'watashi-device-sign' : 'watashi-device-auth',
     );
-    await saveDeviceCertificate(accountId, {
-      serial: issued.device.serial,
-      der: fromBase64(issued.device.certificate),
-      state: 'pending',
-    });
+    await saveDeviceCertificate(
+      accountId,
+      { serial: issued.device.serial, der: fromBase64(issued.device.certificate), state: 'pending' },
+      purpose,
+    );
     return { serial: issued.device.serial, ...issued.activation, replaced: issued.replaced };
   } catch (e) {
-    await eraseDeviceKey(accountId);
+    await eraseDeviceKey(accountId, purpose);
     throw e;
   }
 }
@@ -94,8 +106,12 @@ export async function applyForDeviceCertificate(
  * Step 2: the device key signs the activation message (it names the certificate's serial, this
  * session and the challenge) and the platform checks it with the key in the certificate.
  */
-export async function activateThisDevice(accountId: string, pending: PendingActivation): Promise<DeviceView> {
-  const key = await getDeviceKey(accountId);
+export async function activateThisDevice(
+  accountId: string,
+  pending: PendingActivation,
+  purpose: DeviceKeyPurpose = 'auth',
+): Promise<DeviceView> {
+  const key = await getDeviceKey(accountId, purpose);
   if (key?.certificateInfo()?.serial !== pending.serial)
     throw new WatashiError('device_key_missing', 'this browser no longer has the key for the certificate');
   const signature = await key.sign(fromBase64(pending.message));
@@ -103,11 +119,11 @@ export async function activateThisDevice(accountId: string, pending: PendingActi
     challenge: pending.challenge,
     signature: toBase64(signature),
   });
-  await saveDeviceCertificate(accountId, {
-    serial: pending.serial,
-    der: key.certificate()!,
-    state: 'active',
-  });
+  await saveDeviceCertificate(
+    accountId,
+    { serial: pending.serial, der: key.certificate()!, state: 'active' },
+    purpose,
+  );
   return view;
 }
 
@@ -115,7 +131,9 @@ export async function activateThisDevice(accountId: string, pending: PendingActi
 export async function signInKeys(): Promise<DeviceKey[]> {
   if (!deviceKeysSupported()) return [];
   await checkDeviceKeysOnce();
-  return (await listDeviceKeys()).filter((k) => k.certificateInfo()?.state === 'active');
+  return (await listDeviceKeys()).filter(
+    (k) => k.purpose === 'auth' && k.certificateInfo()?.state === 'active',
+  );
 }
 
 /** Signs in with `key`'s certificate: the key signs the platform's challenge. */
@@ -145,7 +163,7 @@ export async function eraseRevokedDeviceKeys(): Promise<number> {
     if (info === null) continue;
     const status = await deviceCertificateStatus(info.serial).catch(() => undefined);
     if (status?.status !== 'revoked') continue;
-    await eraseDeviceKey(key.accountId);
+    await eraseDeviceKey(key.accountId, key.purpose);
     erased += 1;
   }
   return erased;
@@ -160,4 +178,22 @@ let startupCheck: Promise<number> | undefined;
 export function checkDeviceKeysOnce(): Promise<number> {
   startupCheck ??= eraseRevokedDeviceKeys().catch(() => 0);
   return startupCheck;
+}
+
+/**
+ * The name (氏名) a Watashi signing certificate states: its subjectAltName carries the verified
+ * basic 4 in the JPKI otherName form (docs/trust-service.md). Undefined when it holds none.
+ */
+export function signingCertificateName(der: Uint8Array): string | undefined {
+  try {
+    for (const g of parseCertificate(der).subjectAltName ?? []) {
+      if (g.type !== 'otherName' || g.oid !== OID.jpkiName) continue;
+      const t = readTlv(g.value, 0);
+      if (t.tag === Tag.UTF8_STRING)
+        return new TextDecoder('utf-8', { fatal: true }).decode(valueOf(g.value, t));
+    }
+  } catch {
+    // Not a certificate this wallet can read: nothing to show.
+  }
+  return undefined;
 }

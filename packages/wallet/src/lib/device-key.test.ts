@@ -38,6 +38,20 @@ const p1363Verify = (spki: Uint8Array, data: Uint8Array, sig: Uint8Array): boole
   );
 
 describe('the wallet device key', () => {
+  it('keeps the signing key apart from the authentication key of the same account', async () => {
+    const auth = await createDeviceKey('acct', 'web-1');
+    const sign = await createDeviceKey('acct', 'web-1', 'sign');
+    expect([auth.purpose, sign.purpose, sign.accountId]).toEqual(['auth', 'sign', 'acct']);
+    expect(Buffer.from(sign.spki).equals(Buffer.from(auth.spki))).toBe(false);
+    expect(Buffer.from((await getDeviceKey('acct'))!.spki).equals(Buffer.from(auth.spki))).toBe(true);
+    expect(Buffer.from((await getDeviceKey('acct', 'sign'))!.spki).equals(Buffer.from(sign.spki))).toBe(true);
+    await saveDeviceCertificate('acct', { serial: 'a1', der: new Uint8Array([1]), state: 'active' }, 'sign');
+    expect((await getDeviceKey('acct'))!.certificateInfo()).toBeNull();
+    await eraseDeviceKey('acct', 'sign');
+    expect(await getDeviceKey('acct', 'sign')).toBeNull();
+    expect((await listDeviceKeys()).map((k) => [k.accountId, k.purpose])).toEqual([['acct', 'auth']]);
+  });
+
   it('ok-csr-verifies-with-the-ca-and-openssl', async () => {
     const key = await createDeviceKey('acct-1', 'phone');
     const csr = await key.certificationRequest();

@@ -81,9 +81,22 @@ export interface EcPublicJwk {
   readonly y: string;
 }
 
+/**
+ * What a key is for: `auth` (the authentication certificate, sign-in) or `sign` (the signing
+ * certificate, documents). A separate key per profile: the profiles' key usages differ
+ * (digitalSignature for authentication, nonRepudiation for signatures, packages/ca profiles), and a
+ * key that signs documents should not also answer every sign-in challenge.
+ */
+export type DeviceKeyPurpose = 'auth' | 'sign';
+
+/** The store key of a record: the account id for `auth` (as before), `<account>#sign` for `sign`. */
+const recordKey = (accountId: string, purpose: DeviceKeyPurpose): string =>
+  purpose === 'sign' ? `${accountId}#sign` : accountId;
+
 /** The device key of one account on this browser. */
 export interface DeviceKey {
   readonly accountId: string;
+  readonly purpose: DeviceKeyPurpose;
   readonly slot: string;
   /** ISO 8601 instant the key was made. */
   readonly createdAt: string;
@@ -194,6 +207,7 @@ async function certificationRequestFor(rec: DeviceKeyRecord): Promise<Uint8Array
 }
 
 function deviceKeyOf(rec: DeviceKeyRecord): DeviceKey {
+  const purpose: DeviceKeyPurpose = rec.accountId.endsWith('#sign') ? 'sign' : 'auth';
   const sign = async (data: Uint8Array): Promise<Uint8Array> =>
     new Uint8Array(await crypto.subtle.sign(SIGN, rec.privateKey, own(data)));
   const publicJwk = async (): Promise<EcPublicJwk> => {
@@ -203,7 +217,8 @@ function deviceKeyOf(rec: DeviceKeyRecord): DeviceKey {
     return { kty: 'EC', crv: 'P-256', x, y };
   };
   return {
-    accountId: rec.accountId,
+    accountId: purpose === 'sign' ? rec.accountId.slice(0, -'#sign'.length) : rec.accountId,
+    purpose,
     slot: rec.slot,
     createdAt: rec.createdAt,
     spki: rec.spki,
@@ -227,8 +242,11 @@ export function deviceKeysSupported(): boolean {
 }
 
 /** The device key of `accountId` on this browser, or null. */
-export async function getDeviceKey(accountId: string): Promise<DeviceKey | null> {
-  const rec = await currentStore().get(accountId);
+export async function getDeviceKey(
+  accountId: string,
+  purpose: DeviceKeyPurpose = 'auth',
+): Promise<DeviceKey | null> {
+  const rec = await currentStore().get(recordKey(accountId, purpose));
   return rec === undefined ? null : deviceKeyOf(rec);
 }
 
@@ -241,11 +259,15 @@ export async function listDeviceKeys(): Promise<DeviceKey[]> {
  * Makes a new non-extractable key for `accountId` in `slot`, replacing (erasing) any key the account
  * had on this browser.
  */
-export async function createDeviceKey(accountId: string, slot: string): Promise<DeviceKey> {
+export async function createDeviceKey(
+  accountId: string,
+  slot: string,
+  purpose: DeviceKeyPurpose = 'auth',
+): Promise<DeviceKey> {
   const pair = await crypto.subtle.generateKey(ALGORITHM, false, ['sign', 'verify']);
   const spki = new Uint8Array(await crypto.subtle.exportKey('spki', pair.publicKey));
   const rec: DeviceKeyRecord = {
-    accountId,
+    accountId: recordKey(accountId, purpose),
     slot,
     createdAt: new Date().toISOString(),
     privateKey: pair.privateKey,
@@ -261,8 +283,9 @@ export async function createDeviceKey(accountId: string, slot: string): Promise<
 export async function saveDeviceCertificate(
   accountId: string,
   certificate: StoredDeviceCertificate,
+  purpose: DeviceKeyPurpose = 'auth',
 ): Promise<DeviceKey> {
-  const rec = await currentStore().get(accountId);
+  const rec = await currentStore().get(recordKey(accountId, purpose));
   if (rec === undefined)
     throw new WatashiError('device_key_missing', 'this browser has no key for the account');
   const next: DeviceKeyRecord = { ...rec, certificate };
@@ -271,6 +294,6 @@ export async function saveDeviceCertificate(
 }
 
 /** Erases the key of `accountId` from this browser (the key cannot be recovered). */
-export async function eraseDeviceKey(accountId: string): Promise<void> {
-  await currentStore().delete(accountId);
+export async function eraseDeviceKey(accountId: string, purpose: DeviceKeyPurpose = 'auth'): Promise<void> {
+  await currentStore().delete(recordKey(accountId, purpose));
 }

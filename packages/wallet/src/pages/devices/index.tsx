@@ -25,6 +25,7 @@ import {
   checkDeviceKeysOnce,
   defaultDeviceLabel,
   newDeviceSlot,
+  signingCertificateName,
   type PendingActivation,
 } from '../../lib/device-cert.ts';
 import { eraseDeviceKey, getDeviceKey, type DeviceKey } from '../../lib/device-key.ts';
@@ -56,6 +57,9 @@ export default function DevicesPage(_props: PageProps) {
   const [list, setList] = useState<readonly DeviceView[] | null | undefined>(undefined);
   const [key, setKey] = useState<DeviceKey | null | undefined>(undefined);
   const [pending, setPending] = useState<PendingActivation | undefined>(undefined);
+  // The signing certificate's key on this device (a key of its own: device-key.ts).
+  const [signKey, setSignKey] = useState<DeviceKey | null>(null);
+  const [signPending, setSignPending] = useState<PendingActivation | undefined>(undefined);
   const [label, setLabel] = useState('');
   const [confirming, setConfirming] = useState<string | undefined>(undefined);
   const [cardProven, setCardProven] = useState(false);
@@ -71,6 +75,7 @@ export default function DevicesPage(_props: PageProps) {
     // After the start-up check, so that a key it erases is not shown as this device's.
     await checkDeviceKeysOnce();
     setKey(id === undefined ? null : await getDeviceKey(id));
+    setSignKey(id === undefined ? null : await getDeviceKey(id, 'sign'));
   };
   useEffect(() => {
     if (session.status === 'loading') return;
@@ -104,6 +109,32 @@ export default function DevicesPage(_props: PageProps) {
       });
       setPending(p);
       setStatus(t('appliedNext'));
+      await load();
+    });
+
+  /** The signing certificate: its own key, a request for the signing profile, on hold. */
+  const applySign = (): void =>
+    run('sign-apply', async () => {
+      if (accountId === undefined) return;
+      setStatus(t('signApplying'));
+      const p = await applyForDeviceCertificate(accountId, {
+        slot: key?.slot ?? newDeviceSlot(),
+        label: thisDevice?.label ?? defaultDeviceLabel(),
+        change: false,
+        purpose: 'sign',
+      });
+      setSignPending(p);
+      setStatus(t('signAppliedNext'));
+      await load();
+    });
+
+  /** … activated as the authentication one: the signing key signs the challenge. */
+  const activateSign = (): void =>
+    run('sign-activate', async () => {
+      if (accountId === undefined || signPending === undefined) return;
+      await activateThisDevice(accountId, signPending, 'sign');
+      setSignPending(undefined);
+      setStatus(t('signActivated'));
       await load();
     });
 
@@ -174,6 +205,18 @@ export default function DevicesPage(_props: PageProps) {
               ? (`reason_${d.revocationReason}` as 'reason_other')
               : 'reason_other',
           )}`;
+
+  const signMine = signKey?.certificateInfo() ?? null;
+  const signRow = list?.find((d) => d.serial === signMine?.serial);
+  const signActive = signMine?.state === 'active' && signRow?.state === 'active';
+  // A signing certificate of this account stopped by a change of the card's information (a move):
+  // the start-up check erased its key; the platform issues a new one on the new anchor.
+  const signMoved =
+    !signActive &&
+    (list ?? []).some(
+      (d) => d.profile === 'watashi-device-sign' && d.revocationReason === 'affiliationChanged',
+    );
+  const signName = signMine === null ? undefined : signingCertificateName(signMine.der);
 
   const movable = (list ?? []).filter((d) => d.state !== 'revoked' && d.serial !== mine?.serial);
   const hasLiveKey = mine !== null && mine.state !== 'revoked' && thisDevice?.state !== 'revoked';
@@ -289,6 +332,32 @@ export default function DevicesPage(_props: PageProps) {
           </form>
         )}
       </section>
+      <section id="this-device-sign" aria-labelledby="sign-heading" hidden={list === undefined}>
+        <h2 id="sign-heading">{t('signHeading')}</h2>
+        {signPending !== undefined ? (
+          <Buttons>
+            <Button id="device-sign-activate" busy={busy === 'sign-activate'} onClick={activateSign}>
+              {t('signActivate')}
+            </Button>
+          </Buttons>
+        ) : signActive ? (
+          <p id="this-device-sign-active">{t('signActive', { name: signName ?? t('unnamed') })}</p>
+        ) : (
+          <>
+            <p>{signMoved ? t('signMoved') : t('signIntro')}</p>
+            <Buttons>
+              <Button
+                variant="secondary"
+                id="device-sign-apply"
+                busy={busy === 'sign-apply'}
+                onClick={applySign}
+              >
+                {signMoved ? t('signApplyNew') : t('signApply')}
+              </Button>
+            </Buttons>
+          </>
+        )}
+      </section>
       <Status message={status} />
       <Alert error={error} />
       <section id="devices" aria-labelledby="devices-heading" hidden={list === undefined}>
@@ -299,7 +368,7 @@ export default function DevicesPage(_props: PageProps) {
             <li key={d.serial} data-serial={d.serial} data-state={d.state}>
               <h3>
                 {name(d)}
-                {d.serial === mine?.serial ? ` ${t('thisDeviceMark')}` : ''}
+                {d.serial === mine?.serial || d.serial === signMine?.serial ? ` ${t('thisDeviceMark')}` : ''}
               </h3>
               <p>
                 {t(d.keyStorage === 'pkcs11' ? 'kindToken' : 'kindBrowser')} /{' '}
@@ -317,7 +386,9 @@ export default function DevicesPage(_props: PageProps) {
                     : ` / ${t('revokedOn', { date: formatDate(d.revokedAt, locale) })}`}
                 </span>
               </p>
-              {d.state === 'revoked' || d.serial === mine?.serial ? null : confirming === d.serial ? (
+              {d.state === 'revoked' ||
+              d.serial === mine?.serial ||
+              d.serial === signMine?.serial ? null : confirming === d.serial ? (
                 <div class="confirm">
                   <p>{t('lostConfirm', { label: name(d) })}</p>
                   <Buttons>

@@ -81,6 +81,21 @@ export const messages = defineMessages(
     err_device_not_found: 'この証明書は見つかりませんでした。',
     err_device_key_unsupported: 'このブラウザでは、証明書を入れられません。別のブラウザを使ってください。',
     err_device_key_missing: 'この端末の鍵が見つかりません。やり直してください。',
+    signHeading: '署名用の証明書',
+    signIntro:
+      '書類に電子署名するための証明書です。カードで確かめた氏名・生年月日・性別・住所が入ります。署名を受け取った人には、氏名と住所が見えます。',
+    signApply: '署名用の証明書も入れる',
+    signApplyNew: '新しい署名用の証明書を入れる',
+    signApplying: '署名用の鍵を作り、証明書を申し込んでいます…',
+    signAppliedNext:
+      '署名用の証明書が届きました。まだ使えません。「署名用の証明書を有効にする」を押してください。',
+    signActivate: '署名用の証明書を有効にする',
+    signActivated: '署名用の証明書が使えるようになりました。',
+    signActive: '署名用（{{name}}）: この端末で書類に署名できます。',
+    signMoved:
+      '引っ越しなどでカードの情報が変わったため、この端末の署名用の証明書は止まりました。新しい証明書を入れられます。',
+    err_device_identity_unavailable:
+      '署名用の証明書には、マイナンバーカードで確かめた本人の情報が必要です。カードでサインインし直してください。',
   },
   {
     title: 'Device certificates',
@@ -160,6 +175,21 @@ export const messages = defineMessages(
     err_device_not_found: 'This certificate was not found.',
     err_device_key_unsupported: 'This browser cannot hold a certificate. Please use another browser.',
     err_device_key_missing: 'The key of this device was not found. Please start again.',
+    signHeading: 'Certificate for signing',
+    signIntro:
+      'A certificate for signing documents. It holds the name, date of birth, sex and address checked with your card. People who receive a signed document see the name and address.',
+    signApply: 'Also add a certificate for signing',
+    signApplyNew: 'Add a new certificate for signing',
+    signApplying: 'Making a signing key and applying for the certificate…',
+    signAppliedNext:
+      'The signing certificate has arrived but cannot be used yet. Press “Turn on the signing certificate”.',
+    signActivate: 'Turn on the signing certificate',
+    signActivated: 'The signing certificate can now be used.',
+    signActive: 'For signing ({{name}}): this device can sign documents.',
+    signMoved:
+      'Your card’s information changed (a move, for example), so this device’s signing certificate was stopped. You can add a new one.',
+    err_device_identity_unavailable:
+      'A signing certificate needs your identity checked with your My Number card. Please sign in with the card again.',
   },
   {
     title: 'たんまつの しょうめいしょ',
@@ -249,5 +279,20 @@ export const messages = defineMessages(
     err_device_key_unsupported:
       'この ブラウザでは しょうめいしょを 入れられません。ほかの ブラウザを つかって ください。',
     err_device_key_missing: 'この たんまつの かぎが 見つかりません。やりなおして ください。',
+    signHeading: '署名用の しょうめいしょ',
+    signIntro:
+      '書類に 電子署名する ための しょうめいしょです。カードで たしかめた 名前・生年月日・性別・住所が 入ります。署名を 受けとった 人には 名前と 住所が 見えます。',
+    signApply: '署名用の しょうめいしょも 入れる',
+    signApplyNew: 'あたらしい 署名用の しょうめいしょを 入れる',
+    signApplying: '署名用の かぎを 作って います…',
+    signAppliedNext:
+      '署名用の しょうめいしょが とどきました。まだ 使えません。「署名用の しょうめいしょを 使えるように する」を おして ください。',
+    signActivate: '署名用の しょうめいしょを 使えるように する',
+    signActivated: '署名用の しょうめいしょが 使えるように なりました。',
+    signActive: '署名用（{{name}}）: この たんまつで 書類に 署名 できます。',
+    signMoved:
+      'ひっこし などで カードの じょうほうが かわったので、この たんまつの 署名用の しょうめいしょは 止まりました。あたらしい しょうめいしょを 入れられます。',
+    err_device_identity_unavailable:
+      '署名用の しょうめいしょには、マイナンバーカードで たしかめた 本人の じょうほうが ひつようです。カードで サインイン しなおして ください。',
   },
 );

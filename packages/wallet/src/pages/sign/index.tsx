@@ -15,7 +15,16 @@ import { formatDate, formatDateTime } from '../../lib/dates.ts';
 import { useDescribeError, type ShownError } from '../../lib/errors.ts';
 import { useSession } from '../../session.tsx';
 import { CardForm } from '../card-login/card-form.tsx';
-import { fromBase64, groupedHash, readChosen, signWithCardSession, type ChosenFile } from './sign.ts';
+import { checkDeviceKeysOnce } from '../../lib/device-cert.ts';
+import { getDeviceKey, type DeviceKey } from '../../lib/device-key.ts';
+import {
+  fromBase64,
+  groupedHash,
+  readChosen,
+  signWithCardSession,
+  signWithDeviceKey,
+  type ChosenFile,
+} from './sign.ts';
 import { messages } from './messages.ts';
 
 /** Size in words: 12,345 バイト (12 KB). */
@@ -41,6 +50,18 @@ export default function SignPage() {
   const [signed, setSigned] = useState<{ json: SignedDocumentJson; url: string } | undefined>(undefined);
   // The resident's answer to "sign as this person?", awaited inside the open card session.
   const answer = useRef<((go: boolean) => void) | undefined>(undefined);
+
+  // This device's Watashi signing certificate, when it holds an active one (the devices page).
+  const [deviceKey, setDeviceKey] = useState<DeviceKey | null>(null);
+  const accountId = session.status === 'signed-in' ? session.me.account.id : undefined;
+  useEffect(() => {
+    if (accountId === undefined) return;
+    // After the start-up check, so that a stopped certificate (a move) is not offered.
+    checkDeviceKeysOnce()
+      .then(() => getDeviceKey(accountId, 'sign'))
+      .then((k) => setDeviceKey(k?.certificateInfo()?.state === 'active' ? k : null))
+      .catch(() => setDeviceKey(null));
+  }, [accountId]);
 
   useEffect(() => () => answer.current?.(false), []);
   useEffect(() => {
@@ -74,17 +95,25 @@ export default function SignPage() {
       .catch((e: unknown) => setError(describe(e)));
   };
 
-  const submit = (card: { url: string; id: string }, pin: string) => {
+  /** Prepares, asks "sign as this person?", signs with the card or this device's key. */
+  const run = (
+    first: string,
+    signingText: string,
+    sign: (
+      f: ChosenFile,
+      confirm: (p: PreparedSigningJson) => Promise<boolean>,
+    ) => Promise<SignedDocumentJson | undefined>,
+  ) => {
     if (file === undefined) {
       setError({ code: 'signature_file_required', text: t('err_signature_file_required') });
       return;
     }
     setBusy(true);
     setError(undefined);
-    setStatus(t('reading'));
+    setStatus(first);
     void (async () => {
       try {
-        const done = await signWithCardSession(card, pin, file, (p) => {
+        const done = await sign(file, (p) => {
           setPrepared(p);
           setStatus(undefined);
           setBusy(false);
@@ -93,7 +122,7 @@ export default function SignPage() {
               answer.current = undefined;
               if (go) {
                 setBusy(true);
-                setStatus(t('signing'));
+                setStatus(signingText);
               }
               resolve(go);
             };
@@ -114,6 +143,10 @@ export default function SignPage() {
       }
     })();
   };
+  const submit = (card: { url: string; id: string }, pin: string) =>
+    run(t('reading'), t('signing'), (f, confirm) => signWithCardSession(card, pin, f, confirm));
+  const submitDevice = (key: DeviceKey) =>
+    run(t('preparing'), t('deviceSigning'), (f, confirm) => signWithDeviceKey(key, f, confirm));
 
   const fileFacts = (f: { name: string; size: number; sha256: string }) => (
     <Facts
@@ -214,16 +247,30 @@ export default function SignPage() {
           </Buttons>
         </section>
       ) : file === undefined ? null : (
-        <CardForm
-          kind="sign"
-          pinLabel={t('pin')}
-          pinHint={t('pinHint')}
-          submit={t('next')}
-          busy={busy}
-          attempt={attempt}
-          onSubmit={submit}
-          onInvalid={(e) => setError(describe(e))}
-        />
+        <>
+          {deviceKey === null ? null : (
+            <section id="sign-with-device" aria-labelledby="sign-device-heading">
+              <h2 id="sign-device-heading">{t('deviceHeading')}</h2>
+              <p>{t('deviceHint')}</p>
+              <Buttons>
+                <Button id="sign-device-button" busy={busy} onClick={() => submitDevice(deviceKey)}>
+                  {t('deviceSign')}
+                </Button>
+              </Buttons>
+              <h2>{t('cardHeading')}</h2>
+            </section>
+          )}
+          <CardForm
+            kind="sign"
+            pinLabel={t('pin')}
+            pinHint={t('pinHint')}
+            submit={t('next')}
+            busy={busy}
+            attempt={attempt}
+            onSubmit={submit}
+            onInvalid={(e) => setError(describe(e))}
+          />
+        </>
       )}
       <Status message={status} />
     </div>

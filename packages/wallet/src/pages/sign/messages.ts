@@ -21,6 +21,13 @@ export const messages = defineMessages(
     pinHint: 'カードを受け取ったときに決めた、英字と数字をまぜた6〜16文字のパスワードです。',
     next: '次へ（署名者の表示を確かめる）',
     reading: 'カードから証明書を読んでいます…',
+    preparing: '署名の準備をしています…',
+    deviceHeading: 'この端末の証明書で署名',
+    deviceHint:
+      'この端末に入れた署名用の証明書で署名します。カードもパスワードもいりません。署名には、証明書にある氏名と住所が表示されます。',
+    deviceSign: 'この端末の証明書で署名',
+    deviceSigning: 'この端末で署名し、時刻の証明をつけています…',
+    cardHeading: 'マイナンバーカードで署名',
     signerShown: '署名者として表示される内容',
     signerShownHint:
       '署名を確かめた人には、カードの証明書にある次の氏名と住所が見えます。よければ「署名する」を押してください。',
@@ -81,6 +88,13 @@ export const messages = defineMessages(
     pinHint: 'The password of 6 to 16 letters and digits you chose when you received the card.',
     next: 'Next (check how you will be shown)',
     reading: 'Reading the certificate from your card…',
+    preparing: 'Preparing the signature…',
+    deviceHeading: 'Sign with this device’s certificate',
+    deviceHint:
+      'Signs with the signing certificate on this device. No card or password needed. The signature shows the name and address in the certificate.',
+    deviceSign: 'Sign with this device’s certificate',
+    deviceSigning: 'Signing on this device and adding the time proof…',
+    cardHeading: 'Sign with your My Number card',
     signerShown: 'How you will be shown as the signer',
     signerShownHint:
       "Anyone who checks the signature sees this name and address from your card's certificate. If that is fine, press “Sign”.",
@@ -139,6 +153,13 @@ export const messages = defineMessages(
     pinHint: 'カードを うけとった ときに きめた、えいじ と すうじ の パスワード です。',
     next: 'つぎへ（サインに 出る 名前を 見る）',
     reading: 'カードから 証明書を 読んで います…',
+    preparing: 'じゅんび して います…',
+    deviceHeading: 'この たんまつの 証明書で 署名',
+    deviceHint:
+      'この たんまつに 入れた 署名用の 証明書で 署名します。カードも パスワードも いりません。署名には 証明書に ある 名前と 住所が 出ます。',
+    deviceSign: 'この たんまつの 証明書で 署名',
+    deviceSigning: 'この たんまつで 署名して います…',
+    cardHeading: 'マイナンバーカードで 署名',
     signerShown: 'サインに 出る あなたの 情報',
     signerShownHint:
       'サインを たしかめた 人には、カードに ある この 名前と 住所が 見えます。よければ「サインする」を おして ください。',

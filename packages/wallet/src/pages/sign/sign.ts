@@ -10,7 +10,9 @@
  */
 import type { PreparedSigningJson, SignedDocumentJson } from '@watashi/platform/wallet-api';
 import { api } from '../../api/client.ts';
+import { ecdsaRawToDer, WatashiError } from '@watashi/pki';
 import { withCard } from '../../lib/card.ts';
+import type { DeviceKey } from '../../lib/device-key.ts';
 
 /** The document as chosen. */
 export interface ChosenFile {
@@ -77,5 +79,30 @@ export function signWithCardSession(
         signature: toBase64(signature),
       },
     );
+  });
+}
+
+/**
+ * Signs `file` with this device's Watashi signing certificate (issue 18): the platform prepares the
+ * same signed attributes as for the card, waits for `confirm(prepared)`, the device key signs them
+ * with ECDSA P-256 / SHA-256, and the raw `r ‖ s` WebCrypto answers is sent as the DER
+ * Ecdsa-Sig-Value CMS needs (RFC 5753 §2.1.1). Resolves undefined when the resident stopped.
+ */
+export async function signWithDeviceKey(
+  key: DeviceKey,
+  file: ChosenFile,
+  confirm: (prepared: PreparedSigningJson) => Promise<boolean>,
+): Promise<SignedDocumentJson | undefined> {
+  const certificate = key.certificate();
+  if (certificate === null) throw new WatashiError('device_key_missing', 'this key has no certificate');
+  const prepared = await api<PreparedSigningJson>('POST', '/api/signatures/sign', {
+    fileName: file.name,
+    document: toBase64(file.bytes),
+    certificate: toBase64(certificate),
+  });
+  if (!(await confirm(prepared))) return undefined;
+  const signature = ecdsaRawToDer(await key.sign(fromBase64(prepared.toBeSigned)));
+  return api<SignedDocumentJson>('POST', `/api/signatures/sign/${encodeURIComponent(prepared.id)}/complete`, {
+    signature: toBase64(signature),
   });
 }
