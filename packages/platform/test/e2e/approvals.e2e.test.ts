@@ -7,19 +7,22 @@ import { createServer, type Server } from 'node:http';
 import { compactVerify, exportJWK, generateKeyPair, importX509 } from 'jose';
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
-import { toBase64 } from '@watashi/pki';
 import { recordPairwiseSubject } from '../../src/oidc/ciba.ts';
 import { pairwiseSubject } from '../../src/oidc/pairwise.ts';
 import { addRelyingParty } from '../../src/oidc/registry.ts';
 import { ENGINES } from '../db/harness.ts';
-import { Client } from '../authn/support.ts';
-import { cardHolder, type CardHolder, type TestSim } from '../enrolment/support.ts';
-import { freePort, launchBrowser, startStack, type Stack, type TestBrowser } from './support.ts';
+import {
+  AUTH_PIN,
+  enrolledWithCard,
+  freePort,
+  launchBrowser,
+  startStack,
+  waitForText,
+  type Stack,
+  type TestBrowser,
+} from './support.ts';
 import { checkPage } from './page-check.ts';
 
-const SIGN_PIN = 'DEMO2026';
-const AUTH_PIN = '1234';
 const WAIT = { timeout: 45_000 };
 const TEXT = '振込 50,000円 → 山田酒店';
 
@@ -27,39 +30,6 @@ let stack: Stack;
 let phone: TestBrowser;
 let jwksServer: Server;
 const published: Array<Record<string, unknown>> = [];
-
-async function enrolled(): Promise<{ card: CardHolder; accountId: string }> {
-  const r = await stack.sim.sim.addResident({ name: '山田　花子', birthDate: '1990-01-02', sex: '2' });
-  const { card } = await stack.sim.sim.issueCard(r.id, { signPin: SIGN_PIN, authPin: AUTH_PIN });
-  const sim = { url: stack.simUrl, clock: stack.clock } as unknown as TestSim;
-  const holder = cardHolder(sim, r.id, card.tokenId, SIGN_PIN, AUTH_PIN);
-  const c = new Client(stack.base);
-  const issued = await c.post('/api/enrolments', {});
-  const bytes = new Uint8Array(Buffer.from((issued.body['document'] as { bytes: string }).bytes, 'base64'));
-  const signed = await holder.raw(bytes);
-  const done = await c.post(`/api/enrolments/${issued.body['id'] as string}/complete`, {
-    signature: toBase64(signed.signature),
-    certificate: toBase64(signed.certificate),
-  });
-  expect(done.status, JSON.stringify(done.body)).toBe(200);
-  const ch = await c.post('/api/authn/card/binding/options');
-  const proof = await holder.rawAuth(new Uint8Array(Buffer.from(ch.body['message'] as string, 'base64')));
-  const bound = await c.post('/api/authn/card/binding', {
-    challenge: ch.body['challenge'],
-    certificate: toBase64(proof.certificate),
-    signature: toBase64(proof.signature),
-  });
-  expect(bound.status, JSON.stringify(bound.body)).toBe(201);
-  return { card: holder, accountId: done.body['accountId'] as string };
-}
-
-async function waitForText(page: Page, selector: string, text: string): Promise<void> {
-  await page.waitForFunction(
-    ([s, t]) => document.querySelector(s)?.textContent?.includes(t) === true,
-    [selector, text] as const,
-    WAIT,
-  );
-}
 
 beforeAll(async () => {
   const port = await freePort();
@@ -86,7 +56,7 @@ for (const engine of ENGINES) {
     it('ok-rp-asks-wallet-shows-exact-text-device-key-approves-rp-gets-evidence', async () => {
       // oidc-provider runs on the real clock: the platform's starts there too.
       stack.clock.set(new Date(Math.floor(Date.now() / 1000) * 1000));
-      const r = await enrolled();
+      const r = await enrolledWithCard(stack, '山田　花子', '1990-01-02');
       const page = phone.page;
       // Card sign-in, then this phone's device certificate (key in IndexedDB, activated).
       await page.goto(`${stack.base}/wallet/card-login?return_to=${encodeURIComponent('/wallet/devices')}`);

@@ -9,16 +9,19 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { toBase64 } from '@watashi/pki';
 import { opensslWorkspace } from '../../../pki/test/openssl.ts';
 import { ENGINES } from '../db/harness.ts';
-import { Client } from '../authn/support.ts';
-import { cardHolder, type CardHolder, type TestSim } from '../enrolment/support.ts';
-import { launchBrowser, startStack, type Stack, type TestBrowser } from './support.ts';
+import {
+  AUTH_PIN,
+  enrolledWithCard,
+  waitForText,
+  launchBrowser,
+  startStack,
+  type Stack,
+  type TestBrowser,
+} from './support.ts';
 import { checkPage } from './page-check.ts';
 
-const SIGN_PIN = 'DEMO2026';
-const AUTH_PIN = '1234';
 const WAIT = { timeout: 45_000 };
 
 let stack: Stack;
@@ -32,52 +35,6 @@ const pem = (der: Uint8Array): string =>
       .toString('base64')
       .match(/.{1,64}/g) ?? []
   ).join('\n')}\n-----END CERTIFICATE-----\n`;
-
-/** A resident enrolled through the API with a hosted card, the card bound for sign-in. */
-async function enrolled(name: string, birthDate: string): Promise<{ card: CardHolder; accountId: string }> {
-  const r = await stack.sim.sim.addResident({ name, birthDate, sex: '1' });
-  const { card } = await stack.sim.sim.issueCard(r.id, { signPin: SIGN_PIN, authPin: AUTH_PIN });
-  const sim = { url: stack.simUrl, clock: stack.clock } as unknown as TestSim;
-  const holder = cardHolder(sim, r.id, card.tokenId, SIGN_PIN, AUTH_PIN);
-  const client = new Client(stack.base);
-  const issued = await client.post('/api/enrolments', {});
-  const bytes = new Uint8Array(Buffer.from((issued.body['document'] as { bytes: string }).bytes, 'base64'));
-  const signed = await holder.raw(bytes);
-  const done = await client.post(`/api/enrolments/${issued.body['id'] as string}/complete`, {
-    signature: toBase64(signed.signature),
-    certificate: toBase64(signed.certificate),
-  });
-  expect(done.status, JSON.stringify(done.body)).toBe(200);
-  const ch = await client.post('/api/authn/card/binding/options');
-  const proof = await holder.rawAuth(new Uint8Array(Buffer.from(ch.body['message'] as string, 'base64')));
-  const bound = await client.post('/api/authn/card/binding', {
-    challenge: ch.body['challenge'],
-    certificate: toBase64(proof.certificate),
-    signature: toBase64(proof.signature),
-  });
-  expect(bound.status, JSON.stringify(bound.body)).toBe(201);
-  return { card: holder, accountId: done.body['accountId'] as string };
-}
-
-/** Waits until `selector`'s text contains `text` (live regions keep the previous message). */
-async function waitForText(page: Page, selector: string, text: string): Promise<void> {
-  try {
-    await page.waitForFunction(
-      ([s, t]) => document.querySelector(s)?.textContent?.includes(t) === true,
-      [selector, text] as const,
-      WAIT,
-    );
-  } catch (e) {
-    const shown = await page
-      .evaluate(() =>
-        ['#status', '#error'].map((s) => `${s}: ${document.querySelector(s)?.textContent ?? '(none)'}`),
-      )
-      .catch(() => []);
-    throw new Error(`"${text}" never appeared in ${selector}; the page showed ${shown.join(' | ')}`, {
-      cause: e,
-    });
-  }
-}
 
 /** Card sign-in on the card page (the hosted card, its 4-digit PIN), then `returnTo`. */
 async function cardSignIn(page: Page, tokenId: string, returnTo: string): Promise<void> {
@@ -167,7 +124,7 @@ for (const engine of ENGINES) {
     it('ok-activate-with-the-webcrypto-key-openssl-hold-then-good-and-sign-in-with-it', async () => {
       // The platform's clock is frozen: start it at the real time, so that openssl accepts OCSP times.
       stack.clock.set(new Date(Math.floor(Date.now() / 1000) * 1000));
-      const r = await enrolled('高橋　健一', '1985-05-05');
+      const r = await enrolledWithCard(stack, '高橋　健一', '1985-05-05', true, '1');
       const page = phoneA.page;
       await cardSignIn(page, r.card.tokenId, '/wallet/devices');
       await page.locator('#device-apply').waitFor(WAIT);

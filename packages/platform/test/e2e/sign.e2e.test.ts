@@ -11,55 +11,26 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { toBase64 } from '@watashi/pki';
 import { ENGINES } from '../db/harness.ts';
-import { Client } from '../authn/support.ts';
-import { cardHolder, type CardHolder, type TestSim } from '../enrolment/support.ts';
 import { minimalPdf } from '../../../signature/test/fixtures.ts';
-import { launchBrowser, startStack, type Stack, type TestBrowser } from './support.ts';
+import {
+  AUTH_PIN,
+  SIGN_PIN,
+  enrolledWithCard,
+  visibleText,
+  launchBrowser,
+  startStack,
+  type Stack,
+  type TestBrowser,
+} from './support.ts';
 import { checkPage } from './page-check.ts';
 
-const SIGN_PIN = 'SIGN2026';
-const AUTH_PIN = '1234';
 const WAIT = { timeout: 45_000 };
 
 let stack: Stack;
 let browser: TestBrowser;
 let page: Page;
 let dir: string;
-
-/** A resident enrolled through the API with a hosted card, the card bound for sign-in. */
-async function enrolled(name: string, birthDate: string): Promise<CardHolder> {
-  const r = await stack.sim.sim.addResident({ name, birthDate, sex: '1' });
-  const { card } = await stack.sim.sim.issueCard(r.id, { signPin: SIGN_PIN, authPin: AUTH_PIN });
-  const sim = { url: stack.simUrl, clock: stack.clock } as unknown as TestSim;
-  const holder = cardHolder(sim, r.id, card.tokenId, SIGN_PIN, AUTH_PIN);
-  const client = new Client(stack.base);
-  const issued = await client.post('/api/enrolments', {});
-  const bytes = new Uint8Array(Buffer.from((issued.body['document'] as { bytes: string }).bytes, 'base64'));
-  const signed = await holder.raw(bytes);
-  const done = await client.post(`/api/enrolments/${issued.body['id'] as string}/complete`, {
-    signature: toBase64(signed.signature),
-    certificate: toBase64(signed.certificate),
-  });
-  expect(done.status, JSON.stringify(done.body)).toBe(200);
-  const ch = await client.post('/api/authn/card/binding/options');
-  const proof = await holder.rawAuth(new Uint8Array(Buffer.from(ch.body['message'] as string, 'base64')));
-  const bound = await client.post('/api/authn/card/binding', {
-    challenge: ch.body['challenge'],
-    certificate: toBase64(proof.certificate),
-    signature: toBase64(proof.signature),
-  });
-  expect(bound.status, JSON.stringify(bound.body)).toBe(201);
-  return holder;
-}
-
-/** Text of the first element matching `selector` once it is visible. */
-async function visibleText(selector: string): Promise<string> {
-  const l = page.locator(selector).first();
-  await l.waitFor({ state: 'visible', ...WAIT });
-  return (await l.textContent()) ?? '';
-}
 
 for (const engine of ENGINES) {
   describe(engine, () => {
@@ -77,7 +48,7 @@ for (const engine of ENGINES) {
     });
 
     it('ok-sign-a-pdf-in-the-wallet-pdfsig-passes-and-verify-says-total-passed', async () => {
-      const card = await enrolled('署名　太郎', '1975-05-05');
+      const { card } = await enrolledWithCard(stack, '署名　太郎', '1975-05-05', true, '1');
       await page.goto(`${stack.base}/wallet/card-login`);
       await page.locator(`#card-${card.tokenId}`).check();
       await page.fill('#card-pin', AUTH_PIN);
@@ -93,24 +64,26 @@ for (const engine of ENGINES) {
         mimeType: 'application/pdf',
         buffer: Buffer.from(pdf),
       });
-      const facts = await visibleText('#sign-document');
+      const facts = await visibleText(page, '#sign-document');
       expect(facts).toContain('賃貸契約書.pdf');
       expect(facts).toContain(`${pdf.length.toLocaleString('ja')} バイト`);
       expect(facts.replace(/\s/g, '')).toContain(hash);
-      expect(await visibleText('#sign-format')).toContain('PDFの中に署名を入れます');
+      expect(await visibleText(page, '#sign-format')).toContain('PDFの中に署名を入れます');
       await page.locator(`#card-${card.tokenId}`).check();
-      expect(await visibleText('#pin-tries')).toBe('あと5回まちがえると、署名用パスワードがロックされます。');
+      expect(await visibleText(page, '#pin-tries')).toBe(
+        'あと5回まちがえると、署名用パスワードがロックされます。',
+      );
       await checkPage(page, 'sign', '01-file-chosen');
 
       // The password; then the name and address the signature will show, from the certificate.
       await page.fill('#card-pin', SIGN_PIN);
       await page.click('#card-submit');
-      const signer = await visibleText('#sign-signer');
+      const signer = await visibleText(page, '#sign-signer');
       expect(signer).toContain('署名　太郎');
       expect(signer).toContain('住所');
       await checkPage(page, 'sign', '02-signer-shown');
       await page.click('#sign-confirm-button');
-      expect(await visibleText('#sign-done')).toContain('署名　太郎');
+      expect(await visibleText(page, '#sign-done')).toContain('署名　太郎');
       await checkPage(page, 'sign', '03-signed');
 
       // The download is the signed PDF: poppler validates it.

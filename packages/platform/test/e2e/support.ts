@@ -196,15 +196,17 @@ export interface EnrolledResident {
 
 /**
  * A resident with a hosted card, enrolled through the API (the card signs the enrolment
- * document), the card's user-authentication key bound for sign-in unless `bind` is false.
+ * document), the card's user-authentication key bound for sign-in unless `bind` is false. `sex`:
+ * the basic 4 code (1 male, 2 female).
  */
 export async function enrolledWithCard(
   stack: Stack,
   name: string,
   birthDate: string,
   bind = true,
+  sex: '1' | '2' = '2',
 ): Promise<EnrolledResident> {
-  const r = await stack.sim.sim.addResident({ name, birthDate, sex: '2' });
+  const r = await stack.sim.sim.addResident({ name, birthDate, sex });
   const { card } = await stack.sim.sim.issueCard(r.id, { signPin: SIGN_PIN, authPin: AUTH_PIN });
   const sim = { url: stack.simUrl, clock: stack.clock } as unknown as TestSim;
   const holder = cardHolder(sim, r.id, card.tokenId, SIGN_PIN, AUTH_PIN);
