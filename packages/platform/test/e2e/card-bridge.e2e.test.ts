@@ -80,6 +80,7 @@ for (const engine of ENGINES) {
       await page.fill('#card-pin', AUTH_PIN);
       await page.click('#card-submit');
       await page.waitForURL('**/wallet/account', { timeout: 45_000 });
+      await page.locator('h1', { hasText: 'アカウント' }).waitFor({ state: 'visible', timeout: 45_000 });
       await checkPage(page, 'card-bridge', '02-signed-in');
       const me = await page.evaluate(async () => (await fetch('/api/me')).json() as Promise<unknown>);
       expect(me).toMatchObject({ account: { id: resident.accountId } });

@@ -127,6 +127,14 @@ export async function checkPage(
   options: CheckPageOptions = {},
 ): Promise<void> {
   const problems: string[] = [];
+  // A page shows its level-one heading once it has loaded what it shows (a wallet page renders a
+  // busy placeholder while its data loads): checking before that would judge the placeholder. A page
+  // that never gets one is reported by axe below.
+  await page
+    .locator('h1')
+    .first()
+    .waitFor({ state: 'visible', timeout: 45_000 })
+    .catch(() => undefined);
   for (const size of SIZES.filter((s) => options.sizes?.includes(s.name) ?? true)) {
     await page.setViewportSize({ width: size.width, height: size.height });
     await page.evaluate(() => document.fonts.ready.then(() => undefined));
