@@ -48,7 +48,13 @@ const PARALLEL = Number(process.env['WATASHI_TEST_WORKERS'] ?? 2);
  * The wallet's build (when its sources changed: a few `stat` calls otherwise) — the platform serves
  * it to the browser suites and the server tests — then the PostgreSQL discovery / private cluster.
  */
-const GLOBAL_SETUP = ['packages/wallet/test/build-setup.ts', 'packages/platform/test/db/global-setup.ts'];
+const GLOBAL_SETUP = [
+  'packages/wallet/test/build-setup.ts',
+  'packages/platform/test/db/global-setup.ts',
+  'test/support/key-pool-setup.ts',
+];
+/** Simulators started in a test file draw their RSA keys from the pool the global set-up made. */
+const SETUP_FILES = ['test/support/sim-keys-setup.ts'];
 
 export default defineConfig({
   test: {
@@ -76,6 +82,7 @@ export default defineConfig({
           // A `*.db.test.ts` beside the code is the database's; the other unit folders are not.
           exclude: [NODE_MODULES, ...E2E, ...SCALE, ...UNIT.filter((g) => !g.startsWith('packages/*/src/'))],
           globalSetup: GLOBAL_SETUP,
+          setupFiles: SETUP_FILES,
         },
       },
       {
@@ -85,6 +92,7 @@ export default defineConfig({
           include: E2E,
           exclude: [NODE_MODULES, ...SCALE],
           globalSetup: GLOBAL_SETUP,
+          setupFiles: SETUP_FILES,
           fileParallelism: false,
           sequence: { groupOrder: 1 },
         },
@@ -95,6 +103,7 @@ export default defineConfig({
           name: 'scale',
           include: SCALE,
           globalSetup: GLOBAL_SETUP,
+          setupFiles: SETUP_FILES,
           fileParallelism: false,
           sequence: { groupOrder: 2 },
         },

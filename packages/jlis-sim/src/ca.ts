@@ -6,7 +6,7 @@
  */
 import { createHash, createPrivateKey, type KeyObject } from 'node:crypto';
 import { parseCertificate, parseSpki, fromBase64, toBase64, toHex } from '@watashi/pki';
-import { nodeGenerateKey, nodeSigner } from '@watashi/pki/node';
+import { nodeSigner } from '@watashi/pki/node';
 import { buildJpkiCaCertificate } from '@watashi/jpki';
 import { caKey, nextSerial, type CaRuntime, type SimContext } from './context.ts';
 import { simError } from './errors.ts';
@@ -56,7 +56,7 @@ export async function loadOrCreateCas(ctx: SimContext): Promise<void> {
       if (record) {
         key = createPrivateKey(ctx.store.readKey(record.keyFile));
       } else {
-        key = nodeGenerateKey('RSA-SHA256');
+        key = ctx.keys.rsa2048();
         const keyFile = `${purpose}-${gen.name}.key.pem`;
         ctx.store.writeKey(keyFile, key.export({ type: 'pkcs8', format: 'pem' }).toString());
         const notBefore = new Date(`${gen.notBefore}T00:00:00Z`);

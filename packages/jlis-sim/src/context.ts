@@ -2,6 +2,7 @@
  * The runtime context shared by the simulator's domain modules: configuration, clock, PRNG,
  * store, persisted state and the loaded CAs. One per simulator instance (no module state).
  */
+import type { KeySource } from './keys.ts';
 import type { KeyObject } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Certificate, Signer } from '@watashi/pki';
@@ -34,6 +35,8 @@ export interface SimContext {
   readonly store: Store;
   readonly state: SimState;
   readonly log: Logger;
+  /** Where RSA-2048 keys come from (keys.ts). */
+  readonly keys: KeySource;
   /** CAs keyed `${purpose}/${generation}`. */
   readonly cas: Map<string, CaRuntime>;
   /** Persists the state now (after a domain mutation). */

@@ -19,6 +19,14 @@ export type { SimErrorCode } from './errors.ts';
 export type { IssuedToken, IssueCardOptions } from './issuance.ts';
 export type { ResidentView, CertView, TokenView } from './residents/registry.ts';
 export { banner } from './banner.ts';
+export {
+  cardKeyPair,
+  defaultKeySource,
+  freshKeys,
+  keyPool,
+  setDefaultKeySource,
+  type KeySource,
+} from './keys.ts';
 
 /** A simulator with its HTTP app. */
 export interface RunningSimulator {

@@ -8,12 +8,12 @@
  * - a smartphone gets separate keys, serials and PINs; a second live smartphone certificate set for
  *   the same resident is refused (二重発行の防止) unless it replaces the old device (device change).
  */
+import { cardKeyPair } from './keys.ts';
 import { parseCertificate, toBase64 } from '@watashi/pki';
 import {
   basic4From,
   buildJpkiAuthCertificate,
   buildJpkiSigningCertificate,
-  generateCardKeyPair,
   jpkiValidity,
   birthdayIn,
   endOfJstDay,
@@ -146,7 +146,7 @@ async function issueOne(
   issuedAt: Date,
   cardExpiry: Date,
 ): Promise<KeyedCert> {
-  const { privateJwk, spki } = await generateCardKeyPair();
+  const { privateJwk, spki } = cardKeyPair(ctx.keys);
   const serial = nextSerial(ctx);
   const v = jpkiValidity({ issuedAt, birthDate: r.birthDate, cardExpiry });
   const notAfter =

@@ -3,6 +3,7 @@
  * tests and by `npm start`. Mutating operations run one at a time (a promise queue), so async key
  * generation inside one operation never interleaves with another's state changes.
  */
+import { defaultKeySource, type KeySource } from './keys.ts';
 import { fromBase64 } from '@watashi/pki';
 import pino, { type Logger } from 'pino';
 import { allCas, caOf, loadOrCreateCas, PURPOSES } from './ca.ts';
@@ -65,12 +66,14 @@ export interface InfoDocument {
   }>;
 }
 
-/** Options not in the configuration file: injected clock and logger. */
+/** Options not in the configuration file: injected clock, logger and key source. */
 export interface SimulatorOptions {
   readonly clock?: Clock;
   readonly logger?: Logger;
   /** Where the default logger writes: 1 (stdout, the default) or 2 (stderr, when stdout carries data). */
   readonly logFd?: 1 | 2;
+  /** Where RSA-2048 keys come from; default: keys.ts `defaultKeySource()` (fresh generation). */
+  readonly keys?: KeySource;
 }
 
 function freshState(seed: string): SimState {
@@ -137,6 +140,7 @@ export class Simulator {
         store,
         state,
         log,
+        keys: o.keys ?? defaultKeySource(),
         cas: new Map(),
         save: () => store.save(state),
         saveSoon: () => store.saveSoon(state),
