@@ -1,5 +1,5 @@
 // The wallet's security, data and close pages in real Chromium against the real platform and
-// simulator, on both engines (issue 17): a resident signed in on two browser contexts signs out
+// simulator, on PostgreSQL (support.ts journeyEngines; issue 17): a resident signed in on two browser contexts signs out
 // everywhere from one and the other is signed out; "download my data" saves valid JSON without a
 // My Number; closing the Private ID asks for a fresh sign-in, then for the word shown on screen.
 // Each page is checked with the shell's page check (axe, sizes, targets, screenshots under
@@ -11,14 +11,13 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser as Chromium, type BrowserContext, type Page } from 'playwright-core';
-import { ENGINES } from '../db/harness.ts';
 import type { TestPlatform } from '../authn/support.ts';
 import type { TestSim } from '../enrolment/support.ts';
 import { passkeyResident, type PasskeyResident } from '../oidc/support.ts';
 import type { RequestOptionsJSON } from '../support/soft-authenticator.ts';
 import { SESSION_COOKIE } from '../../src/server/sessions.ts';
 import { checkPage } from './page-check.ts';
-import { CHROMIUM, CHROMIUM_ARGS, startStack, type Stack } from './support.ts';
+import { CHROMIUM, CHROMIUM_ARGS, startStack, type Stack, journeyEngines } from './support.ts';
 
 /** A browser context with one page, and the CSP violations and page errors it saw. */
 interface Tab {
@@ -27,7 +26,7 @@ interface Tab {
   readonly problems: string[];
 }
 
-for (const engine of ENGINES) {
+for (const engine of journeyEngines('postgres')) {
   describe(engine, () => {
     let stack: Stack;
     let chromiumBrowser: Chromium;

@@ -1,4 +1,4 @@
-// Out-of-band approval in real Chromium (issue 19), on both database engines: the resident's
+// Out-of-band approval in real Chromium (issue 19), on PostgreSQL (support.ts journeyEngines): the resident's
 // wallet is open on the approvals page; a relying party (openid-client, CIBA poll mode) asks for a
 // transfer to be approved; the page learns of it while open (polling), shows the service and the
 // exact text; the resident approves with the browser's device key (WebCrypto, IndexedDB); the RP
@@ -10,7 +10,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordPairwiseSubject } from '../../src/oidc/ciba.ts';
 import { pairwiseSubject } from '../../src/oidc/pairwise.ts';
 import { addRelyingParty } from '../../src/oidc/registry.ts';
-import { ENGINES } from '../db/harness.ts';
 import {
   AUTH_PIN,
   enrolledWithCard,
@@ -20,6 +19,7 @@ import {
   waitForText,
   type Stack,
   type TestBrowser,
+  journeyEngines,
 } from './support.ts';
 import { checkPage } from './page-check.ts';
 
@@ -42,7 +42,7 @@ afterAll(async () => {
   await new Promise((r) => jwksServer?.close(r));
 });
 
-for (const engine of ENGINES) {
+for (const engine of journeyEngines('postgres')) {
   describe(engine, () => {
     beforeAll(async () => {
       stack = await startStack(`approvals-e2e-${engine}`, engine);

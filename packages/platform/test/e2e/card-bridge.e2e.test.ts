@@ -1,4 +1,4 @@
-// Card sign-in through a PC/SC reader in real Chromium (issue 17), on both database engines: the
+// Card sign-in through a PC/SC reader in real Chromium (issue 17), on PostgreSQL (support.ts journeyEngines): the
 // resident's card (issued by the J-LIS simulator) sits in a reader of a private pcscd (vpcd,
 // packages/cli/test/private-pcscd.ts), `watashi card-bridge` (the real executable) offers it on
 // 127.0.0.1, and the platform's `wallet.hostedCardsUrl` points the wallet's pages at the bridge:
@@ -9,7 +9,6 @@ import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
 import type { CardTransport } from '@watashi/jpki';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENGINES } from '../db/harness.ts';
 import { privatePcscd, spawnCardBridge, stopChild, VPCD_READER } from '../../../cli/test/private-pcscd.ts';
 import {
   AUTH_PIN,
@@ -20,6 +19,7 @@ import {
   type EnrolledResident,
   type Stack,
   type TestBrowser,
+  journeyEngines,
 } from './support.ts';
 import { checkPage } from './page-check.ts';
 
@@ -27,7 +27,7 @@ const BIN = fileURLToPath(new URL('../../../cli/bin/watashi.mjs', import.meta.ur
 /** The bridge's id of the card in the vpcd reader (card-bridge.ts: `pcsc-` + SHA-256 of the name). */
 const BRIDGE_ID = `pcsc-${createHash('sha256').update(VPCD_READER).digest('hex').slice(0, 12)}`;
 
-for (const engine of ENGINES) {
+for (const engine of journeyEngines('postgres')) {
   describe(engine, () => {
     let stack: Stack;
     let browser: TestBrowser;

@@ -1,4 +1,4 @@
-// Recovery with the My Number card in real Chromium (issue 17), on both database engines: the
+// Recovery with the My Number card in real Chromium (issue 17), on PGlite (support.ts journeyEngines): the
 // wallet's card pages drive a hosted card of the J-LIS simulator from the browser (cross-origin,
 // the real JpkiCardClient) against the real platform.
 // - every passkey lost → login page → recovery → card sign-in (a wrong PIN says the tries left) →
@@ -7,7 +7,6 @@
 // - the card pages in English and やさしい日本語; a locked PIN → the municipal office.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { ENGINES } from '../db/harness.ts';
 import { SoftAuthenticator, type CreationOptionsJSON } from '../support/soft-authenticator.ts';
 import {
   AUTH_PIN,
@@ -19,6 +18,7 @@ import {
   waitForText,
   type Stack,
   type TestBrowser,
+  journeyEngines,
 } from './support.ts';
 import { checkPage } from './page-check.ts';
 
@@ -26,7 +26,7 @@ let stack: Stack;
 let browser: TestBrowser;
 let page: Page;
 
-for (const engine of ENGINES) {
+for (const engine of journeyEngines('pglite')) {
   describe(engine, () => {
     beforeAll(async () => {
       stack = await startStack(`card-recovery-e2e-${engine}`, engine);

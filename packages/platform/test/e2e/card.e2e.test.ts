@@ -1,4 +1,4 @@
-// Re-proving with the My Number card in real Chromium (issue 17), on both database engines: the
+// Re-proving with the My Number card in real Chromium (issue 17), on PGlite (support.ts journeyEngines): the
 // wallet's card pages drive a hosted card of the J-LIS simulator from the browser (cross-origin,
 // the real JpkiCardClient), the platform is the real one, the RP is openid-client.
 // - login page → card sign-in → move → sweep → the account page's notice → re-proof in one step →
@@ -8,7 +8,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { runSweep } from '../../src/lifecycle/index.ts';
-import { ENGINES } from '../db/harness.ts';
 import type { TestPlatform } from '../authn/support.ts';
 import { authorizationUrl, Browser, exchange, login, registerRp } from '../oidc/support.ts';
 import { SESSION_COOKIE } from '../../src/server/sessions.ts';
@@ -22,6 +21,7 @@ import {
   visibleText,
   type Stack,
   type TestBrowser,
+  journeyEngines,
 } from './support.ts';
 import { checkPage } from './page-check.ts';
 
@@ -36,7 +36,7 @@ async function browserSession(): Promise<string> {
   return `${c.name}=${c.value}`;
 }
 
-for (const engine of ENGINES) {
+for (const engine of journeyEngines('pglite')) {
   describe(engine, () => {
     beforeAll(async () => {
       stack = await startStack(`card-e2e-${engine}`, engine);

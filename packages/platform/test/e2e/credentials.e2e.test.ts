@@ -12,15 +12,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JSONWebKeySet } from 'jose';
 import type { Page } from 'playwright-core';
 import { sha256b64u, verifySdJwt } from '../credentials/sd-jwt-check.ts';
-import { ENGINES } from '../db/harness.ts';
 import { checkPage } from './page-check.ts';
-import { launchBrowser, startStack, type Stack, type TestBrowser } from './support.ts';
+import { launchBrowser, startStack, type Stack, type TestBrowser, journeyEngines } from './support.ts';
 import { writeQrY4m } from './y4m.ts';
 
 const SIGN_PIN = 'DEMO2026';
 const WAIT = { timeout: 45_000 };
 
-for (const engine of ENGINES) {
+for (const engine of journeyEngines('postgres')) {
   describe(engine, () => {
     let stack: Stack;
     let browser: TestBrowser;

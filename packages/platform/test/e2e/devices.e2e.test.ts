@@ -1,4 +1,4 @@
-// Device certificates in real Chromium (issue 18), on both database engines: the wallet's
+// Device certificates in real Chromium (issue 18), on PostgreSQL (support.ts journeyEngines): the wallet's
 // WebCrypto key (non-extractable, IndexedDB) gets a Watashi certificate that is on hold until the
 // browser signs the activation challenge — checked by `openssl verify` against /ca/ and by
 // `openssl ocsp` against the responder (hold before activation, good after) — then signs in with
@@ -10,7 +10,6 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { opensslWorkspace } from '../../../pki/test/openssl.ts';
-import { ENGINES } from '../db/harness.ts';
 import {
   AUTH_PIN,
   enrolledWithCard,
@@ -19,6 +18,7 @@ import {
   startStack,
   type Stack,
   type TestBrowser,
+  journeyEngines,
 } from './support.ts';
 import { checkPage } from './page-check.ts';
 
@@ -107,7 +107,7 @@ async function opensslOcsp(certificate: string): Promise<string> {
   return out;
 }
 
-for (const engine of ENGINES) {
+for (const engine of journeyEngines('postgres')) {
   describe(engine, () => {
     beforeAll(async () => {
       stack = await startStack(`devices-e2e-${engine}`, engine);

@@ -1,5 +1,5 @@
 // A relying party (openid-client) and a person in real Chromium (CDP virtual authenticator), on
-// each engine: the RP's authorization request brings a newcomer to the wallet, who enrols with a
+// PostgreSQL (support.ts journeyEngines): the RP's authorization request brings a newcomer to the wallet, who enrols with a
 // hosted card, registers a passkey, makes a persona, consents on the wallet's consent page with it
 // (the values shown change with the choice) and lands on the RP's callback with a code the RP
 // exchanges; later, signed out, the same person signs in with the passkey and goes straight back
@@ -12,9 +12,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import * as client from 'openid-client';
 import { addRelyingParty } from '../../src/oidc/registry.ts';
-import { ENGINES } from '../db/harness.ts';
 import { checkPage } from './page-check.ts';
-import { freePort, launchBrowser, startStack, type Stack, type TestBrowser } from './support.ts';
+import {
+  freePort,
+  launchBrowser,
+  startStack,
+  type Stack,
+  type TestBrowser,
+  journeyEngines,
+} from './support.ts';
 
 const SIGN_PIN = 'DEMO2026';
 
@@ -40,7 +46,7 @@ afterAll(async () => {
   await new Promise((r) => rpServer?.close(r));
 });
 
-for (const engine of ENGINES) {
+for (const engine of journeyEngines('postgres')) {
   describe(engine, () => {
     let stack: Stack;
     let browser: TestBrowser;

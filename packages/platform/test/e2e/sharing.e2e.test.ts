@@ -1,4 +1,4 @@
-// Personas, consent and withdrawal end to end, on each engine, in real Chromium (CDP virtual
+// Personas, consent and withdrawal end to end, on PGlite (support.ts journeyEngines), in real Chromium (CDP virtual
 // authenticator not needed: the enrolment signature signs the browser in) with a relying party
 // driven by openid-client: the resident enrols with a hosted card, makes a persona on
 // /wallet/personas (the page's own checks and the API's problems shown by code on the way), logs
@@ -12,10 +12,16 @@ import type { Page } from 'playwright-core';
 import * as client from 'openid-client';
 import { isWatashiClaim } from '../../src/oidc/claims.ts';
 import { addRelyingParty } from '../../src/oidc/registry.ts';
-import { ENGINES } from '../db/harness.ts';
 import { checkPage } from './page-check.ts';
 import { oauthError } from '../oidc/support.ts';
-import { freePort, launchBrowser, startStack, type Stack, type TestBrowser } from './support.ts';
+import {
+  freePort,
+  launchBrowser,
+  startStack,
+  type Stack,
+  type TestBrowser,
+  journeyEngines,
+} from './support.ts';
 
 const SIGN_PIN = 'DEMO2026';
 const RP_NAME = 'E2E 酒店';
@@ -36,7 +42,7 @@ afterAll(async () => {
   await new Promise((r) => rpServer?.close(r));
 });
 
-for (const engine of ENGINES) {
+for (const engine of journeyEngines('pglite')) {
   describe(engine, () => {
     let stack: Stack;
     let browser: TestBrowser;

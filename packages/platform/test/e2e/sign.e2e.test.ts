@@ -1,5 +1,5 @@
 // Signing a PDF from the wallet with the My Number card, then checking it on the public
-// verification page, in real Chromium on both database engines (issue 20): the wallet reads the
+// verification page, in real Chromium on PGlite (support.ts journeyEngines) (issue 20): the wallet reads the
 // file's name, size and SHA-256, the hosted card of the simulator verifies the signing password and
 // hands over its certificate, the resident sees the name and address the signature will show and
 // signs; the downloaded PDF is checked by poppler's pdfsig, and /verify (no account) says
@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { ENGINES } from '../db/harness.ts';
 import { minimalPdf } from '../../../signature/test/fixtures.ts';
 import {
   AUTH_PIN,
@@ -22,6 +21,7 @@ import {
   startStack,
   type Stack,
   type TestBrowser,
+  journeyEngines,
 } from './support.ts';
 import { checkPage } from './page-check.ts';
 
@@ -32,7 +32,7 @@ let browser: TestBrowser;
 let page: Page;
 let dir: string;
 
-for (const engine of ENGINES) {
+for (const engine of journeyEngines('pglite')) {
   describe(engine, () => {
     beforeAll(async () => {
       stack = await startStack(`sign-e2e-${engine}`, engine);

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
 import { createSimulator, fixedClock, type ManualClock, type RunningSimulator } from '@watashi/jlis-sim';
 import { createPlatform, type Platform } from '../../src/platform.ts';
-import { openTestDatabase, type EngineName, type TestDatabase } from '../db/harness.ts';
+import { ENGINES, openTestDatabase, type EngineName, type TestDatabase } from '../db/harness.ts';
 import { toBase64 } from '@watashi/pki';
 import { Client } from '../authn/support.ts';
 import { cardHolder, type CardHolder, type TestSim } from '../enrolment/support.ts';
@@ -34,6 +34,18 @@ export const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
+
+/**
+ * The database engine(s) a browser journey runs on. Every store rule is exercised on both engines
+ * by the database suites (test/db/harness.ts `forEachEngine`); a journey exercises the browser,
+ * the wallet and HTTP on top of them, so each journey file names one engine — about half the
+ * journeys on each, so both still carry a resident end to end — and the browser suite takes half
+ * the time (docs/conventions.md "Browser journeys"). `WATASHI_E2E_ENGINES=both` runs every journey
+ * on both engines (before a release, or after a change to the store).
+ */
+export function journeyEngines(engine: EngineName): readonly EngineName[] {
+  return process.env['WATASHI_E2E_ENGINES'] === 'both' ? ENGINES : [engine];
+}
 
 /** A free TCP port on 127.0.0.1 (closed again at once; used right after). */
 export async function freePort(): Promise<number> {

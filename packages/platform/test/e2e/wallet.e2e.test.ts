@@ -6,9 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { runSweep } from '../../src/lifecycle/index.ts';
-import { ENGINES } from '../db/harness.ts';
 import { checkPage } from './page-check.ts';
-import { launchBrowser, startStack, type Stack, type TestBrowser } from './support.ts';
+import { launchBrowser, startStack, type Stack, type TestBrowser, journeyEngines } from './support.ts';
 
 const SIGN_PIN = 'DEMO2026';
 
@@ -47,7 +46,7 @@ async function sign(cardId: string, pin: string): Promise<void> {
   await page.click('#enrol-submit');
 }
 
-for (const engine of ENGINES) {
+for (const engine of journeyEngines('pglite')) {
   describe(engine, () => {
     beforeAll(async () => {
       stack = await startStack(`wallet-e2e-${engine}`, engine);
