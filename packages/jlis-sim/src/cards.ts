@@ -47,6 +47,8 @@ const deviceRevocationSchema = z.strictObject({
 /** Hosted tokens of one simulator. */
 export class HostedCards {
   private readonly sessions = new Map<string, VirtualJpkiCard>();
+  /** `writes` of each card instance when its state was last saved (see persist). */
+  private readonly saved = new WeakMap<VirtualJpkiCard, number>();
 
   constructor(private readonly ctx: SimContext) {}
 
@@ -57,9 +59,15 @@ export class HostedCards {
     return t;
   }
 
+  /**
+   * Saves the card's state when a command changed it (a retry counter or a PIN: `card.writes`
+   * moved since the last save). Reading a certificate takes dozens of APDUs and changes nothing;
+   * rewriting state.json after each of them made a card read cost seconds.
+   */
   private persist(t: TokenRecord, card: VirtualJpkiCard): void {
-    const next = card.exportState();
-    t.state = next;
+    if (card.writes === (this.saved.get(card) ?? 0)) return;
+    this.saved.set(card, card.writes);
+    t.state = card.exportState();
     this.ctx.save();
   }
 

@@ -6,7 +6,7 @@
  *
  * By default every key is freshly generated. A {@link keyPool} hands out keys generated earlier
  * (each at most once per process) and falls back to fresh generation when it runs dry; the test
- * suite installs one for every simulator it starts in process (test/sim-keys-setup.ts). Keys from
+ * suite installs one for every simulator it starts in process (test/support/sim-keys-setup.ts). Keys from
  * a pool are as real as fresh ones — only their reuse across simulator data directories differs,
  * which is harmless for a simulator and the reason a pool is never the default.
  */

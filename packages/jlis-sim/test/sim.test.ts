@@ -1,7 +1,7 @@
 // Integration: the simulator over real HTTP on 127.0.0.1 (random port), with openssl as the
 // independent check of every certificate, CRL, OCSP response and CMS it produces.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -847,6 +847,30 @@ describe('three generations (docs/jpki.md §1.1): a card is issued under the gen
 });
 
 describe('persistence and seeds', () => {
+  it('ok-card-reads-leave-state-json-alone-a-wrong-pin-is-saved-at-once', async () => {
+    const r = await s.sim.addResident({ birthDate: '1985-04-01' });
+    const { card } = await s.sim.issueCard(r.id, { signPin: 'READ123', authPin: '1234' });
+    const token = { id: card.tokenId };
+    const stateFile = join(dataDir, 'state.json');
+    const hex = (h: string): Uint8Array => Uint8Array.from(Buffer.from(h, 'hex'));
+    // state.json is replaced by rename on every save, so its inode tells whether it was written.
+    const before = statSync(stateFile).ino;
+    s.sim.cards.beginSession(token.id);
+    // SELECT the JPKI AP, the auth certificate EF, READ BINARY: nothing on the card changes.
+    for (const c of ['00a4040c0ad392f000260100000001', '00a4020c02000a', '00b0000000'])
+      await s.sim.cards.apdu(token.id, hex(c));
+    expect(statSync(stateFile).ino).toBe(before);
+    // A wrong auth PIN uses a try: written before the answer, as the chip's memory is.
+    await s.sim.cards.apdu(token.id, hex('00a4020c020018'));
+    const answer = await s.sim.cards.apdu(token.id, hex('002000800430303030'));
+    expect(Buffer.from(answer).toString('hex')).toBe('63c2');
+    const saved = JSON.parse(readFileSync(stateFile, 'utf8')) as {
+      tokens: Record<string, { state: { counters: { auth: number } } }>;
+    };
+    expect(saved.tokens[token.id]?.state.counters.auth).toBe(2);
+    s.sim.cards.endSession(token.id);
+  });
+
   it('ok-restart-keeps-state', async () => {
     const before = (await api<{ id: string }[]>('GET', '/residents')).body.map((r) => r.id).sort();
     const info = (

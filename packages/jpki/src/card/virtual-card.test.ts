@@ -242,6 +242,17 @@ describe('PIN counters (docs/jpki.md §3.4–§3.5)', () => {
     );
     expect(sw(r)).toEqual(['9000', '9000', '63c3', '63c2', '63c1', '9000', '63c3']);
   });
+  it('ok-writes moves only when a counter or a PIN changes', async () => {
+    const c = makeCard();
+    await run(c, JPKI, sel('000a'), '00b0000000', sel('0018'), '00200080', verifyHex('1234'));
+    expect(c.writes).toBe(0); // reads, a counter query and a correct PIN at full tries
+    await run(c, JPKI, sel('0018'), verifyHex('0000'));
+    expect(c.writes).toBe(1);
+    await run(c, JPKI, sel('0018'), verifyHex('1234'));
+    expect(c.writes).toBe(2); // the correct PIN reset the counter
+    await run(c, JPKI, sel('0018'), verifyHex('1234'), '0024018004' + Buffer.from('4321').toString('hex'));
+    expect(c.writes).toBe(3);
+  });
   it('ok-empty VERIFY never consumes a try', async () => {
     const c = makeCard();
     const r = await run(c, JPKI, sel('0018'), ...Array.from({ length: 10 }, () => '00200080'));

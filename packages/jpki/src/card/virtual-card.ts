@@ -128,6 +128,7 @@ export class VirtualJpkiCard implements ResettableCard {
   >;
   readonly #keys: Partial<Record<PinKind, RsaPrivateKey>>;
   readonly #keyJwk: Partial<Record<PinKind, JsonWebKey>>;
+  #writes = 0;
   readonly #pins: Partial<Record<PinKind, PinSlot>>;
   readonly #onApdu: ((command: Uint8Array, response: Uint8Array) => void) | undefined;
   // Volatile security state: cleared by a reset and by selecting an application (docs/jpki.md §3.5).
@@ -257,6 +258,15 @@ export class VirtualJpkiCard implements ResettableCard {
     };
   }
 
+  /**
+   * How many times this instance wrote its non-volatile memory (a retry counter or PIN reference
+   * data changed) — the only state APDUs change. A holder persists {@link exportState} only when
+   * this moved, instead of after every command.
+   */
+  get writes(): number {
+    return this.#writes;
+  }
+
   /** Device kind of this card. */
   get kind(): JpkiDeviceKind {
     return this.#kind;
@@ -368,11 +378,15 @@ export class VirtualJpkiCard implements ResettableCard {
     if (slot.triesLeft === 0) return SW.REFERENCE_DATA_BLOCKED;
     if (cmd.data.length === 0) return SW.PIN_TRIES_BASE | slot.triesLeft; // costs no try
     if (timingSafeEqual(cmd.data, slot.value)) {
-      slot.triesLeft = PIN_MAX_TRIES[kind]; // a correct PIN resets the counter
+      if (slot.triesLeft !== PIN_MAX_TRIES[kind]) {
+        slot.triesLeft = PIN_MAX_TRIES[kind]; // a correct PIN resets the counter
+        this.#writes++;
+      }
       this.#verified.add(kind);
       return SW.OK;
     }
     slot.triesLeft -= 1;
+    this.#writes++;
     this.#verified.delete(kind);
     return SW.PIN_TRIES_BASE | slot.triesLeft; // 63 C0 when the last try was used
   }
@@ -389,6 +403,7 @@ export class VirtualJpkiCard implements ResettableCard {
     const text = String.fromCharCode(...cmd.data);
     if (!isWellFormedPin(kind, text)) return SW.WRONG_DATA;
     slot.value = new Uint8Array(cmd.data);
+    this.#writes++;
     return SW.OK;
   }
 
