@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateToLatest, openDatabase, RISC, verifyAuditChain } from '@watashi/platform';
 import { cleanup, json, run, tempDir } from './helpers.ts';
+import { seedDataDir } from '../../platform/test/db/snapshot.ts';
 
 const dir = tempDir('watashi-cli-account-');
 const store = ['--data-dir', dir];
@@ -26,6 +27,7 @@ async function withDb<T>(fn: (db: Awaited<ReturnType<typeof openDatabase>>['db']
 // Each command opens the embedded database (seconds on a loaded machine).
 describe('account', { timeout: 240_000 }, () => {
   beforeAll(async () => {
+    await seedDataDir(join(dir, 'db'));
     const rp = await run(
       'rp',
       'add',

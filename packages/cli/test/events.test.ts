@@ -5,16 +5,18 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Command } from 'commander';
 import { isWatashiError } from '@watashi/pki';
 import { jsonb, openDatabase } from '@watashi/platform';
 import { registerEventsCommands } from '../src/commands/events.ts';
 import { registerRpCommands } from '../src/commands/rp.ts';
 import { exitCodeFor } from '../src/exit-codes.ts';
+import { seedDataDir } from '../../platform/test/db/snapshot.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'watashi-cli-events-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+beforeAll(() => seedDataDir(join(dir, 'db')));
 const store = ['--data-dir', dir];
 
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {

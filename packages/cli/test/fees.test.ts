@@ -5,10 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, migrateToLatest } from '@watashi/platform';
 import { join } from 'node:path';
 import { cleanup, json, run, tempDir } from './helpers.ts';
+import { seedDataDir } from '../../platform/test/db/snapshot.ts';
 
 const dir = tempDir();
 
 beforeAll(async () => {
+  await seedDataDir(join(dir, 'db'));
   const database = await openDatabase({ dataDir: join(dir, 'db') });
   try {
     await migrateToLatest(database.db);

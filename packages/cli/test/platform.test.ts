@@ -9,6 +9,7 @@ import { registerPlatformCommands, serveConfig } from '../src/commands/platform.
 import { exitCodeFor } from '../src/exit-codes.ts';
 // openssl as the TSA (`openssl ts -reply` behind node:http), shared with the pki tests.
 import { startOpensslTsa } from '../../pki/src/tsp/test/openssl-tsa.ts';
+import { seedDataDir } from '../../platform/test/db/snapshot.ts';
 
 const dirs: string[] = [];
 const tempDir = (): string => {
@@ -47,6 +48,7 @@ async function run(argv: string[]): Promise<{ code: number; out: string; err: st
 
 async function auditedDataDir(): Promise<string> {
   const dir = tempDir();
+  await seedDataDir(join(dir, 'db'));
   const database = await openDatabase({ dataDir: join(dir, 'db') });
   await migrateToLatest(database.db);
   for (let i = 0; i < 3; i++)

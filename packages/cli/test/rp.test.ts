@@ -4,12 +4,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Command } from 'commander';
 import { isWatashiError } from '@watashi/pki';
 import { clientMetadata, openDatabase, openLocalKeyStore } from '@watashi/platform';
 import { registerRpCommands } from '../src/commands/rp.ts';
 import { exitCodeFor } from '../src/exit-codes.ts';
+import { seedDataDir } from '../../platform/test/db/snapshot.ts';
 
 const dirs: string[] = [];
 const tempDir = (): string => {
@@ -45,6 +46,7 @@ async function run(argv: string[]): Promise<{ code: number; out: string; err: st
 describe('rp', () => {
   const dir = tempDir();
   const store = ['--data-dir', dir];
+  beforeAll(() => seedDataDir(join(dir, 'db')));
 
   it('ok-add-client-secret-basic-prints-the-secret-once-and-stores-it-sealed', async () => {
     const r = await run([

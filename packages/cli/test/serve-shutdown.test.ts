@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { RunningSimulator } from '@watashi/jlis-sim';
 import { cleanup, startSim, tempDir, until } from './helpers.ts';
+import { seedDataDir } from '../../platform/test/db/snapshot.ts';
 
 const BIN = fileURLToPath(new URL('../bin/watashi.mjs', import.meta.url));
 const exec = promisify(execFile);
@@ -39,6 +40,7 @@ const refused = (port: number): Promise<boolean> =>
 it('ok-sigterm-drains-the-in-flight-request-refuses-new-connections-and-exits-0', async () => {
   const dir = tempDir('watashi-cli-serve-');
   const config = join(dir, 'config.json');
+  await seedDataDir(join(dir, 'data', 'db'));
   writeFileSync(
     config,
     JSON.stringify({
