@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Command } from 'commander';
 import { isWatashiError } from '@watashi/pki';
-import { clientMetadata, openDatabase, openLocalKeyStore } from '@watashi/platform';
+import { openDatabase, openLocalKeyStore } from '@watashi/platform/cli';
+import { clientMetadata } from '../../platform/src/oidc/index.ts';
 import { registerRpCommands } from '../src/commands/rp.ts';
 import { exitCodeFor } from '../src/exit-codes.ts';
 
