@@ -107,6 +107,15 @@ describe('the real J-LIS root files, read by us and by openssl (docs/jpki.md §1
     },
   );
 
+  it('ok-the compiled pins are the table of docs/jpki.md §1.1, the 2019 signing root included', () => {
+    const doc = readFileSync(new URL('../../../../docs/jpki.md', import.meta.url), 'utf8');
+    const table = [...doc.matchAll(/^\| ((?:sign|auth)ca0\d) \| (\d{4})-[^|]*\| `([0-9a-f]{64})` \|$/gm)].map(
+      (m) => [m[1]!, Number(m[2]), m[3]!] as const,
+    );
+    expect(table.map(([name]) => name)).toContain('signca02');
+    expect(JLIS_ROOT_PINS.map((p) => [p.name, p.generation, p.sha256] as const)).toEqual(table);
+  });
+
   it('ok-the production store recognises each file, and no other purpose has it', async () => {
     const store = await JpkiTrustStore.production();
     for (const [name, [file]] of Object.entries(PUBLISHED)) {
