@@ -4,7 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrateToLatest, openDatabase, RISC, verifyAuditChain } from '@watashi/platform';
+import { migrateToLatest, openDatabase, verifyAuditChain } from '@watashi/platform/cli';
+import { RISC } from '../../platform/src/lifecycle/index.ts';
 import { cleanup, json, run, tempDir } from './helpers.ts';
 import { seedDataDir } from '../../platform/test/db/snapshot.ts';
 

@@ -2,7 +2,7 @@
 // the fee ledger (exact totals, Japan-time month edges), JSON and text output, and the exit code
 // of a bad month.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, migrateToLatest } from '@watashi/platform';
+import { openDatabase, migrateToLatest } from '@watashi/platform/cli';
 import { join } from 'node:path';
 import { cleanup, json, run, tempDir } from './helpers.ts';
 import { seedDataDir } from '../../platform/test/db/snapshot.ts';

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Command } from 'commander';
 import { isWatashiError } from '@watashi/pki';
-import { appendAudit, jsonb, migrateToLatest, openDatabase } from '@watashi/platform';
+import { migrateToLatest, openDatabase } from '@watashi/platform/cli';
+import { appendAudit, jsonb } from '../../platform/src/store/index.ts';
 import { registerPlatformCommands, serveConfig } from '../src/commands/platform.ts';
 import { exitCodeFor } from '../src/exit-codes.ts';
 // openssl as the TSA (`openssl ts -reply` behind node:http), shared with the pki tests.

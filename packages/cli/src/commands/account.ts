@@ -18,7 +18,7 @@
  * 8 refused by the account's state (already closed or suspended, not resumable).
  */
 import type { Command } from 'commander';
-import type { AccountStatusChange } from '@watashi/platform';
+import type { AccountStatusChange } from '@watashi/platform/cli';
 import { emit, table } from '../output.ts';
 import { storeOptions, withRegistry, type StoreOptions } from './rp.ts';
 

@@ -10,11 +10,11 @@
  */
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
-import type * as PlatformModule from '@watashi/platform';
+import type * as PlatformModule from '@watashi/platform/cli';
 import { emit, table } from '../output.ts';
 import { serveConfig } from './platform.ts';
 
-const loadPlatform = (): Promise<typeof PlatformModule> => import('@watashi/platform');
+const loadPlatform = (): Promise<typeof PlatformModule> => import('@watashi/platform/cli');
 
 interface FeesCliOptions {
   month?: string;

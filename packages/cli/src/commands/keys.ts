@@ -12,12 +12,12 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { WatashiError } from '@watashi/pki';
-import type * as PlatformModule from '@watashi/platform';
+import type * as PlatformModule from '@watashi/platform/cli';
 import { emit, table } from '../output.ts';
 import { readConfigFile } from './platform.ts';
 
 /** Loaded when the command runs (the platform takes seconds to load). */
-const loadPlatform = (): Promise<typeof PlatformModule> => import('@watashi/platform');
+const loadPlatform = (): Promise<typeof PlatformModule> => import('@watashi/platform/cli');
 
 interface KeysOptions {
   config?: string;

@@ -29,14 +29,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { WatashiError } from '@watashi/pki';
-import type * as PlatformModule from '@watashi/platform';
-import type { Platform } from '@watashi/platform';
+import type * as PlatformModule from '@watashi/platform/cli';
+import type { Platform } from '@watashi/platform/cli';
 
 /**
  * The platform (database engines, HTTP server, OIDC) takes seconds to load; it is imported when a
  * platform command runs, so that `--help` and the simulator and card commands start quickly.
  */
-const loadPlatform = (): Promise<typeof PlatformModule> => import('@watashi/platform');
+const loadPlatform = (): Promise<typeof PlatformModule> => import('@watashi/platform/cli');
 import { DEFAULT_SIM_URL } from '../http.ts';
 import { emit, table } from '../output.ts';
 import { untilSignal } from '../signals.ts';

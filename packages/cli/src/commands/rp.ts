@@ -23,12 +23,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { WatashiError } from '@watashi/pki';
-import type * as PlatformModule from '@watashi/platform';
-import type { RelyingParty } from '@watashi/platform';
+import type * as PlatformModule from '@watashi/platform/cli';
+import type { RelyingParty } from '@watashi/platform/cli';
 import { columns, emit, table } from '../output.ts';
 
 /** The platform module is heavy (database engines, OIDC): loaded when an rp command runs. */
-const loadPlatform = (): Promise<typeof PlatformModule> => import('@watashi/platform');
+const loadPlatform = (): Promise<typeof PlatformModule> => import('@watashi/platform/cli');
 
 /** Store options common to every rp command. */
 export interface StoreOptions {

@@ -23,7 +23,7 @@
  */
 import { Option, type Command } from 'commander';
 import { WatashiError } from '@watashi/pki';
-import type * as PlatformModule from '@watashi/platform';
+import type * as PlatformModule from '@watashi/platform/cli';
 import { DEFAULT_SIM_URL } from '../http.ts';
 import { integerIn } from '../options.ts';
 import { emit, table } from '../output.ts';
@@ -31,7 +31,7 @@ import { startProgress } from '../progress.ts';
 import { serveConfig } from './platform.ts';
 
 /** Loaded when the command runs (the platform takes seconds to load). */
-const loadPlatform = (): Promise<typeof PlatformModule> => import('@watashi/platform');
+const loadPlatform = (): Promise<typeof PlatformModule> => import('@watashi/platform/cli');
 
 interface SweepCliOptions {
   config?: string;

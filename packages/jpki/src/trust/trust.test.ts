@@ -1,16 +1,21 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildCertificate,
   ext,
   fromPem,
   isWatashiError,
   keyIdentifierOf,
+  nameToString,
+  parseCertificate,
+  parseSpki,
   toHex,
+  webCryptoVerifier,
   type Signer,
 } from '@watashi/pki';
 import { nodeGenerateKey, nodeSigner } from '@watashi/pki/node';
+import { opensslWorkspace } from '../../../pki/test/openssl.ts';
 import { buildJpkiCaCertificate } from '../profile/ca.ts';
 import { jpkiCaName } from '../profile/names.ts';
 import { JLIS_ROOT_PINS, JLIS_ROOTS } from './jlis-roots.ts';
@@ -55,6 +60,73 @@ describe('embedded J-LIS roots (docs/jpki.md §1.1)', () => {
       expect(r!.sha256).toBe(fp);
     },
   );
+});
+
+describe('the real J-LIS root files, read by us and by openssl (docs/jpki.md §1.1)', () => {
+  const ws = opensslWorkspace();
+  afterAll(() => ws.cleanup());
+
+  it.each(Object.entries(PUBLISHED))(
+    'ok-%s: the fields openssl prints; its real self-signature verifies, fail-one flipped bit does not',
+    async (name, [file]) => {
+      const der = shared(file);
+      const c = parseCertificate(der);
+      const out = ws.ok([
+        'x509', '-in', `${ROOTS}/${file}`, '-noout', '-serial', '-subject', '-dates',
+        '-fingerprint', '-sha256', '-ext', 'subjectKeyIdentifier,basicConstraints,keyUsage',
+      ]); // prettier-ignore
+      const field = (k: string): string => new RegExp(`^${k}=(.*)$`, 'm').exec(out)![1]!;
+      expect(toHex(c.serialBytes).toUpperCase()).toBe(field('serial'));
+      expect(nameToString(c.subject)).toBe(field('subject').replaceAll(' = ', '='));
+      expect(toHex(c.issuer.der)).toBe(toHex(c.subject.der));
+      expect(c.notBefore.getTime()).toBe(new Date(field('notBefore')).getTime());
+      expect(c.notAfter.getTime()).toBe(new Date(field('notAfter')).getTime());
+      expect(field('sha256 Fingerprint').replaceAll(':', '').toLowerCase()).toBe(
+        JLIS_ROOT_PINS.find((p) => p.name === name)!.sha256,
+      );
+      expect(out).toMatch(/Subject Key Identifier: ?\n\s+([0-9A-F:]+)/);
+      expect(toHex(c.subjectKeyId!).toUpperCase()).toBe(
+        /Subject Key Identifier: ?\n\s+([0-9A-F:]+)/.exec(out)![1]!.replaceAll(':', ''),
+      );
+      expect(out).toMatch(/Basic Constraints: critical\n\s+CA:TRUE\n/);
+      expect(c.basicConstraints).toEqual({ ca: true, critical: true });
+      expect(out).toMatch(/Key Usage: critical\n\s+Certificate Sign, CRL Sign\n/);
+      expect(c.keyUsage).toEqual({ usages: new Set(['keyCertSign', 'cRLSign']), critical: true });
+      expect(parseSpki(c.spki)).toMatchObject({ keyType: 'rsa', rsaBits: 2048, rsaExponent: 65537n });
+      expect(c.signatureAlgorithm).toBe('RSA-SHA256');
+
+      // J-LIS's own RSA signature over the TBS, checked with our verifier and with openssl.
+      const verifier = webCryptoVerifier();
+      expect(await verifier.verify(c.spki, c.signatureAlgorithm, c.tbs, c.signature)).toBe(true);
+      const at = String(Math.floor(c.notBefore.getTime() / 1000) + 86_400);
+      const f = `${ROOTS}/${file}`;
+      expect(ws.ok(['verify', '-attime', at, '-CAfile', f, f])).toContain('OK');
+      const tbs = c.tbs.slice();
+      tbs[tbs.length - 1]! ^= 0x01;
+      expect(await verifier.verify(c.spki, c.signatureAlgorithm, tbs, c.signature)).toBe(false);
+    },
+  );
+
+  it('ok-the compiled pins are the table of docs/jpki.md §1.1, the 2019 signing root included', () => {
+    const doc = readFileSync(new URL('../../../../docs/jpki.md', import.meta.url), 'utf8');
+    const table = [...doc.matchAll(/^\| ((?:sign|auth)ca0\d) \| (\d{4})-[^|]*\| `([0-9a-f]{64})` \|$/gm)].map(
+      (m) => [m[1]!, Number(m[2]), m[3]!] as const,
+    );
+    expect(table.map(([name]) => name)).toContain('signca02');
+    expect(JLIS_ROOT_PINS.map((p) => [p.name, p.generation, p.sha256] as const)).toEqual(table);
+  });
+
+  it('ok-the production store recognises each file, and no other purpose has it', async () => {
+    const store = await JpkiTrustStore.production();
+    for (const [name, [file]] of Object.entries(PUBLISHED)) {
+      const der = shared(file);
+      expect(store.has(der), name).toBe(true);
+      const purpose = name.startsWith('sign') ? 'sign' : 'auth';
+      const other = purpose === 'sign' ? 'auth' : 'sign';
+      expect(store.anchors(purpose).some((a) => toHex(a.der) === toHex(der))).toBe(true);
+      expect(store.anchors(other).some((a) => toHex(a.der) === toHex(der))).toBe(false);
+    }
+  });
 });
 
 describe('JpkiTrustStore', () => {
