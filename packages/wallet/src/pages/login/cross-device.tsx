@@ -115,8 +115,8 @@ export function CrossDeviceSignIn({ returnTo }: { readonly returnTo: string }) {
           <p>{t('xdeviceExpires')}</p>
         </div>
       )}
-      <Status message={live} />
-      <Alert error={error} />
+      <Status id="xdevice-status" message={live} />
+      <Alert id="xdevice-error" error={error} />
     </section>
   );
 }
