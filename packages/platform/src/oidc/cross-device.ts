@@ -281,6 +281,25 @@ export async function completeCrossDevice(
   if (details.prompt.name !== 'login')
     throw problem('oidc_interaction_wrong_step', 409, 'this sign-in is past the login step');
   const now = deps.now();
+  // Still usable now, checked before the request is spent: the device certificate and its
+  // authenticator not revoked since the approval, the account neither closed nor suspended.
+  const device =
+    row.device_serial === null || row.account_id === null
+      ? undefined
+      : await deps.db
+          .selectFrom('device_certificates as d')
+          .innerJoin('authenticators as a', 'a.id', 'd.authenticator_id')
+          .innerJoin('accounts as acc', 'acc.id', 'd.account_id')
+          .select(['a.id', 'a.attestation_fmt'])
+          .where('d.serial', '=', row.device_serial)
+          .where('d.account_id', '=', row.account_id)
+          .where('d.revoked_at', 'is', null)
+          .where('d.not_after', '>', now)
+          .where('a.revoked_at', 'is', null)
+          .where('acc.status', 'not in', ['closed', 'suspended'])
+          .executeTakeFirst();
+  if (row.state === 'approved' && device === undefined)
+    throw problem('xdevice_device_unusable', 403, 'the approving device can no longer be used');
   const used = await deps.database.transaction(async (trx) => {
     const r = await trx
       .updateTable('cross_device_requests')
@@ -291,7 +310,7 @@ export async function completeCrossDevice(
       .where('expires_at', '>', now)
       .returning(['account_id', 'device_serial'])
       .executeTakeFirst();
-    if (r === undefined || r.account_id === null) return undefined;
+    if (r === undefined || r.account_id === null || r.account_id !== row.account_id) return undefined;
     await appendAudit(trx, {
       actor: `account:${r.account_id}`,
       type: 'oidc.cross_device.completed',
@@ -299,7 +318,7 @@ export async function completeCrossDevice(
       at: now,
       payload: { clientId: row.client_id, requestId: row.id, deviceSerial: r.device_serial },
     });
-    return { accountId: r.account_id, deviceSerial: r.device_serial };
+    return { accountId: r.account_id };
   });
   if (used === undefined) {
     const status = statusOf(row, now);
@@ -309,12 +328,7 @@ export async function completeCrossDevice(
       throw problem('xdevice_closed', 410, 'this sign-in was stopped on the phone');
     throw problem('xdevice_not_approved', 409, 'the phone has not approved yet');
   }
-  const device = await deps.db
-    .selectFrom('device_certificates as d')
-    .innerJoin('authenticators as a', 'a.id', 'd.authenticator_id')
-    .select(['a.id', 'a.attestation_fmt'])
-    .where('d.serial', '=', used.deviceSerial ?? '')
-    .executeTakeFirstOrThrow();
+  if (device === undefined) throw new Error('cross-device: approved request without its device');
   const requirement = requirementOf(registryOf(client).minAcr, requestedAcrValues(details.params));
   await checkIdentityAnchor(deps, used.accountId, requirement, details.params);
   const context = await loginContext(deps, used.accountId, crossDeviceFacts(device.attestation_fmt));

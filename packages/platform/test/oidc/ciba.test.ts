@@ -670,16 +670,28 @@ forEachEngine((t) => {
       expect(crossed.body['code']).toBe('xdevice_signature_invalid');
       expect(await status(one.b, one.uid, a.id)).toBe('scanned');
 
-      // A device certificate revoked since cannot approve.
+      // A device revoked after approving: the computer cannot collect (checked before it is spent).
       const tablet = await enrolDevice(resident.client, 'tablet');
-      expect(
-        (await resident.client.post(`/api/devices/certificates/${tablet.serial}/revoke`, {})).status,
-      ).toBe(200);
-      const revoked = await approveWith(a.token, rightA, tablet);
+      expect((await approveWith(a.token, rightA, tablet)).status).toBe(200);
+      const revoke = (d: Device) => resident.client.post(`/api/devices/certificates/${d.serial}/revoke`, {});
+      expect((await revoke(tablet)).status).toBe(200);
+      const collect = await json(
+        one.b,
+        `/oidc/interaction/${one.uid}/cross-device/${a.id}/complete`,
+        'POST',
+        {},
+      );
+      expect(collect.status).toBe(403);
+      expect(collect.body['code']).toBe('xdevice_device_unusable');
+      expect(await status(one.b, one.uid, a.id)).toBe('approved');
+
+      // A revoked device cannot approve either; the resident's own device still does.
+      const rightB = viewB.choices.find((c) => c.number === bq.number)!;
+      const revoked = await approveWith(bq.token, rightB, tablet);
       expect(revoked.status).toBe(403);
       expect(revoked.body['code']).toBe('xdevice_device_unusable');
-      // Nothing changed: the resident's own device still approves.
-      expect((await approveWith(a.token, rightA)).status).toBe(200);
+      expect(await status(two.b, two.uid, bq.id)).toBe('scanned');
+      expect((await approveWith(bq.token, rightB)).status).toBe(200);
     });
   });
 });

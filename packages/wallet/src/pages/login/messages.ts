@@ -53,6 +53,8 @@ export const messages = defineMessages(
     err_xdevice_used: 'このQRコードのサインインは、もう使われています。',
     err_xdevice_other_browser:
       'このサインインは、QRコードを表示したブラウザでしか続けられません。このブラウザでQRコードを表示し直してください。',
+    err_xdevice_device_unusable:
+      '承認したスマートフォンの証明書が使えなくなっています。QRコードをもう一度表示してください。',
     err_xdevice_not_found: 'このQRコードは見つかりません。もう一度表示してください。',
     err_oidc_interaction_not_found:
       'サインインの時間が切れました。サービスの画面から、もう一度始めてください。',
@@ -108,6 +110,8 @@ export const messages = defineMessages(
     err_xdevice_used: 'This QR code’s sign-in has already been used.',
     err_xdevice_other_browser:
       'This sign-in can only continue in the browser that showed the QR code. Please show a new QR code here.',
+    err_xdevice_device_unusable:
+      'The smartphone’s certificate that approved can no longer be used. Please show a new QR code.',
     err_xdevice_not_found: 'This QR code was not found. Please show a new one.',
     err_oidc_interaction_not_found: 'The sign-in has timed out. Please start again from the service.',
   },
@@ -164,6 +168,8 @@ export const messages = defineMessages(
     err_xdevice_used: 'この QRコードの サインインは、もう つかわれました。',
     err_xdevice_other_browser:
       'この サインインは、QRコードを 出した ブラウザで しか つづけられません。この ブラウザで QRコードを 出しなおして ください。',
+    err_xdevice_device_unusable:
+      'みとめた スマホの しょうめいしょが つかえなく なりました。QRコードを もう一度 出して ください。',
     err_xdevice_not_found: 'この QRコードは 見つかりません。もう一度 出して ください。',
     err_oidc_interaction_not_found:
       'サインインの 時間が きれました。サービスの 画面から もう一度 はじめて ください。',
