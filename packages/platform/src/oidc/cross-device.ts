@@ -139,10 +139,10 @@ export function networkOf(ip: string | undefined): string | null {
   const h = head === '' ? [] : head.split(':');
   const t = tail === undefined || tail === '' ? [] : tail.split(':');
   const full = tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
-  return `${full
-    .slice(0, 3)
-    .map((x) => parseInt(x, 16).toString(16))
-    .join(':')}::/48`;
+  const groups = full.slice(0, 3).map((x) => parseInt(x, 16).toString(16));
+  // RFC 5952 §4.2: trailing zero groups fold into the `::`.
+  while (groups.at(-1) === '0') groups.pop();
+  return `${groups.join(':')}::/48`;
 }
 
 /**
