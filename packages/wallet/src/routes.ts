@@ -30,6 +30,7 @@ export const routes: readonly Route[] = [
   { path: '/wallet/step-up', load: () => import('./pages/step-up/index.tsx') },
   { path: '/wallet/sign', load: () => import('./pages/sign/index.tsx') },
   { path: '/wallet/credentials', load: () => import('./pages/credentials/index.tsx') },
+  { path: '/wallet/cross-device', load: () => import('./pages/cross-device/index.tsx') },
   // The shell's own pages, in the main chunk: they must show when a page's chunk cannot load.
   { path: '/wallet/offline', load: () => Promise.resolve(offlinePage), offline: true },
   { path: '/wallet/error/:kind', load: () => Promise.resolve(errorPage), offline: true },

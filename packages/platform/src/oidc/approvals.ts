@@ -22,6 +22,7 @@
  */
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Selectable } from 'kysely';
 import type Provider from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import { z } from 'zod';
@@ -33,6 +34,7 @@ import type { PlatformDeps } from '../server/context.ts';
 import { problem } from '../server/problem.ts';
 import { emptyBody, withSchemas } from '../server/schemas.ts';
 import { appendAudit } from '../store/audit.ts';
+import type { DeviceCertificatesTable } from '../store/schema.ts';
 import { approvalPayloadOf, type TransactionDetails } from './ciba.ts';
 
 /** A pending request as the wallet's approvals page shows it. */
@@ -114,7 +116,7 @@ async function pendingRow(deps: PlatformDeps, accountId: string, id: string) {
 }
 
 /** ECDSA P-256 SHA-256, signature r ‖ s (WebCrypto's form, and JWS ES256's). */
-function verifyP256(spki: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+export function verifyP256(spki: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   if (signature.length !== 64) return false;
   try {
     const key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
@@ -122,6 +124,46 @@ function verifyP256(spki: Uint8Array, message: Uint8Array, signature: Uint8Array
   } catch {
     return false;
   }
+}
+
+/**
+ * The device certificate `certificate` (DER) if it is exactly one this platform issued to
+ * `accountId`, a `watashi-device-auth` certificate, activated, bound to an authenticator, not
+ * revoked and valid now — with its public key — else undefined. The database is the authority.
+ */
+export async function usableDevice(
+  deps: PlatformDeps,
+  accountId: string,
+  certificate: Uint8Array,
+): Promise<
+  { device: Selectable<DeviceCertificatesTable> & { authenticator_id: string }; spki: Uint8Array } | undefined
+> {
+  const now = deps.now();
+  let spki: Uint8Array;
+  try {
+    spki = parseCertificate(certificate).spki;
+  } catch {
+    return undefined;
+  }
+  const device = await deps.db
+    .selectFrom('device_certificates')
+    .selectAll()
+    .where('spki_hash', '=', new Uint8Array(sha256(spki)))
+    .where('account_id', '=', accountId)
+    .orderBy('created_at', 'desc')
+    .executeTakeFirst();
+  if (
+    device === undefined ||
+    !Buffer.from(device.certificate).equals(Buffer.from(certificate)) ||
+    device.profile !== 'watashi-device-auth' ||
+    device.revoked_at !== null ||
+    device.activated_at === null ||
+    device.authenticator_id === null ||
+    device.not_before > now ||
+    device.not_after <= now
+  )
+    return undefined;
+  return { device: { ...device, authenticator_id: device.authenticator_id }, spki };
 }
 
 /**
@@ -135,31 +177,10 @@ export async function approve(
 ): Promise<void> {
   const row = await pendingRow(deps, input.accountId, input.id);
   const now = deps.now();
-  let spki: Uint8Array;
-  try {
-    spki = parseCertificate(input.certificate).spki;
-  } catch {
-    throw problem('approval_device_unusable', 403, 'not a device certificate issued to you');
-  }
-  const device = await deps.db
-    .selectFrom('device_certificates')
-    .selectAll()
-    .where('spki_hash', '=', new Uint8Array(sha256(spki)))
-    .where('account_id', '=', input.accountId)
-    .orderBy('created_at', 'desc')
-    .executeTakeFirst();
-  // The database is the authority: exactly the certificate issued to this account, live now.
-  if (
-    device === undefined ||
-    !Buffer.from(device.certificate).equals(Buffer.from(input.certificate)) ||
-    device.profile !== 'watashi-device-auth' ||
-    device.revoked_at !== null ||
-    device.activated_at === null ||
-    device.authenticator_id === null ||
-    device.not_before > now ||
-    device.not_after <= now
-  )
+  const usable = await usableDevice(deps, input.accountId, input.certificate);
+  if (usable === undefined)
     throw problem('approval_device_unusable', 403, 'not an active device certificate of yours');
+  const { device, spki } = usable;
   if (!verifyP256(spki, new TextEncoder().encode(row.signing_input), input.signature))
     throw problem('approval_signature_invalid', 401, 'the signature is not over this transaction');
   const evidence = `${row.signing_input}.${Buffer.from(input.signature).toString('base64url')}`;

@@ -38,6 +38,7 @@ import { registerInteractionApi } from './interaction-api.ts';
 import { loginStep } from './login.ts';
 import { registerPersonaRoutes } from './personas.ts';
 import { registerApprovalRoutes } from './approvals.ts';
+import { registerCrossDeviceRoutes } from './cross-device.ts';
 import { createOidcProvider, OIDC_PREFIX } from './provider.ts';
 
 export { WALLET_LOGIN_PATH } from './interaction.ts';
@@ -163,6 +164,7 @@ export async function registerOidcRoutes(app: FastifyInstance, deps: PlatformDep
   registerConsentRoutes(app, deps);
   registerDisclosureRoutes(app, deps);
   registerApprovalRoutes(app, deps, provider);
+  registerCrossDeviceRoutes(app, deps, provider);
 
   return { provider };
 }

@@ -8,6 +8,9 @@
  * - Enrolment nonces and their documents (`enrolment_nonces`) expired more than `graceSeconds`
  *   ago. Until then a replay is refused as expired; after, as unknown — refused either way.
  * - oidc-provider models (`oidc_models`) past their expiry (sessions, codes, grants, tokens).
+ * - Cross-device sign-in requests (`cross_device_requests`, oidc/cross-device.ts) expired more
+ *   than `graceSeconds` ago: until then a late poll or scan is told "expired", after, "not found";
+ *   what was decided stays in the audit log.
  *
  * Each is one `DELETE … WHERE` over an indexed or small set: safe to run on several instances at
  * once (a row is deleted once), idempotent, and it never touches live data.
@@ -22,12 +25,13 @@ export interface HousekeepingResult {
   readonly challenges: number;
   readonly enrolmentNonces: number;
   readonly oidcModels: number;
+  readonly crossDevice: number;
 }
 
 /** Default grace after expiry before an enrolment nonce is forgotten. */
 const NONCE_GRACE_SECONDS = 86_400;
 
-/** Deletes what expired before `now` (enrolment nonces: before `now − graceSeconds`). */
+/** Deletes what expired before `now` (enrolment nonces, cross-device requests: before `now − graceSeconds`). */
 export async function runHousekeeping(
   db: Kysely<Schema>,
   now: Date,
@@ -44,10 +48,15 @@ export async function runHousekeeping(
     .where('expires_at', '<', nonceCutoff)
     .executeTakeFirst();
   const oidcModels = await purgeExpiredOidcModels(db, now);
+  const crossDevice = await db
+    .deleteFrom('cross_device_requests')
+    .where('expires_at', '<', nonceCutoff)
+    .executeTakeFirst();
   return {
     challenges: Number(challenges.numDeletedRows),
     enrolmentNonces: Number(nonces.numDeletedRows),
     oidcModels,
+    crossDevice: Number(crossDevice.numDeletedRows),
   };
 }
 

@@ -522,6 +522,32 @@ export interface Schema {
   ciba_requests: CibaRequestsTable;
   credentials: CredentialsTable;
   credential_exchanges: CredentialExchangesTable;
+  cross_device_requests: CrossDeviceRequestsTable;
+}
+
+/** `cross_device_requests.state`. */
+export type CrossDeviceState = 'pending' | 'approved' | 'used' | 'refused' | 'denied';
+
+/** `cross_device_requests` (migration 0023): a computer's sign-in waiting for the phone's approval. */
+export interface CrossDeviceRequestsTable {
+  id: string;
+  token_hash: Uint8Array;
+  browser_hash: Uint8Array;
+  interaction_uid: string;
+  client_id: string;
+  number: number;
+  choices: string;
+  nonce: string;
+  origin_network: string | null;
+  origin_user_agent: string | null;
+  state: Generated<CrossDeviceState>;
+  account_id: string | null;
+  device_serial: string | null;
+  created_at: Date;
+  expires_at: Date;
+  scanned_at: Date | null;
+  decided_at: Date | null;
+  used_at: Date | null;
 }
 
 /** `signature_records` (migration 0021): a signature the platform made, by its file's hash. */
@@ -956,6 +982,26 @@ export const schemaColumns = {
     result: n('jsonb'),
     created_at: u('timestamptz'),
     expires_at: u('timestamptz'),
+    used_at: n('timestamptz'),
+  },
+  cross_device_requests: {
+    id: u('uuid'),
+    token_hash: u('bytea'),
+    browser_hash: u('bytea'),
+    interaction_uid: u('text'),
+    client_id: u('text'),
+    number: u('int2'),
+    choices: u('text'),
+    nonce: u('text'),
+    origin_network: n('text'),
+    origin_user_agent: n('text'),
+    state: u('text'),
+    account_id: n('uuid'),
+    device_serial: n('text'),
+    created_at: u('timestamptz'),
+    expires_at: u('timestamptz'),
+    scanned_at: n('timestamptz'),
+    decided_at: n('timestamptz'),
     used_at: n('timestamptz'),
   },
 } as const satisfies SchemaColumns;

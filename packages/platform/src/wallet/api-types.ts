@@ -194,3 +194,14 @@ export type { ApprovalView };
 export interface ApprovalsJson {
   readonly requests: readonly ApprovalView[];
 }
+
+import type { CrossDeviceStatus, CrossDeviceView } from '../oidc/cross-device.ts';
+export type { CrossDeviceStatus, CrossDeviceView };
+
+/** `POST /oidc/interaction/<uid>/cross-device`: the QR and the number the computer shows. */
+export interface CrossDeviceStartJson {
+  readonly id: string;
+  readonly number: number;
+  readonly qr: { readonly uri: string; readonly svg: string };
+  readonly expiresAt: string;
+}

@@ -1,6 +1,6 @@
-// Housekeeping on both engines: expired challenges, enrolment nonces past their grace and expired
-// oidc-provider models are deleted; everything still usable is left alone and still works.
-import { randomBytes } from 'node:crypto';
+// Housekeeping on both engines: expired challenges, enrolment nonces and cross-device requests past
+// their grace and expired oidc-provider models are deleted; everything still usable is left alone and still works.
+import { randomBytes, randomUUID } from 'node:crypto';
 import { expect, it } from 'vitest';
 import { consumeChallenge, issueChallenge } from '../../src/authn/challenges.ts';
 import { runHousekeeping } from '../../src/store/housekeeping.ts';
@@ -40,8 +40,36 @@ forEachEngine((t) => {
       .values([model('gone', at(-1)), model('kept', at(3600)), model('forever', null)])
       .execute();
 
+    const crossDevice = (id: string, expires: Date) => ({
+      id,
+      token_hash: hash32(),
+      browser_hash: hash32(),
+      interaction_uid: 'uid',
+      client_id: 'client',
+      number: 42,
+      choices: '17 42 88',
+      nonce: 'n',
+      origin_network: null,
+      origin_user_agent: null,
+      created_at: new Date(expires.getTime() - 120_000),
+      expires_at: expires,
+      scanned_at: null,
+      decided_at: null,
+      used_at: null,
+      account_id: null,
+      device_serial: null,
+    });
+    const [oldId, recentId] = [randomUUID(), randomUUID()];
+    await t.db
+      .insertInto('cross_device_requests')
+      .values([crossDevice(oldId, at(-2 * 86_400)), crossDevice(recentId, at(-60))])
+      .execute();
+
     const r = await runHousekeeping(t.db, at(400));
-    expect(r).toEqual({ challenges: 1, enrolmentNonces: 1, oidcModels: 1 });
+    expect(r).toEqual({ challenges: 1, enrolmentNonces: 1, oidcModels: 1, crossDevice: 1 });
+    // A request expired a minute ago is kept (a late poll still hears "expired").
+    const left = await t.db.selectFrom('cross_device_requests').select('id').execute();
+    expect(left.map((x) => x.id)).toEqual([recentId]);
 
     // The live challenge is still there and consumable; the stale one is simply unknown.
     await expect(
@@ -66,6 +94,7 @@ forEachEngine((t) => {
       challenges: 0,
       enrolmentNonces: 0,
       oidcModels: 0,
+      crossDevice: 0,
     });
   });
 });

@@ -2,7 +2,8 @@
 // (openid-client) starts back-channel requests in poll and ping modes, the resident approves on
 // the wallet's approvals API with a device key (a real Watashi device certificate), and the test
 // verifies the approval evidence as an RP would, with jose and the published Watashi CA root.
-// Every CIBA error the OP gives is exercised (CIBA Core §13, §11).
+// Every CIBA error the OP gives is exercised (CIBA Core §13, §11). The same stack tests the
+// cross-device sign-in's rules (docs/cross-device.md): a computer's login approved on the phone.
 import { X509Certificate } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -24,7 +25,12 @@ import { simTrust, startSim, type TestSim } from '../enrolment/support.ts';
 import type { Client as ApiClient, TestPlatform } from '../authn/support.ts';
 import {
   Browser,
+  browserJson,
   client,
+  follow,
+  answerConsent,
+  exchange,
+  authorizationUrl,
   login,
   oauthError,
   passkeyResident,
@@ -145,11 +151,12 @@ const TRANSFER = [
 
 /** A device key as the wallet holds it (non-extractable WebCrypto P-256) with its certificate. */
 interface Device {
+  readonly serial: string;
   readonly certificate: string;
   sign(data: string): Promise<string>;
 }
 
-async function enrolDevice(c: ApiClient): Promise<Device> {
+async function enrolDevice(c: ApiClient, slot = 'phone'): Promise<Device> {
   const pair = await generateKeyPair('ECDSA-SHA256');
   const raw = async (data: Uint8Array) =>
     new Uint8Array(
@@ -159,7 +166,7 @@ async function enrolDevice(c: ApiClient): Promise<Device> {
   const res = await c.post('/api/devices/certificates', {
     csr: toBase64(csr),
     profile: 'watashi-device-auth',
-    slot: 'phone',
+    slot,
     keyStorage: 'webcrypto',
   });
   if (res.status !== 201) throw new Error(`device: ${JSON.stringify(res.body)}`);
@@ -173,6 +180,7 @@ async function enrolDevice(c: ApiClient): Promise<Device> {
   });
   if (act.status !== 200) throw new Error(`activate: ${JSON.stringify(act.body)}`);
   return {
+    serial: issued.device.serial,
     certificate: issued.device.certificate,
     sign: async (data) => toBase64(await raw(new TextEncoder().encode(data))),
   };
@@ -434,6 +442,256 @@ forEachEngine((t) => {
       expect((await pending()).length).toBe(CIBA_MAX_PENDING);
       expect(await oauthError(start(pollRp, { binding_message: 'ONE-TOO-MANY' }))).toBe('access_denied');
       expect((await pending()).length).toBe(CIBA_MAX_PENDING);
+    });
+  });
+
+  describe('cross-device sign-in (a computer approved on the phone)', () => {
+    /** A JSON request from `b` that keeps the cookies it is given (as a browser's fetch does). */
+    const json = async (b: Browser, path: string, method = 'GET', body?: unknown) => {
+      const res = await browserJson(b, `${p.url}${path}`, {
+        method,
+        ...(body === undefined ? {} : { body }),
+      });
+      return res;
+    };
+    /** Starts a login at `rp` on a computer without a session: the interaction's uid. */
+    const computerAt = async (rp: TestRp) => {
+      const b = new Browser();
+      const started = await authorizationUrl(rp);
+      const stop = await follow(b, started.url.href, rp.redirectUri);
+      expect(stop.kind).toBe('wallet');
+      const uid = /\/oidc\/interaction\/([A-Za-z0-9_-]+)$/.exec(stop.url.searchParams.get('return_to')!)![1]!;
+      return { b, uid, started };
+    };
+    interface Shown {
+      id: string;
+      number: number;
+      qr: { uri: string; svg: string };
+    }
+    /** Shows a QR on the computer (the response's cookie is kept by `b`). */
+    const showQr = async (b: Browser, uid: string): Promise<Shown & { token: string }> => {
+      const res = await fetch(`${p.url}/oidc/interaction/${uid}/cross-device`, {
+        method: 'POST',
+        headers: {
+          cookie: [...b.jar.entries()].map(([n, c]) => `${n}=${c.value}`).join('; '),
+          'content-type': 'application/json',
+          'user-agent':
+            'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/140.0 Safari/537.36',
+        },
+        body: '{}',
+      });
+      expect(res.status).toBe(200);
+      for (const c of res.headers.getSetCookie()) {
+        const [pair, ...attrs] = c.split(';').map((x) => x.trim());
+        const path = attrs.find((a) => a.toLowerCase().startsWith('path='))!.slice(5);
+        expect(attrs.map((a) => a.toLowerCase())).toEqual(
+          expect.arrayContaining(['httponly', 'samesite=strict', 'max-age=120']),
+        );
+        b.jar.set(pair!.slice(0, pair!.indexOf('=')), { value: pair!.slice(pair!.indexOf('=') + 1), path });
+      }
+      const body = (await res.json()) as Shown;
+      expect(body.qr.svg).toMatch(/^<svg/);
+      return { ...body, token: new URL(body.qr.uri).hash.slice(3) };
+    };
+    interface View {
+      id: string;
+      rp: { name: string };
+      origin: { network: string; sameNetworkAsThisPhone: boolean; device: Record<string, string> };
+      choices: Array<{ number: number; signingInput: string }>;
+    }
+    const lookup = (token: string) => resident.client.post('/api/cross-device/lookup', { token });
+    const approveWith = async (token: string, choice: { number: number; signingInput: string }, d = device) =>
+      resident.client.post('/api/cross-device/approve', {
+        token,
+        number: choice.number,
+        certificate: d.certificate,
+        signature: await d.sign(choice.signingInput),
+      });
+    const status = async (b: Browser, uid: string, id: string) =>
+      (await json(b, `/oidc/interaction/${uid}/cross-device/${id}`)).body['status'];
+
+    it('ok-scan-pick-approve-and-the-computer-signs-in-once', async () => {
+      const { b, uid, started } = await computerAt(plainRp);
+      const qr = await showQr(b, uid);
+      expect(qr.number).toBeGreaterThanOrEqual(10);
+      expect(qr.number).toBeLessThanOrEqual(99);
+      expect(qr.qr.uri).toBe(`${p.url}/wallet/cross-device#t=${qr.token}`);
+      // Only the token's hash is stored.
+      const stored = await p.deps.db
+        .selectFrom('cross_device_requests')
+        .selectAll()
+        .where('id', '=', qr.id)
+        .executeTakeFirstOrThrow();
+      expect(JSON.stringify(stored)).not.toContain(qr.token);
+      expect(await status(b, uid, qr.id)).toBe('waiting');
+
+      const shown = await lookup(qr.token);
+      expect(shown.status).toBe(200);
+      const view = shown.body as unknown as View;
+      expect(view.rp.name).toBe('Test RP');
+      expect(view.origin).toMatchObject({
+        network: '127.0.0.0/24',
+        sameNetworkAsThisPhone: true,
+        device: { browser: 'chrome', system: 'windows', kind: 'computer' },
+      });
+      expect(view.choices.map((c) => c.number)).toContain(qr.number);
+      expect(new Set(view.choices.map((c) => c.number)).size).toBe(3);
+      expect(await status(b, uid, qr.id)).toBe('scanned');
+
+      const right = view.choices.find((c) => c.number === qr.number)!;
+      expect(right.signingInput).toBe(
+        `watashi-cross-device-login/1\nrequest=${qr.id}\nrp=${plainRp.clientId}\nnumber=${qr.number}\nnonce=${stored.nonce}`,
+      );
+      expect((await approveWith(qr.token, right)).status).toBe(200);
+      expect(await status(b, uid, qr.id)).toBe('approved');
+      // Approved once: a replay is refused.
+      expect((await approveWith(qr.token, right)).body['code']).toBe('xdevice_used');
+
+      // Another browser — even one with its own QR — cannot read or collect this one.
+      const attacker = await computerAt(plainRp);
+      await showQr(attacker.b, attacker.uid);
+      const foreign = await json(
+        attacker.b,
+        `/oidc/interaction/${uid}/cross-device/${qr.id}/complete`,
+        'POST',
+        {},
+      );
+      expect(foreign.body['code']).toBe('xdevice_other_browser');
+      expect((await json(attacker.b, `/oidc/interaction/${uid}/cross-device/${qr.id}`)).status).toBe(403);
+      // Its own interaction with the victim's request id: not its request either.
+      const swapped = await json(
+        attacker.b,
+        `/oidc/interaction/${attacker.uid}/cross-device/${qr.id}/complete`,
+        'POST',
+        {},
+      );
+      expect(swapped.body['code']).toBe('xdevice_not_found');
+      expect(attacker.b.jar.has('watashi_session')).toBe(false);
+
+      // The computer collects: a session, and the login continues to consent and the RP.
+      const done = await fetch(`${p.url}/oidc/interaction/${uid}/cross-device/${qr.id}/complete`, {
+        method: 'POST',
+        headers: {
+          cookie: [...b.jar.entries()].map(([n, c]) => `${n}=${c.value}`).join('; '),
+          'content-type': 'application/json',
+        },
+        body: '{}',
+      });
+      expect(done.status).toBe(200);
+      const session = done.headers.getSetCookie().find((c) => c.startsWith('watashi_session='))!;
+      b.setWatashi(session.split(';')[0]!);
+      const location = ((await done.json()) as { location: string }).location;
+      let stop = await follow(b, new URL(location, p.url).href, plainRp.redirectUri);
+      if (stop.kind === 'consent') stop = await answerConsent(b, stop, 'approve', plainRp.redirectUri);
+      expect(stop.kind).toBe('callback');
+      const tokens = await exchange(plainRp, started, (stop as { url: URL }).url);
+      const id = tokens.claims()!;
+      expect(id.sub).toBe(sub.get(plainRp));
+      // The device key, but not phishing resistant: amr has pop and swk, acr is AAL2 at most.
+      expect(id.amr).toEqual(expect.arrayContaining(['pop', 'swk']));
+      expect(id.acr).toMatch(/^urn:watashi:ac:jp:/);
+
+      // Used once.
+      const again = await json(b, `/oidc/interaction/${uid}/cross-device/${qr.id}/complete`, 'POST', {});
+      expect(again.status).toBeGreaterThanOrEqual(400);
+      expect(
+        (
+          await p.deps.db
+            .selectFrom('cross_device_requests')
+            .select('state')
+            .where('id', '=', qr.id)
+            .executeTakeFirstOrThrow()
+        ).state,
+      ).toBe('used');
+      const audit = await p.deps.db
+        .selectFrom('audit_log')
+        .select('type')
+        .where('type', 'like', 'oidc.cross_device.%')
+        .execute();
+      expect(audit.map((a) => a.type)).toEqual(
+        expect.arrayContaining(['oidc.cross_device.approved', 'oidc.cross_device.completed']),
+      );
+    });
+
+    it('err-a-wrong-number-kills-the-request-no-second-guess', async () => {
+      const { b, uid } = await computerAt(plainRp);
+      const qr = await showQr(b, uid);
+      const view = (await lookup(qr.token)).body as unknown as View;
+      const wrong = view.choices.find((c) => c.number !== qr.number)!;
+      const res = await approveWith(qr.token, wrong);
+      expect(res.status).toBe(409);
+      expect(res.body['code']).toBe('xdevice_number_mismatch');
+      const right = view.choices.find((c) => c.number === qr.number)!;
+      expect((await approveWith(qr.token, right)).body['code']).toBe('xdevice_closed');
+      expect(await status(b, uid, qr.id)).toBe('refused');
+      const collect = await json(b, `/oidc/interaction/${uid}/cross-device/${qr.id}/complete`, 'POST', {});
+      expect(collect.body['code']).toBe('xdevice_closed');
+      expect(b.jar.has('watashi_session')).toBe(false);
+    });
+
+    it('err-expired-after-two-minutes-and-not-collectable-before-approval', async () => {
+      const { b, uid } = await computerAt(plainRp);
+      const qr = await showQr(b, uid);
+      const early = await json(b, `/oidc/interaction/${uid}/cross-device/${qr.id}/complete`, 'POST', {});
+      expect(early.body['code']).toBe('xdevice_not_approved');
+      const view = (await lookup(qr.token)).body as unknown as View;
+      const stored = await p.deps.db
+        .selectFrom('cross_device_requests')
+        .select(['created_at', 'expires_at'])
+        .where('id', '=', qr.id)
+        .executeTakeFirstOrThrow();
+      expect(stored.expires_at.getTime() - stored.created_at.getTime()).toBe(120_000);
+      await sql`UPDATE cross_device_requests SET expires_at = now() - interval '1 second', created_at = now() - interval '121 seconds' WHERE id = ${qr.id}`.execute(
+        p.deps.db,
+      );
+      const right = view.choices.find((c) => c.number === qr.number)!;
+      expect((await approveWith(qr.token, right)).body['code']).toBe('xdevice_expired');
+      expect((await lookup(qr.token)).body['code']).toBe('xdevice_expired');
+      expect(await status(b, uid, qr.id)).toBe('expired');
+    });
+
+    it('err-a-signature-for-another-request-or-by-a-revoked-device-is-refused', async () => {
+      const one = await computerAt(plainRp);
+      const two = await computerAt(plainRp);
+      const a = await showQr(one.b, one.uid);
+      const bq = await showQr(two.b, two.uid);
+      const viewA = (await lookup(a.token)).body as unknown as View;
+      const viewB = (await lookup(bq.token)).body as unknown as View;
+      // The right number of A, but the bytes signed are B's request.
+      const forB = viewB.choices.find((c) => c.number === bq.number)!;
+      const rightA = viewA.choices.find((c) => c.number === a.number)!;
+      const crossed = await resident.client.post('/api/cross-device/approve', {
+        token: a.token,
+        number: a.number,
+        certificate: device.certificate,
+        signature: await device.sign(forB.signingInput),
+      });
+      expect(crossed.status).toBe(401);
+      expect(crossed.body['code']).toBe('xdevice_signature_invalid');
+      expect(await status(one.b, one.uid, a.id)).toBe('scanned');
+
+      // A device revoked after approving: the computer cannot collect (checked before it is spent).
+      const tablet = await enrolDevice(resident.client, 'tablet');
+      expect((await approveWith(a.token, rightA, tablet)).status).toBe(200);
+      const revoke = (d: Device) => resident.client.post(`/api/devices/certificates/${d.serial}/revoke`, {});
+      expect((await revoke(tablet)).status).toBe(200);
+      const collect = await json(
+        one.b,
+        `/oidc/interaction/${one.uid}/cross-device/${a.id}/complete`,
+        'POST',
+        {},
+      );
+      expect(collect.status).toBe(403);
+      expect(collect.body['code']).toBe('xdevice_device_unusable');
+      expect(await status(one.b, one.uid, a.id)).toBe('approved');
+
+      // A revoked device cannot approve either; the resident's own device still does.
+      const rightB = viewB.choices.find((c) => c.number === bq.number)!;
+      const revoked = await approveWith(bq.token, rightB, tablet);
+      expect(revoked.status).toBe(403);
+      expect(revoked.body['code']).toBe('xdevice_device_unusable');
+      expect(await status(two.b, two.uid, bq.id)).toBe('scanned');
+      expect((await approveWith(bq.token, rightB)).status).toBe(200);
     });
   });
 });

@@ -10,6 +10,9 @@ import type {
   ApprovalsJson,
   AttributesJson,
   ConsentDetailsJson,
+  CrossDeviceStartJson,
+  CrossDeviceStatus,
+  CrossDeviceView,
   LoginDetailsJson,
   AuthenticatorView,
   AuthenticatorsJson,
@@ -167,6 +170,33 @@ export const approveRequest = (id: string, certificate: string, signature: strin
 /** Denies one request. */
 export const denyRequest = (id: string): Promise<void> =>
   api('POST', `/api/approvals/${encodeURIComponent(id)}/deny`, {});
+
+/**
+ * Cross-device sign-in, the computer's side (docs/cross-device.md): `returnTo` is the interaction's
+ * path (`/oidc/interaction/<uid>`, lib/return-to.ts), under which oidc-provider's cookie and the
+ * QR's cookie are sent.
+ */
+export const startCrossDevice = (returnTo: string): Promise<CrossDeviceStartJson> =>
+  api('POST', `${returnTo}/cross-device`, {});
+/** The computer's poll: has the phone answered? */
+export const crossDeviceStatus = (returnTo: string, id: string): Promise<{ status: CrossDeviceStatus }> =>
+  api('GET', `${returnTo}/cross-device/${encodeURIComponent(id)}`);
+/** Collects the phone's approval (once); the browser then goes to `location`. */
+export const completeCrossDevice = (returnTo: string, id: string): Promise<{ location: string }> =>
+  api('POST', `${returnTo}/cross-device/${encodeURIComponent(id)}/complete`, {});
+/** Cross-device sign-in, the phone's side: what the scanned QR asks. */
+export const lookupCrossDevice = (token: string): Promise<CrossDeviceView> =>
+  api('POST', '/api/cross-device/lookup', { token });
+/** Approves with the picked number and the device key's signature over its signing input. */
+export const approveCrossDevice = (
+  token: string,
+  number: number,
+  certificate: string,
+  signature: string,
+): Promise<void> => api('POST', '/api/cross-device/approve', { token, number, certificate, signature });
+/** Stops the computer's sign-in. */
+export const denyCrossDevice = (token: string): Promise<void> =>
+  api('POST', '/api/cross-device/deny', { token });
 
 /** A page of disclosures, newest first, or null when signed out. */
 export const listDisclosures = (limit: number, before: string | null): Promise<DisclosuresJson | null> => {

@@ -1,11 +1,11 @@
 /**
  * Credentials to show in person (`/wallet/credentials`, docs/credentials.md): receive the
  * platform's SD-JWT VC (bound to the device key), see what it holds in plain words and whether it
- * is usable, scan a counter's QR with the camera (jsQR), see exactly what will be told and to whom,
+ * is usable, scan a counter's QR with the camera (components/qr-scanner.tsx), see exactly what will be told and to whom,
  * confirm, and send. Nothing is sent before the resident confirms.
  */
-import jsQR from 'jsqr';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
+import { QrScanner } from '../../components/qr-scanner.tsx';
 import { SignedOut } from '../../components/signed-out.tsx';
 import { Alert, Button, Buttons, Facts, Notice, PageTitle, Status } from '../../components/ui.tsx';
 import { useLocale, useT } from '../../i18n/index.ts';
@@ -41,7 +41,6 @@ export default function CredentialsPage(_props: PageProps) {
   const [busy, setBusy] = useState(false);
   const [status, setStatus] = useState<string | undefined>(undefined);
   const [error, setError] = useState<ShownError | undefined>(undefined);
-  const video = useRef<HTMLVideoElement>(null);
 
   const load = async (id: string): Promise<void> => {
     const stored = await storedCredential(id);
@@ -53,56 +52,6 @@ export default function CredentialsPage(_props: PageProps) {
   useEffect(() => {
     if (accountId !== undefined) load(accountId).catch((e: unknown) => setError(describe(e)));
   }, [accountId]);
-
-  // The camera: frames drawn to a canvas and read by jsQR until an OpenID4VP request shows.
-  useEffect(() => {
-    if (!scanning) return;
-    let stream: MediaStream | undefined;
-    let stopped = false;
-    const canvas = document.createElement('canvas');
-    const ctx = canvas.getContext('2d', { willReadFrequently: true });
-    const tick = (): void => {
-      if (stopped) return;
-      const v = video.current;
-      if (v !== null && ctx !== null && v.videoWidth > 0) {
-        canvas.width = v.videoWidth;
-        canvas.height = v.videoHeight;
-        ctx.drawImage(v, 0, 0);
-        const code = jsQR(
-          ctx.getImageData(0, 0, canvas.width, canvas.height).data,
-          canvas.width,
-          canvas.height,
-        );
-        if (code !== null && code.data.startsWith('openid4vp:')) {
-          setScanning(false);
-          try {
-            setRequest(readPresentationRequest(code.data));
-          } catch (e) {
-            setError(describe(e));
-          }
-          return;
-        }
-      }
-      setTimeout(tick, 200);
-    };
-    navigator.mediaDevices
-      .getUserMedia({ video: { facingMode: 'environment' }, audio: false })
-      .then(async (s) => {
-        stream = s;
-        if (stopped || video.current === null) return;
-        video.current.srcObject = s;
-        await video.current.play();
-        tick();
-      })
-      .catch(() => {
-        setScanning(false);
-        setError({ code: 'camera', text: t('err_camera') });
-      });
-    return () => {
-      stopped = true;
-      stream?.getTracks().forEach((tr) => tr.stop());
-    };
-  }, [scanning]);
 
   if (session.status === 'signed-out' || accountId === undefined)
     return (
@@ -166,7 +115,22 @@ export default function CredentialsPage(_props: PageProps) {
       {scanning ? (
         <section aria-labelledby="scan-title">
           <p id="scan-title">{t('scanning')}</p>
-          <video ref={video} id="camera" muted playsInline aria-label={t('camera')} />
+          <QrScanner
+            label={t('camera')}
+            accept={(text) => text.startsWith('openid4vp:')}
+            onCode={(text) => {
+              setScanning(false);
+              try {
+                setRequest(readPresentationRequest(text));
+              } catch (e) {
+                setError(describe(e));
+              }
+            }}
+            onError={() => {
+              setScanning(false);
+              setError({ code: 'camera', text: t('err_camera') });
+            }}
+          />
           <Buttons>
             <Button variant="secondary" onClick={() => setScanning(false)}>
               {t('stopScan')}

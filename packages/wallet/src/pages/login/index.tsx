@@ -1,7 +1,8 @@
 /**
  * Sign in with a discoverable passkey. When a relying party sent the resident here
  * (`?return_to=/oidc/interaction/…`, lib/return-to.ts), the page says why and goes back there
- * after signing in; the enrolment link carries the request along.
+ * after signing in; the enrolment link carries the request along. With a service's request it
+ * also offers signing in with the phone by QR (cross-device.tsx).
  */
 import { useEffect, useState } from 'preact/hooks';
 import { Alert, Button, Buttons, LinkButton, Notice, PageTitle, Status } from '../../components/ui.tsx';
@@ -13,6 +14,7 @@ import { signInWithPasskey } from '../../lib/passkeys.ts';
 import { carry, serviceRequest } from '../../lib/return-to.ts';
 import { navigate, type PageProps } from '../../router.tsx';
 import { useSession } from '../../session.tsx';
+import { CrossDeviceSignIn } from './cross-device.tsx';
 import { messages } from './messages.ts';
 
 /** The sign-in page. */
@@ -92,6 +94,8 @@ export default function LoginPage(_props: PageProps) {
       </Buttons>
       <Status message={status} />
       <Alert error={error} />
+      {/* A computer without a passkey: approve on the phone (docs/cross-device.md). */}
+      {request === undefined ? null : <CrossDeviceSignIn returnTo={request.returnTo} />}
       {/* The card pages (wallet-card): a re-proof the service asked for, card sign-in, recovery. */}
       {request?.stepUp === 'proofing' ? (
         <p>

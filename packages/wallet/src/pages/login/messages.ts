@@ -30,6 +30,34 @@ export const messages = defineMessages(
     err_device_certificate_unknown: 'この端末の証明書は確かめられませんでした。',
     err_device_certificate_expired: 'この端末の証明書は期限が切れています。',
     err_device_account_unavailable: 'このアカウントは使えません。',
+    xdeviceTitle: 'スマートフォンでサインイン',
+    xdeviceIntro:
+      'このパソコンにパスキーがないときは、民間IDを入れたスマートフォンでQRコードを読み取ってサインインできます。パソコンで何も入力する必要はありません。',
+    xdeviceShow: 'QRコードを表示する',
+    xdeviceShowAgain: 'QRコードをもう一度表示する',
+    xdeviceStep1: 'スマートフォンの民間IDで「パソコンでサインイン」を開き、このQRコードを読み取ります。',
+    xdeviceStep2: 'スマートフォンに出る3つの番号から、下の番号を選びます。',
+    xdeviceQrAlt: 'スマートフォンで読み取るQRコード',
+    xdeviceNumber: 'スマートフォンで選ぶ番号',
+    xdeviceExpires: 'QRコードは2分間だけ使えます。',
+    xdeviceWaiting: 'スマートフォンでの読み取りを待っています…',
+    xdeviceScanned: 'スマートフォンで読み取られました。スマートフォンで番号を選んでください…',
+    xdeviceApproved: 'スマートフォンで承認されました。サインインを続けます…',
+    ended_refused:
+      'スマートフォンで違う番号が選ばれたため、安全のためこのサインインを止めました。自分で始めたものなら、QRコードをもう一度表示してください。',
+    ended_denied: 'スマートフォンで「サインインしない」が選ばれました。',
+    ended_expired: '2分がたったため、このQRコードは使えなくなりました。もう一度表示してください。',
+    ended_used: 'このQRコードのサインインは、もう使われています。',
+    err_xdevice_expired: '2分がたったため、このQRコードは使えなくなりました。もう一度表示してください。',
+    err_xdevice_closed: 'このサインインは、スマートフォンで止められました。',
+    err_xdevice_used: 'このQRコードのサインインは、もう使われています。',
+    err_xdevice_other_browser:
+      'このサインインは、QRコードを表示したブラウザでしか続けられません。このブラウザでQRコードを表示し直してください。',
+    err_xdevice_device_unusable:
+      '承認したスマートフォンの証明書が使えなくなっています。QRコードをもう一度表示してください。',
+    err_xdevice_not_found: 'このQRコードは見つかりません。もう一度表示してください。',
+    err_oidc_interaction_not_found:
+      'サインインの時間が切れました。サービスの画面から、もう一度始めてください。',
   },
   {
     title: 'Sign in',
@@ -59,6 +87,33 @@ export const messages = defineMessages(
     err_device_certificate_unknown: 'The certificate of this device could not be confirmed.',
     err_device_certificate_expired: 'The certificate of this device has expired.',
     err_device_account_unavailable: 'This account cannot be used.',
+    xdeviceTitle: 'Sign in with your smartphone',
+    xdeviceIntro:
+      'If this computer has no passkey, scan a QR code with the Watashi wallet on your smartphone to sign in. You type nothing on this computer.',
+    xdeviceShow: 'Show the QR code',
+    xdeviceShowAgain: 'Show a new QR code',
+    xdeviceStep1: 'On your smartphone, open “Sign in on a computer” in the wallet and scan this QR code.',
+    xdeviceStep2: 'Of the three numbers your smartphone shows, pick the one below.',
+    xdeviceQrAlt: 'QR code to scan with your smartphone',
+    xdeviceNumber: 'Number to pick on your smartphone',
+    xdeviceExpires: 'The QR code works for 2 minutes only.',
+    xdeviceWaiting: 'Waiting for your smartphone to scan…',
+    xdeviceScanned: 'Scanned by your smartphone. Pick the number there…',
+    xdeviceApproved: 'Approved on your smartphone. Continuing…',
+    ended_refused:
+      'A different number was picked on the smartphone, so this sign-in was stopped for your safety. If you started it, show a new QR code.',
+    ended_denied: '“Do not sign in” was chosen on the smartphone.',
+    ended_expired: 'Two minutes have passed and this QR code no longer works. Please show a new one.',
+    ended_used: 'This QR code’s sign-in has already been used.',
+    err_xdevice_expired: 'Two minutes have passed and this QR code no longer works. Please show a new one.',
+    err_xdevice_closed: 'This sign-in was stopped on the smartphone.',
+    err_xdevice_used: 'This QR code’s sign-in has already been used.',
+    err_xdevice_other_browser:
+      'This sign-in can only continue in the browser that showed the QR code. Please show a new QR code here.',
+    err_xdevice_device_unusable:
+      'The smartphone’s certificate that approved can no longer be used. Please show a new QR code.',
+    err_xdevice_not_found: 'This QR code was not found. Please show a new one.',
+    err_oidc_interaction_not_found: 'The sign-in has timed out. Please start again from the service.',
   },
   {
     title: 'サインインする',
@@ -90,5 +145,33 @@ export const messages = defineMessages(
     err_device_certificate_unknown: 'この たんまつの しょうめいしょを たしかめられませんでした。',
     err_device_certificate_expired: 'この たんまつの しょうめいしょは きげんが きれて います。',
     err_device_account_unavailable: 'この アカウントは つかえません。',
+    xdeviceTitle: 'スマホで サインイン',
+    xdeviceIntro:
+      'この パソコンに パスキーが ない ときは、民間IDを 入れた スマホで QRコードを よみとって サインイン できます。パソコンで 何も 入力 しなくて いいです。',
+    xdeviceShow: 'QRコードを 出す',
+    xdeviceShowAgain: 'QRコードを もう一度 出す',
+    xdeviceStep1: 'スマホの 民間IDで「パソコンで サインイン」を ひらいて、この QRコードを よみとります。',
+    xdeviceStep2: 'スマホに 出る 3つの ばんごうから、下の ばんごうを えらびます。',
+    xdeviceQrAlt: 'スマホで よみとる QRコード',
+    xdeviceNumber: 'スマホで えらぶ ばんごう',
+    xdeviceExpires: 'QRコードは 2分だけ つかえます。',
+    xdeviceWaiting: 'スマホで よみとるのを まって います…',
+    xdeviceScanned: 'スマホで よみとりました。スマホで ばんごうを えらんで ください…',
+    xdeviceApproved: 'スマホで みとめました。サインインを つづけます…',
+    ended_refused:
+      'スマホで ちがう ばんごうが えらばれたので、あんぜんの ために この サインインを とめました。じぶんで はじめたなら、QRコードを もう一度 出して ください。',
+    ended_denied: 'スマホで「サインイン しない」が えらばれました。',
+    ended_expired: '2分 たったので、この QRコードは つかえません。もう一度 出して ください。',
+    ended_used: 'この QRコードの サインインは、もう つかわれました。',
+    err_xdevice_expired: '2分 たったので、この QRコードは つかえません。もう一度 出して ください。',
+    err_xdevice_closed: 'この サインインは、スマホで とめられました。',
+    err_xdevice_used: 'この QRコードの サインインは、もう つかわれました。',
+    err_xdevice_other_browser:
+      'この サインインは、QRコードを 出した ブラウザで しか つづけられません。この ブラウザで QRコードを 出しなおして ください。',
+    err_xdevice_device_unusable:
+      'みとめた スマホの しょうめいしょが つかえなく なりました。QRコードを もう一度 出して ください。',
+    err_xdevice_not_found: 'この QRコードは 見つかりません。もう一度 出して ください。',
+    err_oidc_interaction_not_found:
+      'サインインの 時間が きれました。サービスの 画面から もう一度 はじめて ください。',
   },
 );
