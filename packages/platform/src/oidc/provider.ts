@@ -55,7 +55,7 @@ import { cacheFound, kyselyOidcAdapter, OidcModelStore } from './adapter.ts';
 import { checkIdentityAnchor, requestedAcrValues, requirementOf, sessionContext } from './assurance.ts';
 import { CLAIMS, claimsFromBasic4, isWatashiClaim, SCOPE_CLAIMS } from './claims.ts';
 import { approvalClaim } from './approvals.ts';
-import { APPROVAL_CLAIM, CIBA_DEFAULT_EXPIRY, cibaFeature } from './ciba.ts';
+import { APPROVAL_CLAIM, CIBA_DEFAULT_EXPIRY, cibaFeature, cibaProtocol } from './ciba.ts';
 import { liveConsent } from './consents.ts';
 import { pickUiLocale, UI_LOCALES, walletErrorUrl, type WalletErrorKind } from './locales.ts';
 import { pairwiseSubject } from './pairwise.ts';
@@ -688,6 +688,8 @@ export async function createOidcProvider(
   // Before anything else, so that nothing of such a request is read or stored.
   provider.use(rejectNulParameters());
   provider.use(noClientCorsPreflight());
+  // CIBA's interval, slow_down and unauthorized_client, which oidc-provider does not give (ciba.ts).
+  provider.use(cibaProtocol(deps));
   for (const m of options.outer ?? []) provider.use(m);
   // A POST may be a token request: the tokens it issues and the code or refresh token it used up
   // are written in one statement at its end (with those of concurrent requests). If that code or

@@ -332,6 +332,42 @@ forEachEngine((t) => {
       expect((await login(b, plainRp)).tokens.claims()!['watashi_approval']).toBeUndefined();
     });
 
+    it('err-polling-faster-than-the-interval-is-slow-down-and-the-interval-grows-by-5-s', async () => {
+      const started = await start(pollRp, { binding_message: 'SLOW-1' });
+      // CIBA §7.3: the response states the interval (openid-client waits it between polls).
+      expect(started.interval).toBe(5);
+      const polled = async () =>
+        (
+          await p.deps.db
+            .selectFrom('ciba_requests')
+            .select(['polled_at', 'poll_interval'])
+            .where('auth_req_id', '=', started.auth_req_id)
+            .executeTakeFirstOrThrow()
+        ).polled_at!.getTime();
+      // The first poll may come at once; the next one, at once too, is too soon (CIBA §11).
+      expect(await poll(pollRp, started.auth_req_id)).toMatchObject({ error: 'authorization_pending' });
+      expect(await poll(pollRp, started.auth_req_id)).toEqual({ status: 400, error: 'slow_down' });
+      // From then on the interval is 10 s (RFC 8628 §3.5: +5 s for this and all later requests):
+      // 5 s later is too soon again, and makes it 15 s …
+      p.setNow(new Date((await polled()) + 5_000));
+      expect(await poll(pollRp, started.auth_req_id)).toMatchObject({ error: 'slow_down' });
+      // … which is then enough.
+      p.setNow(new Date((await polled()) + 15_000));
+      expect(await poll(pollRp, started.auth_req_id)).toMatchObject({ error: 'authorization_pending' });
+      const row = await p.deps.db
+        .selectFrom('ciba_requests')
+        .select('poll_interval')
+        .where('auth_req_id', '=', started.auth_req_id)
+        .executeTakeFirstOrThrow();
+      expect(row.poll_interval).toBe(15);
+      // Only a pending answer is paced: once approved, the tokens come at once.
+      expect((await approve(await pendingFor(started.auth_req_id))).status).toBe(200);
+      const tokens = await client.genericGrantRequest(pollRp.config, 'urn:openid:params:grant-type:ciba', {
+        auth_req_id: started.auth_req_id,
+      });
+      expect(tokens.claims()!.sub).toBe(sub.get(pollRp));
+    });
+
     it('err-denied-is-access-denied', async () => {
       const started = await start(pollRp, { binding_message: 'DENY-1' });
       const shown = await pendingFor(started.auth_req_id);
@@ -397,10 +433,27 @@ forEachEngine((t) => {
       const other = await passkeyResident(p, sim);
       const otherSub = (await login(new Browser(other.client.cookie), pollRp)).tokens.claims()!.sub;
       expect(await oauthError(start(pollRp, { login_hint: otherSub }))).toBe('unknown_user_id');
-      // An RP not registered for CIBA.
-      // An RP not registered for CIBA (oidc-provider answers invalid_request, "grant type not
-      // allowed for this client", where CIBA §13 names unauthorized_client).
-      expect(await oauthError(start(plainRp))).toBe('invalid_request');
+    });
+
+    it('err-an-rp-not-registered-for-ciba-is-unauthorized-client', async () => {
+      // CIBA §13 at the back-channel endpoint (oidc-provider alone says invalid_request) …
+      expect(await oauthError(start(plainRp))).toBe('unauthorized_client');
+      // … and RFC 6749 §5.2 at the token endpoint, with a real auth_req_id of another RP.
+      const started = await start(pollRp, { binding_message: 'NOT-YOURS' });
+      expect(await poll(plainRp, started.auth_req_id)).toMatchObject({
+        status: 400,
+        error: 'unauthorized_client',
+      });
+      // A CIBA RP with a malformed request still gets invalid_request.
+      expect(
+        await oauthError(
+          client.initiateBackchannelAuthentication(pollRp.config, {
+            scope: 'openid',
+            login_hint: sub.get(pollRp)!,
+            login_hint_token: 'x.y.z',
+          }),
+        ),
+      ).toBe('invalid_request');
     });
 
     it('err-bad-binding-message-authorization-details-and-hints', async () => {
