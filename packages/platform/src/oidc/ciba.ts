@@ -196,6 +196,36 @@ export async function recordPairwiseSubject(
     .execute();
 }
 
+/** How many (sector, account) pairs {@link pairwiseRecorder} remembers before it starts afresh. */
+export const PAIRWISE_REMEMBERED_MAX = 100_000;
+
+/**
+ * Records the pairwise `sub` an RP is given at a token or userinfo answer (provider.ts
+ * `pairwiseIdentifier`), for the residents whose consent predates migration 0018: they have no
+ * `pairwise_subjects` row, so a CIBA `login_hint` naming them was `unknown_user_id` until they
+ * consented again. A migration cannot fill the rows — the `sub` is an HMAC under the key store's
+ * `pairwise` secret, which never leaves the key store — but the platform computes that `sub` at
+ * every answer anyway, so the row is written then, through the same key store call. Each instance
+ * remembers the pairs it has written (or found written), so a pair costs one idempotent INSERT per
+ * process, not one per token; rows are never deleted, so what is remembered stays true.
+ */
+export function pairwiseRecorder(
+  deps: Pick<PlatformDeps, 'db' | 'now'>,
+): (sector: string, subject: string, accountId: string) => Promise<void> {
+  const remembered = new Set<string>();
+  return async (sector, subject, accountId) => {
+    const key = `${sector}\u0000${accountId}`;
+    if (remembered.has(key)) return;
+    await deps.db
+      .insertInto('pairwise_subjects')
+      .values({ sector, subject, account_id: accountId, created_at: deps.now() })
+      .onConflict((oc) => oc.columns(['sector', 'subject']).doNothing())
+      .execute();
+    if (remembered.size >= PAIRWISE_REMEMBERED_MAX) remembered.clear();
+    remembered.add(key);
+  };
+}
+
 type Client = NonNullable<KoaContextWithOIDC['oidc']['client']>;
 
 /**

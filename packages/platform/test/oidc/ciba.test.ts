@@ -18,13 +18,18 @@ import { buildCertificationRequest } from '@watashi/ca';
 import { generateKeyPair, toBase64, webCryptoSigner } from '@watashi/pki';
 import type { JpkiTrustStore } from '@watashi/jpki';
 import { CIBA_MAX_PENDING } from '../../src/oidc/ciba.ts';
+import { pairwiseSubject } from '../../src/oidc/pairwise.ts';
 import { addRelyingParty } from '../../src/oidc/registry.ts';
 import { forEachEngine } from '../db/harness.ts';
 import { simTrust, startSim, type TestSim } from '../enrolment/support.ts';
 import type { Client as ApiClient, TestPlatform } from '../authn/support.ts';
 import {
+  answerConsent,
+  authorizationUrl,
   Browser,
   client,
+  exchange,
+  follow,
   login,
   oauthError,
   passkeyResident,
@@ -433,6 +438,35 @@ forEachEngine((t) => {
       const other = await passkeyResident(p, sim);
       const otherSub = (await login(new Browser(other.client.cookie), pollRp)).tokens.claims()!.sub;
       expect(await oauthError(start(pollRp, { login_hint: otherSub }))).toBe('unknown_user_id');
+    });
+
+    it('ok-a-consent-without-a-pairwise-record-is-found-after-the-rps-next-token-request', async () => {
+      // A resident with a device who consented to the RP …
+      const r = await passkeyResident(p, sim);
+      await enrolDevice(r.client);
+      const b = new Browser(r.client.cookie);
+      const started = await authorizationUrl(pollRp);
+      let stop = await follow(b, started.url.href, pollRp.redirectUri);
+      if (stop.kind === 'consent') stop = await answerConsent(b, stop, 'approve', pollRp.redirectUri);
+      if (stop.kind !== 'callback') throw new Error(`login stopped at ${stop.kind}`);
+      // … before pairwise_subjects existed (migration 0018): no record, so the sub the RP holds
+      // names nobody to CIBA.
+      await p.deps.db.deleteFrom('pairwise_subjects').where('account_id', '=', r.accountId).execute();
+      const known = await pairwiseSubject(p.deps.keys, pollRp.clientId, r.accountId);
+      expect(await oauthError(start(pollRp, { login_hint: known }))).toBe('unknown_user_id');
+      // The RP's next token request (here the code exchange; a refresh or userinfo alike) records it.
+      const tokens = await exchange(pollRp, started, stop.url);
+      expect(tokens.claims()!.sub).toBe(known);
+      const rows = await p.deps.db
+        .selectFrom('pairwise_subjects')
+        .select(['sector', 'subject'])
+        .where('account_id', '=', r.accountId)
+        .execute();
+      expect(rows).toEqual([{ sector: pollRp.clientId, subject: known }]);
+      const asked = await start(pollRp, { login_hint: known, binding_message: 'LATE-1' });
+      expect(asked.auth_req_id).toMatch(/.{16,}/);
+      // Still only in the RP's own sector.
+      expect(await oauthError(start(otherRp, { login_hint: known }))).toBe('unknown_user_id');
     });
 
     it('err-an-rp-not-registered-for-ciba-is-unauthorized-client', async () => {
