@@ -40,6 +40,18 @@ export const BINDING_MESSAGE_MAX = 40;
 export const CIBA_DEFAULT_EXPIRY = 300;
 /** The CIBA grant type (CIBA §10.1). */
 export const CIBA_GRANT_TYPE = 'urn:openid:params:grant-type:ciba';
+/** The polling interval an RP is given, in seconds (CIBA §7.3: `interval`, 5 by default). */
+export const CIBA_POLL_INTERVAL = 5;
+/** What each `slow_down` adds to the interval, in seconds (CIBA §11, as RFC 8628 §3.5). */
+export const CIBA_SLOW_DOWN_STEP = 5;
+/** The longest interval (the column's CHECK, migration 0025); more `slow_down`s keep it there. */
+export const CIBA_POLL_INTERVAL_MAX = 3600;
+/**
+ * How much earlier than the interval a poll may arrive without `slow_down`, in milliseconds: an RP
+ * that waits exactly the interval can still be seen a little early, when its previous request was
+ * held up on the way (a proxy, a retransmission) and this one was not.
+ */
+export const CIBA_POLL_LEEWAY_MS = 1000;
 /** The RFC 9396 authorization details type of a transaction to approve. */
 export const WATASHI_TRANSACTION = 'watashi_transaction';
 /** The JOSE `typ` of an approval (the evidence the RP receives). */
@@ -184,7 +196,134 @@ export async function recordPairwiseSubject(
     .execute();
 }
 
+/** How many (sector, account) pairs {@link pairwiseRecorder} remembers before it starts afresh. */
+export const PAIRWISE_REMEMBERED_MAX = 100_000;
+
+/**
+ * Records the pairwise `sub` an RP is given at a token or userinfo answer (provider.ts
+ * `pairwiseIdentifier`), for the residents whose consent predates migration 0018: they have no
+ * `pairwise_subjects` row, so a CIBA `login_hint` naming them was `unknown_user_id` until they
+ * consented again. A migration cannot fill the rows — the `sub` is an HMAC under the key store's
+ * `pairwise` secret, which never leaves the key store — but the platform computes that `sub` at
+ * every answer anyway, so the row is written then, through the same key store call. Each instance
+ * remembers the pairs it has written (or found written), so a pair costs one idempotent INSERT per
+ * process, not one per token; rows are never deleted, so what is remembered stays true.
+ */
+export function pairwiseRecorder(
+  deps: Pick<PlatformDeps, 'db' | 'now'>,
+): (sector: string, subject: string, accountId: string) => Promise<void> {
+  const remembered = new Set<string>();
+  return async (sector, subject, accountId) => {
+    const key = `${sector}\u0000${accountId}`;
+    if (remembered.has(key)) return;
+    await deps.db
+      .insertInto('pairwise_subjects')
+      .values({ sector, subject, account_id: accountId, created_at: deps.now() })
+      .onConflict((oc) => oc.columns(['sector', 'subject']).doNothing())
+      .execute();
+    if (remembered.size >= PAIRWISE_REMEMBERED_MAX) remembered.clear();
+    remembered.add(key);
+  };
+}
+
 type Client = NonNullable<KoaContextWithOIDC['oidc']['client']>;
+
+/**
+ * Records a poll of a pending request and says whether it came too soon: the interval to keep
+ * from now on when it did (CIBA §11 `slow_down`: the interval grows by
+ * {@link CIBA_SLOW_DOWN_STEP} "for this and all subsequent requests", RFC 8628 §3.5), `undefined`
+ * when it did not (or the request is not one of this client's). The row is locked while it is
+ * read and written, so concurrent polls on several instances are counted one after the other.
+ */
+export async function recordCibaPoll(
+  deps: Pick<PlatformDeps, 'database' | 'now'>,
+  authReqId: string,
+  clientId: string,
+): Promise<number | undefined> {
+  const now = deps.now();
+  return deps.database.transaction(async (trx) => {
+    const row = await trx
+      .selectFrom('ciba_requests')
+      .select(['id', 'polled_at', 'poll_interval'])
+      .where('auth_req_id', '=', authReqId)
+      .where('client_id', '=', clientId)
+      .forUpdate()
+      .executeTakeFirst();
+    if (row === undefined) return undefined;
+    // The first poll may come at once (openid-client waits the interval first; others need not).
+    const tooSoon =
+      row.polled_at !== null &&
+      now.getTime() - row.polled_at.getTime() < row.poll_interval * 1000 - CIBA_POLL_LEEWAY_MS;
+    const interval = tooSoon
+      ? Math.min(row.poll_interval + CIBA_SLOW_DOWN_STEP, CIBA_POLL_INTERVAL_MAX)
+      : row.poll_interval;
+    await trx
+      .updateTable('ciba_requests')
+      .set({ polled_at: now, poll_interval: interval })
+      .where('id', '=', row.id)
+      .execute();
+    return tooSoon ? interval : undefined;
+  });
+}
+
+/**
+ * oidc-provider middleware (outside its routes, so it sees their answers) for what CIBA Core 1.0
+ * asks and oidc-provider does not do:
+ * - §7.3: the back-channel authentication response states `interval` ({@link CIBA_POLL_INTERVAL}).
+ * - §11: a token request of the CIBA grant that oidc-provider answered `authorization_pending`
+ *   (the client is authenticated, the request is its own and still pending) is `slow_down` when it
+ *   came sooner than the interval after the previous poll ({@link recordCibaPoll}). Only pending
+ *   answers are paced: tokens, a denial or an expiry are given whenever asked.
+ * - §13 (and RFC 6749 §5.2 at the token endpoint): an authenticated client not registered for
+ *   CIBA gets `unauthorized_client` where oidc-provider says `invalid_request` ("… is not allowed
+ *   for this client").
+ */
+export function cibaProtocol(
+  deps: Pick<PlatformDeps, 'database' | 'now'>,
+): (ctx: KoaContextWithOIDC, next: () => Promise<void>) => Promise<void> {
+  return async (ctx, next) => {
+    await next();
+    if (ctx.method !== 'POST') return;
+    const oidc = ctx.oidc as KoaContextWithOIDC['oidc'] | undefined;
+    const route = oidc?.route;
+    if (route !== 'backchannel_authentication' && route !== 'token') return;
+    if (route === 'token' && oidc?.params?.['grant_type'] !== CIBA_GRANT_TYPE) return;
+    const body = ctx.body as Record<string, unknown> | undefined;
+    if (typeof body !== 'object' || body === null) return;
+    const client = oidc?.client;
+    if (
+      ctx.status === 400 &&
+      body['error'] === 'invalid_request' &&
+      client !== undefined &&
+      !client.grantTypeAllowed(CIBA_GRANT_TYPE)
+    ) {
+      ctx.body = {
+        error: 'unauthorized_client',
+        error_description: 'this client is not registered for CIBA (backchannel_token_delivery_mode)',
+      };
+      return;
+    }
+    if (route === 'backchannel_authentication') {
+      if (ctx.status === 200 && typeof body['auth_req_id'] === 'string')
+        ctx.body = { ...body, interval: CIBA_POLL_INTERVAL };
+      return;
+    }
+    const authReqId = oidc?.params?.['auth_req_id'];
+    if (
+      ctx.status !== 400 ||
+      body['error'] !== 'authorization_pending' ||
+      client === undefined ||
+      typeof authReqId !== 'string'
+    )
+      return;
+    const interval = await recordCibaPoll(deps, authReqId, client.clientId);
+    if (interval !== undefined)
+      ctx.body = {
+        error: 'slow_down',
+        error_description: `polling too quickly: wait at least ${interval} seconds between requests`,
+      };
+  };
+}
 
 /** The oidc-provider `features.ciba` configuration (CIBA Core 1.0, poll and ping). */
 export function cibaFeature(

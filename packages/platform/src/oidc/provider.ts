@@ -55,7 +55,7 @@ import { cacheFound, kyselyOidcAdapter, OidcModelStore } from './adapter.ts';
 import { checkIdentityAnchor, requestedAcrValues, requirementOf, sessionContext } from './assurance.ts';
 import { CLAIMS, claimsFromBasic4, isWatashiClaim, SCOPE_CLAIMS } from './claims.ts';
 import { approvalClaim } from './approvals.ts';
-import { APPROVAL_CLAIM, CIBA_DEFAULT_EXPIRY, cibaFeature } from './ciba.ts';
+import { APPROVAL_CLAIM, CIBA_DEFAULT_EXPIRY, cibaFeature, cibaProtocol, pairwiseRecorder } from './ciba.ts';
 import { liveConsent } from './consents.ts';
 import { pickUiLocale, UI_LOCALES, walletErrorUrl, type WalletErrorKind } from './locales.ts';
 import { pairwiseSubject } from './pairwise.ts';
@@ -424,6 +424,7 @@ export async function createOidcProvider(
   policy.get('login')?.checks.add(watashiSessionCheck(deps));
   // The token endpoint's statements, batched across concurrent requests (adapter.ts).
   const store = new OidcModelStore(deps.db, deps.now);
+  const recordSubject = pairwiseRecorder(deps);
 
   const configuration: Configuration = {
     adapter: kyselyOidcAdapter({
@@ -563,8 +564,14 @@ export async function createOidcProvider(
       },
     },
     // OIDC Core §8.1: pairwise sub = HMAC(pairwise secret, sector ‖ 0x00 ‖ account id).
-    pairwiseIdentifier(_ctx, accountId, client) {
-      return pairwiseSubject(deps.keys, registryOf(client).sector, accountId);
+    async pairwiseIdentifier(ctx, accountId, client) {
+      const sector = registryOf(client).sector;
+      const sub = await pairwiseSubject(deps.keys, sector, accountId);
+      // The RP is given this sub in an ID token or at userinfo: it may name the resident by it in
+      // a CIBA request, also when the consent predates the pairwise_subjects table (ciba.ts).
+      const route = (ctx as KoaContextWithOIDC | undefined)?.oidc?.route;
+      if (route === 'token' || route === 'userinfo') await recordSubject(sector, sub, accountId);
+      return sub;
     },
     async findAccount(ctx, sub) {
       // An account id is a UUID (a malformed sub must not fail the batch it would join).
@@ -688,6 +695,8 @@ export async function createOidcProvider(
   // Before anything else, so that nothing of such a request is read or stored.
   provider.use(rejectNulParameters());
   provider.use(noClientCorsPreflight());
+  // CIBA's interval, slow_down and unauthorized_client, which oidc-provider does not give (ciba.ts).
+  provider.use(cibaProtocol(deps));
   for (const m of options.outer ?? []) provider.use(m);
   // A POST may be a token request: the tokens it issues and the code or refresh token it used up
   // are written in one statement at its end (with those of concurrent requests). If that code or

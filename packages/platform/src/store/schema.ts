@@ -459,6 +459,10 @@ export interface CibaRequestsTable {
   decided_at: Date | null;
   device_serial: string | null;
   evidence: string | null;
+  /** When the RP last polled while the request was pending (migration 0025). */
+  polled_at: Date | null;
+  /** The polling interval the RP must keep, in seconds (CIBA §7.3; +5 at each `slow_down`). */
+  poll_interval: Generated<number>;
 }
 
 /** `credentials`: SD-JWT VCs issued to residents' wallets (migration 0020; no claim values). */
@@ -962,6 +966,8 @@ export const schemaColumns = {
     decided_at: n('timestamptz'),
     device_serial: n('text'),
     evidence: n('text'),
+    polled_at: n('timestamptz'),
+    poll_interval: u('int4'),
   },
   credentials: {
     id: u('uuid'),

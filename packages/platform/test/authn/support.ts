@@ -61,7 +61,7 @@ export async function startPlatform(
 }
 
 /** Starts a session for `accountId` as enrolment does right after creating the account. */
-async function sessionCookie(deps: PlatformDeps, accountId: string): Promise<string> {
+export async function sessionCookie(deps: PlatformDeps, accountId: string): Promise<string> {
   const token = randomBytes(32).toString('base64url');
   const now = deps.now();
   await deps.db

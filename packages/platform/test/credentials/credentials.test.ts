@@ -17,11 +17,23 @@ import {
 } from 'jose';
 import { inflateSync } from 'node:zlib';
 import type { JpkiTrustStore } from '@watashi/jpki';
+import { fromBase64 } from '@watashi/pki';
+import { completeEnrolment, issueEnrolment } from '../../src/enrolment/index.ts';
 import { changeAccountStatus } from '../../src/lifecycle/account-status.ts';
+import { runSweep } from '../../src/lifecycle/index.ts';
 import { forEachEngine } from '../db/harness.ts';
 import { sha256b64u, verifySdJwt } from './sd-jwt-check.ts';
 import { simTrust, startSim, type TestSim } from '../enrolment/support.ts';
-import { Client, enrolResident, PUBLIC_URL, startPlatform, type TestPlatform } from '../authn/support.ts';
+import {
+  Client,
+  enrolResident,
+  PUBLIC_URL,
+  sessionCookie,
+  startPlatform,
+  type TestPlatform,
+} from '../authn/support.ts';
+
+const HOUR = 3600_000;
 
 let sim: TestSim;
 let trust: JpkiTrustStore;
@@ -135,6 +147,41 @@ forEachEngine((t) => {
       poll: async () =>
         (await new Client(p.url).req('GET', `/api/counter/requests/${req.body.pollId as string}`)).body,
     };
+  }
+
+  /** The entry at `idx` of the status list the platform publishes, its signature checked. */
+  async function published(idx: number): Promise<number> {
+    const res = await fetch(`${p.url}/credentials/status/1`);
+    const { payload } = await jwtVerify(await res.text(), createLocalJWKSet(jwks), { typ: 'statuslist+jwt' });
+    const bytes = inflateSync(Buffer.from((payload.status_list as { lst: string }).lst, 'base64url'));
+    return (bytes[idx >> 2]! >> ((idx & 3) * 2)) & 3;
+  }
+  const indexOf = (credential: string): number =>
+    (
+      JSON.parse(Buffer.from(credential.split('.')[1]!, 'base64url').toString()) as {
+        status: { status_list: { idx: number } };
+      }
+    ).status.status_list.idx;
+  /** What the counter answers to `credential` presented by `h`. */
+  async function atCounter(credential: string, h: Holder) {
+    const c = await counter();
+    return (await c.post(await present(credential, c.q.nonce!, c.q.client_id!, h))).body;
+  }
+  /** A signed-in visit now (the platform's clock may have moved past an earlier session). */
+  async function visit(accountId: string): Promise<Client> {
+    const c = new Client(p.url);
+    c.cookie = await sessionCookie(p.deps, accountId);
+    return c;
+  }
+  /** J-LIS publishes what happened in the last hour; the platform's real sweep reads it. */
+  async function sweepAfterAnHour() {
+    sim.clock.advance(HOUR);
+    await sim.s.sim.publishCrls();
+    sim.s.sim.refreshOcsp();
+    p.setNow(sim.clock.now());
+    const result = await runSweep(p.deps, { shards: 2 });
+    expect(result.status).toBe('completed');
+    return result;
   }
 
   describe('issuance and presentation', () => {
@@ -282,6 +329,8 @@ forEachEngine((t) => {
         reason: 'test',
       });
       expect((await tryAt()).code).toBe('presentation_credential_revoked');
+      // The published list says suspended (0x02), not revoked: it may come back.
+      expect(await published(indexOf(credential!))).toBe(2);
       await changeAccountStatus(p.deps, {
         action: 'resume',
         by: 'operator',
@@ -289,8 +338,10 @@ forEachEngine((t) => {
         reason: 'test',
       });
       expect((await tryAt()).outcome).toBe('verified');
+      expect(await published(indexOf(credential!))).toBe(0);
       await changeAccountStatus(p.deps, { action: 'close', by: 'resident', accountId: r.accountId });
       expect((await tryAt()).code).toBe('presentation_credential_revoked');
+      expect(await published(indexOf(credential!))).toBe(1);
       const row = await p.deps.db
         .selectFrom('credentials')
         .selectAll()
@@ -311,5 +362,77 @@ forEachEngine((t) => {
         ].sort(),
       );
     });
+
+    it(
+      'a lost card (J-LIS certificateHold) → suspended in the list after one sweep',
+      { timeout: 120_000 },
+      async () => {
+        const r = await enrolResident(p, sim);
+        const h = await holder();
+        const { credential } = await receive(r.client, h);
+        expect(await published(indexOf(credential!))).toBe(0);
+        await sim.s.sim.lifeEvent(r.card.residentId, { type: 'lose' });
+        expect((await sweepAfterAnHour()).revokedFound).toBeGreaterThanOrEqual(1);
+        expect(await published(indexOf(credential!))).toBe(2);
+        expect((await atCounter(credential!, h)).code).toBe('presentation_credential_revoked');
+        const listed = await (await visit(r.accountId)).req('GET', '/api/credentials');
+        expect(listed.body.credentials).toMatchObject([{ status: 'suspended' }]);
+      },
+    );
+
+    it(
+      'move → revoked by J-LIS → revoked after one sweep; re-proofed → a fresh credential, the old stays revoked',
+      { timeout: 120_000 },
+      async () => {
+        const r = await enrolResident(p, sim);
+        const h = await holder();
+        const old = (await receive(r.client, h)).credential!;
+        expect((await atCounter(old, h)).outcome).toBe('verified');
+
+        // The resident moves; J-LIS revokes the card's signing certificate (affiliationChanged).
+        await sim.s.sim.lifeEvent(r.card.residentId, { type: 'move' });
+        expect((await sweepAfterAnHour()).revokedFound).toBeGreaterThanOrEqual(1);
+        expect(await published(indexOf(old))).toBe(1);
+        expect((await atCounter(old, h)).code).toBe('presentation_credential_revoked');
+        let c = await visit(r.accountId);
+        expect((await c.req('GET', '/api/credentials')).body.credentials).toMatchObject([
+          { status: 'revoked' },
+        ]);
+        // No new credential until the identity is confirmed again (the account needs re-proofing).
+        const early = await receive(c, h);
+        expect(early.body.code).toBe('credential_account_unavailable');
+
+        // Re-proofing with the card's new signing certificate re-anchors the account.
+        const rp = await issueEnrolment(p.deps, { purpose: 'reproofing', accountId: r.accountId });
+        await completeEnrolment(p.deps, {
+          id: rp.id,
+          signature: { cms: await r.card.cms(fromBase64(rp.document.bytes)) },
+          session: { accountId: r.accountId },
+        });
+        c = await visit(r.accountId);
+        // The old credential stays revoked; the wallet is offered a new one, from the new anchor.
+        expect(await published(indexOf(old))).toBe(1);
+        const fresh = await receive(c, h);
+        expect(fresh.status, JSON.stringify(fresh.body)).toBe(200);
+        expect(indexOf(fresh.credential!)).not.toBe(indexOf(old));
+        expect(await published(indexOf(fresh.credential!))).toBe(0);
+        expect((await c.req('GET', '/api/credentials')).body.credentials).toMatchObject([
+          { status: 'valid' },
+          { status: 'revoked' },
+        ]);
+        const rows = await p.deps.db
+          .selectFrom('credentials')
+          .innerJoin('anchors', 'anchors.id', 'credentials.anchor_id')
+          .select(['credentials.status_index', 'anchors.status', 'anchors.superseded_by'])
+          .where('credentials.account_id', '=', r.accountId)
+          .execute();
+        expect(Object.fromEntries(rows.map((x) => [x.status_index, x.status]))).toEqual({
+          [indexOf(old)]: 'revoked',
+          [indexOf(fresh.credential!)]: 'good',
+        });
+        expect((await atCounter(fresh.credential!, h)).outcome).toBe('verified');
+        expect((await atCounter(old, h)).code).toBe('presentation_credential_revoked');
+      },
+    );
   });
 });

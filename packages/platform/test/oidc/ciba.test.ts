@@ -19,18 +19,19 @@ import { buildCertificationRequest } from '@watashi/ca';
 import { generateKeyPair, toBase64, webCryptoSigner } from '@watashi/pki';
 import type { JpkiTrustStore } from '@watashi/jpki';
 import { CIBA_MAX_PENDING } from '../../src/oidc/ciba.ts';
+import { pairwiseSubject } from '../../src/oidc/pairwise.ts';
 import { addRelyingParty } from '../../src/oidc/registry.ts';
 import { forEachEngine } from '../db/harness.ts';
 import { simTrust, startSim, type TestSim } from '../enrolment/support.ts';
 import type { Client as ApiClient, TestPlatform } from '../authn/support.ts';
 import {
+  answerConsent,
+  authorizationUrl,
   Browser,
   browserJson,
   client,
-  follow,
-  answerConsent,
   exchange,
-  authorizationUrl,
+  follow,
   login,
   oauthError,
   passkeyResident,
@@ -340,6 +341,42 @@ forEachEngine((t) => {
       expect((await login(b, plainRp)).tokens.claims()!['watashi_approval']).toBeUndefined();
     });
 
+    it('err-polling-faster-than-the-interval-is-slow-down-and-the-interval-grows-by-5-s', async () => {
+      const started = await start(pollRp, { binding_message: 'SLOW-1' });
+      // CIBA §7.3: the response states the interval (openid-client waits it between polls).
+      expect(started.interval).toBe(5);
+      const polled = async () =>
+        (
+          await p.deps.db
+            .selectFrom('ciba_requests')
+            .select(['polled_at', 'poll_interval'])
+            .where('auth_req_id', '=', started.auth_req_id)
+            .executeTakeFirstOrThrow()
+        ).polled_at!.getTime();
+      // The first poll may come at once; the next one, at once too, is too soon (CIBA §11).
+      expect(await poll(pollRp, started.auth_req_id)).toMatchObject({ error: 'authorization_pending' });
+      expect(await poll(pollRp, started.auth_req_id)).toEqual({ status: 400, error: 'slow_down' });
+      // From then on the interval is 10 s (RFC 8628 §3.5: +5 s for this and all later requests):
+      // 5 s later is too soon again, and makes it 15 s …
+      p.setNow(new Date((await polled()) + 5_000));
+      expect(await poll(pollRp, started.auth_req_id)).toMatchObject({ error: 'slow_down' });
+      // … which is then enough.
+      p.setNow(new Date((await polled()) + 15_000));
+      expect(await poll(pollRp, started.auth_req_id)).toMatchObject({ error: 'authorization_pending' });
+      const row = await p.deps.db
+        .selectFrom('ciba_requests')
+        .select('poll_interval')
+        .where('auth_req_id', '=', started.auth_req_id)
+        .executeTakeFirstOrThrow();
+      expect(row.poll_interval).toBe(15);
+      // Only a pending answer is paced: once approved, the tokens come at once.
+      expect((await approve(await pendingFor(started.auth_req_id))).status).toBe(200);
+      const tokens = await client.genericGrantRequest(pollRp.config, 'urn:openid:params:grant-type:ciba', {
+        auth_req_id: started.auth_req_id,
+      });
+      expect(tokens.claims()!.sub).toBe(sub.get(pollRp));
+    });
+
     it('err-denied-is-access-denied', async () => {
       const started = await start(pollRp, { binding_message: 'DENY-1' });
       const shown = await pendingFor(started.auth_req_id);
@@ -405,10 +442,56 @@ forEachEngine((t) => {
       const other = await passkeyResident(p, sim);
       const otherSub = (await login(new Browser(other.client.cookie), pollRp)).tokens.claims()!.sub;
       expect(await oauthError(start(pollRp, { login_hint: otherSub }))).toBe('unknown_user_id');
-      // An RP not registered for CIBA.
-      // An RP not registered for CIBA (oidc-provider answers invalid_request, "grant type not
-      // allowed for this client", where CIBA §13 names unauthorized_client).
-      expect(await oauthError(start(plainRp))).toBe('invalid_request');
+    });
+
+    it('ok-a-consent-without-a-pairwise-record-is-found-after-the-rps-next-token-request', async () => {
+      // A resident with a device who consented to the RP …
+      const r = await passkeyResident(p, sim);
+      await enrolDevice(r.client);
+      const b = new Browser(r.client.cookie);
+      const started = await authorizationUrl(pollRp);
+      let stop = await follow(b, started.url.href, pollRp.redirectUri);
+      if (stop.kind === 'consent') stop = await answerConsent(b, stop, 'approve', pollRp.redirectUri);
+      if (stop.kind !== 'callback') throw new Error(`login stopped at ${stop.kind}`);
+      // … before pairwise_subjects existed (migration 0018): no record, so the sub the RP holds
+      // names nobody to CIBA.
+      await p.deps.db.deleteFrom('pairwise_subjects').where('account_id', '=', r.accountId).execute();
+      const known = await pairwiseSubject(p.deps.keys, pollRp.clientId, r.accountId);
+      expect(await oauthError(start(pollRp, { login_hint: known }))).toBe('unknown_user_id');
+      // The RP's next token request (here the code exchange; a refresh or userinfo alike) records it.
+      const tokens = await exchange(pollRp, started, stop.url);
+      expect(tokens.claims()!.sub).toBe(known);
+      const rows = await p.deps.db
+        .selectFrom('pairwise_subjects')
+        .select(['sector', 'subject'])
+        .where('account_id', '=', r.accountId)
+        .execute();
+      expect(rows).toEqual([{ sector: pollRp.clientId, subject: known }]);
+      const asked = await start(pollRp, { login_hint: known, binding_message: 'LATE-1' });
+      expect(asked.auth_req_id).toMatch(/.{16,}/);
+      // Still only in the RP's own sector.
+      expect(await oauthError(start(otherRp, { login_hint: known }))).toBe('unknown_user_id');
+    });
+
+    it('err-an-rp-not-registered-for-ciba-is-unauthorized-client', async () => {
+      // CIBA §13 at the back-channel endpoint (oidc-provider alone says invalid_request) …
+      expect(await oauthError(start(plainRp))).toBe('unauthorized_client');
+      // … and RFC 6749 §5.2 at the token endpoint, with a real auth_req_id of another RP.
+      const started = await start(pollRp, { binding_message: 'NOT-YOURS' });
+      expect(await poll(plainRp, started.auth_req_id)).toMatchObject({
+        status: 400,
+        error: 'unauthorized_client',
+      });
+      // A CIBA RP with a malformed request still gets invalid_request.
+      expect(
+        await oauthError(
+          client.initiateBackchannelAuthentication(pollRp.config, {
+            scope: 'openid',
+            login_hint: sub.get(pollRp)!,
+            login_hint_token: 'x.y.z',
+          }),
+        ),
+      ).toBe('invalid_request');
     });
 
     it('err-bad-binding-message-authorization-details-and-hints', async () => {

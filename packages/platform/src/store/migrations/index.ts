@@ -19,6 +19,7 @@ import * as m0019 from './0019-account-pages.ts';
 import * as m0020 from './0020-credentials.ts';
 import * as m0021 from './0021-signature-archive.ts';
 import * as m0023 from './0023-cross-device.ts';
+import * as m0025 from './0025-ciba-polling.ts';
 
 /**
  * Every migration, by name, in the order they apply (Kysely sorts by name; the four-digit prefix
@@ -47,4 +48,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0020-credentials': m0020,
   '0021-signature-archive': m0021,
   '0023-cross-device': m0023,
+  '0025-ciba-polling': m0025,
 };
