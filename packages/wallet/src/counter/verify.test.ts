@@ -9,6 +9,7 @@ import { encode } from 'uqr';
 import { SDJwtInstance } from '@sd-jwt/core';
 import { SDJwtVcInstance } from '@sd-jwt/sd-jwt-vc';
 import { createHeaderAndPayload, StatusList } from '@owf/token-status-list';
+import { readPresentationRequest } from '../lib/credentials.ts';
 import { qrPath, QR_BORDER, QR_ECC } from '../lib/qr.ts';
 import {
   KEPT_MAX_AGE_SECONDS,
@@ -221,6 +222,25 @@ describe('OfflineCounter', () => {
     });
     expect(uri.length).toBeLessThan(700);
   });
+
+  it('is read by the wallet as a QR answer to the counter page, over_20 only', () => {
+    const r = readPresentationRequest(offlineRequest(ISSUER, 'n-wallet'));
+    expect(r).toMatchObject({
+      mode: 'qr',
+      verifierHost: 'id.watashi.example.jp',
+      clientId: urls.clientId,
+      nonce: 'n-wallet',
+      claims: ['over_20'],
+    });
+    // A QR answer names no response URI (nothing is posted), and its verifier is a web URL.
+    const posted = `${offlineRequest(ISSUER, 'n')}&response_uri=${encodeURIComponent(`${ISSUER}/x`)}`;
+    expect(() => readPresentationRequest(posted)).toThrow(/no response URI/);
+    const odd = offlineRequest(ISSUER, 'n').replace(
+      /client_id=[^&]*/,
+      'client_id=redirect_uri%3Afile%3A%2F%2Fx',
+    );
+    expect(() => readPresentationRequest(odd)).toThrow(/identified/);
+  });
 });
 
 /** A camera frame (RGBA, white) with the QR of `text` drawn at `px` pixels per module, centred. */
@@ -255,5 +275,30 @@ describe('the presentation as a QR', () => {
     expect(px).toBeGreaterThanOrEqual(3);
     const code = jsQR(frameOf(p, px, 640, 480), 640, 480);
     expect(code?.data).toBe(p);
+  });
+
+  it('is read at most camera scales, at level L at least as often as at M', async () => {
+    const p = await present(credential, { nonce: 'AAAAAAAAAAAAAAAAAAAAAA' });
+    // Module sizes a camera gives: rarely a whole number of pixels (3 to 6 px, every 0.25 px).
+    const scales = Array.from({ length: 13 }, (_, i) => 3 + i * 0.25);
+    const readAt = (ecc: 'L' | 'M') =>
+      scales.filter((s) => {
+        const qr = encode(p, { ecc, border: QR_BORDER });
+        const n = Math.ceil(qr.size * s);
+        const rgba = new Uint8ClampedArray(n * n * 4).fill(255);
+        for (let y = 0; y < n; y++)
+          for (let x = 0; x < n; x++)
+            if (qr.data[Math.floor(y / s)]?.[Math.floor(x / s)] === true) {
+              const i = (y * n + x) * 4;
+              rgba[i] = rgba[i + 1] = rgba[i + 2] = 0;
+            }
+        return jsQR(rgba, n, n, { inversionAttempts: 'dontInvert' })?.data === p;
+      }).length;
+    const [l, m] = [readAt('L'), readAt('M')];
+    console.info(
+      `jsQR read the presentation at ${l}/${scales.length} scales at L, ${m}/${scales.length} at M`,
+    );
+    expect(l).toBeGreaterThanOrEqual(m);
+    expect(l).toBeGreaterThan(scales.length / 2);
   });
 });
