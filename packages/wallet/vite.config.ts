@@ -27,7 +27,10 @@ function precacheList(): Plugin {
     generateBundle(_options, bundle) {
       const files = Object.keys(bundle)
         .concat(publicFiles())
-        .filter((f) => f !== 'sw.js' && !f.startsWith('.vite/') && !f.endsWith('.map'))
+        .filter(
+          (f) =>
+            f !== 'sw.js' && f !== 'counter-offline.js' && !f.startsWith('.vite/') && !f.endsWith('.map'),
+        )
         .map((f) => `/wallet/${f}`)
         .sort();
       const sw = bundle['sw.js'];
@@ -58,9 +61,16 @@ export default defineConfig({
     assetsInlineLimit: 0,
     reportCompressedSize: false,
     rollupOptions: {
-      input: { index: 'index.html', sw: 'src/sw/sw.ts' },
+      // The offline counter page's script (src/counter/main.ts) is built here too, under a fixed
+      // name, because the platform's /counter/offline page names it (docs/credentials.md §4.1).
+      input: { index: 'index.html', sw: 'src/sw/sw.ts', counter: 'src/counter/main.ts' },
       output: {
-        entryFileNames: (chunk) => (chunk.name === 'sw' ? 'sw.js' : 'assets/[name]-[hash].js'),
+        entryFileNames: (chunk) =>
+          chunk.name === 'sw'
+            ? 'sw.js'
+            : chunk.name === 'counter'
+              ? 'counter-offline.js'
+              : 'assets/[name]-[hash].js',
       },
     },
   },

@@ -2,6 +2,11 @@
  * The counter page (docs/credentials.md; DESIGN §1 counter staff): plain HTML in large type that
  * shows a QR with an OpenID4VP request, polls for the result, and shows only the answer to the
  * question asked. Served by the platform with its strict CSP, so script and style are files.
+ *
+ * `/counter/offline` is the same check for a counter with no network at the moment of the check
+ * (docs/credentials.md §4.1): its script is built with the wallet (packages/wallet/src/counter/,
+ * served at `/wallet/counter-offline.js`) because it verifies the presentation in the browser with
+ * the `@sd-jwt` library, reads QR codes with jsQR and draws them with uqr.
  */
 
 /** `GET /counter`. */
@@ -22,6 +27,34 @@ export const COUNTER_HTML = `<!doctype html>
 <p id="result" role="status" aria-live="polite">準備しています…</p>
 <p id="detail"></p>
 <button id="again" type="button">次のお客さま</button>
+<p class="mode"><a href="/counter/offline">通信できないときの確認（QRコードを読み取り合う）</a></p>
+</main>
+</body>
+</html>
+`;
+
+/** `GET /counter/offline`: the counter with no network at the moment of the check. */
+export const COUNTER_OFFLINE_HTML = `<!doctype html>
+<html lang="ja">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>年齢の確認（通信なし） — 民間ID 対面確認</title>
+<link rel="stylesheet" href="/counter/counter.css">
+<script type="module" src="/wallet/counter-offline.js"></script>
+</head>
+<body>
+<main>
+<h1>年齢の確認（20歳以上）</h1>
+<p id="kept" role="status">準備しています…</p>
+<p id="ask">① お客さまに、民間IDのウォレットでこのコードを読み取ってもらってください。② お客さまの画面に出たコードを「読み取る」でこちらのカメラに見せてもらってください。</p>
+<div id="qr" aria-label="確認用のQRコード" role="img"></div>
+<video id="camera" muted playsinline hidden aria-label="カメラの映像"></video>
+<p id="result" role="status" aria-live="polite">準備しています…</p>
+<p id="detail"></p>
+<button id="scan" type="button" hidden>お客さまのコードを読み取る</button>
+<button id="again" type="button">次のお客さま</button>
+<p class="mode"><a href="/counter">通信できるときの確認に戻る</a></p>
 </main>
 </body>
 </html>
@@ -38,7 +71,12 @@ h1 { font-size: 2rem; }
 #result.ok { color: #0a6b2a; }
 #result.ng { color: #a11; }
 #detail { font-size: 1.1rem; color: #333; }
-button { font-size: 1.4rem; padding: 0.6rem 1.4rem; }
+button { font-size: 1.4rem; padding: 0.6rem 1.4rem; margin: 0.4rem; min-height: 44px; }
+#kept { font-size: 1.2rem; }
+#kept.ng { color: #a11; }
+#camera { width: min(80vw, 22rem); background: #000; }
+.mode { margin-top: 2rem; font-size: 1.1rem; }
+.mode a { display: inline-block; min-height: 44px; line-height: 44px; color: #0645ad; }
 `;
 
 /** `GET /counter/counter.js`: start a request, show its QR, poll for the answer. */

@@ -16,6 +16,7 @@
  *
  * OpenID for Verifiable Presentations 1.0 at the counter:
  * - `GET  /counter` (+ `counter.js`, `counter.css`) — the counter page
+ * - `GET  /counter/offline` — the counter page with no network (script: `/wallet/counter-offline.js`)
  * - `POST /api/counter/requests` → `{pollId, uri, svg, expiresAt}`
  * - `GET  /api/counter/requests/:pollId` → pending / expired / the result
  * - `POST /counter/response` (form, direct_post §8.2) `vp_token`, `state`
@@ -26,7 +27,7 @@ import { renderSVG } from 'uqr';
 import { z } from 'zod';
 import type { PlatformDeps, SessionContext } from '../server/context.ts';
 import { emptyBody, invalidAs, withSchemas } from '../server/schemas.ts';
-import { COUNTER_CSS, COUNTER_HTML, COUNTER_JS } from './counter-page.ts';
+import { COUNTER_CSS, COUNTER_HTML, COUNTER_JS, COUNTER_OFFLINE_HTML } from './counter-page.ts';
 import { credentialError } from './errors.ts';
 import { consumeExchange, createExchange } from './exchanges.ts';
 import {
@@ -400,6 +401,9 @@ export function registerCredentialRoutes(untyped: FastifyInstance, deps: Platfor
   // The counter.
   app.get('/counter', { config: open }, (_req, reply) =>
     reply.type('text/html; charset=utf-8').send(COUNTER_HTML),
+  );
+  app.get('/counter/offline', { config: open }, (_req, reply) =>
+    reply.type('text/html; charset=utf-8').send(COUNTER_OFFLINE_HTML),
   );
   app.get('/counter/counter.js', { config: open }, (_req, reply) =>
     reply.type('text/javascript; charset=utf-8').send(COUNTER_JS),

@@ -28,3 +28,27 @@ export function writeQrY4m(path: string, text: string, scale = 6, frames = 2): v
   const header = Buffer.from(`YUV4MPEG2 W${side} H${side} F10:1 Ip A1:1 C420jpeg\n`);
   writeFileSync(path, Buffer.concat([header, ...Array.from({ length: frames }, () => frame)]));
 }
+
+/**
+ * Writes a greyscale image (`gray`: one byte per pixel, 0 black … 255 white, `width`×`height`) into
+ * a Y4M file of `frames` identical frames, padded with white to even dimensions: what a camera held
+ * over another screen would see (used for the wallet's presentation QR, taken from its screenshot).
+ */
+export function writeGrayY4m(
+  path: string,
+  gray: Uint8Array,
+  width: number,
+  height: number,
+  frames = 2,
+): void {
+  const w = width + (width % 2);
+  const h = height + (height % 2);
+  const y = Buffer.alloc(w * h, 235);
+  for (let r = 0; r < height; r++)
+    for (let c = 0; c < width; c++)
+      y[r * w + c] = 16 + Math.round(((gray[r * width + c] ?? 255) * 219) / 255);
+  const chroma = Buffer.alloc((w / 2) * (h / 2), 128);
+  const frame = Buffer.concat([Buffer.from('FRAME\n'), y, chroma, chroma]);
+  const header = Buffer.from(`YUV4MPEG2 W${w} H${h} F10:1 Ip A1:1 C420jpeg\n`);
+  writeFileSync(path, Buffer.concat([header, ...Array.from({ length: frames }, () => frame)]));
+}

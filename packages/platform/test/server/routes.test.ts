@@ -44,6 +44,7 @@ const NON_JSON: Readonly<Record<string, string>> = {
   'OPTIONS /oidc/*': 'oidc-provider’s own endpoints (CORS preflight)',
   'GET /oidc/interaction/:uid': 'browser navigation: redirects to the wallet’s pages, or its error page',
   'GET /counter': 'HTML page of the counter (in-person verifier)',
+  'GET /counter/offline': 'HTML page of the counter with no network',
   'GET /counter/counter.js': 'script of the counter page',
   'GET /counter/counter.css': 'stylesheet of the counter page',
   'GET /credentials/status/1': 'Token Status List as a signed JWT (application/statuslist+jwt)',

@@ -3,7 +3,9 @@
  * through OpenID4VCI 1.0 (pre-authorized code from this signed-in session, a key proof signed by
  * the device key, lib/device-key.ts), keeping it in this browser (IndexedDB
  * `watashi-credentials`), and presenting it to a counter's OpenID4VP 1.0 request: only the claims
- * the request's DCQL query names are disclosed, with a key-binding JWT signed by the device key.
+ * the request's DCQL query names are disclosed, with a key-binding JWT signed by the device key —
+ * posted to the counter (direct_post), or, for a counter with no network, shown as a QR on this
+ * screen (docs/credentials.md §4.1).
  * The SD-JWT format is handled by the maintained `@sd-jwt/core` library.
  */
 import { SDJwtInstance } from '@sd-jwt/core';
@@ -27,14 +29,24 @@ export interface CredentialView {
   readonly status: 'valid' | 'revoked' | 'suspended';
 }
 
+/**
+ * The response mode of a counter with no network: the presentation is shown as a QR on this screen
+ * (Watashi's own, docs/credentials.md §4.1; packages/wallet/src/counter/verify.ts).
+ */
+export const QR_RESPONSE_MODE = 'watashi_qr';
+
 /** A counter's request, read from its QR and checked. */
 export interface PresentationRequest {
-  /** Who asks, as the resident sees it: the host of the response URI. */
+  /** `direct_post`: posted to the counter; `qr`: shown as a QR for the counter's camera. */
+  readonly mode: 'direct_post' | 'qr';
+  /** Who asks, as the resident sees it: the host of the response URI (or of the counter page). */
   readonly verifierHost: string;
   readonly verifierName: string | undefined;
   readonly clientId: string;
+  /** Where the presentation is posted (`direct_post` only; empty for `qr`). */
   readonly responseUri: string;
   readonly nonce: string;
+  /** The request's state (`direct_post` only; empty for `qr`). */
   readonly state: string;
   readonly queryId: string;
   /** The claims asked for (top-level claim names). */
@@ -148,8 +160,9 @@ export async function credentialClaims(sdJwt: string): Promise<Record<string, un
 
 /**
  * Reads a counter's QR (`openid4vp://?…`, OpenID4VP 1.0 §5 by value) and checks what the wallet
- * can honour: `response_mode=direct_post`, a `redirect_uri:` client identifier equal to the
- * response URI (§5.9.3), one `dc+sd-jwt` credential query for top-level claims.
+ * can honour: `response_mode=direct_post` with a `redirect_uri:` client identifier equal to the
+ * response URI (§5.9.3), or {@link QR_RESPONSE_MODE} with a `redirect_uri:` client identifier of
+ * the counter page and no response URI; one `dc+sd-jwt` credential query for top-level claims.
  */
 export function readPresentationRequest(text: string): PresentationRequest {
   const bad = (why: string) => new WatashiError('presentation_request_unreadable', why);
@@ -163,13 +176,19 @@ export function readPresentationRequest(text: string): PresentationRequest {
   const q = url.searchParams;
   const responseUri = q.get('response_uri') ?? '';
   const clientId = q.get('client_id') ?? '';
-  if (q.get('response_mode') !== 'direct_post' || q.get('response_type') !== 'vp_token')
+  const mode = q.get('response_mode') === QR_RESPONSE_MODE ? 'qr' : 'direct_post';
+  if (q.get('response_type') !== 'vp_token') throw bad('unsupported response type');
+  if (mode === 'direct_post' && q.get('response_mode') !== 'direct_post')
     throw bad('unsupported response mode');
-  if (clientId !== `redirect_uri:${responseUri}` || !/^https?:\/\//.test(responseUri))
-    throw bad('the verifier is not identified by its response URI');
+  // The verifier as the resident is told it: the response URI, or for a QR response the page the
+  // client identifier names (§5.9.3 `redirect_uri:`); the key binding's audience is that identifier.
+  const verifierUri = mode === 'qr' ? clientId.replace(/^redirect_uri:/, '') : responseUri;
+  if (clientId !== `redirect_uri:${verifierUri}` || !/^https?:\/\/[^/]/.test(verifierUri))
+    throw bad('the verifier is not identified by its URI');
+  if (mode === 'qr' && responseUri !== '') throw bad('a QR response has no response URI');
   const nonce = q.get('nonce') ?? '';
   const state = q.get('state') ?? '';
-  if (nonce === '' || state === '') throw bad('no nonce or state');
+  if (nonce === '' || (mode === 'direct_post' && state === '')) throw bad('no nonce or state');
   let query: { credentials?: Array<{ id?: unknown; format?: unknown; claims?: Array<{ path?: unknown }> }> };
   try {
     query = JSON.parse(q.get('dcql_query') ?? '') as typeof query;
@@ -191,7 +210,8 @@ export function readPresentationRequest(text: string): PresentationRequest {
     name = undefined;
   }
   return {
-    verifierHost: new URL(responseUri).host,
+    mode,
+    verifierHost: new URL(verifierUri).host,
     verifierName: name,
     clientId,
     responseUri,
@@ -203,11 +223,11 @@ export function readPresentationRequest(text: string): PresentationRequest {
 }
 
 /**
- * Presents the kept credential to `request`: discloses only the requested claims, adds a
- * key-binding JWT (RFC 9901 §4.3: nonce, audience = the verifier's client id, sd_hash) signed by
- * the device key, and posts it (direct_post, OpenID4VP 1.0 §8.2).
+ * The presentation of the kept credential for `request`: only the requested claims disclosed, and
+ * a key-binding JWT (RFC 9901 §4.3: nonce, audience = the verifier's client id, sd_hash) signed by
+ * the device key. For a {@link QR_RESPONSE_MODE} request this is what the screen shows as a QR.
  */
-export async function presentCredential(accountId: string, request: PresentationRequest): Promise<void> {
+export async function createPresentation(accountId: string, request: PresentationRequest): Promise<string> {
   const stored = await storedCredential(accountId);
   if (stored === undefined) throw new WatashiError('credential_missing', 'no credential in this browser');
   const key = await holderKey(accountId);
@@ -217,9 +237,16 @@ export async function presentCredential(accountId: string, request: Presentation
     kbSigner: async (data: string) => toBase64Url(await key.sign(new TextEncoder().encode(data))),
   });
   const frame = Object.fromEntries(request.claims.map((c) => [c, true]));
-  const presentation = await sd.present(stored.sdJwt, frame, {
+  return sd.present(stored.sdJwt, frame, {
     kb: { payload: { iat: Math.floor(Date.now() / 1000), aud: request.clientId, nonce: request.nonce } },
   });
+}
+
+/** Presents the kept credential to a `direct_post` request (OpenID4VP 1.0 §8.2): posts it. */
+export async function presentCredential(accountId: string, request: PresentationRequest): Promise<void> {
+  if (request.mode !== 'direct_post')
+    throw new WatashiError('presentation_request_unreadable', 'this request is answered by QR');
+  const presentation = await createPresentation(accountId, request);
   await form(request.responseUri, {
     vp_token: JSON.stringify({ [request.queryId]: [presentation] }),
     state: request.state,

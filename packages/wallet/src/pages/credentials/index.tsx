@@ -1,8 +1,11 @@
 /**
  * Credentials to show in person (`/wallet/credentials`, docs/credentials.md): receive the
  * platform's SD-JWT VC (bound to the device key), see what it holds in plain words and whether it
- * is usable, scan a counter's QR with the camera (components/qr-scanner.tsx), see exactly what will be told and to whom,
- * confirm, and send. Nothing is sent before the resident confirms.
+ * is usable, scan a counter's QR with the camera (components/qr-scanner.tsx), see exactly what
+ * will be told and to whom, confirm, and send. Nothing is sent before the resident confirms. A
+ * counter with no network (docs/credentials.md §4.1) asks for the answer as a QR: after the same
+ * confirmation the presentation is shown on this screen for the counter's camera, and nothing is
+ * sent at all.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { QrScanner } from '../../components/qr-scanner.tsx';
@@ -11,6 +14,7 @@ import { Alert, Button, Buttons, Facts, Notice, PageTitle, Status } from '../../
 import { useLocale, useT } from '../../i18n/index.ts';
 import { DERIVED, useClaims, VERIFIED } from '../../lib/claims.ts';
 import {
+  createPresentation,
   credentialClaims,
   listCredentials,
   presentCredential,
@@ -21,6 +25,7 @@ import {
   type PresentationRequest,
 } from '../../lib/credentials.ts';
 import { formatDate } from '../../lib/dates.ts';
+import { qrPath } from '../../lib/qr.ts';
 import { useDescribeError, type ShownError } from '../../lib/errors.ts';
 import type { PageProps } from '../../router.tsx';
 import { useSession } from '../../session.tsx';
@@ -39,6 +44,8 @@ export default function CredentialsPage(_props: PageProps) {
   const [scanning, setScanning] = useState(false);
   const [request, setRequest] = useState<PresentationRequest | undefined>(undefined);
   const [busy, setBusy] = useState(false);
+  /** The presentation shown as a QR for a counter with no network. */
+  const [shown, setShown] = useState<string | undefined>(undefined);
   const [status, setStatus] = useState<string | undefined>(undefined);
   const [error, setError] = useState<ShownError | undefined>(undefined);
 
@@ -78,6 +85,11 @@ export default function CredentialsPage(_props: PageProps) {
   const send = (r: PresentationRequest) =>
     run(async () => {
       setRequest(undefined);
+      if (r.mode === 'qr') {
+        setShown(await createPresentation(accountId, r));
+        setStatus(t('shown'));
+        return;
+      }
       await presentCredential(accountId, r);
       setStatus(t('sent'));
     });
@@ -95,9 +107,10 @@ export default function CredentialsPage(_props: PageProps) {
             {request.claims.map((c) => claims.label(c)).join('、')}
           </p>
           <Facts rows={[[t('to'), `${request.verifierName ?? ''} (${request.verifierHost})`]]} />
+          {request.mode === 'qr' ? <p>{t('byQr')}</p> : null}
           <Buttons>
             <Button id="send" busy={busy} onClick={() => send(request)}>
-              {t('send')}
+              {request.mode === 'qr' ? t('showQr') : t('send')}
             </Button>
             <Button
               id="cancel"
@@ -111,6 +124,25 @@ export default function CredentialsPage(_props: PageProps) {
             </Button>
           </Buttons>
         </Notice>
+      ) : null}
+      {shown !== undefined ? (
+        <section aria-labelledby="shown-title" id="presentation">
+          <h2 id="shown-title">{t('shownTitle')}</h2>
+          <p>{t('shownHelp')}</p>
+          <QrCode text={shown} label={t('shownQr')} />
+          <Buttons>
+            <Button
+              id="close-presentation"
+              variant="secondary"
+              onClick={() => {
+                setShown(undefined);
+                setStatus(t('closed'));
+              }}
+            >
+              {t('close')}
+            </Button>
+          </Buttons>
+        </section>
       ) : null}
       {scanning ? (
         <section aria-labelledby="scan-title">
@@ -153,7 +185,7 @@ export default function CredentialsPage(_props: PageProps) {
           />
         </section>
       )}
-      {!scanning && request === undefined ? (
+      {!scanning && request === undefined && shown === undefined ? (
         <Buttons>
           {usable ? (
             <Button id="scan" onClick={() => setScanning(true)}>
@@ -166,5 +198,38 @@ export default function CredentialsPage(_props: PageProps) {
         </Buttons>
       ) : null}
     </div>
+  );
+}
+
+/**
+ * A QR code drawn as one SVG path (lib/qr.ts), on white with its quiet zone, as wide as the screen
+ * allows (28rem at most) but with every module a whole number of device pixels: modules of uneven
+ * width (7 and 8 pixels, say) make jsQR lose its grid on a large code (docs/credentials.md §4.1).
+ */
+function QrCode({ text, label }: { text: string; label: string }) {
+  const { size, d } = qrPath(text);
+  const [width, setWidth] = useState(document.documentElement.clientWidth);
+  useEffect(() => {
+    const resized = (): void => setWidth(document.documentElement.clientWidth);
+    window.addEventListener('resize', resized);
+    return () => window.removeEventListener('resize', resized);
+  }, []);
+  const dpr = window.devicePixelRatio > 0 ? window.devicePixelRatio : 1;
+  const room = Math.min(width - 32, 448);
+  const side = (Math.max(1, Math.floor((room * dpr) / size)) * size) / dpr;
+  return (
+    <svg
+      id="presentation-qr"
+      class="qr-code"
+      role="img"
+      aria-label={label}
+      width={side}
+      height={side}
+      viewBox={`0 0 ${size} ${size}`}
+      shape-rendering="crispEdges"
+    >
+      <rect width={size} height={size} fill="#fff" />
+      <path d={d} fill="#000" />
+    </svg>
   );
 }
