@@ -8,6 +8,9 @@
  * - Enrolment nonces and their documents (`enrolment_nonces`) expired more than `graceSeconds`
  *   ago. Until then a replay is refused as expired; after, as unknown — refused either way.
  * - oidc-provider models (`oidc_models`) past their expiry (sessions, codes, grants, tokens).
+ * - Signing preparations (`signing_preparations`, signature/sign.ts) past their `expires_at`,
+ *   consumed or not: a completion after expiry is refused anyway; this removes the sealed
+ *   documents of the ones never completed.
  *
  * Each is one `DELETE … WHERE` over an indexed or small set: safe to run on several instances at
  * once (a row is deleted once), idempotent, and it never touches live data.
@@ -22,6 +25,7 @@ export interface HousekeepingResult {
   readonly challenges: number;
   readonly enrolmentNonces: number;
   readonly oidcModels: number;
+  readonly signingPreparations: number;
 }
 
 /** Default grace after expiry before an enrolment nonce is forgotten. */
@@ -44,10 +48,15 @@ export async function runHousekeeping(
     .where('expires_at', '<', nonceCutoff)
     .executeTakeFirst();
   const oidcModels = await purgeExpiredOidcModels(db, now);
+  const preparations = await db
+    .deleteFrom('signing_preparations')
+    .where('expires_at', '<', now)
+    .executeTakeFirst();
   return {
     challenges: Number(challenges.numDeletedRows),
     enrolmentNonces: Number(nonces.numDeletedRows),
     oidcModels,
+    signingPreparations: Number(preparations.numDeletedRows),
   };
 }
 

@@ -156,7 +156,7 @@ forEachEngine((t) => {
       const again = await r.client.post(`/api/signatures/sign/${res.body['id'] as string}/complete`, {
         signature: toBase64(signature),
       });
-      expect([again.status, again.body['code']]).toEqual([410, 'signature_sign_expired']);
+      expect([again.status, again.body['code']]).toEqual([409, 'signature_sign_used']);
     });
 
     it('ok-any-other-file-gets-a-detached-p7s-that-openssl-verifies', async () => {
@@ -383,7 +383,7 @@ forEachEngine((t) => {
       const none = await r.client.post('/api/signatures/sign/00000000-0000-4000-8000-000000000000/complete', {
         signature: 'AAAA',
       });
-      expect([none.status, none.body['code']]).toEqual([410, 'signature_sign_expired']);
+      expect([none.status, none.body['code']]).toEqual([404, 'signature_sign_unknown']);
       const anonymous = await fetch(`${p.url}/api/signatures/sign`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
