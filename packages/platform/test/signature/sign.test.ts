@@ -22,7 +22,17 @@ import { validateCades, validatePdf } from '@watashi/signature';
 import { platformCa } from '../../src/devices/ca.ts';
 import { platformTsa } from '../../src/tsa/index.ts';
 import { forEachEngine } from '../db/harness.ts';
-import { enrolResident, startPlatform, type Resident, type TestPlatform } from '../authn/support.ts';
+import {
+  Client,
+  enrolResident,
+  sessionCookie,
+  startPlatform,
+  type Resident,
+  type TestPlatform,
+} from '../authn/support.ts';
+import { insertAccount } from '../db/rows.ts';
+import { PENDING_TTL_MS } from '../../src/signature/sign.ts';
+import { runHousekeeping } from '../../src/store/housekeeping.ts';
 import { hostedCard, simTrust, startSim, type TestSim } from '../enrolment/support.ts';
 import { minimalPdf } from '../../../signature/test/fixtures.ts';
 
@@ -67,9 +77,9 @@ forEachEngine((t) => {
       await t.db.deleteFrom('fee_ledger').execute();
     });
 
-    async function prepare(document: Uint8Array, fileName: string) {
+    async function prepare(document: Uint8Array, fileName: string, client = r.client) {
       const c = await card(r);
-      const res = await r.client.post('/api/signatures/sign', {
+      const res = await client.post('/api/signatures/sign', {
         fileName,
         document: toBase64(document),
         certificate: toBase64(c.certificate),
@@ -351,6 +361,117 @@ forEachEngine((t) => {
         'signature_certificate_unacceptable',
         'device_certificate_revoked',
       ]);
+    });
+
+    it('ok-a-preparation-is-completed-on-another-instance-or-after-a-restart-once-by-its-session', async () => {
+      // A second instance of the same deployment: the same database and key directory
+      // (docs/scaling.md); the resident's session cookie works on both.
+      let b = await startPlatform(t, sim, trust, { keys: p.deps.keys });
+      const on = (url: string, cookie = r.client.cookie) => Object.assign(new Client(url), { cookie });
+      try {
+        const pdf = minimalPdf();
+        const { c, res } = await prepare(pdf, '契約書.pdf');
+        expect(res.status, JSON.stringify(res.body)).toBe(200);
+        const id = res.body['id'] as string;
+        const complete = (client: Client, signature: string) =>
+          client.post(`/api/signatures/sign/${id}/complete`, { signature });
+        // What waits in the database: the digest and the signed attributes in clear; the file
+        // name, the certificates and the document only sealed.
+        const row = await t.db
+          .selectFrom('signing_preparations')
+          .selectAll()
+          .where('id', '=', id)
+          .executeTakeFirstOrThrow();
+        expect(row).toMatchObject({ account_id: r.accountId, format: 'pades', consumed_at: null });
+        expect(toBase64(row.to_be_signed)).toBe(res.body['toBeSigned']);
+        expect(Buffer.from(row.document_sha256).toString('hex')).toBe(
+          (res.body['document'] as { sha256: string }).sha256,
+        );
+        const sealed = Buffer.from(row.sealed!);
+        for (const clear of [Buffer.from('%PDF-'), Buffer.from('契約書'), Buffer.from(c.certificate)])
+          expect(sealed.includes(clear)).toBe(false);
+        // The document, its certificates and a small header: the size the row grows by.
+        const overhead = sealed.length - pdf.length;
+        expect(overhead).toBeGreaterThan(c.certificate.length + c.ca.length);
+        expect(overhead).toBeLessThan(2 * (c.certificate.length + c.ca.length) + 1024);
+        console.log(
+          `[signprep] ${t.engine}: sealed ${sealed.length} B for a ${pdf.length} B document (+${overhead} B: certificates, header, tag); to_be_signed ${row.to_be_signed.length} B`,
+        );
+
+        const signature = toBase64(await c.sign(fromBase64(res.body['digestInfo'] as string)));
+        // Another account's session, or another session of the same account, finds nothing — and
+        // does not use the preparation up.
+        for (const cookie of [
+          await sessionCookie(p.deps, await insertAccount(t.db)),
+          await sessionCookie(p.deps, r.accountId),
+        ]) {
+          const other = await complete(on(b.url, cookie), signature);
+          expect([other.status, other.body['code']]).toEqual([404, 'signature_sign_unknown']);
+        }
+        // Prepared on A, completed on B.
+        const done = await complete(on(b.url), signature);
+        expect(done.status, JSON.stringify(done.body)).toBe(200);
+        const report = await validatePdf({
+          pdf: fromBase64(done.body['file'] as string),
+          anchors: trust.anchors('sign'),
+          tsaAnchors: [parseCertificate((await platformTsa(b.deps)()).certificate)],
+          now: sim.clock.now(),
+        });
+        expect(report.signatures[0]).toMatchObject({ indication: 'TOTAL-PASSED', level: 'B-LT' });
+        // Consumed once, whichever instance is asked again; the sealed part is gone at once.
+        for (const client of [r.client, on(b.url)]) {
+          const again = await complete(client, signature);
+          expect([again.status, again.body['code']]).toEqual([409, 'signature_sign_used']);
+        }
+        const used = await t.db
+          .selectFrom('signing_preparations')
+          .select(['sealed', 'consumed_at'])
+          .where('id', '=', id)
+          .executeTakeFirstOrThrow();
+        expect(used.sealed).toBeNull();
+        expect(used.consumed_at).not.toBeNull();
+
+        // A restart between the two requests: prepared on B, B stops, a new instance completes.
+        const content = new TextEncoder().encode('申請書: 駐車場の利用\n');
+        const second = await prepare(content, '申請書.txt', on(b.url));
+        expect(second.res.status, JSON.stringify(second.res.body)).toBe(200);
+        await b.close();
+        b = await startPlatform(t, sim, trust, { keys: p.deps.keys });
+        const restarted = await on(b.url).post(
+          `/api/signatures/sign/${second.res.body['id'] as string}/complete`,
+          { signature: toBase64(await second.c.sign(fromBase64(second.res.body['digestInfo'] as string))) },
+        );
+        expect(restarted.status, JSON.stringify(restarted.body)).toBe(200);
+        expect(
+          await validateCades({
+            cms: fromBase64(restarted.body['file'] as string),
+            content,
+            anchors: trust.anchors('sign'),
+            tsaAnchors: [parseCertificate((await platformTsa(b.deps)()).certificate)],
+            now: sim.clock.now(),
+          }),
+        ).toMatchObject({ indication: 'TOTAL-PASSED', level: 'B-LT' });
+
+        // Five minutes later a preparation is expired; housekeeping then deletes it (the only row
+        // left: a new preparation replaces the account's earlier ones).
+        const third = await prepare(pdf, 'x.pdf');
+        expect(third.res.status).toBe(200);
+        const late = new Date(sim.clock.now().getTime() + PENDING_TTL_MS);
+        b.setNow(late);
+        const lateSignature = toBase64(
+          await third.c.sign(fromBase64(third.res.body['digestInfo'] as string)),
+        );
+        const path = `/api/signatures/sign/${third.res.body['id'] as string}/complete`;
+        const expired = await on(b.url).post(path, { signature: lateSignature });
+        expect([expired.status, expired.body['code']]).toEqual([410, 'signature_sign_expired']);
+        expect((await runHousekeeping(t.db, new Date(late.getTime() + 1))).signingPreparations).toBe(1);
+        const purged = await on(b.url).post(path, { signature: lateSignature });
+        expect([purged.status, purged.body['code']]).toEqual([404, 'signature_sign_unknown']);
+        // Only the completed signatures were billed (one J-LIS OCSP answer each).
+        expect(await t.db.selectFrom('fee_ledger').selectAll().execute()).toHaveLength(2);
+      } finally {
+        await b.close();
+      }
     });
 
     it('err-a-signature-that-does-not-verify-is-refused-before-anything-is-billed', async () => {

@@ -17,8 +17,8 @@
  *   prepared bytes) proves the rebuild byte-identical. `sealed` is cleared when the row is
  *   consumed; housekeeping deletes rows once expired.
  *
- * Goes with the account and the session (ON DELETE CASCADE): signing out forgets it. Same
- * portability rules as 0001; forward-only.
+ * Goes with the account and the session rows (ON DELETE CASCADE); a completion needs the same
+ * live session. Same portability rules as 0001; forward-only.
  */
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';

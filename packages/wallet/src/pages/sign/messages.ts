@@ -53,6 +53,9 @@ export const messages = defineMessages(
       'このカードの署名用電子証明書は使えません。有効期限が切れていないか確かめてください。',
     err_signature_card_signature_invalid: 'カードの署名を確かめられませんでした。もう一度お試しください。',
     err_signature_sign_expired: '時間がたちすぎました。もう一度お試しください。',
+    err_signature_sign_used:
+      'この署名はもう終わっています。もう一度署名するときは、はじめからお試しください。',
+    err_signature_sign_unknown: '署名の準備が見つかりませんでした。もう一度お試しください。',
     err_signature_evidence_unavailable:
       'いまは証明書が有効かどうか確かめられません。しばらくしてから、もう一度お試しください。',
     err_signature_result_invalid:
@@ -119,6 +122,8 @@ export const messages = defineMessages(
       "This card's signing certificate cannot be used. Check that it has not expired.",
     err_signature_card_signature_invalid: "The card's signature could not be checked. Please try again.",
     err_signature_sign_expired: 'Too much time passed. Please try again.',
+    err_signature_sign_used: 'This signature is already finished. To sign again, start over.',
+    err_signature_sign_unknown: 'The prepared signature could not be found. Please try again.',
     err_signature_evidence_unavailable:
       'The certificate cannot be checked right now. Please try again later.',
     err_signature_result_invalid:
@@ -186,6 +191,9 @@ export const messages = defineMessages(
     err_signature_card_signature_invalid:
       'カードの サインを たしかめられませんでした。もう一度 ためして ください。',
     err_signature_sign_expired: '時間が たちすぎました。もう一度 ためして ください。',
+    err_signature_sign_used:
+      'この 署名は もう おわって います。もう一度 署名する ときは、はじめから ためして ください。',
+    err_signature_sign_unknown: '署名の じゅんびが 見つかりません でした。もう一度 ためして ください。',
     err_signature_evidence_unavailable:
       'いまは 証明書が つかえるか 見る ことが できません。少し まってから、もう一度 ためして ください。',
     err_signature_result_invalid:
