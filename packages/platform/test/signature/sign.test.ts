@@ -437,11 +437,18 @@ forEachEngine((t) => {
         expect(second.res.status, JSON.stringify(second.res.body)).toBe(200);
         await b.close();
         b = await startPlatform(t, sim, trust, { keys: p.deps.keys });
-        const restarted = await on(b.url).post(
-          `/api/signatures/sign/${second.res.body['id'] as string}/complete`,
-          { signature: toBase64(await second.c.sign(fromBase64(second.res.body['digestInfo'] as string))) },
+        // … raced by a completion on A: exactly one of the two gets the preparation.
+        const body = {
+          signature: toBase64(await second.c.sign(fromBase64(second.res.body['digestInfo'] as string))),
+        };
+        const raced = await Promise.all(
+          [on(b.url), r.client].map((client) =>
+            client.post(`/api/signatures/sign/${second.res.body['id'] as string}/complete`, body),
+          ),
         );
-        expect(restarted.status, JSON.stringify(restarted.body)).toBe(200);
+        expect(raced.map((x) => x.status).sort()).toEqual([200, 409]);
+        const restarted = raced.find((x) => x.status === 200)!;
+        expect(raced.find((x) => x.status === 409)!.body['code']).toBe('signature_sign_used');
         expect(
           await validateCades({
             cms: fromBase64(restarted.body['file'] as string),
