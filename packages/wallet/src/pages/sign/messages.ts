@@ -8,6 +8,8 @@ export const messages = defineMessages(
     intro:
       'マイナンバーカードの署名用電子証明書で、書類に電子署名します。署名には時刻の証明と証明書の有効性の証拠がつくので、引っ越しなどで証明書が失効したあとも、署名したことを確かめられます。',
     chooseFile: '署名するファイル',
+    chooseButton: 'ファイルを選ぶ',
+    noFileChosen: 'まだ選んでいません',
     chooseHint:
       'PDFは署名をファイルの中に入れます。ほかのファイルは、署名を別のファイル（.p7s）にします。10MBまで。',
     whatYouSign: '選んだファイル',
@@ -77,6 +79,8 @@ export const messages = defineMessages(
     intro:
       "Sign a document with your My Number card's signing certificate. The signature carries a proof of time and evidence that the certificate was valid, so it can still be checked after the certificate is revoked, for example after a move.",
     chooseFile: 'File to sign',
+    chooseButton: 'Choose a file',
+    noFileChosen: 'No file chosen yet',
     chooseHint:
       'A PDF gets the signature inside. Any other file gets its signature as a separate file (.p7s). Up to 10 MB.',
     whatYouSign: 'The file you chose',
@@ -144,6 +148,8 @@ export const messages = defineMessages(
     intro:
       'マイナンバーカードで、書類に 電子の サイン（署名）を します。サインには 時こくの 証明が つきます。引っこした あとでも、サインした ことを たしかめられます。',
     chooseFile: 'サインする ファイル',
+    chooseButton: 'ファイルを えらぶ',
+    noFileChosen: 'まだ えらんで いません',
     chooseHint:
       'PDFは、サインを ファイルの 中に 入れます。ほかの ファイルは、サインを べつの ファイル（.p7s）に します。10MBまで です。',
     whatYouSign: 'えらんだ ファイル',
@@ -192,8 +198,8 @@ export const messages = defineMessages(
       'カードの サインを たしかめられませんでした。もう一度 ためして ください。',
     err_signature_sign_expired: '時間が たちすぎました。もう一度 ためして ください。',
     err_signature_sign_used:
-      'この 署名は もう おわって います。もう一度 署名する ときは、はじめから ためして ください。',
-    err_signature_sign_unknown: '署名の じゅんびが 見つかりません でした。もう一度 ためして ください。',
+      'この サインは もう おわって います。もう一度 サインする ときは、はじめから ためして ください。',
+    err_signature_sign_unknown: 'サインの じゅんびが 見つかりません でした。もう一度 ためして ください。',
     err_signature_evidence_unavailable:
       'いまは 証明書が つかえるか 見る ことが できません。少し まってから、もう一度 ためして ください。',
     err_signature_result_invalid:
