@@ -27,12 +27,14 @@
  * nothing (docs/scaling.md). Step 1 runs the document code up to the signature and keeps what
  * step 2 needs: in clear, the signed attributes the card signs (`to_be_signed`), the document's
  * SHA-256, the signing time, the account and session; sealed under the data key, the file name,
- * the certificates and the document. Step 2 takes the row with one atomic UPDATE … RETURNING
- * (once, by the same session, before {@link PENDING_TTL_MS}), checks the signature over the stored
- * attributes, then runs the document code again with the same signing time: it is deterministic,
- * and the signer port refuses to hand over the signature unless the attributes it is asked to
- * sign are byte-identical to the stored ones — they hold the SHA-256 of the prepared bytes (the
- * PDF's ByteRange, or the file), so the rebuilt file is the one the card signed.
+ * the certificates and — for a PDF only, whose signature goes inside it — the document. Step 2
+ * takes the row with one atomic UPDATE … RETURNING (once, by the same session, before
+ * {@link PENDING_TTL_MS}), checks the signature over the stored attributes, then runs the document
+ * code again with the same signing time (from the PDF, or for a detached `.p7s` from the stored
+ * digest alone): it is deterministic, and the signer port refuses to hand over the signature
+ * unless the attributes it is asked to sign are byte-identical to the stored ones — they hold the
+ * SHA-256 of the prepared bytes (the PDF's ByteRange, or the file), so the rebuilt signature is
+ * the one the card signed. The result is validated as before, a `.p7s` against the stored digest.
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
@@ -149,6 +151,10 @@ interface SealedPreparation {
   /** A Watashi signing certificate on a device (evidence from Watashi's CA) or the card's. */
   readonly device: boolean;
   readonly signer: SignerView;
+  /**
+   * A PDF, whose signature goes inside it (completion rebuilds the prepared file from it); empty
+   * for any other file: its detached signature is finished and validated from the stored digest.
+   */
   readonly document: Uint8Array;
 }
 
@@ -201,10 +207,14 @@ class Captured extends Error {
   }
 }
 
-/** The document code of both steps: the same inputs give the same bytes (no randomness). */
+/**
+ * The document code of both steps: the same inputs give the same bytes (no randomness). A CAdES
+ * signature is detached, so its SHA-256 (`contentDigest`) may stand in for the document.
+ */
 function signDocument(o: {
   readonly format: 'pades' | 'cades';
   readonly document: Uint8Array;
+  readonly contentDigest?: Uint8Array;
   readonly signer: DocumentSigner;
   readonly signingTime: Date;
   readonly timeStamper?: TimeStamper;
@@ -216,7 +226,12 @@ function signDocument(o: {
       : { level: 'B-B' as const };
   return o.format === 'pades'
     ? signPdf({ pdf: o.document, signer: o.signer, now: o.signingTime, ...upgrade })
-    : signCades({ content: o.document, signer: o.signer, signingTime: o.signingTime, ...upgrade });
+    : signCades({
+        ...(o.contentDigest ? { contentDigest: o.contentDigest } : { content: o.document }),
+        signer: o.signer,
+        signingTime: o.signingTime,
+        ...upgrade,
+      });
 }
 
 const b64 = z
@@ -398,7 +413,9 @@ export class CardSigning {
         chain: chain.map((c) => c.der),
         device,
         signer,
-        document,
+        // Only a PDF is kept (sealed): completion rebuilds the file the signature goes into. Any
+        // other file's detached signature needs only its digest, kept in clear.
+        document: format === 'pades' ? document : new Uint8Array(0),
       }),
       sealAad(id, accountId),
     );
@@ -458,6 +475,7 @@ export class CardSigning {
       algorithm: 'RSA-SHA256' | 'ECDSA-SHA256';
       signing_time: Date;
       to_be_signed: Uint8Array;
+      document_sha256: Uint8Array;
       key_id: string;
       nonce: Uint8Array;
       sealed: Uint8Array | null;
@@ -466,9 +484,8 @@ export class CardSigning {
       FROM (SELECT id, sealed FROM signing_preparations WHERE id = ${id} FOR UPDATE) AS old
       WHERE p.id = old.id AND p.account_id = ${session.accountId} AND p.session_id = ${session.id}
         AND p.consumed_at IS NULL AND p.expires_at > ${now}
-      RETURNING p.format, p.algorithm, p.signing_time, p.to_be_signed, p.key_id, p.nonce, old.sealed`.execute(
-      this.#deps.db,
-    );
+      RETURNING p.format, p.algorithm, p.signing_time, p.to_be_signed, p.document_sha256, p.key_id,
+        p.nonce, old.sealed`.execute(this.#deps.db);
     const row = rows[0];
     if (row?.sealed != null) return { ...row, sealed: row.sealed };
     const seen = await this.#deps.db
@@ -514,6 +531,7 @@ export class CardSigning {
       file = await signDocument({
         format,
         document: p.document,
+        ...(format === 'cades' ? { contentDigest: row.document_sha256 } : {}),
         signingTime: row.signing_time,
         signer: {
           certificate: p.certificate,
@@ -551,7 +569,7 @@ export class CardSigning {
     } else {
       report = await validateCades({
         cms: file,
-        content: p.document,
+        contentDigest: row.document_sha256,
         anchors,
         tsaAnchors,
         now,

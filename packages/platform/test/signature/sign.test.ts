@@ -432,9 +432,21 @@ forEachEngine((t) => {
         expect(used.consumed_at).not.toBeNull();
 
         // A restart between the two requests: prepared on B, B stops, a new instance completes.
-        const content = new TextEncoder().encode('申請書: 駐車場の利用\n');
+        // Any file but a PDF gets a detached .p7s, finished from the stored digest: nothing of the
+        // file is kept, whatever its size.
+        const content = new TextEncoder().encode(`申請書: 駐車場の利用\n${'添付資料 '.repeat(8192)}`);
         const second = await prepare(content, '申請書.txt', on(b.url));
         expect(second.res.status, JSON.stringify(second.res.body)).toBe(200);
+        const kept = await t.db
+          .selectFrom('signing_preparations')
+          .select(['sealed', 'format'])
+          .where('id', '=', second.res.body['id'] as string)
+          .executeTakeFirstOrThrow();
+        expect(kept.format).toBe('cades');
+        expect(kept.sealed!.length).toBeLessThan(2 * (c.certificate.length + c.ca.length) + 1024);
+        console.log(
+          `[signprep] ${t.engine}: sealed ${kept.sealed!.length} B for a ${content.length} B non-PDF file (its digest stands in)`,
+        );
         await b.close();
         b = await startPlatform(t, sim, trust, { keys: p.deps.keys });
         // … raced by a completion on A: exactly one of the two gets the preparation.

@@ -12,10 +12,11 @@
  *   (`to_be_signed`, the exact bytes the signature covers).
  * - sealed with the data key (AES-256-GCM, the preparation id and account id as associated data):
  *   the file name, the signer's certificate and chain (their subjectAltName holds 氏名 and 住所)
- *   and the document. Completion rebuilds the prepared file from them — the signing is
- *   deterministic for a given signing time, and `to_be_signed` (which holds the digest of the
- *   prepared bytes) proves the rebuild byte-identical. `sealed` is cleared when the row is
- *   consumed; housekeeping deletes rows once expired.
+ *   and, for a PDF only, the document (its signature goes inside it; any other file's detached
+ *   signature is finished from `document_sha256`). Completion rebuilds the signature from them —
+ *   the signing is deterministic for a given signing time, and `to_be_signed` (which holds the
+ *   digest of the prepared bytes) proves the rebuild byte-identical. `sealed` is cleared when the
+ *   row is consumed; housekeeping deletes rows once expired.
  *
  * Goes with the account and the session rows (ON DELETE CASCADE); a completion needs the same
  * live session. Same portability rules as 0001; forward-only.
