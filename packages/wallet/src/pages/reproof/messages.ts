@@ -1,5 +1,5 @@
 import { defineMessages } from '../../i18n/index.ts';
-import { signPasswordMessages } from '../card-login/sign-password-messages.ts';
+import { signPasswordMessages } from '../card-login/card-form-messages.ts';
 
 /** Re-proving with the card after a move, a change of name or a renewed card. */
 export const messages = defineMessages(

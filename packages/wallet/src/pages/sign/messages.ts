@@ -1,5 +1,5 @@
 import { defineMessages } from '../../i18n/index.ts';
-import { signPasswordMessages } from '../card-login/sign-password-messages.ts';
+import { signPasswordMessages } from '../card-login/card-form-messages.ts';
 
 /** Signing a document with the My Number card. */
 export const messages = defineMessages(
