@@ -378,11 +378,14 @@ export class CardSigning {
     };
     // The document code up to the signature: the signer port keeps the prepared SignerInfo and
     // stops there (nothing is time-stamped or asked of J-LIS before the card has signed).
+    const sha256 = new Uint8Array(await crypto.subtle.digest('SHA-256', new Uint8Array(document)));
     let prepared: PreparedCmsSignature;
     try {
       await signDocument({
         format,
         document,
+        // A detached signature from the digest kept in clear, as completion will build it again.
+        ...(format === 'cades' ? { contentDigest: sha256 } : {}),
         signingTime: now,
         signer: {
           certificate: certificate.der,
@@ -405,7 +408,6 @@ export class CardSigning {
     }
     const id = randomUUID();
     const expires = new Date(now.getTime() + PENDING_TTL_MS);
-    const sha256 = new Uint8Array(await crypto.subtle.digest('SHA-256', new Uint8Array(document)));
     const box = await this.#deps.keys.seal(
       encodeSealed({
         fileName: b.fileName,
