@@ -31,7 +31,7 @@ import {
   type TestPlatform,
 } from '../authn/support.ts';
 import { insertAccount } from '../db/rows.ts';
-import { PENDING_TTL_MS } from '../../src/signature/sign.ts';
+import { MAX_PENDING, PENDING_TTL_MS } from '../../src/signature/sign.ts';
 import { runHousekeeping } from '../../src/store/housekeeping.ts';
 import { hostedCard, simTrust, startSim, type TestSim } from '../enrolment/support.ts';
 import { minimalPdf } from '../../../signature/test/fixtures.ts';
@@ -506,6 +506,53 @@ forEachEngine((t) => {
       });
       expect([done.status, done.body['code']]).toEqual([422, 'signature_card_signature_invalid']);
       expect(await t.db.selectFrom('fee_ledger').selectAll().execute()).toEqual([]);
+    });
+
+    it('err-too-many-preparations-waiting-in-the-deployment-is-signature-busy', async () => {
+      // MAX_PENDING preparations of other residents wait, unconsumed and unexpired, on any instance.
+      const other = await insertAccount(t.db);
+      const session = await t.db
+        .insertInto('sessions')
+        .values({
+          token_hash: new Uint8Array(32).fill(7),
+          account_id: other,
+          auth_time: sim.clock.now(),
+          expires_at: new Date(sim.clock.now().getTime() + 3600_000),
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      const waiting = (i: number) => ({
+        id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+        account_id: other,
+        session_id: session.id,
+        format: 'cades' as const,
+        algorithm: 'RSA-SHA256' as const,
+        signing_time: sim.clock.now(),
+        document_sha256: new Uint8Array(32),
+        to_be_signed: new Uint8Array([0x31, 0]),
+        key_id: 'k',
+        nonce: new Uint8Array(12),
+        sealed: new Uint8Array(16),
+        created_at: sim.clock.now(),
+        expires_at: new Date(sim.clock.now().getTime() + PENDING_TTL_MS),
+      });
+      await t.db
+        .insertInto('signing_preparations')
+        .values(Array.from({ length: MAX_PENDING }, (_, i) => waiting(i)))
+        .execute();
+      try {
+        const { res } = await prepare(new Uint8Array([1, 2, 3]), 'x.txt');
+        expect([res.status, res.body['code']]).toEqual([503, 'signature_busy']);
+        // One completed (consumed) no longer counts.
+        await t.db
+          .updateTable('signing_preparations')
+          .set({ consumed_at: sim.clock.now(), sealed: null })
+          .where('id', '=', waiting(0).id)
+          .execute();
+        expect((await prepare(new Uint8Array([1, 2, 3]), 'x.txt')).res.status).toBe(200);
+      } finally {
+        await t.db.deleteFrom('signing_preparations').execute();
+      }
     });
 
     it('err-not-a-jpki-signing-certificate-and-bad-input-get-stable-codes', async () => {
