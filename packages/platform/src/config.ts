@@ -195,7 +195,7 @@ export const platformConfigSchema = z.strictObject({
     .max(86_400)
     .default(600)
     .describe(
-      'How often expired challenges, enrolment nonces and OIDC artefacts are deleted (store/housekeeping.ts); 0 turns it off.',
+      'How often expired challenges, enrolment nonces, OIDC artefacts and signing preparations are deleted (store/housekeeping.ts); 0 turns it off.',
     ),
   events: z
     .strictObject({

@@ -50,7 +50,13 @@ import type { TimeStamper } from './timestamp.ts';
 /** Inputs of {@link signDetached}. */
 export interface SignDetachedOptions {
   /** The bytes signed (a whole file for CAdES; the ByteRange of a PDF for PAdES). */
-  readonly content: Uint8Array;
+  readonly content?: Uint8Array;
+  /**
+   * Instead of `content`: its SHA-256, computed from it earlier (a signature prepared once and
+   * built again to be finished, without holding the content again). Not for B-LTA, whose archive
+   * time-stamp covers the content itself.
+   */
+  readonly contentDigest?: Uint8Array;
   readonly signer: DocumentSigner;
   /**
    * The signingTime attribute (the signer's claim, not a proof). CAdES B-B puts it in; PAdES
@@ -62,7 +68,7 @@ export interface SignDetachedOptions {
 /** Makes a detached CAdES B-B signature (ContentInfo DER). */
 export async function signDetached(o: SignDetachedOptions): Promise<Uint8Array> {
   const prepared = await prepareCmsSignature({
-    content: o.content,
+    ...(o.contentDigest === undefined ? { content: o.content! } : { contentDigest: o.contentDigest }),
     detached: true,
     certificate: o.signer.certificate,
     extraCertificates: o.signer.chain,
@@ -254,8 +260,11 @@ export interface SignCadesOptions extends SignDetachedOptions, UpgradeOptions {
 /** Signs `content` (detached) and upgrades the signature to `level`. */
 export async function signCades(o: SignCadesOptions): Promise<Uint8Array> {
   const level = o.level ?? 'B-B';
+  if (o.content === undefined && level === 'B-LTA')
+    throw new TypeError('B-LTA time-stamps the content itself: give the content');
   const cms = await signDetached(o);
-  return upgradeCades(cms, o.content, level, o);
+  // Below B-LTA the upgrades do not read the content.
+  return upgradeCades(cms, o.content ?? new Uint8Array(0), level, o);
 }
 
 /** Upgrades an existing detached CAdES signature of `content` to `level` (idempotent per step). */

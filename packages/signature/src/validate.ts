@@ -137,8 +137,14 @@ export interface ValidationReport {
 export interface ValidateOptions {
   /** The CMS SignedData (DER). */
   readonly cms: Uint8Array;
-  /** The signed content (required for a detached signature). */
+  /** The signed content (required for a detached signature, unless `contentDigest` is given). */
   readonly content?: Uint8Array;
+  /**
+   * Instead of `content` for a detached signature: its SHA-256, computed by the caller from the
+   * content (the platform validating a signature it has just made). Archive time-stamps, which
+   * cover the content itself, then cannot be checked.
+   */
+  readonly contentDigest?: Uint8Array;
   /** Trusted roots for signers (e.g. the J-LIS signing CAs). */
   readonly anchors: ReadonlyArray<Certificate>;
   /** Trusted TSA certificates (a root or the TSA's own). */
@@ -316,7 +322,11 @@ export async function validateCades(o: ValidateOptions): Promise<ValidationRepor
   let signer: Certificate;
   let claimed: Date | undefined;
   try {
-    const v = await verifyCms({ der: o.cms, ...(o.content ? { content: o.content } : {}), verifier });
+    const v = await verifyCms({
+      der: o.cms,
+      ...(o.content ? { content: o.content } : o.contentDigest ? { contentDigest: o.contentDigest } : {}),
+      verifier,
+    });
     signer = v.signerCertificate;
     claimed = o.pades?.claimedSigningTime ?? v.signingTime;
   } catch (e) {

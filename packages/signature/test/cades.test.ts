@@ -114,6 +114,31 @@ describe('CAdES detached (.p7s) with a software key', () => {
     });
   });
 
+  it('the content digest stands in for the content: the same signature, validated the same', async () => {
+    // The platform finishes a prepared signature and validates it without holding the file again.
+    const md = new Uint8Array(await crypto.subtle.digest('SHA-256', new Uint8Array(content)));
+    const p7s = await signCades({ contentDigest: md, signer: pki.signer, signingTime: now });
+    expect(Buffer.from(p7s).equals(await signCades({ content, signer: pki.signer, signingTime: now }))).toBe(
+      true,
+    );
+    const base = { cms: p7s, anchors: [pki.rootCert], tsaAnchors: [], now, online: good };
+    expect(await validateCades({ ...base, contentDigest: md })).toMatchObject({ indication: 'TOTAL-PASSED' });
+    expect(await validateCades({ ...base, contentDigest: md.map((b, i) => (i ? b : b ^ 1)) })).toMatchObject({
+      indication: 'TOTAL-FAILED',
+      subIndication: 'HASH_FAILURE',
+      code: 'signature_document_altered',
+    });
+    // B-LTA's archive time-stamp covers the content itself.
+    await expect(
+      signCades({
+        contentDigest: md,
+        signer: pki.signer,
+        level: 'B-LTA',
+        timeStamper: localTimeStamper(tsa.authority),
+      }),
+    ).rejects.toThrow(/give the content/);
+  });
+
   it('B-T: the signature time-stamp verifies with openssl ts -verify over the signature value', async () => {
     const p7s = await signCades({
       content,

@@ -215,6 +215,28 @@ describe('CMS SignedData', () => {
     expect(toHex(w.signerCertificate.spki)).not.toBe(toHex(impostor.spki));
   });
 
+  it('ok-a-detached-signature-is-made-and-verified-from-the-content-digest-alone', async () => {
+    // What the platform does between preparing a signature and finishing it: the content's digest
+    // stands in for the content, and gives byte for byte the same signature.
+    const md = await nodeDigest('SHA-256', content);
+    const base = { detached: true, signer: rsa, certificate: rsaCert, signingTime: SIGNING_TIME };
+    const der = await signCms({ ...base, contentDigest: md });
+    expect(toHex(der)).toBe(toHex(await signCms({ ...base, content })));
+    const v = await verifyCms(opts(der, { contentDigest: md }));
+    expect(toHex(v.contentDigest!)).toBe(toHex(md));
+    expect(v.content).toHaveLength(0);
+    // Another digest is another content: refused like altered content.
+    const other = md.map((b, i) => (i === 0 ? b ^ 1 : b));
+    expect(await code(verifyCms(opts(der, { contentDigest: other })))).toBe('cms_signature_invalid');
+    // An encapsulated content is the content itself; a digest does not stand in for it.
+    const attached = await signCms({ ...base, detached: false, content });
+    expect(await code(verifyCms(opts(attached, { contentDigest: md })))).toBe('cms_content_mismatch');
+    await expect(prepareCmsSignature({ ...base, detached: false, contentDigest: md })).rejects.toThrow(
+      TypeError,
+    );
+    await expect(prepareCmsSignature({ detached: true, certificate: rsaCert })).rejects.toThrow(TypeError);
+  });
+
   it('ok-signed attributes are a DER-sorted SET', async () => {
     const p = await prepareCmsSignature({
       content,

@@ -41,8 +41,14 @@ import { explicit, implicit, int, octets, oid, seq, setOf, tlv, x509Time } from 
 
 /** Inputs of {@link prepareCmsSignature}. */
 export interface PrepareCmsSignatureOptions {
-  /** The bytes being signed (the `id-data` content). */
-  readonly content: Uint8Array;
+  /** The bytes being signed (the `id-data` content); for a detached signature, or {@link contentDigest}. */
+  readonly content?: Uint8Array;
+  /**
+   * Instead of `content`, for a detached signature only: the content's digest with the
+   * algorithm's digest (SHA-256), computed from the content earlier — so a signature prepared once
+   * can be built again without holding the content (the platform's signing preparations).
+   */
+  readonly contentDigest?: Uint8Array;
   /** true: eContent omitted (the verifier must be given the content); false: content encapsulated. */
   readonly detached: boolean;
   /** The signer's certificate (DER); included in `certificates` and named by issuerAndSerialNumber. */
@@ -101,6 +107,10 @@ export async function prepareCmsSignature(o: PrepareCmsSignatureOptions): Promis
   const algorithm = o.algorithm ?? defaultAlgorithm(cert.spki);
   const digestAlg = digestOf(algorithm);
   const digest = o.digest ?? webCryptoDigest();
+  if ((o.content === undefined) === (o.contentDigest === undefined))
+    throw new TypeError('give the content or, for a detached signature, its digest');
+  if (o.contentDigest !== undefined && !o.detached)
+    throw new TypeError('an encapsulated signature needs the content itself');
 
   // RFC 5652 §5.3/§11: contentType and messageDigest are required once any attribute is present;
   // setOf sorts them as DER requires (X.690 §11.6), which is what the signature covers (§5.4).
@@ -108,7 +118,7 @@ export async function prepareCmsSignature(o: PrepareCmsSignatureOptions): Promis
   const attrs = [
     attribute(OID.contentType, oid(contentType)),
     ...(o.signedAttributes ?? []),
-    attribute(OID.messageDigest, octets(await digest(digestAlg, o.content))),
+    attribute(OID.messageDigest, octets(o.contentDigest ?? (await digest(digestAlg, o.content!)))),
   ];
   // RFC 5652 §11.3: UTCTime for 1950–2049, GeneralizedTime otherwise — x509Time's rule.
   if (o.signingTime) attrs.push(attribute(OID.signingTime, x509Time(o.signingTime)));
@@ -121,7 +131,7 @@ export async function prepareCmsSignature(o: PrepareCmsSignatureOptions): Promis
   }
   const sid = seq(cert.issuer.der, tlv(Tag.INTEGER, cert.serialBytes));
   const digestAlgId = digestAlgorithmIdentifier(digestAlg);
-  const encap = seq(oid(contentType), ...(o.detached ? [] : [explicit(0, octets(o.content))]));
+  const encap = seq(oid(contentType), ...(o.detached ? [] : [explicit(0, octets(o.content!))]));
 
   return {
     algorithm,

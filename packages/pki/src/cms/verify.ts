@@ -41,6 +41,12 @@ export interface VerifyCmsOptions {
   readonly der: Uint8Array;
   /** The signed content: required for a detached signature; if given for an attached one it must be equal. */
   readonly content?: Uint8Array;
+  /**
+   * Instead of `content`, for a detached signature with signed attributes: the content's digest
+   * with the SignerInfo's digest algorithm, computed by the caller from the content earlier; it is
+   * compared with the messageDigest attribute (RFC 5652 §11.2). `VerifiedCms.content` is then empty.
+   */
+  readonly contentDigest?: Uint8Array;
   /** Signature verifier. */
   readonly verifier: SignatureVerifier;
   /** Digest port (default WebCrypto). */
@@ -67,7 +73,7 @@ export interface VerifiedCms {
   readonly certificates: ReadonlyArray<Certificate>;
   /** The signingTime attribute, when present (signer-asserted, not a timestamp). */
   readonly signingTime?: Date;
-  /** The signed content (for attached signatures, a view into `der`). */
+  /** The signed content (for attached signatures, a view into `der`; empty when given by `contentDigest`). */
   readonly content: Uint8Array;
   /** eContentType (normally id-data). */
   readonly contentType: string;
@@ -119,12 +125,16 @@ export async function verifyCms(o: VerifyCmsOptions): Promise<VerifiedCms> {
   }
   const si = sd.signerInfos[0]!;
 
-  let content: Uint8Array;
+  if (o.content !== undefined && o.contentDigest !== undefined)
+    throw new TypeError('give the content or its digest, not both');
+  let content: Uint8Array | undefined;
   if (sd.eContent === undefined) {
-    if (o.content === undefined)
+    if (o.content === undefined && o.contentDigest === undefined)
       throw pkiError('cms_content_mismatch', 'detached signature: the signed content must be supplied');
     content = o.content;
   } else {
+    if (o.contentDigest !== undefined)
+      throw pkiError('cms_content_mismatch', 'the content is encapsulated: a digest of it is not taken');
     if (o.content !== undefined && !bytesEqual(o.content, sd.eContent))
       throw pkiError('cms_content_mismatch', 'the supplied content differs from the encapsulated content');
     content = sd.eContent;
@@ -140,7 +150,7 @@ export async function verifyCms(o: VerifyCmsOptions): Promise<VerifiedCms> {
     if (si.contentTypeAttr !== sd.contentType)
       throw pkiError('cms_signature_invalid', 'contentType attribute does not match eContentType');
     // RFC 5652 §5.4 / §11.2: messageDigest is the digest of the eContent octets (or detached content).
-    const md = await digest(si.digestAlgorithm, content);
+    const md = content === undefined ? o.contentDigest! : await digest(si.digestAlgorithm, content);
     if (!si.messageDigest || !bytesEqual(md, si.messageDigest))
       throw pkiError('cms_signature_invalid', 'message digest does not match the content');
     signed = si.signedAttrs;
@@ -151,6 +161,9 @@ export async function verifyCms(o: VerifyCmsOptions): Promise<VerifiedCms> {
     // RFC 5652 §5.3: signedAttrs MUST be present when the content type is not id-data.
     if (sd.contentType !== OID.cmsData)
       throw pkiError('cms_malformed', 'signed attributes are required for non-data content');
+    // The signature is over the content itself: a digest of it cannot stand in.
+    if (content === undefined)
+      throw pkiError('cms_content_mismatch', 'a signature without signed attributes needs the content');
     signed = content;
   }
   const ok = await o.verifier.verify(signerCertificate.spki, si.signatureAlgorithm, signed, si.signature);
@@ -160,7 +173,7 @@ export async function verifyCms(o: VerifyCmsOptions): Promise<VerifiedCms> {
     signerCertificate,
     certificates: sd.certificates,
     ...(si.signingTime ? { signingTime: si.signingTime } : {}),
-    content,
+    content: content ?? new Uint8Array(0),
     contentType: sd.contentType,
     digestAlgorithm: si.digestAlgorithm,
     signatureAlgorithm: si.signatureAlgorithm,

@@ -22,12 +22,19 @@
  * goes the same way: step 1 answers `toBeSigned` and `algorithm: ECDSA-SHA256` for the WebCrypto
  * key, and the evidence comes from Watashi's own CA (OCSP, root CRL), not J-LIS: nothing is billed.
  *
- * Between the two requests the preparation waits in this process's memory (at most
- * {@link PENDING_TTL_MS}, one per account, {@link MAX_PENDING} in all): the document code builds
- * the signature around a signer port whose `sign` returns when step 2 brings the card's answer.
- * Behind a load balancer both requests must reach the same instance (they are seconds apart; the
- * session cookie makes stickiness easy); a lost preparation is `signature_sign_expired` and the
- * wallet starts again.
+ * Between the two requests the preparation waits in the database (`signing_preparations`,
+ * migration 0022), so the completion may reach any instance, and a restart in between loses
+ * nothing (docs/scaling.md). Step 1 runs the document code up to the signature and keeps what
+ * step 2 needs: in clear, the signed attributes the card signs (`to_be_signed`), the document's
+ * SHA-256, the signing time, the account and session; sealed under the data key, the file name,
+ * the certificates and — for a PDF only, whose signature goes inside it — the document. Step 2
+ * takes the row with one atomic UPDATE … RETURNING (once, by the same session, before
+ * {@link PENDING_TTL_MS}), checks the signature over the stored attributes, then runs the document
+ * code again with the same signing time (from the PDF, or for a detached `.p7s` from the stored
+ * digest alone): it is deterministic, and the signer port refuses to hand over the signature
+ * unless the attributes it is asked to sign are byte-identical to the stored ones — they hold the
+ * SHA-256 of the prepared bytes (the PDF's ByteRange, or the file), so the rebuilt signature is
+ * the one the card signed. The result is validated as before, a `.p7s` against the stored digest.
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
@@ -38,6 +45,7 @@ import {
   ecdsaRawToDer,
   fromBase64,
   isWatashiError,
+  bytesEqual,
   nameToString,
   OID,
   readTlv,
@@ -59,8 +67,10 @@ import {
   validatePdf,
   type DocumentSigner,
   type EvidenceSource,
+  type TimeStamper,
   type ValidationReport,
 } from '@watashi/signature';
+import { sql } from 'kysely';
 import type { PlatformDeps } from '../server/context.ts';
 import { problem } from '../server/problem.ts';
 import { invalidAs, withSchemas } from '../server/schemas.ts';
@@ -74,6 +84,8 @@ export type SigningErrorCode =
   | 'signature_request_invalid'
   | 'signature_certificate_unacceptable'
   | 'signature_sign_expired'
+  | 'signature_sign_used'
+  | 'signature_sign_unknown'
   | 'signature_card_signature_invalid'
   | 'signature_document_unsupported'
   | 'signature_evidence_unavailable'
@@ -82,8 +94,11 @@ export type SigningErrorCode =
 
 /** How long a preparation waits for the card's signature. */
 export const PENDING_TTL_MS = 5 * 60_000;
-/** Preparations held at once by the process (each holds its document, ≤ {@link MAX_DOCUMENT}). */
-export const MAX_PENDING = 16;
+/**
+ * Preparations waiting at once in the database, all instances together (each holds its sealed
+ * document, ≤ {@link MAX_DOCUMENT}: at most about 0.7 GB in all); `signature_busy` beyond.
+ */
+export const MAX_PENDING = 64;
 /** Largest document signed (as for the verification page). */
 export const MAX_DOCUMENT = 10 * 1024 * 1024;
 
@@ -127,22 +142,96 @@ export interface SignedDocumentJson {
   readonly signer: SignerView;
 }
 
-interface Pending {
-  readonly id: string;
-  readonly accountId: string;
-  readonly expires: number;
-  readonly certificate: Certificate;
-  readonly algorithm: 'RSA-SHA256' | 'ECDSA-SHA256';
-  readonly anchors: readonly Certificate[];
-  readonly prepared: PreparedCmsSignature;
-  readonly give: (signature: Uint8Array) => void;
-  readonly cancel: (e: Error) => void;
-  readonly result: Promise<Uint8Array>;
-  readonly format: 'pades' | 'cades';
+/** The sealed part of a preparation: what completion needs that is personal (0022). */
+interface SealedPreparation {
   readonly fileName: string;
-  readonly document: Uint8Array;
+  /** The signer's certificate and chain (DER). */
+  readonly certificate: Uint8Array;
+  readonly chain: readonly Uint8Array[];
+  /** A Watashi signing certificate on a device (evidence from Watashi's CA) or the card's. */
+  readonly device: boolean;
   readonly signer: SignerView;
-  used: boolean;
+  /**
+   * A PDF, whose signature goes inside it (completion rebuilds the prepared file from it); empty
+   * for any other file: its detached signature is finished and validated from the stored digest.
+   */
+  readonly document: Uint8Array;
+}
+
+/** `[header length, 4 bytes BE][header JSON][document]`: the document as is, not in base64. */
+function encodeSealed(p: SealedPreparation): Uint8Array {
+  const header = new TextEncoder().encode(
+    JSON.stringify({
+      v: 1,
+      fileName: p.fileName,
+      certificate: toBase64(p.certificate),
+      chain: p.chain.map(toBase64),
+      device: p.device,
+      signer: p.signer,
+    }),
+  );
+  const out = new Uint8Array(4 + header.length + p.document.length);
+  new DataView(out.buffer).setUint32(0, header.length);
+  out.set(header, 4);
+  out.set(p.document, 4 + header.length);
+  return out;
+}
+
+function decodeSealed(b: Uint8Array): SealedPreparation {
+  const n = new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(0);
+  const h = JSON.parse(new TextDecoder().decode(b.subarray(4, 4 + n))) as {
+    fileName: string;
+    certificate: string;
+    chain: string[];
+    device: boolean;
+    signer: SignerView;
+  };
+  return {
+    fileName: h.fileName,
+    certificate: fromBase64(h.certificate),
+    chain: h.chain.map(fromBase64),
+    device: h.device,
+    signer: h.signer,
+    document: b.subarray(4 + n),
+  };
+}
+
+/** Associated data of a sealed preparation: a box moved to another row or account fails to open. */
+const sealAad = (id: string, accountId: string): Uint8Array =>
+  new TextEncoder().encode(`signing-preparation:${id}:${accountId}`);
+
+/** Thrown by the capturing signer port of step 1 once it holds the prepared SignerInfo. */
+class Captured extends Error {
+  constructor(readonly prepared: PreparedCmsSignature) {
+    super('prepared');
+  }
+}
+
+/**
+ * The document code of both steps: the same inputs give the same bytes (no randomness). A CAdES
+ * signature is detached, so its SHA-256 (`contentDigest`) may stand in for the document.
+ */
+function signDocument(o: {
+  readonly format: 'pades' | 'cades';
+  readonly document: Uint8Array;
+  readonly contentDigest?: Uint8Array;
+  readonly signer: DocumentSigner;
+  readonly signingTime: Date;
+  readonly timeStamper?: TimeStamper;
+  readonly evidence?: EvidenceSource;
+}): Promise<Uint8Array> {
+  const upgrade =
+    o.timeStamper && o.evidence
+      ? { level: 'B-LT' as const, timeStamper: o.timeStamper, evidence: o.evidence }
+      : { level: 'B-B' as const };
+  return o.format === 'pades'
+    ? signPdf({ pdf: o.document, signer: o.signer, now: o.signingTime, ...upgrade })
+    : signCades({
+        ...(o.contentDigest ? { contentDigest: o.contentDigest } : { content: o.document }),
+        signer: o.signer,
+        signingTime: o.signingTime,
+        ...upgrade,
+      });
 }
 
 const b64 = z
@@ -182,9 +271,6 @@ const signedView = z.object({
 const isPdf = (b: Uint8Array): boolean =>
   b.length >= 5 && Buffer.from(b.subarray(0, 1024)).toString('latin1').includes('%PDF-');
 
-const hex = async (b: Uint8Array): Promise<string> =>
-  Buffer.from(await crypto.subtle.digest('SHA-256', new Uint8Array(b))).toString('hex');
-
 /**
  * 氏名 and 住所 of a Watashi signing certificate: its subjectAltName carries the verified basic 4
  * in the JPKI otherName form (packages/ca/src/profiles.ts, docs/jpki.md §1.4). `readBasic4` reads
@@ -207,10 +293,9 @@ function watashiBasic4(c: Certificate): { name: string; address: string } {
   return { name, address };
 }
 
-/** The signing routes and their pending preparations (exported for tests). */
+/** The signing routes (exported for tests): stateless, the preparations are rows (0022). */
 export class CardSigning {
   readonly #deps: PlatformDeps;
-  readonly #pending = new Map<string, Pending>();
   readonly #verifier = nodeVerifier();
   readonly #tsa: ReturnType<typeof platformTsa>;
 
@@ -219,21 +304,13 @@ export class CardSigning {
     this.#tsa = platformTsa(deps);
   }
 
-  #sweep(now: number): void {
-    for (const p of this.#pending.values())
-      if (p.expires <= now) this.#drop(p, problem('signature_sign_expired', 410, 'the preparation expired'));
-  }
-
-  #drop(p: Pending, e: Error): void {
-    this.#pending.delete(p.id);
-    p.cancel(e);
-    p.result.catch(() => undefined);
-  }
-
   /** Step 1: checks the certificate, prepares the signature, answers what the card signs. */
-  async prepare(accountId: string, b: z.output<typeof prepareBody>): Promise<PreparedSigningJson> {
+  async prepare(
+    session: { readonly id: string; readonly accountId: string },
+    b: z.output<typeof prepareBody>,
+  ): Promise<PreparedSigningJson> {
+    const { accountId } = session;
     const now = this.#deps.now();
-    this.#sweep(now.getTime());
     const document = fromBase64(b.document);
     if (document.length === 0 || document.length > MAX_DOCUMENT)
       throw problem('signature_request_invalid', 413, 'the document is empty or larger than 10 MiB');
@@ -293,87 +370,87 @@ export class CardSigning {
         ...(isWatashiError(cause) ? { reason: cause.code } : {}),
       });
     }
-    // One preparation per account: a new one replaces the last.
-    for (const p of this.#pending.values())
-      if (p.accountId === accountId) this.#drop(p, problem('signature_sign_expired', 410, 'replaced'));
-    if (this.#pending.size >= MAX_PENDING)
-      throw problem('signature_busy', 503, 'too many signatures are being made; try again shortly');
-
     const format = isPdf(document) ? 'pades' : 'cades';
     const signer: SignerView = {
       name: basic4.name,
       address: basic4.address,
       notAfter: certificate.notAfter.toISOString(),
     };
-    const authority = await this.#tsa();
-    const timeStamper = localTimeStamper(authority);
-    const evidence = device ? this.#watashiEvidence() : jpkiBackendEvidence(this.#deps.backend, accountId);
-
-    // The signer port hands the prepared SignerInfo out and waits for the card's signature.
-    let onPrepared!: (p: PreparedCmsSignature) => void;
-    let onFailed!: (e: unknown) => void;
-    const preparedP = new Promise<PreparedCmsSignature>((res, rej) => {
-      onPrepared = res;
-      onFailed = rej;
-    });
-    let give!: (s: Uint8Array) => void;
-    let cancel!: (e: Error) => void;
-    const signature = new Promise<Uint8Array>((res, rej) => {
-      give = res;
-      cancel = rej;
-    });
-    const docSigner: DocumentSigner = {
-      certificate: certificate.der,
-      chain: chain.map((c) => c.der),
-      algorithm,
-      sign: (p) => {
-        onPrepared(p);
-        return signature;
-      },
-    };
-    const result =
-      format === 'pades'
-        ? signPdf({ pdf: document, signer: docSigner, now, level: 'B-LT', timeStamper, evidence })
-        : signCades({
-            content: document,
-            signer: docSigner,
-            signingTime: now,
-            level: 'B-LT',
-            timeStamper,
-            evidence,
-          });
-    result.catch((e: unknown) => onFailed(e));
+    // The document code up to the signature: the signer port keeps the prepared SignerInfo and
+    // stops there (nothing is time-stamped or asked of J-LIS before the card has signed).
+    const sha256 = new Uint8Array(await crypto.subtle.digest('SHA-256', new Uint8Array(document)));
     let prepared: PreparedCmsSignature;
     try {
-      prepared = await preparedP;
+      await signDocument({
+        format,
+        document,
+        // A detached signature from the digest kept in clear, as completion will build it again.
+        ...(format === 'cades' ? { contentDigest: sha256 } : {}),
+        signingTime: now,
+        signer: {
+          certificate: certificate.der,
+          chain: chain.map((c) => c.der),
+          algorithm,
+          sign: (p) => Promise.reject(new Captured(p)),
+        },
+      });
+      throw new Error('the signer port was not asked to sign');
     } catch (cause) {
-      if (
+      if (cause instanceof Captured) prepared = cause.prepared;
+      else if (
         isWatashiError(cause) &&
         (cause.code === 'signature_unsupported' || cause.code === 'signature_malformed')
       )
         throw problem('signature_document_unsupported', 422, 'this PDF cannot be signed', {
           reason: cause.code,
         });
-      throw cause;
+      else throw cause;
     }
     const id = randomUUID();
-    const expires = now.getTime() + PENDING_TTL_MS;
-    this.#pending.set(id, {
-      id,
-      accountId,
-      expires,
-      certificate,
-      algorithm,
-      anchors,
-      prepared,
-      give,
-      cancel,
-      result,
-      format,
-      fileName: b.fileName,
-      document,
-      signer,
-      used: false,
+    const expires = new Date(now.getTime() + PENDING_TTL_MS);
+    const box = await this.#deps.keys.seal(
+      encodeSealed({
+        fileName: b.fileName,
+        certificate: certificate.der,
+        chain: chain.map((c) => c.der),
+        device,
+        signer,
+        // Only a PDF is kept (sealed): completion rebuilds the file the signature goes into. Any
+        // other file's detached signature needs only its digest, kept in clear.
+        document: format === 'pades' ? document : new Uint8Array(0),
+      }),
+      sealAad(id, accountId),
+    );
+    await this.#deps.db.transaction().execute(async (trx) => {
+      // One preparation per account: a new one replaces the last (its completion is then
+      // signature_sign_unknown).
+      await trx.deleteFrom('signing_preparations').where('account_id', '=', accountId).execute();
+      const live = await trx
+        .selectFrom('signing_preparations')
+        .select((e) => e.fn.countAll<string>().as('n'))
+        .where('consumed_at', 'is', null)
+        .where('expires_at', '>', now)
+        .executeTakeFirstOrThrow();
+      if (Number(live.n) >= MAX_PENDING)
+        throw problem('signature_busy', 503, 'too many signatures are being made; try again shortly');
+      await trx
+        .insertInto('signing_preparations')
+        .values({
+          id,
+          account_id: accountId,
+          session_id: session.id,
+          format,
+          algorithm,
+          signing_time: now,
+          document_sha256: sha256,
+          to_be_signed: prepared.toBeSigned,
+          key_id: box.keyId,
+          nonce: box.nonce,
+          sealed: box.ciphertext,
+          created_at: now,
+          expires_at: expires,
+        })
+        .execute();
     });
     return {
       id,
@@ -382,33 +459,96 @@ export class CardSigning {
       toBeSigned: toBase64(prepared.toBeSigned),
       algorithm,
       signer,
-      document: { fileName: b.fileName, size: document.length, sha256: await hex(document) },
-      expiresAt: new Date(expires).toISOString(),
+      document: { fileName: b.fileName, size: document.length, sha256: Buffer.from(sha256).toString('hex') },
+      expiresAt: expires.toISOString(),
     };
   }
 
+  /**
+   * Takes the preparation for a completion: one UPDATE … RETURNING marks it consumed and clears
+   * its sealed part, so of two completions racing (on one instance or two) exactly one gets it.
+   * The sub-select reads the sealed part before the update clears it (RETURNING sees new values).
+   * A miss is then told apart for a stable code: no such preparation for this session (another
+   * account's looks the same), already completed, or expired.
+   */
+  async #consume(session: { readonly id: string; readonly accountId: string }, id: string, now: Date) {
+    const { rows } = await sql<{
+      format: 'pades' | 'cades';
+      algorithm: 'RSA-SHA256' | 'ECDSA-SHA256';
+      signing_time: Date;
+      to_be_signed: Uint8Array;
+      document_sha256: Uint8Array;
+      key_id: string;
+      nonce: Uint8Array;
+      sealed: Uint8Array | null;
+    }>`
+      UPDATE signing_preparations AS p SET consumed_at = ${now}, sealed = NULL
+      FROM (SELECT id, sealed FROM signing_preparations WHERE id = ${id} FOR UPDATE) AS old
+      WHERE p.id = old.id AND p.account_id = ${session.accountId} AND p.session_id = ${session.id}
+        AND p.consumed_at IS NULL AND p.expires_at > ${now}
+      RETURNING p.format, p.algorithm, p.signing_time, p.to_be_signed, p.document_sha256, p.key_id,
+        p.nonce, old.sealed`.execute(this.#deps.db);
+    const row = rows[0];
+    if (row?.sealed != null) return { ...row, sealed: row.sealed };
+    const seen = await this.#deps.db
+      .selectFrom('signing_preparations')
+      .select(['account_id', 'session_id', 'consumed_at'])
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (seen === undefined || seen.account_id !== session.accountId || seen.session_id !== session.id)
+      throw problem('signature_sign_unknown', 404, 'no such preparation in this session; start again');
+    if (seen.consumed_at !== null)
+      throw problem('signature_sign_used', 409, 'this preparation was already completed; start again');
+    throw problem('signature_sign_expired', 410, 'the preparation expired; start again');
+  }
+
   /** Step 2: checks the card's signature, time-stamps, embeds the evidence, answers the file. */
-  async complete(accountId: string, id: string, signature: string): Promise<SignedDocumentJson> {
-    this.#sweep(this.#deps.now().getTime());
-    const p = this.#pending.get(id);
-    if (p === undefined || p.accountId !== accountId || p.used)
-      throw problem('signature_sign_expired', 410, 'no such preparation; start again');
+  async complete(
+    session: { readonly id: string; readonly accountId: string },
+    id: string,
+    signature: string,
+  ): Promise<SignedDocumentJson> {
+    const { accountId } = session;
+    const row = await this.#consume(session, id, this.#deps.now());
+    const p = decodeSealed(
+      await this.#deps.keys.open(
+        { alg: 'A256GCM', keyId: row.key_id, nonce: row.nonce, ciphertext: row.sealed },
+        sealAad(id, accountId),
+      ),
+    );
+    const certificate = parseCertificate(p.certificate);
     let sig = fromBase64(signature);
     // WebCrypto's ECDSA answers raw r ‖ s (IEEE P1363); CMS wants the DER Ecdsa-Sig-Value
     // (RFC 5753 §2.1.1, RFC 3279 §2.2.3).
-    if (p.algorithm === 'ECDSA-SHA256' && sig.length === 64) sig = ecdsaRawToDer(sig);
+    if (row.algorithm === 'ECDSA-SHA256' && sig.length === 64) sig = ecdsaRawToDer(sig);
     // Proof of possession before anything is billed (the OCSP query) or time-stamped.
-    const ok = await this.#verifier.verify(p.certificate.spki, p.algorithm, p.prepared.toBeSigned, sig);
-    if (!ok) {
-      this.#drop(p, problem('signature_card_signature_invalid', 422, 'bad signature'));
-      throw problem('signature_card_signature_invalid', 422, 'the card’s signature does not verify');
-    }
-    p.used = true;
-    this.#pending.delete(id);
-    p.give(sig);
+    const ok = await this.#verifier.verify(certificate.spki, row.algorithm, row.to_be_signed, sig);
+    if (!ok) throw problem('signature_card_signature_invalid', 422, 'the card’s signature does not verify');
+    const ca = p.device ? await existingCaCertificates(this.#deps) : undefined;
+    if (p.device && ca === undefined) throw new Error('the platform CA of a device certificate is gone');
+    const anchors = ca ? [ca.root] : this.#deps.trust.anchors('sign');
+    const format = row.format;
     let file: Uint8Array;
     try {
-      file = await p.result;
+      file = await signDocument({
+        format,
+        document: p.document,
+        ...(format === 'cades' ? { contentDigest: row.document_sha256 } : {}),
+        signingTime: row.signing_time,
+        signer: {
+          certificate: p.certificate,
+          chain: p.chain,
+          algorithm: row.algorithm,
+          // The rebuilt signed attributes must be the ones the card signed: they hold the digest
+          // of the prepared bytes, so equality proves the rebuilt file byte-identical.
+          sign: (prepared) =>
+            bytesEqual(prepared.toBeSigned, row.to_be_signed)
+              ? Promise.resolve(sig)
+              : Promise.reject(new Error('the rebuilt signature differs from the prepared one')),
+        },
+        timeStamper: localTimeStamper(await this.#tsa()),
+        evidence: p.device ? this.#watashiEvidence() : jpkiBackendEvidence(this.#deps.backend, accountId),
+      });
     } catch (cause) {
       if (isWatashiError(cause) && cause.code === 'signature_evidence_unavailable')
         throw problem('signature_evidence_unavailable', 503, 'the certificate’s status cannot be had now');
@@ -419,10 +559,10 @@ export class CardSigning {
     const tsaAnchors = [parseCertificate((await this.#tsa()).certificate)];
     const now = this.#deps.now();
     let report: ValidationReport | undefined;
-    if (p.format === 'pades') {
+    if (format === 'pades') {
       const r = await validatePdf({
         pdf: file,
-        anchors: p.anchors,
+        anchors,
         tsaAnchors,
         now,
         verifier: this.#verifier,
@@ -431,8 +571,8 @@ export class CardSigning {
     } else {
       report = await validateCades({
         cms: file,
-        content: p.document,
-        anchors: p.anchors,
+        contentDigest: row.document_sha256,
+        anchors,
         tsaAnchors,
         now,
         verifier: this.#verifier,
@@ -443,10 +583,10 @@ export class CardSigning {
         ...(report ? { indication: report.indication, subIndication: report.subIndication } : {}),
       });
     // Kept for the archive job: the file's hash and its first archive time-stamp (archive.ts).
-    await recordSignature(this.#deps, { accountId, format: p.format, file });
+    await recordSignature(this.#deps, { accountId, format, file });
     return {
-      fileName: p.format === 'pades' ? p.fileName : `${p.fileName}.p7s`,
-      mediaType: p.format === 'pades' ? 'application/pdf' : 'application/pkcs7-signature',
+      fileName: format === 'pades' ? p.fileName : `${p.fileName}.p7s`,
+      mediaType: format === 'pades' ? 'application/pdf' : 'application/pkcs7-signature',
       file: toBase64(file),
       level: 'B-LT',
       provenAt: report.provenAt,
@@ -475,20 +615,11 @@ export class CardSigning {
       return { ocsp: await ca.ocsp(request, (serial) => deviceStatus(this.#deps, serial), now, 300) };
     };
   }
-
-  /** Forgets every preparation (platform close). */
-  close(): void {
-    for (const p of [...this.#pending.values()]) this.#drop(p, new Error('closing'));
-  }
 }
 
 /** Registers `POST /api/signatures/sign` and `POST /api/signatures/sign/:id/complete`. */
 export function registerSigningRoutes(app: FastifyInstance, deps: PlatformDeps): CardSigning {
   const signing = new CardSigning(deps);
-  app.addHook('onClose', (_app, done) => {
-    signing.close();
-    done();
-  });
   const routes = withSchemas(app);
   const schemaErrorFormatter = invalidAs((d) => problem('signature_request_invalid', 400, d));
   routes.post(
@@ -507,7 +638,7 @@ export function registerSigningRoutes(app: FastifyInstance, deps: PlatformDeps):
     async (req, reply) => {
       const s = req.session;
       if (s === null) throw problem('session_required', 401, 'sign in first');
-      return reply.header('cache-control', 'no-store').send(await signing.prepare(s.accountId, req.body));
+      return reply.header('cache-control', 'no-store').send(await signing.prepare(s, req.body));
     },
   );
   routes.post(
@@ -527,7 +658,7 @@ export function registerSigningRoutes(app: FastifyInstance, deps: PlatformDeps):
       if (s === null) throw problem('session_required', 401, 'sign in first');
       return reply
         .header('cache-control', 'no-store')
-        .send(await signing.complete(s.accountId, req.params.id, req.body.signature));
+        .send(await signing.complete(s, req.params.id, req.body.signature));
     },
   );
   return signing;

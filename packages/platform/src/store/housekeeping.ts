@@ -11,6 +11,9 @@
  * - Cross-device sign-in requests (`cross_device_requests`, oidc/cross-device.ts) expired more
  *   than `graceSeconds` ago: until then a late poll or scan is told "expired", after, "not found";
  *   what was decided stays in the audit log.
+ * - Signing preparations (`signing_preparations`, signature/sign.ts) past their `expires_at`,
+ *   consumed or not: a completion after expiry is refused anyway; this removes the sealed
+ *   documents of the ones never completed.
  *
  * Each is one `DELETE … WHERE` over an indexed or small set: safe to run on several instances at
  * once (a row is deleted once), idempotent, and it never touches live data.
@@ -26,6 +29,7 @@ export interface HousekeepingResult {
   readonly enrolmentNonces: number;
   readonly oidcModels: number;
   readonly crossDevice: number;
+  readonly signingPreparations: number;
 }
 
 /** Default grace after expiry before an enrolment nonce is forgotten. */
@@ -52,11 +56,16 @@ export async function runHousekeeping(
     .deleteFrom('cross_device_requests')
     .where('expires_at', '<', nonceCutoff)
     .executeTakeFirst();
+  const preparations = await db
+    .deleteFrom('signing_preparations')
+    .where('expires_at', '<', now)
+    .executeTakeFirst();
   return {
     challenges: Number(challenges.numDeletedRows),
     enrolmentNonces: Number(nonces.numDeletedRows),
     oidcModels,
     crossDevice: Number(crossDevice.numDeletedRows),
+    signingPreparations: Number(preparations.numDeletedRows),
   };
 }
 

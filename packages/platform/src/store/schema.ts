@@ -522,6 +522,7 @@ export interface Schema {
   device_certificates: DeviceCertificatesTable;
   signature_records: SignatureRecordsTable;
   signature_archive_stamps: SignatureArchiveStampsTable;
+  signing_preparations: SigningPreparationsTable;
   pairwise_subjects: PairwiseSubjectsTable;
   ciba_requests: CibaRequestsTable;
   credentials: CredentialsTable;
@@ -568,6 +569,28 @@ export interface SignatureRecordsTable {
   latest_algorithm: string;
   next_due_at: Date;
   last_error: string | null;
+}
+
+/**
+ * `signing_preparations` (migration 0022): a signature prepared for the card (or a device key) and
+ * waiting, at most 5 minutes, for its completion on any instance; `sealed` holds the file name,
+ * the certificates and the document under the data key, and is cleared when consumed.
+ */
+export interface SigningPreparationsTable {
+  id: string;
+  account_id: string;
+  session_id: string;
+  format: 'pades' | 'cades';
+  algorithm: 'RSA-SHA256' | 'ECDSA-SHA256';
+  signing_time: Date;
+  document_sha256: Uint8Array;
+  to_be_signed: Uint8Array;
+  key_id: string;
+  nonce: Uint8Array;
+  sealed: Uint8Array | null;
+  created_at: Date;
+  expires_at: Date;
+  consumed_at: Date | null;
 }
 
 /** `signature_archive_stamps` (migration 0021): the chain of archive time-stamp tokens. */
@@ -944,6 +967,22 @@ export const schemaColumns = {
     seq: u('int4'),
     token: u('bytea'),
     gen_time: u('timestamptz'),
+  },
+  signing_preparations: {
+    id: u('uuid'),
+    account_id: u('uuid'),
+    session_id: u('uuid'),
+    format: u('text'),
+    algorithm: u('text'),
+    signing_time: u('timestamptz'),
+    document_sha256: u('bytea'),
+    to_be_signed: u('bytea'),
+    key_id: u('text'),
+    nonce: u('bytea'),
+    sealed: n('bytea'),
+    created_at: u('timestamptz'),
+    expires_at: u('timestamptz'),
+    consumed_at: n('timestamptz'),
   },
   pairwise_subjects: {
     sector: u('text'),

@@ -9,6 +9,7 @@ import type { JpkiTrustStore } from '@watashi/jpki';
 import { createJpkiBackend } from '../../src/jlis/index.ts';
 import { completeEnrolment, issueEnrolment } from '../../src/enrolment/index.ts';
 import { createPlatform } from '../../src/platform.ts';
+import type { KeyStore } from '../../src/keys/key-store.ts';
 import type { PlatformDeps } from '../../src/server/context.ts';
 import { SESSION_COOKIE } from '../../src/server/sessions.ts';
 import type { EngineContext } from '../db/harness.ts';
@@ -32,6 +33,7 @@ export async function startPlatform(
   t: EngineContext,
   sim: TestSim,
   trust: JpkiTrustStore,
+  options: { readonly keys?: KeyStore } = {},
 ): Promise<TestPlatform> {
   let now = sim.clock.now();
   const jlis = { kind: 'simulator' as const, url: sim.url, operatorId: 'watashi-test' };
@@ -48,7 +50,14 @@ export async function startPlatform(
       // Many sign-ins from one address in a suite: the limiter has its own tests (test/server).
       rateLimits: { enabled: false },
     },
-    { database: t.database, trust, backend: backend(), now: () => now },
+    {
+      database: t.database,
+      trust,
+      backend: backend(),
+      now: () => now,
+      // Another instance of the same deployment shares the key directory (docs/scaling.md).
+      ...(options.keys ? { keys: options.keys } : {}),
+    },
   );
   const url = await p.listen();
   return {

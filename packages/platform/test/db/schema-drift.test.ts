@@ -53,6 +53,7 @@ forEachEngine((t) => {
         'enrolment_nonces_expires_idx',
         'device_certificates_live_slot_key',
         'credentials_account_idx',
+        'signing_preparations_expires_idx',
       ]),
     );
   });

@@ -86,7 +86,8 @@ async function layoutProblems(page: Page): Promise<string[]> {
       const px = parseFloat(getComputedStyle(parent).fontSize);
       if (px < 16) problems.push(`text ${px}px < 16px: ${name(parent)}`);
     }
-    // Targets: links, buttons, fields, summaries; a checkbox or radio measured with its label.
+    // Targets: links, buttons, fields, summaries; a checkbox or radio measured with its label, a
+    // visually hidden file input with the label that stands in for it (the wallet's FilePicker).
     for (const e of document.querySelectorAll(
       'a[href], button, input:not([type="hidden"]), select, textarea, summary, [role="button"], [tabindex]:not([tabindex="-1"])',
     )) {
@@ -95,7 +96,9 @@ async function layoutProblems(page: Page): Promise<string[]> {
       const box =
         e instanceof HTMLInputElement && (e.type === 'checkbox' || e.type === 'radio')
           ? (e.closest('label') ?? e)
-          : e;
+          : e instanceof HTMLInputElement && e.type === 'file' && e.labels !== null && e.labels.length > 0
+            ? e.labels[e.labels.length - 1]!
+            : e;
       const r = box.getBoundingClientRect();
       if (r.width < 44 || r.height < 44)
         problems.push(`target ${Math.round(r.width)}×${Math.round(r.height)} < 44×44: ${name(e)}`);

@@ -59,12 +59,27 @@ for (const engine of journeyEngines('pglite')) {
       const pdf = minimalPdf('Lease agreement');
       const hash = createHash('sha256').update(pdf).digest('hex');
       await page.goto(`${stack.base}/wallet/sign`);
-      await page.locator('#sign-file').setInputFiles({
+      // The picker's button speaks the page's language (not Chromium's 「Choose File」): a label
+      // for the visually hidden native input, which keeps the keyboard — Space opens the picker.
+      expect(await visibleText(page, '#sign-file-button')).toBe('ファイルを選ぶ');
+      expect(await visibleText(page, '#sign-file-chosen')).toBe('まだ選んでいません');
+      // Named by the field's title and the button's words (WCAG 2.5.3: the visible words).
+      const input = page.getByLabel('ファイルを選ぶ');
+      expect(await input.getAttribute('id')).toBe('sign-file');
+      expect(await input.ariaSnapshot()).toBe('- button "署名するファイル ファイルを選ぶ"');
+      await input.focus();
+      await checkPage(page, 'sign', '00-choose-file');
+      const [chooser] = await Promise.all([
+        page.waitForEvent('filechooser', WAIT),
+        page.keyboard.press('Space'),
+      ]);
+      await chooser.setFiles({
         name: '賃貸契約書.pdf',
         mimeType: 'application/pdf',
         buffer: Buffer.from(pdf),
       });
       const facts = await visibleText(page, '#sign-document');
+      expect(await visibleText(page, '#sign-file-chosen')).toBe('賃貸契約書.pdf');
       expect(facts).toContain('賃貸契約書.pdf');
       expect(facts).toContain(`${pdf.length.toLocaleString('ja')} バイト`);
       expect(facts.replace(/\s/g, '')).toContain(hash);

@@ -22,7 +22,17 @@ import { validateCades, validatePdf } from '@watashi/signature';
 import { platformCa } from '../../src/devices/ca.ts';
 import { platformTsa } from '../../src/tsa/index.ts';
 import { forEachEngine } from '../db/harness.ts';
-import { enrolResident, startPlatform, type Resident, type TestPlatform } from '../authn/support.ts';
+import {
+  Client,
+  enrolResident,
+  sessionCookie,
+  startPlatform,
+  type Resident,
+  type TestPlatform,
+} from '../authn/support.ts';
+import { insertAccount } from '../db/rows.ts';
+import { MAX_PENDING, PENDING_TTL_MS } from '../../src/signature/sign.ts';
+import { runHousekeeping } from '../../src/store/housekeeping.ts';
 import { hostedCard, simTrust, startSim, type TestSim } from '../enrolment/support.ts';
 import { minimalPdf } from '../../../signature/test/fixtures.ts';
 
@@ -67,9 +77,9 @@ forEachEngine((t) => {
       await t.db.deleteFrom('fee_ledger').execute();
     });
 
-    async function prepare(document: Uint8Array, fileName: string) {
+    async function prepare(document: Uint8Array, fileName: string, client = r.client) {
       const c = await card(r);
-      const res = await r.client.post('/api/signatures/sign', {
+      const res = await client.post('/api/signatures/sign', {
         fileName,
         document: toBase64(document),
         certificate: toBase64(c.certificate),
@@ -156,7 +166,7 @@ forEachEngine((t) => {
       const again = await r.client.post(`/api/signatures/sign/${res.body['id'] as string}/complete`, {
         signature: toBase64(signature),
       });
-      expect([again.status, again.body['code']]).toEqual([410, 'signature_sign_expired']);
+      expect([again.status, again.body['code']]).toEqual([409, 'signature_sign_used']);
     });
 
     it('ok-any-other-file-gets-a-detached-p7s-that-openssl-verifies', async () => {
@@ -353,6 +363,136 @@ forEachEngine((t) => {
       ]);
     });
 
+    it('ok-a-preparation-is-completed-on-another-instance-or-after-a-restart-once-by-its-session', async () => {
+      // A second instance of the same deployment: the same database and key directory
+      // (docs/scaling.md); the resident's session cookie works on both.
+      let b = await startPlatform(t, sim, trust, { keys: p.deps.keys });
+      const on = (url: string, cookie = r.client.cookie) => Object.assign(new Client(url), { cookie });
+      try {
+        const pdf = minimalPdf();
+        const { c, res } = await prepare(pdf, '契約書.pdf');
+        expect(res.status, JSON.stringify(res.body)).toBe(200);
+        const id = res.body['id'] as string;
+        const complete = (client: Client, signature: string) =>
+          client.post(`/api/signatures/sign/${id}/complete`, { signature });
+        // What waits in the database: the digest and the signed attributes in clear; the file
+        // name, the certificates and the document only sealed.
+        const row = await t.db
+          .selectFrom('signing_preparations')
+          .selectAll()
+          .where('id', '=', id)
+          .executeTakeFirstOrThrow();
+        expect(row).toMatchObject({ account_id: r.accountId, format: 'pades', consumed_at: null });
+        expect(toBase64(row.to_be_signed)).toBe(res.body['toBeSigned']);
+        expect(Buffer.from(row.document_sha256).toString('hex')).toBe(
+          (res.body['document'] as { sha256: string }).sha256,
+        );
+        const sealed = Buffer.from(row.sealed!);
+        for (const clear of [Buffer.from('%PDF-'), Buffer.from('契約書'), Buffer.from(c.certificate)])
+          expect(sealed.includes(clear)).toBe(false);
+        // The document, its certificates and a small header: the size the row grows by.
+        const overhead = sealed.length - pdf.length;
+        expect(overhead).toBeGreaterThan(c.certificate.length + c.ca.length);
+        expect(overhead).toBeLessThan(2 * (c.certificate.length + c.ca.length) + 1024);
+        console.log(
+          `[signprep] ${t.engine}: sealed ${sealed.length} B for a ${pdf.length} B document (+${overhead} B: certificates, header, tag); to_be_signed ${row.to_be_signed.length} B`,
+        );
+
+        const signature = toBase64(await c.sign(fromBase64(res.body['digestInfo'] as string)));
+        // Another account's session, or another session of the same account, finds nothing — and
+        // does not use the preparation up.
+        for (const cookie of [
+          await sessionCookie(p.deps, await insertAccount(t.db)),
+          await sessionCookie(p.deps, r.accountId),
+        ]) {
+          const other = await complete(on(b.url, cookie), signature);
+          expect([other.status, other.body['code']]).toEqual([404, 'signature_sign_unknown']);
+        }
+        // Prepared on A, completed on B.
+        const done = await complete(on(b.url), signature);
+        expect(done.status, JSON.stringify(done.body)).toBe(200);
+        const report = await validatePdf({
+          pdf: fromBase64(done.body['file'] as string),
+          anchors: trust.anchors('sign'),
+          tsaAnchors: [parseCertificate((await platformTsa(b.deps)()).certificate)],
+          now: sim.clock.now(),
+        });
+        expect(report.signatures[0]).toMatchObject({ indication: 'TOTAL-PASSED', level: 'B-LT' });
+        // Consumed once, whichever instance is asked again; the sealed part is gone at once.
+        for (const client of [r.client, on(b.url)]) {
+          const again = await complete(client, signature);
+          expect([again.status, again.body['code']]).toEqual([409, 'signature_sign_used']);
+        }
+        const used = await t.db
+          .selectFrom('signing_preparations')
+          .select(['sealed', 'consumed_at'])
+          .where('id', '=', id)
+          .executeTakeFirstOrThrow();
+        expect(used.sealed).toBeNull();
+        expect(used.consumed_at).not.toBeNull();
+
+        // A restart between the two requests: prepared on B, B stops, a new instance completes.
+        // Any file but a PDF gets a detached .p7s, finished from the stored digest: nothing of the
+        // file is kept, whatever its size.
+        const content = new TextEncoder().encode(`申請書: 駐車場の利用\n${'添付資料 '.repeat(8192)}`);
+        const second = await prepare(content, '申請書.txt', on(b.url));
+        expect(second.res.status, JSON.stringify(second.res.body)).toBe(200);
+        const kept = await t.db
+          .selectFrom('signing_preparations')
+          .select(['sealed', 'format'])
+          .where('id', '=', second.res.body['id'] as string)
+          .executeTakeFirstOrThrow();
+        expect(kept.format).toBe('cades');
+        expect(kept.sealed!.length).toBeLessThan(2 * (c.certificate.length + c.ca.length) + 1024);
+        console.log(
+          `[signprep] ${t.engine}: sealed ${kept.sealed!.length} B for a ${content.length} B non-PDF file (its digest stands in)`,
+        );
+        await b.close();
+        b = await startPlatform(t, sim, trust, { keys: p.deps.keys });
+        // … raced by a completion on A: exactly one of the two gets the preparation.
+        const body = {
+          signature: toBase64(await second.c.sign(fromBase64(second.res.body['digestInfo'] as string))),
+        };
+        const raced = await Promise.all(
+          [on(b.url), r.client].map((client) =>
+            client.post(`/api/signatures/sign/${second.res.body['id'] as string}/complete`, body),
+          ),
+        );
+        expect(raced.map((x) => x.status).sort()).toEqual([200, 409]);
+        const restarted = raced.find((x) => x.status === 200)!;
+        expect(raced.find((x) => x.status === 409)!.body['code']).toBe('signature_sign_used');
+        expect(
+          await validateCades({
+            cms: fromBase64(restarted.body['file'] as string),
+            content,
+            anchors: trust.anchors('sign'),
+            tsaAnchors: [parseCertificate((await platformTsa(b.deps)()).certificate)],
+            now: sim.clock.now(),
+          }),
+        ).toMatchObject({ indication: 'TOTAL-PASSED', level: 'B-LT' });
+
+        // Five minutes later a preparation is expired; housekeeping then deletes it (the only row
+        // left: a new preparation replaces the account's earlier ones).
+        const third = await prepare(pdf, 'x.pdf');
+        expect(third.res.status).toBe(200);
+        const late = new Date(sim.clock.now().getTime() + PENDING_TTL_MS);
+        b.setNow(late);
+        const lateSignature = toBase64(
+          await third.c.sign(fromBase64(third.res.body['digestInfo'] as string)),
+        );
+        const path = `/api/signatures/sign/${third.res.body['id'] as string}/complete`;
+        const expired = await on(b.url).post(path, { signature: lateSignature });
+        expect([expired.status, expired.body['code']]).toEqual([410, 'signature_sign_expired']);
+        expect((await runHousekeeping(t.db, new Date(late.getTime() + 1))).signingPreparations).toBe(1);
+        const purged = await on(b.url).post(path, { signature: lateSignature });
+        expect([purged.status, purged.body['code']]).toEqual([404, 'signature_sign_unknown']);
+        // Only the completed signatures were billed (one J-LIS OCSP answer each).
+        expect(await t.db.selectFrom('fee_ledger').selectAll().execute()).toHaveLength(2);
+      } finally {
+        await b.close();
+      }
+    });
+
     it('err-a-signature-that-does-not-verify-is-refused-before-anything-is-billed', async () => {
       const { c, res } = await prepare(minimalPdf(), 'x.pdf');
       expect(res.status).toBe(200);
@@ -366,6 +506,53 @@ forEachEngine((t) => {
       });
       expect([done.status, done.body['code']]).toEqual([422, 'signature_card_signature_invalid']);
       expect(await t.db.selectFrom('fee_ledger').selectAll().execute()).toEqual([]);
+    });
+
+    it('err-too-many-preparations-waiting-in-the-deployment-is-signature-busy', async () => {
+      // MAX_PENDING preparations of other residents wait, unconsumed and unexpired, on any instance.
+      const other = await insertAccount(t.db);
+      const session = await t.db
+        .insertInto('sessions')
+        .values({
+          token_hash: new Uint8Array(32).fill(7),
+          account_id: other,
+          auth_time: sim.clock.now(),
+          expires_at: new Date(sim.clock.now().getTime() + 3600_000),
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      const waiting = (i: number) => ({
+        id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+        account_id: other,
+        session_id: session.id,
+        format: 'cades' as const,
+        algorithm: 'RSA-SHA256' as const,
+        signing_time: sim.clock.now(),
+        document_sha256: new Uint8Array(32),
+        to_be_signed: new Uint8Array([0x31, 0]),
+        key_id: 'k',
+        nonce: new Uint8Array(12),
+        sealed: new Uint8Array(16),
+        created_at: sim.clock.now(),
+        expires_at: new Date(sim.clock.now().getTime() + PENDING_TTL_MS),
+      });
+      await t.db
+        .insertInto('signing_preparations')
+        .values(Array.from({ length: MAX_PENDING }, (_, i) => waiting(i)))
+        .execute();
+      try {
+        const { res } = await prepare(new Uint8Array([1, 2, 3]), 'x.txt');
+        expect([res.status, res.body['code']]).toEqual([503, 'signature_busy']);
+        // One completed (consumed) no longer counts.
+        await t.db
+          .updateTable('signing_preparations')
+          .set({ consumed_at: sim.clock.now(), sealed: null })
+          .where('id', '=', waiting(0).id)
+          .execute();
+        expect((await prepare(new Uint8Array([1, 2, 3]), 'x.txt')).res.status).toBe(200);
+      } finally {
+        await t.db.deleteFrom('signing_preparations').execute();
+      }
     });
 
     it('err-not-a-jpki-signing-certificate-and-bad-input-get-stable-codes', async () => {
@@ -383,7 +570,7 @@ forEachEngine((t) => {
       const none = await r.client.post('/api/signatures/sign/00000000-0000-4000-8000-000000000000/complete', {
         signature: 'AAAA',
       });
-      expect([none.status, none.body['code']]).toEqual([410, 'signature_sign_expired']);
+      expect([none.status, none.body['code']]).toEqual([404, 'signature_sign_unknown']);
       const anonymous = await fetch(`${p.url}/api/signatures/sign`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },

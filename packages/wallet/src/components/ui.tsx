@@ -135,6 +135,61 @@ export function Field(p: FieldProps) {
   );
 }
 
+/** Props of {@link FilePicker}. */
+export interface FilePickerProps {
+  readonly id: string;
+  /** What the file is for (the field's title). */
+  readonly label: ComponentChildren;
+  readonly hint?: ComponentChildren;
+  /** The button's words, in the resident's language (「ファイルを選ぶ」). */
+  readonly button: string;
+  /** The chosen file's name, or words saying none is chosen yet. */
+  readonly chosen: string;
+  readonly disabled?: boolean;
+  readonly onChoose: (f: File | undefined) => void;
+}
+
+/**
+ * A file field whose button speaks the resident's language: the browser's own button says
+ * 「Choose File」 in the browser's language whatever the page's. The native input stays — visually
+ * hidden, not removed, so it keeps the keyboard (Tab to it, Space or Enter opens the picker) and
+ * the accessibility tree — and a `<label>` styled as a button stands in for it as the tap target.
+ * The input is named by the title and the button's words (the visible words are in the name, WCAG
+ * 2.5.3) and described by the chosen file and the hint; the label shows the input's focus ring.
+ */
+export function FilePicker(p: FilePickerProps) {
+  const { id } = p;
+  return (
+    <div class="field file-picker">
+      <p id={`${id}-title`} class="field-title">
+        {p.label}
+      </p>
+      {p.hint === undefined ? null : (
+        <p id={`${id}-hint`} class="hint">
+          {p.hint}
+        </p>
+      )}
+      <div class="file-picker-row">
+        <input
+          id={id}
+          type="file"
+          class="visually-hidden"
+          aria-labelledby={`${id}-title ${id}-button`}
+          aria-describedby={[`${id}-chosen`, p.hint === undefined ? '' : `${id}-hint`].join(' ').trim()}
+          disabled={p.disabled === true}
+          onChange={(e) => p.onChoose(e.currentTarget.files?.[0])}
+        />
+        <label for={id} id={`${id}-button`} class="button secondary">
+          {p.button}
+        </label>
+        <span id={`${id}-chosen`} class="file-chosen">
+          {p.chosen}
+        </span>
+      </div>
+    </div>
+  );
+}
+
 /** A checkbox with its label as the whole tap target. */
 export function Check(props: {
   readonly id: string;

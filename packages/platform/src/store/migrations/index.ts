@@ -18,6 +18,7 @@ import * as m0018 from './0018-ciba.ts';
 import * as m0019 from './0019-account-pages.ts';
 import * as m0020 from './0020-credentials.ts';
 import * as m0021 from './0021-signature-archive.ts';
+import * as m0022 from './0022-signing-preparations.ts';
 import * as m0023 from './0023-cross-device.ts';
 import * as m0025 from './0025-ciba-polling.ts';
 
@@ -47,6 +48,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0019-account-pages': m0019,
   '0020-credentials': m0020,
   '0021-signature-archive': m0021,
+  '0022-signing-preparations': m0022,
   '0023-cross-device': m0023,
   '0025-ciba-polling': m0025,
 };

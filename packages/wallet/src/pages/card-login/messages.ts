@@ -1,9 +1,11 @@
 import { defineMessages } from '../../i18n/index.ts';
+import { cardMessages } from './card-form-messages.ts';
 
 /** Sign in with the My Number card (also the card part of reproof and recover: namespace card-login). */
 export const messages = defineMessages(
   'card-login',
   {
+    ...cardMessages.ja,
     title: 'マイナンバーカードでサインイン',
     intro: 'マイナンバーカードと、数字4けたの暗証番号でサインインします。',
     stepUpIntro:
@@ -37,9 +39,6 @@ export const messages = defineMessages(
     err_card_pin_incorrect: '暗証番号が違います。あと{{n}}回まちがえると、暗証番号がロックされます。',
     err_card_pin_blocked:
       '暗証番号がロックされました。お住まいの市区町村の窓口で、暗証番号を設定しなおしてください。',
-    err_card_required: 'カードを選んでください。',
-    err_card_not_found: 'カードを読み取れませんでした。カードを選びなおしてください。',
-    err_card_reader_unreachable: 'カードを読み取れませんでした。少し待ってから、もう一度お試しください。',
     err_card_transport_failed: 'カードを読み取れませんでした。少し待ってから、もう一度お試しください。',
     err_card_not_jpki: 'このカードには電子証明書がありません。',
     err_card_file_not_found: 'このカードには電子証明書がありません。',
@@ -68,6 +67,7 @@ export const messages = defineMessages(
     cardLabel: 'マイナンバーカード',
   },
   {
+    ...cardMessages.en,
     title: 'Sign in with your My Number card',
     intro: 'Sign in with your My Number card and its 4-digit PIN.',
     stepUpIntro: 'The service asks for a stronger sign-in. Please sign in with your My Number card.',
@@ -99,9 +99,6 @@ export const messages = defineMessages(
     err_card_pin_incorrect: 'Wrong PIN. {{n}} more wrong tries and the PIN will be locked.',
     err_card_pin_blocked:
       'The PIN is locked. Please have it reset at your city, ward, town or village office.',
-    err_card_required: 'Choose your card.',
-    err_card_not_found: 'The card could not be read. Choose it again.',
-    err_card_reader_unreachable: 'The card could not be read. Wait a moment and try again.',
     err_card_transport_failed: 'The card could not be read. Wait a moment and try again.',
     err_card_not_jpki: 'This card has no certificates.',
     err_card_file_not_found: 'This card has no certificates.',
@@ -129,6 +126,7 @@ export const messages = defineMessages(
     cardLabel: 'My Number card',
   },
   {
+    ...cardMessages['ja-x-easy'],
     title: 'マイナンバーカードで サインイン',
     intro: 'マイナンバーカードと、すうじ 4けたの あんしょうばんごうで サインイン します。',
     stepUpIntro:
@@ -164,9 +162,6 @@ export const messages = defineMessages(
       'あんしょうばんごうが ちがいます。あと {{n}}かい まちがえると、つかえなく なります。',
     err_card_pin_blocked:
       'あんしょうばんごうが つかえなく なりました。すんでいる しやくしょ・まちやくば の まどぐちで、あたらしく きめて ください。',
-    err_card_required: 'カードを えらんで ください。',
-    err_card_not_found: 'カードを 読めませんでした。もう一度 カードを えらんで ください。',
-    err_card_reader_unreachable: 'カードを 読めませんでした。少し まってから、もう一度 ためして ください。',
     err_card_transport_failed: 'カードを 読めませんでした。少し まってから、もう一度 ためして ください。',
     err_card_not_jpki: 'この カードには 電子証明書（カードの 中の 身分証明）が ありません。',
     err_card_file_not_found: 'この カードには 電子証明書（カードの 中の 身分証明）が ありません。',

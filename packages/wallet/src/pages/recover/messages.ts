@@ -1,9 +1,11 @@
 import { defineMessages } from '../../i18n/index.ts';
+import { cardMessages } from '../card-login/card-form-messages.ts';
 
 /** Recovering after losing every passkey: the card finds the account, then a new passkey. */
 export const messages = defineMessages(
   'recover',
   {
+    ...cardMessages.ja,
     title: 'パスキーをなくしたとき',
     intro:
       'スマートフォンをなくした・買い替えたなどで、パスキーが使えなくなったときは、マイナンバーカードで民間IDにサインインしてから、新しいパスキーを登録します。民間IDはそのままです。',
@@ -31,9 +33,6 @@ export const messages = defineMessages(
     err_card_pin_format: '入力の形が違います。ヒントをご確認ください。',
     err_card_pin_incorrect: 'パスワードまたは暗証番号が違います。あと{{n}}回まちがえると、ロックされます。',
     err_card_pin_blocked: 'ロックされました。お住まいの市区町村の窓口で、設定しなおしてください。',
-    err_card_required: 'カードを選んでください。',
-    err_card_not_found: 'カードを読み取れませんでした。カードを選びなおしてください。',
-    err_card_reader_unreachable: 'カードを読み取れませんでした。少し待ってから、もう一度お試しください。',
     err_enrolment_person_unconfirmed:
       'あなたの民間IDを、このカードだけでは確かめられませんでした（引っ越しのあとなど）。カードでのサインイン（暗証番号4けた）をお試しください。',
     err_enrolment_certificate_revoked:
@@ -44,6 +43,7 @@ export const messages = defineMessages(
     err_authn_credential_exists: 'このカードは、別の民間IDで設定されています。',
   },
   {
+    ...cardMessages.en,
     title: 'If you lost your passkeys',
     intro:
       'If your passkeys no longer work (a lost or new phone), sign in to your Private ID with your My Number card, then register a new passkey. Your Private ID stays the same.',
@@ -71,9 +71,6 @@ export const messages = defineMessages(
     err_card_pin_format: 'That is not the right form. See the hint.',
     err_card_pin_incorrect: 'Wrong password or PIN. {{n}} more wrong tries and it will be locked.',
     err_card_pin_blocked: 'It is locked. Please have it reset at your city, ward, town or village office.',
-    err_card_required: 'Choose your card.',
-    err_card_not_found: 'The card could not be read. Choose it again.',
-    err_card_reader_unreachable: 'The card could not be read. Wait a moment and try again.',
     err_enrolment_person_unconfirmed:
       'Your Private ID could not be confirmed with this card alone (for example after a move). Try signing in with the card’s 4-digit PIN.',
     err_enrolment_certificate_revoked:
@@ -84,6 +81,7 @@ export const messages = defineMessages(
     err_authn_credential_exists: 'This card is set up for another Private ID.',
   },
   {
+    ...cardMessages['ja-x-easy'],
     title: 'パスキーを なくした とき',
     intro:
       'スマートフォンを なくした ときなどは、マイナンバーカードで サインイン してから、あたらしい パスキーを とうろく します。民間ID は そのまま です。',
@@ -113,9 +111,6 @@ export const messages = defineMessages(
       'パスワードか 暗しょう番号が ちがいます。あと {{n}}回 まちがえると、ロックされて つかえなく なります。',
     err_card_pin_blocked:
       'ロックされて、つかえなく なりました。住んで いる 市や 町の 役所で、もう一度 きめて ください。',
-    err_card_required: 'カードを えらんで ください。',
-    err_card_not_found: 'カードを 読めませんでした。もう一度 カードを えらんで ください。',
-    err_card_reader_unreachable: 'カードを 読めませんでした。少し まってから、もう一度 ためして ください。',
     err_enrolment_person_unconfirmed:
       'この カードだけでは、あなたの 民間IDが わかりませんでした（引っこしの あとなど）。カードの 暗しょう番号（4けた）で サインインして みて ください。',
     err_enrolment_certificate_revoked:

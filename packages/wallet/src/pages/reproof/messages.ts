@@ -1,9 +1,11 @@
 import { defineMessages } from '../../i18n/index.ts';
+import { signPasswordMessages } from '../card-login/card-form-messages.ts';
 
 /** Re-proving with the card after a move, a change of name or a renewed card. */
 export const messages = defineMessages(
   'reproof',
   {
+    ...signPasswordMessages.ja,
     title: 'カードで本人確認をやり直す',
     why: '引っ越しや氏名の変更、カードの更新のあと、前の署名用電子証明書は使えなくなります。新しい証明書で本人確認をやり直すと、この民間IDをこれまでどおり使えます。サービスから見たあなたは変わりません。',
     stepUp:
@@ -17,8 +19,6 @@ export const messages = defineMessages(
     operator: '受け取る事業者',
     reads: 'カードから読み取る情報',
     before: '署名の期限',
-    pin: '署名用パスワード（英数字6〜16文字）',
-    pinHint: 'カードを受け取ったときに決めた、英字と数字をまぜた6〜16文字のパスワードです。',
     submit: '署名して本人確認する',
     signing: 'カードで署名しています…',
     checking: '署名と証明書を確かめています…',
@@ -35,16 +35,6 @@ export const messages = defineMessages(
     attr_address: '住所',
     attr_birthDate: '生年月日',
     attr_sex: '性別',
-    err_card_pin_format: '署名用パスワードは、英字と数字をまぜた6〜16文字です。',
-    err_card_pin_incorrect:
-      '署名用パスワードが違います。あと{{n}}回まちがえると、パスワードがロックされます。',
-    err_card_pin_blocked:
-      '署名用パスワードがロックされました。お住まいの市区町村の窓口で、パスワードを設定しなおしてください。',
-    err_card_required: 'カードを選んでください。',
-    err_card_not_found: 'カードを読み取れませんでした。カードを選びなおしてください。',
-    err_card_reader_unreachable: 'カードを読み取れませんでした。少し待ってから、もう一度お試しください。',
-    err_card_file_not_found:
-      'このカードには署名用電子証明書がありません。市区町村の窓口で発行してもらってください。',
     err_enrolment_reproofing_person_mismatch:
       'このカードは、この民間IDの方のものではありません。ご本人のカードを使ってください。',
     err_enrolment_certificate_revoked:
@@ -60,6 +50,7 @@ export const messages = defineMessages(
     err_enrolment_account_closed: 'この民間IDは閉鎖されています。',
   },
   {
+    ...signPasswordMessages.en,
     title: 'Confirm your identity again with your card',
     why: 'After a move, a change of name or a renewed card, the previous signing certificate stops working. Confirm your identity again with the new certificate and keep using this Private ID as before. Services see you as the same person.',
     stepUp:
@@ -73,8 +64,6 @@ export const messages = defineMessages(
     operator: 'Received by',
     reads: 'Read from the card',
     before: 'Sign before',
-    pin: 'Signing password (6–16 letters and digits)',
-    pinHint: 'The password of 6 to 16 letters and digits you chose when you received the card.',
     submit: 'Sign and confirm',
     signing: 'Signing with your card…',
     checking: 'Checking the signature and the certificate…',
@@ -91,15 +80,6 @@ export const messages = defineMessages(
     attr_address: 'address',
     attr_birthDate: 'date of birth',
     attr_sex: 'sex',
-    err_card_pin_format: 'The signing password is 6 to 16 letters and digits, mixed.',
-    err_card_pin_incorrect: 'Wrong signing password. {{n}} more wrong tries and it will be locked.',
-    err_card_pin_blocked:
-      'The signing password is locked. Please have it reset at your city, ward, town or village office.',
-    err_card_required: 'Choose your card.',
-    err_card_not_found: 'The card could not be read. Choose it again.',
-    err_card_reader_unreachable: 'The card could not be read. Wait a moment and try again.',
-    err_card_file_not_found:
-      'This card has no signing certificate. Please have one issued at your municipal office.',
     err_enrolment_reproofing_person_mismatch: 'This card belongs to someone else. Please use your own card.',
     err_enrolment_certificate_revoked:
       "This card's signing certificate is revoked. Please have a new one issued at your municipal office.",
@@ -113,6 +93,7 @@ export const messages = defineMessages(
     err_enrolment_account_closed: 'This Private ID is closed.',
   },
   {
+    ...signPasswordMessages['ja-x-easy'],
     title: 'カードで もういちど ほんにん かくにん',
     why: 'ひっこし や なまえの へんこう、カードの こうしん の あとは、まえの しょうめいしょ が つかえなく なります。あたらしい しょうめいしょ で もういちど ほんにん かくにん すると、この 民間ID を いままでどおり つかえます。',
     stepUp:
@@ -126,8 +107,6 @@ export const messages = defineMessages(
     operator: '情報を もらう 会社',
     reads: 'カードから 読む 情報',
     before: 'この 時こくまでに 署名して ください',
-    pin: 'しょめいよう パスワード（えいすうじ 6〜16もじ）',
-    pinHint: 'カードを うけとった ときに きめた、えいじ と すうじ の パスワード です。',
     submit: 'しょめい して ほんにん かくにん する',
     signing: 'カードで 署名して います…',
     checking: '署名と 証明書を たしかめて います…',
@@ -144,15 +123,6 @@ export const messages = defineMessages(
     attr_address: '住所（住んで いる 所）',
     attr_birthDate: '生まれた 日',
     attr_sex: 'せいべつ',
-    err_card_pin_format: '署名用パスワードは、英字と 数字を まぜた 6〜16文字です。',
-    err_card_pin_incorrect: 'パスワードが ちがいます。あと {{n}}かい まちがえると、つかえなく なります。',
-    err_card_pin_blocked:
-      'パスワードが つかえなく なりました。すんでいる しやくしょ・まちやくば の まどぐちで、あたらしく きめて ください。',
-    err_card_required: 'カードを えらんで ください。',
-    err_card_not_found: 'カードを 読めませんでした。もう一度 カードを えらんで ください。',
-    err_card_reader_unreachable: 'カードを 読めませんでした。少し まってから、もう一度 ためして ください。',
-    err_card_file_not_found:
-      'この カードには 署名用電子証明書が ありません。市や 町の 役所で つくって もらって ください。',
     err_enrolment_reproofing_person_mismatch:
       'この カードは、この 民間IDの 人の カードでは ありません。あなたの カードを つかって ください。',
     err_enrolment_certificate_revoked:

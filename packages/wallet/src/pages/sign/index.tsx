@@ -9,7 +9,16 @@
 import type { PreparedSigningJson, SignedDocumentJson } from '@watashi/platform/wallet-api';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { SignedOut } from '../../components/signed-out.tsx';
-import { Alert, Button, Buttons, Facts, Notice, PageTitle, Status } from '../../components/ui.tsx';
+import {
+  Alert,
+  Button,
+  Buttons,
+  Facts,
+  FilePicker,
+  Notice,
+  PageTitle,
+  Status,
+} from '../../components/ui.tsx';
 import { useLocale, useT } from '../../i18n/index.ts';
 import { formatDate, formatDateTime } from '../../lib/dates.ts';
 import { useDescribeError, type ShownError } from '../../lib/errors.ts';
@@ -199,19 +208,15 @@ export default function SignPage() {
     <div id="sign">
       <PageTitle text={t('title')} />
       <p>{t('intro')}</p>
-      <div class="field">
-        <label for="sign-file">{t('chooseFile')}</label>
-        <p id="sign-file-hint" class="hint">
-          {t('chooseHint')}
-        </p>
-        <input
-          id="sign-file"
-          type="file"
-          aria-describedby="sign-file-hint"
-          disabled={busy || prepared !== undefined}
-          onChange={(e) => choose(e.currentTarget.files?.[0])}
-        />
-      </div>
+      <FilePicker
+        id="sign-file"
+        label={t('chooseFile')}
+        hint={t('chooseHint')}
+        button={t('chooseButton')}
+        chosen={file?.name ?? t('noFileChosen')}
+        disabled={busy || prepared !== undefined}
+        onChoose={choose}
+      />
       {file === undefined ? null : (
         <section aria-labelledby="what-you-sign">
           <h2 id="what-you-sign">{t('whatYouSign')}</h2>

@@ -1,13 +1,17 @@
 import { defineMessages } from '../../i18n/index.ts';
+import { signPasswordMessages } from '../card-login/card-form-messages.ts';
 
 /** Signing a document with the My Number card. */
 export const messages = defineMessages(
   'sign',
   {
+    ...signPasswordMessages.ja,
     title: '書類に電子署名する',
     intro:
       'マイナンバーカードの署名用電子証明書で、書類に電子署名します。署名には時刻の証明と証明書の有効性の証拠がつくので、引っ越しなどで証明書が失効したあとも、署名したことを確かめられます。',
     chooseFile: '署名するファイル',
+    chooseButton: 'ファイルを選ぶ',
+    noFileChosen: 'まだ選んでいません',
     chooseHint:
       'PDFは署名をファイルの中に入れます。ほかのファイルは、署名を別のファイル（.p7s）にします。10MBまで。',
     whatYouSign: '選んだファイル',
@@ -17,8 +21,6 @@ export const messages = defineMessages(
     fileHash: 'ファイルの指紋（SHA-256）',
     formatPdf: 'PDFの中に署名を入れます。署名したPDFをダウンロードできます。',
     formatP7s: '署名を別のファイル「{{name}}」にします。もとのファイルといっしょに保管してください。',
-    pin: '署名用パスワード（英数字6〜16文字）',
-    pinHint: 'カードを受け取ったときに決めた、英字と数字をまぜた6〜16文字のパスワードです。',
     next: '次へ（署名者の表示を確かめる）',
     reading: 'カードから証明書を読んでいます…',
     preparing: '署名の準備をしています…',
@@ -53,27 +55,23 @@ export const messages = defineMessages(
       'このカードの署名用電子証明書は使えません。有効期限が切れていないか確かめてください。',
     err_signature_card_signature_invalid: 'カードの署名を確かめられませんでした。もう一度お試しください。',
     err_signature_sign_expired: '時間がたちすぎました。もう一度お試しください。',
+    err_signature_sign_used:
+      'この署名はもう終わっています。もう一度署名するときは、はじめからお試しください。',
+    err_signature_sign_unknown: '署名の準備が見つかりませんでした。もう一度お試しください。',
     err_signature_evidence_unavailable:
       'いまは証明書が有効かどうか確かめられません。しばらくしてから、もう一度お試しください。',
     err_signature_result_invalid:
       'この証明書では有効な署名を作れませんでした。証明書が失効していないか、市区町村の窓口で確かめてください。',
     err_signature_busy: 'いま混みあっています。少し待ってから、もう一度お試しください。',
-    err_card_pin_format: '署名用パスワードは、英字と数字をまぜた6〜16文字です。',
-    err_card_pin_incorrect:
-      '署名用パスワードが違います。あと{{n}}回まちがえると、パスワードがロックされます。',
-    err_card_pin_blocked:
-      '署名用パスワードがロックされました。お住まいの市区町村の窓口で、パスワードを設定しなおしてください。',
-    err_card_required: 'カードを選んでください。',
-    err_card_not_found: 'カードを読み取れませんでした。カードを選びなおしてください。',
-    err_card_reader_unreachable: 'カードを読み取れませんでした。少し待ってから、もう一度お試しください。',
-    err_card_file_not_found:
-      'このカードには署名用電子証明書がありません。市区町村の窓口で発行してもらってください。',
   },
   {
+    ...signPasswordMessages.en,
     title: 'Sign a document electronically',
     intro:
       "Sign a document with your My Number card's signing certificate. The signature carries a proof of time and evidence that the certificate was valid, so it can still be checked after the certificate is revoked, for example after a move.",
     chooseFile: 'File to sign',
+    chooseButton: 'Choose a file',
+    noFileChosen: 'No file chosen yet',
     chooseHint:
       'A PDF gets the signature inside. Any other file gets its signature as a separate file (.p7s). Up to 10 MB.',
     whatYouSign: 'The file you chose',
@@ -84,8 +82,6 @@ export const messages = defineMessages(
     formatPdf: 'The signature goes inside the PDF. You can download the signed PDF.',
     formatP7s:
       'The signature goes into a separate file, “{{name}}”. Keep it together with the original file.',
-    pin: 'Signing password (6–16 letters and digits)',
-    pinHint: 'The password of 6 to 16 letters and digits you chose when you received the card.',
     next: 'Next (check how you will be shown)',
     reading: 'Reading the certificate from your card…',
     preparing: 'Preparing the signature…',
@@ -119,26 +115,22 @@ export const messages = defineMessages(
       "This card's signing certificate cannot be used. Check that it has not expired.",
     err_signature_card_signature_invalid: "The card's signature could not be checked. Please try again.",
     err_signature_sign_expired: 'Too much time passed. Please try again.',
+    err_signature_sign_used: 'This signature is already finished. To sign again, start over.',
+    err_signature_sign_unknown: 'The prepared signature could not be found. Please try again.',
     err_signature_evidence_unavailable:
       'The certificate cannot be checked right now. Please try again later.',
     err_signature_result_invalid:
       'No valid signature can be made with this certificate. Please ask your municipal office whether it was revoked.',
     err_signature_busy: 'It is busy right now. Wait a moment and try again.',
-    err_card_pin_format: 'The signing password is 6 to 16 letters and digits, mixed.',
-    err_card_pin_incorrect: 'Wrong signing password. {{n}} more wrong tries and it will be locked.',
-    err_card_pin_blocked:
-      'The signing password is locked. Please have it reset at your city, ward, town or village office.',
-    err_card_required: 'Choose your card.',
-    err_card_not_found: 'The card could not be read. Choose it again.',
-    err_card_reader_unreachable: 'The card could not be read. Wait a moment and try again.',
-    err_card_file_not_found:
-      'This card has no signing certificate. Please have one issued at your municipal office.',
   },
   {
+    ...signPasswordMessages['ja-x-easy'],
     title: '書類に カードで サインする',
     intro:
       'マイナンバーカードで、書類に 電子の サイン（署名）を します。サインには 時こくの 証明が つきます。引っこした あとでも、サインした ことを たしかめられます。',
     chooseFile: 'サインする ファイル',
+    chooseButton: 'ファイルを えらぶ',
+    noFileChosen: 'まだ えらんで いません',
     chooseHint:
       'PDFは、サインを ファイルの 中に 入れます。ほかの ファイルは、サインを べつの ファイル（.p7s）に します。10MBまで です。',
     whatYouSign: 'えらんだ ファイル',
@@ -149,8 +141,6 @@ export const messages = defineMessages(
     formatPdf: 'PDFの 中に サインを 入れます。サインした PDFを 保存できます。',
     formatP7s:
       'サインを べつの ファイル「{{name}}」に します。もとの ファイルと いっしょに とって おいて ください。',
-    pin: 'しょめいよう パスワード（えいすうじ 6〜16もじ）',
-    pinHint: 'カードを うけとった ときに きめた、えいじ と すうじ の パスワード です。',
     next: 'つぎへ（サインに 出る 名前を 見る）',
     reading: 'カードから 証明書を 読んで います…',
     preparing: 'じゅんび して います…',
@@ -186,19 +176,13 @@ export const messages = defineMessages(
     err_signature_card_signature_invalid:
       'カードの サインを たしかめられませんでした。もう一度 ためして ください。',
     err_signature_sign_expired: '時間が たちすぎました。もう一度 ためして ください。',
+    err_signature_sign_used:
+      'この サインは もう おわって います。もう一度 サインする ときは、はじめから ためして ください。',
+    err_signature_sign_unknown: 'サインの じゅんびが 見つかりません でした。もう一度 ためして ください。',
     err_signature_evidence_unavailable:
       'いまは 証明書が つかえるか 見る ことが できません。少し まってから、もう一度 ためして ください。',
     err_signature_result_invalid:
       'この 証明書では サインが できませんでした。市や 町の 役所で、証明書が つかえるか 聞いて ください。',
     err_signature_busy: 'いま こんで います。少し まってから、もう一度 ためして ください。',
-    err_card_pin_format: '署名用パスワードは、英字と 数字を まぜた 6〜16文字です。',
-    err_card_pin_incorrect: 'パスワードが ちがいます。あと {{n}}かい まちがえると、つかえなく なります。',
-    err_card_pin_blocked:
-      'パスワードが つかえなく なりました。すんでいる しやくしょ・まちやくば の まどぐちで、あたらしく きめて ください。',
-    err_card_required: 'カードを えらんで ください。',
-    err_card_not_found: 'カードを 読めませんでした。もう一度 カードを えらんで ください。',
-    err_card_reader_unreachable: 'カードを 読めませんでした。少し まってから、もう一度 ためして ください。',
-    err_card_file_not_found:
-      'この カードには 署名用電子証明書が ありません。市や 町の 役所で つくって もらって ください。',
   },
 );
