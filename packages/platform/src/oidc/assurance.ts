@@ -111,7 +111,13 @@ export async function sessionContext(
       // An authenticator revoked since: nothing (AAL 0, fail closed).
       authenticators:
         row !== undefined
-          ? [authenticatorFacts(row, row.user_verified)]
+          ? [
+              // A session begun by a cross-device sign-in is judged as that sign-in was
+              // (docs/cross-device.md): the device key, but not phishing resistant.
+              session.crossDevice
+                ? { ...authenticatorFacts(row, row.user_verified), phishingResistant: false }
+                : authenticatorFacts(row, row.user_verified),
+            ]
           : session.authenticatorId === null
             ? [ENROLMENT_SIGNATURE_FACTS]
             : [],

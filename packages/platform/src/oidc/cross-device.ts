@@ -340,6 +340,7 @@ export async function completeCrossDevice(
     acr: context.acr,
     amr: context.amr,
     authTime: now,
+    crossDevice: true,
   });
   const decision = decide(requirement, context);
   return provider.interactionResult(

@@ -37,6 +37,11 @@ export interface SessionContext {
   readonly authTime: Date;
   readonly acr: string | null;
   readonly amr: ReadonlyArray<string>;
+  /**
+   * Started by a cross-device sign-in (oidc/cross-device.ts): the authenticator is the phone's
+   * device key, but the sign-in was not phishing resistant, and neither is any reuse of it.
+   */
+  readonly crossDevice: boolean;
 }
 
 /** The platform's services, built once at startup and shared by every route. */

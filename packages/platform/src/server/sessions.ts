@@ -23,6 +23,8 @@ export interface StartSessionInput {
   readonly amr?: ReadonlyArray<string>;
   /** When the resident authenticated (default: now). */
   readonly authTime?: Date;
+  /** Started by a cross-device sign-in (default false; see SessionContext.crossDevice). */
+  readonly crossDevice?: boolean;
 }
 
 /** Longest User-Agent kept with a session (migration 0019; the rest is cut off). */
@@ -68,6 +70,7 @@ export async function startSession(
       expires_at: expiresAt,
       // Shown on the wallet's security page in words (me/device.ts); never used to decide anything.
       user_agent: userAgentOf(reply.request),
+      cross_device: input.crossDevice ?? false,
     })
     .returning('id')
     .executeTakeFirstOrThrow();
@@ -85,6 +88,7 @@ export async function startSession(
     authTime,
     acr: input.acr ?? null,
     amr,
+    crossDevice: input.crossDevice ?? false,
   };
   return { id: row.id, expiresAt };
 }
@@ -134,6 +138,7 @@ export async function lookupSession(deps: PlatformDeps, token: string): Promise<
       'sessions.auth_time',
       'sessions.acr',
       'sessions.amr',
+      'sessions.cross_device',
       'sessions.last_seen_at',
     ])
     .where('sessions.token_hash', '=', hashToken(token))
@@ -151,5 +156,6 @@ export async function lookupSession(deps: PlatformDeps, token: string): Promise<
     authTime: row.auth_time,
     acr: row.acr,
     amr: row.amr,
+    crossDevice: row.cross_device,
   };
 }

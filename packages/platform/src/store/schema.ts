@@ -152,6 +152,8 @@ export interface SessionsTable {
   revoked_at: Date | null;
   /** The browser's User-Agent at sign-in, ≤ 512 characters (migration 0019). */
   user_agent: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Started by a cross-device sign-in: never phishing resistant, also on reuse (migration 0024). */
+  cross_device: Generated<boolean>;
 }
 
 /** `consents`: J-LIS latest-basic-4 provision consents. */
@@ -730,6 +732,7 @@ export const schemaColumns = {
     expires_at: u('timestamptz'),
     revoked_at: n('timestamptz'),
     user_agent: n('text'),
+    cross_device: u('bool'),
   },
   consents: {
     id: u('uuid'),

@@ -21,6 +21,8 @@ import type { JpkiTrustStore } from '@watashi/jpki';
 import { CIBA_MAX_PENDING } from '../../src/oidc/ciba.ts';
 import { pairwiseSubject } from '../../src/oidc/pairwise.ts';
 import { addRelyingParty } from '../../src/oidc/registry.ts';
+import { sessionContext } from '../../src/oidc/assurance.ts';
+import { lookupSession } from '../../src/server/sessions.ts';
 import { forEachEngine } from '../db/harness.ts';
 import { simTrust, startSim, type TestSim } from '../enrolment/support.ts';
 import type { Client as ApiClient, TestPlatform } from '../authn/support.ts';
@@ -663,6 +665,13 @@ forEachEngine((t) => {
       expect(done.status).toBe(200);
       const session = done.headers.getSetCookie().find((c) => c.startsWith('watashi_session='))!;
       b.setWatashi(session.split(';')[0]!);
+      // The computer's session is judged as its sign-in was, also when a later login reuses it:
+      // the device key, not phishing resistant (a QR can be relayed).
+      const reused = await lookupSession(p.deps, session.split(';')[0]!.slice('watashi_session='.length));
+      expect(reused?.crossDevice).toBe(true);
+      const reuse = await sessionContext(p.deps, reused!);
+      expect(reuse.aal).toBeGreaterThan(0);
+      expect(reuse.phishingResistant).toBe(false);
       const location = ((await done.json()) as { location: string }).location;
       let stop = await follow(b, new URL(location, p.url).href, plainRp.redirectUri);
       if (stop.kind === 'consent') stop = await answerConsent(b, stop, 'approve', plainRp.redirectUri);

@@ -20,6 +20,7 @@ import * as m0020 from './0020-credentials.ts';
 import * as m0021 from './0021-signature-archive.ts';
 import * as m0022 from './0022-signing-preparations.ts';
 import * as m0023 from './0023-cross-device.ts';
+import * as m0024 from './0024-session-cross-device.ts';
 import * as m0025 from './0025-ciba-polling.ts';
 
 /**
@@ -50,5 +51,6 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0021-signature-archive': m0021,
   '0022-signing-preparations': m0022,
   '0023-cross-device': m0023,
+  '0024-session-cross-device': m0024,
   '0025-ciba-polling': m0025,
 };
