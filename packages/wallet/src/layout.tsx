@@ -23,6 +23,7 @@ export const NAV: ReadonlyArray<readonly [string, NavKey]> = [
   ['/wallet/disclosures', 'navDisclosures'],
   ['/wallet/credentials', 'navCredentials'],
   ['/wallet/approvals', 'navApprovals'],
+  ['/wallet/cross-device', 'navCrossDevice'],
   ['/wallet/devices', 'navDevices'],
   ['/wallet/help', 'navHelp'],
   ['/wallet/settings', 'navSettings'],

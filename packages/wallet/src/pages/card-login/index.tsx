@@ -11,6 +11,7 @@ import { api } from '../../api/client.ts';
 import { Alert, Notice, PageTitle, Status } from '../../components/ui.tsx';
 import { useT } from '../../i18n/index.ts';
 import { useDescribeError, type ShownError } from '../../lib/errors.ts';
+import { afterSignIn } from '../cross-device/pending.ts';
 import { navigate, type PageProps } from '../../router.tsx';
 import { useSession } from '../../session.tsx';
 import { fromBase64, safeReturnTo, signWithCard } from '../../lib/card.ts';
@@ -52,7 +53,7 @@ export default function CardLoginPage({ query }: PageProps) {
       .then(async () => {
         setStatus(t('signedIn'));
         await refresh();
-        const to = recovering ? '/wallet/recover' : (returnTo ?? '/wallet/account');
+        const to = recovering ? '/wallet/recover' : (returnTo ?? afterSignIn('/wallet/account'));
         navigate(to);
       })
       .catch((e: unknown) => {

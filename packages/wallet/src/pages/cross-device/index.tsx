@@ -17,6 +17,7 @@ import {
   type CrossDeviceView,
 } from '../../api/client.ts';
 import { QrScanner } from '../../components/qr-scanner.tsx';
+import { keepPendingToken, takePendingToken } from './pending.ts';
 import { SignedOut } from '../../components/signed-out.tsx';
 import { Alert, Button, Buttons, Facts, Notice, PageTitle } from '../../components/ui.tsx';
 import { useLocale, useT } from '../../i18n/index.ts';
@@ -67,7 +68,7 @@ export default function CrossDevicePage(_props: PageProps) {
   const { session } = useSession();
   const accountId = session.status === 'signed-in' ? session.me.account.id : undefined;
   const [key, setKey] = useState<DeviceKey | null | undefined>(undefined);
-  const [token, setToken] = useState<string | undefined>(() => tokenOf(location.href));
+  const [token, setToken] = useState<string | undefined>(() => tokenOf(location.href) ?? takePendingToken());
   const [view, setView] = useState<CrossDeviceView | undefined>(undefined);
   const [scanning, setScanning] = useState(false);
   const [busy, setBusy] = useState<string | undefined>(undefined);
@@ -96,13 +97,16 @@ export default function CrossDevicePage(_props: PageProps) {
       .catch((e: unknown) => setError(describe(e)));
   }, [accountId, token]);
 
-  if (session.status === 'signed-out')
+  if (session.status === 'signed-out') {
+    // Signing in first must not lose the scanned QR (pending.ts).
+    if (token !== undefined) keepPendingToken(token);
     return (
       <div id="cross-device-page">
         <PageTitle text={t('title')} />
         <SignedOut />
       </div>
     );
+  }
   const certificate = key?.certificate() ?? null;
   const canSign = key !== null && key !== undefined && certificate !== null;
 

@@ -12,6 +12,7 @@ import { signInKeys, signInWithDeviceKey } from '../../lib/device-cert.ts';
 import type { DeviceKey } from '../../lib/device-key.ts';
 import { signInWithPasskey } from '../../lib/passkeys.ts';
 import { carry, serviceRequest } from '../../lib/return-to.ts';
+import { afterSignIn } from '../cross-device/pending.ts';
 import { navigate, type PageProps } from '../../router.tsx';
 import { useSession } from '../../session.tsx';
 import { CrossDeviceSignIn } from './cross-device.tsx';
@@ -53,7 +54,7 @@ export default function LoginPage(_props: PageProps) {
           return;
         }
         await refresh();
-        navigate('/wallet/account');
+        navigate(afterSignIn('/wallet/account'));
       })
       .catch((e: unknown) => {
         setStatus(undefined);
