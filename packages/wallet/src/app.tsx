@@ -73,6 +73,9 @@ export function App() {
   useEffect(() => applyLocale(locale), [locale]);
   const change = (l: Locale): void => {
     rememberLocale(l);
+    // `<html lang>` and i18next switch before the pages re-render in the new language, not in an
+    // effect after it: a screen reader must never read English text as Japanese.
+    applyLocale(l);
     setLocale(l);
   };
   return (

@@ -86,7 +86,7 @@ describe('wallet shell in Chromium', () => {
     await page.goto(`${stack.base}/wallet/`);
     await page.selectOption('#language', 'en');
     await expect.poll(h1).toBe('Private ID');
-    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    await expect.poll(() => page.getAttribute('html', 'lang')).toBe('en');
     await page.reload();
     expect(await h1()).toBe('Private ID');
     expect(await page.inputValue('#language')).toBe('en');
