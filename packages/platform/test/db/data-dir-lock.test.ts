@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/database.ts';
+import { seedDataDir } from './snapshot.ts';
 import { LOCK_FILE } from '../../src/store/data-dir-lock.ts';
 import { migrateToLatest } from '../../src/store/migrate.ts';
 
@@ -15,6 +16,12 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 let n = 0;
 const freshDir = (): string => join(root, `db-${n++}`);
+/** A data directory holding the migrated snapshot: the lock tests need a database, not a first start. */
+async function seededDir(): Promise<string> {
+  const dir = freshDir();
+  await seedDataDir(dir);
+  return dir;
+}
 
 /** A live process other than this one, and a way to end it. */
 function otherProcess(): { pid: number; stop: () => Promise<void> } {
@@ -47,7 +54,7 @@ describe('data directory lock', () => {
   });
 
   it('fail-second-open-in-the-same-process-is-store-in-use', async () => {
-    const dir = freshDir();
+    const dir = await seededDir();
     const database = await openDatabase({ dataDir: dir });
     try {
       await expect(openDatabase({ dataDir: dir })).rejects.toMatchObject({
@@ -62,7 +69,7 @@ describe('data directory lock', () => {
   });
 
   it('fail-directory-held-by-another-live-process', async () => {
-    const dir = freshDir();
+    const dir = await seededDir();
     const first = await openDatabase({ dataDir: dir });
     await first.close();
     const other = otherProcess();
@@ -82,7 +89,7 @@ describe('data directory lock', () => {
   });
 
   it('ok-unreadable-lock-is-stale', async () => {
-    const dir = freshDir();
+    const dir = await seededDir();
     await (await openDatabase({ dataDir: dir })).close();
     writeFileSync(join(dir, LOCK_FILE), 'not a pid');
     const database = await openDatabase({ dataDir: dir });
