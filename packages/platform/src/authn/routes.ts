@@ -29,7 +29,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { PlatformDeps, SessionContext } from '../server/context.ts';
-import { emptyBody, invalidAs, optionalBody, withSchemas } from '../server/schemas.ts';
+import { emptyBody, invalidAs, loginResult, optionalBody, withSchemas } from '../server/schemas.ts';
 import { SESSION_COOKIE } from '../server/sessions.ts';
 import { bindCard, cardChallenge, verifyCardLogin, type CardChallenge } from './card.ts';
 import { startLoginSession } from './context.ts';
@@ -80,15 +80,6 @@ const authenticatorView = z.object({
   aaguid: z.string().nullable(),
   userVerified: z.boolean(),
   revokedAt: z.string().nullable(),
-});
-const loginResult = z.object({
-  accountId: z.string(),
-  authenticatorId: z.string(),
-  acr: z.string().nullable(),
-  amr: z.array(z.string()).readonly(),
-  ial: z.number().int(),
-  aal: z.number().int(),
-  expiresAt: z.string(),
 });
 const challengeResult = z.object({ challenge: z.string(), message: z.string(), expiresAt: z.string() });
 /**

@@ -22,7 +22,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { startLoginSession } from '../authn/context.ts';
 import type { PlatformDeps, SessionContext } from '../server/context.ts';
-import { emptyBody, invalidAs, optionalBody, withSchemas } from '../server/schemas.ts';
+import { emptyBody, invalidAs, loginResult, optionalBody, withSchemas } from '../server/schemas.ts';
 import { platformCa } from './ca.ts';
 import { deviceError } from './errors.ts';
 import {
@@ -86,15 +86,6 @@ const statusView = z.object({
   status: z.enum(['good', 'hold', 'revoked', 'unknown']),
   reason: z.string().optional(),
   at: z.string().optional(),
-});
-const loginResult = z.object({
-  accountId: z.string(),
-  authenticatorId: z.string(),
-  acr: z.string().nullable(),
-  amr: z.array(z.string()).readonly(),
-  ial: z.number().int(),
-  aal: z.number().int(),
-  expiresAt: z.string(),
 });
 
 function sessionOf(req: FastifyRequest): SessionContext {

@@ -82,6 +82,20 @@ export function optionalBody<T extends z.ZodType<Record<string, unknown>>>(schem
  */
 export const emptyBody = optionalBody(z.object({})).describe('no body needed');
 
+/**
+ * What every sign-in route answers (passkey, card, device certificate): the session's account,
+ * authenticator, levels and expiry.
+ */
+export const loginResult = z.object({
+  accountId: z.string(),
+  authenticatorId: z.string(),
+  acr: z.string().nullable(),
+  amr: z.array(z.string()).readonly(),
+  ial: z.number().int(),
+  aal: z.number().int(),
+  expiresAt: z.string(),
+});
+
 /** The response schema of a 204 (no body). */
 export const noContent = z.void().describe('no content');
 
