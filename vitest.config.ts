@@ -10,6 +10,9 @@ import { defineConfig } from 'vitest/config';
  * - `database`: everything else under `packages/*\/test/` and `test/` — the suites that open PGlite
  *   and PostgreSQL (both engines, test/db/harness.ts), start the platform, the simulator or the CLI.
  *   A file anywhere named `*.db.test.ts` goes here too.
+ * - `isolated`: `*.isolated.test.ts` — database suites that load a native module whose state lasts
+ *   as long as the process (SoftHSM2 reads its token directory once: packages/ca/test/softhsm.ts),
+ *   each file in a fresh process.
  * - `e2e`: `*.e2e.test.ts` — Chromium, the example relying party, `npm start`.
  * - `scale`: several platform processes, HAProxy and PgBouncer on one PostgreSQL; run last, one
  *   file at a time, when no other suite competes for the two cores and the server's connections.
@@ -17,8 +20,16 @@ import { defineConfig } from 'vitest/config';
  * The PostgreSQL discovery / private cluster and the PGlite snapshot (global setup) run only for
  * the projects that need them. `npm test` (no --project) runs all four once.
  *
- * Order and parallelism (Vitest runs one `sequence.groupOrder` group after the other): `unit` and
- * `database` first, two files at a time — database suites spend most of their time waiting on
+ * Processes: every project but `isolated` runs its files one after another in the same worker
+ * processes (`isolate: false`). A fresh process per file spent about two seconds loading Fastify,
+ * oidc-provider, PGlite, Playwright and the platform again — a third of the database suites' time.
+ * Each test file and the set-up files are evaluated anew for every file; the modules they import
+ * are evaluated once per worker, so what a file leaves on the process (an environment variable, a
+ * listener, a module-level cache, a native module's state) the next file sees: a test leaves none
+ * (docs/conventions.md "Order and width"), and a file that cannot is `*.isolated.test.ts`.
+ *
+ * Order and parallelism (Vitest runs one `sequence.groupOrder` group after the other): `unit`,
+ * `database` and `isolated` first, two files at a time — database suites spend most of their time waiting on
  * PostgreSQL, child processes and HTTP, and each opens its own scratch database or PGlite
  * directory, so two files never share state; then `e2e`, one file at a time, because Chromium, the
  * platform and the simulator of one journey already fill both cores; then `scale`. Vitest's default
@@ -31,6 +42,8 @@ const SCALE = ['packages/platform/test/scale/**/*.test.ts'];
 const E2E = ['**/*.e2e.test.ts'];
 /** A test that needs a database wherever it lives. */
 const DB_BY_NAME = ['**/*.db.test.ts'];
+/** Database suites that need a process of their own (a native module's process-wide state). */
+const ISOLATED = ['**/*.isolated.test.ts'];
 /** Tests beside the code, the two libraries' suites and the scripts' own: pure, or one-shot openssl. */
 const UNIT = [
   'packages/*/src/**/*.test.ts',
@@ -62,6 +75,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    isolate: false,
     reporters: ['default', './test/summary-reporter.ts'],
     projects: [
       {
@@ -70,7 +84,7 @@ export default defineConfig({
           name: 'unit',
           include: UNIT,
           maxWorkers: PARALLEL,
-          exclude: [NODE_MODULES, ...E2E, ...DB_BY_NAME, ...SCALE],
+          exclude: [NODE_MODULES, ...E2E, ...DB_BY_NAME, ...ISOLATED, ...SCALE],
         },
       },
       {
@@ -80,7 +94,25 @@ export default defineConfig({
           include: [...DATABASE, ...DB_BY_NAME],
           maxWorkers: PARALLEL,
           // A `*.db.test.ts` beside the code is the database's; the other unit folders are not.
-          exclude: [NODE_MODULES, ...E2E, ...SCALE, ...UNIT.filter((g) => !g.startsWith('packages/*/src/'))],
+          exclude: [
+            NODE_MODULES,
+            ...E2E,
+            ...SCALE,
+            ...ISOLATED,
+            ...UNIT.filter((g) => !g.startsWith('packages/*/src/')),
+          ],
+          globalSetup: GLOBAL_SETUP,
+          setupFiles: SETUP_FILES,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'isolated',
+          include: ISOLATED,
+          isolate: true,
+          maxWorkers: PARALLEL,
+          exclude: [NODE_MODULES, ...E2E, ...SCALE],
           globalSetup: GLOBAL_SETUP,
           setupFiles: SETUP_FILES,
         },

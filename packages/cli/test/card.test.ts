@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { X509Certificate, verify } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSimulator } from '@watashi/jlis-sim';
 import { cleanup, closedPort, json, run, startSim, tempDir } from './helpers.ts';
 
@@ -49,7 +49,8 @@ afterAll(async () => {
   await s.close();
   cleanup();
 });
-beforeEach(() => {
+// The test process may run other files after this one (Vitest's `isolate: false`): leave no PIN behind.
+afterEach(() => {
   delete process.env['WATASHI_PIN'];
 });
 
