@@ -176,11 +176,25 @@ describe('wallet shell in Chromium', () => {
       expect(await h1()).toBe('インターネットに接続されていません');
       expect(await page.isVisible('#offline-banner')).toBe(true);
       await checkPage(page, 'shell', '07-offline');
-      // Help and settings need no network.
-      await page.goto(`${stack.base}/wallet/settings`);
-      expect(await h1()).toBe('設定');
-      await page.goto(`${stack.base}/wallet/help`);
-      expect(await h1()).toBe('ヘルプ');
+      // Help and settings need no network: each opened offline in a tab of its own. Not by
+      // navigating the offline page's tab: under DevTools' offline emulation Chromium can fire
+      // `offline` then `online` at a page, the offline page reloads on `online` (as it must when
+      // the network really comes back), and on a busy machine that reload replaced the navigation.
+      // Recorded with CDP (Page.frameStartedNavigating: a `reload` right after the `goto`).
+      for (const [path, title] of [
+        ['settings', '設定'],
+        ['help', 'ヘルプ'],
+      ] as const) {
+        const tab = await browser.context.newPage();
+        try {
+          await tab.goto(`${stack.base}/wallet/${path}`);
+          const heading = tab.locator('h1');
+          await heading.waitFor({ state: 'visible', timeout: 15_000 });
+          expect(await heading.textContent()).toBe(title);
+        } finally {
+          await tab.close();
+        }
+      }
     } finally {
       await browser.context.setOffline(false);
     }
