@@ -67,7 +67,22 @@ export async function ensureWalletBuilt(options: { force?: boolean } = {}): Prom
     const { build } = await import('vite');
     const scratch = join(ROOT, `.dist-${process.pid}`);
     rmSync(scratch, { recursive: true, force: true });
-    await build({ configFile: join(ROOT, 'vite.config.ts'), build: { outDir: scratch } });
+    // Always the production build, the one residents get: under Vitest NODE_ENV is `test`, and
+    // Vite and the Preact preset would then emit the development JSX runtime (with this machine's
+    // source paths in the bundle).
+    const nodeEnv = process.env['NODE_ENV'];
+    process.env['NODE_ENV'] = 'production';
+    try {
+      await build({
+        configFile: join(ROOT, 'vite.config.ts'),
+        mode: 'production',
+        logLevel: 'warn',
+        build: { outDir: scratch },
+      });
+    } finally {
+      if (nodeEnv === undefined) delete process.env['NODE_ENV'];
+      else process.env['NODE_ENV'] = nodeEnv;
+    }
     writeFileSync(join(scratch, '.built'), new Date().toISOString());
     rmSync(DIST, { recursive: true, force: true });
     renameSync(scratch, DIST);

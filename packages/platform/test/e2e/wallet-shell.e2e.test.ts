@@ -41,6 +41,14 @@ describe('wallet shell in Chromium', () => {
     // The hosted cards' URL reaches the app in a meta element, not an inline script.
     expect(await page.getAttribute('meta[name="watashi-hosted-cards-url"]', 'content')).toBe(stack.simUrl);
     expect(await page.locator('script:not([src])').count()).toBe(0);
+    // The production build, the one residents get: no development JSX runtime carrying the build
+    // machine's source paths (Vitest's NODE_ENV=test once gave the suites that build).
+    const bundle = await page.evaluate(async () => {
+      const src = document.querySelector<HTMLScriptElement>('script[type="module"][src]')?.src ?? '';
+      return (await fetch(src)).text();
+    });
+    expect(bundle.length).toBeGreaterThan(1000);
+    expect(bundle).not.toMatch(/jsxDEV|lineNumber|\/packages\/wallet\/src\//);
     await expect.poll(() => page.textContent('#signed-in-as')).toBe('サインインしていません');
     await checkPage(page, 'shell', '01-home');
     expect(browser.problems).toEqual([]);
