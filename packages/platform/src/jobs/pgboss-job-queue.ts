@@ -200,10 +200,18 @@ export class PgBossJobQueue implements JobQueue {
     return { executeSql: (text: string, values?: unknown[]) => pool.query(text, values) };
   }
 
-  /** Starts pg-boss once (installs or migrates its schema under its advisory lock). */
+  /**
+   * Starts pg-boss once (installs or migrates its schema under its advisory lock). A start that
+   * failed — the server not reachable yet, a connection lost mid-upgrade — is not remembered: the
+   * next call tries again (every step is idempotent, and pg-boss's own start() may be called again
+   * after a failure). Remembered, one lost connection failed every later sweep until a restart.
+   */
   #start(): Promise<unknown> {
     if (this.#closed !== undefined) throw new TypeError('PgBossJobQueue: the queue is closed');
-    this.#started ??= this.#upgradeAndStart();
+    this.#started ??= this.#upgradeAndStart().catch((e: unknown) => {
+      this.#started = undefined;
+      throw e;
+    });
     return this.#started;
   }
 

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { PgBoss } from 'pg-boss';
 import PgBoss10 from 'pg-boss-10';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   MemoryJobQueue,
@@ -13,7 +14,7 @@ import {
   type JobQueue,
   type PgBossJobQueueOptions,
 } from '../../src/jobs/index.ts';
-import { forEachEngine } from '../db/harness.ts';
+import { forEachEngine, testPostgresAdminUrl } from '../db/harness.ts';
 
 /**
  * The contract every implementation keeps; `retryWaitMs`: how long the first retry may wait;
@@ -284,6 +285,35 @@ forEachEngine(
         expect(await q.drain(name, () => Promise.reject(e))).toEqual({ completed: 0, errors: 1 });
         expect(await q.counts(name)).toMatchObject({ failed: 1 });
         expect(await q.lastError(name, 'x')).toBe('crl_missing: no CRL');
+      });
+
+      it('ok-a-start-that-failed-is-tried-again-by-the-next-call', async () => {
+        // A database that is not there yet: the first start fails, as when the connection is lost
+        // in the middle of it; once the database is there, the next call starts the queue.
+        const admin = await testPostgresAdminUrl();
+        const name = `watashi_test_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+        const target = new URL(admin);
+        target.pathname = `/${name}`;
+        const errors: unknown[] = [];
+        const q = new PgBossJobQueue({ url: target.toString(), onError: (e) => errors.push(e) });
+        const adminSql = async (text: string): Promise<void> => {
+          const c = new pg.Client({ connectionString: admin });
+          await c.connect();
+          try {
+            await c.query(text);
+          } finally {
+            await c.end();
+          }
+        };
+        try {
+          await expect(q.enqueue('q', {}, { key: 'a' })).rejects.toThrow(/does not exist/);
+          await adminSql(`CREATE DATABASE ${name}`);
+          expect(await q.enqueue('q', {}, { key: 'a' })).toMatchObject({ created: true });
+          expect(await q.counts('q')).toMatchObject({ queued: 1 });
+        } finally {
+          await q.close();
+          await adminSql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        }
       });
 
       it('ok-close-aborts-running-handlers-and-refuses-further-use', async () => {
