@@ -95,7 +95,8 @@ export async function createScratchDatabase(adminUrl: string): Promise<ScratchDa
   };
 }
 
-async function adminQuery(adminUrl: string, text: string): Promise<void> {
+/** Runs one statement on the test server as its administrator (CREATE / DROP DATABASE). */
+export async function adminQuery(adminUrl: string, text: string): Promise<void> {
   const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 10_000 });
   await client.connect();
   try {

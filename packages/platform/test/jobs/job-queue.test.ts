@@ -5,7 +5,6 @@ import { randomUUID } from 'node:crypto';
 import { PgBoss } from 'pg-boss';
 import PgBoss10 from 'pg-boss-10';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   MemoryJobQueue,
@@ -15,6 +14,7 @@ import {
   type PgBossJobQueueOptions,
 } from '../../src/jobs/index.ts';
 import { forEachEngine, testPostgresAdminUrl } from '../db/harness.ts';
+import { adminQuery } from '../db/postgres.ts';
 
 /**
  * The contract every implementation keeps; `retryWaitMs`: how long the first retry may wait;
@@ -296,23 +296,14 @@ forEachEngine(
         target.pathname = `/${name}`;
         const errors: unknown[] = [];
         const q = new PgBossJobQueue({ url: target.toString(), onError: (e) => errors.push(e) });
-        const adminSql = async (text: string): Promise<void> => {
-          const c = new pg.Client({ connectionString: admin });
-          await c.connect();
-          try {
-            await c.query(text);
-          } finally {
-            await c.end();
-          }
-        };
         try {
           await expect(q.enqueue('q', {}, { key: 'a' })).rejects.toThrow(/does not exist/);
-          await adminSql(`CREATE DATABASE ${name}`);
+          await adminQuery(admin, `CREATE DATABASE ${name}`);
           expect(await q.enqueue('q', {}, { key: 'a' })).toMatchObject({ created: true });
           expect(await q.counts('q')).toMatchObject({ queued: 1 });
         } finally {
           await q.close();
-          await adminSql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+          await adminQuery(admin, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
         }
       });
 
