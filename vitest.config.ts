@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 /*
- * Four projects, chosen by path so that a new test file lands in the right one without editing this
+ * Five projects, chosen by path so that a new test file lands in the right one without editing this
  * file (docs/conventions.md "Where a test goes"):
  *
  * - `unit`: no database, no browser, no server started as a child process. Tests beside the code
@@ -18,7 +18,7 @@ import { defineConfig } from 'vitest/config';
  *   file at a time, when no other suite competes for the two cores and the server's connections.
  *
  * The PostgreSQL discovery / private cluster and the PGlite snapshot (global setup) run only for
- * the projects that need them. `npm test` (no --project) runs all four once.
+ * the projects that need them. `npm test` (no --project) runs all five once.
  *
  * Processes: every project but `isolated` runs its files one after another in the same worker
  * processes (`isolate: false`). A fresh process per file spent about two seconds loading Fastify,
