@@ -26,11 +26,11 @@ import { defineConfig } from 'vitest/config';
  * Each test file and the set-up files are evaluated anew for every file; the modules they import
  * are evaluated once per worker, so what a file leaves on the process (an environment variable, a
  * listener, a module-level cache, a native module's state) the next file sees: a test leaves none
- * (docs/conventions.md "Order and width"), and a file that cannot is `*.isolated.test.ts`.
+ * (docs/conventions.md "Shared processes"), and a file that cannot is `*.isolated.test.ts`.
  *
  * Order and parallelism (Vitest runs one `sequence.groupOrder` group after the other): `unit`,
- * `database` and `isolated` first, two files at a time — database suites spend most of their time waiting on
- * PostgreSQL, child processes and HTTP, and each opens its own scratch database or PGlite
+ * `database` and `isolated` first, two files at a time — database suites spend most of their time
+ * waiting on PostgreSQL, child processes and HTTP, and each opens its own scratch database or PGlite
  * directory, so two files never share state; then `e2e`, one file at a time, because Chromium, the
  * platform and the simulator of one journey already fill both cores; then `scale`. Vitest's default
  * on a two-core machine is one file at a time for everything (cores − 1).
